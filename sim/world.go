@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/jakecoffman/cp/v2"
 )
@@ -38,6 +39,9 @@ type World struct {
 
 	origin   State
 	controls []Control
+
+	timing   bool
+	physTime time.Duration
 }
 
 // Collision groups: shapes in the same non-zero group do not collide, which
@@ -154,11 +158,25 @@ func (w *World) Step(c Control) {
 	vy = clampVelocityToRange(vy, p.Y, w.cfg.GripperMinY, w.cfg.GripperMaxY, T)
 	w.gripper.SetVelocity(vx, vy)
 
+	var start time.Time
+	if w.timing {
+		start = time.Now()
+	}
 	for range w.substeps {
 		w.space.Step(w.dt)
 	}
+	if w.timing {
+		w.physTime += time.Since(start)
+	}
 	w.step++
 }
+
+// EnableTiming makes the world measure the time spent inside the physics
+// engine, so benchmarks can report what the code around it costs.
+func (w *World) EnableTiming() { w.timing = true }
+
+// PhysicsTime returns the time spent in engine steps since EnableTiming.
+func (w *World) PhysicsTime() time.Duration { return w.physTime }
 
 func clampSpeed(v, limit float64) float64 {
 	if math.IsNaN(v) {

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/stackbench"
+	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/policies"
+)
+
+func runBench(ctx context.Context, e env, args []string) error {
+	which := "default"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		which, args = args[0], args[1:]
+	}
+	switch which {
+	case "default":
+		fs := newFlags("bench")
+		jsonOut := fs.Bool("json", false, "print JSON instead of tables")
+		workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
+		rest, err := parseFlags(fs, e, args)
+		if err != nil {
+			return err
+		}
+		if err := noArgs(fs, rest); err != nil {
+			return err
+		}
+		simRows, err := stackbench.SimSpeed(defaultSimOptions())
+		if err != nil {
+			return err
+		}
+		opt := defaultExpertOptions(*workers, !*jsonOut)
+		opt.Sets = []stackbench.TaskSet{{Label: "train", Tasks: stack.Tasks(stack.Train)}, {Label: "test", Tasks: stack.Tasks(stack.Test)}}
+		expRows, err := stackbench.Expert(ctx, opt)
+		if err != nil {
+			return err
+		}
+		if *jsonOut {
+			return report.JSON(e.stdout, map[string]any{"sim": simRows, "expert": expRows})
+		}
+		if err := report.Print(e.stdout, stackbench.SimTable(simRows)); err != nil {
+			return err
+		}
+		return report.Print(e.stdout, stackbench.ExpertTable(expRows))
+	case "sim":
+		return benchSim(e, args)
+	case "expert":
+		return benchExpert(ctx, e, args)
+	}
+	return usagef("bench: unknown benchmark %q (want sim or expert)", which)
+}
+
+func defaultSimOptions() stackbench.SimOptions {
+	return stackbench.SimOptions{Blocks: []int{2, 4, 6, 8, 10}, Budget: 300 * time.Millisecond, Repeats: 5, Seed: 1}
+}
+
+func defaultExpertOptions(workers int, showProgress bool) stackbench.ExpertOptions {
+	return stackbench.ExpertOptions{
+		Episodes: 10,
+		Noise:    []float64{0, policies.DefaultNoise},
+		Seed:     1,
+		Workers:  workers,
+		Progress: showProgress,
+	}
+}
+
+func benchSim(e env, args []string) error {
+	fs := newFlags("bench sim")
+	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
+	def := defaultSimOptions()
+	budget := fs.Duration("budget", def.Budget, "wall time per measurement")
+	repeats := fs.Int("repeats", def.Repeats, "measurements per block count (median reported)")
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	if *budget <= 0 || *repeats <= 0 {
+		return usagef("bench sim: --budget and --repeats must be positive")
+	}
+	def.Budget, def.Repeats = *budget, *repeats
+	rows, err := stackbench.SimSpeed(def)
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		return report.JSON(e.stdout, rows)
+	}
+	return report.Print(e.stdout, stackbench.SimTable(rows))
+}
+
+func benchExpert(ctx context.Context, e env, args []string) error {
+	fs := newFlags("bench expert")
+	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
+	split := fs.String("split", "", "evaluate one split: train or test (default: both)")
+	var specs stringList
+	fs.Var(&specs, "task", "evaluate this task spec instead of a split (repeatable)")
+	def := defaultExpertOptions(0, false)
+	episodes := fs.Int("episodes", def.Episodes, "episodes per task and noise level")
+	seed := fs.Uint64("seed", def.Seed, "base seed of the episodes")
+	noise := fs.Float64("noise", policies.DefaultNoise, "demonstration noise scale evaluated beside the clean expert")
+	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	if *episodes <= 0 {
+		return usagef("bench expert: --episodes must be at least 1, got %d", *episodes)
+	}
+	if *noise < 0 {
+		return usagef("bench expert: --noise must be non-negative, got %g", *noise)
+	}
+	sets, err := taskSets(*split, specs)
+	if err != nil {
+		return err
+	}
+	opt := defaultExpertOptions(*workers, !*jsonOut)
+	opt.Sets, opt.Episodes, opt.Seed = sets, *episodes, *seed
+	opt.Noise = []float64{0}
+	if *noise > 0 {
+		opt.Noise = append(opt.Noise, *noise)
+	}
+	rows, err := stackbench.Expert(ctx, opt)
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		return report.JSON(e.stdout, rows)
+	}
+	return report.Print(e.stdout, stackbench.ExpertTable(rows))
+}
+
+// taskSets turns --split and --task flags into task sets: the given specs,
+// else one split, else both.
+func taskSets(split string, specs []string) ([]stackbench.TaskSet, error) {
+	if len(specs) > 0 {
+		if split != "" {
+			return nil, usagef("give --split or --task, not both")
+		}
+		set := stackbench.TaskSet{Label: "custom"}
+		for _, s := range specs {
+			t, err := stack.Parse(s)
+			if err != nil {
+				return nil, usageError{err.Error()}
+			}
+			set.Tasks = append(set.Tasks, t)
+		}
+		return []stackbench.TaskSet{set}, nil
+	}
+	if split == "" {
+		return []stackbench.TaskSet{{Label: "train", Tasks: stack.Tasks(stack.Train)}, {Label: "test", Tasks: stack.Tasks(stack.Test)}}, nil
+	}
+	s, err := stack.ParseSplit(split)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return []stackbench.TaskSet{{Label: string(s), Tasks: stack.Tasks(s)}}, nil
+}
+
