@@ -163,4 +163,3 @@ func taskSets(split string, specs []string) ([]stackbench.TaskSet, error) {
 	}
 	return []stackbench.TaskSet{{Label: string(s), Tasks: stack.Tasks(s)}}, nil
 }
-
