@@ -1,0 +1,212 @@
+package render
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// quantiser maps RGBA pixels to palette indices: exactly for palette
+// colours, to the nearest palette colour (lowest index on ties) otherwise.
+type quantiser struct {
+	index map[uint32]uint8
+}
+
+func newQuantiser() *quantiser {
+	q := &quantiser{index: make(map[uint32]uint8, 2*len(palette))}
+	for i, c := range palette {
+		q.index[pack(c.(color.RGBA))] = uint8(i)
+	}
+	return q
+}
+
+func (q *quantiser) lookup(key uint32) uint8 {
+	if i, ok := q.index[key]; ok {
+		return i
+	}
+	r, g, b := int(key>>16&0xff), int(key>>8&0xff), int(key&0xff)
+	best, bestD := 0, 1<<30
+	for i, pc := range palette {
+		c := pc.(color.RGBA)
+		dr, dg, db := r-int(c.R), g-int(c.G), b-int(c.B)
+		if d := dr*dr + dg*dg + db*db; d < bestD {
+			best, bestD = i, d
+		}
+	}
+	q.index[key] = uint8(best)
+	return uint8(best)
+}
+
+// exact reports whether every pixel of img is a palette colour.
+func (q *quantiser) exact(img *image.RGBA) bool {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(b.Min.X, y):img.PixOffset(b.Max.X, y)]
+		for k := 0; k < len(row); k += 4 {
+			if row[k+3] != 0xff {
+				return false
+			}
+			if _, ok := q.index[uint32(row[k])<<16|uint32(row[k+1])<<8|uint32(row[k+2])]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// paletted converts the rectangle r of img (alpha ignored).
+func (q *quantiser) paletted(img *image.RGBA, r image.Rectangle) *image.Paletted {
+	out := image.NewPaletted(r, palette)
+	last, lastIdx := ^uint32(0), uint8(0)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		src := img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)]
+		dst := out.Pix[out.PixOffset(r.Min.X, y):out.PixOffset(r.Max.X, y)]
+		for i := range dst {
+			key := uint32(src[4*i])<<16 | uint32(src[4*i+1])<<8 | uint32(src[4*i+2])
+			if key != last {
+				last, lastIdx = key, q.lookup(key)
+			}
+			dst[i] = lastIdx
+		}
+	}
+	return out
+}
+
+// changed returns the smallest rectangle holding every pixel where a and
+// b differ, or an empty rectangle.
+func changed(a, b *image.RGBA) image.Rectangle {
+	bd := a.Bounds()
+	minX, minY, maxX, maxY := bd.Max.X, bd.Max.Y, bd.Min.X-1, bd.Min.Y-1
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		ra := a.Pix[a.PixOffset(bd.Min.X, y):a.PixOffset(bd.Max.X, y)]
+		rb := b.Pix[b.PixOffset(bd.Min.X, y):b.PixOffset(bd.Max.X, y)]
+		if string(ra) == string(rb) {
+			continue
+		}
+		px := func(row []byte, i int) uint32 { return binary.LittleEndian.Uint32(row[4*i:]) & 0x00ffffff }
+		lo, hi := 0, len(ra)/4-1
+		for lo <= hi && px(ra, lo) == px(rb, lo) {
+			lo++
+		}
+		for hi >= lo && px(ra, hi) == px(rb, hi) {
+			hi--
+		}
+		if lo > hi { // only alpha differed
+			continue
+		}
+		minX, maxX = min(minX, bd.Min.X+lo), max(maxX, bd.Min.X+hi)
+		minY, maxY = min(minY, y), max(maxY, y)
+	}
+	if maxY < minY {
+		return image.Rectangle{}
+	}
+	return image.Rect(minX, minY, maxX+1, maxY+1)
+}
+
+// WriteGIF writes frames as an endlessly looping animated GIF showing each
+// frame for delayCS hundredths of a second. All frames must have the same
+// bounds. Pixels are mapped to the renderer's fixed palette without
+// dithering: exactly for everything the renderer paints, to the nearest
+// palette colour otherwise; alpha is ignored. After the first frame only
+// the rectangle that changed is stored, so still scenes cost little.
+func WriteGIF(w io.Writer, frames []*image.RGBA, delayCS int) error {
+	if len(frames) == 0 {
+		return errors.New("render: GIF needs at least one frame")
+	}
+	if delayCS < 0 {
+		return fmt.Errorf("render: negative GIF frame delay %d", delayCS)
+	}
+	bounds := frames[0].Bounds()
+	if bounds.Empty() {
+		return errors.New("render: GIF frames are empty")
+	}
+	q := newQuantiser()
+	g := &gif.GIF{
+		Config: image.Config{ColorModel: palette, Width: bounds.Dx(), Height: bounds.Dy()},
+	}
+	for k, f := range frames {
+		if f.Bounds() != bounds {
+			return fmt.Errorf("render: GIF frame %d is %v, frame 0 is %v", k, f.Bounds(), bounds)
+		}
+		r := bounds
+		if k > 0 {
+			r = changed(frames[k-1], f)
+			if r.Empty() { // keep the frame for its timing, store one pixel
+				r = image.Rectangle{Min: bounds.Min, Max: bounds.Min.Add(image.Pt(1, 1))}
+			}
+		}
+		// GIF frames are placed relative to the logical screen's origin.
+		p := q.paletted(f, r)
+		p.Rect = r.Sub(bounds.Min)
+		g.Image = append(g.Image, p)
+		g.Delay = append(g.Delay, delayCS)
+		g.Disposal = append(g.Disposal, gif.DisposalNone)
+	}
+	return gif.EncodeAll(w, g)
+}
+
+// WriteGIFFile writes frames as an animated GIF (see WriteGIF) to path
+// atomically: the file appears complete or not at all.
+func WriteGIFFile(path string, frames []*image.RGBA, delayCS int) error {
+	return writeAtomic(path, func(w io.Writer) error { return WriteGIF(w, frames, delayCS) })
+}
+
+// WritePNG writes img as a PNG to path atomically: the file appears
+// complete or not at all. A renderer frame is stored as a paletted PNG,
+// which decodes to the same pixels in a fraction of the bytes.
+func WritePNG(path string, img image.Image) error {
+	if rgba, ok := img.(*image.RGBA); ok {
+		if q := newQuantiser(); q.exact(rgba) {
+			img = q.paletted(rgba, rgba.Bounds())
+		}
+	}
+	return writeAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
+}
+
+// writeAtomic writes a temporary file next to path and renames it over
+// path once it is complete and synced.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("render: write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<16)
+	if err = write(bw); err != nil {
+		return fmt.Errorf("render: write %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("render: write %s: %w", path, err)
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("render: write %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("render: write %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("render: write %s: %w", path, err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("render: write %s: %w", path, err)
+	}
+	return nil
+}
