@@ -1,0 +1,56 @@
+# metabench build, test and benchmark entry points. `make bench` and
+# `make test` install what they need on a fresh Debian machine (as root).
+
+GO            ?= go
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Debian packages the tests need: OpenBLAS for the openblas build of the
+# network engine, numpy to check that Python reads our npz and safetensors.
+APT_PACKAGES  := libopenblas-dev python3-numpy
+FUZZTIME      ?= 10s
+BIN           := ./metabench
+
+.PHONY: all deps build bench test lint unit fuzz clean
+
+all: build
+
+# deps installs the Debian packages that are missing, and the Go modules.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	$(GO) mod download
+
+# The headless binary: pure Go, no cgo, no window.
+build:
+	CGO_ENABLED=0 $(GO) build -o $(BIN) .
+
+# The main job: the headless benchmark suite on its default profile.
+bench: deps build
+	$(BIN) bench
+
+test: deps lint fuzz unit
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	CGO_ENABLED=0 $(GO) vet ./...
+	CGO_ENABLED=0 $(GO) run $(STATICCHECK) ./...
+	@if CGO_ENABLED=0 $(GO) list -deps . | grep -q hajimehoshi/ebiten; then \
+		echo "the headless binary imports ebiten"; exit 1; fi
+
+unit:
+	CGO_ENABLED=0 $(GO) test ./...
+
+# Short runs of every fuzz target (the seed corpora also run in `unit`).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f"; \
+			CGO_ENABLED=0 $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null; \
+		done; \
+	done
+
+clean:
+	rm -f $(BIN)

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs one command line and returns its exit code, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestBadInput(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"bench", "warp"}, 2, `unknown benchmark "warp"`},
+		{[]string{"bench", "--nope"}, 2, "flag provided but not defined: -nope"},
+		{[]string{"bench", "expert", "--episodes", "0"}, 2, "--episodes must be at least 1"},
+		{[]string{"bench", "expert", "--episodes", "many"}, 2, `invalid value "many" for flag -episodes`},
+		{[]string{"bench", "expert", "--task", "aba"}, 2, `block 'a' appears more than once`},
+		{[]string{"bench", "expert", "--task", "ac"}, 2, "b is missing"},
+		{[]string{"bench", "expert", "--split", "validation"}, 2, `unknown split "validation"`},
+		{[]string{"bench", "expert", "--split", "train", "--task", "ab"}, 2, "not both"},
+		{[]string{"bench", "expert", "--noise", "-1"}, 2, "--noise must be non-negative"},
+		{[]string{"bench", "sim", "--repeats", "0"}, 2, "must be positive"},
+		{[]string{"bench", "sim", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"render", "--gif", "x.gif"}, 2, "--task is required"},
+		{[]string{"render", "--task", "ab"}, 2, "give --gif OUT and/or --png OUT"},
+		{[]string{"render", "--task", "abcdefghijk", "--png", "x.png"}, 2, "beyond j"},
+		{[]string{"render", "--task", "ab", "--png", "x.png", "--width", "10"}, 2, "out of range"},
+		{[]string{"render", "--task", "ab", "--png", "/nonexistent-dir/x.png"}, 1, "/nonexistent-dir/x.png"},
+		{[]string{"view", "--task", "ab"}, 2, "headless build"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, tc.code, stderr)
+			}
+			if !strings.Contains(stderr, tc.msg) {
+				t.Errorf("stderr %q does not mention %q", stderr, tc.msg)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "metabench: ") {
+				t.Errorf("stderr %q is not one 'metabench: ...' line", stderr)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{nil, {"help"}, {"bench", "expert", "-h"}} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != 0 || stdout == "" || stderr != "" {
+			t.Errorf("%v: code %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+}
+
+func TestBenchExpertJSON(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "bench", "expert", "--task", "ab", "--task", "abc", "--episodes", "2", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rows []struct {
+		Set       string  `json:"set"`
+		Noise     float64 `json:"noise"`
+		Stages    int     `json:"stages"`
+		Episodes  int     `json:"episodes"`
+		Successes int     `json:"successes"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatalf("output is not JSON rows: %v\n%s", err, stdout)
+	}
+	if len(rows) != 4 || rows[0].Episodes != 2 || rows[0].Set != "custom" {
+		t.Fatalf("rows = %+v, want 4 rows of 2 episodes", rows)
+	}
+}
+
+func TestRenderWritesGIFAndPNG(t *testing.T) {
+	dir := t.TempDir()
+	gif, png := filepath.Join(dir, "r.gif"), filepath.Join(dir, "r.png")
+	code, stdout, stderr := runCLI(t, "render", "--task", "ab", "--seed", "2", "--gif", gif, "--png", png, "--width", "160", "--height", "100")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, p := range []string{gif, png} {
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Fatalf("%s not written: %v", p, err)
+		}
+	}
+	if !strings.Contains(stdout, "success") {
+		t.Fatalf("render output %q does not report the verdict", stdout)
+	}
+}
