@@ -133,8 +133,10 @@ func (e *Env) refresh() {
 }
 
 // Step applies one control for one control step and returns the verdict:
-// Running until the episode ends.
+// Running until the episode ends. Velocities are rounded to float32 first,
+// so that an action stored as a float32 vector replays exactly.
 func (e *Env) Step(c sim.Control) Verdict {
+	c.VX, c.VY = float64(float32(c.VX)), float64(float32(c.VY))
 	if e.world == nil {
 		panic("stack: Step before Reset")
 	}
