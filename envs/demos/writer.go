@@ -1,0 +1,784 @@
+package demos
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Config describes a dataset to generate.
+type Config struct {
+	Kind     string          // what the episodes are of, e.g. "stack" (a-z, 0-9, '-', '_')
+	Source   string          // source of the generated episodes; SourceExpert if empty
+	Settings json.RawMessage // generator settings (seeds, noise, simulator...), stored verbatim in the manifest
+	Tasks    []TaskPlan      // in the order the dataset lists them
+}
+
+// TaskPlan says how many episodes to generate for a task.
+//
+// Attempts are numbered 0, 1, ... Attempts-1. The task is complete when the
+// attempts 0..k-1 are all recorded and hold Episodes successes (k is then the
+// smallest such number), or when all Attempts are recorded. The successes
+// among the attempts 0..k-1 are stored in index order; the failures are
+// counted by outcome and dropped. Which episodes a task ends up with thus
+// depends only on the episodes, not on the order they arrive in.
+type TaskPlan struct {
+	Task     string
+	Episodes int // successful episodes wanted
+	Attempts int // attempt indices available, at least Episodes; 0 means Episodes (keep the successes of exactly that many attempts)
+}
+
+// Unit is one attempt to generate: an episode of Task from attempt Index.
+type Unit struct {
+	Task  string
+	Index int
+}
+
+// Progress counts the work of a Writer.
+type Progress struct {
+	Tasks, CompleteTasks int
+	Wanted               int // sum of the tasks' Episodes
+	Kept                 int // successful episodes recorded so far
+	Discarded            int // failed attempts recorded so far
+}
+
+// Writer generates a dataset: several goroutines run attempts and hand the
+// episodes to Add, in any order. Every finished episode is durable when Add
+// returns; a Writer created again on the same directory after a crash or a
+// kill resumes where the last one stopped. A Writer holds an exclusive lock
+// on the directory until Close.
+type Writer struct {
+	dir    string
+	source string
+	unlock func() error
+	enc    *zstd.Encoder
+	dec    *zstd.Decoder
+
+	mmu sync.Mutex // serialises manifest writes; taken before mu
+
+	mu      sync.Mutex
+	man     *Manifest
+	tasks   []*taskState // the planned tasks, as man.Tasks[:len(tasks)]
+	byName  map[string]int
+	changed chan struct{} // closed and replaced whenever an attempt is recorded or released
+	closed  bool
+	err     error // sticky: a failed compaction stops the writer
+}
+
+type taskState struct {
+	// files is held shared while an attempt's pending file is written and
+	// exclusively while the pending directory is removed.
+	files sync.RWMutex
+
+	status     map[int]attempt // recorded attempts of an incomplete task
+	inflight   map[int]bool    // attempts handed out by Next and not yet recorded
+	compacting bool
+	complete   bool
+}
+
+type attempt struct {
+	kept    bool
+	outcome string
+	steps   int
+}
+
+// Create opens the dataset in dir for generation, creating it if needed. If
+// dir already holds a dataset, its kind, source, settings and plan must be
+// those of cfg (tasks added since by Append may follow the planned ones); the
+// recorded attempts are then kept and only the missing ones remain to do.
+func Create(dir string, cfg Config) (*Writer, error) {
+	if cfg.Source == "" {
+		cfg.Source = SourceExpert
+	}
+	settings, err := cfg.check()
+	if err != nil {
+		return nil, fmt.Errorf("demos: create %s: %w", dir, err)
+	}
+	if err := mkdirSynced(dir); err != nil {
+		return nil, fmt.Errorf("demos: create %s: %w", dir, err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("demos: %w", err)
+	}
+	w := &Writer{dir: dir, source: cfg.Source, unlock: unlock, byName: map[string]int{}, changed: make(chan struct{})}
+	if err := w.open(cfg, settings); err != nil {
+		w.release()
+		return nil, err
+	}
+	return w, nil
+}
+
+// check validates a config and returns its settings in compact form.
+func (cfg *Config) check() (json.RawMessage, error) {
+	if err := checkWord("kind", cfg.Kind); err != nil {
+		return nil, err
+	}
+	if err := checkWord("source", cfg.Source); err != nil {
+		return nil, err
+	}
+	var settings json.RawMessage
+	if len(cfg.Settings) > 0 {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, cfg.Settings); err != nil {
+			return nil, fmt.Errorf("settings are not valid JSON: %w", err)
+		}
+		settings = buf.Bytes()
+	}
+	seen := map[string]bool{}
+	for i := range cfg.Tasks {
+		p := &cfg.Tasks[i]
+		if err := checkTask(p.Task); err != nil {
+			return nil, err
+		}
+		if seen[p.Task] {
+			return nil, fmt.Errorf("task %q planned twice", p.Task)
+		}
+		seen[p.Task] = true
+		if p.Attempts == 0 {
+			p.Attempts = p.Episodes
+		}
+		if p.Episodes < 0 || p.Attempts < p.Episodes || p.Attempts > math32 {
+			return nil, fmt.Errorf("task %q: want 0 <= episodes (%d) <= attempts (%d) <= %d", p.Task, p.Episodes, p.Attempts, math32)
+		}
+	}
+	return settings, nil
+}
+
+func (w *Writer) release() {
+	if w.enc != nil {
+		w.enc.Close()
+	}
+	if w.dec != nil {
+		w.dec.Close()
+	}
+	if w.unlock != nil {
+		w.unlock()
+		w.unlock = nil
+	}
+}
+
+// open loads or creates the manifest, cleans up after a crash, reads the
+// pending attempts and finishes any task they complete.
+func (w *Writer) open(cfg Config, settings json.RawMessage) error {
+	var err error
+	if w.enc, err = newEncoder(); err != nil {
+		return fmt.Errorf("demos: %w", err)
+	}
+	if w.dec, err = newDecoder(); err != nil {
+		return fmt.Errorf("demos: %w", err)
+	}
+	man, err := readManifest(w.dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := checkEmpty(w.dir); err != nil {
+			return err
+		}
+		man = &Manifest{Format: manifestFormat, Version: formatVersion, Kind: cfg.Kind, Source: cfg.Source, Settings: settings}
+		for _, p := range cfg.Tasks {
+			man.Tasks = append(man.Tasks, TaskEntry{Task: p.Task, Episodes: p.Episodes, Attempts: p.Attempts})
+		}
+		if err := w.writeManifestLocked(man); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	default:
+		if err := sameConfig(man, cfg, settings); err != nil {
+			return fmt.Errorf("demos: %s: %w", w.dir, err)
+		}
+	}
+	w.man = man
+	if err := cleanup(w.dir, man); err != nil {
+		return fmt.Errorf("demos: clean up %s: %w", w.dir, err)
+	}
+	for i, p := range cfg.Tasks {
+		w.byName[p.Task] = i
+		ts := &taskState{status: map[int]attempt{}, inflight: map[int]bool{}}
+		w.tasks = append(w.tasks, ts)
+		e := &man.Tasks[i]
+		if e.Complete {
+			ts.complete = true
+			if err := os.RemoveAll(w.pendingDir(i)); err != nil {
+				return fmt.Errorf("demos: %w", err)
+			}
+			continue
+		}
+		if err := w.scanPending(i, ts); err != nil {
+			return err
+		}
+	}
+	for i, ts := range w.tasks {
+		if ts.complete {
+			continue
+		}
+		if k, done := w.completion(i); done {
+			ts.compacting = true
+			if err := w.compact(i, k); err != nil {
+				return err
+			}
+		}
+	}
+	w.removePendingIfDone()
+	return nil
+}
+
+// sameConfig reports how an existing manifest differs from a config.
+func sameConfig(m *Manifest, cfg Config, settings json.RawMessage) error {
+	if m.Kind != cfg.Kind {
+		return fmt.Errorf("dataset kind is %q, not %q; use a new directory", m.Kind, cfg.Kind)
+	}
+	if m.Source != cfg.Source {
+		return fmt.Errorf("dataset source is %q, not %q; use a new directory", m.Source, cfg.Source)
+	}
+	var have bytes.Buffer
+	if len(m.Settings) > 0 {
+		json.Compact(&have, m.Settings) // valid: checked by parseManifest
+	}
+	if !bytes.Equal(have.Bytes(), settings) {
+		return fmt.Errorf("dataset settings differ (have %s, want %s); use a new directory", have.Bytes(), settings)
+	}
+	if len(m.Tasks) < len(cfg.Tasks) {
+		return fmt.Errorf("dataset plans %d tasks, not %d; use a new directory", len(m.Tasks), len(cfg.Tasks))
+	}
+	for i, p := range cfg.Tasks {
+		e := m.Tasks[i]
+		if e.Task != p.Task || e.Episodes != p.Episodes || e.Attempts != p.Attempts {
+			return fmt.Errorf("dataset task %d is %q with %d episodes in %d attempts, not %q with %d in %d; use a new directory",
+				i, e.Task, e.Episodes, e.Attempts, p.Task, p.Episodes, p.Attempts)
+		}
+	}
+	for _, e := range m.Tasks[len(cfg.Tasks):] {
+		if e.Attempts != 0 {
+			return fmt.Errorf("dataset plans task %q that the config does not; use a new directory", e.Task)
+		}
+	}
+	return nil
+}
+
+// checkEmpty refuses to turn a directory with foreign content into a dataset.
+func checkEmpty(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("demos: %w", err)
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), tempPrefix) {
+			return fmt.Errorf("demos: %s is not empty and has no %s; use a new directory", dir, ManifestName)
+		}
+	}
+	return nil
+}
+
+// cleanup removes temporary files and data files the manifest does not list
+// (left by a crash before the manifest was committed).
+func cleanup(dir string, m *Manifest) error {
+	if err := removeTemps(dir); err != nil {
+		return err
+	}
+	listed := map[string]bool{}
+	for _, p := range m.files() {
+		listed[p] = true
+	}
+	ents, err := os.ReadDir(filepath.Join(dir, shardDir))
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if e.IsDir() || listed[shardDir+"/"+name] {
+			continue
+		}
+		if strings.HasPrefix(name, tempPrefix) || strings.HasSuffix(name, ".shard") {
+			if err := os.Remove(filepath.Join(dir, shardDir, name)); err != nil {
+				return err
+			}
+		}
+	}
+	pents, err := os.ReadDir(filepath.Join(dir, pendingDir))
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	for _, e := range pents {
+		if e.IsDir() {
+			if err := removeTemps(filepath.Join(dir, pendingDir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *Writer) pendingDir(task int) string {
+	return filepath.Join(w.dir, pendingDir, fmt.Sprintf("t%04d", task))
+}
+
+func (w *Writer) pendingFile(task, index int) string {
+	return filepath.Join(w.pendingDir(task), fmt.Sprintf("%08d.ep", index))
+}
+
+// scanPending reads the recorded attempts of an incomplete task.
+func (w *Writer) scanPending(task int, ts *taskState) error {
+	dir := w.pendingDir(task)
+	ents, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("demos: %w", err)
+	}
+	plan := w.man.Tasks[task]
+	for _, e := range ents {
+		path := filepath.Join(dir, e.Name())
+		num, ok := strings.CutSuffix(e.Name(), ".ep")
+		idx, err := strconv.Atoi(num)
+		if !ok || err != nil || len(num) != 8 || e.IsDir() {
+			return &FileError{path, errors.New("unexpected file in the pending directory")}
+		}
+		if idx >= plan.Attempts {
+			return &FileError{path, fmt.Errorf("attempt %d beyond the %d planned", idx, plan.Attempts)}
+		}
+		ep, discarded, _, err := w.readPending(path, plan.Task)
+		if err != nil {
+			return err
+		}
+		if ep.Index != idx {
+			return &FileError{path, corruptf("holds attempt %d", ep.Index)}
+		}
+		ts.status[idx] = attempt{kept: !discarded, outcome: ep.Outcome, steps: ep.Steps()}
+	}
+	return nil
+}
+
+// readPending reads a pending file: its episode (decoded) and its framed record.
+func (w *Writer) readPending(path, task string) (*Episode, bool, []byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, nil, fmt.Errorf("demos: %w", err)
+	}
+	sr, err := newShardReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, false, nil, &FileError{path, err}
+	}
+	if sr.hdr.Task != task || sr.hdr.Source != w.source || sr.hdr.Count != 1 {
+		return nil, false, nil, &FileError{path, corruptf("holds %d %s episodes of task %q, want one %s episode of %q", sr.hdr.Count, sr.hdr.Source, sr.hdr.Task, w.source, task)}
+	}
+	start := int(sr.size) - sr.r.Buffered()
+	comp, rawLen, err := sr.nextRecord()
+	if err == nil {
+		_, _, err = sr.nextRecord()
+		if err == io.EOF {
+			err = nil
+		}
+	}
+	if err != nil {
+		return nil, false, nil, &FileError{path, err}
+	}
+	ep, discarded, err := decodeRecord(w.dec, comp, rawLen)
+	if err != nil {
+		return nil, false, nil, &FileError{path, corruptf("%v", err)}
+	}
+	ep.Task, ep.Source = sr.hdr.Task, sr.hdr.Source
+	return ep, discarded, data[start:], nil
+}
+
+// completion reports whether task i is complete and how many attempts count.
+func (w *Writer) completion(i int) (k int, done bool) {
+	plan := w.man.Tasks[i]
+	ts := w.tasks[i]
+	if plan.Episodes == 0 {
+		return 0, true
+	}
+	succ := 0
+	for k := 0; k < plan.Attempts; k++ {
+		a, ok := ts.status[k]
+		if !ok {
+			return 0, false
+		}
+		if a.kept {
+			succ++
+			if succ == plan.Episodes {
+				return k + 1, true
+			}
+		}
+	}
+	return plan.Attempts, true
+}
+
+// Add records a finished attempt. A successful episode (Outcome ==
+// OutcomeSuccess) is kept; any other is counted by outcome and dropped.
+// When the episode completes its task, Add compacts the task into its shard
+// and commits it to the manifest before returning. Attempts of a task that
+// is already complete are ignored. Add is safe for concurrent use.
+func (w *Writer) Add(ep *Episode) error {
+	if err := ep.validate(); err != nil {
+		return fmt.Errorf("demos: add %q #%d: %w", ep.Task, ep.Index, err)
+	}
+	w.mu.Lock()
+	i, ok := w.byName[ep.Task]
+	switch {
+	case w.closed:
+		w.mu.Unlock()
+		return errors.New("demos: add: writer is closed")
+	case w.err != nil:
+		w.mu.Unlock()
+		return w.err
+	case !ok:
+		w.mu.Unlock()
+		return fmt.Errorf("demos: add: task %q is not in the plan", ep.Task)
+	case ep.Source != w.source:
+		w.mu.Unlock()
+		return fmt.Errorf("demos: add %q #%d: source %q, this dataset generates %q", ep.Task, ep.Index, ep.Source, w.source)
+	case ep.Index >= w.man.Tasks[i].Attempts:
+		w.mu.Unlock()
+		return fmt.Errorf("demos: add %q #%d: only %d attempts are planned", ep.Task, ep.Index, w.man.Tasks[i].Attempts)
+	}
+	ts := w.tasks[i]
+	w.mu.Unlock()
+
+	ts.files.RLock()
+	done, k, err := w.addFile(i, ts, ep)
+	ts.files.RUnlock()
+	if err != nil || !done {
+		return err
+	}
+	if err := w.compact(i, k); err != nil {
+		w.mu.Lock()
+		if w.err == nil {
+			w.err = err
+		}
+		w.broadcastLocked()
+		w.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// addFile writes the pending file of an attempt and records it; it reports
+// whether the task is now complete, with the attempts that count.
+func (w *Writer) addFile(i int, ts *taskState, ep *Episode) (done bool, k int, err error) {
+	w.mu.Lock()
+	if ts.complete || ts.compacting {
+		delete(ts.inflight, ep.Index)
+		w.broadcastLocked()
+		w.mu.Unlock()
+		return false, 0, nil
+	}
+	if _, dup := ts.status[ep.Index]; dup {
+		w.mu.Unlock()
+		return false, 0, fmt.Errorf("demos: add %q #%d: attempt already recorded", ep.Task, ep.Index)
+	}
+	w.mu.Unlock()
+
+	discarded := ep.Outcome != OutcomeSuccess
+	var file []byte
+	file = appendShardHeader(file, shardHeader{Task: ep.Task, Source: ep.Source, Count: 1})
+	file = append(file, encodeRecord(w.enc, ep, discarded)...)
+	if err := mkdirSynced(w.pendingDir(i)); err != nil {
+		return false, 0, fmt.Errorf("demos: add: %w", err)
+	}
+	if err := writeFileAtomic(w.pendingFile(i, ep.Index), file); err != nil {
+		return false, 0, fmt.Errorf("demos: add: %w", err)
+	}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(ts.inflight, ep.Index)
+	w.broadcastLocked()
+	if ts.complete || ts.compacting {
+		// Completed meanwhile by other attempts; the compaction removes the file.
+		return false, 0, nil
+	}
+	ts.status[ep.Index] = attempt{kept: !discarded, outcome: ep.Outcome, steps: ep.Steps()}
+	k, done = w.completion(i)
+	if done {
+		ts.compacting = true
+	}
+	return done, k, nil
+}
+
+func (w *Writer) broadcastLocked() {
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// compact writes the shard of task i from its first k attempts, commits it
+// to the manifest and removes the task's pending files.
+func (w *Writer) compact(i, k int) error {
+	w.mu.Lock()
+	plan := w.man.Tasks[i]
+	status := make([]attempt, k)
+	for j := range k {
+		status[j] = w.tasks[i].status[j]
+	}
+	w.mu.Unlock()
+
+	counts := &Counts{}
+	var records [][]byte
+	for j, a := range status {
+		if !a.kept {
+			if counts.Discarded == nil {
+				counts.Discarded = map[string]int{}
+			}
+			counts.Discarded[a.outcome]++
+			continue
+		}
+		_, _, rec, err := w.readPending(w.pendingFile(i, j), plan.Task)
+		if err != nil {
+			return err
+		}
+		records = append(records, rec)
+		counts.Episodes++
+		counts.Steps += int64(a.steps)
+	}
+	if counts.Episodes > 0 {
+		counts.Outcomes = map[string]int{OutcomeSuccess: counts.Episodes}
+	}
+	var file *FileEntry
+	if counts.Episodes > 0 {
+		data := appendShardHeader(nil, shardHeader{Task: plan.Task, Source: w.source, Count: counts.Episodes})
+		for _, r := range records {
+			data = append(data, r...)
+		}
+		f, err := writeShard(w.dir, i, w.source, data, counts)
+		if err != nil {
+			return err
+		}
+		file = &f
+	}
+
+	w.mmu.Lock()
+	w.mu.Lock()
+	e := &w.man.Tasks[i]
+	e.Complete = true
+	if counts.Episodes > 0 || len(counts.Discarded) > 0 {
+		if e.Sources == nil {
+			e.Sources = map[string]*Counts{}
+		}
+		e.Sources[w.source] = counts
+	}
+	if file != nil {
+		e.Files = append([]FileEntry{*file}, e.Files...)
+	}
+	ts := w.tasks[i]
+	ts.complete, ts.compacting = true, false
+	ts.status, ts.inflight = nil, nil
+	data, err := w.man.marshal()
+	w.mu.Unlock()
+	if err == nil {
+		err = writeFileAtomic(filepath.Join(w.dir, ManifestName), data)
+	}
+	w.mmu.Unlock()
+	if err != nil {
+		return fmt.Errorf("demos: commit task %q: %w", plan.Task, err)
+	}
+	ts.files.Lock()
+	err = os.RemoveAll(w.pendingDir(i))
+	ts.files.Unlock()
+	if err != nil {
+		return fmt.Errorf("demos: %w", err)
+	}
+	w.removePendingIfDone()
+	return nil
+}
+
+// writeShard writes a data file of task number task, named after its
+// content, and returns its manifest entry.
+func writeShard(dir string, task int, source string, data []byte, c *Counts) (FileEntry, error) {
+	sum := sha256.Sum256(data)
+	hexsum := hex.EncodeToString(sum[:])
+	rel := fmt.Sprintf("%s/t%04d-%s-%s.shard", shardDir, task, source, hexsum[:16])
+	if err := mkdirSynced(filepath.Join(dir, shardDir)); err != nil {
+		return FileEntry{}, fmt.Errorf("demos: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(rel)), data); err != nil {
+		return FileEntry{}, fmt.Errorf("demos: write %s: %w", rel, err)
+	}
+	return FileEntry{Path: rel, Source: source, Episodes: c.Episodes, Steps: c.Steps, Size: int64(len(data)), SHA256: hexsum}, nil
+}
+
+// writeManifestLocked writes m (the caller holds mmu or is alone).
+func (w *Writer) writeManifestLocked(m *Manifest) error {
+	data, err := m.marshal()
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(w.dir, ManifestName), data); err != nil {
+		return fmt.Errorf("demos: write manifest: %w", err)
+	}
+	return nil
+}
+
+// removePendingIfDone removes the pending directory once every task is complete.
+func (w *Writer) removePendingIfDone() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, ts := range w.tasks {
+		if !ts.complete {
+			return
+		}
+	}
+	if os.Remove(filepath.Join(w.dir, pendingDir)) == nil {
+		syncDir(w.dir)
+	}
+}
+
+// Next hands out the next attempt to run, in task order, or reports false
+// when every task is complete, the writer is closed or failed, or ctx is
+// done. It blocks while the attempts in flight might complete every
+// unfinished task. Run each Unit it returns and pass the episode to Add (or
+// the Unit to Release if it could not be run).
+func (w *Writer) Next(ctx context.Context) (Unit, bool) {
+	for {
+		w.mu.Lock()
+		if w.closed || w.err != nil {
+			w.mu.Unlock()
+			return Unit{}, false
+		}
+		pending := false
+		for i, ts := range w.tasks {
+			if ts.complete || ts.compacting {
+				continue
+			}
+			pending = true
+			if idx, ok := w.issuable(i); ok {
+				ts.inflight[idx] = true
+				w.mu.Unlock()
+				return Unit{Task: w.man.Tasks[i].Task, Index: idx}, true
+			}
+		}
+		ch := w.changed
+		w.mu.Unlock()
+		if !pending {
+			return Unit{}, false
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Unit{}, false
+		}
+	}
+}
+
+// issuable returns the smallest attempt of task i that is neither recorded
+// nor in flight, if the successes recorded or possible before it are fewer
+// than wanted.
+func (w *Writer) issuable(i int) (int, bool) {
+	plan := w.man.Tasks[i]
+	ts := w.tasks[i]
+	possible := 0
+	for k := 0; k < plan.Attempts; k++ {
+		if possible >= plan.Episodes {
+			return 0, false
+		}
+		if ts.inflight[k] {
+			possible++
+			continue
+		}
+		a, ok := ts.status[k]
+		if !ok {
+			return k, true
+		}
+		if a.kept {
+			possible++
+		}
+	}
+	return 0, false
+}
+
+// Release gives back an attempt from Next that will not be added.
+func (w *Writer) Release(u Unit) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if i, ok := w.byName[u.Task]; ok && w.tasks[i].inflight != nil {
+		delete(w.tasks[i].inflight, u.Index)
+		w.broadcastLocked()
+	}
+}
+
+// Done returns the attempt indices of task that need no running, in
+// increasing order: those recorded (kept or discarded), and for a complete
+// task every planned index. A generator that schedules its own work skips
+// these, and can stop early once Complete(task) is true.
+func (w *Writer) Done(task string) []int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	i, ok := w.byName[task]
+	if !ok {
+		return nil
+	}
+	ts := w.tasks[i]
+	var idx []int
+	for k := range w.man.Tasks[i].Attempts {
+		if _, ok := ts.status[k]; ok || ts.complete {
+			idx = append(idx, k)
+		}
+	}
+	return idx
+}
+
+// Complete reports whether task is complete (stored in its shard).
+func (w *Writer) Complete(task string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	i, ok := w.byName[task]
+	return ok && w.tasks[i].complete
+}
+
+// Progress returns the work done so far, including what earlier runs did.
+func (w *Writer) Progress() Progress {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var p Progress
+	for i, ts := range w.tasks {
+		e := &w.man.Tasks[i]
+		p.Tasks++
+		p.Wanted += e.Episodes
+		if ts.complete {
+			p.CompleteTasks++
+			if c := e.Sources[w.source]; c != nil {
+				p.Kept += c.Episodes
+				for _, k := range sortedKeys(c.Discarded) {
+					p.Discarded += c.Discarded[k]
+				}
+			}
+			continue
+		}
+		for _, a := range ts.status {
+			if a.kept {
+				p.Kept++
+			} else {
+				p.Discarded++
+			}
+		}
+	}
+	return p
+}
+
+// Close releases the directory lock. Call it after every Add has returned;
+// attempts recorded but not yet compacted stay pending for the next run.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.broadcastLocked()
+	err := w.err
+	w.mu.Unlock()
+	w.release()
+	return err
+}
