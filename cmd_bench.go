@@ -37,19 +37,58 @@ func runBench(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if *jsonOut {
-			return report.JSON(e.stdout, map[string]any{"sim": simRows, "expert": expRows})
-		}
-		if err := report.Print(e.stdout, stackbench.SimTable(simRows)); err != nil {
+		genRows, err := stackbench.GenSpeed(ctx, defaultGenOptions())
+		if err != nil {
 			return err
 		}
-		return report.Print(e.stdout, stackbench.ExpertTable(expRows))
+		if *jsonOut {
+			return report.JSON(e.stdout, map[string]any{"sim": simRows, "demos": genRows, "expert": expRows})
+		}
+		for _, t := range []report.Table{stackbench.SimTable(simRows), stackbench.GenTable(genRows), stackbench.ExpertTable(expRows)} {
+			if err := report.Print(e.stdout, t); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "sim":
 		return benchSim(e, args)
 	case "expert":
 		return benchExpert(ctx, e, args)
+	case "demos":
+		return benchDemos(ctx, e, args)
 	}
-	return usagef("bench: unknown benchmark %q (want sim or expert)", which)
+	return usagef("bench: unknown benchmark %q (want sim, demos or expert)", which)
+}
+
+func defaultGenOptions() stackbench.GenOptions {
+	return stackbench.GenOptions{Workers: []int{1, 2}, Tasks: stackbench.DefaultGenTasks(), Episodes: 4, Repeats: 3}
+}
+
+func benchDemos(ctx context.Context, e env, args []string) error {
+	fs := newFlags("bench demos")
+	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
+	def := defaultGenOptions()
+	episodes := fs.Int("episodes", def.Episodes, "episodes per task and measurement")
+	repeats := fs.Int("repeats", def.Repeats, "measurements per worker count (median reported)")
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	if *episodes <= 0 || *repeats <= 0 {
+		return usagef("bench demos: --episodes and --repeats must be positive")
+	}
+	def.Episodes, def.Repeats = *episodes, *repeats
+	rows, err := stackbench.GenSpeed(ctx, def)
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		return report.JSON(e.stdout, rows)
+	}
+	return report.Print(e.stdout, stackbench.GenTable(rows))
 }
 
 func defaultSimOptions() stackbench.SimOptions {

@@ -49,7 +49,7 @@ func oneDir(name string, rest []string) (string, error) {
 	case 1:
 		return rest[0], nil
 	}
-	return "", usagef("%s: unexpected argument %q", name, rest[1])
+	return "", usagef("%s: unexpected argument %q", name, rest[0]) // the directory was moved last
 }
 
 func demosGen(ctx context.Context, e env, args []string) error {
