@@ -39,7 +39,6 @@ func commands() []command {
 		{"demos", "generate, replay, inspect and export demonstration datasets", runDemos},
 		{"render", "render an expert rollout to an animated GIF or a PNG", runRender},
 		{"view", "watch a rollout in a window", runView},
-		{"record", "record demonstrations with the keyboard in a window", runRecord},
 	}
 }
 
