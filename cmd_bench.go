@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/metabench/metabench/benchmarks/nnbench"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/benchmarks/stackbench"
 	"github.com/metabench/metabench/envs/stack"
@@ -41,10 +44,14 @@ func runBench(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if *jsonOut {
-			return report.JSON(e.stdout, map[string]any{"sim": simRows, "demos": genRows, "expert": expRows})
+		nnRep, err := nnbench.Run(ctx, nnbench.Options{Duration: time.Second, Seed: 1})
+		if err != nil {
+			return err
 		}
-		for _, t := range []report.Table{stackbench.SimTable(simRows), stackbench.GenTable(genRows), stackbench.ExpertTable(expRows)} {
+		if *jsonOut {
+			return report.JSON(e.stdout, map[string]any{"sim": simRows, "demos": genRows, "expert": expRows, "nn": nnRep})
+		}
+		for _, t := range []report.Table{stackbench.SimTable(simRows), stackbench.GenTable(genRows), stackbench.ExpertTable(expRows), nnRep.Table()} {
 			if err := report.Print(e.stdout, t); err != nil {
 				return err
 			}
@@ -56,8 +63,41 @@ func runBench(ctx context.Context, e env, args []string) error {
 		return benchExpert(ctx, e, args)
 	case "demos":
 		return benchDemos(ctx, e, args)
+	case "nn":
+		return benchNN(ctx, e, args)
 	}
-	return usagef("bench: unknown benchmark %q (want sim, demos or expert)", which)
+	return usagef("bench: unknown benchmark %q (want sim, demos, expert or nn)", which)
+}
+
+func benchNN(ctx context.Context, e env, args []string) error {
+	fs := newFlags("bench nn")
+	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
+	duration := fs.Duration("duration", 2*time.Second, "measuring time per item")
+	var models stringList
+	fs.Var(&models, "model", "measure only this model (repeatable): "+strings.Join(nnbench.Models(), ", "))
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	if *duration <= 0 {
+		return usagef("bench nn: --duration must be positive")
+	}
+	for _, m := range models {
+		if !slices.Contains(nnbench.Models(), m) {
+			return usagef("bench nn: unknown model %q (want one of %s)", m, strings.Join(nnbench.Models(), ", "))
+		}
+	}
+	rep, err := nnbench.Run(ctx, nnbench.Options{Duration: *duration, Models: models, Seed: 1})
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		return report.JSON(e.stdout, rep)
+	}
+	return report.Print(e.stdout, rep.Table())
 }
 
 func defaultGenOptions() stackbench.GenOptions {

@@ -1,0 +1,52 @@
+package nn
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// Backend names the implementation float32 matrix products use: by default
+// the package's own AVX2/FMA assembly kernel on CPUs that have it (gonum's
+// pure-Go BLAS otherwise, or with the purego tag), and OpenBLAS when built
+// with the openblas tag (and cgo).
+func Backend() string { return backendName() }
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+// gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
+// op(A) is m×k and op(B) is k×n.
+func gemm[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		sgemm(tA, tB, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	case []float64:
+		blas64.Implementation().Dgemm(trans(tA), trans(tB), m, n, k,
+			float64(alpha), a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	}
+}
+
+// Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices with
+// leading dimensions lda, ldb and ldc, where op(A) is m×k and op(B) is k×n,
+// using the active BLAS backend.
+func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// axpy computes y += alpha·x for contiguous vectors of length n.
+func axpy[T Float](n int, alpha T, x, y []T) {
+	switch x := any(x).(type) {
+	case []float32:
+		blas32.Implementation().Saxpy(n, float32(alpha), x, 1, any(y).([]float32), 1)
+	case []float64:
+		blas64.Implementation().Daxpy(n, float64(alpha), x, 1, any(y).([]float64), 1)
+	}
+}

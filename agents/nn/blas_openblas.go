@@ -1,0 +1,28 @@
+//go:build openblas && cgo
+
+package nn
+
+// The netlib package declares no linker flags of its own; linking against
+// Debian's libopenblas-dev (which provides the cblas symbols) is done here, so
+// `go build -tags openblas` needs no CGO_LDFLAGS.
+
+// #cgo LDFLAGS: -lopenblas
+import "C"
+
+import (
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/netlib/blas/netlib"
+)
+
+func backendName() string { return "openblas (cgo)" }
+
+// sgemm is the float32 matrix product: OpenBLAS through gonum's interface.
+func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	blas32.Implementation().Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func init() {
+	blas32.Use(netlib.Implementation{})
+	blas64.Use(netlib.Implementation{})
+}

@@ -1,0 +1,241 @@
+// Package simd holds the float32 kernels of the cgo-free build that use
+// AVX2 and FMA through Go assembly on amd64: a general matrix multiply
+// ([Sgemm]) and vectorised exp, sigmoid and tanh ([Exp], [Sigmoid],
+// [Tanh]). [Available] reports whether the CPU supports them; build with the
+// purego tag to disable them.
+//
+// Sgemm follows the BLIS blocking scheme: B is packed into kc×16 column
+// strips, A into mc×kc blocks of 6-row strips, and a 6×16 micro-kernel
+// accumulates each tile. Results are deterministic for a given CPU: every
+// element of C is computed by one goroutine, summing over k in a fixed
+// order, whatever the number of workers. They can differ in the last bits
+// from a non-FMA implementation.
+package simd
+
+import (
+	"runtime"
+	"sync"
+)
+
+// scratch recycles packing buffers between calls. It holds no state that
+// affects results: buffers are fully overwritten before use.
+var scratch = sync.Pool{New: func() any { return new([]float32) }}
+
+// getBuf returns a pooled buffer of length n (contents arbitrary).
+func getBuf(n int) *[]float32 {
+	p := scratch.Get().(*[]float32)
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+const (
+	mr = 6    // micro-tile rows
+	nr = 16   // micro-tile columns
+	kc = 256  // depth of a packed block
+	mc = 96   // rows of a packed A block (multiple of mr)
+	nc = 2048 // columns of a packed B block (multiple of nr)
+
+	// parallelMin is the m·n·k below which one goroutine does all the work.
+	parallelMin = 1 << 19
+)
+
+// Available reports whether the SIMD kernel runs on this CPU. When it does
+// not, callers should use another implementation.
+func Available() bool { return hasKernel }
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
+// where op(A) is m×k (A is k×m when transA) and op(B) is k×n (B is n×k when
+// transB). It panics if [Available] is false.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	scaleC(m, n, beta, c, ldc)
+	if k == 0 || alpha == 0 {
+		return
+	}
+	workers := 1
+	if m*n*k >= parallelMin {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	nStrips := (min(n, nc) + nr - 1) / nr
+	kMax := min(k, kc)
+	bpBuf := getBuf(kMax * nStrips * nr)
+	defer scratch.Put(bpBuf)
+	bp := *bpBuf
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			packB(bp, b, ldb, transB, pc, kb, jc, nb)
+			runBlocks(workers, m, nb, kMax, func(i0, i1, j0, j1 int, ap, tile []float32) {
+				for ic := i0; ic < i1; ic += mc {
+					mb := min(mc, i1-ic)
+					packA(ap, a, lda, transA, ic, mb, pc, kb)
+					for js := j0; js < j1; js += nr {
+						nw := min(nr, nb-js)
+						bs := bp[(js/nr)*kb*nr:]
+						for is := 0; is < mb; is += mr {
+							if mw := min(mr, mb-is); mw == mr && nw == nr {
+								off := (ic+is)*ldc + jc + js
+								_ = c[off+(mr-1)*ldc+nr-1] // the kernel writes up to here
+								kernel6x16C(kb, &ap[(is/mr)*kb*mr], &bs[0], &c[off], ldc, alpha)
+							} else {
+								kernel6x16(kb, &ap[(is/mr)*kb*mr], &bs[0], &tile[0])
+								addTile(c, ldc, ic+is, jc+js, mw, nw, alpha, tile)
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// runBlocks splits the m×nb output block among workers, by rows when there
+// are enough row blocks and by column strips otherwise, and calls f for each
+// part with its own packing buffer and tile.
+func runBlocks(workers, m, nb, kMax int, f func(i0, i1, j0, j1 int, ap, tile []float32)) {
+	apSize := min(mc, (m+mr-1)/mr*mr) * kMax
+	rowBlocks := (m + mc - 1) / mc
+	strips := (nb + nr - 1) / nr
+	if workers > 1 && rowBlocks < workers && strips < workers {
+		workers = max(rowBlocks, strips)
+	}
+	if workers <= 1 {
+		ap := getBuf(apSize + mr*nr)
+		f(0, m, 0, nb, (*ap)[:apSize], (*ap)[apSize:])
+		scratch.Put(ap)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		var i0, i1, j0, j1 int
+		if rowBlocks >= workers {
+			i0, i1 = w*rowBlocks/workers*mc, min((w+1)*rowBlocks/workers*mc, m)
+			j0, j1 = 0, nb
+		} else {
+			i0, i1 = 0, m
+			j0, j1 = w*strips/workers*nr, min((w+1)*strips/workers*nr, nb)
+		}
+		if i0 >= i1 || j0 >= j1 {
+			continue
+		}
+		wg.Go(func() {
+			ap := getBuf(apSize + mr*nr)
+			f(i0, i1, j0, j1, (*ap)[:apSize], (*ap)[apSize:])
+			scratch.Put(ap)
+		})
+	}
+	wg.Wait()
+}
+
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// packB copies B[pc:pc+kb, jc:jc+nb] (of op(B)) into kb×16 strips,
+// zero-padding the last strip.
+func packB(bp, b []float32, ldb int, trans bool, pc, kb, jc, nb int) {
+	for js := 0; js < nb; js += nr {
+		nw := min(nr, nb-js)
+		dst := bp[(js/nr)*kb*nr : (js/nr+1)*kb*nr]
+		if trans {
+			// Column j of op(B) is row jc+js+j of B: read it contiguously.
+			for j := range nw {
+				src := b[(jc+js+j)*ldb+pc : (jc+js+j)*ldb+pc+kb]
+				for p, v := range src {
+					dst[p*nr+j] = v
+				}
+			}
+			if nw < nr {
+				for p := range kb {
+					clear(dst[p*nr+nw : p*nr+nr])
+				}
+			}
+			continue
+		}
+		for p := range kb {
+			d := dst[p*nr : p*nr+nr]
+			off := (pc+p)*ldb + jc + js
+			if nw == nr {
+				*(*[nr]float32)(d) = *(*[nr]float32)(b[off : off+nr])
+				continue
+			}
+			copy(d[:nw], b[off:off+nw])
+			clear(d[nw:])
+		}
+	}
+}
+
+// packA copies A[ic:ic+mb, pc:pc+kb] (of op(A)) into kb×6 strips,
+// zero-padding the last strip.
+func packA(ap, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
+	for is := 0; is < mb; is += mr {
+		mw := min(mr, mb-is)
+		dst := ap[(is/mr)*kb*mr : (is/mr+1)*kb*mr]
+		switch {
+		case !trans && mw == mr:
+			r := (ic+is)*lda + pc
+			r0, r1, r2 := a[r:r+kb], a[r+lda:r+lda+kb], a[r+2*lda:r+2*lda+kb]
+			r3, r4, r5 := a[r+3*lda:r+3*lda+kb], a[r+4*lda:r+4*lda+kb], a[r+5*lda:r+5*lda+kb]
+			for p := range kb {
+				d := (*[mr]float32)(dst[p*mr : p*mr+mr])
+				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+		case !trans:
+			for i := range mw {
+				row := a[(ic+is+i)*lda+pc : (ic+is+i)*lda+pc+kb]
+				for p, v := range row {
+					dst[p*mr+i] = v
+				}
+			}
+		case mw == mr:
+			for p := range kb {
+				off := (pc+p)*lda + ic + is
+				*(*[mr]float32)(dst[p*mr : p*mr+mr]) = *(*[mr]float32)(a[off : off+mr])
+			}
+		default:
+			for p := range kb {
+				copy(dst[p*mr:p*mr+mw], a[(pc+p)*lda+ic+is:])
+			}
+		}
+		if mw < mr {
+			for p := range kb {
+				clear(dst[p*mr+mw : p*mr+mr])
+			}
+		}
+	}
+}
+
+// addTile adds alpha times the top-left rows×cols of a 6×16 tile to C.
+func addTile(c []float32, ldc, i0, j0, rows, cols int, alpha float32, tile []float32) {
+	for i := range rows {
+		row := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+cols]
+		t := tile[i*nr : i*nr+cols]
+		if alpha == 1 {
+			for j, v := range t {
+				row[j] += v
+			}
+			continue
+		}
+		for j, v := range t {
+			row[j] += alpha * v
+		}
+	}
+}

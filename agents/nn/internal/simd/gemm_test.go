@@ -1,0 +1,102 @@
+package simd
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+func TestSgemmMatchesReference(t *testing.T) {
+	if !Available() {
+		t.Skip("no AVX2/FMA")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	shapes := [][3]int{{1, 1, 1}, {5, 7, 3}, {6, 16, 1}, {13, 33, 300}, {97, 18, 257}, {200, 130, 70}, {64, 2100, 40}, {300, 300, 600}}
+	for _, s := range shapes {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				m, n, k := s[0], s[1], s[2]
+				lda, ldb, ldc := k+3, n+1, n+2
+				if tA {
+					lda = m + 2
+				}
+				if tB {
+					ldb = k + 5
+				}
+				rowsA, rowsB := m, k
+				if tA {
+					rowsA = k
+				}
+				if tB {
+					rowsB = n
+				}
+				a, b := make([]float32, rowsA*lda), make([]float32, rowsB*ldb)
+				c := make([]float32, m*ldc)
+				for _, x := range [][]float32{a, b, c} {
+					for i := range x {
+						x[i] = float32(r.NormFloat64())
+					}
+				}
+				want := append([]float32(nil), c...)
+				tr := func(t bool) blas.Transpose {
+					if t {
+						return blas.Trans
+					}
+					return blas.NoTrans
+				}
+				gonum.Implementation{}.Sgemm(tr(tA), tr(tB), m, n, k, 0.7, a, lda, b, ldb, -0.3, want, ldc)
+				Sgemm(tA, tB, m, n, k, 0.7, a, lda, b, ldb, -0.3, c, ldc)
+				for i := range c {
+					if d := math.Abs(float64(c[i] - want[i])); d > 1e-4*math.Sqrt(float64(k))*(1+math.Abs(float64(want[i]))) {
+						t.Fatalf("%v tA=%v tB=%v: element %d = %v, want %v", s, tA, tB, i, c[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSgemmDeterministicAcrossProcs(t *testing.T) {
+	if !Available() {
+		t.Skip("no AVX2/FMA")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	r := rand.New(rand.NewPCG(3, 4))
+	const m, n, k = 150, 300, 400
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = float32(r.NormFloat64())
+	}
+	for i := range b {
+		b[i] = float32(r.NormFloat64())
+	}
+	var res [][]float32
+	for _, p := range []int{1, 2, 3} {
+		runtime.GOMAXPROCS(p)
+		c := make([]float32, m*n)
+		Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		res = append(res, c)
+	}
+	for i := range res[0] {
+		if res[0][i] != res[1][i] || res[0][i] != res[2][i] {
+			t.Fatalf("element %d differs across GOMAXPROCS", i)
+		}
+	}
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range [][3]int{{64, 64, 64}, {256, 256, 256}, {1024, 1024, 1024}, {64, 512, 512}, {128, 2000, 1024}} {
+		m, n, k := s[0], s[1], s[2]
+		x, y, z := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		b.Run("", func(b *testing.B) {
+			for b.Loop() {
+				Sgemm(false, false, m, n, k, 1, x, k, y, n, 0, z, n)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+}

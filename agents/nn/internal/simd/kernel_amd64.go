@@ -1,0 +1,29 @@
+//go:build !purego
+
+package simd
+
+import "golang.org/x/sys/cpu"
+
+// kernel6x16 computes a 6×16 tile from packed panels; see kernel_amd64.s.
+//
+//go:noescape
+func kernel6x16(k int, a, b, c *float32)
+
+// kernel6x16C adds alpha times a 6×16 tile directly into C (leading
+// dimension ldc); the whole tile must lie inside C.
+//
+//go:noescape
+func kernel6x16C(k int, a, b, c *float32, ldc int, alpha float32)
+
+// The vector functions process len(src) (a multiple of 8) elements.
+//
+//go:noescape
+func expAVX(dst, src []float32)
+
+//go:noescape
+func sigmoidAVX(dst, src []float32)
+
+//go:noescape
+func tanhAVX(dst, src []float32)
+
+var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA

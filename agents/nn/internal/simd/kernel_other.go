@@ -1,0 +1,15 @@
+//go:build !amd64 || purego
+
+package simd
+
+const hasKernel = false
+
+func kernel6x16(k int, a, b, c *float32) { panic("simd: no SIMD kernel on this platform") }
+
+func kernel6x16C(k int, a, b, c *float32, ldc int, alpha float32) {
+	panic("simd: no SIMD kernel on this platform")
+}
+
+func expAVX(dst, src []float32)     { panic("simd: no SIMD kernel on this platform") }
+func sigmoidAVX(dst, src []float32) { panic("simd: no SIMD kernel on this platform") }
+func tanhAVX(dst, src []float32)    { panic("simd: no SIMD kernel on this platform") }

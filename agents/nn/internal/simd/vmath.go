@@ -1,0 +1,77 @@
+package simd
+
+import "math"
+
+// Exp sets dst[i] = e**src[i] (float32 precision, a few ulp) for every i;
+// dst must be at least as long as src.
+func Exp(dst, src []float32) {
+	n := 0
+	if hasKernel {
+		n = len(src) &^ 7
+		expAVX(dst[:n], src[:n])
+	}
+	for i := n; i < len(src); i++ {
+		dst[i] = expf(src[i])
+	}
+}
+
+// Sigmoid sets dst[i] = 1/(1+e**-src[i]) for every i.
+func Sigmoid(dst, src []float32) {
+	n := 0
+	if hasKernel {
+		n = len(src) &^ 7
+		sigmoidAVX(dst[:n], src[:n])
+	}
+	for i := n; i < len(src); i++ {
+		dst[i] = 1 / (1 + expf(-src[i]))
+	}
+}
+
+// Tanh sets dst[i] = tanh(src[i]) for every i.
+func Tanh(dst, src []float32) {
+	n := 0
+	if hasKernel {
+		n = len(src) &^ 7
+		tanhAVX(dst[:n], src[:n])
+	}
+	for i := n; i < len(src); i++ {
+		dst[i] = tanhf(src[i])
+	}
+}
+
+// expf is the scalar version of the vector exp (Cephes expf). It is
+// branch-free; NaN propagates through the polynomial.
+func expf(x float32) float32 {
+	const (
+		hi    = 88.3762626647949
+		lo    = -87.3365447504
+		log2e = 1.44269504088896341
+		magic = 12582912 // 1.5·2²³: adding it rounds to an integer
+		c1    = 0.693359375
+		c2    = -2.12194440e-4
+	)
+	x = min(max(x, lo), hi)
+	fn := (x*log2e + magic) - magic
+	x = x - fn*c1 - fn*c2
+	z := x * x
+	y := ((((1.9875691500e-4*x+1.3981999507e-3)*x+8.3334519073e-3)*x+4.1665795894e-2)*x+1.6666665459e-1)*x + 5.0000001201e-1
+	y = y*z + x + 1
+	return y * math.Float32frombits(uint32(int32(fn)+127)<<23)
+}
+
+// tanhf is the scalar version of the vector tanh.
+func tanhf(x float32) float32 {
+	ax := x
+	if ax < 0 {
+		ax = -ax
+	}
+	if ax < 0.625 {
+		z := x * x
+		return ((((-5.70498872745e-3*z+2.06390887954e-2)*z-5.37397155531e-2)*z+1.33314422036e-1)*z-3.33332819422e-1)*z*x + x
+	}
+	t := 1 - 2/(expf(2*ax)+1)
+	if x < 0 {
+		return -t
+	}
+	return t
+}

@@ -1,0 +1,289 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/metabench/metabench/agents/nn"
+)
+
+// LSTMCell is one step of a long short-term memory network.
+type LSTMCell[T nn.Float] struct {
+	Wx *nn.Param[T] // [in, 4H], gate order i, f, g, o
+	Wh *nn.Param[T] // [H, 4H]
+	B  *nn.Param[T] // [4H], forget-gate bias initialised to 1
+	H  int
+}
+
+// NewLSTMCell returns an LSTM cell with uniform ±1/sqrt(H) weights.
+func NewLSTMCell[T nn.Float](r *rand.Rand, name string, in, hidden int) *LSTMCell[T] {
+	bound := 1 / math.Sqrt(float64(hidden))
+	c := &LSTMCell[T]{
+		Wx: Uniform[T](r, name+".Wx", bound, in, 4*hidden),
+		Wh: Uniform[T](r, name+".Wh", bound, hidden, 4*hidden),
+		B:  nn.NewParam[T](name+".b", 4*hidden),
+		H:  hidden,
+	}
+	for j := hidden; j < 2*hidden; j++ {
+		c.B.Value[j] = 1
+	}
+	return c
+}
+
+// Params returns Wx, Wh and b.
+func (c *LSTMCell[T]) Params() []*nn.Param[T] { return []*nn.Param[T]{c.Wx, c.Wh, c.B} }
+
+// Step advances the state (h, c), both [N, H], by input x [N, in]. A nil h
+// or c means zeros.
+func (c *LSTMCell[T]) Step(tp *nn.Tape[T], x, h, cell *nn.Tensor[T]) (hNext, cNext *nn.Tensor[T]) {
+	n := x.Shape[0]
+	if h == nil {
+		h = tp.Zeros(n, c.H)
+	}
+	if cell == nil {
+		cell = tp.Zeros(n, c.H)
+	}
+	z := tp.Linear(x, tp.Param(c.Wx), tp.Param(c.B))
+	z = tp.Add(z, tp.MatMul(h, tp.Param(c.Wh)))
+	g := tp.Split(z, 1, c.H, c.H, c.H, c.H)
+	i, f, u, o := tp.Sigmoid(g[0]), tp.Sigmoid(g[1]), tp.Tanh(g[2]), tp.Sigmoid(g[3])
+	cNext = tp.Add(tp.Mul(f, cell), tp.Mul(i, u))
+	hNext = tp.Mul(o, tp.Tanh(cNext))
+	return hNext, cNext
+}
+
+// Mask marks attention scores to hide (true = hidden). Shape must
+// broadcast to [batch, heads, queries, keys].
+type Mask struct {
+	Data  []bool
+	Shape []int
+}
+
+// CausalMask hides keys after each query: shape [1, 1, t, t].
+func CausalMask(t int) *Mask {
+	m := &Mask{Data: make([]bool, t*t), Shape: []int{1, 1, t, t}}
+	for q := range t {
+		for k := q + 1; k < t; k++ {
+			m.Data[q*t+k] = true
+		}
+	}
+	return m
+}
+
+// PaddingMask hides keys at positions ≥ lengths[b] in batch row b: shape
+// [batch, 1, 1, keys].
+func PaddingMask(lengths []int, keys int) *Mask {
+	m := &Mask{Data: make([]bool, len(lengths)*keys), Shape: []int{len(lengths), 1, 1, keys}}
+	for b, l := range lengths {
+		for k := l; k < keys; k++ {
+			m.Data[b*keys+k] = true
+		}
+	}
+	return m
+}
+
+// maskedValue is the score given to hidden positions.
+const maskedValue = -1e9
+
+// MultiHeadAttention is scaled dot-product attention with several heads.
+type MultiHeadAttention[T nn.Float] struct {
+	Q, K, V, O *Linear[T]
+	Heads      int
+	// Dropout is the probability of dropping attention weights in Forward
+	// when a random source is given.
+	Dropout float64
+}
+
+// NewMultiHeadAttention returns attention over dim features with the given
+// number of heads (dim must be divisible by heads).
+func NewMultiHeadAttention[T nn.Float](r *rand.Rand, name string, dim, heads int) *MultiHeadAttention[T] {
+	if heads < 1 || dim%heads != 0 {
+		panic(fmt.Sprintf("layers: attention dim %d not divisible by %d heads", dim, heads))
+	}
+	return &MultiHeadAttention[T]{
+		Q:     NewLinear[T](r, name+".q", dim, dim, LinearOpts{}),
+		K:     NewLinear[T](r, name+".k", dim, dim, LinearOpts{}),
+		V:     NewLinear[T](r, name+".v", dim, dim, LinearOpts{}),
+		O:     NewLinear[T](r, name+".o", dim, dim, LinearOpts{}),
+		Heads: heads,
+	}
+}
+
+// Params returns the four projections' parameters.
+func (a *MultiHeadAttention[T]) Params() []*nn.Param[T] {
+	return CollectParams[T](a.Q, a.K, a.V, a.O)
+}
+
+// splitHeads turns [B, T, D] into [B·H, T, D/H].
+func (a *MultiHeadAttention[T]) splitHeads(tp *nn.Tape[T], x *nn.Tensor[T]) *nn.Tensor[T] {
+	b, t, d := x.Shape[0], x.Shape[1], x.Shape[2]
+	if a.Heads == 1 {
+		return x
+	}
+	x = tp.Reshape(x, b, t, a.Heads, d/a.Heads)
+	x = tp.Transpose(x, 0, 2, 1, 3)
+	return tp.Reshape(x, b*a.Heads, t, d/a.Heads)
+}
+
+// Forward attends from queries q [B, Tq, D] to keys/values kv [B, Tk, D].
+// mask may be nil; rnd drives attention dropout (nil disables it).
+func (a *MultiHeadAttention[T]) Forward(tp *nn.Tape[T], q, kv *nn.Tensor[T], mask *Mask, rnd func() float64) *nn.Tensor[T] {
+	out, _ := a.ForwardWithWeights(tp, q, kv, mask, rnd)
+	return out
+}
+
+// ForwardWithWeights is Forward that also returns the attention weights
+// (after softmax, before dropout) with shape [B·H, Tq, Tk], batch-major.
+func (a *MultiHeadAttention[T]) ForwardWithWeights(tp *nn.Tape[T], q, kv *nn.Tensor[T], mask *Mask, rnd func() float64) (out, weights *nn.Tensor[T]) {
+	if len(q.Shape) != 3 || len(kv.Shape) != 3 {
+		panic(fmt.Sprintf("layers: attention inputs %v and %v, want [B, T, D]", q.Shape, kv.Shape))
+	}
+	b, tq, d := q.Shape[0], q.Shape[1], q.Shape[2]
+	tk := kv.Shape[1]
+	h := a.Heads
+	qh := a.splitHeads(tp, a.Q.Forward(tp, q))
+	kh := a.splitHeads(tp, a.K.Forward(tp, kv))
+	vh := a.splitHeads(tp, a.V.Forward(tp, kv))
+	s := tp.Scale(tp.BatchMatMul(qh, kh, false, true), T(1/math.Sqrt(float64(d/h))))
+	if mask != nil {
+		s4 := tp.Reshape(s, b, h, tq, tk)
+		s = tp.Reshape(tp.MaskedFill(s4, mask.Data, mask.Shape, maskedValue), b*h, tq, tk)
+	}
+	weights = tp.Softmax(s, -1)
+	o := tp.BatchMatMul(tp.Dropout(weights, a.Dropout, rnd), vh, false, false) // [B·H, Tq, D/H]
+	if h > 1 {
+		o = tp.Reshape(tp.Transpose(tp.Reshape(o, b, h, tq, d/h), 0, 2, 1, 3), b, tq, d)
+	}
+	return a.O.Forward(tp, o), weights
+}
+
+// AdditiveAttention is Bahdanau attention: score_j = vᵀ tanh(Wq·q + Wk·k_j).
+type AdditiveAttention[T nn.Float] struct {
+	Wq, Wk *Linear[T]
+	V      *nn.Param[T] // [A, 1]
+}
+
+// NewAdditiveAttention returns additive attention from queries of size
+// qDim to keys of size kDim through a hidden size of attDim.
+func NewAdditiveAttention[T nn.Float](r *rand.Rand, name string, qDim, kDim, attDim int) *AdditiveAttention[T] {
+	return &AdditiveAttention[T]{
+		Wq: NewLinear[T](r, name+".q", qDim, attDim, LinearOpts{}),
+		Wk: NewLinear[T](r, name+".k", kDim, attDim, LinearOpts{NoBias: true}),
+		V:  Uniform[T](r, name+".v", 1/math.Sqrt(float64(attDim)), attDim, 1),
+	}
+}
+
+// Params returns the projections' parameters and v.
+func (a *AdditiveAttention[T]) Params() []*nn.Param[T] {
+	return append(CollectParams[T](a.Wq, a.Wk), a.V)
+}
+
+// Forward returns the context vector [B, Dk] and the attention weights
+// [B, T] for query [B, Dq] over keys [B, T, Dk]. mask ([B, T], true =
+// hidden) may be nil.
+func (a *AdditiveAttention[T]) Forward(tp *nn.Tape[T], query, keys *nn.Tensor[T], mask []bool) (ctx, weights *nn.Tensor[T]) {
+	b, t, dk := keys.Shape[0], keys.Shape[1], keys.Shape[2]
+	qa := a.Wq.Forward(tp, query) // [B, A]
+	ka := a.Wk.Forward(tp, keys)  // [B, T, A]
+	att := qa.Shape[1]
+	e := tp.Tanh(tp.Add(ka, tp.Reshape(qa, b, 1, att)))
+	s := tp.Reshape(tp.MatMul(e, tp.Param(a.V)), b, t)
+	if mask != nil {
+		s = tp.MaskedFill(s, mask, []int{b, t}, maskedValue)
+	}
+	weights = tp.Softmax(s, -1)
+	ctx = tp.BatchMatMul(tp.Reshape(weights, b, 1, t), keys, false, false)
+	return tp.Reshape(ctx, b, dk), weights
+}
+
+// FeedForward is the position-wise MLP of a Transformer block:
+// Linear → GELU → Linear.
+type FeedForward[T nn.Float] struct {
+	L1, L2 *Linear[T]
+}
+
+// NewFeedForward returns a dim → hidden → dim MLP.
+func NewFeedForward[T nn.Float](r *rand.Rand, name string, dim, hidden int) *FeedForward[T] {
+	return &FeedForward[T]{
+		L1: NewLinear[T](r, name+".1", dim, hidden, LinearOpts{}),
+		L2: NewLinear[T](r, name+".2", hidden, dim, LinearOpts{}),
+	}
+}
+
+// Params returns both layers' parameters.
+func (f *FeedForward[T]) Params() []*nn.Param[T] { return CollectParams[T](f.L1, f.L2) }
+
+// Forward applies the MLP to the last axis.
+func (f *FeedForward[T]) Forward(tp *nn.Tape[T], x *nn.Tensor[T]) *nn.Tensor[T] {
+	return f.L2.Forward(tp, tp.GELU(f.L1.Forward(tp, x)))
+}
+
+// EncoderBlock is a pre-norm Transformer encoder block:
+// x + Attn(LN(x)), then x + FF(LN(x)).
+type EncoderBlock[T nn.Float] struct {
+	LN1, LN2 *LayerNorm[T]
+	Attn     *MultiHeadAttention[T]
+	FF       *FeedForward[T]
+	// Dropout applies to each residual branch when a random source is given.
+	Dropout float64
+}
+
+// NewEncoderBlock returns an encoder block of width dim.
+func NewEncoderBlock[T nn.Float](r *rand.Rand, name string, dim, heads, hidden int) *EncoderBlock[T] {
+	return &EncoderBlock[T]{
+		LN1:  NewLayerNorm[T](name+".ln1", dim),
+		Attn: NewMultiHeadAttention[T](r, name+".attn", dim, heads),
+		LN2:  NewLayerNorm[T](name+".ln2", dim),
+		FF:   NewFeedForward[T](r, name+".ff", dim, hidden),
+	}
+}
+
+// Params returns all parameters.
+func (e *EncoderBlock[T]) Params() []*nn.Param[T] {
+	return CollectParams[T](e.LN1, e.Attn, e.LN2, e.FF)
+}
+
+// Forward applies the block to x [B, T, D].
+func (e *EncoderBlock[T]) Forward(tp *nn.Tape[T], x *nn.Tensor[T], mask *Mask, rnd func() float64) *nn.Tensor[T] {
+	h := e.LN1.Forward(tp, x)
+	x = tp.Add(x, tp.Dropout(e.Attn.Forward(tp, h, h, mask, rnd), e.Dropout, rnd))
+	return tp.Add(x, tp.Dropout(e.FF.Forward(tp, e.LN2.Forward(tp, x)), e.Dropout, rnd))
+}
+
+// DecoderBlock is a pre-norm Transformer decoder block: causal
+// self-attention, attention to an encoder memory, and a feed-forward MLP,
+// each with a residual connection.
+type DecoderBlock[T nn.Float] struct {
+	LN1, LN2, LN3 *LayerNorm[T]
+	Self, Cross   *MultiHeadAttention[T]
+	FF            *FeedForward[T]
+	Dropout       float64
+}
+
+// NewDecoderBlock returns a decoder block of width dim.
+func NewDecoderBlock[T nn.Float](r *rand.Rand, name string, dim, heads, hidden int) *DecoderBlock[T] {
+	return &DecoderBlock[T]{
+		LN1:   NewLayerNorm[T](name+".ln1", dim),
+		Self:  NewMultiHeadAttention[T](r, name+".self", dim, heads),
+		LN2:   NewLayerNorm[T](name+".ln2", dim),
+		Cross: NewMultiHeadAttention[T](r, name+".cross", dim, heads),
+		LN3:   NewLayerNorm[T](name+".ln3", dim),
+		FF:    NewFeedForward[T](r, name+".ff", dim, hidden),
+	}
+}
+
+// Params returns all parameters.
+func (d *DecoderBlock[T]) Params() []*nn.Param[T] {
+	return CollectParams[T](d.LN1, d.Self, d.LN2, d.Cross, d.LN3, d.FF)
+}
+
+// Forward applies the block to x [B, T, D] with encoder memory [B, S, D].
+// The self-attention is always causal; memMask (may be nil) hides memory
+// positions.
+func (d *DecoderBlock[T]) Forward(tp *nn.Tape[T], x, memory *nn.Tensor[T], memMask *Mask, rnd func() float64) *nn.Tensor[T] {
+	h := d.LN1.Forward(tp, x)
+	x = tp.Add(x, tp.Dropout(d.Self.Forward(tp, h, h, CausalMask(x.Shape[1]), rnd), d.Dropout, rnd))
+	x = tp.Add(x, tp.Dropout(d.Cross.Forward(tp, d.LN2.Forward(tp, x), memory, memMask, rnd), d.Dropout, rnd))
+	return tp.Add(x, tp.Dropout(d.FF.Forward(tp, d.LN3.Forward(tp, x)), d.Dropout, rnd))
+}

@@ -1,0 +1,182 @@
+package nn
+
+import "fmt"
+
+// ConvOpts configures [Tape.Conv2D]: zero padding on each side and the
+// dilation along each axis (zero means 1). The stride is always one.
+type ConvOpts struct {
+	PadTop, PadBottom, PadLeft, PadRight int
+	DilH, DilW                           int
+}
+
+// SamePadding returns options that keep the spatial size for a kh×kw kernel
+// with the given dilations (zero means 1).
+func SamePadding(kh, kw, dilH, dilW int) ConvOpts {
+	dilH, dilW = max(dilH, 1), max(dilW, 1)
+	ph, pw := (kh-1)*dilH, (kw-1)*dilW
+	return ConvOpts{PadTop: ph / 2, PadBottom: ph - ph/2, PadLeft: pw / 2, PadRight: pw - pw/2, DilH: dilH, DilW: dilW}
+}
+
+// Conv2D returns the 2-D cross-correlation of x (shape [N, C, H, W]) with w
+// (shape [F, C, KH, KW]) plus bias (shape [F], may be nil). It works by
+// im2col and one matrix product per image.
+func (tp *Tape[T]) Conv2D(x, w, bias *Tensor[T], o ConvOpts) *Tensor[T] {
+	if len(x.Shape) != 4 || len(w.Shape) != 4 || x.Shape[1] != w.Shape[1] {
+		panic(fmt.Sprintf("nn: Conv2D: input %v and kernel %v, want [N,C,H,W] and [F,C,KH,KW]", x.Shape, w.Shape))
+	}
+	dh, dw := max(o.DilH, 1), max(o.DilW, 1)
+	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	f, kh, kw := w.Shape[0], w.Shape[2], w.Shape[3]
+	ho := h + o.PadTop + o.PadBottom - (kh-1)*dh
+	wo := wd + o.PadLeft + o.PadRight - (kw-1)*dw
+	if ho <= 0 || wo <= 0 {
+		panic(fmt.Sprintf("nn: Conv2D: kernel %v larger than padded input %v", w.Shape, x.Shape))
+	}
+	if bias != nil && len(bias.Data) != f {
+		panic(fmt.Sprintf("nn: Conv2D: bias shape %v for %d filters", bias.Shape, f))
+	}
+	ins := []*Tensor[T]{x, w}
+	if bias != nil {
+		ins = append(ins, bias)
+	}
+	out := tp.newOutRaw([]int{n, f, ho, wo}, ins...)
+	k := c * kh * kw
+	p := ho * wo
+	geo := convGeom{c: c, h: h, w: wd, kh: kh, kw: kw, dh: dh, dw: dw, ho: ho, wo: wo, pt: o.PadTop, pl: o.PadLeft}
+	cols := tp.arena.getRaw(n * k * p) // im2col writes every element
+	for i := range n {
+		col := cols[i*k*p : (i+1)*k*p]
+		im2col(col, x.Data[i*c*h*wd:(i+1)*c*h*wd], geo)
+		y := out.Data[i*f*p : (i+1)*f*p]
+		gemm(false, false, f, p, k, 1, w.Data, k, col, p, 0, y, p)
+		if bias != nil {
+			for j, b := range bias.Data {
+				row := y[j*p : (j+1)*p]
+				for q := range row {
+					row[q] += b
+				}
+			}
+		}
+	}
+	tp.record("Conv2D", out, func() {
+		var dcol, dwT []T
+		if x.requiresGrad {
+			dcol = tp.arena.getRaw(k * p) // overwritten by gemm with beta 0
+		}
+		if w.requiresGrad {
+			// Accumulate dWᵀ = Σ col·dOutᵀ (K×F): packing dOut (F rows) is
+			// cheaper than packing the K×P columns as the transposed operand.
+			dwT = tp.arena.get(k * f)
+		}
+		for i := range n {
+			g := out.Grad[i*f*p : (i+1)*f*p]
+			if dwT != nil {
+				gemm(false, true, k, f, p, 1, cols[i*k*p:(i+1)*k*p], p, g, p, 1, dwT, f)
+			}
+			if bias != nil && bias.requiresGrad {
+				gb := tp.grad(bias)
+				for j := range f {
+					var s T
+					for _, v := range g[j*p : (j+1)*p] {
+						s += v
+					}
+					gb[j] += s
+				}
+			}
+			if dcol != nil {
+				gemm(true, false, k, p, f, 1, w.Data, k, g, p, 0, dcol, p)
+				col2im(tp.grad(x)[i*c*h*wd:(i+1)*c*h*wd], dcol, geo)
+			}
+		}
+		if dwT != nil {
+			gw := tp.grad(w)
+			for r := range f {
+				row := gw[r*k : (r+1)*k]
+				for q := range row {
+					row[q] += dwT[q*f+r]
+				}
+			}
+		}
+	}, ins...)
+	return out
+}
+
+type convGeom struct {
+	c, h, w, kh, kw, dh, dw, ho, wo, pt, pl int
+}
+
+// colRange returns, for kernel offset off (already dilated) and padding pad,
+// the output positions [lo, hi) whose input index o-pad+off lies in [0, n).
+func colRange(off, pad, n, out int) (lo, hi int) {
+	lo = min(max(0, pad-off), out)
+	hi = min(out, n+pad-off)
+	return lo, max(hi, lo)
+}
+
+// im2col lays out the receptive fields of one image as rows
+// (c, ki, kj) × columns (oy, ox).
+func im2col[T Float](col, img []T, g convGeom) {
+	p := g.ho * g.wo
+	for ch := range g.c {
+		plane := img[ch*g.h*g.w : (ch+1)*g.h*g.w]
+		for ki := range g.kh {
+			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
+			for kj := range g.kw {
+				row := col[((ch*g.kh+ki)*g.kw+kj)*p:][:p]
+				xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
+				clear(row[:ylo*g.wo])
+				for oy := ylo; oy < yhi; oy++ {
+					iy := oy - g.pt + ki*g.dh
+					dst := row[oy*g.wo : (oy+1)*g.wo]
+					clear(dst[:xlo])
+					copy(dst[xlo:xhi], plane[iy*g.w+xlo-g.pl+kj*g.dw:])
+					clear(dst[xhi:])
+				}
+				clear(row[yhi*g.wo:])
+			}
+		}
+	}
+}
+
+// col2im adds the column gradients back into the image gradient.
+func col2im[T Float](img, col []T, g convGeom) {
+	p := g.ho * g.wo
+	for ch := range g.c {
+		plane := img[ch*g.h*g.w : (ch+1)*g.h*g.w]
+		for ki := range g.kh {
+			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
+			for kj := range g.kw {
+				row := col[((ch*g.kh+ki)*g.kw+kj)*p:][:p]
+				xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
+				for oy := ylo; oy < yhi; oy++ {
+					iy := oy - g.pt + ki*g.dh
+					src := row[oy*g.wo+xlo : oy*g.wo+xhi]
+					dst := plane[iy*g.w+xlo-g.pl+kj*g.dw:][:len(src)]
+					for q, v := range src {
+						dst[q] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// Conv1D returns the 1-D convolution of x (shape [N, C, L]) with w (shape
+// [F, C, K]) and dilation d (zero means 1), plus bias ([F], may be nil). A
+// causal convolution pads only on the left, so output t sees inputs ≤ t; a
+// non-causal one pads both sides. Either way the length is preserved.
+func (tp *Tape[T]) Conv1D(x, w, bias *Tensor[T], dilation int, causal bool) *Tensor[T] {
+	if len(x.Shape) != 3 || len(w.Shape) != 3 {
+		panic(fmt.Sprintf("nn: Conv1D: input %v and kernel %v, want [N,C,L] and [F,C,K]", x.Shape, w.Shape))
+	}
+	d := max(dilation, 1)
+	pad := (w.Shape[2] - 1) * d
+	o := ConvOpts{PadLeft: pad / 2, PadRight: pad - pad/2, DilH: 1, DilW: d}
+	if causal {
+		o.PadLeft, o.PadRight = pad, 0
+	}
+	x4 := tp.Reshape(x, x.Shape[0], x.Shape[1], 1, x.Shape[2])
+	w4 := tp.Reshape(w, w.Shape[0], w.Shape[1], 1, w.Shape[2])
+	y := tp.Conv2D(x4, w4, bias, o)
+	return tp.Reshape(y, y.Shape[0], y.Shape[1], y.Shape[3])
+}

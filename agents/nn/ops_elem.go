@@ -1,0 +1,563 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/metabench/metabench/agents/nn/internal/simd"
+)
+
+type binKind int
+
+const (
+	binAdd binKind = iota
+	binSub
+	binMul
+	binDiv
+)
+
+var binNames = [...]string{"Add", "Sub", "Mul", "Div"}
+
+// Add returns a+b with broadcasting (see [Tape.BroadcastTo]).
+func (tp *Tape[T]) Add(a, b *Tensor[T]) *Tensor[T] { return tp.binary(binAdd, a, b) }
+
+// Sub returns a-b with broadcasting.
+func (tp *Tape[T]) Sub(a, b *Tensor[T]) *Tensor[T] { return tp.binary(binSub, a, b) }
+
+// Mul returns the elementwise product a*b with broadcasting.
+func (tp *Tape[T]) Mul(a, b *Tensor[T]) *Tensor[T] { return tp.binary(binMul, a, b) }
+
+// Div returns the elementwise quotient a/b with broadcasting.
+func (tp *Tape[T]) Div(a, b *Tensor[T]) *Tensor[T] { return tp.binary(binDiv, a, b) }
+
+// suffixOf reports whether b, with leading ones dropped, equals a trailing
+// part of a (so b repeats along a's leading axes).
+func suffixOf(a, b []int) bool {
+	for len(b) > 0 && b[0] == 1 {
+		b = b[1:]
+	}
+	return len(b) <= len(a) && slices.Equal(a[len(a)-len(b):], b)
+}
+
+// broadcastShape returns the NumPy broadcast of two shapes.
+func broadcastShape(op string, a, b []int) []int {
+	n := max(len(a), len(b))
+	out := make([]int, n)
+	for i := range n {
+		da, db := 1, 1
+		if j := len(a) - n + i; j >= 0 {
+			da = a[j]
+		}
+		if j := len(b) - n + i; j >= 0 {
+			db = b[j]
+		}
+		switch {
+		case da == db || db == 1:
+			out[i] = da
+		case da == 1:
+			out[i] = db
+		default:
+			panic(fmt.Sprintf("nn: %s: shapes %v and %v do not broadcast", op, a, b))
+		}
+	}
+	return out
+}
+
+func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
+	name := binNames[kind]
+	if !slices.Equal(a.Shape, b.Shape) && !(len(a.Data) >= len(b.Data) && suffixOf(a.Shape, b.Shape)) {
+		shape := broadcastShape(name, a.Shape, b.Shape)
+		if !slices.Equal(a.Shape, shape) {
+			a = tp.BroadcastTo(a, shape...)
+		}
+		if !slices.Equal(b.Shape, shape) && !suffixOf(shape, b.Shape) {
+			b = tp.BroadcastTo(b, shape...)
+		}
+	}
+	out := tp.newOutRaw(slices.Clone(a.Shape), a, b)
+	nb := len(b.Data)
+	rows := 0
+	if nb > 0 {
+		rows = len(a.Data) / nb
+	}
+	for r := range rows {
+		x := a.Data[r*nb : (r+1)*nb]
+		o := out.Data[r*nb : (r+1)*nb]
+		y := b.Data[:nb]
+		switch kind {
+		case binAdd:
+			for j := range o {
+				o[j] = x[j] + y[j]
+			}
+		case binSub:
+			for j := range o {
+				o[j] = x[j] - y[j]
+			}
+		case binMul:
+			for j := range o {
+				o[j] = x[j] * y[j]
+			}
+		case binDiv:
+			for j := range o {
+				o[j] = x[j] / y[j]
+			}
+		}
+	}
+	tp.record(name, out, func() {
+		var ga, gb []T
+		if a.requiresGrad {
+			ga = tp.grad(a)
+		}
+		if b.requiresGrad {
+			gb = tp.grad(b)
+		}
+		for r := range rows {
+			g := out.Grad[r*nb : (r+1)*nb]
+			x := a.Data[r*nb : (r+1)*nb]
+			y := b.Data[:nb]
+			if ga != nil {
+				ga := ga[r*nb : (r+1)*nb]
+				switch kind {
+				case binAdd, binSub:
+					for j := range g {
+						ga[j] += g[j]
+					}
+				case binMul:
+					for j := range g {
+						ga[j] += g[j] * y[j]
+					}
+				case binDiv:
+					for j := range g {
+						ga[j] += g[j] / y[j]
+					}
+				}
+			}
+			if gb != nil {
+				gb := gb[:nb]
+				switch kind {
+				case binAdd:
+					for j := range g {
+						gb[j] += g[j]
+					}
+				case binSub:
+					for j := range g {
+						gb[j] -= g[j]
+					}
+				case binMul:
+					for j := range g {
+						gb[j] += g[j] * x[j]
+					}
+				case binDiv:
+					for j := range g {
+						gb[j] -= g[j] * x[j] / (y[j] * y[j])
+					}
+				}
+			}
+		}
+	}, a, b)
+	return out
+}
+
+// BroadcastTo expands a to shape following NumPy rules (axes aligned at the
+// end; an axis of size one repeats). The gradient sums over repeated axes.
+func (tp *Tape[T]) BroadcastTo(a *Tensor[T], shape ...int) *Tensor[T] {
+	shape = slices.Clone(shape)
+	if s := broadcastShape("BroadcastTo", a.Shape, shape); !slices.Equal(s, shape) {
+		panic(fmt.Sprintf("nn: BroadcastTo: cannot broadcast %v to %v", a.Shape, shape))
+	}
+	idx := broadcastIndex(a.Shape, shape)
+	out := tp.newOutRaw(shape, a)
+	for i, j := range idx {
+		out.Data[i] = a.Data[j]
+	}
+	tp.record("BroadcastTo", out, func() {
+		ga := tp.grad(a)
+		for i, j := range idx {
+			ga[j] += out.Grad[i]
+		}
+	}, a)
+	return out
+}
+
+// broadcastIndex maps every flat index of shape to the flat index of the
+// element of in (broadcast to shape) that it reads.
+func broadcastIndex(in, shape []int) []int32 {
+	n := len(shape)
+	strides := make([]int, n)
+	s := 1
+	for i := n - 1; i >= 0; i-- {
+		j := len(in) - n + i
+		if j >= 0 && in[j] != 1 {
+			strides[i] = s
+		}
+		if j >= 0 {
+			s *= in[j]
+		}
+	}
+	idx := make([]int32, shapeSize(shape))
+	pos := make([]int, n)
+	off := 0
+	for i := range idx {
+		idx[i] = int32(off)
+		for d := n - 1; d >= 0; d-- {
+			pos[d]++
+			off += strides[d]
+			if pos[d] < shape[d] {
+				break
+			}
+			off -= strides[d] * pos[d]
+			pos[d] = 0
+		}
+	}
+	return idx
+}
+
+type unKind int
+
+const (
+	unReLU unKind = iota
+	unTanh
+	unSigmoid
+	unGELU
+	unExp
+	unLog
+	unSqrt
+	unSquare
+	unNeg
+	unAbs
+)
+
+var unNames = [...]string{"ReLU", "Tanh", "Sigmoid", "GELU", "Exp", "Log", "Sqrt", "Square", "Neg", "Abs"}
+
+// ReLU returns max(a, 0) elementwise.
+func (tp *Tape[T]) ReLU(a *Tensor[T]) *Tensor[T] { return tp.unary(unReLU, a) }
+
+// Tanh returns tanh(a) elementwise.
+func (tp *Tape[T]) Tanh(a *Tensor[T]) *Tensor[T] { return tp.unary(unTanh, a) }
+
+// Sigmoid returns 1/(1+exp(-a)) elementwise.
+func (tp *Tape[T]) Sigmoid(a *Tensor[T]) *Tensor[T] { return tp.unary(unSigmoid, a) }
+
+// GELU returns the exact Gaussian error linear unit x·Φ(x) elementwise.
+func (tp *Tape[T]) GELU(a *Tensor[T]) *Tensor[T] { return tp.unary(unGELU, a) }
+
+// Exp returns exp(a) elementwise.
+func (tp *Tape[T]) Exp(a *Tensor[T]) *Tensor[T] { return tp.unary(unExp, a) }
+
+// Log returns the natural logarithm of a elementwise.
+func (tp *Tape[T]) Log(a *Tensor[T]) *Tensor[T] { return tp.unary(unLog, a) }
+
+// Sqrt returns the square root of a elementwise.
+func (tp *Tape[T]) Sqrt(a *Tensor[T]) *Tensor[T] { return tp.unary(unSqrt, a) }
+
+// Square returns a*a elementwise.
+func (tp *Tape[T]) Square(a *Tensor[T]) *Tensor[T] { return tp.unary(unSquare, a) }
+
+// Neg returns -a.
+func (tp *Tape[T]) Neg(a *Tensor[T]) *Tensor[T] { return tp.unary(unNeg, a) }
+
+// Abs returns |a| elementwise (gradient sign(a), zero at zero).
+func (tp *Tape[T]) Abs(a *Tensor[T]) *Tensor[T] { return tp.unary(unAbs, a) }
+
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// positiveMask returns all ones if the float32 with bits b is greater than
+// zero (or a NaN with the sign bit clear) and zero otherwise, without a
+// branch, so ReLU on random signs does not mispredict.
+func positiveMask(b uint32) uint32 {
+	var m uint32
+	if int32(b) > 0 {
+		m = ^uint32(0)
+	}
+	return m
+}
+
+func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
+	var out *Tensor[T]
+	if kind == unReLU {
+		out = tp.newOut(slices.Clone(a.Shape), a)
+	} else {
+		out = tp.newOutRaw(slices.Clone(a.Shape), a)
+	}
+	x, y := a.Data, out.Data[:len(a.Data)]
+	switch kind {
+	case unReLU:
+		if x32, ok := any(x).([]float32); ok {
+			y32 := any(y).([]float32)[:len(x32)]
+			for i, v := range x32 {
+				b := math.Float32bits(v)
+				y32[i] = math.Float32frombits(b & positiveMask(b))
+			}
+			break
+		}
+		for i, v := range x {
+			if v > 0 {
+				y[i] = v
+			}
+		}
+	case unTanh:
+		if x32, ok := any(x).([]float32); ok {
+			simd.Tanh(any(y).([]float32), x32)
+			break
+		}
+		for i, v := range x {
+			y[i] = T(math.Tanh(float64(v)))
+		}
+	case unSigmoid:
+		if x32, ok := any(x).([]float32); ok {
+			simd.Sigmoid(any(y).([]float32), x32)
+			break
+		}
+		for i, v := range x {
+			y[i] = T(sigmoid(float64(v)))
+		}
+	case unGELU:
+		for i, v := range x {
+			f := float64(v)
+			y[i] = T(0.5 * f * (1 + math.Erf(f/math.Sqrt2)))
+		}
+	case unExp:
+		if x32, ok := any(x).([]float32); ok {
+			simd.Exp(any(y).([]float32), x32)
+			break
+		}
+		for i, v := range x {
+			y[i] = T(math.Exp(float64(v)))
+		}
+	case unLog:
+		for i, v := range x {
+			y[i] = T(math.Log(float64(v)))
+		}
+	case unSqrt:
+		for i, v := range x {
+			y[i] = T(math.Sqrt(float64(v)))
+		}
+	case unSquare:
+		for i, v := range x {
+			y[i] = v * v
+		}
+	case unNeg:
+		for i, v := range x {
+			y[i] = -v
+		}
+	case unAbs:
+		for i, v := range x {
+			y[i] = T(math.Abs(float64(v)))
+		}
+	}
+	tp.record(unNames[kind], out, func() {
+		ga := tp.grad(a)[:len(x)]
+		g := out.Grad[:len(x)]
+		switch kind {
+		case unReLU:
+			if x32, ok := any(x).([]float32); ok {
+				g32, ga32 := any(g).([]float32)[:len(x32)], any(ga).([]float32)[:len(x32)]
+				for i, v := range x32 {
+					ga32[i] += math.Float32frombits(math.Float32bits(g32[i]) & positiveMask(math.Float32bits(v)))
+				}
+				break
+			}
+			for i, v := range x {
+				if v > 0 {
+					ga[i] += g[i]
+				}
+			}
+		case unTanh:
+			for i, v := range y {
+				ga[i] += g[i] * (1 - v*v)
+			}
+		case unSigmoid:
+			for i, v := range y {
+				ga[i] += g[i] * v * (1 - v)
+			}
+		case unGELU:
+			for i, v := range x {
+				f := float64(v)
+				d := 0.5*(1+math.Erf(f/math.Sqrt2)) + f*math.Exp(-0.5*f*f)/math.Sqrt(2*math.Pi)
+				ga[i] += g[i] * T(d)
+			}
+		case unExp:
+			for i, v := range y {
+				ga[i] += g[i] * v
+			}
+		case unLog:
+			for i, v := range x {
+				ga[i] += g[i] / v
+			}
+		case unSqrt:
+			for i, v := range y {
+				ga[i] += g[i] / (2 * v)
+			}
+		case unSquare:
+			for i, v := range x {
+				ga[i] += 2 * g[i] * v
+			}
+		case unNeg:
+			for i := range x {
+				ga[i] -= g[i]
+			}
+		case unAbs:
+			for i, v := range x {
+				switch {
+				case v > 0:
+					ga[i] += g[i]
+				case v < 0:
+					ga[i] -= g[i]
+				}
+			}
+		}
+	}, a)
+	return out
+}
+
+// Scale returns c*a for a constant c.
+func (tp *Tape[T]) Scale(a *Tensor[T], c T) *Tensor[T] {
+	out := tp.newOutRaw(slices.Clone(a.Shape), a)
+	for i, v := range a.Data {
+		out.Data[i] = c * v
+	}
+	tp.record("Scale", out, func() {
+		ga := tp.grad(a)
+		for i, g := range out.Grad {
+			ga[i] += c * g
+		}
+	}, a)
+	return out
+}
+
+// AddScalar returns a+c for a constant c.
+func (tp *Tape[T]) AddScalar(a *Tensor[T], c T) *Tensor[T] {
+	out := tp.newOutRaw(slices.Clone(a.Shape), a)
+	for i, v := range a.Data {
+		out.Data[i] = v + c
+	}
+	tp.record("AddScalar", out, func() {
+		ga := tp.grad(a)
+		for i, g := range out.Grad {
+			ga[i] += g
+		}
+	}, a)
+	return out
+}
+
+// MaskedFill returns a copy of a in which the elements selected by mask are
+// replaced by value (their gradient is zero). mask has shape maskShape, which
+// must broadcast to a's shape.
+func (tp *Tape[T]) MaskedFill(a *Tensor[T], mask []bool, maskShape []int, value T) *Tensor[T] {
+	if shapeSize(maskShape) != len(mask) {
+		panic(fmt.Sprintf("nn: MaskedFill: %d mask values for shape %v", len(mask), maskShape))
+	}
+	if s := broadcastShape("MaskedFill", a.Shape, maskShape); !slices.Equal(s, a.Shape) {
+		panic(fmt.Sprintf("nn: MaskedFill: mask shape %v does not broadcast to %v", maskShape, a.Shape))
+	}
+	var idx []int32
+	if len(mask) != len(a.Data) {
+		idx = broadcastIndex(maskShape, a.Shape)
+	}
+	masked := func(i int) bool {
+		if idx == nil {
+			return mask[i]
+		}
+		return mask[idx[i]]
+	}
+	out := tp.newOutRaw(slices.Clone(a.Shape), a)
+	for i, v := range a.Data {
+		if masked(i) {
+			out.Data[i] = value
+		} else {
+			out.Data[i] = v
+		}
+	}
+	tp.record("MaskedFill", out, func() {
+		ga := tp.grad(a)
+		for i, g := range out.Grad {
+			if !masked(i) {
+				ga[i] += g
+			}
+		}
+	}, a)
+	return out
+}
+
+// Dropout zeroes each element with probability p and scales the others by
+// 1/(1-p) (inverted dropout). rnd supplies uniform numbers in [0, 1), for
+// example (*rand.Rand).Float64 of a seeded generator; with p == 0 or a nil
+// rnd, a is returned unchanged.
+func (tp *Tape[T]) Dropout(a *Tensor[T], p float64, rnd func() float64) *Tensor[T] {
+	if p <= 0 || rnd == nil {
+		return a
+	}
+	if p >= 1 {
+		panic(fmt.Sprintf("nn: Dropout: p = %v, want < 1", p))
+	}
+	keep := tp.arena.get(len(a.Data))
+	s := T(1 / (1 - p))
+	for i := range keep {
+		if rnd() >= p {
+			keep[i] = s
+		}
+	}
+	out := tp.newOutRaw(slices.Clone(a.Shape), a)
+	for i, v := range a.Data {
+		out.Data[i] = v * keep[i]
+	}
+	tp.record("Dropout", out, func() {
+		ga := tp.grad(a)
+		for i, g := range out.Grad {
+			ga[i] += g * keep[i]
+		}
+	}, a)
+	return out
+}
+
+// GatedActivation splits a into two equal halves along axis and returns
+// tanh(first) ⊙ sigmoid(second), the gated unit of PixelCNN and WaveNet,
+// fused into one operation.
+func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
+	axis = normAxis(axis, len(a.Shape))
+	outer, dim, inner := axisSplit(a.Shape, axis)
+	if dim%2 != 0 {
+		panic(fmt.Sprintf("nn: GatedActivation: axis %d of %v has odd length", axis, a.Shape))
+	}
+	half := dim / 2 * inner
+	shape := slices.Clone(a.Shape)
+	shape[axis] = dim / 2
+	out := tp.newOutRaw(shape, a)
+	// Keep tanh and sigmoid values for the backward pass.
+	th, sg := tp.arena.get(outer*half), tp.arena.get(outer*half)
+	for o := range outer {
+		xa, xb := a.Data[o*2*half:o*2*half+half], a.Data[o*2*half+half:(o+1)*2*half]
+		t, s, y := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Data[o*half:(o+1)*half]
+		if xa32, ok := any(xa).([]float32); ok {
+			simd.Tanh(any(t).([]float32), xa32)
+			simd.Sigmoid(any(s).([]float32), any(xb).([]float32))
+		} else {
+			for i := range t {
+				t[i] = T(math.Tanh(float64(xa[i])))
+				s[i] = T(sigmoid(float64(xb[i])))
+			}
+		}
+		for i := range y {
+			y[i] = t[i] * s[i]
+		}
+	}
+	tp.record("GatedActivation", out, func() {
+		ga := tp.grad(a)
+		for o := range outer {
+			t, s, g := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Grad[o*half:(o+1)*half]
+			da, db := ga[o*2*half:o*2*half+half], ga[o*2*half+half:(o+1)*2*half]
+			for i, gi := range g {
+				da[i] += gi * s[i] * (1 - t[i]*t[i])
+				db[i] += gi * t[i] * s[i] * (1 - s[i])
+			}
+		}
+	}, a)
+	return out
+}

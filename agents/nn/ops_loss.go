@@ -1,0 +1,227 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// CrossEntropy returns the weighted mean categorical cross-entropy of logits
+// (shape [..., C], flattened to N rows) against class targets (length N).
+// Rows whose target is negative are ignored. weights (length N, nil for all
+// ones) weight each row; the result is Σ w·(-log p[target]) / Σ w over the
+// rows not ignored, and zero when that weight sum is zero.
+func (tp *Tape[T]) CrossEntropy(logits *Tensor[T], targets []int, weights []T) *Tensor[T] {
+	c := logits.Shape[len(logits.Shape)-1]
+	n := len(logits.Data) / max(c, 1)
+	if len(targets) != n || (weights != nil && len(weights) != n) {
+		panic(fmt.Sprintf("nn: CrossEntropy: logits %v with %d targets and %d weights", logits.Shape, len(targets), len(weights)))
+	}
+	probs := tp.arena.get(len(logits.Data))
+	var loss, wsum float64
+	for i, t := range targets {
+		if t < 0 {
+			continue
+		}
+		if t >= c {
+			panic(fmt.Sprintf("nn: CrossEntropy: target %d out of range [0,%d)", t, c))
+		}
+		w := 1.0
+		if weights != nil {
+			w = float64(weights[i])
+		}
+		p := probs[i*c : (i+1)*c]
+		softmaxRow(p, logits.Data[i*c:(i+1)*c], true)
+		loss -= w * float64(p[t])
+		wsum += w
+		for j, v := range p {
+			p[j] = T(math.Exp(float64(v)))
+		}
+	}
+	out := tp.newOut([]int{1}, logits)
+	if wsum != 0 {
+		out.Data[0] = T(loss / wsum)
+	}
+	tp.record("CrossEntropy", out, func() {
+		if wsum == 0 {
+			return
+		}
+		g := tp.grad(logits)
+		scale := float64(out.Grad[0]) / wsum
+		for i, t := range targets {
+			if t < 0 {
+				continue
+			}
+			w := 1.0
+			if weights != nil {
+				w = float64(weights[i])
+			}
+			f := T(w * scale)
+			p, gi := probs[i*c:(i+1)*c], g[i*c:(i+1)*c]
+			for j, v := range p {
+				gi[j] += f * v
+			}
+			gi[t] -= f
+		}
+	}, logits)
+	return out
+}
+
+// BCEWithLogits returns the weighted mean binary cross-entropy of
+// sigmoid(logits) against targets in [0, 1], computed stably from the logits:
+// Σ w·bce / Σ w (zero when Σ w is zero). weights may be nil (all ones); a
+// zero weight masks an element out (for example a missing label).
+func (tp *Tape[T]) BCEWithLogits(logits *Tensor[T], targets, weights []T) *Tensor[T] {
+	n := len(logits.Data)
+	if len(targets) != n || (weights != nil && len(weights) != n) {
+		panic(fmt.Sprintf("nn: BCEWithLogits: logits %v with %d targets and %d weights", logits.Shape, len(targets), len(weights)))
+	}
+	var loss, wsum float64
+	for i, x := range logits.Data {
+		w := 1.0
+		if weights != nil {
+			w = float64(weights[i])
+		}
+		if w == 0 {
+			continue
+		}
+		f, t := float64(x), float64(targets[i])
+		loss += w * (max(f, 0) - f*t + math.Log1p(math.Exp(-math.Abs(f))))
+		wsum += w
+	}
+	out := tp.newOut([]int{1}, logits)
+	if wsum != 0 {
+		out.Data[0] = T(loss / wsum)
+	}
+	tp.record("BCEWithLogits", out, func() {
+		if wsum == 0 {
+			return
+		}
+		g := tp.grad(logits)
+		scale := float64(out.Grad[0]) / wsum
+		for i, x := range logits.Data {
+			w := 1.0
+			if weights != nil {
+				w = float64(weights[i])
+			}
+			if w == 0 {
+				continue
+			}
+			g[i] += T(w * scale * (sigmoid(float64(x)) - float64(targets[i])))
+		}
+	}, logits)
+	return out
+}
+
+// MSE returns the mean squared error between a and target.
+func (tp *Tape[T]) MSE(a *Tensor[T], target []T) *Tensor[T] {
+	if len(target) != len(a.Data) {
+		panic(fmt.Sprintf("nn: MSE: %d targets for shape %v", len(target), a.Shape))
+	}
+	out := tp.newOut([]int{1}, a)
+	var s float64
+	for i, v := range a.Data {
+		d := float64(v - target[i])
+		s += d * d
+	}
+	n := float64(max(len(target), 1))
+	out.Data[0] = T(s / n)
+	tp.record("MSE", out, func() {
+		ga := tp.grad(a)
+		f := 2 * out.Grad[0] / T(n)
+		for i, v := range a.Data {
+			ga[i] += f * (v - target[i])
+		}
+	}, a)
+	return out
+}
+
+// LayerNorm normalises x over its last axis to zero mean and unit variance,
+// then applies gain and bias (both of shape [D], either may be nil).
+func (tp *Tape[T]) LayerNorm(x, gain, bias *Tensor[T], eps T) *Tensor[T] {
+	d := x.Shape[len(x.Shape)-1]
+	rows := len(x.Data) / max(d, 1)
+	for _, p := range []*Tensor[T]{gain, bias} {
+		if p != nil && len(p.Data) != d {
+			panic(fmt.Sprintf("nn: LayerNorm: parameter shape %v for input %v", p.Shape, x.Shape))
+		}
+	}
+	ins := []*Tensor[T]{x}
+	if gain != nil {
+		ins = append(ins, gain)
+	}
+	if bias != nil {
+		ins = append(ins, bias)
+	}
+	out := tp.newOutRaw(slices.Clone(x.Shape), ins...)
+	xhat := tp.arena.get(len(x.Data))
+	rstd := make([]T, rows)
+	for r := range rows {
+		xr, hr, yr := x.Data[r*d:(r+1)*d], xhat[r*d:(r+1)*d], out.Data[r*d:(r+1)*d]
+		var mu float64
+		for _, v := range xr {
+			mu += float64(v)
+		}
+		mu /= float64(d)
+		var vr float64
+		for _, v := range xr {
+			dv := float64(v) - mu
+			vr += dv * dv
+		}
+		vr /= float64(d)
+		rs := 1 / math.Sqrt(vr+float64(eps))
+		rstd[r] = T(rs)
+		for i, v := range xr {
+			h := T((float64(v) - mu) * rs)
+			hr[i] = h
+			if gain != nil {
+				h *= gain.Data[i]
+			}
+			if bias != nil {
+				h += bias.Data[i]
+			}
+			yr[i] = h
+		}
+	}
+	tp.record("LayerNorm", out, func() {
+		var gx, gg, gb []T
+		if x.requiresGrad {
+			gx = tp.grad(x)
+		}
+		if gain != nil && gain.requiresGrad {
+			gg = tp.grad(gain)
+		}
+		if bias != nil && bias.requiresGrad {
+			gb = tp.grad(bias)
+		}
+		dh := make([]T, d)
+		for r := range rows {
+			g, hr := out.Grad[r*d:(r+1)*d], xhat[r*d:(r+1)*d]
+			var m1, m2 T
+			for i, v := range g {
+				if gg != nil {
+					gg[i] += v * hr[i]
+				}
+				if gb != nil {
+					gb[i] += v
+				}
+				if gain != nil {
+					v *= gain.Data[i]
+				}
+				dh[i] = v
+				m1 += v
+				m2 += v * hr[i]
+			}
+			if gx == nil {
+				continue
+			}
+			m1 /= T(d)
+			m2 /= T(d)
+			gr := gx[r*d : (r+1)*d]
+			for i, v := range dh {
+				gr[i] += rstd[r] * (v - m1 - hr[i]*m2)
+			}
+		}
+	}, ins...)
+	return out
+}

@@ -1,0 +1,261 @@
+package nn
+
+import (
+	"fmt"
+	"slices"
+)
+
+// MatMul returns the matrix product a·b. a may have rank above two, in
+// which case its leading axes are flattened into rows (so a linear layer
+// applies to [batch, time, features] directly); b must be a matrix.
+func (tp *Tape[T]) MatMul(a, b *Tensor[T]) *Tensor[T] {
+	if len(a.Shape) < 2 || len(b.Shape) != 2 {
+		panic(fmt.Sprintf("nn: MatMul: shapes %v and %v, want rank ≥ 2 and a matrix", a.Shape, b.Shape))
+	}
+	k := a.Shape[len(a.Shape)-1]
+	m := len(a.Data) / max(k, 1)
+	if k == 0 {
+		m = shapeSize(a.Shape[:len(a.Shape)-1])
+	}
+	if b.Shape[0] != k {
+		panic(fmt.Sprintf("nn: MatMul: inner dimensions differ: %v · %v", a.Shape, b.Shape))
+	}
+	shape := append(slices.Clone(a.Shape[:len(a.Shape)-1]), b.Shape[1])
+	if !a.requiresGrad && len(a.Data) >= sparseMinSize {
+		if sp, ok := toCSR(a.Data, m, k); ok {
+			out := tp.newOut(shape, a, b) // zeroed: the sparse product accumulates
+			tp.sparseMatMul(out, sp, b)
+			return out
+		}
+	}
+	out := tp.newOutRaw(shape, a, b)
+	tp.matmul2("MatMul", out, a, b, false, false, m, b.Shape[1], k)
+	return out
+}
+
+// Constant left operands of MatMul with at least sparseMinSize elements of
+// which at most a fraction sparseMaxDensity are non-zero (such as binary
+// fingerprint features) are multiplied as sparse matrices.
+const (
+	sparseMinSize    = 4096
+	sparseMaxDensity = 0.2
+)
+
+// csr is a compressed-sparse-row matrix.
+type csr[T Float] struct {
+	rows   int
+	rowPtr []int32
+	cols   []int32
+	vals   []T
+}
+
+// toCSR converts a dense m×k matrix if it is sparse enough.
+func toCSR[T Float](a []T, m, k int) (csr[T], bool) {
+	limit := int(sparseMaxDensity * float64(len(a)))
+	nnz := 0
+	for _, v := range a {
+		if v != 0 {
+			nnz++
+			if nnz > limit {
+				return csr[T]{}, false
+			}
+		}
+	}
+	sp := csr[T]{rows: m, rowPtr: make([]int32, m+1), cols: make([]int32, 0, nnz), vals: make([]T, 0, nnz)}
+	for i := range m {
+		for j, v := range a[i*k : (i+1)*k] {
+			if v != 0 {
+				sp.cols = append(sp.cols, int32(j))
+				sp.vals = append(sp.vals, v)
+			}
+		}
+		sp.rowPtr[i+1] = int32(len(sp.cols))
+	}
+	return sp, true
+}
+
+// sparseMatMul computes out = a·b for a sparse constant a; only b receives a
+// gradient.
+func (tp *Tape[T]) sparseMatMul(out *Tensor[T], a csr[T], b *Tensor[T]) {
+	n := b.Shape[1]
+	for i := range a.rows {
+		o := out.Data[i*n : (i+1)*n]
+		for p := a.rowPtr[i]; p < a.rowPtr[i+1]; p++ {
+			j := int(a.cols[p])
+			axpy(n, a.vals[p], b.Data[j*n:(j+1)*n], o)
+		}
+	}
+	tp.record("MatMul", out, func() {
+		gb := tp.grad(b)
+		for i := range a.rows {
+			g := out.Grad[i*n : (i+1)*n]
+			for p := a.rowPtr[i]; p < a.rowPtr[i+1]; p++ {
+				j := int(a.cols[p])
+				axpy(n, a.vals[p], g, gb[j*n:(j+1)*n])
+			}
+		}
+	}, b)
+}
+
+// MatMulT returns op(a)·op(b) for matrices, where op transposes its
+// argument when the matching flag is set.
+func (tp *Tape[T]) MatMulT(a, b *Tensor[T], transA, transB bool) *Tensor[T] {
+	if len(a.Shape) != 2 || len(b.Shape) != 2 {
+		panic(fmt.Sprintf("nn: MatMulT: shapes %v and %v, want matrices", a.Shape, b.Shape))
+	}
+	m, k := a.Shape[0], a.Shape[1]
+	if transA {
+		m, k = k, m
+	}
+	kb, n := b.Shape[0], b.Shape[1]
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb {
+		panic(fmt.Sprintf("nn: MatMulT: inner dimensions differ: %v(T=%v) · %v(T=%v)", a.Shape, transA, b.Shape, transB))
+	}
+	out := tp.newOutRaw([]int{m, n}, a, b)
+	tp.matmul2("MatMulT", out, a, b, transA, transB, m, n, k)
+	return out
+}
+
+func (tp *Tape[T]) matmul2(name string, out, a, b *Tensor[T], tA, tB bool, m, n, k int) {
+	lda, ldb := k, n
+	if tA {
+		lda = m
+	}
+	if tB {
+		ldb = k
+	}
+	gemm(tA, tB, m, n, k, 1, a.Data, lda, b.Data, ldb, 0, out.Data, n)
+	tp.record(name, out, func() {
+		mmBackward(tp, out.Grad, a, b, tA, tB, m, n, k, lda, ldb)
+	}, a, b)
+}
+
+// mmBackward accumulates the gradients of C = op(A)·op(B) given dC.
+func mmBackward[T Float](tp *Tape[T], dc []T, a, b *Tensor[T], tA, tB bool, m, n, k, lda, ldb int) {
+	ad, bd := a.Data, b.Data
+	if a.requiresGrad {
+		ga := tp.grad(a)
+		if !tA {
+			gemm(false, !tB, m, k, n, 1, dc, n, bd, ldb, 1, ga, lda)
+		} else {
+			gemm(tB, true, k, m, n, 1, bd, ldb, dc, n, 1, ga, lda)
+		}
+	}
+	if b.requiresGrad {
+		gb := tp.grad(b)
+		if !tB {
+			gemm(!tA, false, k, n, m, 1, ad, lda, dc, n, 1, gb, ldb)
+		} else {
+			gemm(true, tA, n, k, m, 1, dc, n, ad, lda, 1, gb, ldb)
+		}
+	}
+}
+
+// BatchMatMul returns the batched product op(a[i])·op(b[i]) for tensors of
+// shape [..., rows, cols] with identical leading (batch) axes.
+func (tp *Tape[T]) BatchMatMul(a, b *Tensor[T], transA, transB bool) *Tensor[T] {
+	ra, rb := len(a.Shape), len(b.Shape)
+	if ra < 3 || ra != rb || !slices.Equal(a.Shape[:ra-2], b.Shape[:rb-2]) {
+		panic(fmt.Sprintf("nn: BatchMatMul: shapes %v and %v, want equal batch axes", a.Shape, b.Shape))
+	}
+	m, k := a.Shape[ra-2], a.Shape[ra-1]
+	if transA {
+		m, k = k, m
+	}
+	kb, n := b.Shape[rb-2], b.Shape[rb-1]
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb {
+		panic(fmt.Sprintf("nn: BatchMatMul: inner dimensions differ: %v · %v", a.Shape, b.Shape))
+	}
+	batch := shapeSize(a.Shape[:ra-2])
+	shape := append(slices.Clone(a.Shape[:ra-2]), m, n)
+	out := tp.newOutRaw(shape, a, b)
+	lda, ldb := k, n
+	if transA {
+		lda = m
+	}
+	if transB {
+		ldb = k
+	}
+	sa, sb, sc := m*k, k*n, m*n
+	for i := range batch {
+		gemm(transA, transB, m, n, k, 1, a.Data[i*sa:(i+1)*sa], lda, b.Data[i*sb:(i+1)*sb], ldb, 0, out.Data[i*sc:(i+1)*sc], n)
+	}
+	tp.record("BatchMatMul", out, func() {
+		var ga, gb []T
+		if a.requiresGrad {
+			ga = tp.grad(a)
+		}
+		if b.requiresGrad {
+			gb = tp.grad(b)
+		}
+		for i := range batch {
+			dc := out.Grad[i*sc : (i+1)*sc]
+			ad, bd := a.Data[i*sa:(i+1)*sa], b.Data[i*sb:(i+1)*sb]
+			if ga != nil {
+				g := ga[i*sa : (i+1)*sa]
+				if !transA {
+					gemm(false, !transB, m, k, n, 1, dc, n, bd, ldb, 1, g, lda)
+				} else {
+					gemm(transB, true, k, m, n, 1, bd, ldb, dc, n, 1, g, lda)
+				}
+			}
+			if gb != nil {
+				g := gb[i*sb : (i+1)*sb]
+				if !transB {
+					gemm(!transA, false, k, n, m, 1, ad, lda, dc, n, 1, g, ldb)
+				} else {
+					gemm(true, transA, n, k, m, 1, dc, n, ad, lda, 1, g, ldb)
+				}
+			}
+		}
+	}, a, b)
+	return out
+}
+
+// Linear returns x·w + bias for x of shape [..., in], w [in, out] and bias
+// [out] (bias may be nil). It is fused: one output buffer, one tape record.
+func (tp *Tape[T]) Linear(x, w, bias *Tensor[T]) *Tensor[T] {
+	y := tp.MatMul(x, w)
+	if bias == nil {
+		return y
+	}
+	return tp.addBiasInPlace(y, bias)
+}
+
+// addBiasInPlace adds a row vector to y (a fresh MatMul output) in place and
+// records a backward pass for the bias only; y's own backward is unchanged
+// because d(y+b)/dy is the identity.
+func (tp *Tape[T]) addBiasInPlace(y, bias *Tensor[T]) *Tensor[T] {
+	n := y.Shape[len(y.Shape)-1]
+	if len(bias.Data) != n {
+		panic(fmt.Sprintf("nn: Linear: bias shape %v for output %v", bias.Shape, y.Shape))
+	}
+	rows := len(y.Data) / max(n, 1)
+	for r := range rows {
+		o := y.Data[r*n : (r+1)*n]
+		for j, v := range bias.Data[:n] {
+			o[j] += v
+		}
+	}
+	if bias.requiresGrad && !tp.noGrad {
+		// The bias gradient is the column sum of dy; register it as an op
+		// whose output is y itself, which runs before y's MatMul backward.
+		y.requiresGrad = true
+		tp.record("LinearBias", y, func() {
+			gb := tp.grad(bias)
+			for r := range rows {
+				g := y.Grad[r*n : (r+1)*n]
+				for j := range gb[:n] {
+					gb[j] += g[j]
+				}
+			}
+		}, bias)
+	}
+	return y
+}

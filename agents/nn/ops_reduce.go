@@ -1,0 +1,209 @@
+package nn
+
+import (
+	"math"
+	"slices"
+
+	"github.com/metabench/metabench/agents/nn/internal/simd"
+)
+
+// Sum returns the sum of all elements as a one-element tensor.
+func (tp *Tape[T]) Sum(a *Tensor[T]) *Tensor[T] {
+	out := tp.newOut([]int{1}, a)
+	var s T
+	for _, v := range a.Data {
+		s += v
+	}
+	out.Data[0] = s
+	tp.record("Sum", out, func() {
+		ga := tp.grad(a)
+		g := out.Grad[0]
+		for i := range ga {
+			ga[i] += g
+		}
+	}, a)
+	return out
+}
+
+// Mean returns the mean of all elements as a one-element tensor.
+func (tp *Tape[T]) Mean(a *Tensor[T]) *Tensor[T] {
+	return tp.Scale(tp.Sum(a), 1/T(max(len(a.Data), 1)))
+}
+
+func dropAxis(shape []int, axis int) []int {
+	out := slices.Delete(slices.Clone(shape), axis, axis+1)
+	if len(out) == 0 {
+		out = []int{1}
+	}
+	return out
+}
+
+// SumAxis sums over one axis, removing it.
+func (tp *Tape[T]) SumAxis(a *Tensor[T], axis int) *Tensor[T] {
+	axis = normAxis(axis, len(a.Shape))
+	outer, dim, inner := axisSplit(a.Shape, axis)
+	out := tp.newOut(dropAxis(a.Shape, axis), a)
+	for o := range outer {
+		dst := out.Data[o*inner : (o+1)*inner]
+		for d := range dim {
+			src := a.Data[(o*dim+d)*inner : (o*dim+d+1)*inner]
+			for i, v := range src {
+				dst[i] += v
+			}
+		}
+	}
+	tp.record("SumAxis", out, func() {
+		ga := tp.grad(a)
+		for o := range outer {
+			g := out.Grad[o*inner : (o+1)*inner]
+			for d := range dim {
+				dst := ga[(o*dim+d)*inner : (o*dim+d+1)*inner]
+				for i, v := range g {
+					dst[i] += v
+				}
+			}
+		}
+	}, a)
+	return out
+}
+
+// MeanAxis averages over one axis, removing it.
+func (tp *Tape[T]) MeanAxis(a *Tensor[T], axis int) *Tensor[T] {
+	d := a.Shape[normAxis(axis, len(a.Shape))]
+	return tp.Scale(tp.SumAxis(a, axis), 1/T(max(d, 1)))
+}
+
+// MaxAxis takes the maximum over one axis, removing it. The gradient goes to
+// the first maximal element.
+func (tp *Tape[T]) MaxAxis(a *Tensor[T], axis int) *Tensor[T] {
+	axis = normAxis(axis, len(a.Shape))
+	outer, dim, inner := axisSplit(a.Shape, axis)
+	out := tp.newOut(dropAxis(a.Shape, axis), a)
+	arg := make([]int32, outer*inner)
+	for o := range outer {
+		for i := range inner {
+			best, bi := T(math.Inf(-1)), 0
+			for d := range dim {
+				if v := a.Data[(o*dim+d)*inner+i]; v > best || d == 0 {
+					best, bi = v, d
+				}
+			}
+			out.Data[o*inner+i] = best
+			arg[o*inner+i] = int32(bi)
+		}
+	}
+	tp.record("MaxAxis", out, func() {
+		ga := tp.grad(a)
+		for o := range outer {
+			for i := range inner {
+				ga[(o*dim+int(arg[o*inner+i]))*inner+i] += out.Grad[o*inner+i]
+			}
+		}
+	}, a)
+	return out
+}
+
+// Softmax normalises exp(a) along axis.
+func (tp *Tape[T]) Softmax(a *Tensor[T], axis int) *Tensor[T] {
+	return tp.softmax(a, axis, false)
+}
+
+// LogSoftmax returns log(Softmax(a, axis)), computed stably.
+func (tp *Tape[T]) LogSoftmax(a *Tensor[T], axis int) *Tensor[T] {
+	return tp.softmax(a, axis, true)
+}
+
+func (tp *Tape[T]) softmax(a *Tensor[T], axis int, logs bool) *Tensor[T] {
+	axis = normAxis(axis, len(a.Shape))
+	outer, dim, inner := axisSplit(a.Shape, axis)
+	out := tp.newOutRaw(slices.Clone(a.Shape), a)
+	if inner == 1 {
+		for o := range outer {
+			softmaxRow(out.Data[o*dim:(o+1)*dim], a.Data[o*dim:(o+1)*dim], logs)
+		}
+	} else {
+		x := make([]T, dim)
+		y := make([]T, dim)
+		for o := range outer {
+			for i := range inner {
+				for d := range dim {
+					x[d] = a.Data[(o*dim+d)*inner+i]
+				}
+				softmaxRow(y, x, logs)
+				for d := range dim {
+					out.Data[(o*dim+d)*inner+i] = y[d]
+				}
+			}
+		}
+	}
+	name := "Softmax"
+	if logs {
+		name = "LogSoftmax"
+	}
+	tp.record(name, out, func() {
+		ga := tp.grad(a)
+		for o := range outer {
+			for i := range inner {
+				base := o*dim*inner + i
+				// Softmax: dx = y*(g - Σ g*y). LogSoftmax: dx = g - exp(y)*Σ g.
+				var s T
+				for d := range dim {
+					j := base + d*inner
+					if logs {
+						s += out.Grad[j]
+					} else {
+						s += out.Grad[j] * out.Data[j]
+					}
+				}
+				for d := range dim {
+					j := base + d*inner
+					if logs {
+						ga[j] += out.Grad[j] - T(math.Exp(float64(out.Data[j])))*s
+					} else {
+						ga[j] += out.Data[j] * (out.Grad[j] - s)
+					}
+				}
+			}
+		}
+	}, a)
+	return out
+}
+
+// softmaxRow writes softmax (or log-softmax) of x into y.
+func softmaxRow[T Float](y, x []T, logs bool) {
+	y = y[:len(x)]
+	m := T(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var s float64
+	if x32, ok := any(x).([]float32); ok {
+		y32, m32 := any(y).([]float32)[:len(x32)], float32(m)
+		for i, v := range x32 {
+			y32[i] = v - m32
+		}
+		simd.Exp(y32, y32)
+		var s32 float32
+		for _, e := range y32 {
+			s32 += e
+		}
+		s = float64(s32)
+	} else {
+		for i, v := range x {
+			e := math.Exp(float64(v - m))
+			s += e
+			y[i] = T(e)
+		}
+	}
+	if logs {
+		ls := T(math.Log(s))
+		for i, v := range x {
+			y[i] = v - m - ls
+		}
+		return
+	}
+	inv := T(1 / s)
+	for i := range y {
+		y[i] *= inv
+	}
+}
