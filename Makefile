@@ -5,11 +5,16 @@ GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Debian packages the tests need: OpenBLAS for the openblas build of the
 # network engine, numpy to check that Python reads our npz and safetensors.
-APT_PACKAGES  := libopenblas-dev python3-numpy
+# The window (gui/, cmd/metabench-gui) needs cgo, X11/GL headers, and for
+# its tests a virtual display and synthetic key presses.
+GUI_APT_PACKAGES := libx11-dev libxext-dev libgl1-mesa-dev libxrandr-dev libxcursor-dev \
+                    libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool
+APT_PACKAGES  := libopenblas-dev python3-numpy $(GUI_APT_PACKAGES)
 FUZZTIME      ?= 10s
 BIN           := ./metabench
+GUI_BIN       := ./metabench-gui
 
-.PHONY: all deps build bench test lint unit fuzz clean
+.PHONY: all deps build gui bench test lint unit fuzz test-gui clean
 
 all: build
 
@@ -32,11 +37,15 @@ build:
 		echo "building pure Go (no OpenBLAS found)"; CGO_ENABLED=0 $(GO) build -o $(BIN) .; \
 	fi
 
+# The window: `metabench view` and `metabench record` run this binary.
+gui:
+	CGO_ENABLED=1 $(GO) build -o $(GUI_BIN) ./cmd/metabench-gui
+
 # The main job: the headless benchmark suite on its default profile.
 bench: deps build
 	$(BIN) bench
 
-test: deps lint fuzz unit
+test: deps lint fuzz unit test-gui
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -53,11 +62,15 @@ unit:
 # Short runs of every fuzz target (the seed corpora also run in `unit`).
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
-		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+		for f in $$(CGO_ENABLED=0 $(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 			echo "fuzz $$pkg $$f"; \
 			CGO_ENABLED=0 $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null; \
 		done; \
 	done
 
+# Window tests under Xvfb: a real window, pixels checked, a recording replayed.
+test-gui:
+	scripts/test-gui.sh
+
 clean:
-	rm -f $(BIN)
+	rm -f $(BIN) $(GUI_BIN)

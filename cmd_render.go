@@ -6,6 +6,7 @@ import (
 	"image"
 
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/hud"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/sim"
 	"github.com/metabench/metabench/sim/render"
@@ -61,7 +62,7 @@ func runRender(_ context.Context, e env, args []string) error {
 	var frames []*image.RGBA
 	for {
 		if *gifPath != "" {
-			frames = append(frames, r.Frame(*env.State(), hud(env, p.Name())))
+			frames = append(frames, r.Frame(*env.State(), hud.Overlay(env, p.Name())))
 		}
 		if env.Verdict() != stack.Running {
 			break
@@ -80,25 +81,10 @@ func runRender(_ context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stdout, "wrote %s (%d frames, %s after %.1f s)\n", *gifPath, len(frames), env.Verdict(), float64(env.Steps())*cfg.ControlDt())
 	}
 	if *pngPath != "" {
-		if err := render.WritePNG(*pngPath, r.Frame(*env.State(), hud(env, p.Name()))); err != nil {
+		if err := render.WritePNG(*pngPath, r.Frame(*env.State(), hud.Overlay(env, p.Name()))); err != nil {
 			return fmt.Errorf("render: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "wrote %s (%s after %.1f s)\n", *pngPath, env.Verdict(), float64(env.Steps())*cfg.ControlDt())
 	}
 	return nil
-}
-
-// hud returns the heads-up lines for the current state of env.
-func hud(env *stack.Env, policy string) *render.Overlay {
-	cfg := env.Config()
-	status := fmt.Sprintf("stage %d/%d", env.Progress(), env.Task().NumStages())
-	if v := env.Verdict(); v != stack.Running {
-		status += "  " + v.String()
-	}
-	return &render.Overlay{Lines: []string{
-		fmt.Sprintf("task %q", env.Task().String()),
-		status,
-		fmt.Sprintf("t %.1f s / %.0f s  step %d", float64(env.Steps())*cfg.ControlDt(), float64(env.TimeLimit())*cfg.ControlDt(), env.Steps()),
-		"policy " + policy,
-	}}
 }

@@ -1,7 +1,79 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+)
 
-func runView(context.Context, env, []string) error {
-	return usagef("view: this is the headless build, which has no window; build the window with 'make gui' (needs a display and cgo, see README)")
+// The window commands. The headless binary has no window: ebiten needs cgo
+// and panics at start without a display, so it lives in a second binary,
+// metabench-gui (package cmd/metabench-gui, built by `make gui`). `metabench
+// view` and `metabench record` hand their command line to it when it is
+// installed next to this executable or on PATH and a display is set, and
+// otherwise say in one line how to get a window.
+
+func runView(ctx context.Context, e env, args []string) error {
+	return runGUI(ctx, e, "view", args)
+}
+
+func runRecord(ctx context.Context, e env, args []string) error {
+	return runGUI(ctx, e, "record", args)
+}
+
+// guiBinaryName is the window binary's file name.
+const guiBinaryName = "metabench-gui"
+
+// guiEnvVar names the window binary explicitly, overriding the search.
+const guiEnvVar = "METABENCH_GUI"
+
+func runGUI(_ context.Context, _ env, cmd string, args []string) error {
+	path, err := findGUI(os.Getenv)
+	if errors.Is(err, errBadGUIPath) {
+		return usagef("%s: %s=%q is not an executable file", cmd, guiEnvVar, os.Getenv(guiEnvVar))
+	}
+	if err != nil {
+		return usagef("%s: no window in the headless build: run 'make gui' and retry (needs cgo, the X11/GL dev packages and a display; see README)", cmd)
+	}
+	if usesX11() && os.Getenv("DISPLAY") == "" {
+		return usagef("%s: no display (DISPLAY is not set): run it on a desktop, or on a virtual display with xvfb-run", cmd)
+	}
+	return execGUI(path, append([]string{path, cmd}, args...))
+}
+
+// usesX11 reports whether the window needs an X display here (ebiten uses
+// X11 on Linux and the BSDs, not on macOS or Windows).
+func usesX11() bool {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "netbsd", "openbsd", "dragonfly":
+		return true
+	}
+	return false
+}
+
+var errBadGUIPath = errors.New(guiEnvVar + " is not an executable file")
+
+// findGUI returns the path of the window binary: $METABENCH_GUI if set,
+// else metabench-gui next to this executable, else on PATH.
+func findGUI(getenv func(string) string) (string, error) {
+	if p := getenv(guiEnvVar); p != "" {
+		if !isExecutable(p) {
+			return "", errBadGUIPath
+		}
+		return p, nil
+	}
+	if exe, err := os.Executable(); err == nil {
+		if p := filepath.Join(filepath.Dir(exe), guiBinaryName); isExecutable(p) {
+			return p, nil
+		}
+	}
+	return exec.LookPath(guiBinaryName)
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
 }

@@ -35,10 +35,11 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"bench", "run benchmarks and print tables (default profile: sim, demos, expert)", runBench},
+		{"bench", "run benchmarks and print tables (default profile: sim, demos, expert, nn)", runBench},
 		{"demos", "generate, replay, inspect and export demonstration datasets", runDemos},
 		{"render", "render an expert rollout to an animated GIF or a PNG", runRender},
 		{"view", "watch a rollout in a window", runView},
+		{"record", "record demonstrations with the keyboard in a window", runRecord},
 	}
 }
 
