@@ -1,0 +1,89 @@
+// Package torchref runs the PyTorch CPU reference of the network-engine
+// benchmark (torch_ref.py, embedded) so that `metabench bench nn --torch`
+// can report the engine's speed as a ratio to PyTorch measured in the same
+// run, with the same shapes.
+package torchref
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+//go:embed torch_ref.py
+var script []byte
+
+// Script returns the reference script, for people who want to run it by hand.
+func Script() []byte { return bytes.Clone(script) }
+
+// Result is the script's JSON output.
+type Result struct {
+	TorchVersion        string             `json:"torch_version"`
+	Threads             int                `json:"threads"`
+	OpenBLASThreads     int                `json:"openblas_num_threads"`
+	MLPStepsPerSec      float64            `json:"mlp_steps_per_s"`
+	AttnStepsPerSec     float64            `json:"attention_steps_per_s"`
+	PixelCNNStepsPerSec float64            `json:"pixelcnn_steps_per_s"`
+	LSTMStepsPerSec     float64            `json:"lstm_steps_per_s"`
+	MatMulGFLOPS        map[string]float64 `json:"matmul_gflops"`
+}
+
+// Run executes the script with the given Python interpreter and OpenBLAS
+// thread count (PyTorch's own pool stays at one thread: papers.md §6).
+func Run(ctx context.Context, python string, threads int) (Result, error) {
+	dir, err := os.MkdirTemp("", "metabench-torchref-")
+	if err != nil {
+		return Result{}, fmt.Errorf("torch reference: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "torch_ref.py")
+	if err := os.WriteFile(path, script, 0o644); err != nil {
+		return Result{}, fmt.Errorf("torch reference: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, python, path, "--json", "--threads", strconv.Itoa(threads))
+	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(threads))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:] // the exception line
+		}
+		if msg != "" {
+			err = fmt.Errorf("%w: %s", err, msg)
+		}
+		return Result{}, fmt.Errorf("torch reference with %s: %w", python, err)
+	}
+	var r Result
+	if err := json.Unmarshal(out, &r); err != nil {
+		return Result{}, fmt.Errorf("torch reference: unreadable output: %w", err)
+	}
+	return r, nil
+}
+
+// StepsPerSec returns the reference's training speed for a model name of
+// benchmarks/nnbench; ok is false for models the script does not run. The
+// script's MLP uses dense Gaussian inputs, so it is the reference of
+// "mlp-dense" (and of "mlp", whose sparse input PyTorch would multiply
+// densely all the same).
+func (r Result) StepsPerSec(model string) (float64, bool) {
+	switch model {
+	case "mlp", "mlp-dense":
+		return r.MLPStepsPerSec, true
+	case "attention":
+		return r.AttnStepsPerSec, true
+	case "pixelcnn":
+		return r.PixelCNNStepsPerSec, true
+	case "lstm":
+		return r.LSTMStepsPerSec, true
+	}
+	return 0, false
+}
