@@ -26,43 +26,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	}
 	switch which {
 	case "default":
-		fs := newFlags("bench")
-		jsonOut := fs.Bool("json", false, "print JSON instead of tables")
-		workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
-		rest, err := parseFlags(fs, e, args)
-		if err != nil {
-			return err
-		}
-		if err := noArgs(fs, rest); err != nil {
-			return err
-		}
-		simRows, err := stackbench.SimSpeed(defaultSimOptions())
-		if err != nil {
-			return err
-		}
-		opt := defaultExpertOptions(*workers, !*jsonOut)
-		opt.Sets = []stackbench.TaskSet{{Label: "train", Tasks: stack.Tasks(stack.Train)}, {Label: "test", Tasks: stack.Tasks(stack.Test)}}
-		expRows, err := stackbench.Expert(ctx, opt)
-		if err != nil {
-			return err
-		}
-		genRows, err := stackbench.GenSpeed(ctx, defaultGenOptions())
-		if err != nil {
-			return err
-		}
-		nnRep, err := nnbench.Run(ctx, nnbench.Options{Duration: time.Second, Seed: 1})
-		if err != nil {
-			return err
-		}
-		if *jsonOut {
-			return report.JSON(e.stdout, map[string]any{"sim": simRows, "demos": genRows, "expert": expRows, "nn": nnRep})
-		}
-		for _, t := range []report.Table{stackbench.SimTable(simRows), stackbench.GenTable(genRows), stackbench.ExpertTable(expRows), nnRep.Table()} {
-			if err := report.Print(e.stdout, t); err != nil {
-				return err
-			}
-		}
-		return nil
+		return benchDefault(ctx, e, args)
 	case "sim":
 		return benchSim(e, args)
 	case "expert":
@@ -83,11 +47,7 @@ func benchNN(ctx context.Context, e env, args []string) error {
 	fs.Var(&models, "model", "measure only this model (repeatable): "+strings.Join(nnbench.Models(), ", "))
 	python := fs.String("torch", "", "also run the PyTorch reference with this Python (e.g. /usr/bin/python3) and report ratios")
 	threads := fs.Int("threads", 1, "OpenBLAS threads of the PyTorch reference (its own pool stays at 1)")
-	rest, err := parseFlags(fs, e, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(fs, rest); err != nil {
+	if err := parseOnlyFlags(fs, e, args); err != nil {
 		return err
 	}
 	if *duration <= 0 {
@@ -162,6 +122,36 @@ func torchTable(rows []torchRatio, ref torchref.Result) report.Table {
 	return t
 }
 
+// benchDefault runs the default profile: every headless benchmark.
+func benchDefault(ctx context.Context, e env, args []string) error {
+	fs := newFlags("bench")
+	jsonOut := fs.Bool("json", false, "print JSON instead of tables")
+	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
+	if err := parseOnlyFlags(fs, e, args); err != nil {
+		return err
+	}
+	simRows, err := stackbench.SimSpeed(defaultSimOptions())
+	if err != nil {
+		return err
+	}
+	opt := defaultExpertOptions(*workers, !*jsonOut)
+	opt.Sets = []stackbench.TaskSet{{Label: "train", Tasks: stack.Tasks(stack.Train)}, {Label: "test", Tasks: stack.Tasks(stack.Test)}}
+	expRows, err := stackbench.Expert(ctx, opt)
+	if err != nil {
+		return err
+	}
+	genRows, err := stackbench.GenSpeed(ctx, defaultGenOptions())
+	if err != nil {
+		return err
+	}
+	nnRep, err := nnbench.Run(ctx, nnbench.Options{Duration: time.Second, Seed: 1})
+	if err != nil {
+		return err
+	}
+	return emit(e, *jsonOut, map[string]any{"sim": simRows, "demos": genRows, "expert": expRows, "nn": nnRep},
+		stackbench.SimTable(simRows), stackbench.GenTable(genRows), stackbench.ExpertTable(expRows), nnRep.Table())
+}
+
 func defaultGenOptions() stackbench.GenOptions {
 	return stackbench.GenOptions{Workers: []int{1, 2}, Tasks: stackbench.DefaultGenTasks(), Episodes: 4, Repeats: 3}
 }
@@ -172,11 +162,7 @@ func benchDemos(ctx context.Context, e env, args []string) error {
 	def := defaultGenOptions()
 	episodes := fs.Int("episodes", def.Episodes, "episodes per task and measurement")
 	repeats := fs.Int("repeats", def.Repeats, "measurements per worker count (median reported)")
-	rest, err := parseFlags(fs, e, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(fs, rest); err != nil {
+	if err := parseOnlyFlags(fs, e, args); err != nil {
 		return err
 	}
 	if *episodes <= 0 || *repeats <= 0 {
@@ -187,10 +173,7 @@ func benchDemos(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *jsonOut {
-		return report.JSON(e.stdout, rows)
-	}
-	return report.Print(e.stdout, stackbench.GenTable(rows))
+	return emit(e, *jsonOut, rows, stackbench.GenTable(rows))
 }
 
 func defaultSimOptions() stackbench.SimOptions {
@@ -213,11 +196,7 @@ func benchSim(e env, args []string) error {
 	def := defaultSimOptions()
 	budget := fs.Duration("budget", def.Budget, "wall time per measurement")
 	repeats := fs.Int("repeats", def.Repeats, "measurements per block count (median reported)")
-	rest, err := parseFlags(fs, e, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(fs, rest); err != nil {
+	if err := parseOnlyFlags(fs, e, args); err != nil {
 		return err
 	}
 	if *budget <= 0 || *repeats <= 0 {
@@ -228,10 +207,7 @@ func benchSim(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *jsonOut {
-		return report.JSON(e.stdout, rows)
-	}
-	return report.Print(e.stdout, stackbench.SimTable(rows))
+	return emit(e, *jsonOut, rows, stackbench.SimTable(rows))
 }
 
 func benchExpert(ctx context.Context, e env, args []string) error {
@@ -245,11 +221,7 @@ func benchExpert(ctx context.Context, e env, args []string) error {
 	seed := fs.Uint64("seed", def.Seed, "base seed of the episodes")
 	noise := fs.Float64("noise", policies.DefaultNoise, "demonstration noise scale evaluated beside the clean expert")
 	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
-	rest, err := parseFlags(fs, e, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(fs, rest); err != nil {
+	if err := parseOnlyFlags(fs, e, args); err != nil {
 		return err
 	}
 	if *episodes <= 0 {
@@ -272,10 +244,7 @@ func benchExpert(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *jsonOut {
-		return report.JSON(e.stdout, rows)
-	}
-	return report.Print(e.stdout, stackbench.ExpertTable(rows))
+	return emit(e, *jsonOut, rows, stackbench.ExpertTable(rows))
 }
 
 // taskSets turns --split and --task flags into task sets: the given specs,

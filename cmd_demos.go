@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"sync"
 	"time"
@@ -33,23 +34,24 @@ func runDemos(ctx context.Context, e env, args []string) error {
 	return usagef("demos: unknown subcommand %q (want gen, replay, info or export)", args[0])
 }
 
-// splitDirArg separates the leading DIR argument from the flags, so that
-// both `demos info DIR --json` and `demos info --json DIR` work.
-func splitDirArg(args []string) []string {
+// parseDirArg parses the flags and the one dataset directory of a command,
+// given before or after the flags (`demos info DIR --json` or
+// `demos info --json DIR`).
+func parseDirArg(fs *flag.FlagSet, e env, args []string) (string, error) {
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		return append(args[1:], args[0])
+		args = append(args[1:], args[0])
 	}
-	return args
-}
-
-func oneDir(name string, rest []string) (string, error) {
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return "", err
+	}
 	switch len(rest) {
 	case 0:
-		return "", usagef("%s: give the dataset directory", name)
+		return "", usagef("%s: give the dataset directory", fs.Name())
 	case 1:
 		return rest[0], nil
 	}
-	return "", usagef("%s: unexpected argument %q", name, rest[0]) // the directory was moved last
+	return "", usagef("%s: unexpected argument %q", fs.Name(), rest[0]) // the directory was moved last
 }
 
 func demosGen(ctx context.Context, e env, args []string) error {
@@ -62,11 +64,7 @@ func demosGen(ctx context.Context, e env, args []string) error {
 	seed := fs.Uint64("seed", 1, "base seed of the episodes")
 	noise := fs.Float64("noise", policies.DefaultNoise, "demonstration noise scale")
 	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
-	rest, err := parseFlags(fs, e, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(fs, rest); err != nil {
+	if err := parseOnlyFlags(fs, e, args); err != nil {
 		return err
 	}
 	switch {
@@ -104,11 +102,7 @@ func demosGen(ctx context.Context, e env, args []string) error {
 func demosReplay(ctx context.Context, e env, args []string) error {
 	fs := newFlags("demos replay")
 	workers := fs.Int("workers", 0, "parallel replays (0: all CPUs)")
-	rest, err := parseFlags(fs, e, splitDirArg(args))
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir("demos replay", rest)
+	dir, err := parseDirArg(fs, e, args)
 	if err != nil {
 		return err
 	}
@@ -172,11 +166,7 @@ func demosReplay(ctx context.Context, e env, args []string) error {
 func demosInfo(e env, args []string) error {
 	fs := newFlags("demos info")
 	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
-	rest, err := parseFlags(fs, e, splitDirArg(args))
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir("demos info", rest)
+	dir, err := parseDirArg(fs, e, args)
 	if err != nil {
 		return err
 	}
@@ -198,11 +188,7 @@ func demosInfo(e env, args []string) error {
 func demosExport(e env, args []string) error {
 	fs := newFlags("demos export")
 	npz := fs.String("npz", "", "write numpy arrays to this .npz file (required)")
-	rest, err := parseFlags(fs, e, splitDirArg(args))
-	if err != nil {
-		return err
-	}
-	dir, err := oneDir("demos export", rest)
+	dir, err := parseDirArg(fs, e, args)
 	if err != nil {
 		return err
 	}

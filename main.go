@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/metabench/metabench/benchmarks/report"
 )
 
 // usageError marks a bad command line: exit status 2 instead of 1.
@@ -109,10 +111,33 @@ func parseFlags(fs *flag.FlagSet, e env, args []string) ([]string, error) {
 	return fs.Args(), nil
 }
 
+// parseOnlyFlags is parseFlags for commands that take no positional
+// arguments: a stray one is a usage error.
+func parseOnlyFlags(fs *flag.FlagSet, e env, args []string) error {
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
+	}
+	return noArgs(fs, rest)
+}
+
 // noArgs rejects stray positional arguments.
 func noArgs(fs *flag.FlagSet, rest []string) error {
 	if len(rest) > 0 {
 		return usagef("%s: unexpected argument %q", fs.Name(), rest[0])
+	}
+	return nil
+}
+
+// emit prints v as JSON when asJSON is set, else the tables.
+func emit(e env, asJSON bool, v any, tables ...report.Table) error {
+	if asJSON {
+		return report.JSON(e.stdout, v)
+	}
+	for _, t := range tables {
+		if err := report.Print(e.stdout, t); err != nil {
+			return err
+		}
 	}
 	return nil
 }
