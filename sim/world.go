@@ -89,7 +89,7 @@ func NewWorld(cfg Config, s State) (*World, error) {
 	sp.Iterations = uint(cfg.Iterations)
 	sp.SetGravity(cp.Vector{Y: -cfg.Gravity})
 	// The default slop (0.1) assumes pixel units; blocks here are 1 unit.
-	sp.SetCollisionSlop(0.01 * 1)
+	sp.SetCollisionSlop(0.01)
 	sp.SleepTimeThreshold = cfg.SleepTime
 	w.space = sp
 

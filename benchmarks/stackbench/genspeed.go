@@ -64,19 +64,12 @@ func GenSpeed(ctx context.Context, opt GenOptions) ([]GenRow, error) {
 			}
 			rates = append(rates, float64(p.Kept)/elapsed.Seconds())
 		}
-		row := GenRow{Workers: w, Episodes: opt.Episodes * len(opt.Tasks), EpisodesPerSec: median(rates), Repeats: len(rates)}
-		row.SpeedUp = row.EpisodesPerSec / rows0(rows, row).EpisodesPerSec
-		rows = append(rows, row)
+		rows = append(rows, GenRow{Workers: w, Episodes: opt.Episodes * len(opt.Tasks), EpisodesPerSec: median(rates), Repeats: len(rates)})
+	}
+	for i := range rows {
+		rows[i].SpeedUp = rows[i].EpisodesPerSec / rows[0].EpisodesPerSec
 	}
 	return rows, nil
-}
-
-// rows0 returns the first row, or r when there is none yet.
-func rows0(rows []GenRow, r GenRow) GenRow {
-	if len(rows) == 0 {
-		return r
-	}
-	return rows[0]
 }
 
 // GenTable formats GenSpeed rows.
