@@ -35,8 +35,10 @@ func runBench(ctx context.Context, e env, args []string) error {
 		return benchDemos(ctx, e, args)
 	case "nn":
 		return benchNN(ctx, e, args)
+	case "imitation":
+		return benchImitation(ctx, e, args)
 	}
-	return usagef("bench: unknown benchmark %q (want sim, demos, expert or nn)", which)
+	return usagef("bench: unknown benchmark %q (want sim, demos, expert, nn or imitation)", which)
 }
 
 func benchNN(ctx context.Context, e env, args []string) error {

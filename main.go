@@ -42,6 +42,8 @@ func commands() []command {
 		{"render", "render an expert rollout to an animated GIF or a PNG", runRender},
 		{"view", "watch a rollout in a window", runView},
 		{"record", "record demonstrations with the keyboard in a window", runRecord},
+		{"train", "train a one-shot imitation policy (train imitation --algo bc|dagger --cond full|snapshot|final)", runTrain},
+		{"eval", "evaluate a trained imitation policy (eval imitation --model DIR)", runEval},
 	}
 }
 

@@ -216,7 +216,11 @@ func viewHelp() []string {
 // display of the shared renderer, then the status line and the key help.
 func (v *Viewer) Compose() *image.RGBA {
 	c := v.canvas
-	c.r.Draw(c.frame, *v.env.State(), hud.Overlay(v.env, v.opt.Policy.Name()))
+	ov := hud.Overlay(v.env, v.opt.Policy.Name())
+	if a, ok := v.opt.Policy.(interface{ BlockWeights() []float64 }); ok {
+		ov.BlockWeights = a.BlockWeights() // a learned policy's attention over blocks
+	}
+	c.r.Draw(c.frame, *v.env.State(), ov)
 	status := fmt.Sprintf("speed %gx", speeds()[v.speed])
 	switch {
 	case v.env.Verdict() != stack.Running:

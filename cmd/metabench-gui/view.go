@@ -6,21 +6,26 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/gui"
+	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/factory"
 	"github.com/metabench/metabench/sim"
 )
 
 func runView(args []string, stdout io.Writer) error {
 	cfg := sim.DefaultConfig()
-	policies := factory.Standard(loadEpisodes)
+	registry := factory.Standard(loadEpisodes)
+	registry.Register("model", "model:DIR", func(dir string, cfg sim.Config) (policies.Policy, error) {
+		return imitation.LoadPolicy(dir, cfg, imitation.PolicyOptions{})
+	})
 	fs := newFlags("view")
 	var tasks stringList
 	fs.Var(&tasks, "task", "task spec, e.g. \"ab cde\" (repeatable: n cycles through them; with one, n goes on through --split)")
 	split := fs.String("split", "train", "the tasks n goes through when fewer than two --task are given (train or test)")
 	seed := fs.Uint64("seed", 1, "reset seed of the first episode (r draws new ones from it)")
-	policy := fs.String("policy", "expert", "policy: "+policies.Usage())
+	policy := fs.String("policy", "expert", "policy: "+registry.Usage())
 	speed := fs.Float64("speed", 1, "playback speed, a multiple of real time (0.25 to 32)")
 	width := fs.Int("width", 960, "frame width in pixels")
 	height := fs.Int("height", 600, "frame height in pixels")
@@ -58,7 +63,7 @@ func runView(args []string, stdout io.Writer) error {
 			}
 		}
 	}
-	p, err := policies.New(*policy, cfg)
+	p, err := registry.New(*policy, cfg)
 	if err != nil {
 		return usageError{"view: " + err.Error()}
 	}

@@ -1,0 +1,82 @@
+package imitation
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/sim"
+)
+
+var (
+	fixtureOnce sync.Once
+	fixtureData []*TaskData
+	fixtureErr  error
+)
+
+// fixture records 4 noisy demonstrations of a few small tasks in memory.
+func fixture(tb testing.TB) []*TaskData {
+	fixtureOnce.Do(func() {
+		cfg := sim.DefaultConfig()
+		for _, spec := range []string{"ab", "ab c", "abc", "ab cd"} {
+			t := stack.MustParse(spec)
+			ds, err := RecordDemos(t, cfg, 7, 0, 4, 0.2)
+			if err != nil {
+				fixtureErr = err
+				return
+			}
+			fixtureData = append(fixtureData, &TaskData{Task: t, Demos: ds})
+		}
+	})
+	if fixtureErr != nil {
+		tb.Fatal(fixtureErr)
+	}
+	return fixtureData
+}
+
+// BenchmarkTrainStep measures training throughput; samples/s is reported.
+func BenchmarkTrainStep(b *testing.B) {
+	data := fixture(b)
+	m, err := NewModel(DefaultArch(CondFull), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := NewTrainer(m, data, DefaultTrainOptions(AlgoBC))
+	if err != nil {
+		b.Fatal(err)
+	}
+	samples := 0
+	b.ResetTimer()
+	for b.Loop() {
+		_, s, err := tr.TrainStep()
+		if err != nil {
+			b.Fatal(err)
+		}
+		samples += s
+	}
+	b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkEvalEpisodes measures evaluation throughput (an untrained model
+// mostly times out, so episodes run to the time limit: a lower bound) at 1
+// and 2 workers; episodes/s is reported.
+func BenchmarkEvalEpisodes(b *testing.B) {
+	m, err := NewModel(DefaultArch(CondFull), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, w := range []int{1, 2} {
+		b.Run(map[int]string{1: "workers=1", 2: "workers=2"}[w], func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				res, err := Evaluate(context.Background(), m, EvalOptions{Tasks: []stack.Task{stack.MustParse("ab")}, Episodes: 2, Seed: 5, DemoSeed: 6, Workers: w})
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += len(res)
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "episodes/s")
+		})
+	}
+}

@@ -1,0 +1,247 @@
+package imitation
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/sim"
+)
+
+// smallArch keeps unit tests fast.
+func smallArch(c Cond) Arch {
+	a := DefaultArch(c)
+	a.Width, a.AttDim, a.CtxSteps, a.Hidden, a.Dilations = 16, 16, 2, []int{32}, []int{1, 2}
+	return a
+}
+
+func TestFrames(t *testing.T) {
+	obs := make([][]float32, 41)
+	B := 2
+	for i := range obs {
+		obs[i] = make([]float32, stack.ObsDim(B))
+		obs[i][3*B+2] = 1 // open
+		if i >= 10 && i < 20 || i >= 25 && i < 30 {
+			obs[i][3*B+2], obs[i][3*B+3] = 0, 1 // closed
+		}
+	}
+	d := NewDemo(stack.MustParse("ab"), obs, nil)
+	if want := []int{20, 30, 40}; !slices.Equal(d.Snaps, want) {
+		t.Fatalf("snapshots %v, want %v", d.Snaps, want)
+	}
+	for _, tc := range []struct {
+		cond Cond
+		n    int
+	}{{CondFull, 2}, {CondSnapshot, 3}, {CondFinal, 1}} {
+		a := DefaultArch(tc.cond)
+		if f := a.Frames(d, nil); len(f) != tc.n {
+			t.Errorf("%s: %d frames, want %d", tc.cond, len(f), tc.n)
+		} else if &f[len(f)-1][0] != &obs[40][0] {
+			t.Errorf("%s: last frame is not the demonstration's last", tc.cond)
+		}
+	}
+}
+
+func TestParseCond(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{{"full", true}, {"snapshot", true}, {"final", true}, {"", false}, {"last", false}} {
+		if _, err := ParseCond(tc.in); (err == nil) != tc.ok {
+			t.Errorf("ParseCond(%q): err %v", tc.in, err)
+		}
+	}
+}
+
+func TestContextSizeFixed(t *testing.T) {
+	m, err := NewModel(smallArch(CondFull), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []string{"ab", "ab c d e", "abc de fg hij"} {
+		tk := stack.MustParse(spec)
+		ds, err := RecordDemos(tk, sim.DefaultConfig(), 3, 0, 1, 0.2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := NewPolicy(m, sim.DefaultConfig(), PolicyOptions{})
+		p.Condition(tk, ds)
+		env, _ := stack.New(tk, stack.Options{})
+		env.Reset(1)
+		p.Act(env.State())
+		w := p.BlockWeights()
+		if len(w) != tk.NumBlocks {
+			t.Fatalf("%s: %d block weights", spec, len(w))
+		}
+	}
+}
+
+func train(t *testing.T, dir string, steps int, algo string) (*Model, *Trainer) {
+	t.Helper()
+	m, err := NewModel(smallArch(CondFull), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultTrainOptions(algo)
+	o.Steps, o.TasksPerBatch, o.PairsPerTask = steps, 2, 4
+	if algo == AlgoDAgger {
+		o.DAggerEpisodes = 1
+	}
+	data := fixture(t)[:2]
+	own := make([]*TaskData, len(data))
+	for i, td := range data {
+		c := *td
+		own[i] = &c
+	}
+	tr, err := NewTrainer(m, own, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(context.Background(), tr, RunOptions{Dir: dir, Resume: true, CheckpointEvery: 3, Workers: 1, LogEvery: 2}); err != nil {
+		t.Fatal(err)
+	}
+	return m, tr
+}
+
+func actions(t *testing.T, m *Model) []sim.Control {
+	t.Helper()
+	tk := stack.MustParse("ab c")
+	p := NewPolicy(m, sim.DefaultConfig(), PolicyOptions{})
+	p.Reset(tk, 11)
+	env, _ := stack.New(tk, stack.Options{})
+	env.Reset(11)
+	var cs []sim.Control
+	for range 15 {
+		c := p.Act(env.State())
+		cs = append(cs, c)
+		env.Step(c)
+	}
+	return cs
+}
+
+func TestCheckpointRoundTripAndResume(t *testing.T) {
+	dir := t.TempDir()
+	m, _ := train(t, dir, 6, AlgoBC)
+	for _, f := range []string{ConfigFile, WeightsFile, OptimFile, LossCSV, LossPNG} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loaded, cc, err := Load(dir, &m.Arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cc.Step != 6 {
+		t.Fatalf("step %d", cc.Step)
+	}
+	if !reflect.DeepEqual(actions(t, m), actions(t, loaded)) {
+		t.Fatal("loaded model acts differently")
+	}
+	// Same seed, same model; and an interrupted run resumed to the same end.
+	again, _ := train(t, t.TempDir(), 6, AlgoBC)
+	half := t.TempDir()
+	train(t, half, 3, AlgoBC)
+	resumed, _ := train(t, half, 6, AlgoBC)
+	for i, p := range m.Params() {
+		if !slices.Equal(p.Value, again.Params()[i].Value) {
+			t.Fatalf("same seed, different weights in %s", p.Name)
+		}
+		if !slices.Equal(p.Value, resumed.Params()[i].Value) {
+			t.Fatalf("resumed run differs in %s", p.Name)
+		}
+	}
+}
+
+func TestLoadRefuses(t *testing.T) {
+	dir := t.TempDir()
+	m, _ := train(t, dir, 2, AlgoBC)
+	other := smallArch(CondFinal)
+	if _, _, err := Load(dir, &other); !errors.Is(err, ErrArchMismatch) {
+		t.Errorf("other architecture: %v", err)
+	}
+	// Weights of another architecture under this config.json.
+	dir2 := t.TempDir()
+	m2, _ := NewModel(func() Arch { a := smallArch(CondFull); a.Width = 8; return a }(), 1)
+	if err := m2.Save(dir2, CheckpointConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir2, WeightsFile))
+	os.WriteFile(filepath.Join(dir, WeightsFile), b, 0o644)
+	if _, _, err := Load(dir, nil); !errors.Is(err, ErrArchMismatch) {
+		t.Errorf("swapped weights: %v", err)
+	}
+	// A corrupt weights file.
+	m.Save(dir, CheckpointConfig{})
+	b, _ = os.ReadFile(filepath.Join(dir, WeightsFile))
+	os.WriteFile(filepath.Join(dir, WeightsFile), b[:len(b)/2], 0o644)
+	if _, _, err := Load(dir, nil); err == nil || !strings.Contains(err.Error(), "safetensors") {
+		t.Errorf("truncated weights: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, ConfigFile), []byte("{"), 0o644)
+	if _, _, err := Load(dir, nil); err == nil {
+		t.Error("corrupt config accepted")
+	}
+}
+
+func TestDAggerAddsLabelledStates(t *testing.T) {
+	_, tr := train(t, t.TempDir(), 4, AlgoDAgger)
+	n := 0
+	for _, td := range tr.Data {
+		n += len(td.ExtraObs)
+		if len(td.ExtraObs) != len(td.ExtraLabs) {
+			t.Fatal("pool sizes differ")
+		}
+	}
+	if n == 0 {
+		t.Fatal("no DAgger states")
+	}
+}
+
+func TestEvaluateDeterministic(t *testing.T) {
+	m, err := NewModel(smallArch(CondFull), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := EvalOptions{Tasks: []stack.Task{stack.MustParse("ab")}, Episodes: 2, Seed: 3, DemoSeed: 4, Workers: 1, Relabel: true}
+	a, err := Evaluate(context.Background(), m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Workers = 2
+	b, _ := Evaluate(context.Background(), m, opt)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("1 worker %v, 2 workers %v", a, b)
+	}
+	exp, _ := Evaluate(context.Background(), nil, opt)
+	rows := Summarise("expert", "train", exp)
+	if len(rows) != 1 || rows[0].Successes != 2 {
+		t.Fatalf("expert rows %+v", rows)
+	}
+	merged := Merge(rows, rows)
+	if merged[0].Episodes != 4 || merged[0].SuccessRate != 1 {
+		t.Fatalf("merged %+v", merged)
+	}
+}
+
+func TestAttentionPictures(t *testing.T) {
+	m, _ := NewModel(smallArch(CondFull), 1)
+	tr, err := TraceAttention(m, stack.MustParse("ab c"), 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := tr.WritePictures(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"attention-blocks.png", "attention-demo.png"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Fatal(f, err)
+		}
+	}
+}

@@ -1,0 +1,199 @@
+package imitation
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/policies"
+	"github.com/metabench/metabench/policies/collect"
+	"github.com/metabench/metabench/sim"
+)
+
+// PolicyOptions configure a learned policy.
+type PolicyOptions struct {
+	// Ensemble is the number of demonstrations conditioning each episode;
+	// their action distributions are averaged (0 means 1).
+	Ensemble int
+	// DemoSeed is the base seed of the demonstrations Reset generates with
+	// the noisy expert; they are drawn from seeds no training set uses.
+	DemoSeed uint64
+	// Noise is the demonstration noise of generated demonstrations
+	// (0 means policies.DefaultNoise; negative means none).
+	Noise float64
+}
+
+// Policy is a trained model acting in the environment: greedy actions from
+// the (ensemble-averaged) factorised action distribution. It implements
+// policies.Policy. Not safe for concurrent use.
+type Policy struct {
+	m    *Model
+	cfg  sim.Config
+	opt  PolicyOptions
+	task stack.Task
+
+	embs   [][]float32 // per conditioning demonstration: its embedding [T', B, D]
+	frames []int       // T' per demonstration
+	tp     *nn.Tape[f32]
+	obs    []float32
+	att    Attention
+	probs  [numLogits]float64
+}
+
+// NewPolicy wraps a model.
+func NewPolicy(m *Model, cfg sim.Config, opt PolicyOptions) *Policy {
+	if opt.Ensemble <= 0 {
+		opt.Ensemble = 1
+	}
+	if opt.Noise == 0 {
+		opt.Noise = policies.DefaultNoise
+	}
+	tp := nn.NewTape[f32]()
+	tp.SetNoGrad(true)
+	return &Policy{m: m, cfg: cfg, opt: opt, tp: tp}
+}
+
+// LoadPolicy loads the model in dir (see Load) as a policy. Each episode is
+// conditioned on opt.Ensemble demonstrations that the noisy expert records
+// from seeds derived from the episode's seed and opt.DemoSeed.
+func LoadPolicy(dir string, cfg sim.Config, opt PolicyOptions) (*Policy, error) {
+	m, _, err := Load(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	return NewPolicy(m, cfg, opt), nil
+}
+
+// Model returns the policy's network.
+func (p *Policy) Model() *Model { return p.m }
+
+// Name returns "model:" and the conditioning variant.
+func (p *Policy) Name() string { return "model-" + string(p.m.Arch.Cond) }
+
+// Reset starts an episode of t: it records opt.Ensemble fresh expert
+// demonstrations of t and conditions on them.
+func (p *Policy) Reset(t stack.Task, seed uint64) {
+	ds, err := RecordDemos(t, p.cfg, seed^p.opt.DemoSeed^0x9e3779b97f4a7c15, 0, p.opt.Ensemble, p.opt.Noise)
+	if err != nil {
+		// The expert succeeds on every task; keep acting on what we have.
+		ds = ds[:0]
+	}
+	p.Condition(t, ds)
+}
+
+// RecordDemos records n successful demonstrations of t with the noisy
+// expert (noise < 0: the clean expert), from attempts first, first+1, ... of
+// base seed base. It gives up after 4n+8 attempts.
+func RecordDemos(t stack.Task, cfg sim.Config, base uint64, first, n int, noise float64) ([]*Demo, error) {
+	var out []*Demo
+	noise = max(noise, 0)
+	for a := first; len(out) < n && a < first+4*n+8; a++ {
+		ep, err := collect.Expert(t, cfg, stack.EpisodeSeed(base, t, a), a, noise)
+		if err != nil {
+			return out, err
+		}
+		if ep.Outcome != "success" {
+			continue
+		}
+		d, err := FromEpisode(ep)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, d)
+	}
+	if len(out) < n {
+		return out, fmt.Errorf("task %s: only %d of %d demonstrations succeeded", t, len(out), n)
+	}
+	return out, nil
+}
+
+// Condition starts an episode of t conditioned on the given demonstrations
+// (of t, block names included). Each one's embedding is computed once here.
+func (p *Policy) Condition(t stack.Task, ds []*Demo) {
+	p.task = t
+	p.embs, p.frames = p.embs[:0], p.frames[:0]
+	for _, d := range ds {
+		p.tp.Reset()
+		fr := p.m.Arch.Frames(d, nil)
+		e := p.m.DemoEmbedding(p.tp, fr, t.NumBlocks)
+		p.embs = append(p.embs, append([]float32(nil), e.Data...))
+		p.frames = append(p.frames, len(fr))
+	}
+	p.tp.Reset()
+}
+
+// Act returns the greedy action of the averaged distribution.
+func (p *Policy) Act(s *sim.State) sim.Control {
+	B := p.task.NumBlocks
+	p.obs = stack.Observe(p.obs[:0], s)
+	clear(p.probs[:])
+	if len(p.embs) == 0 {
+		return sim.Control{}
+	}
+	for k, e := range p.embs {
+		p.tp.Reset()
+		emb := p.tp.Constant(e, p.frames[k], B, p.m.Arch.Width)
+		var att *Attention
+		if k == 0 {
+			att = &p.att
+		}
+		lg := p.m.Logits(p.tp, emb, [][]float32{p.obs}, B, att).Data
+		addSoftmax(p.probs[:stack.NumSpeedBins], lg[:stack.NumSpeedBins])
+		addSoftmax(p.probs[stack.NumSpeedBins:2*stack.NumSpeedBins], lg[stack.NumSpeedBins:2*stack.NumSpeedBins])
+		addSoftmax(p.probs[2*stack.NumSpeedBins:], lg[2*stack.NumSpeedBins:])
+	}
+	d := stack.DiscreteAction{
+		X:    argmax(p.probs[:stack.NumSpeedBins]),
+		Y:    argmax(p.probs[stack.NumSpeedBins : 2*stack.NumSpeedBins]),
+		Grip: p.probs[2*stack.NumSpeedBins+1] > p.probs[2*stack.NumSpeedBins],
+	}
+	return d.Control()
+}
+
+// Attention returns the attention weights of the last Act (of the first
+// conditioning demonstration): over demonstration frames per context step,
+// and over blocks per fixed query. The slices are reused by the next Act.
+func (p *Policy) Attention() Attention { return p.att }
+
+// BlockWeights returns the latest attention over the blocks, one weight per
+// block (the mean of the fixed queries' weights; they sum to 1), for drawing
+// on the scene. Nil before the first Act.
+func (p *Policy) BlockWeights() []float64 {
+	if len(p.att.Blocks) == 0 {
+		return nil
+	}
+	w := make([]float64, len(p.att.Blocks[0]))
+	for _, q := range p.att.Blocks {
+		for i, v := range q {
+			w[i] += v / float64(len(p.att.Blocks))
+		}
+	}
+	return w
+}
+
+func addSoftmax(dst []float64, logits []float32) {
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = math.Max(mx, float64(v))
+	}
+	var s float64
+	for _, v := range logits {
+		s += math.Exp(float64(v) - mx)
+	}
+	for i, v := range logits {
+		dst[i] += math.Exp(float64(v)-mx) / s
+	}
+}
+
+func argmax(v []float64) int {
+	b := 0
+	for i := range v {
+		if v[i] > v[b] {
+			b = i
+		}
+	}
+	return b
+}
+
+var _ policies.Policy = (*Policy)(nil)

@@ -1,0 +1,487 @@
+package imitation
+
+import (
+	"bufio"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/agents/nn/optim"
+	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/parallel"
+	"github.com/metabench/metabench/internal/progress"
+	"github.com/metabench/metabench/policies"
+	"github.com/metabench/metabench/sim"
+)
+
+// Algorithms.
+const (
+	AlgoBC     = "bc"
+	AlgoDAgger = "dagger"
+)
+
+// TrainOptions are the training hyper-parameters; they are stored in
+// config.json with the checkpoint.
+type TrainOptions struct {
+	Algo          string  `json:"algo"` // AlgoBC or AlgoDAgger
+	Seed          uint64  `json:"seed"`
+	Steps         int     `json:"steps"`
+	TasksPerBatch int     `json:"tasks_per_batch"` // distinct tasks per batch, one conditioning demonstration each
+	PairsPerTask  int     `json:"pairs_per_task"`  // (observation, label) pairs per task, from another demonstration
+	LR            float64 `json:"lr"`              // Adamax learning rate (paper: 1e-3)
+	ClipNorm      float64 `json:"clip_norm"`       // global gradient-norm clip (0: none)
+	// DecayAt, if in (0, 1), multiplies the learning rate by DecayBy from
+	// that fraction of the steps on (not in the paper; helps short runs).
+	DecayAt float64 `json:"decay_at,omitempty"`
+	DecayBy float64 `json:"decay_by,omitempty"`
+	// DAgger schedule: plain behaviour cloning for the first DAggerStart of
+	// the steps, then DAggerRounds rounds evenly spaced over the rest. Each
+	// round rolls out the current policy DAggerEpisodes times per task
+	// (greedy actions, conditioned on a dataset demonstration), labels every
+	// visited state with the closed-loop expert and adds the pairs to the
+	// task's pool; from then on a quarter of each task's pairs come from its
+	// pool.
+	DAggerStart    float64 `json:"dagger_start,omitempty"`
+	DAggerRounds   int     `json:"dagger_rounds,omitempty"`
+	DAggerEpisodes int     `json:"dagger_episodes,omitempty"`
+	Dataset        string  `json:"dataset,omitempty"` // informational
+}
+
+// DefaultTrainOptions returns the settings of the benchmarks' quick profile.
+func DefaultTrainOptions(algo string) TrainOptions {
+	o := TrainOptions{Algo: algo, Seed: 1, Steps: 2000, TasksPerBatch: 8, PairsPerTask: 16, LR: 1e-3, ClipNorm: 10}
+	if algo == AlgoDAgger {
+		o.DAggerStart, o.DAggerRounds, o.DAggerEpisodes = 0.5, 2, 2
+	}
+	return o
+}
+
+// Validate checks the options.
+func (o TrainOptions) Validate() error {
+	switch {
+	case o.Algo != AlgoBC && o.Algo != AlgoDAgger:
+		return fmt.Errorf("unknown algorithm %q (want bc or dagger)", o.Algo)
+	case o.Steps <= 0 || o.TasksPerBatch <= 0 || o.PairsPerTask <= 0:
+		return fmt.Errorf("steps, tasks per batch and pairs per task must be positive")
+	case o.LR <= 0:
+		return fmt.Errorf("learning rate must be positive")
+	case o.Algo == AlgoDAgger && (o.DAggerRounds <= 0 || o.DAggerEpisodes <= 0 || o.DAggerStart < 0 || o.DAggerStart >= 1):
+		return fmt.Errorf("dagger needs rounds > 0, episodes > 0 and start in [0, 1)")
+	}
+	return nil
+}
+
+// RunOptions say where and how a training run reports.
+type RunOptions struct {
+	Dir             string    // checkpoint directory ("" for none)
+	Resume          bool      // continue from the checkpoint in Dir if there is one
+	CheckpointEvery int       // steps between checkpoints (0: only at the end)
+	Progress        bool      // progress bar on a terminal
+	Label           string    // progress bar label
+	Workers         int       // DAgger rollouts (0: all CPUs)
+	Log             io.Writer // one line per logged interval (nil: quiet)
+	LogEvery        int       // steps per loss-curve point (0: 50)
+}
+
+// LossPoint is one point of the loss curve: the mean training loss over the
+// steps up to Step since the previous point.
+type LossPoint struct {
+	Step    int     `json:"step"`
+	Loss    float64 `json:"loss"`
+	Seconds float64 `json:"seconds"` // wall time since the run (or its resumption) began
+}
+
+// TrainResult summarises a run.
+type TrainResult struct {
+	Steps         int         `json:"steps"`
+	Samples       int         `json:"samples"`         // (observation, label) pairs trained on in this process
+	Seconds       float64     `json:"seconds"`         // wall time of the gradient steps in this process
+	SamplesPerSec float64     `json:"samples_per_sec"` //
+	DAggerPairs   int         `json:"dagger_pairs,omitempty"`
+	DAggerSeconds float64     `json:"dagger_seconds,omitempty"`
+	Curve         []LossPoint `json:"-"`
+}
+
+// Trainer holds the state of a training run.
+type Trainer struct {
+	M    *Model
+	Data []*TaskData
+	Opt  TrainOptions
+	Cfg  sim.Config
+
+	opt   *adamax
+	step  int
+	tp    *nn.Tape[f32]
+	curve []LossPoint
+}
+
+// NewTrainer prepares training of m on data.
+func NewTrainer(m *Model, data []*TaskData, opt TrainOptions) (*Trainer, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	if len(data) == 0 {
+		return nil, errors.New("no training data")
+	}
+	for _, td := range data {
+		if len(td.Demos) < 2 {
+			return nil, fmt.Errorf("task %s: %d demonstrations, need at least 2", td.Task, len(td.Demos))
+		}
+	}
+	return &Trainer{M: m, Data: data, Opt: opt, Cfg: sim.DefaultConfig(), opt: newAdamax(m.Params(), opt.LR), tp: nn.NewTape[f32]()}, nil
+}
+
+// Step returns the number of steps taken.
+func (tr *Trainer) Step() int { return tr.step }
+
+// Curve returns the loss curve so far.
+func (tr *Trainer) Curve() []LossPoint { return tr.curve }
+
+// TrainStep takes one gradient step and returns the batch loss and the
+// number of (observation, label) pairs in it. The batch is drawn from a
+// generator seeded by (Seed, step), so a resumed run draws the same batches.
+func (tr *Trainer) TrainStep() (float64, int, error) {
+	rng := rand.New(rand.NewPCG(tr.Opt.Seed, uint64(tr.step)+1))
+	// The tape's arena keeps a free list per buffer size, and batches mix
+	// shapes (frames × blocks), so a long-lived tape would hoard memory.
+	if tr.step%16 == 0 {
+		tr.tp = nn.NewTape[f32]()
+	}
+	tp := tr.tp
+	tp.Reset()
+	nt := min(tr.Opt.TasksPerBatch, len(tr.Data))
+	order := rng.Perm(len(tr.Data))[:nt]
+	var total *nn.Tensor[f32]
+	samples := 0
+	for _, ti := range order {
+		td := tr.Data[ti]
+		i := rng.IntN(len(td.Demos))
+		j := rng.IntN(len(td.Demos) - 1)
+		if j >= i {
+			j++
+		}
+		cond, imit := td.Demos[i], td.Demos[j]
+		emb := tr.M.DemoEmbedding(tp, tr.M.Arch.Frames(cond, rng), td.Task.NumBlocks)
+		K := tr.Opt.PairsPerTask
+		obs := make([][]float32, K)
+		labels := make([][3]int, K)
+		for k := range K {
+			if len(td.ExtraObs) > 0 && k%4 == 3 {
+				e := rng.IntN(len(td.ExtraObs))
+				obs[k], labels[k] = td.ExtraObs[e], td.ExtraLabs[e]
+				continue
+			}
+			t := rng.IntN(len(imit.Labels))
+			obs[k], labels[k] = imit.Obs[t], imit.Labels[t]
+		}
+		l := Loss(tp, tr.M.Logits(tp, emb, obs, td.Task.NumBlocks, nil), labels)
+		if total == nil {
+			total = l
+		} else {
+			total = tp.Add(total, l)
+		}
+		samples += K
+	}
+	total = tp.Scale(total, 1/float32(nt))
+	ps := tr.M.Params()
+	nn.ZeroGrads(ps)
+	if err := tp.Backward(total); err != nil {
+		return 0, 0, err
+	}
+	if tr.Opt.ClipNorm > 0 {
+		optim.ClipGlobalNorm(ps, tr.Opt.ClipNorm)
+	}
+	tr.opt.lr = tr.Opt.LR
+	if tr.Opt.DecayAt > 0 && tr.Opt.DecayBy > 0 && float64(tr.step) >= tr.Opt.DecayAt*float64(tr.Opt.Steps) {
+		tr.opt.lr = tr.Opt.LR * tr.Opt.DecayBy
+	}
+	if err := tr.opt.update(ps); err != nil {
+		return 0, 0, err
+	}
+	tr.step++
+	return float64(total.Item()), samples, nil
+}
+
+// daggerRounds returns the steps at which DAgger rounds run.
+func (o TrainOptions) daggerRounds() []int {
+	if o.Algo != AlgoDAgger {
+		return nil
+	}
+	start := int(o.DAggerStart * float64(o.Steps))
+	var r []int
+	for i := range o.DAggerRounds {
+		r = append(r, start+i*(o.Steps-start)/o.DAggerRounds)
+	}
+	return r
+}
+
+// Train runs (or resumes) training to opt.Steps and checkpoints into
+// run.Dir.
+func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, error) {
+	if run.LogEvery <= 0 {
+		run.LogEvery = 50
+	}
+	if run.Dir != "" && run.Resume {
+		if err := tr.resume(run.Dir); err != nil {
+			return nil, err
+		}
+	}
+	res := &TrainResult{}
+	bar := &progress.Bar{}
+	if run.Progress {
+		label := run.Label
+		if label == "" {
+			label = "train " + tr.Opt.Algo + "-" + string(tr.M.Arch.Cond)
+		}
+		bar = progress.New(tr.Opt.Steps, label)
+		bar.Add(tr.step)
+	}
+	defer bar.Finish()
+	rounds := tr.Opt.daggerRounds()
+	start := time.Now()
+	var stepTime time.Duration
+	var sum float64
+	var n int
+	for tr.step < tr.Opt.Steps {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		for ri, rs := range rounds {
+			if rs == tr.step {
+				t0 := time.Now()
+				added, err := tr.DAggerRound(ctx, ri, run.Workers)
+				if err != nil {
+					return res, err
+				}
+				res.DAggerPairs += added
+				res.DAggerSeconds += time.Since(t0).Seconds()
+				if run.Log != nil {
+					fmt.Fprintf(run.Log, "dagger round %d at step %d: %d labelled states (%.1fs)\n", ri+1, tr.step, added, time.Since(t0).Seconds())
+				}
+			}
+		}
+		t0 := time.Now()
+		l, s, err := tr.TrainStep()
+		if err != nil {
+			return res, fmt.Errorf("step %d: %w", tr.step, err)
+		}
+		stepTime += time.Since(t0)
+		res.Samples += s
+		sum += l
+		n++
+		bar.Add(1)
+		if tr.step%run.LogEvery == 0 || tr.step == tr.Opt.Steps {
+			p := LossPoint{Step: tr.step, Loss: sum / float64(n), Seconds: time.Since(start).Seconds()}
+			tr.curve = append(tr.curve, p)
+			if run.Log != nil {
+				fmt.Fprintf(run.Log, "step %d loss %.4f\n", p.Step, p.Loss)
+			}
+			sum, n = 0, 0
+		}
+		if run.Dir != "" && run.CheckpointEvery > 0 && tr.step%run.CheckpointEvery == 0 && tr.step < tr.Opt.Steps {
+			if err := tr.Save(run.Dir); err != nil {
+				return res, err
+			}
+		}
+	}
+	res.Steps = tr.step
+	res.Seconds = stepTime.Seconds()
+	if res.Seconds > 0 {
+		res.SamplesPerSec = float64(res.Samples) / res.Seconds
+	}
+	res.Curve = tr.curve
+	if run.Dir != "" {
+		if err := tr.Save(run.Dir); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// Save writes a checkpoint: weights, config.json, optimiser state, DAgger
+// pool, loss curve as CSV and PNG.
+func (tr *Trainer) Save(dir string) error {
+	if err := tr.M.Save(dir, CheckpointConfig{Step: tr.step, Train: tr.Opt}); err != nil {
+		return err
+	}
+	if err := tr.opt.save(filepath.Join(dir, OptimFile), tr.M.Params()); err != nil {
+		return err
+	}
+	if tr.Opt.Algo == AlgoDAgger {
+		if err := tr.savePool(filepath.Join(dir, "dagger.gob")); err != nil {
+			return err
+		}
+	}
+	var b strings.Builder
+	b.WriteString("step,loss,seconds\n")
+	for _, p := range tr.curve {
+		fmt.Fprintf(&b, "%d,%.6f,%.3f\n", p.Step, p.Loss, p.Seconds)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, LossCSV), []byte(b.String())); err != nil {
+		return err
+	}
+	xs := make([]float64, len(tr.curve))
+	ys := make([]float64, len(tr.curve))
+	for i, p := range tr.curve {
+		xs[i], ys[i] = float64(p.Step), p.Loss
+	}
+	title := fmt.Sprintf("%s-%s training loss (cross-entropy, 3 factors)", tr.Opt.Algo, tr.M.Arch.Cond)
+	return WriteLinePlot(filepath.Join(dir, LossPNG), title, "step", "loss", xs, ys)
+}
+
+type poolFile struct {
+	Tasks []string
+	Obs   [][][]float32
+	Labs  [][][3]int
+}
+
+func (tr *Trainer) savePool(path string) error {
+	var pf poolFile
+	for _, td := range tr.Data {
+		pf.Tasks = append(pf.Tasks, td.Task.String())
+		pf.Obs = append(pf.Obs, td.ExtraObs)
+		pf.Labs = append(pf.Labs, td.ExtraLabs)
+	}
+	f, err := os.Create(path + ".tmp")
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := gob.NewEncoder(w).Encode(pf); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
+}
+
+func (tr *Trainer) resume(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	m, cc, err := Load(dir, &tr.M.Arch)
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	if cc.Train.Seed != tr.Opt.Seed || cc.Train.Algo != tr.Opt.Algo || cc.Train.TasksPerBatch != tr.Opt.TasksPerBatch || cc.Train.PairsPerTask != tr.Opt.PairsPerTask {
+		return fmt.Errorf("resume: checkpoint in %s was trained with other settings (algo %s, seed %d, batch %d×%d)", dir, cc.Train.Algo, cc.Train.Seed, cc.Train.TasksPerBatch, cc.Train.PairsPerTask)
+	}
+	for i, p := range m.Params() {
+		copy(tr.M.Params()[i].Value, p.Value)
+	}
+	if err := tr.opt.load(filepath.Join(dir, OptimFile), tr.M.Params()); err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	if tr.opt.step != cc.Step {
+		return fmt.Errorf("resume: optimiser state at step %d, weights at %d", tr.opt.step, cc.Step)
+	}
+	tr.step = cc.Step
+	if tr.Opt.Algo == AlgoDAgger {
+		f, err := os.Open(filepath.Join(dir, "dagger.gob"))
+		if err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		var pf poolFile
+		err = gob.NewDecoder(bufio.NewReader(f)).Decode(&pf)
+		f.Close()
+		if err != nil || len(pf.Tasks) != len(tr.Data) {
+			return fmt.Errorf("resume: dagger pool: corrupt or for other tasks (%v)", err)
+		}
+		for i, td := range tr.Data {
+			if pf.Tasks[i] != td.Task.String() {
+				return fmt.Errorf("resume: dagger pool is for other tasks")
+			}
+			td.ExtraObs, td.ExtraLabs = pf.Obs[i], pf.Labs[i]
+		}
+	}
+	// The loss curve up to the checkpoint.
+	b, err := os.ReadFile(filepath.Join(dir, LossCSV))
+	if err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+			f := strings.Split(line, ",")
+			if len(f) != 3 {
+				continue
+			}
+			s, _ := strconv.Atoi(f[0])
+			l, _ := strconv.ParseFloat(f[1], 64)
+			sec, _ := strconv.ParseFloat(f[2], 64)
+			if s <= tr.step {
+				tr.curve = append(tr.curve, LossPoint{s, l, sec})
+			}
+		}
+	}
+	return nil
+}
+
+// DAggerRound rolls out the current policy on every task, labels the visited
+// states with the expert and adds them to the tasks' pools. Results do not
+// depend on the number of workers. It returns the number of pairs added.
+func (tr *Trainer) DAggerRound(ctx context.Context, round, workers int) (int, error) {
+	type job struct{ task, ep int }
+	var jobs []job
+	for ti := range tr.Data {
+		for e := range tr.Opt.DAggerEpisodes {
+			jobs = append(jobs, job{ti, e})
+		}
+	}
+	type result struct {
+		obs  [][]float32
+		labs [][3]int
+	}
+	out := make([]result, len(jobs))
+	cfg := tr.Cfg
+	err := parallel.For(ctx, len(jobs), workers, func(i int) error {
+		j := jobs[i]
+		td := tr.Data[j.task]
+		t := td.Task
+		rng := rand.New(rand.NewPCG(tr.Opt.Seed^0xda66e4, uint64(round)<<32|uint64(i)))
+		cond := td.Demos[rng.IntN(len(td.Demos))]
+		env, err := stack.New(t, stack.Options{Config: &cfg})
+		if err != nil {
+			return err
+		}
+		seed := stack.EpisodeSeed(tr.Opt.Seed^0xda66e4000+uint64(round), t, j.ep)
+		if err := env.Reset(seed); err != nil {
+			return err
+		}
+		learner := NewPolicy(tr.M, cfg, PolicyOptions{})
+		learner.Condition(t, []*Demo{cond})
+		expert := policies.NewExpert(cfg)
+		expert.Reset(t, seed)
+		var r result
+		policies.Rollout(env, learner, func(s *sim.State, _ sim.Control) {
+			r.obs = append(r.obs, stack.Observe(nil, s))
+			v := stack.ActionVector(expert.Act(s))
+			r.labs = append(r.labs, Label(v[:]))
+		})
+		out[i] = r
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	added := 0
+	for i, j := range jobs {
+		td := tr.Data[j.task]
+		td.ExtraObs = append(td.ExtraObs, out[i].obs...)
+		td.ExtraLabs = append(td.ExtraLabs, out[i].labs...)
+		added += len(out[i].obs)
+	}
+	return added, nil
+}

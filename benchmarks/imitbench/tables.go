@@ -1,0 +1,173 @@
+package imitbench
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/metabench/metabench/agents/imitation"
+	"github.com/metabench/metabench/benchmarks/report"
+)
+
+type rowKey struct {
+	set    string
+	stages int
+}
+
+func index(rows []imitation.Row) (map[rowKey]map[string]imitation.Row, []rowKey) {
+	by := map[rowKey]map[string]imitation.Row{}
+	var keys []rowKey
+	for _, r := range rows {
+		k := rowKey{r.Set, r.Stages}
+		if by[k] == nil {
+			by[k] = map[string]imitation.Row{}
+			keys = append(keys, k)
+		}
+		by[k][r.Model] = r
+	}
+	setOrder := func(s string) int {
+		switch s {
+		case "train":
+			return 0
+		case "test":
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(keys, func(a, b rowKey) int {
+		if a.set != b.set {
+			return setOrder(a.set) - setOrder(b.set)
+		}
+		return a.stages - b.stages
+	})
+	return by, keys
+}
+
+func cell(r imitation.Row, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	return fmt.Sprintf("%s (%d/%d)", report.Pct(r.Successes, r.Episodes), r.Successes, r.Episodes)
+}
+
+// Columns of the success table, in the paper's order.
+var Columns = []string{"expert", "DAgger", "BC", "snapshot", "final"}
+
+// SuccessTable is the paper's main table: success (%) by number of stages
+// for the expert and the learned variants, training and test tasks.
+func SuccessTable(rep *Report) report.Table {
+	t := report.Table{
+		Title:  fmt.Sprintf("One-shot imitation (%s profile): success %% (successes/episodes) by number of stages", rep.Profile),
+		Header: append([]string{"set", "stages", "tasks"}, Columns...),
+	}
+	by, keys := index(rep.Rows)
+	for _, k := range keys {
+		m := by[k]
+		tasks := 0
+		for _, r := range m {
+			tasks = max(tasks, r.Tasks)
+		}
+		row := []string{k.set, strconv.Itoa(k.stages), strconv.Itoa(tasks)}
+		for _, c := range Columns {
+			r, ok := m[c]
+			row = append(row, cell(r, ok))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// FailureTable breaks the failures down: wrong move (layout incompatible
+// with the goal), manipulation failure (a block off the table) and
+// recoverable failure (time ran out), per model, set and stage count.
+func FailureTable(rep *Report) report.Table {
+	t := report.Table{
+		Title:  "Failure breakdown (% of episodes)",
+		Header: []string{"model", "set", "stages", "episodes", "success", "wrong move", "manipulation", "recoverable (timeout)"},
+	}
+	by, keys := index(rep.Rows)
+	for _, c := range Columns {
+		for _, k := range keys {
+			r, ok := by[k][c]
+			if !ok {
+				continue
+			}
+			t.Rows = append(t.Rows, []string{c, k.set, strconv.Itoa(k.stages), strconv.Itoa(r.Episodes),
+				report.Pct(r.Successes, r.Episodes), report.Pct(r.WrongMoves, r.Episodes),
+				report.Pct(r.ManipulationFailures, r.Episodes), report.Pct(r.Timeouts, r.Episodes)})
+		}
+	}
+	return t
+}
+
+// EnsembleTable compares ensembles of K conditioning demonstrations (BC,
+// full demonstration, test tasks).
+func EnsembleTable(rep *Report) report.Table {
+	var models []string
+	for _, r := range rep.Ensemble {
+		if !slices.Contains(models, r.Model) {
+			models = append(models, r.Model)
+		}
+	}
+	t := report.Table{
+		Title:  "Ensembles of K demonstrations (BC, full demonstration): success % (successes/episodes)",
+		Header: append([]string{"set", "stages"}, models...),
+	}
+	by, keys := index(rep.Ensemble)
+	for _, k := range keys {
+		row := []string{k.set, strconv.Itoa(k.stages)}
+		for _, m := range models {
+			r, ok := by[k][m]
+			row = append(row, cell(r, ok))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// PermutationTable is the permutation test: BC on training tasks with the
+// blocks renamed by a random permutation, beside the canonical names.
+func PermutationTable(rep *Report) report.Table {
+	t := report.Table{
+		Title:  "Permutation test (BC, full demonstration): training tasks as named and relabelled",
+		Header: []string{"stages", "as named", "relabelled"},
+	}
+	by, keys := index(rep.Permutation)
+	stages := []int{}
+	for _, k := range keys {
+		if !slices.Contains(stages, k.stages) {
+			stages = append(stages, k.stages)
+		}
+	}
+	slices.Sort(stages)
+	for _, s := range stages {
+		a, okA := by[rowKey{"train", s}]["BC"]
+		b, okB := by[rowKey{"train-relabelled", s}]["BC"]
+		t.Rows = append(t.Rows, []string{strconv.Itoa(s), cell(a, okA), cell(b, okB)})
+	}
+	return t
+}
+
+// SpeedTable reports training and evaluation throughput.
+func SpeedTable(rep *Report) report.Table {
+	t := report.Table{
+		Title:  "Throughput",
+		Header: []string{"what", "workers", "units", "seconds", "rate"},
+	}
+	for _, s := range rep.Training {
+		if s.Cached {
+			t.Rows = append(t.Rows, []string{"train " + s.Variant, "1", fmt.Sprintf("%d steps (cached)", s.Steps), "–", "–"})
+			continue
+		}
+		t.Rows = append(t.Rows, []string{"train " + s.Variant, "1", fmt.Sprintf("%d samples", s.Samples), fmt.Sprintf("%.1f", s.Seconds), fmt.Sprintf("%.0f samples/s", s.SamplesPerSec)})
+	}
+	for _, s := range rep.EvalSpeed {
+		t.Rows = append(t.Rows, []string{"evaluate BC", strconv.Itoa(s.Workers), fmt.Sprintf("%d episodes", s.Episodes), fmt.Sprintf("%.1f", s.Seconds), fmt.Sprintf("%.2f episodes/s", s.EpisodesPerSec)})
+	}
+	return t
+}
+
+// Tables returns every table of a report.
+func Tables(rep *Report) []report.Table {
+	return []report.Table{SuccessTable(rep), FailureTable(rep), EnsembleTable(rep), PermutationTable(rep), SpeedTable(rep)}
+}
