@@ -22,11 +22,7 @@ func runRender(_ context.Context, e env, args []string) error {
 	width := fs.Int("width", 640, "image width in pixels")
 	height := fs.Int("height", 400, "image height in pixels")
 	speed := fs.Float64("speed", 2, "GIF playback speed relative to real time")
-	rest, err := parseFlags(fs, e, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(fs, rest); err != nil {
+	if err := parseOnlyFlags(fs, e, args); err != nil {
 		return err
 	}
 	switch {
