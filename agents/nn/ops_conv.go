@@ -128,6 +128,10 @@ func im2col[T Float](col, img []T, g convGeom) {
 				for oy := ylo; oy < yhi; oy++ {
 					iy := oy - g.pt + ki*g.dh
 					dst := row[oy*g.wo : (oy+1)*g.wo]
+					if xlo == xhi { // the tap lies wholly in the padding
+						clear(dst)
+						continue
+					}
 					clear(dst[:xlo])
 					copy(dst[xlo:xhi], plane[iy*g.w+xlo-g.pl+kj*g.dw:])
 					clear(dst[xhi:])
@@ -148,6 +152,9 @@ func col2im[T Float](img, col []T, g convGeom) {
 			for kj := range g.kw {
 				row := col[((ch*g.kh+ki)*g.kw+kj)*p:][:p]
 				xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
+				if xlo == xhi {
+					continue // the tap lies wholly in the padding
+				}
 				for oy := ylo; oy < yhi; oy++ {
 					iy := oy - g.pt + ki*g.dh
 					src := row[oy*g.wo+xlo : oy*g.wo+xhi]

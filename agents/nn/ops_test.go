@@ -201,6 +201,17 @@ func opCases() []gradCase {
 		}, func(tp *tape, p []*par) *ten {
 			return probe(tp, tp.Conv1D(tp.Param(p[0]), tp.Param(p[1]), tp.Param(p[2]), 3, false))
 		}},
+		// Dilation longer than the sequence: some taps see only padding.
+		{"Conv1DDilationBeyondLength", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "x", 2, 3, 3), randParam(r, "w", 2, 3, 2)}
+		}, func(tp *tape, p []*par) *ten {
+			return probe(tp, tp.Conv1D(tp.Param(p[0]), tp.Param(p[1]), nil, 8, false))
+		}},
+		{"Conv1DCausalDilationBeyondLength", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "x", 2, 3, 3), randParam(r, "w", 2, 3, 2)}
+		}, func(tp *tape, p []*par) *ten {
+			return probe(tp, tp.Conv1D(tp.Param(p[0]), tp.Param(p[1]), nil, 8, true))
+		}},
 	}
 	for _, ta := range []bool{false, true} {
 		for _, tb := range []bool{false, true} {
