@@ -14,7 +14,7 @@ FUZZTIME      ?= 10s
 BIN           := ./metabench
 GUI_BIN       := ./metabench-gui
 
-.PHONY: all deps build gui bench test lint unit fuzz test-gui clean
+.PHONY: all deps build gui bench test lint unit fuzz smoke test-gui clean
 
 all: build
 
@@ -45,7 +45,7 @@ gui:
 bench: deps build
 	$(BIN) bench
 
-test: deps lint fuzz unit test-gui
+test: deps lint fuzz smoke unit test-gui
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -67,6 +67,12 @@ fuzz:
 			CGO_ENABLED=0 $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null; \
 		done; \
 	done
+
+# The imitation suite end to end on its smallest profile: data, training of
+# every variant, evaluation, tables.
+smoke:
+	CGO_ENABLED=0 $(GO) build -o $(BIN) .
+	cache=$$(mktemp -d) && $(BIN) bench imitation --profile smoke --cache $$cache >/dev/null && rm -rf $$cache
 
 # Window tests under Xvfb: a real window, pixels checked, a recording replayed.
 test-gui:
