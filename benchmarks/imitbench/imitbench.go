@@ -13,7 +13,7 @@
 //	       steps of 8 tasks × 16 pairs per variant (two variants train at a
 //	       time); the 11 test tasks of 1-3 stages; 10 start configurations
 //	       per task. At most 30 minutes on 2 cores.
-//	full   every task (140 train, 43 test), 1000 demonstrations per training
+//	full   every task (95 train, 33 test), 1000 demonstrations per training
 //	       task, 100 start configurations per task: the paper's protocol. The
 //	       evaluation splits into shards (--shard i/n) whose JSON reports merge.
 //
