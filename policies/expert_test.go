@@ -63,6 +63,7 @@ func TestExpertRepairsAWrongStack(t *testing.T) {
 func TestExpertTakesOverFromRandomStates(t *testing.T) {
 	cfg := sim.DefaultConfig()
 	task := stack.MustParse("abc de")
+	tookOver := 0
 	for seed := range uint64(4) {
 		env, err := stack.New(task, stack.Options{})
 		if err != nil {
@@ -84,9 +85,13 @@ func TestExpertTakesOverFromRandomStates(t *testing.T) {
 		}
 		ex := NewExpert(cfg)
 		ex.Reset(task, seed)
+		tookOver++
 		if v := Rollout(env, ex, nil); v != stack.Success {
 			t.Errorf("seed %d: expert taking over after random actions: %v", seed, v)
 		}
+	}
+	if tookOver == 0 {
+		t.Fatal("every random prelude ended its episode: nothing was taken over")
 	}
 }
 

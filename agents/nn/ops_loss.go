@@ -26,10 +26,7 @@ func (tp *Tape[T]) CrossEntropy(logits *Tensor[T], targets []int, weights []T) *
 		if t >= c {
 			panic(fmt.Sprintf("nn: CrossEntropy: target %d out of range [0,%d)", t, c))
 		}
-		w := 1.0
-		if weights != nil {
-			w = float64(weights[i])
-		}
+		w := weightAt(weights, i)
 		p := probs[i*c : (i+1)*c]
 		softmaxRow(p, logits.Data[i*c:(i+1)*c], true)
 		loss -= w * float64(p[t])
@@ -52,10 +49,7 @@ func (tp *Tape[T]) CrossEntropy(logits *Tensor[T], targets []int, weights []T) *
 			if t < 0 {
 				continue
 			}
-			w := 1.0
-			if weights != nil {
-				w = float64(weights[i])
-			}
+			w := weightAt(weights, i)
 			f := T(w * scale)
 			p, gi := probs[i*c:(i+1)*c], g[i*c:(i+1)*c]
 			for j, v := range p {
@@ -78,10 +72,7 @@ func (tp *Tape[T]) BCEWithLogits(logits *Tensor[T], targets, weights []T) *Tenso
 	}
 	var loss, wsum float64
 	for i, x := range logits.Data {
-		w := 1.0
-		if weights != nil {
-			w = float64(weights[i])
-		}
+		w := weightAt(weights, i)
 		if w == 0 {
 			continue
 		}
@@ -100,10 +91,7 @@ func (tp *Tape[T]) BCEWithLogits(logits *Tensor[T], targets, weights []T) *Tenso
 		g := tp.grad(logits)
 		scale := float64(out.Grad[0]) / wsum
 		for i, x := range logits.Data {
-			w := 1.0
-			if weights != nil {
-				w = float64(weights[i])
-			}
+			w := weightAt(weights, i)
 			if w == 0 {
 				continue
 			}
@@ -224,4 +212,12 @@ func (tp *Tape[T]) LayerNorm(x, gain, bias *Tensor[T], eps T) *Tensor[T] {
 		}
 	}, ins...)
 	return out
+}
+
+// weightAt returns the i-th per-example weight, or 1 when weights is nil.
+func weightAt[T Float](weights []T, i int) float64 {
+	if weights == nil {
+		return 1
+	}
+	return float64(weights[i])
 }

@@ -259,31 +259,27 @@ func (tp *Tape[T]) Scalar(v T) *Tensor[T] {
 
 // newOut allocates an output tensor whose gradient requirement follows ins.
 func (tp *Tape[T]) newOut(shape []int, ins ...*Tensor[T]) *Tensor[T] {
-	t := &Tensor[T]{Shape: shape, Data: tp.arena.get(shapeSize(shape))}
-	if !tp.noGrad {
-		for _, in := range ins {
-			if in.requiresGrad {
-				t.requiresGrad = true
-				break
-			}
-		}
-	}
-	return t
+	return &Tensor[T]{Shape: shape, Data: tp.arena.get(shapeSize(shape)), requiresGrad: tp.needsGrad(ins)}
 }
 
 // newOutRaw is newOut for operations that overwrite every output element:
 // the buffer may hold stale values.
 func (tp *Tape[T]) newOutRaw(shape []int, ins ...*Tensor[T]) *Tensor[T] {
-	t := &Tensor[T]{Shape: shape, Data: tp.arena.getRaw(shapeSize(shape))}
-	if !tp.noGrad {
-		for _, in := range ins {
-			if in.requiresGrad {
-				t.requiresGrad = true
-				break
-			}
+	return &Tensor[T]{Shape: shape, Data: tp.arena.getRaw(shapeSize(shape)), requiresGrad: tp.needsGrad(ins)}
+}
+
+// needsGrad reports whether an output of ins needs a gradient: some input
+// does and the tape records gradients.
+func (tp *Tape[T]) needsGrad(ins []*Tensor[T]) bool {
+	if tp.noGrad {
+		return false
+	}
+	for _, in := range ins {
+		if in.requiresGrad {
+			return true
 		}
 	}
-	return t
+	return false
 }
 
 // record registers the backward function of an operation whose output is

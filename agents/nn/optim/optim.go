@@ -261,7 +261,13 @@ func (a AdamOpts) withDefaults() AdamOpts {
 // NewAdam returns Adam (Kingma & Ba), with PyTorch's placement of ε.
 func NewAdam[T nn.Float](cfg Config, opts AdamOpts, groups ...*Group[T]) *Optimizer[T] {
 	opts = opts.withDefaults()
-	o := newOptimizer(cfg, &adam[T]{opts}, groups)
+	return newAdamFamily(cfg, opts, &adam[T]{opts}, groups)
+}
+
+// newAdamFamily builds an Adam-style optimizer, whose weight decay may be
+// decoupled from the gradient (AdamW).
+func newAdamFamily[T nn.Float](cfg Config, opts AdamOpts, r rule[T], groups []*Group[T]) *Optimizer[T] {
+	o := newOptimizer(cfg, r, groups)
 	o.decoupled = opts.Decoupled
 	return o
 }
@@ -294,9 +300,7 @@ func sqrt[T nn.Float](x T) T { return T(math.Sqrt(float64(x))) }
 // NewAdamax returns Adamax, Adam's infinity-norm variant.
 func NewAdamax[T nn.Float](cfg Config, opts AdamOpts, groups ...*Group[T]) *Optimizer[T] {
 	opts = opts.withDefaults()
-	o := newOptimizer(cfg, &adamax[T]{opts}, groups)
-	o.decoupled = opts.Decoupled
-	return o
+	return newAdamFamily(cfg, opts, &adamax[T]{opts}, groups)
 }
 
 type adamax[T nn.Float] struct{ AdamOpts }
