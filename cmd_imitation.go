@@ -30,6 +30,7 @@ func runTrain(ctx context.Context, e env, args []string) error {
 	fs := newFlags("train imitation")
 	algo := fs.String("algo", imitation.AlgoBC, "training algorithm: bc or dagger")
 	cond := fs.String("cond", string(imitation.CondFull), "conditioning: full, snapshot or final")
+	head := fs.String("head", imitation.HeadJoint, "action head: joint (one distribution over all discrete actions) or factored (vx, vy, grip independently)")
 	data := fs.String("data", "", "demonstration dataset (from `metabench demos gen`); empty: build one in --cache")
 	cache := fs.String("cache", ".cache/metabench", "cache directory for a built dataset")
 	out := fs.String("out", "", "model directory (checkpoints, config.json, loss.csv, loss.png); required")
@@ -64,6 +65,11 @@ func runTrain(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usagef("train imitation: %v", err)
 	}
+	arch := imitation.DefaultArch(c)
+	arch.Head = *head
+	if err := arch.Validate(); err != nil {
+		return usagef("train imitation: %v", err)
+	}
 	topt := imitation.DefaultTrainOptions(*algo)
 	topt.Seed, topt.Steps, topt.TasksPerBatch, topt.PairsPerTask, topt.LR = *seed, *steps, *tasksPer, *pairs, *lr
 	if *algo == imitation.AlgoDAgger {
@@ -95,7 +101,7 @@ func runTrain(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	topt.Dataset = dir
-	m, err := imitation.NewModel(imitation.DefaultArch(c), *seed)
+	m, err := imitation.NewModel(arch, *seed)
 	if err != nil {
 		return err
 	}

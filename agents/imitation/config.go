@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/metabench/metabench/envs/stack"
 )
 
 // Cond names how the policy is conditioned on a demonstration.
@@ -31,6 +33,17 @@ func ParseCond(s string) (Cond, error) {
 // ArchName identifies the network family in checkpoints.
 const ArchName = "duan2017-oneshot-v1"
 
+// The action heads of the manipulation network (Arch.Head).
+const (
+	// HeadJoint is one categorical distribution over the environment's
+	// stack.NumDiscreteActions joint actions (vx bin × vy bin × grip).
+	HeadJoint = "joint"
+	// HeadFactored is three independent categorical distributions: vx bin,
+	// vy bin and grip. Its greedy action can combine the modes of two
+	// different behaviours (see the package doc), which stalls rollouts.
+	HeadFactored = "factored"
+)
+
 // Arch is the architecture of a Model: everything that decides the shapes of
 // its parameters and how a demonstration is read. It is stored as JSON beside
 // every checkpoint, and loading refuses a checkpoint whose Arch differs from
@@ -44,6 +57,7 @@ type Arch struct {
 	Dilations  []int   `json:"dilations"`   // temporal convolution dilations (paper: 1, 2, 4, 8)
 	CtxSteps   int     `json:"ctx_steps"`   // untied LSTM steps of the context network (paper: 4)
 	Hidden     []int   `json:"hidden"`      // manipulation MLP widths (paper: 256, 256)
+	Head       string  `json:"head"`        // action head: HeadJoint or HeadFactored
 	WeightNorm bool    `json:"weight_norm"` // weight normalisation in the manipulation network (paper: yes)
 	ReadHidden bool    `json:"read_hidden"` // the fixed queries also read the blocks' hidden states (see package doc)
 	DropP      float64 `json:"drop_p"`      // temporal dropout probability (paper: 0.95)
@@ -57,7 +71,7 @@ type Arch struct {
 func DefaultArch(c Cond) Arch {
 	return Arch{
 		Name: ArchName, Cond: c, Width: 32, AttDim: 32, Heads: 2,
-		Dilations: []int{1, 2, 4, 8}, CtxSteps: 2, Hidden: []int{128, 128},
+		Dilations: []int{1, 2, 4, 8}, CtxSteps: 2, Hidden: []int{128, 128}, Head: HeadJoint,
 		WeightNorm: true, ReadHidden: true, DropP: 0.95,
 	}
 }
@@ -84,6 +98,8 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("architecture: hidden widths must be positive")
 	case a.DropP < 0 || a.DropP >= 1:
 		return fmt.Errorf("architecture: drop_p %g not in [0, 1)", a.DropP)
+	case a.Head != HeadJoint && a.Head != HeadFactored:
+		return fmt.Errorf("architecture: head %q, want %q or %q", a.Head, HeadJoint, HeadFactored)
 	}
 	_, err := ParseCond(string(a.Cond))
 	return err
@@ -100,6 +116,14 @@ func (a Arch) ContextSize() int {
 		n += NumQueries * a.Heads * a.Width
 	}
 	return n
+}
+
+// NumLogits is the number of outputs of the action head.
+func (a Arch) NumLogits() int {
+	if a.Head == HeadFactored {
+		return 2*stack.NumSpeedBins + 2
+	}
+	return stack.NumDiscreteActions
 }
 
 // Hash is a short digest of the architecture's JSON, stored in checkpoints.

@@ -62,13 +62,21 @@
 // depend on the number of blocks.
 //
 // Manipulation network. An MLP with ReLU and weight normalisation to a
-// factorised categorical head over the environment's action discretisation
-// (stack.SpeedBins): 11 logits for the x velocity bin, 11 for y, 2 for the
-// grip (open, close) — 24 outputs instead of the 242 joint classes. Training
-// minimises the sum of the three cross-entropies against the expert's clean
+// categorical head over the environment's action discretisation
+// (stack.SpeedBins, stack.DiscreteAction): by default (HeadJoint) one
+// distribution over the 11 × 11 × 2 = 242 joint actions (vx bin, vy bin,
+// grip). Training minimises its cross-entropy against the expert's clean
 // action labels (demos.Episode.ExpertActions), which lie exactly on the
-// grid. Acting takes the most probable bin of each factor; an ensemble of K
-// demonstrations averages each factor's distribution first.
+// grid. Acting takes the most probable action; an ensemble of K
+// demonstrations averages the distributions first. Arch.Head =
+// HeadFactored is the alternative of three independent distributions (11 +
+// 11 + 2 logits, the sum of their cross-entropies): it trains as well, but
+// its greedy action takes each factor's mode separately, and where the
+// expert's behaviour splits — rise (vx 0, vy > 0) or travel (vx > 0, vy 0)
+// near the safe height — it picks vx 0 from one mode and vy 0 from the
+// other: the gripper stops, sees the same state again, and stays stopped
+// until the time limit. In the first quick-profile runs these stalls were
+// most of the failures.
 //
 // Sizes. PaperArch has the paper's sizes: D = 64, 2 heads, 4 context steps,
 // MLP 256-256 (≈ 0.76 M parameters). DefaultArch, used by the smoke and quick

@@ -3,6 +3,7 @@ package imitation
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/sim"
 )
@@ -243,5 +245,56 @@ func TestAttentionPictures(t *testing.T) {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Fatal(f, err)
 		}
+	}
+}
+
+func TestHeads(t *testing.T) {
+	rise := stack.DiscreteAction{X: 5, Y: 7}    // vx 0, vy 0.3
+	travel := stack.DiscreteAction{X: 10, Y: 5} // vx 4, vy 0
+	stop := stack.DiscreteAction{X: 5, Y: 5}
+	for _, tc := range []struct {
+		head   string
+		logits int
+		loss   float64 // cross-entropy of uniform logits
+		greedy stack.DiscreteAction
+	}{
+		{HeadJoint, stack.NumDiscreteActions, math.Log(float64(stack.NumDiscreteActions)), rise},
+		// The factors' modes come from different behaviours: a standstill.
+		{HeadFactored, 2*stack.NumSpeedBins + 2, 2*math.Log(float64(stack.NumSpeedBins)) + math.Log(2), stop},
+	} {
+		t.Run(tc.head, func(t *testing.T) {
+			a := smallArch(CondFull)
+			a.Head = tc.head
+			m, err := NewModel(a, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.NumLogits() != tc.logits {
+				t.Fatalf("%d logits, want %d", a.NumLogits(), tc.logits)
+			}
+			tp := nn.NewTape[f32]()
+			lg := tp.Constant(make([]f32, 2*tc.logits), 2, tc.logits)
+			l := m.Loss(tp, lg, [][3]int{{rise.X, rise.Y, 0}, {travel.X, travel.Y, 1}})
+			if got := float64(l.Data[0]); math.Abs(got-tc.loss) > 1e-5 {
+				t.Errorf("loss of uniform logits %.6f, want %.6f", got, tc.loss)
+			}
+			// Rise with probability 0.45, travel 0.4, stand still 0.15.
+			probs := make([]float64, tc.logits)
+			for _, o := range []struct {
+				d stack.DiscreteAction
+				p float64
+			}{{rise, 0.45}, {travel, 0.4}, {stop, 0.15}} {
+				if tc.head == HeadJoint {
+					probs[o.d.Index()] += o.p
+					continue
+				}
+				probs[o.d.X] += o.p
+				probs[stack.NumSpeedBins+o.d.Y] += o.p
+				probs[2*stack.NumSpeedBins] += o.p // open
+			}
+			if got := greedy(tc.head, probs); got != tc.greedy {
+				t.Errorf("greedy %+v, want %+v", got, tc.greedy)
+			}
+		})
 	}
 }

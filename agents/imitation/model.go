@@ -21,9 +21,6 @@ const (
 	// NumQueries is the number of fixed learned queries at the end of the
 	// context network (the paper's intended source and target block).
 	NumQueries = 2
-	// numLogits is the size of the factorised action head: vx bin, vy bin,
-	// grip (open, close).
-	numLogits = 2*stack.NumSpeedBins + 2
 )
 
 type f32 = float32
@@ -144,7 +141,7 @@ func NewModel(a Arch, seed uint64) (*Model, error) {
 		m.MLP = append(m.MLP, layers.NewLinear[f32](r, fmt.Sprintf("manip.l%d", i), in, w, layers.LinearOpts{WeightNorm: a.WeightNorm}))
 		in = w
 	}
-	m.MLP = append(m.MLP, layers.NewLinear[f32](r, "manip.out", in, numLogits, layers.LinearOpts{WeightNorm: a.WeightNorm}))
+	m.MLP = append(m.MLP, layers.NewLinear[f32](r, "manip.out", in, a.NumLogits(), layers.LinearOpts{WeightNorm: a.WeightNorm}))
 	m.params = m.collect()
 	return m, nil
 }
@@ -251,7 +248,9 @@ type Attention struct {
 
 // Logits runs the context and manipulation networks for K observations of a
 // task with B blocks, given the demonstration embedding emb [T', B, D], and
-// returns the action logits [K, 24] (11 vx bins, 11 vy bins, open, close).
+// returns the action logits [K, Arch.NumLogits()]: with HeadJoint one per
+// stack.DiscreteAction index, with HeadFactored 11 vx bins, 11 vy bins,
+// open, close.
 // If att is not nil, it receives the attention weights of observation 0.
 func (m *Model) Logits(tp *nn.Tape[f32], emb *nn.Tensor[f32], obs [][]f32, B int, att *Attention) *nn.Tensor[f32] {
 	K := len(obs)
@@ -324,10 +323,18 @@ func meanHeads(a []f32, H, n int) []float64 {
 	return out
 }
 
-// Loss returns the summed cross-entropies of the three action factors for
-// logits [K, 24] and labels (per row: vx bin, vy bin, grip 0/1).
-func Loss(tp *nn.Tape[f32], logits *nn.Tensor[f32], labels [][3]int) *nn.Tensor[f32] {
+// Loss returns the mean cross-entropy of the action head's distribution
+// for logits (from Logits) and labels (per row: vx bin, vy bin, grip 0/1):
+// with HeadFactored the sum of the three factors' cross-entropies.
+func (m *Model) Loss(tp *nn.Tape[f32], logits *nn.Tensor[f32], labels [][3]int) *nn.Tensor[f32] {
 	K := len(labels)
+	if m.Arch.Head != HeadFactored {
+		idx := make([]int, K)
+		for i, l := range labels {
+			idx[i] = stack.DiscreteAction{X: l[0], Y: l[1], Grip: l[2] == 1}.Index()
+		}
+		return tp.CrossEntropy(logits, idx, nil)
+	}
 	tx, ty, tg := make([]int, K), make([]int, K), make([]int, K)
 	for i, l := range labels {
 		tx[i], ty[i], tg[i] = l[0], l[1], l[2]

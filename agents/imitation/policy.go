@@ -3,6 +3,7 @@ package imitation
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/envs/stack"
@@ -38,7 +39,7 @@ type Policy struct {
 	tp     *nn.Tape[f32]
 	obs    []float32
 	att    Attention
-	probs  [numLogits]float64
+	probs  []float64 // the averaged action distribution (Arch.NumLogits)
 }
 
 // NewPolicy wraps a model.
@@ -127,7 +128,8 @@ func (p *Policy) Condition(t stack.Task, ds []*Demo) {
 func (p *Policy) Act(s *sim.State) sim.Control {
 	B := p.task.NumBlocks
 	p.obs = stack.Observe(p.obs[:0], s)
-	clear(p.probs[:])
+	p.probs = slices.Grow(p.probs[:0], p.m.Arch.NumLogits())[:p.m.Arch.NumLogits()]
+	clear(p.probs)
 	if len(p.embs) == 0 {
 		return sim.Control{}
 	}
@@ -139,16 +141,30 @@ func (p *Policy) Act(s *sim.State) sim.Control {
 			att = &p.att
 		}
 		lg := p.m.Logits(p.tp, emb, [][]float32{p.obs}, B, att).Data
-		addSoftmax(p.probs[:stack.NumSpeedBins], lg[:stack.NumSpeedBins])
-		addSoftmax(p.probs[stack.NumSpeedBins:2*stack.NumSpeedBins], lg[stack.NumSpeedBins:2*stack.NumSpeedBins])
-		addSoftmax(p.probs[2*stack.NumSpeedBins:], lg[2*stack.NumSpeedBins:])
+		if p.m.Arch.Head != HeadFactored {
+			addSoftmax(p.probs, lg)
+			continue
+		}
+		n := stack.NumSpeedBins
+		addSoftmax(p.probs[:n], lg[:n])
+		addSoftmax(p.probs[n:2*n], lg[n:2*n])
+		addSoftmax(p.probs[2*n:], lg[2*n:])
 	}
-	d := stack.DiscreteAction{
-		X:    argmax(p.probs[:stack.NumSpeedBins]),
-		Y:    argmax(p.probs[stack.NumSpeedBins : 2*stack.NumSpeedBins]),
-		Grip: p.probs[2*stack.NumSpeedBins+1] > p.probs[2*stack.NumSpeedBins],
+	return greedy(p.m.Arch.Head, p.probs).Control()
+}
+
+// greedy returns the most probable action of a head's distribution; with
+// HeadFactored, each factor's most probable value.
+func greedy(head string, probs []float64) stack.DiscreteAction {
+	if head != HeadFactored {
+		return stack.DiscreteFromIndex(argmax(probs))
 	}
-	return d.Control()
+	n := stack.NumSpeedBins
+	return stack.DiscreteAction{
+		X:    argmax(probs[:n]),
+		Y:    argmax(probs[n : 2*n]),
+		Grip: probs[2*n+1] > probs[2*n],
+	}
 }
 
 // Attention returns the attention weights of the last Act (of the first

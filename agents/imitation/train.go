@@ -184,7 +184,7 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 			t := rng.IntN(len(imit.Labels))
 			obs[k], labels[k] = imit.Obs[t], imit.Labels[t]
 		}
-		l := Loss(tp, tr.M.Logits(tp, emb, obs, td.Task.NumBlocks, nil), labels)
+		l := tr.M.Loss(tp, tr.M.Logits(tp, emb, obs, td.Task.NumBlocks, nil), labels)
 		if total == nil {
 			total = l
 		} else {
@@ -335,7 +335,7 @@ func (tr *Trainer) Save(dir string) error {
 	for i, p := range tr.curve {
 		xs[i], ys[i] = float64(p.Step), p.Loss
 	}
-	title := fmt.Sprintf("%s-%s training loss (cross-entropy, 3 factors)", tr.Opt.Algo, tr.M.Arch.Cond)
+	title := fmt.Sprintf("%s-%s training loss (action cross-entropy)", tr.Opt.Algo, tr.M.Arch.Cond)
 	return WriteLinePlot(filepath.Join(dir, LossPNG), title, "step", "loss", xs, ys)
 }
 
