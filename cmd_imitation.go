@@ -13,7 +13,6 @@ import (
 	"github.com/metabench/metabench/benchmarks/imitbench"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/envs/stack"
-	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/collect"
 )
 
@@ -39,6 +38,7 @@ func runTrain(ctx context.Context, e env, args []string) error {
 	fs.Var(&specs, "task", "train on this task (repeatable; default: the split up to --max-stages)")
 	maxStages := fs.Int("max-stages", 3, "with --split: only tasks of at most this many stages")
 	demosN := fs.Int("demos", 40, "demonstrations per task when building a dataset")
+	noise := fs.Float64("noise", imitbench.DemoNoise, "expert noise of the demonstrations when building a dataset")
 	def := imitation.DefaultTrainOptions(imitation.AlgoDAgger)
 	steps := fs.Int("steps", 1500, "training steps")
 	tasksPer := fs.Int("batch-tasks", def.TasksPerBatch, "tasks per batch")
@@ -87,9 +87,12 @@ func runTrain(ctx context.Context, e env, args []string) error {
 		if *demosN < 2 {
 			return usagef("train imitation: --demos must be at least 2")
 		}
-		dir = filepath.Join(*cache, "imitation", fmt.Sprintf("demos-cli-%d-%d-%s", *seed, *demosN, shortHash(tasks)))
+		if *noise < 0 {
+			return usagef("train imitation: --noise %g is negative", *noise)
+		}
+		dir = filepath.Join(*cache, "imitation", fmt.Sprintf("demos-cli-%d-%d-%g-%s", *seed, *demosN, *noise, shortHash(tasks)))
 		fmt.Fprintf(e.stderr, "demonstrations: %s\n", dir)
-		if _, err := collect.Generate(ctx, collect.GenOptions{Dir: dir, Tasks: tasks, Episodes: *demosN, Seed: *seed, Noise: policies.DefaultNoise, Workers: *workers, Progress: true}); err != nil {
+		if _, err := collect.Generate(ctx, collect.GenOptions{Dir: dir, Tasks: tasks, Episodes: *demosN, Seed: *seed, Noise: *noise, Workers: *workers, Progress: true}); err != nil {
 			return err
 		}
 		tasks = nil
@@ -179,6 +182,7 @@ func runEval(ctx context.Context, e env, args []string) error {
 	ensemble := fs.Int("ensemble", 1, "demonstrations per episode (action distributions averaged)")
 	seed := fs.Uint64("seed", 1, "evaluation seed (start configurations and demonstrations; never a dataset's)")
 	relabel := fs.Bool("relabel", false, "permutation test: relabel the blocks of every episode's task at random")
+	noise := fs.Float64("noise", imitbench.DemoNoise, "expert noise of the conditioning demonstrations (0: clean)")
 	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
 	jsonOut := fs.Bool("json", false, "print JSON instead of tables")
 	attention := fs.String("attention", "", "write attention heatmaps of one rollout of the first task into this directory")
@@ -194,6 +198,13 @@ func runEval(ctx context.Context, e env, args []string) error {
 	}
 	if *episodes <= 0 || *ensemble <= 0 {
 		return usagef("eval imitation: --episodes and --ensemble must be positive")
+	}
+	if *noise < 0 {
+		return usagef("eval imitation: --noise %g is negative", *noise)
+	}
+	demoNoise := *noise
+	if demoNoise == 0 {
+		demoNoise = -1 // EvalOptions: negative is clean, 0 the default
 	}
 	m, cc, err := imitation.Load(*model, nil)
 	if err != nil {
@@ -239,7 +250,7 @@ func runEval(ctx context.Context, e env, args []string) error {
 			set += "-relabelled"
 		}
 		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Set: set, Tasks: s.tasks, Episodes: *episodes, Ensemble: *ensemble,
-			Seed: *seed*1_000_003 + 0xe7a1, DemoSeed: *seed*1_000_033 + 0xd3e0, Relabel: *relabel, Workers: *workers, Progress: !*jsonOut, Label: "eval " + set})
+			Seed: *seed*1_000_003 + 0xe7a1, DemoSeed: *seed*1_000_033 + 0xd3e0, Noise: demoNoise, Relabel: *relabel, Workers: *workers, Progress: !*jsonOut, Label: "eval " + set})
 		if err != nil {
 			return err
 		}

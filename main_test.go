@@ -56,6 +56,18 @@ func TestBadInput(t *testing.T) {
 		{[]string{"demos", "replay", "/nonexistent/dataset"}, 1, "/nonexistent/dataset"},
 		{[]string{"demos", "info", "/nonexistent/dataset"}, 1, "/nonexistent/dataset"},
 		{[]string{"demos", "export", "/nonexistent/dataset"}, 2, "--npz OUT is required"},
+		{[]string{"train"}, 2, "give what to train"},
+		{[]string{"train", "imitation"}, 2, "--out DIR is required"},
+		{[]string{"train", "imitation", "--out", "x", "--cond", "movie"}, 2, `unknown conditioning "movie"`},
+		{[]string{"train", "imitation", "--out", "x", "--head", "tree"}, 2, `head "tree"`},
+		{[]string{"train", "imitation", "--out", "x", "--algo", "ppo"}, 2, `unknown algorithm "ppo"`},
+		{[]string{"train", "imitation", "--out", "x", "--noise", "-1"}, 2, "--noise -1 is negative"},
+		{[]string{"eval", "imitation"}, 2, "--model DIR is required"},
+		{[]string{"eval", "imitation", "--model", "x", "--noise", "-1"}, 2, "--noise -1 is negative"},
+		{[]string{"eval", "imitation", "--model", "/nonexistent/model"}, 1, "/nonexistent/model"},
+		{[]string{"bench", "imitation", "--profile", "huge"}, 2, `unknown profile "huge"`},
+		{[]string{"bench", "imitation", "--shard", "3/2"}, 2, "want i/n"},
+		{[]string{"bench", "imitation", "--merge", "/nonexistent/report.json"}, 1, "/nonexistent/report.json"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

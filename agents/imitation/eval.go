@@ -22,7 +22,7 @@ type EvalOptions struct {
 	Ensemble int          // demonstrations per episode, action distributions averaged (0: 1)
 	Seed     uint64       // base seed of the start configurations
 	DemoSeed uint64       // base seed of the conditioning demonstrations (never a training dataset's)
-	Noise    float64      // demonstration noise (0: policies.DefaultNoise)
+	Noise    float64      // demonstration noise (0: policies.DefaultNoise; negative: clean)
 	Relabel  bool         // permutation test: each episode's task is randomly relabelled
 	Workers  int          // parallel episodes (0: all CPUs)
 	Progress bool
