@@ -2,6 +2,7 @@ package imitation
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -67,7 +68,7 @@ func BenchmarkEvalEpisodes(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, w := range []int{1, 2} {
-		b.Run(map[int]string{1: "workers=1", 2: "workers=2"}[w], func(b *testing.B) {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				res, err := Evaluate(context.Background(), m, EvalOptions{Tasks: []stack.Task{stack.MustParse("ab")}, Episodes: 2, Seed: 5, DemoSeed: 6, Workers: w})
