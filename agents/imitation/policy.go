@@ -3,7 +3,6 @@ package imitation
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/envs/stack"
@@ -52,7 +51,7 @@ func NewPolicy(m *Model, cfg sim.Config, opt PolicyOptions) *Policy {
 	}
 	tp := nn.NewTape[f32]()
 	tp.SetNoGrad(true)
-	return &Policy{m: m, cfg: cfg, opt: opt, tp: tp}
+	return &Policy{m: m, cfg: cfg, opt: opt, tp: tp, probs: make([]float64, m.Arch.NumLogits())}
 }
 
 // LoadPolicy loads the model in dir (see Load) as a policy. Each episode is
@@ -128,7 +127,6 @@ func (p *Policy) Condition(t stack.Task, ds []*Demo) {
 func (p *Policy) Act(s *sim.State) sim.Control {
 	B := p.task.NumBlocks
 	p.obs = stack.Observe(p.obs[:0], s)
-	p.probs = slices.Grow(p.probs[:0], p.m.Arch.NumLogits())[:p.m.Arch.NumLogits()]
 	clear(p.probs)
 	if len(p.embs) == 0 {
 		return sim.Control{}
