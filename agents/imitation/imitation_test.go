@@ -298,3 +298,59 @@ func TestHeads(t *testing.T) {
 		})
 	}
 }
+
+func TestForkContinuesAsFromScratch(t *testing.T) {
+	newTrainer := func(algo string) *Trainer {
+		m, err := NewModel(smallArch(CondFull), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := DefaultTrainOptions(algo)
+		o.Steps, o.TasksPerBatch, o.PairsPerTask = 6, 2, 4
+		if algo == AlgoDAgger {
+			o.DAggerEpisodes = 1 // rounds at steps 3 and 4
+		}
+		var data []*TaskData
+		for _, td := range fixture(t)[:2] {
+			c := *td
+			data = append(data, &c)
+		}
+		tr, err := NewTrainer(m, data, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	run := func(tr *Trainer, until int) {
+		if _, err := Train(context.Background(), tr, RunOptions{Until: until, Workers: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scratch := newTrainer(AlgoDAgger)
+	run(scratch, 0)
+	bc := newTrainer(AlgoBC)
+	run(bc, 3)
+	forked, err := bc.Fork(scratch.Opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(forked, 0)
+	run(bc, 0)
+	for i, p := range scratch.M.Params() {
+		if !slices.Equal(p.Value, forked.M.Params()[i].Value) {
+			t.Fatalf("forked DAgger differs from DAgger from scratch in %s", p.Name)
+		}
+	}
+	if len(bc.Data[0].ExtraObs) != 0 || len(forked.Data[0].ExtraObs) == 0 {
+		t.Error("the DAgger pool leaked into the BC trainer's data, or was not filled")
+	}
+	// Options under which the first steps would have differed are refused.
+	other := scratch.Opt
+	other.LR *= 2
+	if _, err := bc.Fork(other); err == nil {
+		t.Error("fork with another learning rate accepted")
+	}
+	if _, err := scratch.Fork(bc.Opt); err == nil {
+		t.Error("fork after DAgger rounds accepted")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,6 +86,7 @@ func (o TrainOptions) Validate() error {
 type RunOptions struct {
 	Dir             string    // checkpoint directory ("" for none)
 	Resume          bool      // continue from the checkpoint in Dir if there is one
+	Until           int       // stop (and checkpoint) after this step; 0: at TrainOptions.Steps
 	CheckpointEvery int       // steps between checkpoints (0: only at the end)
 	Progress        bool      // progress bar on a terminal
 	Label           string    // progress bar label
@@ -139,6 +141,51 @@ func NewTrainer(m *Model, data []*TaskData, opt TrainOptions) (*Trainer, error) 
 		}
 	}
 	return &Trainer{M: m, Data: data, Opt: opt, Cfg: sim.DefaultConfig(), opt: newAdamax(m.Params(), opt.LR), tp: nn.NewTape[f32]()}, nil
+}
+
+// Fork returns a trainer for opt that continues from tr's current state
+// with copies of its model, optimiser state, loss curve and task data. A
+// DAgger run is behaviour cloning until its first round, so it can share
+// that part with a BC run: forking the BC trainer there gives, bit for bit,
+// the trainer that DAgger from scratch would have at that step. Fork
+// refuses options under which the steps taken so far would have been
+// different: other batches, learning rates or clipping, or a DAgger round
+// (of tr.Opt or opt) before the current step.
+func (tr *Trainer) Fork(opt TrainOptions) (*Trainer, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	same := func(o TrainOptions) TrainOptions {
+		o.Algo, o.DAggerStart, o.DAggerRounds, o.DAggerEpisodes, o.Dataset = "", 0, 0, 0, ""
+		return o
+	}
+	if same(opt) != same(tr.Opt) {
+		return nil, fmt.Errorf("fork at step %d: options differ in more than the algorithm and the DAgger schedule", tr.step)
+	}
+	for _, r := range append(tr.Opt.daggerRounds(), opt.daggerRounds()...) {
+		if r < tr.step {
+			return nil, fmt.Errorf("fork at step %d: a DAgger round at step %d lies before it", tr.step, r)
+		}
+	}
+	m, err := NewModel(tr.M.Arch, 0)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range tr.M.Params() {
+		copy(m.Params()[i].Value, p.Value)
+	}
+	data := make([]*TaskData, len(tr.Data))
+	for i, td := range tr.Data {
+		c := *td
+		c.ExtraObs, c.ExtraLabs = slices.Clone(td.ExtraObs), slices.Clone(td.ExtraLabs)
+		data[i] = &c
+	}
+	o := &adamax{lr: tr.opt.lr, step: tr.opt.step}
+	for i := range tr.opt.m {
+		o.m = append(o.m, slices.Clone(tr.opt.m[i]))
+		o.u = append(o.u, slices.Clone(tr.opt.u[i]))
+	}
+	return &Trainer{M: m, Data: data, Opt: opt, Cfg: tr.Cfg, opt: o, step: tr.step, tp: nn.NewTape[f32](), curve: slices.Clone(tr.curve)}, nil
 }
 
 // Step returns the number of steps taken.
@@ -248,11 +295,15 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 	}
 	defer bar.Finish()
 	rounds := tr.Opt.daggerRounds()
+	end := tr.Opt.Steps
+	if run.Until > 0 {
+		end = min(end, run.Until)
+	}
 	start := time.Now()
 	var stepTime time.Duration
 	var sum float64
 	var n int
-	for tr.step < tr.Opt.Steps {
+	for tr.step < end {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
@@ -280,7 +331,7 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 		sum += l
 		n++
 		bar.Add(1)
-		if tr.step%run.LogEvery == 0 || tr.step == tr.Opt.Steps {
+		if tr.step%run.LogEvery == 0 || tr.step == end {
 			p := LossPoint{Step: tr.step, Loss: sum / float64(n), Seconds: time.Since(start).Seconds()}
 			tr.curve = append(tr.curve, p)
 			if run.Log != nil {
@@ -288,7 +339,7 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 			}
 			sum, n = 0, 0
 		}
-		if run.Dir != "" && run.CheckpointEvery > 0 && tr.step%run.CheckpointEvery == 0 && tr.step < tr.Opt.Steps {
+		if run.Dir != "" && run.CheckpointEvery > 0 && tr.step%run.CheckpointEvery == 0 && tr.step < end {
 			if err := tr.Save(run.Dir); err != nil {
 				return res, err
 			}

@@ -159,6 +159,7 @@ type TrainStat struct {
 	SamplesPerSec float64 `json:"samples_per_sec"`
 	FinalLoss     float64 `json:"final_loss"`
 	DAggerPairs   int     `json:"dagger_pairs,omitempty"`
+	ForkedAt      int     `json:"forked_at,omitempty"` // DAgger: forked from BC at this step (samples and seconds count from there)
 }
 
 // EvalSpeed is the evaluation throughput at one worker count.
@@ -232,66 +233,169 @@ func (o Options) TrainOptions(v Variant, dataset string) imitation.TrainOptions 
 	return t
 }
 
-// TrainVariants trains (or loads from the cache) every variant, two at a
-// time, each on one core.
+// TrainVariants trains (or loads from the cache) every variant, on two
+// cores. DAgger is behaviour cloning until its first round, so it is not
+// trained twice: one core trains BC, forks DAgger from it at that step
+// (imitation.Trainer.Fork; the result is bit for bit the same) and then
+// finishes both; the other core trains the final-state and snapshot
+// variants.
 func TrainVariants(ctx context.Context, o Options, dataset string) (map[string]*imitation.Model, []TrainStat, error) {
 	data, err := imitation.LoadData(dataset, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	models := make([]*imitation.Model, len(Variants))
-	stats := make([]TrainStat, len(Variants))
+	runs := make([]*variantRun, len(Variants))
+	bc, dagger := -1, -1
+	for i, v := range Variants {
+		runs[i] = o.newVariantRun(v, dataset)
+		switch {
+		case v.Algo == imitation.AlgoBC && v.Cond == imitation.CondFull:
+			bc = i
+		case v.Algo == imitation.AlgoDAgger:
+			dagger = i
+		}
+	}
+	// Jobs: the BC-then-DAgger chain first (the longest), then the others.
+	chained := bc >= 0 && dagger >= 0
+	var jobs [][]int
+	if chained {
+		jobs = append(jobs, []int{bc, dagger})
+	}
+	for i := range Variants {
+		if !chained || (i != bc && i != dagger) {
+			jobs = append(jobs, []int{i})
+		}
+	}
 	var logMu sync.Mutex
-	err = parallel.For(ctx, len(Variants), min(2, parallel.Workers(o.Workers)), func(i int) error {
-		v := Variants[i]
-		arch := o.Profile.Arch(v.Cond)
-		topt := o.TrainOptions(v, dataset)
-		dir := filepath.Join(o.CacheDir, "imitation", "models", fmt.Sprintf("%s-%s-%s", o.Profile.Name, strings.ToLower(v.Name), hash([]any{arch, topt})))
-		st := TrainStat{Variant: v.Name, Dir: dir}
-		if m, cc, err := imitation.Load(dir, &arch); err == nil && cc.Step == topt.Steps {
-			models[i] = m
-			st.Cached, st.Steps = true, cc.Step
-			stats[i] = st
+	err = parallel.For(ctx, len(jobs), min(2, parallel.Workers(o.Workers)), func(j int) error {
+		if len(jobs[j]) == 2 {
+			return o.trainChain(ctx, runs[jobs[j][0]], runs[jobs[j][1]], data, &logMu)
+		}
+		r := runs[jobs[j][0]]
+		if r.cached {
 			return nil
 		}
-		m, err := imitation.NewModel(arch, o.Seed)
+		tr, err := r.trainer(data, o.Seed)
 		if err != nil {
 			return err
 		}
-		// Each run gets its own copy of the task list: DAgger adds to it.
-		own := make([]*imitation.TaskData, len(data))
-		for k, td := range data {
-			c := *td
-			own[k] = &c
-		}
-		tr, err := imitation.NewTrainer(m, own, topt)
-		if err != nil {
-			return err
-		}
-		var lw io.Writer
-		if o.Log != nil {
-			lw = prefixWriter{o.Log, v.Name + ": ", &logMu}
-		}
-		res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: dir, Resume: true, CheckpointEvery: max(100, topt.Steps/5), Workers: 1, Log: lw, LogEvery: max(10, topt.Steps/30)})
-		if err != nil {
-			return fmt.Errorf("train %s: %w", v.Name, err)
-		}
-		models[i] = m
-		st.Steps, st.Samples, st.Seconds, st.SamplesPerSec, st.DAggerPairs = res.Steps, res.Samples, res.Seconds, res.SamplesPerSec, res.DAggerPairs
-		if c := res.Curve; len(c) > 0 {
-			st.FinalLoss = c[len(c)-1].Loss
-		}
-		stats[i] = st
-		return nil
+		return r.train(ctx, o, tr, 0, &logMu)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	out := map[string]*imitation.Model{}
+	stats := make([]TrainStat, len(Variants))
 	for i, v := range Variants {
-		out[v.Name] = models[i]
+		out[v.Name] = runs[i].model
+		stats[i] = runs[i].stat
 	}
 	return out, stats, nil
+}
+
+// variantRun is the training of one variant: its checkpoint directory,
+// options, model and statistics.
+type variantRun struct {
+	v      Variant
+	arch   imitation.Arch
+	opt    imitation.TrainOptions
+	dir    string
+	cached bool
+	model  *imitation.Model
+	stat   TrainStat
+}
+
+func (o Options) newVariantRun(v Variant, dataset string) *variantRun {
+	arch := o.Profile.Arch(v.Cond)
+	topt := o.TrainOptions(v, dataset)
+	dir := filepath.Join(o.CacheDir, "imitation", "models", fmt.Sprintf("%s-%s-%s", o.Profile.Name, strings.ToLower(v.Name), hash([]any{arch, topt})))
+	r := &variantRun{v: v, arch: arch, opt: topt, dir: dir, stat: TrainStat{Variant: v.Name, Dir: dir}}
+	if m, cc, err := imitation.Load(dir, &arch); err == nil && cc.Step == topt.Steps {
+		r.model, r.cached = m, true
+		r.stat.Cached, r.stat.Steps = true, cc.Step
+	}
+	return r
+}
+
+// trainer returns a fresh trainer with its own copy of the task list
+// (DAgger adds to it); Train resumes it from the checkpoint in r.dir.
+func (r *variantRun) trainer(data []*imitation.TaskData, seed uint64) (*imitation.Trainer, error) {
+	m, err := imitation.NewModel(r.arch, seed)
+	if err != nil {
+		return nil, err
+	}
+	own := make([]*imitation.TaskData, len(data))
+	for k, td := range data {
+		c := *td
+		own[k] = &c
+	}
+	return imitation.NewTrainer(m, own, r.opt)
+}
+
+// train runs tr in r.dir up to step until (0: to the end) and adds the run
+// to r's statistics.
+func (r *variantRun) train(ctx context.Context, o Options, tr *imitation.Trainer, until int, logMu *sync.Mutex) error {
+	var lw io.Writer
+	if o.Log != nil {
+		lw = prefixWriter{o.Log, r.v.Name + ": ", logMu}
+	}
+	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: r.dir, Resume: true, Until: until, CheckpointEvery: max(100, r.opt.Steps/5), Workers: 1, Log: lw, LogEvery: max(10, r.opt.Steps/30)})
+	if err != nil {
+		return fmt.Errorf("train %s: %w", r.v.Name, err)
+	}
+	r.model = tr.M
+	st := &r.stat
+	st.Steps, st.DAggerPairs = res.Steps, st.DAggerPairs+res.DAggerPairs
+	st.Samples, st.Seconds = st.Samples+res.Samples, st.Seconds+res.Seconds
+	if st.Seconds > 0 {
+		st.SamplesPerSec = float64(st.Samples) / st.Seconds
+	}
+	if c := res.Curve; len(c) > 0 {
+		st.FinalLoss = c[len(c)-1].Loss
+	}
+	return nil
+}
+
+// trainChain trains BC and DAgger, forking DAgger from BC at DAgger's first
+// round when neither has gone past it; otherwise each goes on from its own
+// checkpoint.
+func (o Options) trainChain(ctx context.Context, bc, dagger *variantRun, data []*imitation.TaskData, logMu *sync.Mutex) error {
+	var bcTr, dgTr *imitation.Trainer
+	var err error
+	if !bc.cached {
+		if bcTr, err = bc.trainer(data, o.Seed); err != nil {
+			return err
+		}
+	}
+	if !dagger.cached {
+		forkAt := int(dagger.opt.DAggerStart * float64(dagger.opt.Steps))
+		_, statErr := os.Stat(filepath.Join(dagger.dir, imitation.ConfigFile))
+		if bcTr != nil && os.IsNotExist(statErr) {
+			if err := bc.train(ctx, o, bcTr, forkAt, logMu); err != nil {
+				return err
+			}
+			if bcTr.Step() == forkAt {
+				if dgTr, err = bcTr.Fork(dagger.opt); err != nil {
+					return fmt.Errorf("train %s: %w", dagger.v.Name, err)
+				}
+				dagger.stat.ForkedAt = forkAt
+			}
+		}
+		if dgTr == nil {
+			if dgTr, err = dagger.trainer(data, o.Seed); err != nil {
+				return err
+			}
+		}
+	}
+	if bcTr != nil {
+		if err := bc.train(ctx, o, bcTr, 0, logMu); err != nil {
+			return err
+		}
+	}
+	if dgTr != nil {
+		return dagger.train(ctx, o, dgTr, 0, logMu)
+	}
+	return nil
 }
 
 type prefixWriter struct {
