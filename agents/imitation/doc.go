@@ -109,7 +109,11 @@
 // from then on every fourth pair of a task's batch comes from its pool (with
 // half, the pool — dominated by the states of stalled rollouts — slowed
 // learning of everything else and DAgger ended below BC). The
-// total number of gradient steps equals behaviour cloning's.
+// total number of gradient steps equals behaviour cloning's. Until its
+// first round a DAgger run is behaviour cloning, step for step, so
+// Trainer.Fork can start it from a BC trainer at that step (the benchmarks
+// do; the result is the same, bit for bit) and RunOptions.Until stops a
+// run there.
 //
 // Checkpoints (a model directory): model.safetensors (weights, with the
 // architecture's hash in the metadata), config.json (CheckpointConfig: format,
