@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/metabench/metabench/agents/imitation"
+	"github.com/metabench/metabench/benchmarks/imitbench"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/gui"
 	"github.com/metabench/metabench/policies"
@@ -18,7 +19,8 @@ func runView(args []string, stdout io.Writer) error {
 	cfg := sim.DefaultConfig()
 	registry := factory.Standard(loadEpisodes)
 	registry.Register("model", "model:DIR", func(dir string, cfg sim.Config) (policies.Policy, error) {
-		return imitation.LoadPolicy(dir, cfg, imitation.PolicyOptions{})
+		// Condition on demonstrations as noisy as the benchmarks' training data.
+		return imitation.LoadPolicy(dir, cfg, imitation.PolicyOptions{Noise: imitbench.DemoNoise})
 	})
 	fs := newFlags("view")
 	var tasks stringList
