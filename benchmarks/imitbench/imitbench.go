@@ -378,6 +378,10 @@ func (o Options) trainChain(ctx context.Context, bc, dagger *variantRun, data []
 				if dgTr, err = bcTr.Fork(dagger.opt); err != nil {
 					return fmt.Errorf("train %s: %w", dagger.v.Name, err)
 				}
+				// Saved now, an interrupted run resumes DAgger from the fork.
+				if err := dgTr.Save(dagger.dir); err != nil {
+					return fmt.Errorf("train %s: %w", dagger.v.Name, err)
+				}
 				dagger.stat.ForkedAt = forkAt
 			}
 		}
