@@ -40,16 +40,11 @@ type EpisodeResult struct {
 
 // Row counts the outcomes of one model on one task set and stage count.
 type Row struct {
-	Model                string  `json:"model"`
-	Set                  string  `json:"set"`
-	Stages               int     `json:"stages"`
-	Tasks                int     `json:"tasks"`
-	Episodes             int     `json:"episodes"`
-	Successes            int     `json:"successes"`
-	WrongMoves           int     `json:"wrong_moves"`
-	ManipulationFailures int     `json:"manipulation_failures"`
-	Timeouts             int     `json:"timeouts"`
-	SuccessRate          float64 `json:"success_rate"`
+	Model  string `json:"model"`
+	Set    string `json:"set"`
+	Stages int    `json:"stages"`
+	Tasks  int    `json:"tasks"`
+	stack.Outcomes
 }
 
 // Evaluate runs m (nil: the clean scripted expert, for reference) on every
@@ -135,17 +130,7 @@ func Summarise(model, set string, res []EpisodeResult) []Row {
 			tasks[r.Stages] = map[string]bool{}
 		}
 		tasks[r.Stages][r.Task] = true
-		row.Episodes++
-		switch r.Verdict {
-		case stack.Success:
-			row.Successes++
-		case stack.WrongMove:
-			row.WrongMoves++
-		case stack.ManipulationFailure:
-			row.ManipulationFailures++
-		default:
-			row.Timeouts++
-		}
+		row.Add(r.Verdict)
 	}
 	var rows []Row
 	for s, r := range by {
@@ -153,9 +138,6 @@ func Summarise(model, set string, res []EpisodeResult) []Row {
 		rows = append(rows, *r)
 	}
 	slices.SortFunc(rows, func(a, b Row) int { return a.Stages - b.Stages })
-	for i := range rows {
-		rows[i].SuccessRate = float64(rows[i].Successes) / float64(rows[i].Episodes)
-	}
 	return rows
 }
 
@@ -172,19 +154,13 @@ func Merge(rows ...[]Row) []Row {
 			k := key{r.Model, r.Set, r.Stages}
 			i, ok := idx[k]
 			if !ok {
-				z := r
-				z.Tasks, z.Episodes, z.Successes, z.WrongMoves, z.ManipulationFailures, z.Timeouts = 0, 0, 0, 0, 0, 0
-				out = append(out, z)
+				out = append(out, Row{Model: r.Model, Set: r.Set, Stages: r.Stages})
 				i = len(out) - 1
 				idx[k] = i
 			}
 			o := &out[i]
 			o.Tasks += r.Tasks
-			o.Episodes += r.Episodes
-			o.Successes += r.Successes
-			o.WrongMoves += r.WrongMoves
-			o.ManipulationFailures += r.ManipulationFailures
-			o.Timeouts += r.Timeouts
+			o.Merge(r.Outcomes)
 		}
 	}
 	for i := range out {

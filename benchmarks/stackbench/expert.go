@@ -35,17 +35,12 @@ type ExpertOptions struct {
 // ExpertRow is the outcome of every episode of one task set, noise level and
 // stage count.
 type ExpertRow struct {
-	Set                  string  `json:"set"`
-	Noise                float64 `json:"noise"`
-	Stages               int     `json:"stages"`
-	Tasks                int     `json:"tasks"`
-	Episodes             int     `json:"episodes"`
-	Successes            int     `json:"successes"`
-	WrongMoves           int     `json:"wrong_moves"`
-	ManipulationFailures int     `json:"manipulation_failures"`
-	Timeouts             int     `json:"timeouts"`
-	SuccessRate          float64 `json:"success_rate"`
-	MeanSuccessSeconds   float64 `json:"mean_success_seconds"`
+	Set    string  `json:"set"`
+	Noise  float64 `json:"noise"`
+	Stages int     `json:"stages"`
+	Tasks  int     `json:"tasks"`
+	stack.Outcomes
+	MeanSuccessSeconds float64 `json:"mean_success_seconds"`
 }
 
 type episodeJob struct {
@@ -119,17 +114,9 @@ func Expert(ctx context.Context, opt ExpertOptions) ([]ExpertRow, error) {
 			keys = append(keys, k)
 		}
 		tasks[k][j.task.String()] = true
-		r.Episodes++
-		switch out[i].verdict {
-		case stack.Success:
-			r.Successes++
+		r.Add(out[i].verdict)
+		if out[i].verdict == stack.Success {
 			r.MeanSuccessSeconds += float64(out[i].steps) * cfg.ControlDt()
-		case stack.WrongMove:
-			r.WrongMoves++
-		case stack.ManipulationFailure:
-			r.ManipulationFailures++
-		default:
-			r.Timeouts++
 		}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
@@ -145,7 +132,6 @@ func Expert(ctx context.Context, opt ExpertOptions) ([]ExpertRow, error) {
 	for _, k := range keys {
 		r := rows[k]
 		r.Tasks = len(tasks[k])
-		r.SuccessRate = float64(r.Successes) / float64(r.Episodes)
 		if r.Successes > 0 {
 			r.MeanSuccessSeconds /= float64(r.Successes)
 		}

@@ -108,6 +108,46 @@ func (v Verdict) String() string {
 // Failures lists the failure verdicts in table order.
 var Failures = []Verdict{WrongMove, ManipulationFailure, Timeout}
 
+// Outcomes counts the verdicts of finished episodes; the benchmarks' result
+// rows embed it. A verdict other than Success, WrongMove and
+// ManipulationFailure counts as a timeout.
+type Outcomes struct {
+	Episodes             int     `json:"episodes"`
+	Successes            int     `json:"successes"`
+	WrongMoves           int     `json:"wrong_moves"`
+	ManipulationFailures int     `json:"manipulation_failures"`
+	Timeouts             int     `json:"timeouts"`
+	SuccessRate          float64 `json:"success_rate"` // Successes / Episodes
+}
+
+// Add counts one episode's verdict.
+func (o *Outcomes) Add(v Verdict) {
+	switch v {
+	case Success:
+		o.Successes++
+	case WrongMove:
+		o.WrongMoves++
+	case ManipulationFailure:
+		o.ManipulationFailures++
+	default:
+		o.Timeouts++
+	}
+	o.Episodes++
+	o.SuccessRate = float64(o.Successes) / float64(o.Episodes)
+}
+
+// Merge adds the counts of p.
+func (o *Outcomes) Merge(p Outcomes) {
+	o.Episodes += p.Episodes
+	o.Successes += p.Successes
+	o.WrongMoves += p.WrongMoves
+	o.ManipulationFailures += p.ManipulationFailures
+	o.Timeouts += p.Timeouts
+	if o.Episodes > 0 {
+		o.SuccessRate = float64(o.Successes) / float64(o.Episodes)
+	}
+}
+
 // progress counts the stages of t whose block stands on its goal block with
 // a correct tower underneath, given the goal supports.
 func progress(goal []int, l *Layout) int {
