@@ -10,7 +10,7 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GUI_APT_PACKAGES := libx11-dev libxext-dev libgl1-mesa-dev libxrandr-dev libxcursor-dev \
                     libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool
 APT_PACKAGES  := libopenblas-dev python3-numpy $(GUI_APT_PACKAGES)
-FUZZTIME      ?= 10s
+FUZZ_EXECS    ?= 200000
 BIN           := ./metabench
 GUI_BIN       := ./metabench-gui
 
@@ -59,14 +59,10 @@ unit:
 	CGO_ENABLED=1 $(GO) test -tags openblas ./agents/nn/... ./benchmarks/nnbench/...
 	CGO_ENABLED=0 $(GO) test ./...
 
-# Short runs of every fuzz target (the seed corpora also run in `unit`).
+# Short runs of every fuzz target, a fixed number of inputs each (the seed
+# corpora also run in `unit`); see scripts/fuzz.sh.
 fuzz:
-	@set -e; for pkg in $$(CGO_ENABLED=0 $(GO) list -f '{{if .TestGoFiles}}{{.ImportPath}}{{end}}' ./... 2>/dev/null); do \
-		for f in $$(CGO_ENABLED=0 $(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-			echo "fuzz $$pkg $$f"; \
-			CGO_ENABLED=0 $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null; \
-		done; \
-	done
+	GO=$(GO) FUZZ_EXECS=$(FUZZ_EXECS) scripts/fuzz.sh
 
 # The imitation suite end to end on its smallest profile: data, training of
 # every variant, evaluation, tables.
