@@ -56,24 +56,35 @@ func newAdamax(ps []*nn.Param[f32], lr float64) *adamax {
 
 func (o *adamax) update(ps []*nn.Param[f32]) error {
 	for _, p := range ps {
-		for _, g := range p.Grad {
-			if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) {
-				return fmt.Errorf("imitation: non-finite gradient in %s: %w", p.Name, nn.ErrNonFinite)
-			}
+		if !allFinite(p.Grad) {
+			return fmt.Errorf("imitation: non-finite gradient in %s: %w", p.Name, nn.ErrNonFinite)
 		}
 	}
 	o.step++
 	const b1, b2, eps = 0.9, 0.999, 1e-8
 	stepSize := float32(o.lr / (1 - math.Pow(b1, float64(o.step))))
 	for k, p := range ps {
-		m, u := o.m[k], o.u[k]
-		for i, g := range p.Grad {
-			m[i] = b1*m[i] + (1-b1)*g
-			u[i] = max(b2*u[i], abs32(g)+eps)
-			p.Value[i] -= stepSize * m[i] / u[i]
+		g := p.Grad
+		m, u, v := o.m[k][:len(g)], o.u[k][:len(g)], p.Value[:len(g)]
+		for i, gi := range g {
+			mi := b1*m[i] + (1-b1)*gi
+			ui := max(b2*u[i], abs32(gi)+eps)
+			m[i], u[i] = mi, ui
+			v[i] -= stepSize * mi / ui
 		}
 	}
 	return nil
+}
+
+// allFinite reports whether x holds no NaN or Inf (exponent bits all ones).
+func allFinite(x []float32) bool {
+	const exp = 0x7f800000
+	for _, v := range x {
+		if math.Float32bits(v)&exp == exp {
+			return false
+		}
+	}
+	return true
 }
 
 func abs32(x float32) float32 {

@@ -166,51 +166,95 @@ func (tp *Tape[T]) BroadcastTo(a *Tensor[T], shape ...int) *Tensor[T] {
 	if s := broadcastShape("BroadcastTo", a.Shape, shape); !slices.Equal(s, shape) {
 		panic(fmt.Sprintf("nn: BroadcastTo: cannot broadcast %v to %v", a.Shape, shape))
 	}
-	idx := broadcastIndex(a.Shape, shape)
 	out := tp.newOutRaw(shape, a)
-	for i, j := range idx {
-		out.Data[i] = a.Data[j]
-	}
+	broadcastRuns(a.Shape, shape, func(o, i, n int, repeat bool) {
+		if repeat {
+			fill(out.Data[o:o+n], a.Data[i])
+		} else {
+			copy(out.Data[o:o+n], a.Data[i:i+n])
+		}
+	})
 	tp.record("BroadcastTo", out, func() {
 		ga := tp.grad(a)
-		for i, j := range idx {
-			ga[j] += out.Grad[i]
-		}
+		broadcastRuns(a.Shape, shape, func(o, i, n int, repeat bool) {
+			g := out.Grad[o : o+n]
+			if !repeat {
+				dst := ga[i : i+n]
+				for k, v := range g {
+					dst[k] += v
+				}
+				return
+			}
+			// Added one by one, in output order, as a scatter-add would.
+			acc := ga[i]
+			for _, v := range g {
+				acc += v
+			}
+			ga[i] = acc
+		})
 	}, a)
 	return out
 }
 
-// broadcastIndex maps every flat index of shape to the flat index of the
-// element of in (broadcast to shape) that it reads.
-func broadcastIndex(in, shape []int) []int32 {
-	n := len(shape)
-	strides := make([]int, n)
+func fill[T any](dst []T, v T) {
+	for k := range dst {
+		dst[k] = v
+	}
+}
+
+// broadcastRuns walks the output of broadcasting a tensor of shape in to
+// shape, in row-major order, as runs of n elements starting at output offset
+// o: a run reads input elements i..i+n-1, or input element i n times when
+// repeat is set. Adjacent dimensions that are read the same way are merged,
+// so the runs are as long as the layout allows.
+func broadcastRuns(in, shape []int, f func(o, i, n int, repeat bool)) {
+	// Input stride of every output dimension (0 where it is broadcast).
+	inStride := make([]int, len(shape))
 	s := 1
-	for i := n - 1; i >= 0; i-- {
-		j := len(in) - n + i
-		if j >= 0 && in[j] != 1 {
-			strides[i] = s
-		}
-		if j >= 0 {
+	for d := len(shape) - 1; d >= 0; d-- {
+		if j := len(in) - len(shape) + d; j >= 0 && in[j] != 1 {
+			inStride[d] = s
 			s *= in[j]
 		}
 	}
-	idx := make([]int32, shapeSize(shape))
-	pos := make([]int, n)
-	off := 0
-	for i := range idx {
-		idx[i] = int32(off)
-		for d := n - 1; d >= 0; d-- {
+	var dims, strides []int
+	for d, size := range shape {
+		if size == 1 {
+			continue
+		}
+		if k := len(dims) - 1; k >= 0 && (strides[k] == 0 && inStride[d] == 0 ||
+			inStride[d] != 0 && strides[k] == inStride[d]*size) {
+			dims[k] *= size
+			strides[k] = inStride[d]
+			continue
+		}
+		dims = append(dims, size)
+		strides = append(strides, inStride[d])
+	}
+	total := shapeSize(shape)
+	if len(dims) == 0 {
+		if total == 1 {
+			f(0, 0, 1, false)
+		}
+		return
+	}
+	last := len(dims) - 1
+	n, repeat := dims[last], strides[last] == 0
+	outer, outerStride := dims[:last], strides[:last]
+	pos := make([]int, len(outer))
+	i := 0
+	for o := 0; o < total; o += n {
+		f(o, i, n, repeat)
+		for d := len(outer) - 1; d >= 0; d-- {
 			pos[d]++
-			off += strides[d]
-			if pos[d] < shape[d] {
+			i += outerStride[d]
+			if pos[d] < outer[d] {
 				break
 			}
-			off -= strides[d] * pos[d]
+			i -= outerStride[d] * pos[d]
 			pos[d] = 0
 		}
 	}
-	return idx
 }
 
 type unKind int
@@ -457,16 +501,18 @@ func (tp *Tape[T]) MaskedFill(a *Tensor[T], mask []bool, maskShape []int, value 
 	if s := broadcastShape("MaskedFill", a.Shape, maskShape); !slices.Equal(s, a.Shape) {
 		panic(fmt.Sprintf("nn: MaskedFill: mask shape %v does not broadcast to %v", maskShape, a.Shape))
 	}
-	var idx []int32
 	if len(mask) != len(a.Data) {
-		idx = broadcastIndex(maskShape, a.Shape)
+		full := make([]bool, len(a.Data))
+		broadcastRuns(maskShape, a.Shape, func(o, i, n int, repeat bool) {
+			if repeat {
+				fill(full[o:o+n], mask[i])
+			} else {
+				copy(full[o:o+n], mask[i:i+n])
+			}
+		})
+		mask = full
 	}
-	masked := func(i int) bool {
-		if idx == nil {
-			return mask[i]
-		}
-		return mask[idx[i]]
-	}
+	masked := func(i int) bool { return mask[i] }
 	out := tp.newOutRaw(slices.Clone(a.Shape), a)
 	for i, v := range a.Data {
 		if masked(i) {

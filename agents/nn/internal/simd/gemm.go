@@ -50,6 +50,23 @@ func Available() bool { return hasKernel }
 // where op(A) is m×k (A is k×m when transA) and op(B) is k×n (B is n×k when
 // transB). It panics if [Available] is false.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, smallGemm(m, n, k))
+}
+
+// smallGemm reports whether the micro-kernel should read the operands in
+// place instead of packing them. Packing pays for itself when a packed
+// panel is reused many times and must stay in cache; the network layers
+// mostly multiply a few dozen rows, where copying A and B costs about as
+// much as multiplying them (a BC training step spent 20% of its time
+// packing). The bound keeps the B panel read in place within L2.
+func smallGemm(m, n, k int) bool {
+	return min(k, kc)*min(n, nc) <= 64*1024 && m <= 4*mc
+}
+
+// sgemm is Sgemm with the operand layout chosen by the caller: direct reads
+// op(A) and op(B) in place wherever a full 6×16 tile allows it, packing only
+// the partial edge strips. Both layouts give the same bits.
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, direct bool) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -61,6 +78,9 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if m*n*k >= parallelMin {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// B is read in place only when its rows are op(B)'s rows; A either way
+	// (a strided broadcast serves both orientations).
+	directB := direct && !transB
 	nStrips := (min(n, nc) + nr - 1) / nr
 	kMax := min(k, kc)
 	bpBuf := getBuf(kMax * nStrips * nr)
@@ -70,21 +90,47 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
-			packB(bp, b, ldb, transB, pc, kb, jc, nb)
+			packFrom := 0
+			if directB {
+				packFrom = nb / nr * nr
+			}
+			packB(bp[packFrom/nr*kb*nr:], b, ldb, transB, pc, kb, jc+packFrom, nb-packFrom)
 			runBlocks(workers, m, nb, kMax, func(i0, i1, j0, j1 int, ap, tile []float32) {
 				for ic := i0; ic < i1; ic += mc {
 					mb := min(mc, i1-ic)
-					packA(ap, a, lda, transA, ic, mb, pc, kb)
+					packFrom := 0
+					if direct {
+						packFrom = mb / mr * mr
+					}
+					packA(ap[packFrom/mr*kb*mr:], a, lda, transA, ic+packFrom, mb-packFrom, pc, kb)
 					for js := j0; js < j1; js += nr {
 						nw := min(nr, nb-js)
-						bs := bp[(js/nr)*kb*nr:]
+						bs, bStep := &bp[(js/nr)*kb*nr], nr
+						if directB && nw == nr {
+							off := pc*ldb + jc + js
+							_ = b[off+(kb-1)*ldb+nr-1] // the kernel reads up to here
+							bs, bStep = &b[off], ldb
+						}
 						for is := 0; is < mb; is += mr {
-							if mw := min(mr, mb-is); mw == mr && nw == nr {
+							mw := min(mr, mb-is)
+							as, aRow, aStep := &ap[(is/mr)*kb*mr], 1, mr
+							if direct && mw == mr {
+								if transA {
+									off := pc*lda + ic + is
+									_ = a[off+(kb-1)*lda+mr-1]
+									as, aRow, aStep = &a[off], 1, lda
+								} else {
+									off := (ic+is)*lda + pc
+									_ = a[off+(mr-1)*lda+kb-1]
+									as, aRow, aStep = &a[off], lda, 1
+								}
+							}
+							if mw == mr && nw == nr {
 								off := (ic+is)*ldc + jc + js
 								_ = c[off+(mr-1)*ldc+nr-1] // the kernel writes up to here
-								kernel6x16C(kb, &ap[(is/mr)*kb*mr], &bs[0], &c[off], ldc, alpha)
+								kernel6x16C(kb, as, aRow, aStep, bs, bStep, &c[off], ldc, alpha)
 							} else {
-								kernel6x16(kb, &ap[(is/mr)*kb*mr], &bs[0], &tile[0])
+								kernel6x16(kb, as, aRow, aStep, bs, bStep, &tile[0])
 								addTile(c, ldc, ic+is, jc+js, mw, nw, alpha, tile)
 							}
 						}

@@ -1,6 +1,7 @@
 package simd
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -60,6 +61,45 @@ func TestSgemmMatchesReference(t *testing.T) {
 	}
 }
 
+// TestSgemmDirectSameBits checks that reading the operands in place gives
+// the same bits as packing them, for every orientation and for edge tiles.
+func TestSgemmDirectSameBits(t *testing.T) {
+	if !Available() {
+		t.Skip("no AVX2/FMA")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, s := range [][3]int{{1, 1, 1}, {6, 16, 1}, {7, 17, 5}, {48, 107, 128}, {16, 242, 128}, {185, 32, 48}, {100, 300, 270}, {13, 2100, 40}} {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				m, n, k := s[0], s[1], s[2]
+				lda, ldb, ldc := k+1, n+3, n
+				rowsA, rowsB := m, k
+				if tA {
+					lda, rowsA = m+2, k
+				}
+				if tB {
+					ldb, rowsB = k, n
+				}
+				a, b := make([]float32, rowsA*lda), make([]float32, rowsB*ldb)
+				c := make([]float32, m*ldc)
+				for _, x := range [][]float32{a, b, c} {
+					for i := range x {
+						x[i] = float32(r.NormFloat64())
+					}
+				}
+				packed, direct := append([]float32(nil), c...), append([]float32(nil), c...)
+				sgemm(tA, tB, m, n, k, 0.7, a, lda, b, ldb, 0.5, packed, ldc, false)
+				sgemm(tA, tB, m, n, k, 0.7, a, lda, b, ldb, 0.5, direct, ldc, true)
+				for i := range packed {
+					if math.Float32bits(packed[i]) != math.Float32bits(direct[i]) {
+						t.Fatalf("%v tA=%v tB=%v: element %d = %v in place, %v packed", s, tA, tB, i, direct[i], packed[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestSgemmDeterministicAcrossProcs(t *testing.T) {
 	if !Available() {
 		t.Skip("no AVX2/FMA")
@@ -84,6 +124,35 @@ func TestSgemmDeterministicAcrossProcs(t *testing.T) {
 	for i := range res[0] {
 		if res[0][i] != res[1][i] || res[0][i] != res[2][i] {
 			t.Fatalf("element %d differs across GOMAXPROCS", i)
+		}
+	}
+}
+
+// BenchmarkSgemmSmall compares packed and in-place operands on shapes of
+// the imitation network's training step (m×n×k, op(A)·op(B)).
+func BenchmarkSgemmSmall(b *testing.B) {
+	for _, s := range []struct {
+		m, n, k        int
+		transA, transB bool
+	}{
+		{48, 107, 128, false, true}, {107, 128, 48, true, false}, {48, 128, 107, false, false},
+		{16, 128, 242, false, true}, {16, 242, 128, false, false}, {128, 242, 16, true, false},
+	} {
+		x, y, z := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
+		lda, ldb := s.k, s.n
+		if s.transA {
+			lda = s.m
+		}
+		if s.transB {
+			ldb = s.k
+		}
+		for _, direct := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%dx%dx%d/tA=%v/tB=%v/direct=%v", s.m, s.n, s.k, s.transA, s.transB, direct), func(b *testing.B) {
+				for b.Loop() {
+					sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, x, lda, y, ldb, 0, z, s.n, direct)
+				}
+				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+			})
 		}
 	}
 }

@@ -4,16 +4,18 @@ package simd
 
 import "golang.org/x/sys/cpu"
 
-// kernel6x16 computes a 6×16 tile from packed panels; see kernel_amd64.s.
+// kernel6x16 computes a 6×16 tile into c[0:96]: element (i, p) of the A
+// strip is a[i*aRow+p*aStep], row p of the B strip is b[p*bStep:][:16]; see
+// kernel_amd64.s.
 //
 //go:noescape
-func kernel6x16(k int, a, b, c *float32)
+func kernel6x16(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32)
 
 // kernel6x16C adds alpha times a 6×16 tile directly into C (leading
 // dimension ldc); the whole tile must lie inside C.
 //
 //go:noescape
-func kernel6x16C(k int, a, b, c *float32, ldc int, alpha float32)
+func kernel6x16C(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, alpha float32)
 
 // The vector functions process len(src) (a multiple of 8) elements.
 //

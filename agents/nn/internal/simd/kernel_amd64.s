@@ -2,56 +2,56 @@
 
 #include "textflag.h"
 
-// func kernel6x16(k int, a, b, c *float32)
+// The micro-kernels read op(A) and op(B) through strides, so that they work
+// on packed panels and, for small problems, straight from the operands:
+// element (i, p) of the 6-row A strip is at a + 4·(i·aRow + p·aStep) and row
+// p of the 16-column B strip at b + 4·p·bStep. Packed panels have aRow 1,
+// aStep 6, bStep 16. The FMAs run in the same order either way, so the
+// results are the same bits.
+
+// ZERO clears the twelve accumulators Y4..Y15.
+#define ZERO \
+	VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7; \
+	VXORPS Y8, Y8, Y8; VXORPS Y9, Y9, Y9; VXORPS Y10, Y10, Y10; VXORPS Y11, Y11, Y11; \
+	VXORPS Y12, Y12, Y12; VXORPS Y13, Y13, Y13; VXORPS Y14, Y14, Y14; VXORPS Y15, Y15, Y15
+
+// STEP accumulates one rank-1 update: rows 0-2 of A are at SI, SI+R8,
+// SI+2·R8, rows 3-5 at R9, R9+R8, R9+2·R8; the B row at DI. Then it
+// advances A by R10 bytes and B by R11 bytes.
+#define STEP \
+	VMOVUPS (DI), Y0; VMOVUPS 32(DI), Y1; \
+	VBROADCASTSS (SI), Y2; VFMADD231PS Y0, Y2, Y4; VFMADD231PS Y1, Y2, Y5; \
+	VBROADCASTSS (SI)(R8*1), Y3; VFMADD231PS Y0, Y3, Y6; VFMADD231PS Y1, Y3, Y7; \
+	VBROADCASTSS (SI)(R8*2), Y2; VFMADD231PS Y0, Y2, Y8; VFMADD231PS Y1, Y2, Y9; \
+	VBROADCASTSS (R9), Y3; VFMADD231PS Y0, Y3, Y10; VFMADD231PS Y1, Y3, Y11; \
+	VBROADCASTSS (R9)(R8*1), Y2; VFMADD231PS Y0, Y2, Y12; VFMADD231PS Y1, Y2, Y13; \
+	VBROADCASTSS (R9)(R8*2), Y3; VFMADD231PS Y0, Y3, Y14; VFMADD231PS Y1, Y3, Y15; \
+	ADDQ R10, SI; ADDQ R10, R9; ADDQ R11, DI
+
+// LOADSTRIDES loads k, the A and B pointers and strides (in bytes).
+#define LOADSTRIDES \
+	MOVQ k+0(FP), CX; \
+	MOVQ a+8(FP), SI; \
+	MOVQ aRow+16(FP), R8; SHLQ $2, R8; \
+	MOVQ aStep+24(FP), R10; SHLQ $2, R10; \
+	MOVQ b+32(FP), DI; \
+	MOVQ bStep+40(FP), R11; SHLQ $2, R11; \
+	LEAQ (SI)(R8*2), R9; ADDQ R8, R9
+
+// func kernel6x16(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32)
 //
-// c[0:96] = Σ_p a[6p:6p+6] ⊗ b[16p:16p+16] (row-major 6×16 tile) with AVX2
-// and FMA: twelve YMM accumulators, two B vectors and a broadcast register.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-32
-	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
+// c[0:96] = Σ_p A[:, p] ⊗ B[p, :] (row-major 6×16 tile) with AVX2 and FMA:
+// twelve YMM accumulators, two B vectors and a broadcast register.
+TEXT ·kernel6x16(SB), NOSPLIT, $0-56
+	LOADSTRIDES
+	MOVQ c+48(FP), DX
+	ZERO
 	TESTQ CX, CX
 	JEQ done
-
 loop:
-	VMOVUPS (DI), Y0
-	VMOVUPS 32(DI), Y1
-	VBROADCASTSS (SI), Y2
-	VFMADD231PS Y0, Y2, Y4
-	VFMADD231PS Y1, Y2, Y5
-	VBROADCASTSS 4(SI), Y3
-	VFMADD231PS Y0, Y3, Y6
-	VFMADD231PS Y1, Y3, Y7
-	VBROADCASTSS 8(SI), Y2
-	VFMADD231PS Y0, Y2, Y8
-	VFMADD231PS Y1, Y2, Y9
-	VBROADCASTSS 12(SI), Y3
-	VFMADD231PS Y0, Y3, Y10
-	VFMADD231PS Y1, Y3, Y11
-	VBROADCASTSS 16(SI), Y2
-	VFMADD231PS Y0, Y2, Y12
-	VFMADD231PS Y1, Y2, Y13
-	VBROADCASTSS 20(SI), Y3
-	VFMADD231PS Y0, Y3, Y14
-	VFMADD231PS Y1, Y3, Y15
-	ADDQ $24, SI
-	ADDQ $64, DI
+	STEP
 	DECQ CX
 	JNE loop
-
 done:
 	VMOVUPS Y4, (DX)
 	VMOVUPS Y5, 32(DX)
@@ -68,100 +68,40 @@ done:
 	VZEROUPPER
 	RET
 
-// func kernel6x16C(k int, a, b, c *float32, ldc int, alpha float32)
+// ADDROW adds alpha (Y0) times accumulators lo, hi into the C row at DX.
+#define ADDROW(lo, hi) \
+	VMOVUPS (DX), Y1; VMOVUPS 32(DX), Y2; \
+	VFMADD231PS lo, Y0, Y1; VFMADD231PS hi, Y0, Y2; \
+	VMOVUPS Y1, (DX); VMOVUPS Y2, 32(DX)
+
+// func kernel6x16C(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, alpha float32)
 //
 // Like kernel6x16, but adds alpha times the tile into c directly: row r of
 // the tile goes to c[r*ldc : r*ldc+16].
-TEXT ·kernel6x16C(SB), NOSPLIT, $0-44
-	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), BX
+TEXT ·kernel6x16C(SB), NOSPLIT, $0-68
+	LOADSTRIDES
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), BX
 	SHLQ $2, BX
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
+	ZERO
 	TESTQ CX, CX
 	JEQ store
-
 loopc:
-	VMOVUPS (DI), Y0
-	VMOVUPS 32(DI), Y1
-	VBROADCASTSS (SI), Y2
-	VFMADD231PS Y0, Y2, Y4
-	VFMADD231PS Y1, Y2, Y5
-	VBROADCASTSS 4(SI), Y3
-	VFMADD231PS Y0, Y3, Y6
-	VFMADD231PS Y1, Y3, Y7
-	VBROADCASTSS 8(SI), Y2
-	VFMADD231PS Y0, Y2, Y8
-	VFMADD231PS Y1, Y2, Y9
-	VBROADCASTSS 12(SI), Y3
-	VFMADD231PS Y0, Y3, Y10
-	VFMADD231PS Y1, Y3, Y11
-	VBROADCASTSS 16(SI), Y2
-	VFMADD231PS Y0, Y2, Y12
-	VFMADD231PS Y1, Y2, Y13
-	VBROADCASTSS 20(SI), Y3
-	VFMADD231PS Y0, Y3, Y14
-	VFMADD231PS Y1, Y3, Y15
-	ADDQ $24, SI
-	ADDQ $64, DI
+	STEP
 	DECQ CX
 	JNE loopc
-
 store:
-	VBROADCASTSS alpha+40(FP), Y0
-	VMOVUPS (DX), Y1
-	VMOVUPS 32(DX), Y2
-	VFMADD231PS Y4, Y0, Y1
-	VFMADD231PS Y5, Y0, Y2
-	VMOVUPS Y1, (DX)
-	VMOVUPS Y2, 32(DX)
+	VBROADCASTSS alpha+64(FP), Y0
+	ADDROW(Y4, Y5)
 	ADDQ BX, DX
-	VMOVUPS (DX), Y1
-	VMOVUPS 32(DX), Y2
-	VFMADD231PS Y6, Y0, Y1
-	VFMADD231PS Y7, Y0, Y2
-	VMOVUPS Y1, (DX)
-	VMOVUPS Y2, 32(DX)
+	ADDROW(Y6, Y7)
 	ADDQ BX, DX
-	VMOVUPS (DX), Y1
-	VMOVUPS 32(DX), Y2
-	VFMADD231PS Y8, Y0, Y1
-	VFMADD231PS Y9, Y0, Y2
-	VMOVUPS Y1, (DX)
-	VMOVUPS Y2, 32(DX)
+	ADDROW(Y8, Y9)
 	ADDQ BX, DX
-	VMOVUPS (DX), Y1
-	VMOVUPS 32(DX), Y2
-	VFMADD231PS Y10, Y0, Y1
-	VFMADD231PS Y11, Y0, Y2
-	VMOVUPS Y1, (DX)
-	VMOVUPS Y2, 32(DX)
+	ADDROW(Y10, Y11)
 	ADDQ BX, DX
-	VMOVUPS (DX), Y1
-	VMOVUPS 32(DX), Y2
-	VFMADD231PS Y12, Y0, Y1
-	VFMADD231PS Y13, Y0, Y2
-	VMOVUPS Y1, (DX)
-	VMOVUPS Y2, 32(DX)
+	ADDROW(Y12, Y13)
 	ADDQ BX, DX
-	VMOVUPS (DX), Y1
-	VMOVUPS 32(DX), Y2
-	VFMADD231PS Y14, Y0, Y1
-	VFMADD231PS Y15, Y0, Y2
-	VMOVUPS Y1, (DX)
-	VMOVUPS Y2, 32(DX)
+	ADDROW(Y14, Y15)
 	VZEROUPPER
 	RET

@@ -4,9 +4,11 @@ package simd
 
 const hasKernel = false
 
-func kernel6x16(k int, a, b, c *float32) { panic("simd: no SIMD kernel on this platform") }
+func kernel6x16(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32) {
+	panic("simd: no SIMD kernel on this platform")
+}
 
-func kernel6x16C(k int, a, b, c *float32, ldc int, alpha float32) {
+func kernel6x16C(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, alpha float32) {
 	panic("simd: no SIMD kernel on this platform")
 }
 
