@@ -202,11 +202,22 @@ func packB(bp, b []float32, ldb int, trans bool, pc, kb, jc, nb int) {
 		nw := min(nr, nb-js)
 		dst := bp[(js/nr)*kb*nr : (js/nr+1)*kb*nr]
 		if trans {
-			// Column j of op(B) is row jc+js+j of B: read it contiguously.
+			// Column j of op(B) is row jc+js+j of B: transpose 8×8 blocks
+			// of full strips, read the rest row by row.
+			p0 := 0
+			if nw == nr {
+				for ; p0+8 <= kb; p0 += 8 {
+					for j0 := 0; j0 < nr; j0 += 8 {
+						off := (jc+js+j0)*ldb + pc + p0
+						_, _ = b[off+7*ldb+7], dst[(p0+7)*nr+j0+7]
+						transpose8x8(&dst[p0*nr+j0], nr, &b[off], ldb)
+					}
+				}
+			}
 			for j := range nw {
-				src := b[(jc+js+j)*ldb+pc : (jc+js+j)*ldb+pc+kb]
+				src := b[(jc+js+j)*ldb+pc+p0 : (jc+js+j)*ldb+pc+kb]
 				for p, v := range src {
-					dst[p*nr+j] = v
+					dst[(p0+p)*nr+j] = v
 				}
 			}
 			if nw < nr {

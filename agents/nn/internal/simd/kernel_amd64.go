@@ -17,6 +17,11 @@ func kernel6x16(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *fl
 //go:noescape
 func kernel6x16C(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, alpha float32)
 
+// transpose8x8 sets dst[p*ldd+j] = src[j*lds+p] for j, p in 0..7.
+//
+//go:noescape
+func transpose8x8(dst *float32, ldd int, src *float32, lds int)
+
 // The vector functions process len(src) (a multiple of 8) elements.
 //
 //go:noescape

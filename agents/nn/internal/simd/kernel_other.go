@@ -12,6 +12,10 @@ func kernel6x16C(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *f
 	panic("simd: no SIMD kernel on this platform")
 }
 
+func transpose8x8(dst *float32, ldd int, src *float32, lds int) {
+	panic("simd: no SIMD kernel on this platform")
+}
+
 func expAVX(dst, src []float32)     { panic("simd: no SIMD kernel on this platform") }
 func sigmoidAVX(dst, src []float32) { panic("simd: no SIMD kernel on this platform") }
 func tanhAVX(dst, src []float32)    { panic("simd: no SIMD kernel on this platform") }
