@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+
+	"github.com/metabench/metabench/internal/windowcli"
 )
 
 // The window commands. The headless binary has no window: ebiten needs cgo
@@ -14,14 +16,31 @@ import (
 // metabench-gui (package cmd/metabench-gui, built by `make gui`). `metabench
 // view` and `metabench record` hand their command line to it when it is
 // installed next to this executable or on PATH and a display is set, and
-// otherwise say in one line how to get a window.
+// otherwise say in one line how to get a window. Both binaries read the
+// command line with package windowcli, so -h and a bad flag are answered
+// here, without a window.
 
 func runView(ctx context.Context, e env, args []string) error {
+	if _, err := windowcli.ParseView(args, e.stdout); err != nil {
+		return windowErr(err)
+	}
 	return runGUI(ctx, e, "view", args)
 }
 
 func runRecord(ctx context.Context, e env, args []string) error {
+	if _, err := windowcli.ParseRecord(args, e.stdout); err != nil {
+		return windowErr(err)
+	}
 	return runGUI(ctx, e, "record", args)
+}
+
+// windowErr maps the window command line's usage errors to ours.
+func windowErr(err error) error {
+	var u windowcli.UsageError
+	if errors.As(err, &u) {
+		return usageError{u.Msg}
+	}
+	return err
 }
 
 // guiBinaryName is the window binary's file name.

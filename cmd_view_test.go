@@ -24,7 +24,10 @@ func TestWindowCommandsWithoutAWindow(t *testing.T) {
 	}{
 		{"/nonexistent/metabench-gui", ":0", []string{"view", "--task", "ab"}, `view: METABENCH_GUI="/nonexistent/metabench-gui" is not an executable file`},
 		{fake, "", []string{"view"}, "view: no display (DISPLAY is not set)"},
-		{fake, "", []string{"record", "--task", "ab"}, "record: no display"},
+		{fake, "", []string{"record", "--task", "ab", "--dir", "d"}, "record: no display"},
+		// A bad command line is answered before looking for a window.
+		{fake, "", []string{"view", "--speed", "99"}, "view: --speed 99 out of range 0.25..32"},
+		{"/nonexistent/metabench-gui", ":0", []string{"record", "--task", "ab"}, "record: --dir is required"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Setenv(guiEnvVar, tc.gui)
@@ -35,12 +38,21 @@ func TestWindowCommandsWithoutAWindow(t *testing.T) {
 			}
 		})
 	}
+	// -h lists the flags without a display or a window binary.
+	t.Setenv(guiEnvVar, "/nonexistent/metabench-gui")
+	t.Setenv("DISPLAY", "")
+	for _, cmd := range []string{"view", "record"} {
+		code, stdout, stderr := runCLI(t, cmd, "-h")
+		if code != 0 || !strings.Contains(stdout, "Usage of metabench "+cmd) || !strings.Contains(stdout, "-task") || stderr != "" {
+			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", cmd, code, stdout, stderr)
+		}
+	}
 	// No window binary anywhere: the headless message, whatever DISPLAY says.
 	t.Setenv(guiEnvVar, "")
 	t.Setenv("PATH", t.TempDir())
 	for _, display := range []string{"", ":0"} {
 		t.Setenv("DISPLAY", display)
-		code, _, stderr := runCLI(t, "record", "--task", "ab")
+		code, _, stderr := runCLI(t, "record", "--task", "ab", "--dir", "d")
 		if code != 2 || !strings.Contains(stderr, "record: no window in the headless build: run 'make gui' and retry") {
 			t.Errorf("DISPLAY=%q: exit %d, stderr %q", display, code, stderr)
 		}

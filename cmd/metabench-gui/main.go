@@ -21,6 +21,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/metabench/metabench/internal/windowcli"
+
 	// Before ebiten: a one-line error instead of a panic without a display.
 	_ "github.com/metabench/metabench/cmd/metabench-gui/internal/display"
 )
@@ -58,47 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "metabench: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
-	if errors.As(err, new(usageError)) {
+	if errors.As(err, new(usageError)) || errors.As(err, new(windowcli.UsageError)) {
 		return 2
 	}
 	return 1
-}
-
-// newFlags returns a flag set that reports errors instead of printing them.
-func newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	return fs
-}
-
-// parseFlags parses args, turning flag errors into one-line usage errors,
-// printing the flag list for -h and rejecting positional arguments.
-func parseFlags(fs *flag.FlagSet, stdout io.Writer, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "Usage of metabench %s:\n", fs.Name())
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return flag.ErrHelp
-		}
-		return usagef("%s: %v", fs.Name(), err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-	}
-	return nil
-}
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
-// checkSize validates a window size.
-func checkSize(cmd string, w, h int) error {
-	if w < 160 || h < 100 || w > 4096 || h > 4096 {
-		return usagef("%s: window size %dx%d out of range 160x100..4096x4096", cmd, w, h)
-	}
-	return nil
 }
