@@ -68,7 +68,7 @@ func TestSgemmDirectSameBits(t *testing.T) {
 		t.Skip("no AVX2/FMA")
 	}
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, s := range [][3]int{{1, 1, 1}, {6, 16, 1}, {7, 17, 5}, {48, 107, 128}, {16, 242, 128}, {185, 32, 48}, {100, 300, 270}, {13, 2100, 40}} {
+	for _, s := range [][3]int{{1, 1, 1}, {6, 16, 1}, {7, 17, 5}, {48, 107, 128}, {16, 242, 128}, {185, 32, 48}, {100, 300, 270}, {13, 2100, 40}, {200, 128, 200}, {384, 256, 256}} {
 		for _, tA := range []bool{false, true} {
 			for _, tB := range []bool{false, true} {
 				m, n, k := s[0], s[1], s[2]
