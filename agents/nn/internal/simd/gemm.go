@@ -6,7 +6,9 @@
 //
 // Sgemm follows the BLIS blocking scheme: B is packed into kc×16 column
 // strips, A into mc×kc blocks of 6-row strips, and a 6×16 micro-kernel
-// accumulates each tile. Results are deterministic for a given CPU: every
+// accumulates each tile. The micro-kernel reads its operands through
+// strides, so small products skip the packing and read A and B in place
+// (see smallGemm). Results are deterministic for a given CPU: every
 // element of C is computed by one goroutine, summing over k in a fixed
 // order, whatever the number of workers. They can differ in the last bits
 // from a non-FMA implementation.
