@@ -58,7 +58,7 @@ type Profile struct {
 	DAggerRounds  int
 	DAggerEps     int
 	Episodes      int // evaluation start configurations per task
-	EnsembleEps   int // episodes per test task for the ensemble table
+	EnsembleEps   int // episodes per task for the ensemble table
 	Ensembles     []int
 	PermEps       int     // episodes per training task for the permutation test
 	SpeedEps      int     // episodes per worker count for the evaluation throughput
@@ -85,6 +85,21 @@ func tasksUpTo(s stack.Split, maxStages int) []stack.Task {
 	return out
 }
 
+// mostStages returns the tasks with the largest number of stages.
+func mostStages(tasks []stack.Task) []stack.Task {
+	most := 0
+	for _, t := range tasks {
+		most = max(most, t.NumStages())
+	}
+	var out []stack.Task
+	for _, t := range tasks {
+		if t.NumStages() == most {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // Profiles lists the profile names.
 func Profiles() []string { return []string{"smoke", "quick", "full"} }
 
@@ -99,7 +114,7 @@ func GetProfile(name string) (Profile, error) {
 	case "quick":
 		return Profile{Name: name, TrainTasks: tasksUpTo(stack.Train, 3), TestTasks: tasksUpTo(stack.Test, 3), Demos: 40, Steps: 12000,
 			TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 2, Episodes: 10, LR: 3e-3, DemoNoise: DemoNoise,
-			EnsembleEps: 3, Ensembles: []int{1, 5, 10}, PermEps: 3, SpeedEps: 8}, nil
+			EnsembleEps: 10, Ensembles: []int{1, 5, 10}, PermEps: 10, SpeedEps: 8}, nil
 	case "full":
 		return Profile{Name: name, TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
 			TasksPerBatch: 16, PairsPerTask: 16, DAggerRounds: 5, DAggerEps: 10, Episodes: 100, LR: 1e-3, DemoNoise: DemoNoise,
@@ -177,7 +192,7 @@ type Report struct {
 	Shard       string            `json:"shard"`
 	Rows        []imitation.Row   `json:"rows"`        // models expert, DAgger, BC, snapshot, final; sets train, test
 	Permutation []imitation.Row   `json:"permutation"` // BC on relabelled training tasks (set "train-relabelled") and not
-	Ensemble    []imitation.Row   `json:"ensemble"`    // BC full with ensembles, model "K=n", test tasks
+	Ensemble    []imitation.Row   `json:"ensemble"`    // BC full with ensembles, model "K=n", test tasks and the training tasks with the most stages
 	Training    []TrainStat       `json:"training"`
 	EvalSpeed   []EvalSpeed       `json:"eval_speed"`
 	Seconds     float64           `json:"seconds"`
@@ -499,12 +514,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		rep.Permutation = append(rep.Permutation, r...)
 	}
-	for _, k := range p.Ensembles {
-		r, err := eval(fmt.Sprintf("K=%d", k), models["BC"], "test", sets[1].tasks, p.EnsembleEps, k, false)
-		if err != nil {
-			return nil, err
+	// Ensembles on the test tasks and on the training tasks with the most
+	// stages: at the quick scale the test tasks are near the ceiling and the
+	// longest training tasks are not, while the shorter ones would only add
+	// evaluation time.
+	ensembleSets := []struct {
+		name  string
+		tasks []stack.Task
+	}{{"train", o.shard(mostStages(p.TrainTasks))}, sets[1]}
+	for _, s := range ensembleSets {
+		for _, k := range p.Ensembles {
+			r, err := eval(fmt.Sprintf("K=%d", k), models["BC"], s.name, s.tasks, p.EnsembleEps, k, false)
+			if err != nil {
+				return nil, err
+			}
+			rep.Ensemble = append(rep.Ensemble, r...)
 		}
-		rep.Ensemble = append(rep.Ensemble, r...)
 	}
 	sp, err := EvalThroughput(ctx, models["BC"], o, []int{1, 2})
 	if err != nil {

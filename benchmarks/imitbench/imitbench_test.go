@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/envs/stack"
 )
 
 func tiny() Profile {
 	p, _ := GetProfile("smoke")
-	p.TrainTasks = []stack.Task{stack.MustParse("ab"), stack.MustParse("ab c")}
+	// Different stage counts, so that shards differ in their longest tasks.
+	p.TrainTasks = []stack.Task{stack.MustParse("abc"), stack.MustParse("ab c")}
 	p.TestTasks = []stack.Task{stack.MustParse("ab c d")}
 	p.Demos, p.Steps, p.TasksPerBatch, p.PairsPerTask = 3, 3, 2, 4
 	p.Episodes, p.EnsembleEps, p.PermEps, p.SpeedEps = 1, 1, 1, 2
@@ -59,14 +61,19 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := func(r *Report) (n int) {
-		for _, row := range r.Rows {
+	count := func(rows []imitation.Row) (n int) {
+		for _, row := range rows {
 			n += row.Episodes
 		}
 		return n
 	}
-	if count(m) != count(a) {
-		t.Fatalf("merged shards hold %d episodes, the whole run %d", count(m), count(a))
+	for _, tc := range []struct {
+		table         string
+		merged, whole []imitation.Row
+	}{{"rows", m.Rows, a.Rows}, {"ensemble", m.Ensemble, a.Ensemble}, {"permutation", m.Permutation, a.Permutation}} {
+		if count(tc.merged) != count(tc.whole) {
+			t.Errorf("%s: merged shards hold %d episodes, the whole run %d", tc.table, count(tc.merged), count(tc.whole))
+		}
 	}
 	var sb strings.Builder
 	for _, tb := range Tables(m) {

@@ -101,7 +101,8 @@ func FailureTable(rep *Report) report.Table {
 }
 
 // EnsembleTable compares ensembles of K conditioning demonstrations (BC,
-// full demonstration, test tasks).
+// full demonstration; test tasks and the training tasks with the most
+// stages).
 func EnsembleTable(rep *Report) report.Table {
 	var models []string
 	for _, r := range rep.Ensemble {
