@@ -31,13 +31,6 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// usageError marks a bad command line: exit status 2 instead of 1.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
-
 // run executes one command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
@@ -54,13 +47,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "record":
 		err = runRecord(args[1:], stdout)
 	default:
-		err = usagef("unknown command %q (want view or record)", args[0])
+		err = windowcli.UsageError{Msg: fmt.Sprintf("unknown command %q (want view or record)", args[0])}
 	}
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	fmt.Fprintf(stderr, "metabench: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
-	if errors.As(err, new(usageError)) || errors.As(err, new(windowcli.UsageError)) {
+	if errors.As(err, new(windowcli.UsageError)) {
 		return 2
 	}
 	return 1
