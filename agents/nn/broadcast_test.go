@@ -69,3 +69,41 @@ func TestBroadcastRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestBroadcastValues checks the values BroadcastTo and a broadcast
+// MaskedFill produce against the one-element-at-a-time reference.
+func TestBroadcastValues(t *testing.T) {
+	for _, tc := range []struct{ in, shape []int }{
+		{[]int{3, 1}, []int{2, 3, 4}},
+		{[]int{2, 1, 4}, []int{2, 3, 4}},
+		{[]int{1, 3, 1}, []int{2, 3, 4}},
+	} {
+		t.Run(fmt.Sprint(tc.in, "to", tc.shape), func(t *testing.T) {
+			tp := NewTape[float64]()
+			src := make([]float64, shapeSize(tc.in))
+			mask := make([]bool, len(src))
+			for i := range src {
+				src[i], mask[i] = float64(i+1), i%2 == 0
+			}
+			idx := naiveBroadcastIndex(tc.in, tc.shape)
+			out := tp.BroadcastTo(tp.Constant(src, tc.in...), tc.shape...)
+			a := make([]float64, len(idx))
+			for i := range a {
+				a[i] = -float64(i)
+			}
+			filled := tp.MaskedFill(tp.Constant(a, tc.shape...), mask, tc.in, 99)
+			for o, i := range idx {
+				if out.Data[o] != src[i] {
+					t.Fatalf("BroadcastTo: element %d = %v, want %v", o, out.Data[o], src[i])
+				}
+				want := a[o]
+				if mask[i] {
+					want = 99
+				}
+				if filled.Data[o] != want {
+					t.Fatalf("MaskedFill: element %d = %v, want %v", o, filled.Data[o], want)
+				}
+			}
+		})
+	}
+}

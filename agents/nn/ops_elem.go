@@ -167,13 +167,7 @@ func (tp *Tape[T]) BroadcastTo(a *Tensor[T], shape ...int) *Tensor[T] {
 		panic(fmt.Sprintf("nn: BroadcastTo: cannot broadcast %v to %v", a.Shape, shape))
 	}
 	out := tp.newOutRaw(shape, a)
-	broadcastRuns(a.Shape, shape, func(o, i, n int, repeat bool) {
-		if repeat {
-			fill(out.Data[o:o+n], a.Data[i])
-		} else {
-			copy(out.Data[o:o+n], a.Data[i:i+n])
-		}
-	})
+	broadcastInto(out.Data, a.Data, a.Shape, shape)
 	tp.record("BroadcastTo", out, func() {
 		ga := tp.grad(a)
 		broadcastRuns(a.Shape, shape, func(o, i, n int, repeat bool) {
@@ -196,10 +190,17 @@ func (tp *Tape[T]) BroadcastTo(a *Tensor[T], shape ...int) *Tensor[T] {
 	return out
 }
 
-func fill[T any](dst []T, v T) {
-	for k := range dst {
-		dst[k] = v
-	}
+// broadcastInto writes src (shape in) broadcast to shape into dst.
+func broadcastInto[E any](dst, src []E, in, shape []int) {
+	broadcastRuns(in, shape, func(o, i, n int, repeat bool) {
+		if !repeat {
+			copy(dst[o:o+n], src[i:i+n])
+			return
+		}
+		for k := range dst[o : o+n] {
+			dst[o+k] = src[i]
+		}
+	})
 }
 
 // broadcastRuns walks the output of broadcasting a tensor of shape in to
@@ -503,19 +504,12 @@ func (tp *Tape[T]) MaskedFill(a *Tensor[T], mask []bool, maskShape []int, value 
 	}
 	if len(mask) != len(a.Data) {
 		full := make([]bool, len(a.Data))
-		broadcastRuns(maskShape, a.Shape, func(o, i, n int, repeat bool) {
-			if repeat {
-				fill(full[o:o+n], mask[i])
-			} else {
-				copy(full[o:o+n], mask[i:i+n])
-			}
-		})
+		broadcastInto(full, mask, maskShape, a.Shape)
 		mask = full
 	}
-	masked := func(i int) bool { return mask[i] }
 	out := tp.newOutRaw(slices.Clone(a.Shape), a)
 	for i, v := range a.Data {
-		if masked(i) {
+		if mask[i] {
 			out.Data[i] = value
 		} else {
 			out.Data[i] = v
@@ -524,7 +518,7 @@ func (tp *Tape[T]) MaskedFill(a *Tensor[T], mask []bool, maskShape []int, value 
 	tp.record("MaskedFill", out, func() {
 		ga := tp.grad(a)
 		for i, g := range out.Grad {
-			if !masked(i) {
+			if !mask[i] {
 				ga[i] += g
 			}
 		}
