@@ -16,10 +16,11 @@ import (
 	"github.com/metabench/metabench/benchmarks/stackbench"
 	"github.com/metabench/metabench/benchmarks/torchref"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/policies"
 )
 
-func runBench(ctx context.Context, e env, args []string) error {
+func runBench(ctx context.Context, e cli.Env, args []string) error {
 	which := "default"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		which, args = args[0], args[1:]
@@ -38,37 +39,37 @@ func runBench(ctx context.Context, e env, args []string) error {
 	case "imitation":
 		return benchImitation(ctx, e, args)
 	}
-	return usagef("bench: unknown benchmark %q (want sim, demos, expert, nn or imitation)", which)
+	return cli.Usagef("bench: unknown benchmark %q (want sim, demos, expert, nn or imitation)", which)
 }
 
-func benchNN(ctx context.Context, e env, args []string) error {
-	fs := newFlags("bench nn")
+func benchNN(ctx context.Context, e cli.Env, args []string) error {
+	fs := cli.NewFlags("bench nn")
 	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
 	duration := fs.Duration("duration", 2*time.Second, "measuring time per item")
-	var models stringList
+	var models cli.StringList
 	fs.Var(&models, "model", "measure only this model (repeatable): "+strings.Join(nnbench.Models(), ", "))
 	python := fs.String("torch", "", "also run the PyTorch reference with this Python (e.g. /usr/bin/python3) and report ratios")
 	threads := fs.Int("threads", 1, "OpenBLAS threads of the PyTorch reference (its own pool stays at 1)")
-	if err := parseOnlyFlags(fs, e, args); err != nil {
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	if *duration <= 0 {
-		return usagef("bench nn: --duration must be positive")
+		return cli.Usagef("bench nn: --duration must be positive")
 	}
 	for _, m := range models {
 		if !slices.Contains(nnbench.Models(), m) {
-			return usagef("bench nn: unknown model %q (want one of %s)", m, strings.Join(nnbench.Models(), ", "))
+			return cli.Usagef("bench nn: unknown model %q (want one of %s)", m, strings.Join(nnbench.Models(), ", "))
 		}
 	}
 	if *threads <= 0 {
-		return usagef("bench nn: --threads must be positive")
+		return cli.Usagef("bench nn: --threads must be positive")
 	}
 	if *python != "" {
 		// Compare like with like: the engine gets as many cores as the
 		// reference's BLAS.
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
 		if v := os.Getenv("OPENBLAS_NUM_THREADS"); strings.HasPrefix(nn.Backend(), "openblas") && v != strconv.Itoa(*threads) {
-			return usagef("bench nn: set OPENBLAS_NUM_THREADS=%d for the engine's OpenBLAS to match --threads %d (now %q)", *threads, *threads, v)
+			return cli.Usagef("bench nn: set OPENBLAS_NUM_THREADS=%d for the engine's OpenBLAS to match --threads %d (now %q)", *threads, *threads, v)
 		}
 	}
 	rep, err := nnbench.Run(ctx, nnbench.Options{Duration: *duration, Models: models, Seed: 1})
@@ -77,9 +78,9 @@ func benchNN(ctx context.Context, e env, args []string) error {
 	}
 	if *python == "" {
 		if *jsonOut {
-			return report.JSON(e.stdout, rep)
+			return report.JSON(e.Stdout, rep)
 		}
-		return report.Print(e.stdout, rep.Table())
+		return report.Print(e.Stdout, rep.Table())
 	}
 	ref, err := torchref.Run(ctx, *python, *threads)
 	if err != nil {
@@ -87,12 +88,12 @@ func benchNN(ctx context.Context, e env, args []string) error {
 	}
 	cmp := torchComparison(rep, ref)
 	if *jsonOut {
-		return report.JSON(e.stdout, map[string]any{"go": rep, "torch": ref, "ratios": cmp})
+		return report.JSON(e.Stdout, map[string]any{"go": rep, "torch": ref, "ratios": cmp})
 	}
-	if err := report.Print(e.stdout, rep.Table()); err != nil {
+	if err := report.Print(e.Stdout, rep.Table()); err != nil {
 		return err
 	}
-	return report.Print(e.stdout, torchTable(cmp, ref))
+	return report.Print(e.Stdout, torchTable(cmp, ref))
 }
 
 // torchRatio compares one model's training speed with PyTorch's.
@@ -125,11 +126,11 @@ func torchTable(rows []torchRatio, ref torchref.Result) report.Table {
 }
 
 // benchDefault runs the default profile: every headless benchmark.
-func benchDefault(ctx context.Context, e env, args []string) error {
-	fs := newFlags("bench")
+func benchDefault(ctx context.Context, e cli.Env, args []string) error {
+	fs := cli.NewFlags("bench")
 	jsonOut := fs.Bool("json", false, "print JSON instead of tables")
 	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
-	if err := parseOnlyFlags(fs, e, args); err != nil {
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	simRows, err := stackbench.SimSpeed(defaultSimOptions())
@@ -158,17 +159,17 @@ func defaultGenOptions() stackbench.GenOptions {
 	return stackbench.GenOptions{Workers: []int{1, 2}, Tasks: stackbench.DefaultGenTasks(), Episodes: 4, Repeats: 3}
 }
 
-func benchDemos(ctx context.Context, e env, args []string) error {
-	fs := newFlags("bench demos")
+func benchDemos(ctx context.Context, e cli.Env, args []string) error {
+	fs := cli.NewFlags("bench demos")
 	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
 	def := defaultGenOptions()
 	episodes := fs.Int("episodes", def.Episodes, "episodes per task and measurement")
 	repeats := fs.Int("repeats", def.Repeats, "measurements per worker count (median reported)")
-	if err := parseOnlyFlags(fs, e, args); err != nil {
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	if *episodes <= 0 || *repeats <= 0 {
-		return usagef("bench demos: --episodes and --repeats must be positive")
+		return cli.Usagef("bench demos: --episodes and --repeats must be positive")
 	}
 	def.Episodes, def.Repeats = *episodes, *repeats
 	rows, err := stackbench.GenSpeed(ctx, def)
@@ -192,17 +193,17 @@ func defaultExpertOptions(workers int, showProgress bool) stackbench.ExpertOptio
 	}
 }
 
-func benchSim(e env, args []string) error {
-	fs := newFlags("bench sim")
+func benchSim(e cli.Env, args []string) error {
+	fs := cli.NewFlags("bench sim")
 	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
 	def := defaultSimOptions()
 	budget := fs.Duration("budget", def.Budget, "wall time per measurement")
 	repeats := fs.Int("repeats", def.Repeats, "measurements per block count (median reported)")
-	if err := parseOnlyFlags(fs, e, args); err != nil {
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	if *budget <= 0 || *repeats <= 0 {
-		return usagef("bench sim: --budget and --repeats must be positive")
+		return cli.Usagef("bench sim: --budget and --repeats must be positive")
 	}
 	def.Budget, def.Repeats = *budget, *repeats
 	rows, err := stackbench.SimSpeed(def)
@@ -212,25 +213,25 @@ func benchSim(e env, args []string) error {
 	return emit(e, *jsonOut, rows, stackbench.SimTable(rows))
 }
 
-func benchExpert(ctx context.Context, e env, args []string) error {
-	fs := newFlags("bench expert")
+func benchExpert(ctx context.Context, e cli.Env, args []string) error {
+	fs := cli.NewFlags("bench expert")
 	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
 	split := fs.String("split", "", "evaluate one split: train or test (default: both)")
-	var specs stringList
+	var specs cli.StringList
 	fs.Var(&specs, "task", "evaluate this task spec instead of a split (repeatable)")
 	def := defaultExpertOptions(0, false)
 	episodes := fs.Int("episodes", def.Episodes, "episodes per task and noise level")
 	seed := fs.Uint64("seed", def.Seed, "base seed of the episodes")
 	noise := fs.Float64("noise", policies.DefaultNoise, "demonstration noise scale evaluated beside the clean expert")
 	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
-	if err := parseOnlyFlags(fs, e, args); err != nil {
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	if *episodes <= 0 {
-		return usagef("bench expert: --episodes must be at least 1, got %d", *episodes)
+		return cli.Usagef("bench expert: --episodes must be at least 1, got %d", *episodes)
 	}
 	if *noise < 0 {
-		return usagef("bench expert: --noise must be non-negative, got %g", *noise)
+		return cli.Usagef("bench expert: --noise must be non-negative, got %g", *noise)
 	}
 	sets, err := taskSets(*split, specs)
 	if err != nil {
@@ -254,13 +255,13 @@ func benchExpert(ctx context.Context, e env, args []string) error {
 func taskSets(split string, specs []string) ([]stackbench.TaskSet, error) {
 	if len(specs) > 0 {
 		if split != "" {
-			return nil, usagef("give --split or --task, not both")
+			return nil, cli.Usagef("give --split or --task, not both")
 		}
 		set := stackbench.TaskSet{Label: "custom"}
 		for _, s := range specs {
 			t, err := stack.Parse(s)
 			if err != nil {
-				return nil, usageError{err.Error()}
+				return nil, cli.UsageError{Msg: err.Error()}
 			}
 			set.Tasks = append(set.Tasks, t)
 		}
@@ -271,7 +272,7 @@ func taskSets(split string, specs []string) ([]stackbench.TaskSet, error) {
 	}
 	s, err := stack.ParseSplit(split)
 	if err != nil {
-		return nil, usageError{err.Error()}
+		return nil, cli.UsageError{Msg: err.Error()}
 	}
 	return []stackbench.TaskSet{{Label: string(s), Tasks: stack.Tasks(s)}}, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/envs/demos"
+	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/internal/progress"
 	"github.com/metabench/metabench/policies"
@@ -17,9 +18,9 @@ import (
 	"github.com/metabench/metabench/sim"
 )
 
-func runDemos(ctx context.Context, e env, args []string) error {
+func runDemos(ctx context.Context, e cli.Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("demos: give a subcommand: gen, replay, info or export")
+		return cli.Usagef("demos: give a subcommand: gen, replay, info or export")
 	}
 	switch args[0] {
 	case "gen":
@@ -31,53 +32,53 @@ func runDemos(ctx context.Context, e env, args []string) error {
 	case "export":
 		return demosExport(e, args[1:])
 	}
-	return usagef("demos: unknown subcommand %q (want gen, replay, info or export)", args[0])
+	return cli.Usagef("demos: unknown subcommand %q (want gen, replay, info or export)", args[0])
 }
 
 // parseDirArg parses the flags and the one dataset directory of a command,
 // given before or after the flags (`demos info DIR --json` or
 // `demos info --json DIR`).
-func parseDirArg(fs *flag.FlagSet, e env, args []string) (string, error) {
+func parseDirArg(fs *flag.FlagSet, e cli.Env, args []string) (string, error) {
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		args = append(args[1:], args[0])
 	}
-	rest, err := parseFlags(fs, e, args)
+	rest, err := cli.Parse(fs, e.Stdout, args)
 	if err != nil {
 		return "", err
 	}
 	switch len(rest) {
 	case 0:
-		return "", usagef("%s: give the dataset directory", fs.Name())
+		return "", cli.Usagef("%s: give the dataset directory", fs.Name())
 	case 1:
 		return rest[0], nil
 	}
-	return "", usagef("%s: unexpected argument %q", fs.Name(), rest[0]) // the directory was moved last
+	return "", cli.Usagef("%s: unexpected argument %q", fs.Name(), rest[0]) // the directory was moved last
 }
 
-func demosGen(ctx context.Context, e env, args []string) error {
-	fs := newFlags("demos gen")
+func demosGen(ctx context.Context, e cli.Env, args []string) error {
+	fs := cli.NewFlags("demos gen")
 	out := fs.String("out", "", "dataset directory to create or resume (required)")
 	split := fs.String("split", "", "generate for every task of a split: train or test")
-	var specs stringList
+	var specs cli.StringList
 	fs.Var(&specs, "task", "generate for this task spec (repeatable)")
 	episodes := fs.Int("episodes", 10, "successful episodes kept per task")
 	seed := fs.Uint64("seed", 1, "base seed of the episodes")
 	noise := fs.Float64("noise", policies.DefaultNoise, "demonstration noise scale")
 	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
-	if err := parseOnlyFlags(fs, e, args); err != nil {
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	switch {
 	case *out == "":
-		return usagef("demos gen: --out DIR is required")
+		return cli.Usagef("demos gen: --out DIR is required")
 	case *split == "" && len(specs) == 0:
-		return usagef("demos gen: give --split or --task")
+		return cli.Usagef("demos gen: give --split or --task")
 	case *episodes <= 0:
-		return usagef("demos gen: --episodes must be at least 1, got %d", *episodes)
+		return cli.Usagef("demos gen: --episodes must be at least 1, got %d", *episodes)
 	case *noise < 0:
-		return usagef("demos gen: --noise must be non-negative, got %g", *noise)
+		return cli.Usagef("demos gen: --noise must be non-negative, got %g", *noise)
 	case *workers < 0:
-		return usagef("demos gen: --workers must be non-negative, got %d", *workers)
+		return cli.Usagef("demos gen: --workers must be non-negative, got %d", *workers)
 	}
 	sets, err := taskSets(*split, specs)
 	if err != nil {
@@ -94,13 +95,13 @@ func demosGen(ctx context.Context, e env, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: %d episodes of %d tasks kept, %d failed attempts dropped (%.1f s)\n",
+	fmt.Fprintf(e.Stdout, "%s: %d episodes of %d tasks kept, %d failed attempts dropped (%.1f s)\n",
 		*out, p.Kept, p.Tasks, p.Discarded, time.Since(start).Seconds())
 	return nil
 }
 
-func demosReplay(ctx context.Context, e env, args []string) error {
-	fs := newFlags("demos replay")
+func demosReplay(ctx context.Context, e cli.Env, args []string) error {
+	fs := cli.NewFlags("demos replay")
 	workers := fs.Int("workers", 0, "parallel replays (0: all CPUs)")
 	dir, err := parseDirArg(fs, e, args)
 	if err != nil {
@@ -159,12 +160,12 @@ func demosReplay(ctx context.Context, e env, args []string) error {
 	if len(failures) > 0 {
 		return fmt.Errorf("demos replay %s: %d of %d episodes do not replay exactly; first: %v", dir, len(failures), count, failures[0])
 	}
-	fmt.Fprintf(e.stdout, "%s: all %d episodes of %d tasks replay exactly\n", dir, count, info.Tasks)
+	fmt.Fprintf(e.Stdout, "%s: all %d episodes of %d tasks replay exactly\n", dir, count, info.Tasks)
 	return nil
 }
 
-func demosInfo(e env, args []string) error {
-	fs := newFlags("demos info")
+func demosInfo(e cli.Env, args []string) error {
+	fs := cli.NewFlags("demos info")
 	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
 	dir, err := parseDirArg(fs, e, args)
 	if err != nil {
@@ -177,27 +178,27 @@ func demosInfo(e env, args []string) error {
 	defer d.Close()
 	info := d.Info()
 	if *jsonOut {
-		return report.JSON(e.stdout, info)
+		return report.JSON(e.Stdout, info)
 	}
 	header, rows := info.Rows()
 	title := fmt.Sprintf("%s: %s v%d, %d episodes, %d steps, %d bytes (%.1f bytes/step), %d failed attempts dropped",
 		dir, info.Kind, info.Version, info.Episodes, info.Steps, info.Bytes, info.BytesPerStep, info.Discarded)
-	return report.Print(e.stdout, report.Table{Title: title, Header: header, Rows: rows})
+	return report.Print(e.Stdout, report.Table{Title: title, Header: header, Rows: rows})
 }
 
-func demosExport(e env, args []string) error {
-	fs := newFlags("demos export")
+func demosExport(e cli.Env, args []string) error {
+	fs := cli.NewFlags("demos export")
 	npz := fs.String("npz", "", "write numpy arrays to this .npz file (required)")
 	dir, err := parseDirArg(fs, e, args)
 	if err != nil {
 		return err
 	}
 	if *npz == "" {
-		return usagef("demos export: --npz OUT is required")
+		return cli.Usagef("demos export: --npz OUT is required")
 	}
 	if err := demos.ExportNPZ(dir, *npz); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s\n", *npz)
+	fmt.Fprintf(e.Stdout, "wrote %s\n", *npz)
 	return nil
 }

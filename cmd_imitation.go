@@ -13,20 +13,21 @@ import (
 	"github.com/metabench/metabench/benchmarks/imitbench"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/policies/collect"
 )
 
 // runTrain is `metabench train imitation ...`.
-func runTrain(ctx context.Context, e env, args []string) error {
+func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	if len(args) == 0 || args[0] != "imitation" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(e.stdout, "Usage: metabench train imitation [flags]   (metabench train imitation -h)")
+			fmt.Fprintln(e.Stdout, "Usage: metabench train imitation [flags]   (metabench train imitation -h)")
 			return nil
 		}
-		return usagef("train: give what to train: imitation")
+		return cli.Usagef("train: give what to train: imitation")
 	}
 	args = args[1:]
-	fs := newFlags("train imitation")
+	fs := cli.NewFlags("train imitation")
 	algo := fs.String("algo", imitation.AlgoBC, "training algorithm: bc or dagger")
 	cond := fs.String("cond", string(imitation.CondFull), "conditioning: full, snapshot or final")
 	head := fs.String("head", imitation.HeadJoint, "action head: joint (one distribution over all discrete actions) or factored (vx, vy, grip independently)")
@@ -34,7 +35,7 @@ func runTrain(ctx context.Context, e env, args []string) error {
 	cache := fs.String("cache", ".cache/metabench", "cache directory for a built dataset")
 	out := fs.String("out", "", "model directory (checkpoints, config.json, loss.csv, loss.png); required")
 	split := fs.String("split", "train", "tasks to train on when building a dataset: train or test")
-	var specs stringList
+	var specs cli.StringList
 	fs.Var(&specs, "task", "train on this task (repeatable; default: the split up to --max-stages)")
 	maxStages := fs.Int("max-stages", 3, "with --split: only tasks of at most this many stages")
 	demosN := fs.Int("demos", 40, "demonstrations per task when building a dataset")
@@ -51,7 +52,7 @@ func runTrain(ctx context.Context, e env, args []string) error {
 	dEps := fs.Int("dagger-episodes", def.DAggerEpisodes, "DAgger rollouts per task and round")
 	dStart := fs.Float64("dagger-start", def.DAggerStart, "fraction of the steps trained by plain BC before the first DAgger round")
 	workers := fs.Int("workers", 0, "parallel dataset generation and DAgger rollouts (0: all CPUs)")
-	rest, err := parseFlags(fs, e, args)
+	rest, err := cli.Parse(fs, e.Stdout, args)
 	if err != nil {
 		return err
 	}
@@ -59,16 +60,16 @@ func runTrain(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if *out == "" {
-		return usagef("train imitation: --out DIR is required")
+		return cli.Usagef("train imitation: --out DIR is required")
 	}
 	c, err := imitation.ParseCond(*cond)
 	if err != nil {
-		return usagef("train imitation: %v", err)
+		return cli.Usagef("train imitation: %v", err)
 	}
 	arch := imitation.DefaultArch(c)
 	arch.Head = *head
 	if err := arch.Validate(); err != nil {
-		return usagef("train imitation: %v", err)
+		return cli.Usagef("train imitation: %v", err)
 	}
 	topt := imitation.DefaultTrainOptions(*algo)
 	topt.Seed, topt.Steps, topt.TasksPerBatch, topt.PairsPerTask, topt.LR = *seed, *steps, *tasksPer, *pairs, *lr
@@ -76,7 +77,7 @@ func runTrain(ctx context.Context, e env, args []string) error {
 		topt.DAggerRounds, topt.DAggerEpisodes, topt.DAggerStart = *rounds, *dEps, *dStart
 	}
 	if err := topt.Validate(); err != nil {
-		return usagef("train imitation: %v", err)
+		return cli.Usagef("train imitation: %v", err)
 	}
 	tasks, err := imitationTasks(*split, specs, *maxStages)
 	if err != nil {
@@ -85,13 +86,13 @@ func runTrain(ctx context.Context, e env, args []string) error {
 	dir := *data
 	if dir == "" {
 		if *demosN < 2 {
-			return usagef("train imitation: --demos must be at least 2")
+			return cli.Usagef("train imitation: --demos must be at least 2")
 		}
 		if *noise < 0 {
-			return usagef("train imitation: --noise %g is negative", *noise)
+			return cli.Usagef("train imitation: --noise %g is negative", *noise)
 		}
 		dir = filepath.Join(*cache, "imitation", fmt.Sprintf("demos-cli-%d-%d-%g-%s", *seed, *demosN, *noise, shortHash(tasks)))
-		fmt.Fprintf(e.stderr, "demonstrations: %s\n", dir)
+		fmt.Fprintf(e.Stderr, "demonstrations: %s\n", dir)
 		if _, err := collect.Generate(ctx, collect.GenOptions{Dir: dir, Tasks: tasks, Episodes: *demosN, Seed: *seed, Noise: *noise, Workers: *workers, Progress: true}); err != nil {
 			return err
 		}
@@ -112,11 +113,11 @@ func runTrain(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: *out, Resume: *resume, CheckpointEvery: *every, Progress: true, Workers: *workers, Log: e.stderr, LogEvery: 50})
+	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: *out, Resume: *resume, CheckpointEvery: *every, Progress: true, Workers: *workers, Log: e.Stderr, LogEvery: 50})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "trained %s-%s: %d steps, %d parameters, %.0f samples/s; model in %s\n", *algo, c, res.Steps, m.NumParams(), res.SamplesPerSec, *out)
+	fmt.Fprintf(e.Stdout, "trained %s-%s: %d steps, %d parameters, %.0f samples/s; model in %s\n", *algo, c, res.Steps, m.NumParams(), res.SamplesPerSec, *out)
 	return nil
 }
 
@@ -140,7 +141,7 @@ func imitationTasks(split string, specs []string, maxStages int) ([]stack.Task, 
 		for _, s := range specs {
 			t, err := stack.Parse(s)
 			if err != nil {
-				return nil, usageError{err.Error()}
+				return nil, cli.UsageError{Msg: err.Error()}
 			}
 			ts = append(ts, t)
 		}
@@ -148,7 +149,7 @@ func imitationTasks(split string, specs []string, maxStages int) ([]stack.Task, 
 	}
 	s, err := stack.ParseSplit(split)
 	if err != nil {
-		return nil, usageError{err.Error()}
+		return nil, cli.UsageError{Msg: err.Error()}
 	}
 	var ts []stack.Task
 	for _, t := range stack.Tasks(s) {
@@ -157,25 +158,25 @@ func imitationTasks(split string, specs []string, maxStages int) ([]stack.Task, 
 		}
 	}
 	if len(ts) == 0 {
-		return nil, usagef("no %s tasks of at most %d stages", split, maxStages)
+		return nil, cli.Usagef("no %s tasks of at most %d stages", split, maxStages)
 	}
 	return ts, nil
 }
 
 // runEval is `metabench eval imitation --model DIR ...`.
-func runEval(ctx context.Context, e env, args []string) error {
+func runEval(ctx context.Context, e cli.Env, args []string) error {
 	if len(args) == 0 || args[0] != "imitation" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(e.stdout, "Usage: metabench eval imitation --model DIR [flags]   (metabench eval imitation -h)")
+			fmt.Fprintln(e.Stdout, "Usage: metabench eval imitation --model DIR [flags]   (metabench eval imitation -h)")
 			return nil
 		}
-		return usagef("eval: give what to evaluate: imitation")
+		return cli.Usagef("eval: give what to evaluate: imitation")
 	}
 	args = args[1:]
-	fs := newFlags("eval imitation")
+	fs := cli.NewFlags("eval imitation")
 	model := fs.String("model", "", "model directory written by `metabench train imitation`; required")
 	split := fs.String("split", "", "evaluate one split: train or test (default: both)")
-	var specs stringList
+	var specs cli.StringList
 	fs.Var(&specs, "task", "evaluate this task instead of a split (repeatable)")
 	maxStages := fs.Int("max-stages", 3, "with a split: only tasks of at most this many stages (0: all)")
 	episodes := fs.Int("episodes", 10, "start configurations per task")
@@ -186,7 +187,7 @@ func runEval(ctx context.Context, e env, args []string) error {
 	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
 	jsonOut := fs.Bool("json", false, "print JSON instead of tables")
 	attention := fs.String("attention", "", "write attention heatmaps of one rollout of the first task into this directory")
-	rest, err := parseFlags(fs, e, args)
+	rest, err := cli.Parse(fs, e.Stdout, args)
 	if err != nil {
 		return err
 	}
@@ -194,13 +195,13 @@ func runEval(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if *model == "" {
-		return usagef("eval imitation: --model DIR is required")
+		return cli.Usagef("eval imitation: --model DIR is required")
 	}
 	if *episodes <= 0 || *ensemble <= 0 {
-		return usagef("eval imitation: --episodes and --ensemble must be positive")
+		return cli.Usagef("eval imitation: --episodes and --ensemble must be positive")
 	}
 	if *noise < 0 {
-		return usagef("eval imitation: --noise %g is negative", *noise)
+		return cli.Usagef("eval imitation: --noise %g is negative", *noise)
 	}
 	demoNoise := *noise
 	if demoNoise == 0 {
@@ -216,7 +217,7 @@ func runEval(ctx context.Context, e env, args []string) error {
 	}
 	if len(specs) > 0 || *split != "" {
 		if len(specs) > 0 && *split != "" {
-			return usagef("eval imitation: give --split or --task, not both")
+			return cli.Usagef("eval imitation: give --split or --task, not both")
 		}
 		ts, err := imitationTasks(*split, specs, *maxStages)
 		if err != nil {
@@ -268,10 +269,10 @@ func runEval(ctx context.Context, e env, args []string) error {
 		if err := tr.WritePictures(*attention); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "attention pictures of %q (%s) in %s\n", t, tr.Verdict, *attention)
+		fmt.Fprintf(e.Stderr, "attention pictures of %q (%s) in %s\n", t, tr.Verdict, *attention)
 	}
 	if *jsonOut {
-		return report.JSON(e.stdout, rows)
+		return report.JSON(e.Stdout, rows)
 	}
 	t := report.Table{
 		Title:  fmt.Sprintf("%s (%s, step %d): success and failures (%%) by number of stages, ensemble %d", *model, label, cc.Step, *ensemble),
@@ -281,21 +282,21 @@ func runEval(ctx context.Context, e env, args []string) error {
 		t.Rows = append(t.Rows, []string{r.Set, strconv.Itoa(r.Stages), strconv.Itoa(r.Tasks), strconv.Itoa(r.Episodes), strconv.Itoa(r.Successes),
 			report.Pct(r.Successes, r.Episodes), report.Pct(r.WrongMoves, r.Episodes), report.Pct(r.ManipulationFailures, r.Episodes), report.Pct(r.Timeouts, r.Episodes)})
 	}
-	return report.Print(e.stdout, t)
+	return report.Print(e.Stdout, t)
 }
 
 // benchImitation is `metabench bench imitation --profile ...`.
-func benchImitation(ctx context.Context, e env, args []string) error {
-	fs := newFlags("bench imitation")
+func benchImitation(ctx context.Context, e cli.Env, args []string) error {
+	fs := cli.NewFlags("bench imitation")
 	profile := fs.String("profile", "quick", "scale: smoke, quick or full")
 	jsonOut := fs.Bool("json", false, "print the JSON report instead of tables")
 	cache := fs.String("cache", ".cache/metabench", "cache directory for datasets and models")
 	shard := fs.String("shard", "", "evaluate only shard i of n (i/n, 0-based); merge the shards' --json reports with --merge")
 	seed := fs.Uint64("seed", 1, "seed of data, models and evaluation")
 	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
-	var merge stringList
+	var merge cli.StringList
 	fs.Var(&merge, "merge", "merge this JSON report of a shard (repeatable) and print the tables; nothing is run")
-	rest, err := parseFlags(fs, e, args)
+	rest, err := cli.Parse(fs, e.Stdout, args)
 	if err != nil {
 		return err
 	}
@@ -318,15 +319,15 @@ func benchImitation(ctx context.Context, e env, args []string) error {
 	} else {
 		p, err := imitbench.GetProfile(*profile)
 		if err != nil {
-			return usagef("bench imitation: %v", err)
+			return cli.Usagef("bench imitation: %v", err)
 		}
-		o := imitbench.Options{Profile: p, Seed: *seed, CacheDir: *cache, Workers: *workers, Progress: !*jsonOut, Log: e.stderr}
+		o := imitbench.Options{Profile: p, Seed: *seed, CacheDir: *cache, Workers: *workers, Progress: !*jsonOut, Log: e.Stderr}
 		if *shard != "" {
 			i, n, ok := strings.Cut(*shard, "/")
 			si, err1 := strconv.Atoi(i)
 			sn, err2 := strconv.Atoi(n)
 			if !ok || err1 != nil || err2 != nil || sn < 1 || si < 0 || si >= sn {
-				return usagef("bench imitation: --shard %q: want i/n with 0 <= i < n", *shard)
+				return cli.Usagef("bench imitation: --shard %q: want i/n with 0 <= i < n", *shard)
 			}
 			o.Shard, o.Shards = si, sn
 		}
@@ -338,13 +339,13 @@ func benchImitation(ctx context.Context, e env, args []string) error {
 		}
 	}
 	if *jsonOut {
-		return report.JSON(e.stdout, rep)
+		return report.JSON(e.Stdout, rep)
 	}
 	for _, t := range imitbench.Tables(rep) {
-		if err := report.Print(e.stdout, t); err != nil {
+		if err := report.Print(e.Stdout, t); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stdout, "wall time %.0fs\n", rep.Seconds)
+	fmt.Fprintf(e.Stdout, "wall time %.0fs\n", rep.Seconds)
 	return nil
 }

@@ -6,14 +6,15 @@ import (
 	"image"
 
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/hud"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/sim"
 	"github.com/metabench/metabench/sim/render"
 )
 
-func runRender(_ context.Context, e env, args []string) error {
-	fs := newFlags("render")
+func runRender(_ context.Context, e cli.Env, args []string) error {
+	fs := cli.NewFlags("render")
 	spec := fs.String("task", "", "task spec, e.g. \"ab cde\" (required)")
 	seed := fs.Uint64("seed", 1, "reset seed")
 	noise := fs.Float64("noise", 0, "demonstration noise scale (0: clean expert)")
@@ -22,24 +23,24 @@ func runRender(_ context.Context, e env, args []string) error {
 	width := fs.Int("width", 640, "image width in pixels")
 	height := fs.Int("height", 400, "image height in pixels")
 	speed := fs.Float64("speed", 2, "GIF playback speed relative to real time")
-	if err := parseOnlyFlags(fs, e, args); err != nil {
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	switch {
 	case *spec == "":
-		return usagef("render: --task is required")
+		return cli.Usagef("render: --task is required")
 	case *gifPath == "" && *pngPath == "":
-		return usagef("render: give --gif OUT and/or --png OUT")
+		return cli.Usagef("render: give --gif OUT and/or --png OUT")
 	case *width < 64 || *height < 64 || *width > 4096 || *height > 4096:
-		return usagef("render: image size %dx%d out of range 64..4096", *width, *height)
+		return cli.Usagef("render: image size %dx%d out of range 64..4096", *width, *height)
 	case *speed <= 0:
-		return usagef("render: --speed must be positive")
+		return cli.Usagef("render: --speed must be positive")
 	case *noise < 0:
-		return usagef("render: --noise must be non-negative")
+		return cli.Usagef("render: --noise must be non-negative")
 	}
 	t, err := stack.Parse(*spec)
 	if err != nil {
-		return usageError{err.Error()}
+		return cli.UsageError{Msg: err.Error()}
 	}
 	cfg := sim.DefaultConfig()
 	env, err := stack.New(t, stack.Options{Config: &cfg})
@@ -74,13 +75,13 @@ func runRender(_ context.Context, e env, args []string) error {
 		if err := render.WriteGIFFile(*gifPath, frames, delay); err != nil {
 			return fmt.Errorf("render: %w", err)
 		}
-		fmt.Fprintf(e.stdout, "wrote %s (%d frames, %s after %.1f s)\n", *gifPath, len(frames), env.Verdict(), float64(env.Steps())*cfg.ControlDt())
+		fmt.Fprintf(e.Stdout, "wrote %s (%d frames, %s after %.1f s)\n", *gifPath, len(frames), env.Verdict(), float64(env.Steps())*cfg.ControlDt())
 	}
 	if *pngPath != "" {
 		if err := render.WritePNG(*pngPath, r.Frame(*env.State(), hud.Overlay(env, p.Name()))); err != nil {
 			return fmt.Errorf("render: %w", err)
 		}
-		fmt.Fprintf(e.stdout, "wrote %s (%s after %.1f s)\n", *pngPath, env.Verdict(), float64(env.Steps())*cfg.ControlDt())
+		fmt.Fprintf(e.Stdout, "wrote %s (%s after %.1f s)\n", *pngPath, env.Verdict(), float64(env.Steps())*cfg.ControlDt())
 	}
 	return nil
 }

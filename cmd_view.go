@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/windowcli"
 )
 
@@ -20,15 +21,15 @@ import (
 // command line with package windowcli, so -h and a bad flag are answered
 // here, without a window.
 
-func runView(ctx context.Context, e env, args []string) error {
-	if _, err := windowcli.ParseView(args, e.stdout); err != nil {
+func runView(ctx context.Context, e cli.Env, args []string) error {
+	if _, err := windowcli.ParseView(args, e.Stdout); err != nil {
 		return windowErr(err)
 	}
 	return runGUI(ctx, e, "view", args)
 }
 
-func runRecord(ctx context.Context, e env, args []string) error {
-	if _, err := windowcli.ParseRecord(args, e.stdout); err != nil {
+func runRecord(ctx context.Context, e cli.Env, args []string) error {
+	if _, err := windowcli.ParseRecord(args, e.Stdout); err != nil {
 		return windowErr(err)
 	}
 	return runGUI(ctx, e, "record", args)
@@ -38,7 +39,7 @@ func runRecord(ctx context.Context, e env, args []string) error {
 func windowErr(err error) error {
 	var u windowcli.UsageError
 	if errors.As(err, &u) {
-		return usageError{u.Msg}
+		return cli.UsageError{Msg: u.Msg}
 	}
 	return err
 }
@@ -49,16 +50,16 @@ const guiBinaryName = "metabench-gui"
 // guiEnvVar names the window binary explicitly, overriding the search.
 const guiEnvVar = "METABENCH_GUI"
 
-func runGUI(_ context.Context, _ env, cmd string, args []string) error {
+func runGUI(_ context.Context, _ cli.Env, cmd string, args []string) error {
 	path, err := findGUI(os.Getenv)
 	if errors.Is(err, errBadGUIPath) {
-		return usagef("%s: %s=%q is not an executable file", cmd, guiEnvVar, os.Getenv(guiEnvVar))
+		return cli.Usagef("%s: %s=%q is not an executable file", cmd, guiEnvVar, os.Getenv(guiEnvVar))
 	}
 	if err != nil {
-		return usagef("%s: no window in the headless build: run 'make gui' and retry (needs cgo, the X11/GL dev packages and a display; see README)", cmd)
+		return cli.Usagef("%s: no window in the headless build: run 'make gui' and retry (needs cgo, the X11/GL dev packages and a display; see README)", cmd)
 	}
 	if usesX11() && os.Getenv("DISPLAY") == "" {
-		return usagef("%s: no display (DISPLAY is not set): run it on a desktop, or on a virtual display with xvfb-run", cmd)
+		return cli.Usagef("%s: no display (DISPLAY is not set): run it on a desktop, or on a virtual display with xvfb-run", cmd)
 	}
 	return execGUI(path, append([]string{path, cmd}, args...))
 }

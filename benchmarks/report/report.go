@@ -2,6 +2,7 @@
 package report
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -50,4 +51,16 @@ func Pct(k, n int) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.1f", 100*float64(k)/float64(n))
+}
+
+// CSV writes t as CSV: the header, then the rows (the title is left out).
+func CSV(w io.Writer, t Table) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(t.Header); err != nil {
+		return err
+	}
+	if err := cw.WriteAll(t.Rows); err != nil {
+		return err
+	}
+	return cw.Error()
 }

@@ -1,0 +1,349 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/parallel"
+)
+
+// SharedVerbs are the verbs every suite may implement, dispatched by suite
+// name: `metabench train imitation`. A suite's other commands are
+// top-level: `metabench translate`.
+var sharedVerbs = []struct{ name, summary string }{
+	{"train", "train one model of a suite (train SUITE -h)"},
+	{"eval", "evaluate a trained model of a suite (eval SUITE -h)"},
+}
+
+// Registry is the program's suites and its benchmarks that are not suites
+// (speed measurements such as `bench nn`).
+type Registry struct {
+	Suites  []*Suite
+	Benches []cli.Command
+}
+
+// Commands returns the command line the registry makes: bench, the shared
+// verbs dispatched by suite, and the suites' own top-level commands, in
+// registration order. It returns an error if two commands share a name.
+func (r Registry) Commands() ([]cli.Command, error) {
+	cmds := []cli.Command{r.benchCommand()}
+	for _, v := range sharedVerbs {
+		var bySuite []cli.Command
+		for _, s := range r.Suites {
+			if c, ok := cli.Find(s.commands, v.name); ok {
+				bySuite = append(bySuite, cli.Command{Name: s.name, Summary: c.Summary, Run: c.Run})
+			}
+		}
+		if len(bySuite) > 0 {
+			what := "metabench " + v.name
+			cmds = append(cmds, cli.Command{Name: v.name, Summary: v.summary, Run: func(ctx context.Context, e cli.Env, args []string) error {
+				return cli.Dispatch(ctx, e, what, bySuite, args)
+			}})
+		}
+	}
+	for _, s := range r.Suites {
+		for _, c := range s.commands {
+			if !slices.ContainsFunc(sharedVerbs, func(v struct{ name, summary string }) bool { return v.name == c.Name }) {
+				cmds = append(cmds, c)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range cmds {
+		if seen[c.Name] {
+			return nil, fmt.Errorf("two commands named %q", c.Name)
+		}
+		seen[c.Name] = true
+	}
+	for _, b := range r.Benches {
+		if _, ok := Find(r.Suites, b.Name); ok {
+			return nil, fmt.Errorf("bench %q is both a suite and a benchmark", b.Name)
+		}
+	}
+	return cmds, nil
+}
+
+func (r Registry) benchCommand() cli.Command {
+	return cli.Command{Name: "bench", Summary: "run suites and benchmarks, print their tables (no name: every suite's default section)", Run: r.runBench}
+}
+
+// names lists what `bench NAME` accepts.
+func (r Registry) names() []string {
+	var out []string
+	for _, s := range r.Suites {
+		out = append(out, s.name)
+	}
+	for _, b := range r.Benches {
+		out = append(out, b.Name)
+	}
+	return out
+}
+
+func (r Registry) runBench(ctx context.Context, e cli.Env, args []string) error {
+	// The name may stand anywhere among the flags: `bench --json nn`.
+	name := ""
+	for i, a := range args {
+		if slices.Contains(r.names(), a) {
+			name, args = a, append(slices.Clone(args[:i]), args[i+1:]...)
+			break
+		}
+	}
+	if name == "" {
+		return r.benchDefault(ctx, e, args)
+	}
+	if s, ok := Find(r.Suites, name); ok {
+		return s.bench(ctx, e, args)
+	}
+	b, _ := cli.Find(r.Benches, name)
+	return b.Run(ctx, e, args)
+}
+
+// sharedFlags is the flag vocabulary every suite's bench command shares.
+type sharedFlags struct {
+	profile, cache, out, data string
+	seed                      uint64
+	shard                     Shard
+	merge                     cli.StringList
+	json, quiet               bool
+	workers                   int
+}
+
+func (f *sharedFlags) register(fs *flag.FlagSet, defProfile string, withProfile bool) {
+	if withProfile {
+		fs.StringVar(&f.profile, "profile", defProfile, "scale: one of the suite's profiles (bench -h lists them)")
+		fs.Var(&f.shard, "shard", "run only shard i of n (i/n, 0-based); merge the shards' reports with --merge")
+		fs.Var(&f.merge, "merge", "merge this shard report (a report.json or a results directory; repeatable) instead of running")
+		fs.StringVar(&f.data, "data", "", "real data (a path or a built-in name) instead of the synthetic data")
+	}
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of data, models and evaluation")
+	fs.StringVar(&f.cache, "cache", ".cache/metabench", "cache of datasets and models; a rerun resumes from it")
+	fs.StringVar(&f.out, "out", "", "also write the results into this directory: report.json, a CSV per table, plots as PNG")
+	fs.BoolVar(&f.json, "json", false, "print the JSON report instead of tables")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
+	fs.IntVar(&f.workers, "workers", 0, "parallel workers (0: all CPUs)")
+}
+
+func (f *sharedFlags) check(cmd string) error {
+	return cli.NewCheck(cmd).Int("workers", f.workers, 0, cli.MaxWorkers).Err()
+}
+
+func (f *sharedFlags) options(e cli.Env) Options {
+	o := Options{Profile: f.profile, Seed: f.seed, CacheDir: f.cache, Data: f.data, Shard: f.shard, Workers: f.workers,
+		Progress: !f.json && !f.quiet, Flags: map[string]string{}}
+	if !f.quiet {
+		o.Log = e.Stderr
+	}
+	return o
+}
+
+func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) error {
+	cmd := "bench " + s.name
+	fs := cli.NewFlags(cmd)
+	var f sharedFlags
+	f.register(fs, s.def, true)
+	own := make([]*string, len(s.flags))
+	for i, fl := range s.flags {
+		own[i] = fs.String(fl.Name, fl.Default, fl.Usage)
+	}
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			s.printProfiles(e.Stdout)
+		}
+		return err
+	}
+	if err := f.check(cmd); err != nil {
+		return err
+	}
+	var rep *Report
+	if len(f.merge) > 0 {
+		if !f.shard.Whole() {
+			return cli.Usagef("%s: give --merge or --shard, not both", cmd)
+		}
+		var reps []*Report
+		for _, p := range f.merge {
+			r, err := ReadReport(p)
+			if err != nil {
+				return err
+			}
+			reps = append(reps, r)
+		}
+		var err error
+		if rep, err = s.Merge(reps); err != nil {
+			return err
+		}
+	} else {
+		o := f.options(e)
+		for i, fl := range s.flags {
+			o.Flags[fl.Name] = *own[i]
+		}
+		var err error
+		if rep, err = s.Run(ctx, o); err != nil {
+			return Interrupted(err, cmd, f.cache)
+		}
+	}
+	return s.emit(e, &f, rep, true)
+}
+
+// emit prints a report (JSON or tables) and writes its results directory.
+func (s *Suite) emit(e cli.Env, f *sharedFlags, rep *Report, wall bool) error {
+	tables, err := s.Tables(rep)
+	if err != nil {
+		return err
+	}
+	if f.out != "" {
+		if err := s.WriteResults(f.out, rep, tables); err != nil {
+			return err
+		}
+	}
+	if f.json {
+		return report.JSON(e.Stdout, rep)
+	}
+	for _, t := range tables {
+		if err := report.Print(e.Stdout, t); err != nil {
+			return err
+		}
+	}
+	if wall {
+		fmt.Fprintf(e.Stdout, "%s %s: wall time %s, peak memory %.0f MiB\n\n", s.name, rep.Profile, fmtSeconds(rep.Seconds), rep.PeakRSSMiB)
+	}
+	return nil
+}
+
+// WriteResults writes a results directory: the report, a CSV per table and
+// the suite's plots.
+func (s *Suite) WriteResults(dir string, rep *Report, tables []report.Table) error {
+	if err := WriteReport(filepath.Join(dir, ReportFile), rep); err != nil {
+		return err
+	}
+	for i, t := range tables {
+		name := fmt.Sprintf("table%02d-%s.csv", i+1, slug(t.Title))
+		if err := atomicfile.Write(filepath.Join(dir, name), 0o644, func(w io.Writer) error { return report.CSV(w, t) }); err != nil {
+			return err
+		}
+	}
+	_, err := s.Plots(rep, dir)
+	return err
+}
+
+var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
+
+func slug(title string) string {
+	s := strings.Trim(nonWord.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	if len(s) > 48 {
+		s = strings.TrimRight(s[:48], "-")
+	}
+	if s == "" {
+		s = "table"
+	}
+	return s
+}
+
+func fmtSeconds(s float64) string {
+	return (time.Duration(s*10) * time.Second / 10).String()
+}
+
+func (s *Suite) printProfiles(w io.Writer) {
+	fmt.Fprintf(w, "\nProfiles of %s (expected wall time on 2 cores):\n", s.name)
+	for _, p := range s.profiles {
+		def := ""
+		if p.Name == s.def {
+			def = " (default)"
+		}
+		fmt.Fprintf(w, "  %-8s ~%-8s %s%s\n", p.Name, p.Expected, p.Summary, def)
+	}
+}
+
+// benchDefault runs the default section of every suite in turn.
+func (r Registry) benchDefault(ctx context.Context, e cli.Env, args []string) error {
+	fs := cli.NewFlags("bench")
+	var f sharedFlags
+	f.register(fs, "", false)
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			r.printBenchHelp(e.Stdout)
+		}
+		return err
+	}
+	if len(r.Suites) == 0 {
+		return errors.New("bench: no suites registered")
+	}
+	if err := f.check("bench"); err != nil {
+		return err
+	}
+	var reps []*Report
+	for _, s := range r.Suites {
+		o := f.options(e)
+		o.Profile = s.def
+		if !f.json {
+			p, _ := s.Profile(s.def)
+			fmt.Fprintf(e.Stdout, "== %s: %s (profile %s, about %s) ==\n\n", s.name, s.summary, s.def, p.Expected)
+		}
+		rep, err := s.Run(ctx, o)
+		if err != nil {
+			return Interrupted(fmt.Errorf("bench %s: %w", s.name, err), "bench", f.cache)
+		}
+		sf := f
+		if f.out != "" {
+			sf.out = filepath.Join(f.out, s.name)
+		}
+		if f.json {
+			// One JSON array of every suite's report at the end.
+			reps = append(reps, rep)
+			sf.json = false
+			if sf.out != "" {
+				tables, err := s.Tables(rep)
+				if err != nil {
+					return err
+				}
+				if err := s.WriteResults(sf.out, rep, tables); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := s.emit(e, &sf, rep, true); err != nil {
+			return err
+		}
+	}
+	if f.json {
+		return report.JSON(e.Stdout, reps)
+	}
+	return nil
+}
+
+func (r Registry) printBenchHelp(w io.Writer) {
+	fmt.Fprintln(w, "\nmetabench bench                    every suite's default section")
+	fmt.Fprintln(w, "metabench bench SUITE [flags]      one suite (bench SUITE -h for its flags)")
+	fmt.Fprintln(w, "metabench bench NAME [flags]       one speed benchmark")
+	fmt.Fprintln(w, "\nSuites and profiles (expected wall time on 2 cores):")
+	for _, s := range r.Suites {
+		fmt.Fprintf(w, "  %-10s %s\n", s.name, s.summary)
+		for _, p := range s.profiles {
+			def := ""
+			if p.Name == s.def {
+				def = " (default section)"
+			}
+			fmt.Fprintf(w, "    %-8s ~%-8s %s%s\n", p.Name, p.Expected, p.Summary, def)
+		}
+	}
+	if len(r.Benches) > 0 {
+		fmt.Fprintln(w, "\nSpeed benchmarks:")
+		for _, b := range r.Benches {
+			fmt.Fprintf(w, "  %-10s %s\n", b.Name, b.Summary)
+		}
+	}
+}
+
+// WorkerCount is the number of workers o asks for: o.Workers, or all CPUs.
+func (o Options) WorkerCount() int { return parallel.Workers(o.Workers) }

@@ -1,0 +1,198 @@
+package suite
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/metabench/metabench/internal/atomicfile"
+)
+
+// FormatVersion is the version of the report envelope. Readers refuse
+// other versions.
+const FormatVersion = 1
+
+// Report is the versioned JSON envelope of one run (or of merged shards):
+// what ran, on what, how long it took, and the suite's own rows.
+type Report struct {
+	Format     int             `json:"format"`
+	Suite      string          `json:"suite"`
+	Profile    string          `json:"profile"`
+	Seed       uint64          `json:"seed"`
+	Data       string          `json:"data,omitempty"`
+	Config     string          `json:"config"`           // Key of the configuration; only equal ones merge
+	Shard      string          `json:"shard,omitempty"`  // "i/n"; empty for a whole run
+	Merged     int             `json:"merged,omitempty"` // the number of shards merged into this report
+	Build      Build           `json:"build"`
+	Phases     []Phase         `json:"phases,omitempty"`
+	Seconds    float64         `json:"seconds"`       // wall time (summed over merged shards)
+	PeakRSSMiB float64         `json:"peak_rss_mib"` // peak resident memory of the process (max over shards)
+	Rows       json.RawMessage `json:"rows"`
+}
+
+// Build describes the program and machine a report comes from.
+type Build struct {
+	Version   string `json:"version"`
+	Commit    string `json:"commit,omitempty"`
+	Modified  bool   `json:"modified,omitempty"`
+	GoVersion string `json:"go"`
+	CPU       string `json:"cpu"`
+	Cores     int    `json:"cores"`
+}
+
+// ReadBuild returns the running program's build and machine.
+func ReadBuild() Build {
+	b := Build{Version: "(devel)", GoVersion: runtime.Version(), CPU: cpuModel(), Cores: runtime.NumCPU()}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		b.Version = info.Main.Version
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				b.Commit = s.Value
+			case "vcs.modified":
+				b.Modified = s.Value == "true"
+			}
+		}
+	}
+	return b
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+// WriteReport writes r as indented JSON to path, atomically.
+func WriteReport(path string, r *Report) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	})
+}
+
+// ReportFile is the name of the report in a results directory.
+const ReportFile = "report.json"
+
+// ReadReport reads a report from a JSON file, or from a results directory
+// holding ReportFile.
+func ReadReport(path string) (*Report, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, ReportFile)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read report: %w", err)
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("report %s: not a metabench report: %v", path, err)
+	}
+	switch {
+	case r.Format != FormatVersion:
+		return nil, fmt.Errorf("report %s: format %d, this program reads format %d", path, r.Format, FormatVersion)
+	case r.Suite == "" || r.Profile == "" || r.Config == "":
+		return nil, fmt.Errorf("report %s: not a metabench report (no suite, profile or config)", path)
+	case len(r.Rows) == 0 || string(r.Rows) == "null":
+		return nil, fmt.Errorf("report %s: has no rows", path)
+	}
+	return &r, nil
+}
+
+// Merge merges the reports of the shards of one run into the report of the
+// whole run. It refuses reports of another suite, profile, seed, data or
+// configuration, a shard given twice, and missing shards, naming each.
+func (s *Suite) Merge(reps []*Report) (*Report, error) {
+	if len(reps) == 0 {
+		return nil, fmt.Errorf("merge %s: no reports", s.name)
+	}
+	if s.merge == nil {
+		return nil, fmt.Errorf("merge %s: the suite does not split into shards", s.name)
+	}
+	first := reps[0]
+	var n int
+	byIndex := map[int]*Report{}
+	for _, r := range reps {
+		switch {
+		case r.Suite != s.name:
+			return nil, fmt.Errorf("merge %s: a report of suite %q", s.name, r.Suite)
+		case r.Profile != first.Profile:
+			return nil, fmt.Errorf("merge %s: reports of profiles %q and %q", s.name, first.Profile, r.Profile)
+		case r.Seed != first.Seed:
+			return nil, fmt.Errorf("merge %s: reports of seeds %d and %d", s.name, first.Seed, r.Seed)
+		case r.Data != first.Data:
+			return nil, fmt.Errorf("merge %s: reports of data %q and %q", s.name, first.Data, r.Data)
+		case r.Config != first.Config:
+			return nil, fmt.Errorf("merge %s: reports of configurations %s and %s (another version of the program or of its settings)", s.name, first.Config, r.Config)
+		case r.Merged > 0 || r.Shard == "":
+			return nil, fmt.Errorf("merge %s: a report of a whole run (shard %q), not of a shard", s.name, r.Shard)
+		}
+		var sh Shard
+		if err := sh.Set(r.Shard); err != nil {
+			return nil, fmt.Errorf("merge %s: %w", s.name, err)
+		}
+		if n == 0 {
+			n = sh.Count
+		} else if sh.Count != n {
+			return nil, fmt.Errorf("merge %s: shards of %d and of %d", s.name, n, sh.Count)
+		}
+		if byIndex[sh.Index] != nil {
+			return nil, fmt.Errorf("merge %s: shard %s given twice", s.name, r.Shard)
+		}
+		byIndex[sh.Index] = r
+	}
+	var missing []string
+	rows := make([]json.RawMessage, n)
+	out := &Report{Format: FormatVersion, Suite: s.name, Profile: first.Profile, Seed: first.Seed, Data: first.Data,
+		Config: first.Config, Merged: n, Build: first.Build}
+	phases := &Phases{}
+	for i := range n {
+		r := byIndex[i]
+		if r == nil {
+			missing = append(missing, fmt.Sprintf("%d/%d", i, n))
+			continue
+		}
+		rows[i] = r.Rows
+		out.Seconds += r.Seconds
+		out.PeakRSSMiB = max(out.PeakRSSMiB, r.PeakRSSMiB)
+		for _, p := range r.Phases {
+			phases.Add(p.Name, p.Seconds)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("merge %s: missing shard %s", s.name, strings.Join(missing, ", "))
+	}
+	out.Phases = phases.List()
+	merged, err := s.merge(rows)
+	if err != nil {
+		return nil, fmt.Errorf("merge %s: %w", s.name, err)
+	}
+	out.Rows = merged
+	return out, nil
+}
+
+// Find returns the suite called name among suites.
+func Find(suites []*Suite, name string) (*Suite, bool) {
+	i := slices.IndexFunc(suites, func(s *Suite) bool { return s.name == name })
+	if i < 0 {
+		return nil, false
+	}
+	return suites[i], true
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package suite
+
+// PeakRSSMiB returns 0 where the peak resident memory is not measured.
+func PeakRSSMiB() float64 { return 0 }

@@ -1,0 +1,376 @@
+// Package suite is the contract every metabench suite implements, and the
+// harness that runs it: profiles declared as data, run options, shards,
+// cache keys, the versioned JSON report envelope, the merging of shard
+// reports, and the `bench` command line shared by all suites.
+//
+// A suite is written against typed rows R with a Spec and turned into a
+// Suite with New; the harness handles everything around the science:
+//
+//	s := suite.New(suite.Spec[Rows]{
+//		Name: "drug", Profiles: profiles, Default: "default",
+//		Config: config, Run: run, Merge: merge, Tables: tables,
+//	})
+//
+// Run sees only its shard of the work (Options.Shard); Merge combines the
+// rows of all shards into the rows of an unsharded run, so that a merged
+// report's tables equal those of one run, bit for bit.
+package suite
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/internal/cli"
+)
+
+// Profile is one scale of a suite. Its scale fields live in the suite's own
+// configuration (Spec.Config); behaviour follows those fields, never the
+// profile's name.
+type Profile struct {
+	Name     string
+	Summary  string
+	Expected time.Duration // wall time on the reference machine (2 cores, AMD EPYC)
+}
+
+// Options configure one run of a suite. The zero Shard is the whole run.
+type Options struct {
+	Profile  string
+	Seed     uint64
+	CacheDir string // datasets, models and other reusable work; a rerun resumes from it
+	Data     string // real data: a path or a built-in name; "" for the suite's synthetic data
+	Shard    Shard
+	Workers  int       // parallel workers (0: all CPUs)
+	Progress bool      // progress bars on stderr (they switch themselves off when it is not a terminal)
+	Log      io.Writer // progress lines; nil for none
+	Flags    map[string]string
+	Phases   *Phases // wall time per phase, recorded into the report; may be nil
+}
+
+// Logf writes one progress line to o.Log, if set.
+func (o Options) Logf(format string, a ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", a...)
+	}
+}
+
+// Flag is a string flag of a suite's own, beyond the shared vocabulary; its
+// value reaches Run as Options.Flags[Name].
+type Flag struct {
+	Name, Default, Usage string
+}
+
+// Spec declares a suite over its own row type R (what one run measures,
+// JSON-encodable).
+type Spec[R any] struct {
+	Name    string
+	Summary string // one line: the paper and what the suite measures
+	// Profiles in order of scale; Default names the short section that
+	// `metabench bench` runs (about 30 s, a real result).
+	Profiles []Profile
+	Default  string
+	// Config returns the configuration that determines the results of o —
+	// the profile's scale fields, the data's identity, the seed — or a
+	// cli.UsageError for a bad profile or data. Its hash (Key) goes into the
+	// report, and only reports of one configuration merge.
+	Config func(o Options) (any, error)
+	// Run measures o's shard.
+	Run func(ctx context.Context, o Options) (R, error)
+	// Merge combines the rows of every shard, in shard order, into those of
+	// an unsharded run. Nil: the suite does not shard.
+	Merge func(shards []R) (R, error)
+	// Tables renders rows for people.
+	Tables func(r R) []report.Table
+	// Plots writes pictures of rows into dir and returns their paths. Optional.
+	Plots func(r R, dir string) ([]string, error)
+	// Flags are the suite's own bench flags. Optional.
+	Flags []Flag
+	// Commands are the suite's verbs beyond bench ("train", "eval", …),
+	// registered under the suite's name: `metabench train imitation`.
+	Commands []cli.Command
+}
+
+// Suite is a registered suite: a Spec with its row type erased.
+type Suite struct {
+	name, summary string
+	profiles      []Profile
+	def           string
+	flags         []Flag
+	commands      []cli.Command
+	config        func(Options) (any, error)
+	run           func(context.Context, Options) (json.RawMessage, error)
+	merge         func([]json.RawMessage) (json.RawMessage, error)
+	tables        func(json.RawMessage) ([]report.Table, error)
+	plots         func(json.RawMessage, string) ([]string, error)
+}
+
+// New checks a spec and returns its suite. It panics on a malformed spec:
+// that is a programming error found by the registry's tests.
+func New[R any](s Spec[R]) *Suite {
+	if s.Name == "" || s.Run == nil || s.Config == nil || s.Tables == nil || len(s.Profiles) == 0 {
+		panic("suite.New: a spec needs Name, Profiles, Config, Run and Tables")
+	}
+	if !slices.ContainsFunc(s.Profiles, func(p Profile) bool { return p.Name == s.Default }) {
+		panic(fmt.Sprintf("suite.New(%s): default profile %q is not declared", s.Name, s.Default))
+	}
+	decode := func(raw json.RawMessage) (R, error) {
+		var r R
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return r, fmt.Errorf("%s rows: %w", s.Name, err)
+		}
+		return r, nil
+	}
+	out := &Suite{
+		name: s.Name, summary: s.Summary, profiles: s.Profiles, def: s.Default, flags: s.Flags, commands: s.Commands,
+		config: s.Config,
+		run: func(ctx context.Context, o Options) (json.RawMessage, error) {
+			r, err := s.Run(ctx, o)
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(r)
+		},
+		tables: func(raw json.RawMessage) ([]report.Table, error) {
+			r, err := decode(raw)
+			if err != nil {
+				return nil, err
+			}
+			return s.Tables(r), nil
+		},
+	}
+	if s.Merge != nil {
+		out.merge = func(raws []json.RawMessage) (json.RawMessage, error) {
+			rs := make([]R, len(raws))
+			for i, raw := range raws {
+				r, err := decode(raw)
+				if err != nil {
+					return nil, err
+				}
+				rs[i] = r
+			}
+			m, err := s.Merge(rs)
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(m)
+		}
+	}
+	if s.Plots != nil {
+		out.plots = func(raw json.RawMessage, dir string) ([]string, error) {
+			r, err := decode(raw)
+			if err != nil {
+				return nil, err
+			}
+			return s.Plots(r, dir)
+		}
+	}
+	return out
+}
+
+// Name returns the suite's name, as on the command line.
+func (s *Suite) Name() string { return s.name }
+
+// Summary returns the suite's one-line description.
+func (s *Suite) Summary() string { return s.summary }
+
+// Profiles returns the suite's profiles in order of scale.
+func (s *Suite) Profiles() []Profile { return slices.Clone(s.profiles) }
+
+// DefaultProfile names the profile `metabench bench` runs.
+func (s *Suite) DefaultProfile() string { return s.def }
+
+// Commands returns the suite's verbs beyond bench.
+func (s *Suite) Commands() []cli.Command { return s.commands }
+
+// Profile returns the profile called name, or a usage error listing them.
+func (s *Suite) Profile(name string) (Profile, error) {
+	for _, p := range s.profiles {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	names := make([]string, len(s.profiles))
+	for i, p := range s.profiles {
+		names[i] = p.Name
+	}
+	return Profile{}, cli.Usagef("%s: unknown profile %q (want %s)", s.name, name, strings.Join(names, ", "))
+}
+
+// ConfigKey checks o and returns the key of its configuration.
+func (s *Suite) ConfigKey(o Options) (string, error) {
+	if _, err := s.Profile(o.Profile); err != nil {
+		return "", err
+	}
+	if o.Shard.Count > 1 && s.merge == nil {
+		return "", cli.Usagef("%s does not split into shards", s.name)
+	}
+	cfg, err := s.config(o)
+	if err != nil {
+		return "", err
+	}
+	return Key(cfg), nil
+}
+
+// Run runs o's shard of the suite and returns its report.
+func (s *Suite) Run(ctx context.Context, o Options) (*Report, error) {
+	key, err := s.ConfigKey(o)
+	if err != nil {
+		return nil, err
+	}
+	if o.Phases == nil {
+		o.Phases = &Phases{}
+	}
+	start := time.Now()
+	rows, err := s.run(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		Format: FormatVersion, Suite: s.name, Profile: o.Profile, Seed: o.Seed, Data: o.Data, Config: key,
+		Shard: o.Shard.String(), Build: ReadBuild(), Phases: o.Phases.List(),
+		Seconds: time.Since(start).Seconds(), PeakRSSMiB: PeakRSSMiB(), Rows: rows,
+	}
+	return rep, nil
+}
+
+// Tables renders a report's rows.
+func (s *Suite) Tables(r *Report) ([]report.Table, error) { return s.tables(r.Rows) }
+
+// Plots writes a report's pictures into dir (none if the suite has none).
+func (s *Suite) Plots(r *Report, dir string) ([]string, error) {
+	if s.plots == nil {
+		return nil, nil
+	}
+	return s.plots(r.Rows, dir)
+}
+
+// Key returns a short hash of v's JSON encoding: the cache key of a
+// configuration. Struct fields encode in declaration order and map keys
+// sorted, so equal configurations give equal keys.
+func Key(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("suite.Key: %v", err)) // configurations are plain data
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:6])
+}
+
+// Shard is part i of n of a run's work: the units whose index is i mod n.
+// The zero Shard is the whole run. It is a flag.Value written "i/n".
+type Shard struct {
+	Index, Count int
+}
+
+var _ flag.Value = (*Shard)(nil)
+
+// String returns "i/n", or "" for the whole run.
+func (s Shard) String() string {
+	if s.Count <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
+}
+
+// Set parses "i/n" with 0 ≤ i < n.
+func (s *Shard) Set(v string) error {
+	is, ns, ok := strings.Cut(v, "/")
+	i, err1 := strconv.Atoi(is)
+	n, err2 := strconv.Atoi(ns)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n || n > MaxShards {
+		return fmt.Errorf("shard %q: want i/n with 0 <= i < n <= %d", v, MaxShards)
+	}
+	*s = Shard{Index: i, Count: n}
+	return nil
+}
+
+// MaxShards bounds n in "i/n".
+const MaxShards = 100000
+
+// Whole reports whether s is the whole run.
+func (s Shard) Whole() bool { return s.Count <= 1 }
+
+// Has reports whether unit i belongs to the shard.
+func (s Shard) Has(i int) bool { return s.Count <= 1 || i%s.Count == s.Index }
+
+// Take returns the units of xs that belong to the shard, in order.
+func Take[T any](s Shard, xs []T) []T {
+	if s.Whole() {
+		return xs
+	}
+	var out []T
+	for i, x := range xs {
+		if s.Has(i) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Phases records the wall time of a run's phases. Safe for concurrent use;
+// the zero value is ready and a nil *Phases records nothing.
+type Phases struct {
+	mu   sync.Mutex
+	list []Phase
+}
+
+// Phase is the wall time of one named part of a run.
+type Phase struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Start starts timing phase name; call the returned func when it ends.
+// Phases of the same name add up.
+func (p *Phases) Start(name string) (stop func()) {
+	if p == nil {
+		return func() {}
+	}
+	t0 := time.Now()
+	return func() { p.Add(name, time.Since(t0).Seconds()) }
+}
+
+// Add adds seconds to phase name.
+func (p *Phases) Add(name string, seconds float64) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.list {
+		if p.list[i].Name == name {
+			p.list[i].Seconds += seconds
+			return
+		}
+	}
+	p.list = append(p.list, Phase{name, seconds})
+}
+
+// List returns the phases in the order they first started.
+func (p *Phases) List() []Phase {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.list)
+}
+
+// Interrupted says, in words, that a run was stopped and how to resume it.
+func Interrupted(err error, what, cache string) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: interrupted; finished work is kept in %s: run the same command again to resume", what, cache)
+	}
+	return err
+}

@@ -1,0 +1,232 @@
+// Package plot draws the pictures of metabench's results — line plots,
+// scatter plots, heat maps and image grids — as PNG files, through
+// gonum.org/v1/plot. Files are written atomically.
+package plot
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/metabench/metabench/internal/atomicfile"
+)
+
+// Series is one named curve or point set.
+type Series struct {
+	Name string
+	X, Y []float64
+}
+
+// Axes are a plot's title and axis labels.
+type Axes struct {
+	Title, X, Y string
+	LogX        bool // logarithmic x axis (all x > 0)
+}
+
+// Size of the pictures, in points (1/72 inch) at 96 dpi.
+const (
+	width  = 6 * vg.Inch
+	height = 4 * vg.Inch
+	dpi    = 96
+)
+
+func newPlot(a Axes) *plot.Plot {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = a.Title, a.X, a.Y
+	p.Add(plotter.NewGrid())
+	if a.LogX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	p.Legend.Top = true
+	return p
+}
+
+func xys(s Series) (plotter.XYs, error) {
+	if len(s.X) != len(s.Y) {
+		return nil, fmt.Errorf("series %q: %d x values and %d y values", s.Name, len(s.X), len(s.Y))
+	}
+	pts := make(plotter.XYs, 0, len(s.X))
+	for i := range s.X {
+		if math.IsNaN(s.Y[i]) || math.IsInf(s.Y[i], 0) {
+			continue // a missing value, not a point at infinity
+		}
+		pts = append(pts, plotter.XY{X: s.X[i], Y: s.Y[i]})
+	}
+	return pts, nil
+}
+
+// Lines writes a line plot of series (with point markers) to path.
+func Lines(path string, a Axes, series ...Series) error {
+	p := newPlot(a)
+	for i, s := range series {
+		pts, err := xys(s)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		l, sc, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		l.Color, sc.Color = plotutil.Color(i), plotutil.Color(i)
+		l.Dashes = plotutil.Dashes(i)
+		sc.Shape = plotutil.Shape(i)
+		p.Add(l, sc)
+		if s.Name != "" {
+			p.Legend.Add(s.Name, l, sc)
+		}
+	}
+	return save(p, path)
+}
+
+// Scatter writes a scatter plot of series to path; with fit, a least-squares
+// line through each series.
+func Scatter(path string, a Axes, fit bool, series ...Series) error {
+	p := newPlot(a)
+	for i, s := range series {
+		pts, err := xys(s)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		sc.Color, sc.Shape = plotutil.Color(i), plotutil.Shape(i)
+		p.Add(sc)
+		if s.Name != "" {
+			p.Legend.Add(s.Name, sc)
+		}
+		if fit && len(pts) >= 2 {
+			slope, icept := leastSquares(pts)
+			f := plotter.NewFunction(func(x float64) float64 { return icept + slope*x })
+			f.Color, f.Dashes = plotutil.Color(i), []vg.Length{vg.Points(4), vg.Points(3)}
+			p.Add(f)
+		}
+	}
+	return save(p, path)
+}
+
+func leastSquares(pts plotter.XYs) (slope, intercept float64) {
+	var mx, my float64
+	for _, q := range pts {
+		mx += q.X
+		my += q.Y
+	}
+	n := float64(len(pts))
+	mx, my = mx/n, my/n
+	var sxy, sxx float64
+	for _, q := range pts {
+		sxy += (q.X - mx) * (q.Y - my)
+		sxx += (q.X - mx) * (q.X - mx)
+	}
+	if sxx == 0 {
+		return 0, my
+	}
+	slope = sxy / sxx
+	return slope, my - slope*mx
+}
+
+// grid is a plotter.GridXYZ over a row-major matrix; row 0 is drawn at the
+// top, as in an image.
+type grid struct {
+	v    [][]float64
+	rows int
+	cols int
+}
+
+func (g grid) Dims() (c, r int)   { return g.cols, g.rows }
+func (g grid) Z(c, r int) float64 { return g.v[g.rows-1-r][c] }
+func (g grid) X(c int) float64    { return float64(c) }
+func (g grid) Y(r int) float64    { return float64(r) }
+
+// Heatmap writes a heat map of the row-major matrix v (row 0 at the top) to
+// path, with a colour scale from its minimum to its maximum.
+func Heatmap(path string, a Axes, v [][]float64) error {
+	if len(v) == 0 || len(v[0]) == 0 {
+		return fmt.Errorf("plot %s: empty matrix", path)
+	}
+	for i, row := range v {
+		if len(row) != len(v[0]) {
+			return fmt.Errorf("plot %s: row %d has %d values, row 0 has %d", path, i, len(row), len(v[0]))
+		}
+	}
+	g := grid{v: v, rows: len(v), cols: len(v[0])}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, row := range v {
+		for _, x := range row {
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+	}
+	if lo == hi {
+		hi = lo + 1
+	}
+	pal := moreland.SmoothBlueRed().Palette(255)
+	h := plotter.NewHeatMap(g, pal)
+	h.Min, h.Max = lo, hi
+	p := newPlot(a)
+	p.Add(h)
+	p.Legend.Add(fmt.Sprintf("%.3g", lo), swatch{pal.Colors()[0]})
+	p.Legend.Add(fmt.Sprintf("%.3g", hi), swatch{pal.Colors()[len(pal.Colors())-1]})
+	return save(p, path)
+}
+
+type swatch struct{ c color.Color }
+
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	c.FillPolygon(s.c, c.ClipPolygonY([]vg.Point{
+		{X: c.Min.X, Y: c.Min.Y}, {X: c.Min.X, Y: c.Max.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Max.X, Y: c.Min.Y}}))
+}
+
+func save(p *plot.Plot, path string) error {
+	c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(dpi))
+	p.Draw(draw.New(c))
+	return WritePNG(path, c.Image())
+}
+
+// WritePNG writes img to path as a PNG, atomically.
+func WritePNG(path string, img image.Image) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return png.Encode(w, img) })
+}
+
+// ImageGrid writes a grid of equally sized grey-scale images (values in
+// [0, 1], 1 white; row-major, h×w each) to path, each scaled up by scale
+// and separated by a one-pixel border. rows×cols images are laid out
+// row by row; missing ones stay blank.
+func ImageGrid(path string, imgs [][]float32, h, w, rows, cols, scale int) error {
+	if h <= 0 || w <= 0 || rows <= 0 || cols <= 0 || scale <= 0 {
+		return fmt.Errorf("image grid %s: bad layout %d×%d images of %d×%d", path, rows, cols, h, w)
+	}
+	if len(imgs) > rows*cols {
+		return fmt.Errorf("image grid %s: %d images for %d×%d cells", path, len(imgs), rows, cols)
+	}
+	cw, ch := w*scale+1, h*scale+1
+	out := image.NewGray(image.Rect(0, 0, cols*cw+1, rows*ch+1))
+	for i := range out.Pix {
+		out.Pix[i] = 128 // the border
+	}
+	for k, im := range imgs {
+		if len(im) != h*w {
+			return fmt.Errorf("image grid %s: image %d has %d pixels, want %d", path, k, len(im), h*w)
+		}
+		x0, y0 := (k%cols)*cw+1, (k/cols)*ch+1
+		for y := range h * scale {
+			for x := range w * scale {
+				v := im[(y/scale)*w+x/scale]
+				out.SetGray(x0+x, y0+y, color.Gray{Y: uint8(math.Round(float64(min(max(v, 0), 1)) * 255))})
+			}
+		}
+	}
+	return WritePNG(path, out)
+}

@@ -1,0 +1,6 @@
+package main
+
+import "github.com/metabench/metabench/benchmarks/suite"
+
+// drugSuite returns the drug suite; nil until it is built.
+func drugSuite() *suite.Suite { return nil }

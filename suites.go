@@ -1,0 +1,28 @@
+package main
+
+import (
+	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/cli"
+)
+
+// registry lists the suites and speed benchmarks of the program, in the
+// order `metabench bench` runs and lists them.
+func registry() suite.Registry {
+	var suites []*suite.Suite
+	for _, s := range []*suite.Suite{imitationSuite(), nmtSuite(), densitySuite(), drugSuite()} {
+		if s != nil {
+			suites = append(suites, s)
+		}
+	}
+	return suite.Registry{Suites: suites, Benches: benches()}
+}
+
+// commands is the whole command line: the registry's, then the tools of the
+// block-stacking world.
+func commands() ([]cli.Command, error) {
+	cmds, err := registry().Commands()
+	if err != nil {
+		return nil, err
+	}
+	return append(cmds, worldCommands()...), nil
+}
