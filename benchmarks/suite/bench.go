@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -223,6 +224,9 @@ func (s *Suite) emit(e cli.Env, f *sharedFlags, rep *Report, wall bool) error {
 // WriteResults writes a results directory: the report, a CSV per table and
 // the suite's plots.
 func (s *Suite) WriteResults(dir string, rep *Report, tables []report.Table) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
 	if err := WriteReport(filepath.Join(dir, ReportFile), rep); err != nil {
 		return err
 	}

@@ -49,13 +49,10 @@ type File struct {
 	path string
 }
 
-// Create starts writing path. Call Commit to publish the file, and Cleanup
+// Create starts writing path, whose directory must exist. Call Commit to publish the file, and Cleanup
 // (deferred) to remove the temporary file if Commit was not reached.
 func Create(path string, perm os.FileMode) (*File, error) {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
-	}
 	// The temporary file lives beside the target so that the rename stays
 	// within one file system.
 	pf, err := renameio.NewPendingFile(path, renameio.WithTempDir(dir), renameio.WithPermissions(perm))

@@ -81,7 +81,9 @@ type rule[T nn.Float] interface {
 	// update applies one step to p given its gradient g (weight decay
 	// already added unless decoupled) and per-parameter state.
 	update(p, g []T, st *state[T], lr float64, step int)
-	slots() int
+	// slotNames names the per-parameter state vectors, for saving.
+	slotNames() []string
+	kind() string
 }
 
 type state[T nn.Float] struct {
@@ -147,6 +149,13 @@ func (o *Optimizer[T]) Step() error {
 			return fmt.Errorf("optim: gradient norm is %v: %w", n, nn.ErrNonFinite)
 		}
 	}
+	if o.ClipNorm <= 0 {
+		for _, p := range o.Trainable() {
+			if !nn.AllFinite(p.Grad) {
+				return fmt.Errorf("optim: gradient of %s is not finite: %w", p.Name, nn.ErrNonFinite)
+			}
+		}
+	}
 	lr := o.LR()
 	o.step++
 	for _, g := range o.Groups {
@@ -159,14 +168,7 @@ func (o *Optimizer[T]) Step() error {
 		}
 		wd := T(g.WeightDecay)
 		for _, p := range g.Params {
-			st := o.states[p]
-			if st == nil {
-				st = &state[T]{}
-				for i := range o.rule.slots() {
-					st.s[i] = make([]T, len(p.Value))
-				}
-				o.states[p] = st
-			}
+			st := o.state(p)
 			switch {
 			case wd != 0 && o.decoupled:
 				f := 1 - T(glr)*wd
@@ -182,6 +184,19 @@ func (o *Optimizer[T]) Step() error {
 		}
 	}
 	return nil
+}
+
+// state returns p's optimiser state, allocating it on first use.
+func (o *Optimizer[T]) state(p *nn.Param[T]) *state[T] {
+	st := o.states[p]
+	if st == nil {
+		st = &state[T]{}
+		for i := range o.rule.slotNames() {
+			st.s[i] = make([]T, len(p.Value))
+		}
+		o.states[p] = st
+	}
+	return st
 }
 
 // GlobalNorm returns the L2 norm of all gradients of params together.
@@ -221,7 +236,8 @@ type sgd[T nn.Float] struct {
 	nesterov bool
 }
 
-func (r *sgd[T]) slots() int { return 1 }
+func (r *sgd[T]) slotNames() []string { return []string{"v"} }
+func (r *sgd[T]) kind() string        { return "sgd" }
 
 func (r *sgd[T]) update(p, g []T, st *state[T], lr float64, _ int) {
 	v := st.s[0][:len(p)]
@@ -274,7 +290,8 @@ func newAdamFamily[T nn.Float](cfg Config, opts AdamOpts, r rule[T], groups []*G
 
 type adam[T nn.Float] struct{ AdamOpts }
 
-func (r *adam[T]) slots() int { return 2 }
+func (r *adam[T]) slotNames() []string { return []string{"m", "v"} }
+func (r *adam[T]) kind() string        { return "adam" }
 
 func (r *adam[T]) update(p, g []T, st *state[T], lr float64, step int) {
 	m, v := st.s[0][:len(p)], st.s[1][:len(p)]
@@ -305,18 +322,22 @@ func NewAdamax[T nn.Float](cfg Config, opts AdamOpts, groups ...*Group[T]) *Opti
 
 type adamax[T nn.Float] struct{ AdamOpts }
 
-func (r *adamax[T]) slots() int { return 2 }
+func (r *adamax[T]) slotNames() []string { return []string{"m", "u"} }
+func (r *adamax[T]) kind() string        { return "adamax" }
 
 func (r *adamax[T]) update(p, g []T, st *state[T], lr float64, step int) {
 	m, u := st.s[0][:len(p)], st.s[1][:len(p)]
 	g = g[:len(p)]
-	b1, b2 := T(r.Beta1), T(r.Beta2)
+	// 1-β1 is rounded once from float64, not computed in T: in float32,
+	// 1-float32(0.9) is 0.100000024, not float32(0.1).
+	b1, a1, b2 := T(r.Beta1), T(1-r.Beta1), T(r.Beta2)
 	stepSize := T(lr / (1 - math.Pow(r.Beta1, float64(step))))
 	eps := T(r.Eps)
 	for i := range p {
-		m[i] = b1*m[i] + (1-b1)*g[i]
-		u[i] = max(b2*u[i], abs(g[i])+eps)
-		p[i] -= stepSize * m[i] / u[i]
+		mi := b1*m[i] + a1*g[i]
+		ui := max(b2*u[i], abs(g[i])+eps)
+		m[i], u[i] = mi, ui
+		p[i] -= stepSize * mi / ui
 	}
 }
 
@@ -341,7 +362,8 @@ func NewRMSProp[T nn.Float](cfg Config, alpha, eps, momentum float64, groups ...
 
 type rmsprop[T nn.Float] struct{ alpha, eps, mu T }
 
-func (r *rmsprop[T]) slots() int { return 2 }
+func (r *rmsprop[T]) slotNames() []string { return []string{"sq", "buf"} }
+func (r *rmsprop[T]) kind() string        { return "rmsprop" }
 
 func (r *rmsprop[T]) update(p, g []T, st *state[T], lr float64, _ int) {
 	sq, buf := st.s[0][:len(p)], st.s[1][:len(p)]

@@ -6,11 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/metabench/metabench/internal/atomicfile"
 )
 
 // MaxHeaderSize is the largest header, in bytes, that the readers accept and
@@ -184,41 +184,8 @@ func WriteFile(path string, tensors []Tensor, metadata map[string]string) error 
 	if _, _, err := encodeHeader(tensors, metadata); err != nil {
 		return err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, 0o644, func(w io.Writer) error { return Write(w, tensors, metadata) }); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("safetensors: writing %s: %w", path, err)
-	}
-	if err := Write(f, tensors, metadata); err != nil {
-		return fail(err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	// Make the rename itself durable. Not every platform can sync a
-	// directory; the file is complete either way.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
