@@ -3,76 +3,38 @@ package demos
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/metabench/metabench/internal/atomicfile"
 )
 
 // Directory layout of a dataset.
 const (
 	shardDir   = "shards"  // compacted data files, listed in the manifest
 	pendingDir = "pending" // finished episodes of unfinished tasks, one file each
-	tempPrefix = ".tmp-"   // files being written; removed when a writer opens the dataset
+	// tempPrefix starts the temporary files of earlier versions of this
+	// package; a writer still removes them.
+	tempPrefix = ".tmp-"
 )
 
 // writeFileAtomic writes data to path so that path holds either its old
-// content or all of data, even across a crash.
+// content or all of data, even across a crash (package atomicfile: a synced
+// temporary file renamed over path, then the directory synced).
 func writeFileAtomic(path string, data []byte) error {
-	return writeAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	return atomicfile.WriteFile(path, data, 0o644)
 }
 
-// writeAtomic writes path through write: a temporary file in the same
-// directory is written, synced and renamed over path, and the directory is
-// synced. On any error path is left untouched.
+// writeAtomic writes path through write, atomically as writeFileAtomic. On
+// any error path is left untouched.
 func writeAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return atomicfile.Write(path, 0o644, write)
 }
 
 // syncDir makes the entries of a directory (creations, renames) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
-}
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }
 
 // mkdirSynced creates dir (and its parents) and makes it durable.
 func mkdirSynced(dir string) error {
@@ -85,6 +47,21 @@ func mkdirSynced(dir string) error {
 	return syncDir(filepath.Dir(dir))
 }
 
+// isTemp reports whether name is a temporary file a killed writer may have
+// left: atomicfile's ("." + the target's name + random digits) for the
+// files a dataset holds, or an earlier version's (tempPrefix).
+func isTemp(name string) bool {
+	if strings.HasPrefix(name, tempPrefix) {
+		return true
+	}
+	base, ok := strings.CutPrefix(name, ".")
+	if !ok {
+		return false
+	}
+	base = strings.TrimRight(base, "0123456789")
+	return base != name[1:] && (base == ManifestName || strings.HasSuffix(base, ".shard") || strings.HasSuffix(base, ".ep"))
+}
+
 // removeTemps deletes leftover temporary files in dir.
 func removeTemps(dir string) error {
 	ents, err := os.ReadDir(dir)
@@ -95,7 +72,7 @@ func removeTemps(dir string) error {
 		return err
 	}
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), tempPrefix) && !e.IsDir() {
+		if isTemp(e.Name()) && !e.IsDir() {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}

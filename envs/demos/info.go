@@ -10,17 +10,21 @@ import (
 // Info summarises a dataset, from its manifest. It marshals to JSON as it
 // is; Rows gives a table of it.
 type Info struct {
-	Kind          string       `json:"kind"`
-	Version       int          `json:"version"`
-	Tasks         int          `json:"tasks"`
-	CompleteTasks int          `json:"complete_tasks"`
-	Episodes      int          `json:"episodes"`
-	Steps         int64        `json:"steps"`
-	Bytes         int64        `json:"bytes"`          // data files and manifest
-	BytesPerStep  float64      `json:"bytes_per_step"` // Bytes / Steps
-	Discarded     int          `json:"discarded"`      // failed attempts dropped during generation
-	Sources       []SourceInfo `json:"sources"`        // by source name
-	PerTask       []TaskInfo   `json:"per_task"`       // in dataset order
+	Kind          string `json:"kind"`
+	Version       int    `json:"version"`
+	Tasks         int    `json:"tasks"`
+	CompleteTasks int    `json:"complete_tasks"` // generation finished
+	// ShortTasks finished generation with fewer episodes than wanted:
+	// their attempts ran out. A dataset with any is incomplete.
+	ShortTasks   int          `json:"short_tasks"`
+	Status       string       `json:"status"` // StatusComplete, StatusIncomplete or StatusGenerating
+	Episodes     int          `json:"episodes"`
+	Steps        int64        `json:"steps"`
+	Bytes        int64        `json:"bytes"`          // data files and manifest
+	BytesPerStep float64      `json:"bytes_per_step"` // Bytes / Steps
+	Discarded    int          `json:"discarded"`      // failed attempts dropped during generation
+	Sources      []SourceInfo `json:"sources"`        // by source name
+	PerTask      []TaskInfo   `json:"per_task"`       // in dataset order
 }
 
 // SourceInfo sums up the episodes of one source.
@@ -36,7 +40,8 @@ type SourceInfo struct {
 // TaskInfo sums up one task.
 type TaskInfo struct {
 	Task      string  `json:"task"`
-	Complete  bool    `json:"complete"`
+	Complete  bool    `json:"complete"` // generation finished
+	Status    string  `json:"status"`   // StatusComplete, StatusIncomplete (finished short) or StatusGenerating
 	Wanted    int     `json:"wanted"`   // generated episodes planned
 	Episodes  int     `json:"episodes"` // stored, all sources
 	Human     int     `json:"human"`    // stored episodes of source "human"
@@ -45,6 +50,13 @@ type TaskInfo struct {
 	Bytes     int64   `json:"bytes"`
 	MeanSteps float64 `json:"mean_steps"`
 }
+
+// Statuses of a task, and of a dataset (the least complete of its tasks).
+const (
+	StatusComplete   = "complete"   // every episode wanted is stored
+	StatusIncomplete = "incomplete" // generation finished short: the attempts ran out
+	StatusGenerating = "generating" // generation was interrupted; rerunning it resumes
+)
 
 // Info summarises the dataset.
 func (d *Dataset) Info() Info {
@@ -83,6 +95,14 @@ func (d *Dataset) Info() Info {
 				si.Discarded += c.Discarded[o]
 			}
 		}
+		ti.Status = StatusComplete
+		switch generated := t.Sources[m.Source]; {
+		case !t.Complete:
+			ti.Status = StatusGenerating
+		case generated == nil && t.Episodes > 0, generated != nil && generated.Episodes < t.Episodes:
+			ti.Status = StatusIncomplete
+			info.ShortTasks++
+		}
 		if ti.Episodes > 0 {
 			ti.MeanSteps = float64(ti.Steps) / float64(ti.Episodes)
 		}
@@ -91,6 +111,14 @@ func (d *Dataset) Info() Info {
 		info.Bytes += ti.Bytes
 		info.Discarded += ti.Discarded
 		info.PerTask = append(info.PerTask, ti)
+	}
+	switch {
+	case info.ShortTasks > 0:
+		info.Status = StatusIncomplete
+	case info.CompleteTasks < info.Tasks:
+		info.Status = StatusGenerating
+	default:
+		info.Status = StatusComplete
 	}
 	for _, s := range sortedKeys(bySource) {
 		info.Sources = append(info.Sources, *bySource[s])
@@ -112,7 +140,7 @@ func addCounts(dst *map[string]int, src map[string]int) {
 
 // Rows returns the per-task table of the summary, with a total row last.
 func (i Info) Rows() (header []string, rows [][]string) {
-	header = []string{"task", "complete", "wanted", "episodes", "human", "discarded", "steps", "mean steps", "bytes", "bytes/step"}
+	header = []string{"task", "status", "wanted", "episodes", "human", "discarded", "steps", "mean steps", "bytes", "bytes/step"}
 	row := func(name, complete string, wanted, eps, human, disc int, steps, bytes int64) []string {
 		mean, bps := "-", "-"
 		if eps > 0 {
@@ -126,14 +154,10 @@ func (i Info) Rows() (header []string, rows [][]string) {
 	}
 	wanted, human := 0, 0
 	for _, t := range i.PerTask {
-		c := "no"
-		if t.Complete {
-			c = "yes"
-		}
-		rows = append(rows, row(t.Task, c, t.Wanted, t.Episodes, t.Human, t.Discarded, t.Steps, t.Bytes))
+		rows = append(rows, row(t.Task, t.Status, t.Wanted, t.Episodes, t.Human, t.Discarded, t.Steps, t.Bytes))
 		wanted += t.Wanted
 		human += t.Human
 	}
-	rows = append(rows, row("TOTAL", fmt.Sprintf("%d/%d", i.CompleteTasks, i.Tasks), wanted, i.Episodes, human, i.Discarded, i.Steps, i.Bytes))
+	rows = append(rows, row("TOTAL", fmt.Sprintf("%s (%d/%d)", i.Status, i.CompleteTasks-i.ShortTasks, i.Tasks), wanted, i.Episodes, human, i.Discarded, i.Steps, i.Bytes))
 	return header, rows
 }

@@ -76,7 +76,13 @@ func open(dir string) (*Dataset, error) {
 
 // checkFile verifies a data file's header, size and SHA-256 without decoding it.
 func (d *Dataset) checkFile(task string, f FileEntry) error {
-	path := filepath.Join(d.dir, filepath.FromSlash(f.Path))
+	return checkDataFile(d.dir, task, f)
+}
+
+// checkDataFile verifies the data file f of task in the dataset dir: its
+// header, size and SHA-256, without decoding it.
+func checkDataFile(dir, task string, f FileEntry) error {
+	path := filepath.Join(dir, filepath.FromSlash(f.Path))
 	fh, err := os.Open(path)
 	if err != nil {
 		return &FileError{path, err}

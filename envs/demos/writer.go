@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,20 @@ type Progress struct {
 	Wanted               int // sum of the tasks' Episodes
 	Kept                 int // successful episodes recorded so far
 	Discarded            int // failed attempts recorded so far
+	// Short lists the complete tasks that kept fewer episodes than wanted:
+	// every attempt allowed was used up.
+	Short []Shortfall
+	// Repaired says, one line per file, which data files Create found
+	// damaged and whose tasks it therefore generates again.
+	Repaired []string
+}
+
+// Shortfall is a complete task that kept fewer episodes than wanted.
+type Shortfall struct {
+	Task             string
+	Kept, Wanted     int
+	Attempts         int // the attempts allowed, all used
+	DiscardedByCause map[string]int
 }
 
 // Writer generates a dataset: several goroutines run attempts and hand the
@@ -74,7 +89,9 @@ type Writer struct {
 	byName  map[string]int
 	changed chan struct{} // closed and replaced whenever an attempt is recorded or released
 	closed  bool
-	err     error // sticky: a failed compaction stops the writer
+	// repaired lists the damaged data files found by Create.
+	repaired []string
+	err      error // sticky: a failed compaction stops the writer
 }
 
 type taskState struct {
@@ -199,6 +216,9 @@ func (w *Writer) open(cfg Config, settings json.RawMessage) error {
 		if err := sameConfig(man, cfg, settings); err != nil {
 			return fmt.Errorf("demos: %s: %w", w.dir, err)
 		}
+		if err := w.verify(man, len(cfg.Tasks)); err != nil {
+			return err
+		}
 	}
 	w.man = man
 	if err := cleanup(w.dir, man); err != nil {
@@ -233,6 +253,45 @@ func (w *Writer) open(cfg Config, settings json.RawMessage) error {
 	}
 	w.removePendingIfDone()
 	return nil
+}
+
+// verify checks every data file the manifest lists (size, header and
+// SHA-256) before a run resumes on it, so that a rerun never reports success
+// over damage. A damaged or missing file of the generated source, of one of
+// the planned tasks, is dropped from the manifest and its task marked
+// incomplete: the run generates it again, byte for byte as before. A damaged
+// file of another source (appended human recordings, say) cannot be made
+// again: that is an error naming the file.
+func (w *Writer) verify(man *Manifest, planned int) error {
+	changed := false
+	for i := range man.Tasks {
+		e := &man.Tasks[i]
+		for j := 0; j < len(e.Files); j++ {
+			f := e.Files[j]
+			err := checkDataFile(w.dir, e.Task, f)
+			if err == nil {
+				continue
+			}
+			if f.Source != w.source || i >= planned {
+				return fmt.Errorf("demos: %w; it holds %s episodes this run cannot generate again: restore the file or start a new dataset", err, f.Source)
+			}
+			w.repaired = append(w.repaired, fmt.Sprintf("task %q: %v; generating the task again", e.Task, err))
+			e.Files = slices.Delete(e.Files, j, j+1)
+			j--
+			delete(e.Sources, w.source)
+			if len(e.Sources) == 0 {
+				e.Sources = nil
+			}
+			e.Complete = false
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	// Commit the reset before anything is generated: the damaged file is no
+	// longer listed, and the cleanup that follows removes it.
+	return w.writeManifestLocked(man)
 }
 
 // sameConfig reports how an existing manifest differs from a config.
@@ -275,7 +334,7 @@ func checkEmpty(dir string) error {
 		return fmt.Errorf("demos: %w", err)
 	}
 	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), tempPrefix) {
+		if !isTemp(e.Name()) {
 			return fmt.Errorf("demos: %s is not empty and has no %s; use a new directory", dir, ManifestName)
 		}
 	}
@@ -301,7 +360,7 @@ func cleanup(dir string, m *Manifest) error {
 		if e.IsDir() || listed[shardDir+"/"+name] {
 			continue
 		}
-		if strings.HasPrefix(name, tempPrefix) || strings.HasSuffix(name, ".shard") {
+		if isTemp(name) || strings.HasSuffix(name, ".shard") {
 			if err := os.Remove(filepath.Join(dir, shardDir, name)); err != nil {
 				return err
 			}
@@ -642,6 +701,11 @@ func (w *Writer) removePendingIfDone() {
 // the Unit to Release if it could not be run).
 func (w *Writer) Next(ctx context.Context) (Unit, bool) {
 	for {
+		// Checked before handing out work, not only while waiting for it: a
+		// busy generator must stop within one attempt of an interrupt.
+		if ctx.Err() != nil {
+			return Unit{}, false
+		}
 		w.mu.Lock()
 		if w.closed || w.err != nil {
 			w.mu.Unlock()
@@ -748,11 +812,17 @@ func (w *Writer) Progress() Progress {
 		p.Wanted += e.Episodes
 		if ts.complete {
 			p.CompleteTasks++
+			kept := 0
+			var discarded map[string]int
 			if c := e.Sources[w.source]; c != nil {
+				kept, discarded = c.Episodes, c.Discarded
 				p.Kept += c.Episodes
 				for _, k := range sortedKeys(c.Discarded) {
 					p.Discarded += c.Discarded[k]
 				}
+			}
+			if kept < e.Episodes {
+				p.Short = append(p.Short, Shortfall{Task: e.Task, Kept: kept, Wanted: e.Episodes, Attempts: e.Attempts, DiscardedByCause: discarded})
 			}
 			continue
 		}
@@ -764,6 +834,7 @@ func (w *Writer) Progress() Progress {
 			}
 		}
 	}
+	p.Repaired = slices.Clone(w.repaired)
 	return p
 }
 

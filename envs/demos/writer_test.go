@@ -112,6 +112,7 @@ func TestResume(t *testing.T) {
 		}
 		// Debris of a crash: temporary files and an unlisted shard.
 		os.WriteFile(filepath.Join(dir, tempPrefix+"x"), []byte("half"), 0o644)
+		os.WriteFile(filepath.Join(dir, "."+ManifestName+"12345"), []byte("half"), 0o644)
 		os.MkdirAll(filepath.Join(dir, shardDir), 0o755)
 		os.WriteFile(filepath.Join(dir, shardDir, fmt.Sprintf("t0000-expert-%d.shard", round)), []byte("stale"), 0o644)
 	}
@@ -470,4 +471,28 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*per), "µs/episode")
 	_ = steps
+}
+
+// TestIsTemp: the temporary files a killed writer can leave are recognised,
+// and nothing else is.
+func TestIsTemp(t *testing.T) {
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{".manifest.json8127364", true},
+		{".t0003-expert-0123456789abcdef.shard55", true},
+		{".00000012.ep990", true},
+		{".tmp-anything", true},
+		{"manifest.json", false},
+		{".manifest.json", false}, // no random suffix: not one of ours
+		{"t0003-expert-0123456789abcdef.shard", false},
+		{".notes12", false},
+		{".git", false},
+	}
+	for _, tc := range tests {
+		if got := isTemp(tc.name); got != tc.want {
+			t.Errorf("isTemp(%q) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/metabench/metabench/envs/demos"
 	"github.com/metabench/metabench/envs/stack"
@@ -21,12 +24,41 @@ type GenOptions struct {
 	Tasks    []stack.Task
 	Episodes int // successful episodes kept per task
 	// Attempts caps the attempts per task (failures are dropped); 0 means
-	// 2×Episodes+10.
+	// DefaultAttempts(Episodes). A task whose attempts all run out before
+	// Episodes succeed makes Generate return a *ShortfallError.
 	Attempts int
 	Seed     uint64
 	Noise    float64
 	Workers  int
 	Progress bool
+}
+
+// DefaultAttempts is the attempt cap per task when none is given: twice the
+// episodes wanted plus ten, room for the expert's failures under the
+// default noise with a wide margin.
+func DefaultAttempts(episodes int) int { return 2*episodes + 10 }
+
+// ShortfallError reports the tasks that used every attempt allowed and kept
+// fewer episodes than wanted. The dataset holds what they kept; it is not
+// the dataset asked for.
+type ShortfallError struct {
+	Dir   string
+	Short []demos.Shortfall
+}
+
+func (e *ShortfallError) Error() string {
+	s := e.Short[0]
+	failed := s.Attempts - s.Kept
+	var causes []string
+	for _, k := range slices.Sorted(maps.Keys(s.DiscardedByCause)) {
+		causes = append(causes, fmt.Sprintf("%d %s", s.DiscardedByCause[k], k))
+	}
+	msg := fmt.Sprintf("%s: task %q kept %d of %d episodes: all %d attempts allowed were used (%d failed: %s)",
+		e.Dir, s.Task, s.Kept, s.Wanted, s.Attempts, failed, strings.Join(causes, ", "))
+	if len(e.Short) > 1 {
+		msg += fmt.Sprintf("; %d more tasks fell short", len(e.Short)-1)
+	}
+	return msg
 }
 
 // Settings are the generator settings stored in a dataset's manifest: with
@@ -54,7 +86,10 @@ func Generate(ctx context.Context, opt GenOptions) (demos.Progress, error) {
 	}
 	attempts := opt.Attempts
 	if attempts == 0 {
-		attempts = 2*opt.Episodes + 10
+		attempts = DefaultAttempts(opt.Episodes)
+	}
+	if attempts < opt.Episodes {
+		return demos.Progress{}, fmt.Errorf("generate: %d attempts per task cannot keep %d episodes", attempts, opt.Episodes)
 	}
 	cfg := sim.DefaultConfig()
 	settings, err := json.Marshal(Settings{Seed: opt.Seed, Noise: opt.Noise, StateEvery: StateEvery, Sim: cfg})
@@ -109,5 +144,11 @@ func Generate(ctx context.Context, opt GenOptions) (demos.Progress, error) {
 	if err != nil {
 		return p, fmt.Errorf("generate %s: %w", opt.Dir, err)
 	}
-	return p, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return p, err
+	}
+	if len(p.Short) > 0 {
+		return p, &ShortfallError{Dir: opt.Dir, Short: p.Short}
+	}
+	return p, nil
 }
