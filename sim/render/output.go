@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,8 +9,8 @@ import (
 	"image/gif"
 	"image/png"
 	"io"
-	"os"
-	"path/filepath"
+
+	"github.com/metabench/metabench/internal/atomicfile"
 )
 
 // quantiser maps RGBA pixels to palette indices: exactly for palette
@@ -171,42 +170,12 @@ func WritePNG(path string, img image.Image) error {
 	return writeAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
 }
 
-// writeAtomic writes a temporary file next to path and renames it over
-// path once it is complete and synced.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("render: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<16)
-	if err = write(bw); err != nil {
-		return fmt.Errorf("render: write %s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("render: write %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("render: write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("render: write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("render: write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("render: write %s: %w", path, err)
+// writeAtomic writes path through write with package atomicfile: a synced
+// temporary file beside it renamed over it, so that the file appears
+// complete or not at all, even across a crash.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, 0o644, write); err != nil {
+		return fmt.Errorf("render: %w", err)
 	}
 	return nil
 }
