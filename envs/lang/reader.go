@@ -1,0 +1,199 @@
+package lang
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxLines bounds the sentences of one file.
+const MaxLines = 5_000_000
+
+// ReadLines reads a file of one sentence a line (UTF-8, LF or CRLF; gzip
+// if the name ends in .gz) from fsys, or from the OS when fsys is nil. It
+// fails, naming the file and line, on invalid UTF-8 or an empty line.
+func ReadLines(fsys fs.FS, name string) ([]string, error) {
+	var f io.ReadCloser
+	var err error
+	if fsys == nil {
+		f, err = os.Open(name)
+	} else {
+		f, err = fsys.Open(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(name, ".gz") {
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		defer z.Close()
+		r = z
+	}
+	return scanLines(r, name)
+}
+
+func scanLines(r io.Reader, name string) ([]string, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	var out []string
+	for sc.Scan() {
+		n := len(out) + 1
+		b := bytes.TrimSuffix(sc.Bytes(), []byte{'\r'})
+		if !utf8.Valid(b) {
+			return nil, fmt.Errorf("%s:%d: invalid UTF-8", name, n)
+		}
+		line := strings.TrimSpace(string(b))
+		if line == "" {
+			return nil, fmt.Errorf("%s:%d: empty line (one sentence a line, none empty)", name, n)
+		}
+		if n > MaxLines {
+			return nil, fmt.Errorf("%s: more than %d lines", name, MaxLines)
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", name, len(out)+1, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no sentences", name)
+	}
+	return out, nil
+}
+
+// Corpus is real line-aligned text: English and source languages, with
+// the document of each line (for splits that keep documents apart).
+type Corpus struct {
+	English []string
+	Source  map[string][]string // by language code
+	Docs    []string            // document id of each line; nil if unknown
+	High    []string            // meta-training (high-resource) languages, in file order
+	Low     []string            // low-resource (meta-test) languages
+	Valid   []string            // validation languages for early stopping
+}
+
+// ReadCorpus reads a data directory (from fsys, or the OS when nil):
+//
+//	languages.tsv   one "code group" a line, group high, low or valid
+//	eng.txt[.gz]    the English side
+//	CODE.txt[.gz]   each language's side, line-aligned with English
+//	docs.txt        optional: the document id of each line
+func ReadCorpus(fsys fs.FS, dir string) (*Corpus, error) {
+	join := func(n string) string {
+		if fsys == nil {
+			return dir + string(os.PathSeparator) + n
+		}
+		return path.Join(dir, n)
+	}
+	exists := func(n string) bool {
+		var err error
+		if fsys == nil {
+			_, err = os.Stat(join(n))
+		} else {
+			_, err = fs.Stat(fsys, join(n))
+		}
+		return err == nil
+	}
+	pick := func(base string) (string, error) {
+		for _, n := range []string{base + ".txt", base + ".txt.gz"} {
+			if exists(n) {
+				return join(n), nil
+			}
+		}
+		return "", fmt.Errorf("%s: no %s.txt or %s.txt.gz", dir, base, base)
+	}
+	langs, err := ReadLines(fsys, join("languages.tsv"))
+	if err != nil {
+		return nil, fmt.Errorf("read corpus: %w", err)
+	}
+	c := &Corpus{Source: map[string][]string{}}
+	engPath, err := pick("eng")
+	if err != nil {
+		return nil, fmt.Errorf("read corpus: %w", err)
+	}
+	if c.English, err = ReadLines(fsys, engPath); err != nil {
+		return nil, fmt.Errorf("read corpus: %w", err)
+	}
+	for i, l := range langs {
+		f := strings.Fields(l)
+		if len(f) != 2 || !slices.Contains([]string{"high", "low", "valid"}, f[1]) {
+			return nil, fmt.Errorf("read corpus: %s:%d: want \"code high|low|valid\", got %q", join("languages.tsv"), i+1, l)
+		}
+		code := f[0]
+		if _, dup := c.Source[code]; dup || code == "eng" {
+			return nil, fmt.Errorf("read corpus: %s:%d: language %q listed twice", join("languages.tsv"), i+1, code)
+		}
+		p, err := pick(code)
+		if err != nil {
+			return nil, fmt.Errorf("read corpus: %w", err)
+		}
+		lines, err := ReadLines(fsys, p)
+		if err != nil {
+			return nil, fmt.Errorf("read corpus: %w", err)
+		}
+		if len(lines) != len(c.English) {
+			return nil, fmt.Errorf("read corpus: %s has %d lines but %s has %d (files must be line-aligned)", p, len(lines), engPath, len(c.English))
+		}
+		c.Source[code] = lines
+		switch f[1] {
+		case "high":
+			c.High = append(c.High, code)
+		case "low":
+			c.Low = append(c.Low, code)
+		default:
+			c.Valid = append(c.Valid, code)
+		}
+	}
+	if len(c.High) == 0 || len(c.Low) == 0 {
+		return nil, fmt.Errorf("read corpus: %s lists %d high- and %d low-resource languages, want at least one of each", join("languages.tsv"), len(c.High), len(c.Low))
+	}
+	if exists("docs.txt") {
+		if c.Docs, err = ReadLines(fsys, join("docs.txt")); err != nil {
+			return nil, fmt.Errorf("read corpus: %w", err)
+		}
+		if len(c.Docs) != len(c.English) {
+			return nil, fmt.Errorf("read corpus: %s has %d lines but %s has %d", join("docs.txt"), len(c.Docs), engPath, len(c.English))
+		}
+	}
+	return c, nil
+}
+
+// Split assigns lines to train, dev and test by document: every k-th
+// document (in order of first appearance) goes to dev, the next to test,
+// so no document is split across sets. Without documents, lines are their
+// own documents.
+func (c *Corpus) Split(every int) (train, dev, test []int) {
+	every = max(every, 3)
+	docIndex := map[string]int{}
+	for i := range c.English {
+		d := fmt.Sprint(i)
+		if c.Docs != nil {
+			d = c.Docs[i]
+		}
+		k, ok := docIndex[d]
+		if !ok {
+			k = len(docIndex)
+			docIndex[d] = k
+		}
+		switch k % every {
+		case 0:
+			dev = append(dev, i)
+		case 1:
+			test = append(test, i)
+		default:
+			train = append(train, i)
+		}
+	}
+	return train, dev, test
+}
