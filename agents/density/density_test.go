@@ -1,0 +1,262 @@
+package density
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/envs/images"
+)
+
+func tinyConfig(kind string, h, w int) Config {
+	return Config{Kind: kind, H: h, W: w, Layers: 3, Channels: 3, FirstKernel: 5, EncChannels: 2,
+		CondDim: 3, KeyDim: 2, Pool: 2, MaxSupport: 2, InnerLR: 0.1}
+}
+
+func randBits(r *rand.Rand, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		if r.IntN(2) == 0 {
+			x[i] = 1
+		}
+	}
+	return x
+}
+
+// perturb moves every weight a little, so that no path through the network
+// is zero by accident (biases and the inner loss start near zero).
+func perturb(ps []*nn.Param[float64], r *rand.Rand, s float64) {
+	for _, p := range ps {
+		for i := range p.Value {
+			p.Value[i] += s * r.NormFloat64()
+		}
+	}
+}
+
+// TestCausalMask changes each pixel j of a small image in turn and checks
+// that the predicted distribution of every pixel i ≤ j is unchanged and
+// that some later pixel's is changed (so the test can fail both ways).
+func TestCausalMask(t *testing.T) {
+	const h, w = 6, 6
+	for _, kind := range Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			m, err := NewModel[float64](tinyConfig(kind, h, w), 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			perturb(m.AllParams(), r, 0.3)
+			x := randBits(r, 2*h*w)
+			support := randBits(r, 2*2*h*w)
+			logits := func(img []float64) []float64 {
+				tp := nn.NewTape[float64]()
+				ctx, err := m.Encode(tp, support, 2, 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return m.Logits(tp, tp.Constant(img, 2, 1, h, w), ctx).Data
+			}
+			base := logits(x)
+			for j := range h * w {
+				y := append([]float64(nil), x...)
+				y[j] = 1 - y[j]         // image 0
+				y[h*w+j] = 1 - y[h*w+j] // image 1
+				got := logits(y)
+				changedLater := false
+				for i := range h * w {
+					for e := range 2 {
+						d := got[e*h*w+i] != base[e*h*w+i]
+						if i <= j && d {
+							t.Fatalf("changing pixel %d changed the logit of pixel %d (image %d)", j, i, e)
+						}
+						if i > j && d {
+							changedLater = true
+						}
+					}
+				}
+				if j < h*w-1 && !changedLater {
+					t.Fatalf("changing pixel %d changed no later pixel", j)
+				}
+			}
+		})
+	}
+}
+
+// TestGradients checks backpropagation through every part of every model
+// (stacks, conditioning, encoder, attention, learned inner loss) against
+// central differences in float64.
+func TestGradients(t *testing.T) {
+	const h, w = 4, 4
+	for _, kind := range Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			cfg := tinyConfig(kind, h, w)
+			cfg.Layers = 2
+			m, err := NewModel[float64](cfg, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(4, 4))
+			perturb(m.AllParams(), r, 0.2)
+			bt := Batch[float64]{B: 2, K: 2, Targets: randBits(r, 2*h*w), Support: randBits(r, 2*2*h*w)}
+			loss := func(tp *nn.Tape[float64]) *nn.Tensor[float64] {
+				if cfg.meta() {
+					return m.innerValue(tp, tp.Constant(bt.Support, 4, 1, h, w))
+				}
+				l, err := m.Loss(tp, bt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return l
+			}
+			maxErr, where, err := nn.GradCheck(m.AllParams(), loss, 1e-6)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if maxErr > 1e-5 {
+				t.Fatalf("gradient error %.3g at %s", maxErr, where)
+			}
+		})
+	}
+}
+
+// TestMetaGradient checks the Meta PixelCNN's second-order meta-gradient
+// with respect to the learned inner loss φ against central differences of
+// the outer loss after one inner step.
+func TestMetaGradient(t *testing.T) {
+	const h, w = 4, 4
+	cfg := tinyConfig(Meta, h, w)
+	cfg.Layers = 2
+	m, err := NewModel[float64](cfg, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(8, 8))
+	perturb(m.AllParams(), r, 0.2)
+	support, target := randBits(r, 2*h*w), randBits(r, h*w)
+	nn.ZeroGrads(m.AllParams())
+	if _, err := m.MetaLoss(support, 2, target); err != nil {
+		t.Fatal(err)
+	}
+	outer := func() float64 {
+		v, err := m.metaNats(support, 2, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	const eps = 1e-5
+	worst := 0.0
+	for _, p := range append(m.InnerParams(), m.Params()[:2]...) {
+		for i := range p.Value {
+			v := p.Value[i]
+			p.Value[i] = v + eps
+			fp := outer()
+			p.Value[i] = v - eps
+			fm := outer()
+			p.Value[i] = v
+			num := (fp - fm) / (2 * eps)
+			e := math.Abs(num-p.Grad[i]) / math.Max(math.Max(math.Abs(num), math.Abs(p.Grad[i])), 1e-3)
+			worst = max(worst, e)
+		}
+	}
+	if worst > 1e-3 {
+		t.Fatalf("meta-gradient relative error %.3g", worst)
+	}
+}
+
+// TestZeroLogitsIsLn2: a model whose logits are all zero has exactly ln 2
+// nats per binary pixel, whatever the images.
+func TestZeroLogitsIsLn2(t *testing.T) {
+	set, err := images.Characters(images.CharacterConfig{Side: 12, Alphabets: 4, TestAlphabets: 1, Characters: 3, Drawers: 4}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Meta model is left out: its inner step moves the output weights
+	// away from zero before it predicts.
+	for _, kind := range []string{Unconditional, Conditional, Attention} {
+		cfg := tinyConfig(kind, 12, 12)
+		m, err := New(cfg, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m.head2.params() {
+			clear(p.Value)
+		}
+		nats, err := Evaluate(context.Background(), m, set, images.TestSplit, 1, 1, 0, 5, 2, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range nats {
+			if v != math.Ln2 {
+				t.Fatalf("%s: episode %d: %v nats/dim with zero logits, want ln 2 = %v", kind, i, v, math.Ln2)
+			}
+		}
+	}
+}
+
+func TestNatsPerDimZeroLogits(t *testing.T) {
+	x := []float32{0, 1, 1, 0, 1, 1, 1, 0, 0}
+	for _, v := range NatsPerDim(make([]float32, len(x)), x, 3) {
+		if v != math.Ln2 {
+			t.Fatalf("%v, want ln 2", v)
+		}
+	}
+	// One confident right and one confident wrong pixel.
+	got := NatsPerDim([]float64{20, 20}, []float64{1, 0}, 2)[0]
+	want := (math.Log1p(math.Exp(-20)) + 20 + math.Log1p(math.Exp(-20))) / 2
+	if math.Abs(got-want) > 1e-12 {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// TestCachedSamplingMatchesNaive: the cached sampler (support encoded once,
+// vertical stack once per row on the rows it sees, horizontal stack on one
+// row per pixel) draws the same images as full passes.
+func TestCachedSamplingMatchesNaive(t *testing.T) {
+	const h, w = 8, 8
+	for _, kind := range []string{Unconditional, Conditional, Attention} {
+		cfg := tinyConfig(kind, h, w)
+		cfg.Channels = 4
+		m, err := NewModel[float64](cfg, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(9, 9))
+		perturb(m.AllParams(), r, 0.3)
+		support := randBits(r, 3*1*h*w)
+		a, err := m.Sample(support, 3, 1, SampleOpts{Seed: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := m.Sample(support, 3, 1, SampleOpts{Seed: 5, Naive: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ones := 0
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("%s: pixel %d: cached %v, naive %v", kind, i, a[i], b[i])
+			}
+			ones += int(a[i])
+		}
+		if ones == 0 || ones == len(a) {
+			t.Fatalf("%s: degenerate samples (%d of %d ones)", kind, ones, len(a))
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	if _, err := New(Config{Kind: "nope"}, 1); err == nil {
+		t.Fatal("unknown kind accepted")
+	}
+	m, err := New(tinyConfig(Attention, 8, 8), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := nn.NewTape[float32]()
+	if _, err := m.Encode(tp, make([]float32, 3*64), 1, 3); err == nil {
+		t.Fatal("support of 3 accepted by a model of max support 2")
+	}
+}
