@@ -103,13 +103,29 @@ func (j Job) Done() bool {
 	return false
 }
 
-// Task returns the array index of a one-task record, or -1.
-func (j Job) Task() int {
-	n, err := strconv.Atoi(j.ArrayTask)
-	if err != nil {
-		return -1
+// active reports whether the job is queued or running.
+func (j Job) active() bool { return j.State != "" && !j.Done() }
+
+// Tasks returns the array indices of a record: one for a task that started,
+// a list for the pending ones ("0-3,7", perhaps with a "%4" throttle).
+func (j Job) Tasks() []int {
+	spec, _, _ := strings.Cut(j.ArrayTask, "%")
+	var out []int
+	for _, part := range strings.Split(spec, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := a, error(nil)
+		if isRange {
+			b, err2 = strconv.Atoi(hi)
+		}
+		if err1 != nil || err2 != nil || a < 0 || b < a || b-a > MaxShards {
+			return nil
+		}
+		for k := a; k <= b; k++ {
+			out = append(out, k)
+		}
 	}
-	return n
+	return out
 }
 
 // Jobs returns the records of job id (all tasks of an array). A job Slurm
@@ -158,7 +174,7 @@ func (c Client) active(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(jobs, func(j Job) bool { return !j.Done() }), nil
+	return slices.ContainsFunc(jobs, Job.active), nil
 }
 
 // Submission is what was submitted for a plan, kept in the plan's directory
@@ -452,25 +468,36 @@ func (c Client) failures(ctx context.Context, p Plan, s *Submission) (string, er
 		}
 	}
 	// The latest state of each index over the arrays, in submission order.
+	// A task cancelled before it started leaves no record at all.
 	latest := make([]string, s.Shards)
+	known := false // Slurm forgets ended jobs after a while (MinJobAge)
 	for _, id := range s.Arrays() {
 		jobs, err := c.Jobs(ctx, id)
 		if err != nil {
 			return "", fmt.Errorf("slurm: %w", err)
 		}
+		known = known || len(jobs) > 0
 		for _, j := range jobs {
-			if k := j.Task(); k >= 0 && k < s.Shards && j.Done() {
-				latest[k] = j.State
+			for _, k := range j.Tasks() {
+				if k < s.Shards {
+					latest[k] = j.State
+				}
 			}
 		}
 	}
-	var bad []string
-	var idx []string
+	var bad, idx []string
 	for k, st := range latest {
-		if st != "" && st != "COMPLETED" {
+		switch {
+		case st == "" && !known:
+			continue
+		case st == "":
+			bad = append(bad, fmt.Sprintf("%d without a record (cancelled before it started?)", k))
+		case st == "COMPLETED" || (Job{State: st}).active():
+			continue
+		default:
 			bad = append(bad, fmt.Sprintf("%d %s", k, st))
-			idx = append(idx, strconv.Itoa(k))
 		}
+		idx = append(idx, strconv.Itoa(k))
 	}
 	if len(bad) == 0 {
 		return "", nil
