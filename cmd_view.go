@@ -35,14 +35,8 @@ func runRecord(ctx context.Context, e cli.Env, args []string) error {
 	return runGUI(ctx, e, "record", args)
 }
 
-// windowErr maps the window command line's usage errors to ours.
-func windowErr(err error) error {
-	var u windowcli.UsageError
-	if errors.As(err, &u) {
-		return cli.UsageError{Msg: u.Msg}
-	}
-	return err
-}
+// windowErr is the window command line's error; its usage errors are ours.
+func windowErr(err error) error { return err }
 
 // guiBinaryName is the window binary's file name.
 const guiBinaryName = "metabench-gui"

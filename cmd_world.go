@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 
+	"github.com/metabench/metabench/benchmarks/imitbench"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/cli"
@@ -51,6 +52,6 @@ func emit(e cli.Env, asJSON bool, v any, tables ...report.Table) error {
 	return nil
 }
 
-func imitationSuite() *suite.Suite { return nil }
+func imitationSuite() *suite.Suite { return imitbench.Suite() }
 
 var _ = json.Marshal

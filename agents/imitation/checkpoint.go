@@ -1,97 +1,59 @@
 package imitation
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/agents/nn/safetensors"
+	"github.com/metabench/metabench/internal/atomicfile"
 )
 
-// Checkpoint files in a model directory.
+// A model directory holds its newest checkpoint as one subdirectory,
+// ckpt-<step>, with every file of that step in it: config.json,
+// model.safetensors, optim.safetensors, the DAgger pool and the loss curve.
+// A checkpoint is written whole into a temporary directory and published by
+// one rename, so a run killed at any moment leaves the previous checkpoint
+// or the new one, never a mix of steps. loss.csv and loss.png beside the
+// checkpoints are for people and are not read back.
 const (
 	ConfigFile  = "config.json"       // CheckpointConfig
 	WeightsFile = "model.safetensors" // the parameters
-	OptimFile   = "optim.safetensors" // Adamax state, for resuming
+	OptimFile   = "optim.safetensors" // the optimiser's state (optim.Optimizer.SaveState)
+	PoolFile    = "dagger.gob"        // DAgger's labelled states
 	LossCSV     = "loss.csv"
 	LossPNG     = "loss.png"
+
+	checkpointPrefix = "ckpt-"
 )
 
 // FormatName names the checkpoint format in config.json.
 const FormatName = "metabench-imitation"
 
-// CheckpointConfig is config.json: the architecture and how far training got.
+// formatVersion 2: step directories, optimiser state by package optim, the
+// weights' checksum and the demonstration noise in config.json.
+const formatVersion = 2
+
+// CheckpointConfig is config.json: the architecture, how it was trained and
+// how far, and the checksum of the weights.
 type CheckpointConfig struct {
-	Format   string       `json:"format"`
-	Version  int          `json:"version"`
-	Arch     Arch         `json:"arch"`
-	ArchHash string       `json:"arch_hash"`
-	Params   int          `json:"params"`
-	Step     int          `json:"step"`
-	Train    TrainOptions `json:"train"`
-}
-
-// adamax is the paper's optimiser (the same update as optim.NewAdamax with
-// β1 = 0.9, β2 = 0.999, ε = 1e-8) with its state exposed, so that a resumed run
-// continues bit for bit.
-type adamax struct {
-	lr   float64
-	step int
-	m, u [][]float32
-}
-
-func newAdamax(ps []*nn.Param[f32], lr float64) *adamax {
-	o := &adamax{lr: lr}
-	for _, p := range ps {
-		o.m = append(o.m, make([]float32, p.Size()))
-		o.u = append(o.u, make([]float32, p.Size()))
-	}
-	return o
-}
-
-func (o *adamax) update(ps []*nn.Param[f32]) error {
-	for _, p := range ps {
-		if !allFinite(p.Grad) {
-			return fmt.Errorf("imitation: non-finite gradient in %s: %w", p.Name, nn.ErrNonFinite)
-		}
-	}
-	o.step++
-	const b1, b2, eps = 0.9, 0.999, 1e-8
-	stepSize := float32(o.lr / (1 - math.Pow(b1, float64(o.step))))
-	for k, p := range ps {
-		g := p.Grad
-		m, u, v := o.m[k][:len(g)], o.u[k][:len(g)], p.Value[:len(g)]
-		for i, gi := range g {
-			mi := b1*m[i] + (1-b1)*gi
-			ui := max(b2*u[i], abs32(gi)+eps)
-			m[i], u[i] = mi, ui
-			v[i] -= stepSize * mi / ui
-		}
-	}
-	return nil
-}
-
-// allFinite reports whether x holds no NaN or Inf (exponent bits all ones).
-func allFinite(x []float32) bool {
-	const exp = 0x7f800000
-	for _, v := range x {
-		if math.Float32bits(v)&exp == exp {
-			return false
-		}
-	}
-	return true
-}
-
-func abs32(x float32) float32 {
-	if x < 0 {
-		return -x
-	}
-	return x
+	Format        string       `json:"format"`
+	Version       int          `json:"version"`
+	Arch          Arch         `json:"arch"`
+	ArchHash      string       `json:"arch_hash"`
+	Params        int          `json:"params"`
+	Step          int          `json:"step"`
+	Train         TrainOptions `json:"train"`
+	WeightsSHA256 string       `json:"weights_sha256"`
 }
 
 func (m *Model) specs() []safetensors.Spec {
@@ -102,50 +64,143 @@ func (m *Model) specs() []safetensors.Spec {
 	return s
 }
 
-// Save writes the model's weights and config.json into dir.
-func (m *Model) Save(dir string, cc CheckpointConfig) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+// checkpointDir returns the name of the checkpoint directory of a step.
+func checkpointDir(step int) string { return fmt.Sprintf("%s%09d", checkpointPrefix, step) }
+
+// LatestCheckpoint returns the newest checkpoint directory in the model
+// directory dir, or "" if there is none.
+func LatestCheckpoint(dir string) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
 	}
+	if err != nil {
+		return "", fmt.Errorf("model %s: %w", dir, err)
+	}
+	best, bestStep := "", -1
+	for _, e := range ents {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, checkpointPrefix) {
+			continue
+		}
+		step, err := strconv.Atoi(strings.TrimPrefix(name, checkpointPrefix))
+		if err != nil || step < 0 {
+			continue
+		}
+		if step > bestStep {
+			best, bestStep = name, step
+		}
+	}
+	if best == "" {
+		return "", nil
+	}
+	return filepath.Join(dir, best), nil
+}
+
+// writeCheckpoint writes the checkpoint of step into dir: fill writes the
+// files into a fresh temporary directory, which is then published by one
+// rename; older checkpoints are removed after.
+func writeCheckpoint(dir string, step int, fill func(tmp string) error) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	name := checkpointDir(step)
+	tmp := filepath.Join(dir, "."+name+".tmp")
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := fill(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("checkpoint %s: %w", name, err)
+	}
+	if err := atomicfile.ReplaceDir(tmp, filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	// Older checkpoints and the leftovers of killed writes.
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		old := strings.HasPrefix(n, checkpointPrefix) && n != name
+		stale := strings.HasPrefix(n, "."+checkpointPrefix) && strings.HasSuffix(n, ".tmp")
+		if e.IsDir() && (old || stale) {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				return fmt.Errorf("checkpoint: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// saveWeights writes the weights and config.json into the checkpoint
+// directory ck.
+func (m *Model) saveWeights(ck string, cc CheckpointConfig) error {
 	var ts []safetensors.Tensor
 	for _, p := range m.params {
 		ts = append(ts, safetensors.FromFloat32(p.Name, p.Shape, p.Value))
 	}
 	meta := map[string]string{"arch": ArchName, "arch_hash": m.Arch.Hash(), "step": strconv.Itoa(cc.Step)}
-	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), ts, meta); err != nil {
+	path := filepath.Join(ck, WeightsFile)
+	if err := safetensors.WriteFile(path, ts, meta); err != nil {
 		return err
 	}
-	cc.Format, cc.Version, cc.Arch, cc.ArchHash, cc.Params = FormatName, 1, m.Arch, m.Arch.Hash(), m.NumParams()
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return err
+	}
+	cc.Format, cc.Version, cc.Arch, cc.ArchHash, cc.Params, cc.WeightsSHA256 = FormatName, formatVersion, m.Arch, m.Arch.Hash(), m.NumParams(), sum
 	b, err := json.MarshalIndent(cc, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, ConfigFile), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(ck, ConfigFile), append(b, '\n'), 0o644)
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// ReadConfig reads a model directory's config.json.
-func ReadConfig(dir string) (CheckpointConfig, error) {
-	var cc CheckpointConfig
-	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+func fileSHA256(path string) (string, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return cc, fmt.Errorf("model %s: %w", dir, err)
+		return "", err
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:]), nil
+}
+
+// ReadConfig reads the config.json of a model directory's newest
+// checkpoint.
+func ReadConfig(dir string) (CheckpointConfig, error) {
+	ck, err := LatestCheckpoint(dir)
+	if err != nil {
+		return CheckpointConfig{}, err
+	}
+	if ck == "" {
+		if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+			return CheckpointConfig{}, fmt.Errorf("model %s: written by an older metabench (checkpoint format 1); train it again", dir)
+		}
+		return CheckpointConfig{}, fmt.Errorf("model %s: no checkpoint (want a directory written by 'metabench train imitation')", dir)
+	}
+	return readCheckpointConfig(ck)
+}
+
+func readCheckpointConfig(ck string) (CheckpointConfig, error) {
+	var cc CheckpointConfig
+	b, err := os.ReadFile(filepath.Join(ck, ConfigFile))
+	if err != nil {
+		return cc, fmt.Errorf("model %s: %w", ck, err)
 	}
 	if err := json.Unmarshal(b, &cc); err != nil {
-		return cc, fmt.Errorf("model %s: %s: %v", dir, ConfigFile, err)
+		return cc, fmt.Errorf("model %s: %s: %v", ck, ConfigFile, err)
 	}
-	if cc.Format != FormatName || cc.Version != 1 {
-		return cc, fmt.Errorf("model %s: %s is not a metabench imitation checkpoint (format %q version %d)", dir, ConfigFile, cc.Format, cc.Version)
+	if cc.Format != FormatName || cc.Version != formatVersion {
+		return cc, fmt.Errorf("model %s: %s is not a metabench imitation checkpoint of format %d (format %q version %d)", ck, ConfigFile, formatVersion, cc.Format, cc.Version)
 	}
+	// Validate bounds every size before anything is allocated.
 	if err := cc.Arch.Validate(); err != nil {
-		return cc, fmt.Errorf("model %s: %w", dir, err)
+		return cc, fmt.Errorf("model %s: %s: %w", ck, ConfigFile, err)
 	}
 	return cc, nil
 }
@@ -154,29 +209,39 @@ func ReadConfig(dir string) (CheckpointConfig, error) {
 // another architecture.
 var ErrArchMismatch = errors.New("architecture mismatch")
 
-// Load reads the model in dir. If want is not nil, a checkpoint of any other
-// architecture is refused with an error wrapping ErrArchMismatch. A corrupt
-// or mismatched weights file is refused with the safetensors error.
+// Load reads the newest checkpoint of the model in dir. If want is not nil,
+// a checkpoint of any other architecture is refused with an error wrapping
+// ErrArchMismatch. Weights whose checksum differs from config.json's, of
+// other shapes, or holding NaN or infinity are refused.
 func Load(dir string, want *Arch) (*Model, CheckpointConfig, error) {
 	cc, err := ReadConfig(dir)
 	if err != nil {
 		return nil, cc, err
 	}
+	ck, _ := LatestCheckpoint(dir)
 	if want != nil && !want.Equal(cc.Arch) {
 		a, _ := json.Marshal(cc.Arch)
 		b, _ := json.Marshal(*want)
 		return nil, cc, fmt.Errorf("model %s: %w: checkpoint has %s, want %s", dir, ErrArchMismatch, a, b)
 	}
-	m, err := NewModel(cc.Arch, 0)
+	path := filepath.Join(ck, WeightsFile)
+	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, cc, err
+		return nil, cc, fmt.Errorf("model %s: %w", dir, err)
 	}
-	f, err := safetensors.ReadFile(filepath.Join(dir, WeightsFile))
+	if h := sha256.Sum256(raw); hex.EncodeToString(h[:]) != cc.WeightsSHA256 {
+		return nil, cc, fmt.Errorf("model %s: %s does not match the checksum in %s (damaged or replaced)", dir, WeightsFile, ConfigFile)
+	}
+	f, err := safetensors.Parse(raw)
 	if err != nil {
 		return nil, cc, fmt.Errorf("model %s: %w", dir, err)
 	}
 	if h := f.Metadata["arch_hash"]; h != cc.Arch.Hash() {
 		return nil, cc, fmt.Errorf("model %s: %w: weights are for architecture %q, config.json describes %q", dir, ErrArchMismatch, h, cc.Arch.Hash())
+	}
+	m, err := NewModel(cc.Arch, 0)
+	if err != nil {
+		return nil, cc, err
 	}
 	if err := f.Expect(m.specs()); err != nil {
 		return nil, cc, fmt.Errorf("model %s: %w: %w", dir, ErrArchMismatch, err)
@@ -187,42 +252,45 @@ func Load(dir string, want *Arch) (*Model, CheckpointConfig, error) {
 		if err != nil {
 			return nil, cc, fmt.Errorf("model %s: %s: %w", dir, p.Name, err)
 		}
+		if !nn.AllFinite(v) {
+			return nil, cc, fmt.Errorf("model %s: parameter %s holds NaN or infinity", dir, p.Name)
+		}
 		copy(p.Value, v)
 	}
 	return m, cc, nil
 }
 
-func (o *adamax) save(path string, ps []*nn.Param[f32]) error {
-	var ts []safetensors.Tensor
-	for k, p := range ps {
-		ts = append(ts, safetensors.FromFloat32("m."+p.Name, p.Shape, o.m[k]), safetensors.FromFloat32("u."+p.Name, p.Shape, o.u[k]))
+// CheckOutDir refuses, before any work, a directory that training must not
+// write into: one that is not empty and holds no imitation checkpoint (a
+// dataset, say, or another program's files), or one that cannot be
+// written.
+func CheckOutDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("--out %s: %w", dir, err)
+	default:
+		ours := func(e fs.DirEntry) bool {
+			n := e.Name()
+			return strings.HasPrefix(n, checkpointPrefix) || strings.HasPrefix(n, "."+checkpointPrefix) || n == LossCSV || n == LossPNG
+		}
+		if len(ents) > 0 && !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return strings.HasPrefix(e.Name(), checkpointPrefix) }) {
+			return fmt.Errorf("--out %s: not empty and holds no imitation checkpoint; give a new or empty directory", dir)
+		}
+		for _, e := range ents {
+			if !ours(e) {
+				return fmt.Errorf("--out %s: holds %s, which is not part of an imitation model; give a new or empty directory", dir, e.Name())
+			}
+		}
 	}
-	return safetensors.WriteFile(path, ts, map[string]string{"step": strconv.Itoa(o.step)})
-}
-
-func (o *adamax) load(path string, ps []*nn.Param[f32]) error {
-	f, err := safetensors.ReadFile(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".probe-*")
 	if err != nil {
-		return err
+		return fmt.Errorf("--out %s: not writable: %w", dir, err)
 	}
-	var specs []safetensors.Spec
-	for _, p := range ps {
-		specs = append(specs, safetensors.Spec{Name: "m." + p.Name, DType: safetensors.F32, Shape: p.Shape}, safetensors.Spec{Name: "u." + p.Name, DType: safetensors.F32, Shape: p.Shape})
-	}
-	if err := f.Expect(specs); err != nil {
-		return err
-	}
-	o.step, err = strconv.Atoi(f.Metadata["step"])
-	if err != nil {
-		return fmt.Errorf("%s: bad step: %v", path, err)
-	}
-	for k, p := range ps {
-		t, _ := f.Tensor("m." + p.Name)
-		m, _ := t.Float32()
-		t, _ = f.Tensor("u." + p.Name)
-		u, _ := t.Float32()
-		copy(o.m[k], m)
-		copy(o.u[k], u)
-	}
-	return nil
+	probe.Close()
+	return os.Remove(probe.Name())
 }

@@ -85,6 +85,11 @@ func PaperArch(c Cond) Arch {
 	return a
 }
 
+// MaxSize bounds every width of an architecture: a checkpoint's
+// config.json is checked against it before any weight is allocated (the
+// paper's widths are 64 and 256).
+const MaxSize = 4096
+
 // Validate checks the architecture.
 func (a Arch) Validate() error {
 	switch {
@@ -96,7 +101,12 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("architecture: dilations must be positive")
 	case slices.ContainsFunc(a.Hidden, func(d int) bool { return d <= 0 }):
 		return fmt.Errorf("architecture: hidden widths must be positive")
-	case a.DropP < 0 || a.DropP >= 1:
+	case a.Width > MaxSize || a.AttDim > MaxSize || a.Heads > 64 || a.CtxSteps > 64 || len(a.Dilations) > 64 || len(a.Hidden) > 64:
+		return fmt.Errorf("architecture: width %d, att_dim %d, heads %d, ctx_steps %d, %d dilations, %d hidden layers: beyond the bounds (sizes %d, counts 64)",
+			a.Width, a.AttDim, a.Heads, a.CtxSteps, len(a.Dilations), len(a.Hidden), MaxSize)
+	case slices.ContainsFunc(a.Hidden, func(d int) bool { return d > MaxSize }) || slices.ContainsFunc(a.Dilations, func(d int) bool { return d > MaxSize }):
+		return fmt.Errorf("architecture: hidden widths %v or dilations %v beyond %d", a.Hidden, a.Dilations, MaxSize)
+	case !(a.DropP >= 0 && a.DropP < 1):
 		return fmt.Errorf("architecture: drop_p %g not in [0, 1)", a.DropP)
 	case a.Head != HeadJoint && a.Head != HeadFactored:
 		return fmt.Errorf("architecture: head %q, want %q or %q", a.Head, HeadJoint, HeadFactored)

@@ -63,6 +63,11 @@ func FromEpisode(ep *demos.Episode) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return fromEpisode(t, ep)
+}
+
+// fromEpisode converts an episode of task t.
+func fromEpisode(t stack.Task, ep *demos.Episode) (*Demo, error) {
 	if ep.ObsDim != stack.ObsDim(t.NumBlocks) || ep.ActDim != stack.ActDim {
 		return nil, fmt.Errorf("episode %s/%d: obs dim %d, act dim %d, want %d and %d", ep.Task, ep.Index, ep.ObsDim, ep.ActDim, stack.ObsDim(t.NumBlocks), stack.ActDim)
 	}

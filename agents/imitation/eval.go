@@ -9,6 +9,7 @@ import (
 
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/parallel"
+	"github.com/metabench/metabench/internal/plot"
 	"github.com/metabench/metabench/internal/progress"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/sim"
@@ -22,7 +23,7 @@ type EvalOptions struct {
 	Ensemble int          // demonstrations per episode, action distributions averaged (0: 1)
 	Seed     uint64       // base seed of the start configurations
 	DemoSeed uint64       // base seed of the conditioning demonstrations (never a training dataset's)
-	Noise    float64      // demonstration noise (0: policies.DefaultNoise; negative: clean)
+	Noise    float64      // noise of the conditioning demonstrations (0: the clean expert); see PolicyOptions.Noise
 	Relabel  bool         // permutation test: each episode's task is randomly relabelled
 	Workers  int          // parallel episodes (0: all CPUs)
 	Progress bool
@@ -59,9 +60,6 @@ func Evaluate(ctx context.Context, m *Model, opt EvalOptions) ([]EpisodeResult, 
 	ens := max(opt.Ensemble, 1)
 	cfg := sim.DefaultConfig()
 	noise := opt.Noise
-	if noise == 0 {
-		noise = policies.DefaultNoise
-	}
 	type job struct {
 		task stack.Task
 		k    int
@@ -216,7 +214,7 @@ func (tr *AttentionTrace) WritePictures(dir string) error {
 		}
 	}
 	title := fmt.Sprintf("attention over blocks: %q (%s)", tr.Task, tr.Verdict)
-	if err := writePNG(filepath.Join(dir, "attention-blocks.png"), Heatmap(title, cols, tr.Blocks, 24)); err != nil {
+	if err := plot.Heatmap(filepath.Join(dir, "attention-blocks.png"), plot.Axes{Title: title, X: "block", Y: "step (top: first)"}, tr.Blocks, cols); err != nil {
 		return err
 	}
 	cols = cols[:0]
@@ -226,5 +224,5 @@ func (tr *AttentionTrace) WritePictures(dir string) error {
 		}
 	}
 	title = fmt.Sprintf("attention over demonstration frames: %q", tr.Task)
-	return writePNG(filepath.Join(dir, "attention-demo.png"), Heatmap(title, cols, tr.Temporal, 16))
+	return plot.Heatmap(filepath.Join(dir, "attention-demo.png"), plot.Axes{Title: title, X: "demonstration frame", Y: "step (top: first)"}, tr.Temporal, nil)
 }

@@ -130,10 +130,22 @@ func actions(t *testing.T, m *Model) []sim.Control {
 func TestCheckpointRoundTripAndResume(t *testing.T) {
 	dir := t.TempDir()
 	m, _ := train(t, dir, 6, AlgoBC)
-	for _, f := range []string{ConfigFile, WeightsFile, OptimFile, LossCSV, LossPNG} {
+	ck, err := LatestCheckpoint(dir)
+	if err != nil || filepath.Base(ck) != checkpointDir(6) {
+		t.Fatalf("latest checkpoint %q (%v), want %s", ck, err, checkpointDir(6))
+	}
+	for _, f := range []string{ConfigFile, WeightsFile, OptimFile, LossCSV} {
+		if _, err := os.Stat(filepath.Join(ck, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{LossCSV, LossPNG} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
+		t.Fatalf("model directory holds %d entries, want the newest checkpoint and the loss curve", len(ents))
 	}
 	loaded, cc, err := Load(dir, &m.Arch)
 	if err != nil {
@@ -160,34 +172,137 @@ func TestCheckpointRoundTripAndResume(t *testing.T) {
 	}
 }
 
+// rewrite replaces file name of dir's newest checkpoint with data.
+func rewrite(t *testing.T, dir, name string, data []byte) {
+	t.Helper()
+	ck, err := LatestCheckpoint(dir)
+	if err != nil || ck == "" {
+		t.Fatalf("no checkpoint in %s: %v", dir, err)
+	}
+	if err := os.WriteFile(filepath.Join(ck, name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readCk(t *testing.T, dir, name string) []byte {
+	t.Helper()
+	ck, _ := LatestCheckpoint(dir)
+	b, err := os.ReadFile(filepath.Join(ck, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestLoadRefuses(t *testing.T) {
-	dir := t.TempDir()
-	m, _ := train(t, dir, 2, AlgoBC)
+	fresh := func() string {
+		dir := t.TempDir()
+		train(t, dir, 2, AlgoBC)
+		return dir
+	}
+	dir := fresh()
 	other := smallArch(CondFinal)
 	if _, _, err := Load(dir, &other); !errors.Is(err, ErrArchMismatch) {
 		t.Errorf("other architecture: %v", err)
 	}
-	// Weights of another architecture under this config.json.
-	dir2 := t.TempDir()
-	m2, _ := NewModel(func() Arch { a := smallArch(CondFull); a.Width = 8; return a }(), 1)
-	if err := m2.Save(dir2, CheckpointConfig{}); err != nil {
+	good := readCk(t, dir, WeightsFile)
+	// Weights of another architecture, with their own checksum.
+	narrow, _ := NewModel(func() Arch { a := smallArch(CondFull); a.Width = 8; return a }(), 1)
+	ck := t.TempDir()
+	if err := narrow.saveWeights(ck, CheckpointConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(filepath.Join(dir2, WeightsFile))
-	os.WriteFile(filepath.Join(dir, WeightsFile), b, 0o644)
-	if _, _, err := Load(dir, nil); !errors.Is(err, ErrArchMismatch) {
-		t.Errorf("swapped weights: %v", err)
+	swapped, _ := os.ReadFile(filepath.Join(ck, WeightsFile))
+	nanM, _ := NewModel(smallArch(CondFull), 1)
+	nanM.Params()[0].Value[0] = float32(math.NaN())
+	if err := nanM.saveWeights(ck, CheckpointConfig{}); err != nil {
+		t.Fatal(err)
 	}
-	// A corrupt weights file.
-	m.Save(dir, CheckpointConfig{})
-	b, _ = os.ReadFile(filepath.Join(dir, WeightsFile))
-	os.WriteFile(filepath.Join(dir, WeightsFile), b[:len(b)/2], 0o644)
-	if _, _, err := Load(dir, nil); err == nil || !strings.Contains(err.Error(), "safetensors") {
-		t.Errorf("truncated weights: %v", err)
+	nanWeights, _ := os.ReadFile(filepath.Join(ck, WeightsFile))
+	flipped := slices.Clone(good)
+	flipped[len(flipped)-5] ^= 0x40
+	huge := strings.Replace(string(readCk(t, dir, ConfigFile)), `"hidden": [
+      32
+    ]`, `"hidden": [100000, 100000]`, 1)
+	tests := []struct {
+		name, file string
+		data       []byte
+		want       string
+	}{
+		{"flipped data bytes", WeightsFile, flipped, "checksum"},
+		{"truncated weights", WeightsFile, good[:len(good)/2], "checksum"},
+		{"weights of another architecture", WeightsFile, swapped, "checksum"},
+		{"NaN weights", WeightsFile, nanWeights, "checksum"},
+		{"corrupt config", ConfigFile, []byte("{"), "config.json"},
+		{"huge architecture", ConfigFile, []byte(huge), "beyond"},
 	}
-	os.WriteFile(filepath.Join(dir, ConfigFile), []byte("{"), 0o644)
-	if _, _, err := Load(dir, nil); err == nil {
-		t.Error("corrupt config accepted")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := fresh()
+			rewrite(t, d, tt.file, tt.data)
+			if _, _, err := Load(d, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load: %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+	// With a matching checksum, NaN weights are still refused.
+	d := fresh()
+	ckd, _ := LatestCheckpoint(d)
+	if err := nanM.saveWeights(ckd, CheckpointConfig{Step: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(d, nil); err == nil || !strings.Contains(err.Error(), "NaN") {
+		t.Fatalf("NaN weights with their checksum: %v", err)
+	}
+	// A model directory of the old format.
+	old := t.TempDir()
+	os.WriteFile(filepath.Join(old, ConfigFile), []byte(`{"format":"metabench-imitation","version":1}`), 0o644)
+	if _, _, err := Load(old, nil); err == nil || !strings.Contains(err.Error(), "older") {
+		t.Fatalf("old format: %v", err)
+	}
+}
+
+func TestResumeRefusesOtherSettings(t *testing.T) {
+	dir := t.TempDir()
+	train(t, dir, 2, AlgoBC)
+	m, _ := NewModel(smallArch(CondFull), 1)
+	o := DefaultTrainOptions(AlgoBC)
+	o.Steps, o.TasksPerBatch, o.PairsPerTask, o.LR = 4, 2, 4, 0.01
+	tr, err := NewTrainer(m, fixture(t)[:2], o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Train(context.Background(), tr, RunOptions{Dir: dir, Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "learning rate") {
+		t.Fatalf("resume with another learning rate: %v", err)
+	}
+}
+
+func TestCheckOutDir(t *testing.T) {
+	model := t.TempDir()
+	train(t, model, 1, AlgoBC)
+	foreign := t.TempDir()
+	os.WriteFile(filepath.Join(foreign, "manifest.json"), []byte("{}"), 0o644)
+	mixed := t.TempDir()
+	train(t, mixed, 1, AlgoBC)
+	os.WriteFile(filepath.Join(mixed, "notes.txt"), []byte("x"), 0o644)
+	tests := []struct {
+		name string
+		dir  string
+		ok   bool
+	}{
+		{"new", filepath.Join(t.TempDir(), "m"), true},
+		{"empty", t.TempDir(), true},
+		{"a model", model, true},
+		{"a dataset or other files", foreign, false},
+		{"a model with other files", mixed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := CheckOutDir(tt.dir); (err == nil) != tt.ok {
+				t.Fatalf("CheckOutDir: %v, want ok=%v", err, tt.ok)
+			}
+		})
 	}
 }
 

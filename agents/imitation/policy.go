@@ -19,8 +19,10 @@ type PolicyOptions struct {
 	// DemoSeed is the base seed of the demonstrations Reset generates with
 	// the noisy expert; they are drawn from seeds no training set uses.
 	DemoSeed uint64
-	// Noise is the demonstration noise of generated demonstrations
-	// (0 means policies.DefaultNoise; negative means none).
+	// Noise is the noise of the expert demonstrations generated to
+	// condition on (policies.Noisy scale; 0: the clean expert). Models
+	// condition best on demonstrations like those they were trained on:
+	// LoadPolicy uses the checkpoint's TrainOptions.DemoNoise.
 	Noise float64
 }
 
@@ -46,23 +48,21 @@ func NewPolicy(m *Model, cfg sim.Config, opt PolicyOptions) *Policy {
 	if opt.Ensemble <= 0 {
 		opt.Ensemble = 1
 	}
-	if opt.Noise == 0 {
-		opt.Noise = policies.DefaultNoise
-	}
 	tp := nn.NewTape[f32]()
 	tp.SetNoGrad(true)
 	return &Policy{m: m, cfg: cfg, opt: opt, tp: tp, probs: make([]float64, m.Arch.NumLogits())}
 }
 
 // LoadPolicy loads the model in dir (see Load) as a policy. Each episode is
-// conditioned on opt.Ensemble demonstrations that the noisy expert records
-// from seeds derived from the episode's seed and opt.DemoSeed.
-func LoadPolicy(dir string, cfg sim.Config, opt PolicyOptions) (*Policy, error) {
-	m, _, err := Load(dir, nil)
+// conditioned on one demonstration that the expert records, with the noise
+// of the model's training demonstrations, from a seed derived from the
+// episode's seed.
+func LoadPolicy(dir string, cfg sim.Config) (*Policy, error) {
+	m, cc, err := Load(dir, nil)
 	if err != nil {
 		return nil, err
 	}
-	return NewPolicy(m, cfg, opt), nil
+	return NewPolicy(m, cfg, PolicyOptions{Noise: cc.Train.DemoNoise}), nil
 }
 
 // Model returns the policy's network.
@@ -82,21 +82,20 @@ func (p *Policy) Reset(t stack.Task, seed uint64) {
 	p.Condition(t, ds)
 }
 
-// RecordDemos records n successful demonstrations of t with the noisy
-// expert (noise < 0: the clean expert), from attempts first, first+1, ... of
-// base seed base. It gives up after 4n+8 attempts.
+// RecordDemos records n successful demonstrations of t with the expert
+// with noise (0: clean), from attempts first, first+1, ... of base seed
+// base. It gives up after 4n+8 attempts.
 func RecordDemos(t stack.Task, cfg sim.Config, base uint64, first, n int, noise float64) ([]*Demo, error) {
 	var out []*Demo
-	noise = max(noise, 0)
 	for a := first; len(out) < n && a < first+4*n+8; a++ {
 		ep, err := collect.Expert(t, cfg, stack.EpisodeSeed(base, t, a), a, noise)
 		if err != nil {
 			return out, err
 		}
-		if ep.Outcome != "success" {
+		if ep.Outcome != stack.Success.String() {
 			continue
 		}
-		d, err := FromEpisode(ep)
+		d, err := fromEpisode(t, ep)
 		if err != nil {
 			return out, err
 		}

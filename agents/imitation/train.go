@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -19,7 +19,9 @@ import (
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/agents/nn/optim"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/parallel"
+	"github.com/metabench/metabench/internal/plot"
 	"github.com/metabench/metabench/internal/progress"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/sim"
@@ -55,7 +57,11 @@ type TrainOptions struct {
 	DAggerStart    float64 `json:"dagger_start,omitempty"`
 	DAggerRounds   int     `json:"dagger_rounds,omitempty"`
 	DAggerEpisodes int     `json:"dagger_episodes,omitempty"`
-	Dataset        string  `json:"dataset,omitempty"` // informational
+	Dataset        string  `json:"dataset,omitempty"` // the demonstrations trained on; a resume must use the same
+	// DemoNoise is the noise of the expert demonstrations trained on
+	// (policies.Noisy scale); evaluation and the window condition on
+	// demonstrations of the same noise unless told otherwise.
+	DemoNoise float64 `json:"demo_noise"`
 }
 
 // DefaultTrainOptions returns the settings of the benchmarks' quick profile.
@@ -74,8 +80,10 @@ func (o TrainOptions) Validate() error {
 		return fmt.Errorf("unknown algorithm %q (want bc or dagger)", o.Algo)
 	case o.Steps <= 0 || o.TasksPerBatch <= 0 || o.PairsPerTask <= 0:
 		return fmt.Errorf("steps, tasks per batch and pairs per task must be positive")
-	case o.LR <= 0:
-		return fmt.Errorf("learning rate must be positive")
+	case !(o.LR > 0) || math.IsInf(o.LR, 0):
+		return fmt.Errorf("learning rate must be positive and finite")
+	case !(o.DemoNoise >= 0) || math.IsInf(o.DemoNoise, 0):
+		return fmt.Errorf("demonstration noise must be non-negative and finite")
 	case o.Algo == AlgoDAgger && (o.DAggerRounds <= 0 || o.DAggerEpisodes <= 0 || o.DAggerStart < 0 || o.DAggerStart >= 1):
 		return fmt.Errorf("dagger needs rounds > 0, episodes > 0 and start in [0, 1)")
 	}
@@ -121,7 +129,7 @@ type Trainer struct {
 	Opt  TrainOptions
 	Cfg  sim.Config
 
-	opt   *adamax
+	opt   *optim.Optimizer[f32]
 	step  int
 	tp    *nn.Tape[f32]
 	curve []LossPoint
@@ -140,7 +148,13 @@ func NewTrainer(m *Model, data []*TaskData, opt TrainOptions) (*Trainer, error) 
 			return nil, fmt.Errorf("task %s: %d demonstrations, need at least 2", td.Task, len(td.Demos))
 		}
 	}
-	return &Trainer{M: m, Data: data, Opt: opt, Cfg: sim.DefaultConfig(), opt: newAdamax(m.Params(), opt.LR), tp: nn.NewTape[f32]()}, nil
+	return &Trainer{M: m, Data: data, Opt: opt, Cfg: sim.DefaultConfig(), opt: newOptimizer(m, opt), tp: nn.NewTape[f32]()}, nil
+}
+
+// newOptimizer returns the paper's optimiser, Adamax (β1 = 0.9, β2 = 0.999,
+// ε = 1e-8), with global-norm clipping.
+func newOptimizer(m *Model, opt TrainOptions) *optim.Optimizer[f32] {
+	return optim.NewAdamax(optim.Config{LR: opt.LR, ClipNorm: opt.ClipNorm}, optim.AdamOpts{}, optim.NewGroup("all", m.Params()...))
 }
 
 // Fork returns a trainer for opt that continues from tr's current state
@@ -180,10 +194,9 @@ func (tr *Trainer) Fork(opt TrainOptions) (*Trainer, error) {
 		c.ExtraObs, c.ExtraLabs = slices.Clone(td.ExtraObs), slices.Clone(td.ExtraLabs)
 		data[i] = &c
 	}
-	o := &adamax{lr: tr.opt.lr, step: tr.opt.step}
-	for i := range tr.opt.m {
-		o.m = append(o.m, slices.Clone(tr.opt.m[i]))
-		o.u = append(o.u, slices.Clone(tr.opt.u[i]))
+	o := newOptimizer(m, opt)
+	if err := o.CopyStateFrom(tr.opt); err != nil {
+		return nil, fmt.Errorf("fork at step %d: %w", tr.step, err)
 	}
 	return &Trainer{M: m, Data: data, Opt: opt, Cfg: tr.Cfg, opt: o, step: tr.step, tp: nn.NewTape[f32](), curve: slices.Clone(tr.curve)}, nil
 }
@@ -245,15 +258,12 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 	if err := tp.Backward(total); err != nil {
 		return 0, 0, err
 	}
-	if tr.Opt.ClipNorm > 0 {
-		optim.ClipGlobalNorm(ps, tr.Opt.ClipNorm)
-	}
-	tr.opt.lr = tr.Opt.LR
+	tr.opt.Config.LR = tr.Opt.LR
 	if tr.Opt.DecayAt > 0 && tr.Opt.DecayBy > 0 && float64(tr.step) >= tr.Opt.DecayAt*float64(tr.Opt.Steps) {
-		tr.opt.lr = tr.Opt.LR * tr.Opt.DecayBy
+		tr.opt.Config.LR = tr.Opt.LR * tr.Opt.DecayBy
 	}
-	if err := tr.opt.update(ps); err != nil {
-		return 0, 0, err
+	if err := tr.opt.Step(); err != nil {
+		return 0, 0, fmt.Errorf("imitation: %w", err)
 	}
 	tr.step++
 	return float64(total.Item()), samples, nil
@@ -359,26 +369,30 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 	return res, nil
 }
 
-// Save writes a checkpoint: weights, config.json, optimiser state, DAgger
-// pool, loss curve as CSV and PNG.
+// Save writes a checkpoint of the current step into the model directory
+// dir as one unit (see LatestCheckpoint): weights, config.json, optimiser
+// state, DAgger pool and loss curve; then the loss curve as CSV and PNG
+// beside it, for people.
 func (tr *Trainer) Save(dir string) error {
-	if err := tr.M.Save(dir, CheckpointConfig{Step: tr.step, Train: tr.Opt}); err != nil {
-		return err
-	}
-	if err := tr.opt.save(filepath.Join(dir, OptimFile), tr.M.Params()); err != nil {
-		return err
-	}
-	if tr.Opt.Algo == AlgoDAgger {
-		if err := tr.savePool(filepath.Join(dir, "dagger.gob")); err != nil {
+	curve := tr.curveCSV()
+	err := writeCheckpoint(dir, tr.step, func(ck string) error {
+		if err := tr.M.saveWeights(ck, CheckpointConfig{Step: tr.step, Train: tr.Opt}); err != nil {
 			return err
 		}
+		if err := tr.opt.SaveState(filepath.Join(ck, OptimFile)); err != nil {
+			return err
+		}
+		if tr.Opt.Algo == AlgoDAgger {
+			if err := tr.savePool(filepath.Join(ck, PoolFile)); err != nil {
+				return err
+			}
+		}
+		return atomicfile.WriteFile(filepath.Join(ck, LossCSV), curve, 0o644)
+	})
+	if err != nil {
+		return err
 	}
-	var b strings.Builder
-	b.WriteString("step,loss,seconds\n")
-	for _, p := range tr.curve {
-		fmt.Fprintf(&b, "%d,%.6f,%.3f\n", p.Step, p.Loss, p.Seconds)
-	}
-	if err := writeFileAtomic(filepath.Join(dir, LossCSV), []byte(b.String())); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, LossCSV), curve, 0o644); err != nil {
 		return err
 	}
 	xs := make([]float64, len(tr.curve))
@@ -387,7 +401,16 @@ func (tr *Trainer) Save(dir string) error {
 		xs[i], ys[i] = float64(p.Step), p.Loss
 	}
 	title := fmt.Sprintf("%s-%s training loss (action cross-entropy)", tr.Opt.Algo, tr.M.Arch.Cond)
-	return WriteLinePlot(filepath.Join(dir, LossPNG), title, "step", "loss", xs, ys)
+	return plot.Lines(filepath.Join(dir, LossPNG), plot.Axes{Title: title, X: "step", Y: "loss"}, plot.Series{X: xs, Y: ys})
+}
+
+func (tr *Trainer) curveCSV() []byte {
+	var b strings.Builder
+	b.WriteString("step,loss,seconds\n")
+	for _, p := range tr.curve {
+		fmt.Fprintf(&b, "%d,%.6f,%.3f\n", p.Step, p.Loss, p.Seconds)
+	}
+	return []byte(b.String())
 }
 
 type poolFile struct {
@@ -403,48 +426,42 @@ func (tr *Trainer) savePool(path string) error {
 		pf.Obs = append(pf.Obs, td.ExtraObs)
 		pf.Labs = append(pf.Labs, td.ExtraLabs)
 	}
-	f, err := os.Create(path + ".tmp")
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	if err := gob.NewEncoder(w).Encode(pf); err != nil {
-		f.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(path+".tmp", path)
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return gob.NewEncoder(w).Encode(pf) })
 }
 
+// resume restores the trainer from the newest checkpoint in dir, if there
+// is one. It refuses a checkpoint trained with other settings: whatever
+// would make the resumed run differ from an uninterrupted one.
 func (tr *Trainer) resume(dir string) error {
-	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); errors.Is(err, fs.ErrNotExist) {
+	ck, err := LatestCheckpoint(dir)
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	if ck == "" {
+		if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+			return fmt.Errorf("resume: %s was written by an older metabench (checkpoint format 1); give a new --out", dir)
+		}
 		return nil
 	}
 	m, cc, err := Load(dir, &tr.M.Arch)
 	if err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
-	if cc.Train.Seed != tr.Opt.Seed || cc.Train.Algo != tr.Opt.Algo || cc.Train.TasksPerBatch != tr.Opt.TasksPerBatch || cc.Train.PairsPerTask != tr.Opt.PairsPerTask {
-		return fmt.Errorf("resume: checkpoint in %s was trained with other settings (algo %s, seed %d, batch %d×%d)", dir, cc.Train.Algo, cc.Train.Seed, cc.Train.TasksPerBatch, cc.Train.PairsPerTask)
+	if d := resumeDiff(cc.Train, tr.Opt); d != "" {
+		return fmt.Errorf("resume: the checkpoint in %s was trained with %s; train with the same settings or into a new --out", dir, d)
 	}
 	for i, p := range m.Params() {
 		copy(tr.M.Params()[i].Value, p.Value)
 	}
-	if err := tr.opt.load(filepath.Join(dir, OptimFile), tr.M.Params()); err != nil {
+	if err := tr.opt.LoadState(filepath.Join(ck, OptimFile)); err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
-	if tr.opt.step != cc.Step {
-		return fmt.Errorf("resume: optimiser state at step %d, weights at %d", tr.opt.step, cc.Step)
+	if tr.opt.Steps() != cc.Step {
+		return fmt.Errorf("resume: optimiser state at step %d, weights at %d", tr.opt.Steps(), cc.Step)
 	}
 	tr.step = cc.Step
 	if tr.Opt.Algo == AlgoDAgger {
-		f, err := os.Open(filepath.Join(dir, "dagger.gob"))
+		f, err := os.Open(filepath.Join(ck, PoolFile))
 		if err != nil {
 			return fmt.Errorf("resume: %w", err)
 		}
@@ -462,7 +479,7 @@ func (tr *Trainer) resume(dir string) error {
 		}
 	}
 	// The loss curve up to the checkpoint.
-	b, err := os.ReadFile(filepath.Join(dir, LossCSV))
+	b, err := os.ReadFile(filepath.Join(ck, LossCSV))
 	if err == nil {
 		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
 			f := strings.Split(line, ",")
@@ -478,6 +495,28 @@ func (tr *Trainer) resume(dir string) error {
 		}
 	}
 	return nil
+}
+
+// resumeDiff names the settings in which a checkpoint's training differs
+// from now, or returns "". The number of steps may grow.
+func resumeDiff(was, now TrainOptions) string {
+	var d []string
+	add := func(name string, a, b any) {
+		if a != b {
+			d = append(d, fmt.Sprintf("%s %v (now %v)", name, a, b))
+		}
+	}
+	add("algorithm", was.Algo, now.Algo)
+	add("seed", was.Seed, now.Seed)
+	add("tasks per batch", was.TasksPerBatch, now.TasksPerBatch)
+	add("pairs per task", was.PairsPerTask, now.PairsPerTask)
+	add("learning rate", was.LR, now.LR)
+	add("clip norm", was.ClipNorm, now.ClipNorm)
+	add("learning-rate decay", [2]float64{was.DecayAt, was.DecayBy}, [2]float64{now.DecayAt, now.DecayBy})
+	add("DAgger schedule", [3]float64{was.DAggerStart, float64(was.DAggerRounds), float64(was.DAggerEpisodes)}, [3]float64{now.DAggerStart, float64(now.DAggerRounds), float64(now.DAggerEpisodes)})
+	add("dataset", was.Dataset, now.Dataset)
+	add("demonstration noise", was.DemoNoise, now.DemoNoise)
+	return strings.Join(d, ", ")
 }
 
 // DAggerRound rolls out the current policy on every task, labels the visited

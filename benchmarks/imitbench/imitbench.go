@@ -1,21 +1,26 @@
-// Package imitbench reproduces the tables of one-shot imitation (Duan et
-// al. 2017, papers.md §1) on the block-stacking world: it builds (or reuses)
-// demonstration datasets, trains the policy variants — DAgger, behaviour
-// cloning on the full demonstration, on snapshots, on the final state — and
-// evaluates them beside the scripted expert on training and test tasks.
+// Package imitbench is the one-shot imitation suite (Duan et al. 2017;
+// docs/imitation.md): it builds (or reuses) demonstration datasets, trains
+// the policy variants — DAgger, behaviour cloning on the full
+// demonstration, on snapshots, on the final state — and evaluates them
+// beside the scripted expert on training and test tasks, printing the
+// paper's tables. Its default section measures the block-stacking world
+// itself: physics speed, the expert's success, demonstration throughput.
 //
 // # Profiles
 //
-//	smoke  3 training tasks (1 stage) and 2 test tasks, 8 demonstrations each, 2500
-//	       steps: the whole pipeline in well under two minutes (CI); the
-//	       numbers only show that it runs.
-//	quick  the 31 training tasks of 1-3 stages, 40 demonstrations each,
-//	       12000 steps of 8 tasks × 16 pairs per variant (two variants train
-//	       at a time); the 11 test tasks of 1-3 stages; 10 start
-//	       configurations per task. At most 30 minutes on 2 cores.
-//	full   every task (95 train, 33 test), 1000 demonstrations per training
-//	       task, 100 start configurations per task: the paper's protocol. The
-//	       evaluation splits into shards (--shard i/n) whose JSON reports merge.
+//	default  the world: physics speed by number of blocks, the expert's
+//	         success on every task with and without noise, demonstration
+//	         generation on 1 and 2 workers (about 30 s).
+//	smoke    3 training tasks (1 stage) and 2 test tasks, 8 demonstrations
+//	         each, 2500 steps: the whole pipeline in about a minute (CI);
+//	         the numbers only show that it runs.
+//	quick    the 31 training tasks of 1-3 stages, 40 demonstrations each,
+//	         12000 steps of 8 tasks × 16 pairs per variant (two variants
+//	         train at a time); the 11 test tasks of 1-3 stages; 10 start
+//	         configurations per task. At most 30 minutes on 2 cores.
+//	full     every task (95 train, 33 test), 1000 demonstrations per
+//	         training task, 100 start configurations per task: the paper's
+//	         protocol, split into shards (--shard i/n) whose reports merge.
 //
 // smoke and quick train with Adamax at lr 3e-3 instead of the paper's 1e-3:
 // with a few thousand steps, 1e-3 reached the same loss about 2.5× later.
@@ -28,12 +33,8 @@ package imitbench
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -41,18 +42,24 @@ import (
 	"time"
 
 	"github.com/metabench/metabench/agents/imitation"
+	"github.com/metabench/metabench/benchmarks/stackbench"
+	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/parallel"
+	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/collect"
 )
 
-// Profile is a benchmark scale.
+// Profile is the scale of a run. A profile with World set measures the
+// block-stacking world; one with Steps > 0 trains and evaluates the
+// policies.
 type Profile struct {
-	Name          string
-	TrainTasks    []stack.Task
-	TestTasks     []stack.Task
-	Demos         int // demonstrations per training task
-	Steps         int // training steps per variant
+	World         *World       `json:",omitempty"`
+	TrainTasks    []stack.Task `json:",omitempty"`
+	TestTasks     []stack.Task `json:",omitempty"`
+	Demos         int          // demonstrations per training task
+	Steps         int          // training steps per variant
 	TasksPerBatch int
 	PairsPerTask  int
 	DAggerRounds  int
@@ -64,8 +71,24 @@ type Profile struct {
 	SpeedEps      int     // episodes per worker count for the evaluation throughput
 	PaperSizes    bool    // imitation.PaperArch instead of the scaled-down DefaultArch
 	LR            float64 // Adamax learning rate
+	DecayAt       float64 // from this fraction of the steps on, the rate is multiplied by DecayBy (0: constant)
+	DecayBy       float64
 	DemoNoise     float64 // noise of the expert's demonstrations, training and conditioning (policies.Noisy scale)
 }
+
+// World is the scale of the world section.
+type World struct {
+	SimBlocks      []int         // block counts of the physics-speed table
+	SimBudget      time.Duration // wall time per physics measurement
+	SimRepeats     int
+	ExpertEpisodes int       // per task and noise level, every task of both splits
+	ExpertNoise    []float64 // noise levels beside the clean expert
+	GenEpisodes    int       // per task and measurement of generation speed
+	GenRepeats     int
+}
+
+// Learns reports whether the profile trains policies.
+func (p Profile) Learns() bool { return p.Steps > 0 }
 
 // Arch returns the architecture of a conditioning variant in this profile.
 func (p Profile) Arch(c imitation.Cond) imitation.Arch {
@@ -100,27 +123,42 @@ func mostStages(tasks []stack.Task) []stack.Task {
 	return out
 }
 
-// Profiles lists the profile names.
-func Profiles() []string { return []string{"smoke", "quick", "full"} }
+// profile is a declared profile: its name, summary and expected wall time,
+// and its scale.
+type profile struct {
+	info  suite.Profile
+	scale Profile
+}
 
-// GetProfile returns a profile by name.
-func GetProfile(name string) (Profile, error) {
-	switch name {
-	case "smoke":
-		train := tasksUpTo(stack.Train, 1)[:3]
-		return Profile{Name: name, TrainTasks: train, TestTasks: tasksUpTo(stack.Test, 1), Demos: 8, Steps: 2500,
-			TasksPerBatch: 3, PairsPerTask: 16, DAggerRounds: 1, DAggerEps: 2, Episodes: 4, LR: 3e-3, DemoNoise: DemoNoise,
-			EnsembleEps: 1, Ensembles: []int{1, 2}, PermEps: 1, SpeedEps: 2}, nil
-	case "quick":
-		return Profile{Name: name, TrainTasks: tasksUpTo(stack.Train, 3), TestTasks: tasksUpTo(stack.Test, 3), Demos: 40, Steps: 12000,
-			TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 2, Episodes: 10, LR: 3e-3, DemoNoise: DemoNoise,
-			EnsembleEps: 10, Ensembles: []int{1, 5, 10}, PermEps: 10, SpeedEps: 8}, nil
-	case "full":
-		return Profile{Name: name, TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
-			TasksPerBatch: 16, PairsPerTask: 16, DAggerRounds: 5, DAggerEps: 10, Episodes: 100, LR: 1e-3, DemoNoise: DemoNoise,
-			EnsembleEps: 20, Ensembles: []int{1, 5, 10}, PermEps: 20, SpeedEps: 20, PaperSizes: true}, nil
+// profiles declares the suite's profiles in order of scale.
+func profiles() []profile {
+	return []profile{
+		{suite.Profile{Name: "default", Summary: "the world: physics speed, expert success on all 128 tasks, demonstration throughput", Expected: 30 * time.Second},
+			Profile{World: &World{SimBlocks: []int{2, 4, 6, 8, 10}, SimBudget: 300 * time.Millisecond, SimRepeats: 5,
+				ExpertEpisodes: 10, ExpertNoise: []float64{policies.DefaultNoise}, GenEpisodes: 4, GenRepeats: 3}}},
+		{suite.Profile{Name: "smoke", Summary: "the whole imitation pipeline on 3 one-stage tasks (numbers show only that it runs)", Expected: 80 * time.Second},
+			Profile{TrainTasks: tasksUpTo(stack.Train, 1)[:3], TestTasks: tasksUpTo(stack.Test, 1), Demos: 8, Steps: 2500,
+				TasksPerBatch: 3, PairsPerTask: 16, DAggerRounds: 1, DAggerEps: 2, Episodes: 4, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
+				EnsembleEps: 1, Ensembles: []int{1, 2}, PermEps: 1, SpeedEps: 2}},
+		{suite.Profile{Name: "quick", Summary: "the paper's tables on the 42 tasks of 1-3 stages, scaled-down networks", Expected: 20 * time.Minute},
+			Profile{TrainTasks: tasksUpTo(stack.Train, 3), TestTasks: tasksUpTo(stack.Test, 3), Demos: 40, Steps: 12000,
+				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 2, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
+				EnsembleEps: 10, Ensembles: []int{1, 5, 10}, PermEps: 10, SpeedEps: 8}},
+		{suite.Profile{Name: "full", Summary: "the paper's protocol: every task, 1000 demonstrations each, the paper's sizes (days on 2 cores; shard it)", Expected: 72 * time.Hour},
+			Profile{TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
+				TasksPerBatch: 16, PairsPerTask: 16, DAggerRounds: 5, DAggerEps: 10, Episodes: 100, LR: 1e-3, DemoNoise: DemoNoise,
+				EnsembleEps: 20, Ensembles: []int{1, 5, 10}, PermEps: 20, SpeedEps: 20, PaperSizes: true}},
 	}
-	return Profile{}, fmt.Errorf("unknown profile %q (want smoke, quick or full)", name)
+}
+
+// ProfileNamed returns the scale of a declared profile.
+func ProfileNamed(name string) (Profile, error) {
+	for _, p := range profiles() {
+		if p.info.Name == name {
+			return p.scale, nil
+		}
+	}
+	return Profile{}, cli.Usagef("imitation: unknown profile %q", name)
 }
 
 // DemoNoise is the noise of the expert's demonstrations in every profile
@@ -133,7 +171,8 @@ func GetProfile(name string) (Profile, error) {
 // states in noisier demonstrations is what lets the policy recover from
 // its own deviations. The expert still succeeds at 0.5 (1240 of 1254
 // attempts on the quick profile's tasks); failed attempts are retried and
-// left out of the datasets.
+// left out of the datasets. A trained model records its demonstrations'
+// noise (imitation.TrainOptions.DemoNoise).
 const DemoNoise = 0.5
 
 // Variant is one trained policy of the tables.
@@ -151,22 +190,25 @@ var Variants = []Variant{
 	{"final", imitation.AlgoBC, imitation.CondFinal},
 }
 
-// Options configure a run.
-type Options struct {
+// run is one run of the suite: the harness's options and the profile's
+// scale.
+type run struct {
 	Profile  Profile
+	Name     string // the profile's name, for titles
 	Seed     uint64
 	CacheDir string
-	Shard    int // evaluate the tasks i with i % Shards == Shard
-	Shards   int // 0 or 1: everything
+	Shard    suite.Shard
 	Workers  int
 	Progress bool
-	Log      io.Writer // progress lines (nil: none)
+	Prepare  bool // build the datasets and train the models; evaluate nothing
+	Log      io.Writer
+	Phases   *suite.Phases
 }
 
 // TrainStat reports one variant's training.
 type TrainStat struct {
 	Variant       string  `json:"variant"`
-	Dir           string  `json:"dir"`
+	Dir           string  `json:"dir"` // relative to the cache directory
 	Steps         int     `json:"steps"`
 	Cached        bool    `json:"cached"`
 	Samples       int     `json:"samples"`
@@ -185,24 +227,24 @@ type EvalSpeed struct {
 	EpisodesPerSec float64 `json:"episodes_per_sec"`
 }
 
-// Report is the result of a run; shards' reports merge with MergeReports.
-type Report struct {
+// Rows are what a run measures: the success tables' rows, training and
+// evaluation throughput, and the world section's tables.
+type Rows struct {
 	Profile     string            `json:"profile"`
-	Seed        uint64            `json:"seed"`
-	Shard       string            `json:"shard"`
-	Rows        []imitation.Row   `json:"rows"`        // models expert, DAgger, BC, snapshot, final; sets train, test
-	Permutation []imitation.Row   `json:"permutation"` // BC on relabelled training tasks (set "train-relabelled") and not
-	Ensemble    []imitation.Row   `json:"ensemble"`    // BC full with ensembles, model "K=n", test tasks and the training tasks with the most stages
-	Training    []TrainStat       `json:"training"`
-	EvalSpeed   []EvalSpeed       `json:"eval_speed"`
-	Seconds     float64           `json:"seconds"`
-	Data        map[string]string `json:"data,omitempty"`
+	Rows        []imitation.Row   `json:"rows,omitempty"`        // models expert, DAgger, BC, snapshot, final; sets train, test
+	Permutation []imitation.Row   `json:"permutation,omitempty"` // BC on relabelled training tasks (set "train-relabelled") and not
+	Ensemble    []imitation.Row   `json:"ensemble,omitempty"`    // BC full with ensembles, model "K=n", test tasks and the training tasks with the most stages
+	Training    []TrainStat       `json:"training,omitempty"`
+	EvalSpeed   []EvalSpeed       `json:"eval_speed,omitempty"`
+	Data        map[string]string `json:"data,omitempty"` // datasets, relative to the cache directory
+	World       *WorldRows        `json:"world,omitempty"`
 }
 
-func hash(v any) string {
-	b, _ := json.Marshal(v)
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:6])
+// WorldRows are the tables of the world section.
+type WorldRows struct {
+	Sim    []stackbench.SimRow    `json:"sim"`
+	Expert []stackbench.ExpertRow `json:"expert"`
+	Gen    []stackbench.GenRow    `json:"demos"`
 }
 
 func specs(ts []stack.Task) []string {
@@ -213,17 +255,17 @@ func specs(ts []stack.Task) []string {
 	return s
 }
 
-// Dataset builds (or reuses, resumably) the profile's training dataset in
+// dataset builds (or reuses, resumably) the profile's training dataset in
 // the cache and returns its directory.
-func Dataset(ctx context.Context, o Options) (string, error) {
+func dataset(ctx context.Context, o run) (string, error) {
 	p := o.Profile
-	key := hash(struct {
+	key := suite.Key(struct {
 		Tasks []string
 		N     int
 		Seed  uint64
 		Noise float64
 	}{specs(p.TrainTasks), p.Demos, o.Seed, p.DemoNoise})
-	dir := filepath.Join(o.CacheDir, "imitation", "demos-"+p.Name+"-"+key)
+	dir := filepath.Join(o.CacheDir, "imitation", "demos-"+key)
 	_, err := collect.Generate(ctx, collect.GenOptions{Dir: dir, Tasks: p.TrainTasks, Episodes: p.Demos, Seed: o.Seed, Noise: p.DemoNoise, Workers: o.Workers, Progress: o.Progress})
 	if err != nil {
 		return "", fmt.Errorf("demonstrations: %w", err)
@@ -232,16 +274,15 @@ func Dataset(ctx context.Context, o Options) (string, error) {
 }
 
 // TrainOptions returns the training options of a variant.
-func (o Options) TrainOptions(v Variant, dataset string) imitation.TrainOptions {
+func (o run) TrainOptions(v Variant, dataset string) imitation.TrainOptions {
 	p := o.Profile
 	t := imitation.DefaultTrainOptions(v.Algo)
 	t.Seed, t.Steps, t.TasksPerBatch, t.PairsPerTask, t.Dataset = o.Seed, p.Steps, p.TasksPerBatch, p.PairsPerTask, filepath.Base(dataset)
+	t.DemoNoise = p.DemoNoise
 	if p.LR > 0 {
 		t.LR = p.LR
 	}
-	if p.Name != "full" {
-		t.DecayAt, t.DecayBy = 0.75, 0.2
-	}
+	t.DecayAt, t.DecayBy = p.DecayAt, p.DecayBy
 	if v.Algo == imitation.AlgoDAgger {
 		t.DAggerRounds, t.DAggerEpisodes = p.DAggerRounds, p.DAggerEps
 	}
@@ -254,7 +295,7 @@ func (o Options) TrainOptions(v Variant, dataset string) imitation.TrainOptions 
 // (imitation.Trainer.Fork; the result is bit for bit the same) and then
 // finishes both; the other core trains the final-state and snapshot
 // variants.
-func TrainVariants(ctx context.Context, o Options, dataset string) (map[string]*imitation.Model, []TrainStat, error) {
+func TrainVariants(ctx context.Context, o run, dataset string) (map[string]*imitation.Model, []TrainStat, error) {
 	data, err := imitation.LoadData(dataset, nil)
 	if err != nil {
 		return nil, nil, err
@@ -320,11 +361,12 @@ type variantRun struct {
 	stat   TrainStat
 }
 
-func (o Options) newVariantRun(v Variant, dataset string) *variantRun {
+func (o run) newVariantRun(v Variant, dataset string) *variantRun {
 	arch := o.Profile.Arch(v.Cond)
 	topt := o.TrainOptions(v, dataset)
-	dir := filepath.Join(o.CacheDir, "imitation", "models", fmt.Sprintf("%s-%s-%s", o.Profile.Name, strings.ToLower(v.Name), hash([]any{arch, topt})))
-	r := &variantRun{v: v, arch: arch, opt: topt, dir: dir, stat: TrainStat{Variant: v.Name, Dir: dir}}
+	rel := filepath.Join("imitation", "models", fmt.Sprintf("%s-%s", strings.ToLower(v.Name), suite.Key([]any{arch, topt})))
+	dir := filepath.Join(o.CacheDir, rel)
+	r := &variantRun{v: v, arch: arch, opt: topt, dir: dir, stat: TrainStat{Variant: v.Name, Dir: rel}}
 	if m, cc, err := imitation.Load(dir, &arch); err == nil && cc.Step == topt.Steps {
 		r.model, r.cached = m, true
 		r.stat.Cached, r.stat.Steps = true, cc.Step
@@ -349,7 +391,7 @@ func (r *variantRun) trainer(data []*imitation.TaskData, seed uint64) (*imitatio
 
 // train runs tr in r.dir up to step until (0: to the end) and adds the run
 // to r's statistics.
-func (r *variantRun) train(ctx context.Context, o Options, tr *imitation.Trainer, until int, logMu *sync.Mutex) error {
+func (r *variantRun) train(ctx context.Context, o run, tr *imitation.Trainer, until int, logMu *sync.Mutex) error {
 	var lw io.Writer
 	if o.Log != nil {
 		lw = prefixWriter{o.Log, r.v.Name + ": ", logMu}
@@ -374,7 +416,7 @@ func (r *variantRun) train(ctx context.Context, o Options, tr *imitation.Trainer
 // trainChain trains BC and DAgger, forking DAgger from BC at DAgger's first
 // round when neither has gone past it; otherwise each goes on from its own
 // checkpoint.
-func (o Options) trainChain(ctx context.Context, bc, dagger *variantRun, data []*imitation.TaskData, logMu *sync.Mutex) error {
+func (o run) trainChain(ctx context.Context, bc, dagger *variantRun, data []*imitation.TaskData, logMu *sync.Mutex) error {
 	var bcTr, dgTr *imitation.Trainer
 	var err error
 	if !bc.cached {
@@ -384,8 +426,11 @@ func (o Options) trainChain(ctx context.Context, bc, dagger *variantRun, data []
 	}
 	if !dagger.cached {
 		forkAt := int(dagger.opt.DAggerStart * float64(dagger.opt.Steps))
-		_, statErr := os.Stat(filepath.Join(dagger.dir, imitation.ConfigFile))
-		if bcTr != nil && os.IsNotExist(statErr) {
+		ck, err := imitation.LatestCheckpoint(dagger.dir)
+		if err != nil {
+			return err
+		}
+		if bcTr != nil && ck == "" {
 			if err := bc.train(ctx, o, bcTr, forkAt, logMu); err != nil {
 				return err
 			}
@@ -430,73 +475,65 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 	return len(b), err
 }
 
-func (o Options) shard(ts []stack.Task) []stack.Task {
-	if o.Shards <= 1 {
-		return ts
-	}
-	var out []stack.Task
-	for i, t := range ts {
-		if i%o.Shards == o.Shard {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 // Seeds of evaluation: start configurations and conditioning demonstrations
 // come from base seeds no dataset uses.
-func (o Options) evalSeed() uint64 { return o.Seed*1_000_003 + 0xe7a1 }
-func (o Options) demoSeed() uint64 { return o.Seed*1_000_033 + 0xd3e0 }
+func evalSeed(seed uint64) uint64 { return seed*1_000_003 + 0xe7a1 }
+func demoSeed(seed uint64) uint64 { return seed*1_000_033 + 0xd3e0 }
 
-// Run runs the benchmark: data, training, evaluation.
-func Run(ctx context.Context, o Options) (*Report, error) {
-	start := time.Now()
-	logf := func(format string, a ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", a...)
-		}
-	}
+// learn runs the learning section: data, training, evaluation.
+func learn(ctx context.Context, o run, rep *Rows) error {
 	p := o.Profile
-	rep := &Report{Profile: p.Name, Seed: o.Seed, Shard: fmt.Sprintf("%d/%d", o.Shard, max(o.Shards, 1))}
-	logf("imitation %s: demonstrations for %d training tasks × %d", p.Name, len(p.TrainTasks), p.Demos)
-	ds, err := Dataset(ctx, o)
+	stop := o.Phases.Start("demonstrations")
+	o.logf("imitation %s: demonstrations for %d training tasks × %d", o.Name, len(p.TrainTasks), p.Demos)
+	ds, err := dataset(ctx, o)
+	stop()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rep.Data = map[string]string{"train": ds}
-	logf("imitation %s: training %d variants (%.1fs so far)", p.Name, len(Variants), time.Since(start).Seconds())
-	models, stats, err := TrainVariants(ctx, o, ds)
+	rel, err := filepath.Rel(o.CacheDir, ds)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	rep.Data = map[string]string{"train": rel}
+	stop = o.Phases.Start("training")
+	o.logf("imitation %s: training %d variants", o.Name, len(Variants))
+	models, stats, err := TrainVariants(ctx, o, ds)
+	stop()
+	if err != nil {
+		return err
 	}
 	rep.Training = stats
+	if o.Prepare {
+		return nil
+	}
+	defer o.Phases.Start("evaluation")()
 	sets := []struct {
 		name  string
 		tasks []stack.Task
-	}{{"train", o.shard(p.TrainTasks)}, {"test", o.shard(p.TestTasks)}}
+	}{{"train", suite.Take(o.Shard, p.TrainTasks)}, {"test", suite.Take(o.Shard, p.TestTasks)}}
 	eval := func(label string, m *imitation.Model, set string, tasks []stack.Task, eps, ens int, relabel bool) ([]imitation.Row, error) {
 		if len(tasks) == 0 {
 			return nil, nil
 		}
 		t0 := time.Now()
-		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Set: set, Tasks: tasks, Episodes: eps, Ensemble: ens, Seed: o.evalSeed(), DemoSeed: o.demoSeed(), Noise: o.Profile.DemoNoise, Relabel: relabel, Workers: o.Workers, Progress: o.Progress, Label: label + " " + set})
+		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Set: set, Tasks: tasks, Episodes: eps, Ensemble: ens, Seed: evalSeed(o.Seed), DemoSeed: demoSeed(o.Seed), Noise: o.Profile.DemoNoise, Relabel: relabel, Workers: o.Workers, Progress: o.Progress, Label: label + " " + set})
 		if err != nil {
 			return nil, err
 		}
 		rows := imitation.Summarise(label, set, res)
-		logf("imitation %s: evaluated %s on %s: %d episodes in %.1fs", p.Name, label, set, len(res), time.Since(t0).Seconds())
+		o.logf("imitation %s: evaluated %s on %s: %d episodes in %.1fs", o.Name, label, set, len(res), time.Since(t0).Seconds())
 		return rows, nil
 	}
 	for _, s := range sets {
 		r, err := eval("expert", nil, s.name, s.tasks, p.Episodes, 1, false)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rep.Rows = append(rep.Rows, r...)
 		for _, v := range Variants {
 			r, err := eval(v.Name, models[v.Name], s.name, s.tasks, p.Episodes, 1, false)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			rep.Rows = append(rep.Rows, r...)
 		}
@@ -510,7 +547,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		r, err := eval("BC", models["BC"], set, sets[0].tasks, p.PermEps, 1, relabel)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rep.Permutation = append(rep.Permutation, r...)
 	}
@@ -521,35 +558,34 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	ensembleSets := []struct {
 		name  string
 		tasks []stack.Task
-	}{{"train", o.shard(mostStages(p.TrainTasks))}, sets[1]}
+	}{{"train", suite.Take(o.Shard, mostStages(p.TrainTasks))}, sets[1]}
 	for _, s := range ensembleSets {
 		for _, k := range p.Ensembles {
 			r, err := eval(fmt.Sprintf("K=%d", k), models["BC"], s.name, s.tasks, p.EnsembleEps, k, false)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			rep.Ensemble = append(rep.Ensemble, r...)
 		}
 	}
 	sp, err := EvalThroughput(ctx, models["BC"], o, []int{1, 2})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rep.EvalSpeed = sp
-	rep.Seconds = time.Since(start).Seconds()
-	return rep, nil
+	return nil
 }
 
 // EvalThroughput measures evaluation episodes per second of m at each worker
 // count on the same episodes (the first training tasks).
-func EvalThroughput(ctx context.Context, m *imitation.Model, o Options, workers []int) ([]EvalSpeed, error) {
+func EvalThroughput(ctx context.Context, m *imitation.Model, o run, workers []int) ([]EvalSpeed, error) {
 	p := o.Profile
 	tasks := p.TrainTasks[:min(len(p.TrainTasks), 2)]
 	eps := max(1, p.SpeedEps/len(tasks))
 	var out []EvalSpeed
 	for _, w := range workers {
 		t0 := time.Now()
-		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Tasks: tasks, Episodes: eps, Seed: o.evalSeed() + 1, DemoSeed: o.demoSeed(), Noise: o.Profile.DemoNoise, Workers: w})
+		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Tasks: tasks, Episodes: eps, Seed: evalSeed(o.Seed) + 1, DemoSeed: demoSeed(o.Seed), Noise: o.Profile.DemoNoise, Workers: w})
 		if err != nil {
 			return nil, err
 		}
@@ -559,22 +595,13 @@ func EvalThroughput(ctx context.Context, m *imitation.Model, o Options, workers 
 	return out, nil
 }
 
-// MergeReports merges the reports of the shards of one run.
-func MergeReports(reps []*Report) (*Report, error) {
-	if len(reps) == 0 {
-		return nil, fmt.Errorf("no reports to merge")
-	}
-	out := &Report{Profile: reps[0].Profile, Seed: reps[0].Seed, Shard: "merged", Training: slices.Clone(reps[0].Training), EvalSpeed: reps[0].EvalSpeed}
+// merge merges the rows of the shards of one run, in shard order, into
+// the rows of the whole run. Training happens in every shard (from the
+// cache after the first); the world section runs in shard 0.
+func merge(shards []Rows) (Rows, error) {
+	out := Rows{Profile: shards[0].Profile, Training: slices.Clone(shards[0].Training), EvalSpeed: shards[0].EvalSpeed, Data: shards[0].Data}
 	var rows, perm, ens [][]imitation.Row
-	seen := map[string]bool{}
-	for _, r := range reps {
-		if r.Profile != out.Profile || r.Seed != out.Seed {
-			return nil, fmt.Errorf("cannot merge reports of profile %s seed %d and profile %s seed %d", out.Profile, out.Seed, r.Profile, r.Seed)
-		}
-		if seen[r.Shard] {
-			return nil, fmt.Errorf("shard %s given twice", r.Shard)
-		}
-		seen[r.Shard] = true
+	for _, r := range shards {
 		rows, perm, ens = append(rows, r.Rows), append(perm, r.Permutation), append(ens, r.Ensemble)
 		// Prefer the training statistics of a shard that actually trained.
 		for i, st := range r.Training {
@@ -582,21 +609,10 @@ func MergeReports(reps []*Report) (*Report, error) {
 				out.Training[i] = st
 			}
 		}
-		out.Seconds += r.Seconds
+		if out.World == nil {
+			out.World = r.World
+		}
 	}
 	out.Rows, out.Permutation, out.Ensemble = imitation.Merge(rows...), imitation.Merge(perm...), imitation.Merge(ens...)
 	return out, nil
-}
-
-// ReadReport reads a JSON report.
-func ReadReport(path string) (*Report, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	return &r, nil
 }

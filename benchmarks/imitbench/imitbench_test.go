@@ -8,11 +8,12 @@ import (
 
 	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/stack"
 )
 
 func tiny() Profile {
-	p, _ := GetProfile("smoke")
+	p, _ := ProfileNamed("smoke")
 	// Different stage counts, so that shards differ in their longest tasks.
 	p.TrainTasks = []stack.Task{stack.MustParse("abc"), stack.MustParse("ab c")}
 	p.TestTasks = []stack.Task{stack.MustParse("ab c d")}
@@ -27,8 +28,9 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 	}
 	ctx := context.Background()
 	cache := t.TempDir()
-	o := Options{Profile: tiny(), Seed: 3, CacheDir: cache, Workers: 2}
-	a, err := Run(ctx, o)
+	o := run{Profile: tiny(), Name: "tiny", Seed: 3, CacheDir: cache, Workers: 2}
+	var a, b Rows
+	err := learn(ctx, o, &a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +40,7 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 		}
 	}
 	// Same seed again: models come from the cache, tables are identical.
-	b, err := Run(ctx, o)
+	err = learn(ctx, o, &b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,16 +50,16 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 	if !b.Training[0].Cached {
 		t.Fatal("second run retrained")
 	}
-	var shards []*Report
+	var shards []Rows
 	for i := range 2 {
-		o.Shard, o.Shards = i, 2
-		r, err := Run(ctx, o)
-		if err != nil {
+		o.Shard = suite.Shard{Index: i, Count: 2}
+		var r Rows
+		if err := learn(ctx, o, &r); err != nil {
 			t.Fatal(err)
 		}
 		shards = append(shards, r)
 	}
-	m, err := MergeReports(shards)
+	m, err := merge(shards)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,13 +91,14 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 }
 
 func TestProfiles(t *testing.T) {
-	for _, name := range Profiles() {
-		p, err := GetProfile(name)
-		if err != nil || len(p.TrainTasks) == 0 || len(p.TestTasks) == 0 || p.Steps <= 0 {
-			t.Errorf("%s: %+v %v", name, p, err)
+	for _, pr := range Suite().Profiles() {
+		p, err := ProfileNamed(pr.Name)
+		learns := err == nil && len(p.TrainTasks) > 0 && len(p.TestTasks) > 0 && p.Steps > 0
+		if err != nil || (!learns && p.World == nil) || pr.Expected <= 0 {
+			t.Errorf("%s: %+v %v", pr.Name, p, err)
 		}
 	}
-	if _, err := GetProfile("huge"); err == nil {
+	if _, err := ProfileNamed("huge"); err == nil {
 		t.Error("unknown profile accepted")
 	}
 }

@@ -55,7 +55,7 @@ var Columns = []string{"expert", "DAgger", "BC", "snapshot", "final"}
 
 // SuccessTable is the paper's main table: success (%) by number of stages
 // for the expert and the learned variants, training and test tasks.
-func SuccessTable(rep *Report) report.Table {
+func SuccessTable(rep Rows) report.Table {
 	t := report.Table{
 		Title:  fmt.Sprintf("One-shot imitation (%s profile): success %% (successes/episodes) by number of stages", rep.Profile),
 		Header: append([]string{"set", "stages", "tasks"}, Columns...),
@@ -80,7 +80,7 @@ func SuccessTable(rep *Report) report.Table {
 // FailureTable breaks the failures down: wrong move (layout incompatible
 // with the goal), manipulation failure (a block off the table) and
 // recoverable failure (time ran out), per model, set and stage count.
-func FailureTable(rep *Report) report.Table {
+func FailureTable(rep Rows) report.Table {
 	t := report.Table{
 		Title:  "Failure breakdown (% of episodes)",
 		Header: []string{"model", "set", "stages", "episodes", "success", "wrong move", "manipulation", "recoverable (timeout)"},
@@ -103,7 +103,7 @@ func FailureTable(rep *Report) report.Table {
 // EnsembleTable compares ensembles of K conditioning demonstrations (BC,
 // full demonstration; test tasks and the training tasks with the most
 // stages).
-func EnsembleTable(rep *Report) report.Table {
+func EnsembleTable(rep Rows) report.Table {
 	var models []string
 	for _, r := range rep.Ensemble {
 		if !slices.Contains(models, r.Model) {
@@ -128,7 +128,7 @@ func EnsembleTable(rep *Report) report.Table {
 
 // PermutationTable is the permutation test: BC on training tasks with the
 // blocks renamed by a random permutation, beside the canonical names.
-func PermutationTable(rep *Report) report.Table {
+func PermutationTable(rep Rows) report.Table {
 	t := report.Table{
 		Title:  "Permutation test (BC, full demonstration): training tasks as named and relabelled",
 		Header: []string{"stages", "as named", "relabelled"},
@@ -150,7 +150,7 @@ func PermutationTable(rep *Report) report.Table {
 }
 
 // SpeedTable reports training and evaluation throughput.
-func SpeedTable(rep *Report) report.Table {
+func SpeedTable(rep Rows) report.Table {
 	t := report.Table{
 		Title:  "Throughput",
 		Header: []string{"what", "workers", "units", "seconds", "rate"},
@@ -166,9 +166,4 @@ func SpeedTable(rep *Report) report.Table {
 		t.Rows = append(t.Rows, []string{"evaluate BC", strconv.Itoa(s.Workers), fmt.Sprintf("%d episodes", s.Episodes), fmt.Sprintf("%.1f", s.Seconds), fmt.Sprintf("%.2f episodes/s", s.EpisodesPerSec)})
 	}
 	return t
-}
-
-// Tables returns every table of a report.
-func Tables(rep *Report) []report.Table {
-	return []report.Table{SuccessTable(rep), FailureTable(rep), EnsembleTable(rep), PermutationTable(rep), SpeedTable(rep)}
 }

@@ -116,7 +116,7 @@ type sharedFlags struct {
 	seed                      uint64
 	shard                     Shard
 	merge                     cli.StringList
-	json, quiet               bool
+	json, quiet, prepare      bool
 	workers                   int
 }
 
@@ -126,6 +126,7 @@ func (f *sharedFlags) register(fs *flag.FlagSet, defProfile string, withProfile 
 		fs.Var(&f.shard, "shard", "run only shard i of n (i/n, 0-based); merge the shards' reports with --merge")
 		fs.Var(&f.merge, "merge", "merge this shard report (a report.json or a results directory; repeatable) instead of running")
 		fs.StringVar(&f.data, "data", "", "real data (a path or a built-in name) instead of the synthetic data")
+		fs.BoolVar(&f.prepare, "prepare", false, "only build what shards reuse from the cache (datasets, models) and measure nothing")
 	}
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of data, models and evaluation")
 	fs.StringVar(&f.cache, "cache", ".cache/metabench", "cache of datasets and models; a rerun resumes from it")
@@ -141,7 +142,7 @@ func (f *sharedFlags) check(cmd string) error {
 
 func (f *sharedFlags) options(e cli.Env) Options {
 	o := Options{Profile: f.profile, Seed: f.seed, CacheDir: f.cache, Data: f.data, Shard: f.shard, Workers: f.workers,
-		Progress: !f.json && !f.quiet, Flags: map[string]string{}}
+		Progress: !f.json && !f.quiet, Prepare: f.prepare, Flags: map[string]string{}}
 	if !f.quiet {
 		o.Log = e.Stderr
 	}
@@ -168,6 +169,9 @@ func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) error {
 	}
 	var rep *Report
 	if len(f.merge) > 0 {
+		if f.prepare {
+			return cli.Usagef("%s: give --merge or --prepare, not both", cmd)
+		}
 		if !f.shard.Whole() {
 			return cli.Usagef("%s: give --merge or --shard, not both", cmd)
 		}
@@ -191,6 +195,10 @@ func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) error {
 		var err error
 		if rep, err = s.Run(ctx, o); err != nil {
 			return Interrupted(err, cmd, f.cache)
+		}
+		if f.prepare {
+			fmt.Fprintf(e.Stdout, "%s %s: prepared in %s; the cache %s holds it\n", s.name, f.profile, fmtSeconds(rep.Seconds), f.cache)
+			return nil
 		}
 	}
 	return s.emit(e, &f, rep, true)

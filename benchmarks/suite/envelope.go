@@ -2,6 +2,7 @@ package suite
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -113,6 +114,12 @@ func ReadReport(path string) (*Report, error) {
 	case len(r.Rows) == 0 || string(r.Rows) == "null":
 		return nil, fmt.Errorf("report %s: has no rows", path)
 	}
+	// Rows are compared and merged as written by Run: compact, not indented.
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, r.Rows); err != nil {
+		return nil, fmt.Errorf("report %s: rows: %v", path, err)
+	}
+	r.Rows = compact.Bytes()
 	return &r, nil
 }
 

@@ -56,6 +56,10 @@ type Options struct {
 	Log      io.Writer // progress lines; nil for none
 	Flags    map[string]string
 	Phases   *Phases // wall time per phase, recorded into the report; may be nil
+	// Prepare asks only for the work that later runs reuse from the cache —
+	// datasets, trained models — and no measurement: the first stage of a
+	// sharded run on a cluster, so that shards do not each repeat it.
+	Prepare bool
 }
 
 // Logf writes one progress line to o.Log, if set.

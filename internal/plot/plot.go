@@ -152,8 +152,9 @@ func (g grid) X(c int) float64    { return float64(c) }
 func (g grid) Y(r int) float64    { return float64(r) }
 
 // Heatmap writes a heat map of the row-major matrix v (row 0 at the top) to
-// path, with a colour scale from its minimum to its maximum.
-func Heatmap(path string, a Axes, v [][]float64) error {
+// path, with a colour scale from its minimum to its maximum. cols, if not
+// nil, label the columns.
+func Heatmap(path string, a Axes, v [][]float64, cols []string) error {
 	if len(v) == 0 || len(v[0]) == 0 {
 		return fmt.Errorf("plot %s: empty matrix", path)
 	}
@@ -177,6 +178,13 @@ func Heatmap(path string, a Axes, v [][]float64) error {
 	h.Min, h.Max = lo, hi
 	p := newPlot(a)
 	p.Add(h)
+	if cols != nil {
+		ticks := make([]plot.Tick, len(cols))
+		for i, c := range cols {
+			ticks[i] = plot.Tick{Value: float64(i), Label: c}
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	}
 	p.Legend.Add(fmt.Sprintf("%.3g", lo), swatch{pal.Colors()[0]})
 	p.Legend.Add(fmt.Sprintf("%.3g", hi), swatch{pal.Colors()[len(pal.Colors())-1]})
 	return save(p, path)

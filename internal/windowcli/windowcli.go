@@ -13,22 +13,20 @@ import (
 	"strings"
 
 	"github.com/metabench/metabench/agents/imitation"
-	"github.com/metabench/metabench/benchmarks/imitbench"
 	"github.com/metabench/metabench/envs/demos"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/factory"
 	"github.com/metabench/metabench/policies/replay"
 	"github.com/metabench/metabench/sim"
 )
 
-// UsageError is a bad command line (exit status 2), as opposed to work that
-// failed.
-type UsageError struct{ Msg string }
+// UsageError is cli.UsageError: both binaries report a bad command line
+// with the same error type (exit status 2).
+type UsageError = cli.UsageError
 
-func (e UsageError) Error() string { return e.Msg }
-
-func usagef(format string, a ...any) error { return UsageError{fmt.Sprintf(format, a...)} }
+func usagef(format string, a ...any) error { return cli.Usagef(format, a...) }
 
 // maxReplay caps the episodes a replay loads: a viewer shows a few, and a
 // paper-scale dataset holds a hundred thousand.
@@ -41,8 +39,8 @@ func Policies() *factory.Factory {
 		return replay.Load(dir, maxReplay)
 	})
 	f.Register("model", "model:DIR", func(dir string, cfg sim.Config) (policies.Policy, error) {
-		// Condition on demonstrations as noisy as the benchmarks' training data.
-		return imitation.LoadPolicy(dir, cfg, imitation.PolicyOptions{Noise: imitbench.DemoNoise})
+		// Conditioned on demonstrations as noisy as the model's training data.
+		return imitation.LoadPolicy(dir, cfg)
 	})
 	return f
 }

@@ -1,0 +1,104 @@
+package imitation
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"slices"
+	"testing"
+	"time"
+)
+
+const killChildEnv = "METABENCH_IMITATION_KILL_CHILD"
+
+// TestKillChild is the trainer that TestKillDuringCheckpointResumes kills:
+// it checkpoints after every step, so a kill lands mid-checkpoint often.
+func TestKillChild(t *testing.T) {
+	dir := os.Getenv(killChildEnv)
+	if dir == "" {
+		t.Skip("run by TestKillDuringCheckpointResumes")
+	}
+	tr := newKillTrainer(t, 1_000_000)
+	if _, err := Train(context.Background(), tr, RunOptions{Dir: dir, Resume: true, CheckpointEvery: 1, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newKillTrainer(t *testing.T, steps int) *Trainer {
+	t.Helper()
+	m, err := NewModel(smallArch(CondFull), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultTrainOptions(AlgoDAgger)
+	o.Steps, o.TasksPerBatch, o.PairsPerTask, o.DAggerStart, o.DAggerRounds, o.DAggerEpisodes = steps, 2, 4, 0.99, 1, 1
+	data := fixture(t)[:2]
+	own := make([]*TaskData, len(data))
+	for i, td := range data {
+		c := *td
+		own[i] = &c
+	}
+	tr, err := NewTrainer(m, own, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// TestKillDuringCheckpointResumes kills a trainer that checkpoints every
+// step with SIGKILL at 20 random moments; after each kill the model
+// directory must load and training must resume, and the final weights must
+// equal those of an uninterrupted run.
+func TestKillDuringCheckpointResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 20 processes")
+	}
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(7, 7))
+	last := 0
+	for kill := range 20 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$")
+		cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(150+rng.IntN(400)) * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+		cc, err := ReadConfig(dir)
+		if err != nil {
+			if kill == 0 {
+				continue // killed before its first checkpoint
+			}
+			t.Fatalf("after kill %d: %v", kill+1, err)
+		}
+		if _, _, err := Load(dir, nil); err != nil {
+			t.Fatalf("after kill %d at step %d: %v", kill+1, cc.Step, err)
+		}
+		if cc.Step < last {
+			t.Fatalf("after kill %d: checkpoint went back from step %d to %d", kill+1, last, cc.Step)
+		}
+		last = cc.Step
+	}
+	if last == 0 {
+		t.Fatal("no checkpoint survived: the trainer never got going")
+	}
+	// Resume to two steps past the last checkpoint, and compare with an
+	// uninterrupted run to the same step.
+	end := last + 2
+	resumed := newKillTrainer(t, 1_000_000)
+	if _, err := Train(context.Background(), resumed, RunOptions{Dir: dir, Resume: true, Until: end, Workers: 1}); err != nil {
+		t.Fatalf("resume after 20 kills: %v", err)
+	}
+	straight := newKillTrainer(t, 1_000_000)
+	if _, err := Train(context.Background(), straight, RunOptions{Until: end, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range straight.M.Params() {
+		if !slices.Equal(p.Value, resumed.M.Params()[i].Value) {
+			t.Fatalf("after 20 kills and a resume to step %d, %s differs from an uninterrupted run", end, p.Name)
+		}
+	}
+	t.Logf("20 kills, last checkpoint at step %d", last)
+}

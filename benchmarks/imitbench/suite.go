@@ -1,0 +1,159 @@
+package imitbench
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/stackbench"
+	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/plot"
+)
+
+// Suite returns the one-shot imitation suite.
+func Suite() *suite.Suite {
+	var infos []suite.Profile
+	for _, p := range profiles() {
+		infos = append(infos, p.info)
+	}
+	return suite.New(suite.Spec[Rows]{
+		Name:     "imitation",
+		Summary:  "one-shot imitation (Duan et al. 2017): block stacking from one demonstration",
+		Profiles: infos,
+		Default:  "default",
+		Config:   config,
+		Run:      runSuite,
+		Merge:    merge,
+		Tables:   Tables,
+		Plots:    Plots,
+		Commands: Commands(),
+	})
+}
+
+// config is what determines a run's results: the profile's scale and the
+// seed (the shard does not: shards merge into the whole run).
+func config(o suite.Options) (any, error) {
+	if o.Data != "" {
+		return nil, cli.Usagef("imitation: --data: the suite generates its demonstrations; it reads no data")
+	}
+	p, err := ProfileNamed(o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Profile Profile
+		Seed    uint64
+	}{p, o.Seed}, nil
+}
+
+func newRun(o suite.Options) (run, error) {
+	p, err := ProfileNamed(o.Profile)
+	if err != nil {
+		return run{}, err
+	}
+	return run{Profile: p, Name: o.Profile, Seed: o.Seed, CacheDir: o.CacheDir, Shard: o.Shard, Workers: o.Workers,
+		Progress: o.Progress, Prepare: o.Prepare, Log: o.Log, Phases: o.Phases}, nil
+}
+
+func (o run) logf(format string, a ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", a...)
+	}
+}
+
+func runSuite(ctx context.Context, so suite.Options) (Rows, error) {
+	o, err := newRun(so)
+	if err != nil {
+		return Rows{}, err
+	}
+	rep := Rows{Profile: o.Name}
+	if w := o.Profile.World; w != nil && o.Shard.Has(0) && !o.Prepare {
+		if rep.World, err = world(ctx, o, w); err != nil {
+			return Rows{}, err
+		}
+	}
+	if o.Profile.Learns() {
+		if err := learn(ctx, o, &rep); err != nil {
+			return Rows{}, err
+		}
+	}
+	return rep, nil
+}
+
+// world measures the block-stacking world: physics speed, the expert on
+// every task, demonstration throughput.
+func world(ctx context.Context, o run, w *World) (*WorldRows, error) {
+	var out WorldRows
+	var err error
+	stop := o.Phases.Start("physics speed")
+	out.Sim, err = stackbench.SimSpeed(stackbench.SimOptions{Blocks: w.SimBlocks, Budget: w.SimBudget, Repeats: w.SimRepeats, Seed: o.Seed})
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	stop = o.Phases.Start("expert")
+	out.Expert, err = stackbench.Expert(ctx, stackbench.ExpertOptions{
+		Sets:     []stackbench.TaskSet{{Label: "train", Tasks: stack.Tasks(stack.Train)}, {Label: "test", Tasks: stack.Tasks(stack.Test)}},
+		Episodes: w.ExpertEpisodes, Noise: append([]float64{0}, w.ExpertNoise...), Seed: o.Seed, Workers: o.Workers, Progress: o.Progress,
+	})
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	stop = o.Phases.Start("demonstration throughput")
+	out.Gen, err = stackbench.GenSpeed(ctx, stackbench.GenOptions{Workers: []int{1, 2}, Tasks: stackbench.DefaultGenTasks(), Episodes: w.GenEpisodes, Repeats: w.GenRepeats})
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Tables returns every table of a run's rows.
+func Tables(r Rows) []report.Table {
+	var out []report.Table
+	if w := r.World; w != nil {
+		out = append(out, stackbench.SimTable(w.Sim), stackbench.ExpertTable(w.Expert), stackbench.GenTable(w.Gen))
+	}
+	if len(r.Training) > 0 {
+		out = append(out, SuccessTable(r), FailureTable(r), EnsembleTable(r), PermutationTable(r), SpeedTable(r))
+	}
+	return out
+}
+
+// Plots draws success against the number of stages, one curve per model,
+// on the training and the test tasks.
+func Plots(r Rows, dir string) ([]string, error) {
+	if len(r.Rows) == 0 {
+		return nil, nil
+	}
+	var paths []string
+	for _, set := range []string{"train", "test"} {
+		var series []plot.Series
+		for _, model := range Columns {
+			s := plot.Series{Name: model}
+			for _, row := range r.Rows {
+				if row.Set == set && row.Model == model && row.Episodes > 0 {
+					s.X = append(s.X, float64(row.Stages))
+					s.Y = append(s.Y, 100*float64(row.Successes)/float64(row.Episodes))
+				}
+			}
+			if len(s.X) > 0 {
+				series = append(series, s)
+			}
+		}
+		if len(series) == 0 {
+			continue
+		}
+		path := filepath.Join(dir, "success-"+set+".png")
+		title := fmt.Sprintf("One-shot imitation (%s): success on %s tasks", r.Profile, set)
+		if err := plot.Lines(path, plot.Axes{Title: title, X: "stages", Y: "success (%)"}, series...); err != nil {
+			return nil, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}

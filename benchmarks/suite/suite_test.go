@@ -1,0 +1,277 @@
+package suite_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/cli"
+)
+
+// sumRows is the fake suite's result: per unit i of its work, a number
+// computed from the seed.
+type sumRows struct {
+	Units []int `json:"units"`
+	Value []int `json:"value"`
+}
+
+// fake is a suite of n units of work whose value depends on the seed and
+// the profile's scale.
+func fake() *suite.Suite {
+	scale := map[string]int{"small": 5, "large": 11}
+	return suite.New(suite.Spec[sumRows]{
+		Name:     "fake",
+		Summary:  "a suite for testing the harness",
+		Profiles: []suite.Profile{{Name: "small", Expected: 1}, {Name: "large", Expected: 2}},
+		Default:  "small",
+		Config: func(o suite.Options) (any, error) {
+			n, ok := scale[o.Profile]
+			if !ok {
+				return nil, cli.Usagef("fake: no profile %q", o.Profile)
+			}
+			return struct{ N int }{n}, nil
+		},
+		Run: func(ctx context.Context, o suite.Options) (sumRows, error) {
+			var r sumRows
+			units := make([]int, scale[o.Profile])
+			for i := range units {
+				units[i] = i
+			}
+			for _, i := range suite.Take(o.Shard, units) {
+				r.Units = append(r.Units, i)
+				r.Value = append(r.Value, int(o.Seed)*1000+i*i)
+			}
+			return r, nil
+		},
+		Merge: func(shards []sumRows) (sumRows, error) {
+			// Reassemble the units in order: unit i is in shard i mod n.
+			var out sumRows
+			n := len(shards)
+			pos := make([]int, n)
+			for {
+				k := len(out.Units) % n
+				if pos[k] >= len(shards[k].Units) {
+					return out, nil
+				}
+				out.Units = append(out.Units, shards[k].Units[pos[k]])
+				out.Value = append(out.Value, shards[k].Value[pos[k]])
+				pos[k]++
+			}
+		},
+		Tables: func(r sumRows) []report.Table {
+			t := report.Table{Title: "fake", Header: []string{"unit", "value"}}
+			for i := range r.Units {
+				t.Rows = append(t.Rows, []string{fmt.Sprint(r.Units[i]), fmt.Sprint(r.Value[i])})
+			}
+			return []report.Table{t}
+		},
+	})
+}
+
+func run(t *testing.T, s *suite.Suite, profile string, seed uint64, shard suite.Shard) *suite.Report {
+	t.Helper()
+	r, err := s.Run(context.Background(), suite.Options{Profile: profile, Seed: seed, Shard: shard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestShardsMergeIntoTheWholeRun(t *testing.T) {
+	s := fake()
+	whole := run(t, s, "large", 3, suite.Shard{})
+	for _, n := range []int{1, 2, 3, 4, 11} {
+		var reps []*suite.Report
+		for i := range n {
+			sh := suite.Shard{Index: i, Count: n}
+			if n == 1 {
+				sh = suite.Shard{Index: 0, Count: 2} // n=1 is the whole run; use halves instead
+			}
+			reps = append(reps, run(t, s, "large", 3, sh))
+		}
+		if n == 1 {
+			reps = append(reps, run(t, s, "large", 3, suite.Shard{Index: 1, Count: 2}))
+		}
+		// Reports may come in any order.
+		slices.Reverse(reps)
+		m, err := s.Merge(reps)
+		if err != nil {
+			t.Fatalf("%d shards: %v", n, err)
+		}
+		if !bytes.Equal(m.Rows, whole.Rows) {
+			t.Fatalf("%d shards merge into %s, the whole run is %s", len(reps), m.Rows, whole.Rows)
+		}
+		if m.Config != whole.Config || m.Merged != len(reps) {
+			t.Fatalf("merged config %s (%d shards), whole %s", m.Config, m.Merged, whole.Config)
+		}
+	}
+}
+
+func TestMergeRefuses(t *testing.T) {
+	s := fake()
+	half := func(i int, seed uint64, profile string) *suite.Report {
+		return run(t, s, profile, seed, suite.Shard{Index: i, Count: 2})
+	}
+	third := run(t, s, "large", 3, suite.Shard{Index: 0, Count: 3})
+	whole := run(t, s, "large", 3, suite.Shard{})
+	tampered := *half(1, 3, "large")
+	tampered.Config = "0123456789ab"
+	tests := []struct {
+		name string
+		reps []*suite.Report
+		want string
+	}{
+		{"a missing shard", []*suite.Report{half(0, 3, "large")}, "missing shard 1/2"},
+		{"a duplicate shard", []*suite.Report{half(0, 3, "large"), half(0, 3, "large"), half(1, 3, "large")}, "shard 0/2 given twice"},
+		{"another seed", []*suite.Report{half(0, 3, "large"), half(1, 4, "large")}, "seeds 3 and 4"},
+		{"another profile", []*suite.Report{half(0, 3, "large"), half(1, 3, "small")}, `profiles "large" and "small"`},
+		{"another configuration", []*suite.Report{half(0, 3, "large"), &tampered}, "configurations"},
+		{"another shard count", []*suite.Report{half(0, 3, "large"), third}, "shards of 2 and of 3"},
+		{"a whole run", []*suite.Report{half(0, 3, "large"), whole}, "whole run"},
+		{"nothing", nil, "no reports"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.Merge(tt.reps)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("Merge: %v, want one line mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReportFilesRoundTripAndRefuseOthers(t *testing.T) {
+	s := fake()
+	dir := t.TempDir()
+	r := run(t, s, "small", 1, suite.Shard{Index: 1, Count: 2})
+	tables, _ := s.Tables(r)
+	if err := s.WriteResults(dir, r, tables); err != nil {
+		t.Fatal(err)
+	}
+	back, err := suite.ReadReport(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(back.Rows, r.Rows) || back.Shard != "1/2" || back.Build.GoVersion == "" || back.Build.Cores == 0 {
+		t.Fatalf("read back %+v", back)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "table01-fake.csv")); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]string{
+		"empty object":  `{}`,
+		"not json":      `{"format":`,
+		"other format":  `{"format":99,"suite":"fake","profile":"small","config":"x","rows":{}}`,
+		"without rows":  `{"format":1,"suite":"fake","profile":"small","config":"x"}`,
+		"null rows":     `{"format":1,"suite":"fake","profile":"small","config":"x","rows":null}`,
+		"without suite": `{"format":1,"profile":"small","config":"x","rows":{}}`,
+	}
+	for _, name := range []string{"empty object", "not json", "other format", "without rows", "null rows", "without suite"} {
+		p := filepath.Join(t.TempDir(), "r.json")
+		os.WriteFile(p, []byte(bad[name]), 0o644)
+		if _, err := suite.ReadReport(p); err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: %v, want an error naming the file", name, err)
+		}
+	}
+}
+
+func TestShardFlag(t *testing.T) {
+	tests := []struct {
+		in string
+		ok bool
+	}{{"0/1", true}, {"3/4", true}, {"4/4", false}, {"-1/4", false}, {"1/0", false}, {"a/b", false}, {"1", false}, {"", false}, {"1/2/3", false}}
+	for _, tt := range tests {
+		var s suite.Shard
+		if err := s.Set(tt.in); (err == nil) != tt.ok {
+			t.Errorf("Set(%q): %v", tt.in, err)
+		}
+	}
+	var s suite.Shard
+	s.Set("2/5")
+	if s.String() != "2/5" || !s.Has(7) || s.Has(8) {
+		t.Fatalf("shard 2/5: %v", s)
+	}
+}
+
+func TestKeyIsStable(t *testing.T) {
+	type cfg struct {
+		A int
+		B []string
+	}
+	if suite.Key(cfg{1, []string{"x"}}) != suite.Key(cfg{1, []string{"x"}}) || suite.Key(cfg{1, nil}) == suite.Key(cfg{2, nil}) {
+		t.Fatal("Key is not a function of the configuration")
+	}
+}
+
+func TestRegistryCommands(t *testing.T) {
+	s := fake()
+	cmds, err := suite.Registry{Suites: []*suite.Suite{s}}.Commands()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bench, _ := cli.Find(cmds, "bench")
+	var out, errb bytes.Buffer
+	e := cli.Env{Stdout: &out, Stderr: &errb}
+	dir := t.TempDir()
+	for i := range 2 {
+		args := []string{"--json", "fake", "--profile", "large", "--seed", "5", "--shard", fmt.Sprintf("%d/2", i), "--out", filepath.Join(dir, fmt.Sprint(i)), "--quiet"}
+		if err := bench.Run(context.Background(), e, args); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out.Reset()
+	if err := bench.Run(context.Background(), e, []string{"fake", "--merge", filepath.Join(dir, "0"), "--merge", filepath.Join(dir, "1"), "--json"}); err != nil {
+		t.Fatal(err)
+	}
+	var merged suite.Report
+	if err := json.Unmarshal(out.Bytes(), &merged); err != nil {
+		t.Fatal(err)
+	}
+	whole := run(t, s, "large", 5, suite.Shard{})
+	var compact bytes.Buffer
+	json.Compact(&compact, merged.Rows)
+	if !bytes.Equal(compact.Bytes(), whole.Rows) {
+		t.Fatalf("merged on the command line: %s, whole %s", merged.Rows, whole.Rows)
+	}
+	usage := [][]string{
+		{"fake", "--profile", "huge"},
+		{"fake", "--shard", "2/2"},
+		{"fake", "--workers", "-1"},
+		{"fake", "stray"},
+		{"fake", "--merge", filepath.Join(dir, "0"), "--shard", "0/2"},
+	}
+	for _, args := range usage {
+		if err := bench.Run(context.Background(), e, args); !cli.IsUsage(err) {
+			t.Errorf("bench %v: %v, want a usage error", args, err)
+		}
+	}
+	if err := bench.Run(context.Background(), e, []string{"fake", "--merge", filepath.Join(dir, "0")}); err == nil || !strings.Contains(err.Error(), "missing shard 1/2") {
+		t.Errorf("merge of one shard: %v", err)
+	}
+	// Two commands of one name are refused.
+	dup := suite.Registry{Suites: []*suite.Suite{s}, Benches: []cli.Command{{Name: "fake"}}}
+	if _, err := dup.Commands(); err == nil {
+		t.Error("a bench named like a suite was accepted")
+	}
+}
+
+// Example shows a sharded run merged back into the whole run's rows.
+func Example() {
+	s := fake()
+	var shards []*suite.Report
+	for i := range 3 {
+		r, _ := s.Run(context.Background(), suite.Options{Profile: "small", Seed: 1, Shard: suite.Shard{Index: i, Count: 3}})
+		shards = append(shards, r)
+	}
+	merged, _ := s.Merge(shards)
+	fmt.Println(string(merged.Rows))
+	// Output: {"units":[0,1,2,3,4],"value":[1000,1001,1004,1009,1016]}
+}
