@@ -24,6 +24,7 @@ const (
 	maxEpisodes = 1_000_000
 	maxDemos    = 1_000_000
 	maxEnsemble = 100
+	maxNoise    = 10 // the expert fails almost always well below this
 )
 
 // Commands returns the suite's verbs: train and eval.
@@ -69,7 +70,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		Int("steps", *steps, 1, maxSteps).Int("batch-tasks", *tasksPer, 1, 1024).Int("pairs", *pairs, 1, 4096).
 		Float("lr", *lr, 1e-12, 10).Int("checkpoint-every", *every, 0, maxSteps).
 		Int("dagger-rounds", *rounds, 1, 1000).Int("dagger-episodes", *dEps, 1, maxEpisodes).Float("dagger-start", *dStart, 0, 0.999).
-		Int("workers", *workers, 0, cli.MaxWorkers).Int("demos", *demosN, 2, maxDemos).Float("noise", *noise, 0, collect.MaxNoise).
+		Int("workers", *workers, 0, cli.MaxWorkers).Int("demos", *demosN, 2, maxDemos).Float("noise", *noise, 0, maxNoise).
 		Int("max-stages", *maxStages, 0, 9).Err()
 	if err != nil {
 		return err
@@ -221,7 +222,7 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 		return err
 	}
 	err := cli.NewCheck(cmd).Required("model", *model).Int("episodes", *episodes, 1, maxEpisodes).Int("ensemble", *ensemble, 1, maxEnsemble).
-		Float("noise", *noise, 0, collect.MaxNoise).Int("workers", *workers, 0, cli.MaxWorkers).Int("max-stages", *maxStages, 0, 9).Err()
+		Float("noise", *noise, 0, maxNoise).Int("workers", *workers, 0, cli.MaxWorkers).Int("max-stages", *maxStages, 0, 9).Err()
 	if err != nil {
 		return err
 	}
