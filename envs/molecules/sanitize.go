@@ -1,0 +1,541 @@
+package molecules
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Sanitize does what RDKit's MolFromSmiles does after reading a SMILES:
+// plain hydrogen atoms become hydrogen counts on their neighbour, implicit
+// hydrogens are added by the default valences (aromatic atoms by RDKit's
+// rule for aromatic valence), the aromatic bonds get a Kekulé structure,
+// valences are checked, rings are found (smallest set of smallest rings)
+// and aromaticity is perceived with RDKit's default model.
+func Sanitize(m *Mol) error {
+	removePlainHs(m)
+	for i := range m.Atoms {
+		if m.Atoms[i].Aromatic && !m.hasAromaticBond(i) {
+			return fmt.Errorf("atom %d (%s) is aromatic but not in an aromatic ring", i+1, m.Atoms[i].Symbol())
+		}
+	}
+	for i := range m.Atoms {
+		m.Atoms[i].ImplH = m.implicitHs(i)
+	}
+	if err := m.kekulize(); err != nil {
+		return err
+	}
+	for i := range m.Atoms {
+		if err := m.checkValence(i); err != nil {
+			return err
+		}
+	}
+	m.assignRadicals()
+	m.findRings()
+	m.perceiveAromaticity()
+	return nil
+}
+
+// removePlainHs turns [H] atoms bonded by one single bond to a heavy atom
+// into that atom's explicit hydrogen count, as RDKit's removeHs does;
+// isotopic, charged and unbonded hydrogens stay atoms.
+func removePlainHs(m *Mol) {
+	drop := make([]bool, len(m.Atoms))
+	any := false
+	for i, a := range m.Atoms {
+		if a.Z != 1 || a.Isotope != 0 || a.Charge != 0 || a.ExplH != 0 || len(m.Adj[i]) != 1 {
+			continue
+		}
+		b := m.Bonds[m.Adj[i][0]]
+		j := b.Other(i)
+		if b.Type != Single || m.Atoms[j].Z <= 1 {
+			continue
+		}
+		drop[i] = true
+		any = true
+		m.Atoms[j].ExplH++
+	}
+	if any {
+		m.removeAtoms(drop)
+	}
+}
+
+// removeAtoms deletes the marked atoms and their bonds, keeping the order
+// of the rest.
+func (m *Mol) removeAtoms(drop []bool) {
+	idx := make([]int, len(m.Atoms))
+	var atoms []Atom
+	for i, a := range m.Atoms {
+		if drop[i] {
+			idx[i] = -1
+			continue
+		}
+		idx[i] = len(atoms)
+		atoms = append(atoms, a)
+	}
+	old := m.Bonds
+	m.Atoms, m.Bonds, m.Adj = atoms, nil, make([][]int, len(atoms))
+	for _, b := range old {
+		if idx[b.A] >= 0 && idx[b.B] >= 0 {
+			m.AddBond(idx[b.A], idx[b.B], b.Type)
+		}
+	}
+	m.rings, m.ringAtom, m.ringBond = nil, nil, nil
+}
+
+func (m *Mol) hasAromaticBond(i int) bool {
+	for _, b := range m.Adj[i] {
+		if m.Bonds[b].Type == Aromatic {
+			return true
+		}
+	}
+	return false
+}
+
+// chargeAdjust returns the shift of allowed valences by an atom's charge,
+// as RDKit does: N+ is 4-valent like C, O- 1-valent; boron-like (early)
+// atoms and carbon go the other way (B- 4, C+ and C- both 3).
+func chargeAdjust(z, charge int) int {
+	if charge == 0 {
+		return 0
+	}
+	o := elements[z].outer
+	switch {
+	case z == 6 || o == 4:
+		return -abs(charge)
+	case o < 4:
+		return -charge
+	}
+	return charge
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// implicitHs is RDKit's Atom::calcImplicitValence for an atom as read:
+// zero for bracket atoms and metals; for aromatic atoms the default
+// valence minus the bond orders with aromatic bonds at 1.5 (an excess
+// within 1.5 of an allowed valence is taken as that valence); otherwise
+// the smallest allowed valence not below the explicit valence.
+func (m *Mol) implicitHs(i int) int {
+	a := m.Atoms[i]
+	if a.Bracket || a.Z == 0 {
+		return 0
+	}
+	vals := elements[a.Z].valences
+	if len(vals) == 0 || vals[0] <= 0 {
+		return 0
+	}
+	adj := chargeAdjust(a.Z, a.Charge)
+	half := 2 * a.ExplH
+	for _, b := range m.Adj[i] {
+		half += m.Bonds[b].Type.halfOrder()
+	}
+	dv := vals[0] + adj
+	if a.Aromatic {
+		if ev := m.aromaticValence(i); ev <= dv {
+			return dv - ev
+		}
+		return 0
+	}
+	ev := (half + 1) / 2
+	for _, v := range vals {
+		if v+adj >= ev {
+			return v + adj - ev
+		}
+	}
+	return 0
+}
+
+// aromaticValence is RDKit's explicit valence of an atom that may have
+// aromatic bonds (counted 1.5): an aromatic atom whose sum exceeds its
+// default valence takes the largest allowed valence not above the sum if
+// that is within 1.5; the result is rounded after adding 0.1.
+func (m *Mol) aromaticValence(i int) int {
+	a := m.Atoms[i]
+	half := 2 * a.ExplH
+	for _, b := range m.Adj[i] {
+		half += m.Bonds[b].Type.halfOrder()
+	}
+	acc := float64(half) / 2
+	vals := elements[a.Z].valences
+	if a.Aromatic && len(vals) > 0 && vals[0] > 0 {
+		adj := chargeAdjust(a.Z, a.Charge)
+		if dv := vals[0] + adj; acc > float64(dv) {
+			pval := dv
+			for _, v := range vals {
+				if float64(v+adj) > acc {
+					break
+				}
+				pval = v + adj
+			}
+			if acc-float64(pval) <= 1.5 {
+				acc = float64(pval)
+			}
+		}
+	}
+	return int(acc + 0.1 + 0.5)
+}
+
+// checkValence refuses atoms with more bonds than any allowed valence,
+// like RDKit's strict property cache (metals are not checked).
+func (m *Mol) checkValence(i int) error {
+	a := m.Atoms[i]
+	vals := elements[a.Z].valences
+	if a.Z == 0 || len(vals) == 0 || vals[0] <= 0 {
+		return nil
+	}
+	ev := m.explicitValence(i) + a.ImplH
+	maxV := vals[len(vals)-1] + chargeAdjust(a.Z, a.Charge)
+	if ev > maxV {
+		return fmt.Errorf("explicit valence %d of atom %d (%s) is more than allowed (%d)", ev, i+1, a.Symbol(), maxV)
+	}
+	return nil
+}
+
+// assignRadicals is RDKit's assignRadicals for atoms without implicit
+// hydrogens (bracket atoms) of the main groups.
+func (m *Mol) assignRadicals() {
+	for i, a := range m.Atoms {
+		m.Atoms[i].Radicals = 0
+		vals := elements[a.Z].valences
+		if !a.Bracket || a.Z == 0 || len(vals) == 0 || vals[0] < 0 {
+			continue
+		}
+		tv := m.explicitValence(i)
+		outer := elements[a.Z].outer
+		base := 8
+		if a.Z <= 2 {
+			base = 2
+		}
+		n := base - outer - tv + a.Charge
+		if n < 0 {
+			n = 0
+			if len(vals) > 1 {
+				for _, v := range vals {
+					if v-tv+a.Charge >= 0 {
+						n = v - tv + a.Charge
+						break
+					}
+				}
+			}
+		}
+		if n2 := outer - tv - a.Charge; n2 >= 0 {
+			n = min(n, n2)
+		}
+		m.Atoms[i].Radicals = n
+	}
+}
+
+// errKekulize is returned for aromatic systems without a Kekulé structure.
+var errKekulize = errors.New("cannot kekulize the aromatic system")
+
+// kekulize replaces aromatic bonds with single and double bonds so that
+// every aromatic atom that lacks one bond order gets exactly one double
+// bond (RDKit's candidate rule), and clears the aromatic flags.
+func (m *Mol) kekulize() error {
+	n := len(m.Atoms)
+	cand := make([]bool, n)
+	var cands []int
+	for i, a := range m.Atoms {
+		if !a.Aromatic {
+			continue
+		}
+		vals := elements[a.Z].valences
+		if a.Z == 0 || len(vals) == 0 || vals[0] <= 0 {
+			continue
+		}
+		sbo := a.Hs() + a.Radicals
+		for _, b := range m.Adj[i] {
+			t := m.Bonds[b].Type
+			if t == Aromatic {
+				sbo++
+			} else {
+				sbo += int(t)
+			}
+		}
+		adj := chargeAdjust(a.Z, a.Charge)
+		dv := vals[0] + adj
+		tbo := m.aromaticValence(i) + a.ImplH
+		for k := 1; tbo > dv && k < len(vals); k++ {
+			dv = vals[k] + adj
+		}
+		if sbo < dv {
+			cand[i] = true
+			cands = append(cands, i)
+		}
+	}
+	match := make([]int, n) // partner atom of the double bond, or -1
+	for i := range match {
+		match[i] = -1
+	}
+	budget := 200000
+	var solve func() bool
+	solve = func() bool {
+		// The unmatched candidate with the fewest free partners goes first.
+		best, bestN := -1, 1<<30
+		for _, i := range cands {
+			if match[i] >= 0 {
+				continue
+			}
+			k := 0
+			for _, b := range m.Adj[i] {
+				j := m.Bonds[b].Other(i)
+				if m.Bonds[b].Type == Aromatic && cand[j] && match[j] < 0 {
+					k++
+				}
+			}
+			if k < bestN {
+				best, bestN = i, k
+			}
+		}
+		if best < 0 {
+			return true
+		}
+		if bestN == 0 {
+			return false
+		}
+		for _, b := range m.Adj[best] {
+			j := m.Bonds[b].Other(best)
+			if m.Bonds[b].Type != Aromatic || !cand[j] || match[j] >= 0 {
+				continue
+			}
+			if budget--; budget < 0 {
+				return false
+			}
+			match[best], match[j] = j, best
+			if solve() {
+				return true
+			}
+			match[best], match[j] = -1, -1
+		}
+		return false
+	}
+	if !solve() {
+		var bad []int
+		for _, i := range cands {
+			bad = append(bad, i+1)
+		}
+		return fmt.Errorf("%w (atoms %v)", errKekulize, bad)
+	}
+	for k, b := range m.Bonds {
+		if b.Type != Aromatic {
+			continue
+		}
+		if match[b.A] == b.B {
+			m.Bonds[k].Type = Double
+		} else {
+			m.Bonds[k].Type = Single
+		}
+	}
+	for i := range m.Atoms {
+		m.Atoms[i].Aromatic = false
+	}
+	return nil
+}
+
+// findRings computes the smallest set of smallest rings (a minimum cycle
+// basis from Horton's candidate cycles) and ring membership.
+func (m *Mol) findRings() {
+	n := len(m.Atoms)
+	m.rings = nil
+	m.ringAtom = make([]bool, n)
+	m.ringBond = make([]bool, len(m.Bonds))
+	comp := m.components()
+	ncomp := 0
+	for _, c := range comp {
+		ncomp = max(ncomp, c+1)
+	}
+	need := len(m.Bonds) - n + ncomp
+	if need <= 0 {
+		return
+	}
+	// Bridges are not in rings; only atoms with ≥2 non-bridge bonds matter.
+	bridge := m.bridges()
+	for k := range m.Bonds {
+		m.ringBond[k] = !bridge[k]
+		if !bridge[k] {
+			m.ringAtom[m.Bonds[k].A] = true
+			m.ringAtom[m.Bonds[k].B] = true
+		}
+	}
+	type cycle struct {
+		atoms []int
+		bonds []int
+	}
+	var cycles []cycle
+	seen := map[string]bool{}
+	parent := make([]int, n)   // bond to parent
+	dist := make([]int, n)
+	for r := 0; r < n; r++ {
+		if !m.ringAtom[r] {
+			continue
+		}
+		for i := range dist {
+			dist[i] = -1
+			parent[i] = -1
+		}
+		dist[r] = 0
+		queue := []int{r}
+		for q := 0; q < len(queue); q++ {
+			i := queue[q]
+			for _, b := range m.Adj[i] {
+				if bridge[b] {
+					continue
+				}
+				j := m.Bonds[b].Other(i)
+				if dist[j] < 0 {
+					dist[j] = dist[i] + 1
+					parent[j] = b
+					queue = append(queue, j)
+				}
+			}
+		}
+		pathTo := func(i int) (atoms, bonds []int) {
+			for i != r {
+				atoms = append(atoms, i)
+				b := parent[i]
+				bonds = append(bonds, b)
+				i = m.Bonds[b].Other(i)
+			}
+			return append(atoms, r), bonds
+		}
+		for k, b := range m.Bonds {
+			if bridge[k] || dist[b.A] < 0 || parent[b.A] == k || parent[b.B] == k {
+				continue
+			}
+			pa, ba := pathTo(b.A)
+			pb, bb := pathTo(b.B)
+			// The two paths must meet only at r.
+			inA := map[int]bool{}
+			for _, x := range pa[:len(pa)-1] {
+				inA[x] = true
+			}
+			ok := true
+			for _, x := range pb[:len(pb)-1] {
+				if inA[x] {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			atoms := append(slices.Clone(pa[:len(pa)-1]), r)
+			for x := len(pb) - 2; x >= 0; x-- {
+				atoms = append(atoms, pb[x])
+			}
+			bonds := append(append(slices.Clone(ba), bb...), k)
+			key := slices.Clone(bonds)
+			slices.Sort(key)
+			ks := fmt.Sprint(key)
+			if seen[ks] {
+				continue
+			}
+			seen[ks] = true
+			cycles = append(cycles, cycle{atoms, bonds})
+		}
+	}
+	slices.SortStableFunc(cycles, func(a, b cycle) int { return len(a.bonds) - len(b.bonds) })
+	// Greedy independent set over GF(2) (Gaussian elimination on bond sets).
+	words := (len(m.Bonds) + 63) / 64
+	var basis [][]uint64
+	var pivots []int
+	for _, c := range cycles {
+		if len(m.rings) == need {
+			break
+		}
+		v := make([]uint64, words)
+		for _, b := range c.bonds {
+			v[b/64] |= 1 << (b % 64)
+		}
+		for k, row := range basis {
+			p := pivots[k]
+			if v[p/64]>>(p%64)&1 == 1 {
+				for w := range v {
+					v[w] ^= row[w]
+				}
+			}
+		}
+		p := -1
+		for w := range v {
+			if v[w] != 0 {
+				for bit := 0; bit < 64; bit++ {
+					if v[w]>>bit&1 == 1 {
+						p = w*64 + bit
+						break
+					}
+				}
+				break
+			}
+		}
+		if p < 0 {
+			continue
+		}
+		// Keep the basis reduced so that pivots stay unique.
+		for k, row := range basis {
+			if row[p/64]>>(p%64)&1 == 1 {
+				for w := range row {
+					basis[k][w] ^= v[w]
+				}
+			}
+		}
+		basis = append(basis, v)
+		pivots = append(pivots, p)
+		m.rings = append(m.rings, c.atoms)
+	}
+}
+
+// bridges marks the bonds whose removal disconnects the graph (Tarjan).
+func (m *Mol) bridges() []bool {
+	n := len(m.Atoms)
+	br := make([]bool, len(m.Bonds))
+	disc := make([]int, n)
+	low := make([]int, n)
+	for i := range disc {
+		disc[i] = -1
+	}
+	t := 0
+	type frame struct{ v, pb, k int }
+	for s := range n {
+		if disc[s] >= 0 {
+			continue
+		}
+		stack := []frame{{s, -1, 0}}
+		disc[s], low[s] = t, t
+		t++
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			if f.k < len(m.Adj[f.v]) {
+				b := m.Adj[f.v][f.k]
+				f.k++
+				if b == f.pb {
+					continue
+				}
+				w := m.Bonds[b].Other(f.v)
+				if disc[w] < 0 {
+					disc[w], low[w] = t, t
+					t++
+					stack = append(stack, frame{w, b, 0})
+				} else {
+					low[f.v] = min(low[f.v], disc[w])
+				}
+				continue
+			}
+			v, pb := f.v, f.pb
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 {
+				u := stack[len(stack)-1].v
+				low[u] = min(low[u], low[v])
+				if low[v] > disc[u] {
+					br[pb] = true
+				}
+			}
+		}
+	}
+	return br
+}

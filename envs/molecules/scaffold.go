@@ -1,0 +1,98 @@
+package molecules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Scaffold returns m's Bemis–Murcko framework: its rings and the linkers
+// between them, with atoms double-bonded to those kept (as RDKit's
+// MurckoScaffold does); side chains are cut and their bonds become
+// hydrogens. A molecule without rings has an empty scaffold (nil).
+func Scaffold(m *Mol) *Mol {
+	n := len(m.Atoms)
+	keep := make([]bool, n)
+	deg := make([]int, n)
+	for i := range n {
+		keep[i] = true
+		deg[i] = m.Degree(i)
+	}
+	// Peel terminal atoms until only rings and linkers remain.
+	changed := true
+	for changed {
+		changed = false
+		for i := range n {
+			if keep[i] && !m.InRing(i) && deg[i] <= 1 {
+				keep[i] = false
+				changed = true
+				for _, b := range m.Adj[i] {
+					if j := m.Bonds[b].Other(i); keep[j] {
+						deg[j]--
+					}
+				}
+			}
+		}
+	}
+	anyRing := false
+	for i := range n {
+		anyRing = anyRing || (keep[i] && m.InRing(i))
+	}
+	if !anyRing {
+		return nil
+	}
+	// Put back atoms double-bonded to the framework.
+	exo := make([]bool, n)
+	for k, b := range m.Bonds {
+		if b.Type == Double {
+			if keep[b.A] && !keep[b.B] && m.Degree(b.B) == 1 {
+				exo[b.B] = true
+			} else if keep[b.B] && !keep[b.A] && m.Degree(b.A) == 1 {
+				exo[b.A] = true
+			}
+		}
+		_ = k
+	}
+	for i := range n {
+		keep[i] = keep[i] || exo[i]
+	}
+	s := &Mol{}
+	idx := make([]int, n)
+	for i, a := range m.Atoms {
+		idx[i] = -1
+		if keep[i] {
+			idx[i] = s.AddAtom(a)
+		}
+	}
+	for _, b := range m.Bonds {
+		switch {
+		case keep[b.A] && keep[b.B]:
+			s.AddBond(idx[b.A], idx[b.B], b.Type)
+		case keep[b.A]:
+			s.Atoms[idx[b.A]].ImplH += b.Type.order()
+		case keep[b.B]:
+			s.Atoms[idx[b.B]].ImplH += b.Type.order()
+		}
+	}
+	s.findRings()
+	return s
+}
+
+// ScaffoldKey returns a key that is equal for equal scaffolds whatever the
+// atom order: the scaffold's atom count and its sorted Morgan
+// identifiers of radius 3 (a Weisfeiler–Lehman hash). Acyclic molecules
+// get "" (DeepChem groups them as one empty scaffold).
+func ScaffoldKey(m *Mol) string {
+	s := Scaffold(m)
+	if s == nil {
+		return ""
+	}
+	ids := Identifiers(s, 3)
+	slices.Sort(ids)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d:", len(s.Atoms))
+	for _, id := range ids {
+		fmt.Fprintf(&sb, "%08x", id)
+	}
+	return sb.String()
+}

@@ -1,0 +1,180 @@
+package molecules
+
+import (
+	"strconv"
+	"strings"
+)
+
+// WriteSMILES writes m as a SMILES string: each fragment depth-first from
+// its first atom, aromatic atoms in lower case, ring closures numbered
+// from 1 (with %nn beyond 9) and reused once closed. Atoms whose hydrogen
+// count, charge or isotope the organic subset cannot express are written
+// in brackets with their hydrogen count. Chirality is not written.
+func WriteSMILES(m *Mol) string {
+	var sb strings.Builder
+	n := len(m.Atoms)
+	visited := make([]bool, n)
+	// First pass: a DFS tree decides which bonds are ring closures.
+	closure := make([]bool, len(m.Bonds))
+	treeBond := make([]bool, len(m.Bonds))
+	for s := range n {
+		if visited[s] {
+			continue
+		}
+		var dfs func(i int)
+		dfs = func(i int) {
+			visited[i] = true
+			for _, b := range m.Adj[i] {
+				if treeBond[b] || closure[b] {
+					continue
+				}
+				j := m.Bonds[b].Other(i)
+				if visited[j] {
+					closure[b] = true
+					continue
+				}
+				treeBond[b] = true
+				dfs(j)
+			}
+		}
+		dfs(s)
+	}
+	// Second pass: write.
+	clear(visited)
+	inUse := map[int]bool{}
+	openAt := map[int]int{} // closure bond -> ring number
+	first := true
+	for s := range n {
+		if visited[s] {
+			continue
+		}
+		if !first {
+			sb.WriteByte('.')
+		}
+		first = false
+		var write func(i, from int)
+		write = func(i, from int) {
+			visited[i] = true
+			writeAtom(&sb, m, i)
+			for _, b := range m.Adj[i] {
+				if !closure[b] {
+					continue
+				}
+				if d, ok := openAt[b]; ok {
+					writeBond(&sb, m, b)
+					writeRingNumber(&sb, d)
+					delete(inUse, d)
+					delete(openAt, b)
+					continue
+				}
+				d := 1
+				for inUse[d] {
+					d++
+				}
+				inUse[d] = true
+				openAt[b] = d
+				writeBond(&sb, m, b)
+				writeRingNumber(&sb, d)
+			}
+			var kids []int
+			for _, b := range m.Adj[i] {
+				if treeBond[b] && b != from && !visited[m.Bonds[b].Other(i)] {
+					kids = append(kids, b)
+				}
+			}
+			for k, b := range kids {
+				j := m.Bonds[b].Other(i)
+				if k < len(kids)-1 {
+					sb.WriteByte('(')
+					writeBond(&sb, m, b)
+					write(j, b)
+					sb.WriteByte(')')
+				} else {
+					writeBond(&sb, m, b)
+					write(j, b)
+				}
+			}
+		}
+		write(s, -1)
+	}
+	return sb.String()
+}
+
+func writeRingNumber(sb *strings.Builder, d int) {
+	if d > 9 {
+		sb.WriteByte('%')
+		if d < 10 {
+			sb.WriteByte('0')
+		}
+	}
+	sb.WriteString(strconv.Itoa(d))
+}
+
+func writeBond(sb *strings.Builder, m *Mol, b int) {
+	bd := m.Bonds[b]
+	aromA, aromB := m.Atoms[bd.A].Aromatic, m.Atoms[bd.B].Aromatic
+	switch bd.Type {
+	case Single:
+		if aromA && aromB {
+			sb.WriteByte('-')
+		}
+	case Double:
+		sb.WriteByte('=')
+	case Triple:
+		sb.WriteByte('#')
+	case Quadruple:
+		sb.WriteByte('$')
+	case Aromatic:
+		if !(aromA && aromB) {
+			sb.WriteByte(':')
+		}
+	}
+}
+
+func writeAtom(sb *strings.Builder, m *Mol, i int) {
+	a := m.Atoms[i]
+	sym := a.Symbol()
+	if a.Aromatic {
+		sym = strings.ToLower(sym)
+	}
+	if a.Z != 0 && organic[a.Symbol()] && a.Charge == 0 && a.Isotope == 0 && a.Class == 0 {
+		// Would a reader give it the same hydrogens without brackets?
+		probe := *m
+		probe.Atoms = append([]Atom(nil), m.Atoms...)
+		probe.Atoms[i].Bracket = false
+		probe.Atoms[i].ExplH = 0
+		if probe.implicitHs(i) == a.Hs() && (!a.Aromatic || aromaticOK[sym]) {
+			sb.WriteString(sym)
+			return
+		}
+	}
+	if a.Z == 0 && a.Hs() == 0 && a.Charge == 0 && a.Isotope == 0 && a.Class == 0 {
+		sb.WriteByte('*')
+		return
+	}
+	sb.WriteByte('[')
+	if a.Isotope > 0 {
+		sb.WriteString(strconv.Itoa(a.Isotope))
+	}
+	sb.WriteString(sym)
+	if h := a.Hs(); h > 0 {
+		sb.WriteByte('H')
+		if h > 1 {
+			sb.WriteString(strconv.Itoa(h))
+		}
+	}
+	switch {
+	case a.Charge == 1:
+		sb.WriteByte('+')
+	case a.Charge == -1:
+		sb.WriteByte('-')
+	case a.Charge > 1:
+		sb.WriteString("+" + strconv.Itoa(a.Charge))
+	case a.Charge < -1:
+		sb.WriteString(strconv.Itoa(a.Charge))
+	}
+	if a.Class > 0 {
+		sb.WriteString(":" + strconv.Itoa(a.Class))
+	}
+	sb.WriteByte(']')
+}
