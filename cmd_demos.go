@@ -5,11 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/stackbench"
 	"github.com/metabench/metabench/envs/demos"
+	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/internal/progress"
@@ -18,21 +22,31 @@ import (
 	"github.com/metabench/metabench/sim"
 )
 
+// demosCommands are the subcommands of `metabench demos`.
+func demosCommands() []cli.Command {
+	return []cli.Command{
+		{Name: "gen", Summary: "generate (or resume, or repair) an expert demonstration dataset", Run: demosGen},
+		{Name: "replay", Summary: "replay every episode of a dataset in the simulator and check it is exact", Run: demosReplay},
+		{Name: "info", Summary: "summarise a dataset: episodes, steps, bytes, whether it is complete", Run: func(_ context.Context, e cli.Env, args []string) error { return demosInfo(e, args) }},
+		{Name: "export", Summary: "write a dataset as NumPy arrays (.npz)", Run: func(_ context.Context, e cli.Env, args []string) error { return demosExport(e, args) }},
+	}
+}
+
 func runDemos(ctx context.Context, e cli.Env, args []string) error {
+	cmds := demosCommands()
 	if len(args) == 0 {
 		return cli.Usagef("demos: give a subcommand: gen, replay, info or export")
 	}
 	switch args[0] {
-	case "gen":
-		return demosGen(ctx, e, args[1:])
-	case "replay":
-		return demosReplay(ctx, e, args[1:])
-	case "info":
-		return demosInfo(e, args[1:])
-	case "export":
-		return demosExport(e, args[1:])
+	case "-h", "--help", "help":
+		cli.PrintCommands(e.Stdout, "metabench demos", cmds)
+		return flag.ErrHelp
 	}
-	return cli.Usagef("demos: unknown subcommand %q (want gen, replay, info or export)", args[0])
+	c, ok := cli.Find(cmds, args[0])
+	if !ok {
+		return cli.Usagef("demos: unknown subcommand %q (want gen, replay, info or export)", args[0])
+	}
+	return c.Run(ctx, e, args[1:])
 }
 
 // parseDirArg parses the flags and the one dataset directory of a command,
@@ -57,14 +71,15 @@ func parseDirArg(fs *flag.FlagSet, e cli.Env, args []string) (string, error) {
 
 func demosGen(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("demos gen")
-	out := fs.String("out", "", "dataset directory to create or resume (required)")
+	out := fs.String("out", "", "dataset directory to create, resume or repair (required)")
 	split := fs.String("split", "", "generate for every task of a split: train or test")
 	var specs cli.StringList
-	fs.Var(&specs, "task", "generate for this task spec (repeatable)")
-	episodes := fs.Int("episodes", 10, "successful episodes kept per task")
+	fs.Var(&specs, "task", "generate for this task spec (repeatable, each task once)")
+	episodes := fs.Int("episodes", 10, fmt.Sprintf("successful episodes kept per task (1 to %d)", collect.MaxEpisodes))
+	attempts := fs.Int("attempts", 0, fmt.Sprintf("attempts allowed per task, failures dropped; a task that uses them all short of --episodes is an error (0: 2×episodes+10; at most %d)", collect.MaxAttempts))
 	seed := fs.Uint64("seed", 1, "base seed of the episodes")
-	noise := fs.Float64("noise", policies.DefaultNoise, "demonstration noise scale")
-	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
+	noise := fs.Float64("noise", policies.DefaultNoise, fmt.Sprintf("demonstration noise scale (0 to %g)", collect.MaxNoise))
+	workers := fs.Int("workers", 0, fmt.Sprintf("parallel episodes (0: all CPUs; at most %d)", cli.MaxWorkers))
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
@@ -73,26 +88,47 @@ func demosGen(ctx context.Context, e cli.Env, args []string) error {
 		return cli.Usagef("demos gen: --out DIR is required")
 	case *split == "" && len(specs) == 0:
 		return cli.Usagef("demos gen: give --split or --task")
-	case *episodes <= 0:
-		return cli.Usagef("demos gen: --episodes must be at least 1, got %d", *episodes)
-	case *noise < 0:
-		return cli.Usagef("demos gen: --noise must be non-negative, got %g", *noise)
-	case *workers < 0:
-		return cli.Usagef("demos gen: --workers must be non-negative, got %d", *workers)
 	}
-	sets, err := taskSets(*split, specs)
+	err := cli.NewCheck("demos gen").
+		Int("episodes", *episodes, 1, collect.MaxEpisodes).
+		Float("noise", *noise, 0, collect.MaxNoise).
+		Int("workers", *workers, 0, cli.MaxWorkers).Err()
 	if err != nil {
 		return err
 	}
+	if *attempts != 0 {
+		if err := cli.NewCheck("demos gen").Int("attempts", *attempts, *episodes, collect.MaxAttempts).Err(); err != nil {
+			return err
+		}
+	}
+	sets, err := stackbench.TaskSets("demos gen", *split, specs)
+	if err != nil {
+		return err
+	}
+	var tasks []stack.Task
+	for _, s := range sets {
+		tasks = append(tasks, s.Tasks...)
+	}
 	start := time.Now()
 	p, err := collect.Generate(ctx, collect.GenOptions{
-		Dir: *out, Tasks: sets[0].Tasks, Episodes: *episodes, Seed: *seed, Noise: *noise,
+		Dir: *out, Tasks: tasks, Episodes: *episodes, Attempts: *attempts, Seed: *seed, Noise: *noise,
 		Workers: *workers, Progress: true,
 	})
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("demos gen: interrupted after %d of %d episodes; run the same command again to resume", p.Kept, p.Wanted)
+	for _, r := range p.Repaired {
+		fmt.Fprintf(e.Stderr, "demos gen: %s: %s\n", *out, r)
+	}
+	var short *collect.ShortfallError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("demos gen: interrupted with %d of %d episodes kept (%d of %d tasks complete); what is finished is saved in %s: run the same command again to resume",
+			p.Kept, p.Wanted, p.CompleteTasks, p.Tasks, *out)
+	case errors.As(err, &short):
+		cap := fmt.Sprintf("--attempts %d", *attempts)
+		if *attempts == 0 {
+			cap = fmt.Sprintf("the default, 2×episodes+10 = %d", collect.DefaultAttempts(*episodes))
 		}
+		return fmt.Errorf("demos gen %v; the dataset is incomplete (%d of %d episodes in all): raise the attempt cap (now %s) with --attempts in a new directory, or lower --noise", err, p.Kept, p.Wanted, cap)
+	case err != nil:
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "%s: %d episodes of %d tasks kept, %d failed attempts dropped (%.1f s)\n",
@@ -102,9 +138,12 @@ func demosGen(ctx context.Context, e cli.Env, args []string) error {
 
 func demosReplay(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("demos replay")
-	workers := fs.Int("workers", 0, "parallel replays (0: all CPUs)")
+	workers := fs.Int("workers", 0, fmt.Sprintf("parallel replays (0: all CPUs; at most %d)", cli.MaxWorkers))
 	dir, err := parseDirArg(fs, e, args)
 	if err != nil {
+		return err
+	}
+	if err := cli.NewCheck("demos replay").Int("workers", *workers, 0, cli.MaxWorkers).Err(); err != nil {
 		return err
 	}
 	d, err := demos.Open(dir)
@@ -113,8 +152,13 @@ func demosReplay(ctx context.Context, e cli.Env, args []string) error {
 	}
 	defer d.Close()
 	info := d.Info()
+	// Replay under the physics the dataset was recorded with, from its
+	// manifest: an episode that does not reproduce under them is reported.
+	cfg, err := collect.ReplayConfig(d.Manifest())
+	if err != nil {
+		return fmt.Errorf("demos replay: %s: %w", filepath.Join(dir, demos.ManifestName), err)
+	}
 	bar := progress.New(info.Episodes, "replay")
-	cfg := sim.DefaultConfig()
 	var (
 		mu       sync.Mutex
 		failures []error
@@ -155,10 +199,14 @@ func demosReplay(ctx context.Context, e cli.Env, args []string) error {
 		return readErr
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("demos replay: interrupted after %d episodes", count)
+		return fmt.Errorf("demos replay: interrupted after %d of %d episodes, all exact so far: %d did not replay; replay checks only, so run it again to check the rest", count, info.Episodes, len(failures))
 	}
 	if len(failures) > 0 {
-		return fmt.Errorf("demos replay %s: %d of %d episodes do not replay exactly; first: %v", dir, len(failures), count, failures[0])
+		hint := ""
+		if diff := collect.ConfigDiff(cfg, sim.DefaultConfig()); len(diff) > 0 {
+			hint = fmt.Sprintf(" (replayed with the manifest's simulator settings, which differ from this program's: %s)", strings.Join(diff, ", "))
+		}
+		return fmt.Errorf("demos replay %s: %d of %d episodes do not replay exactly%s; first: %v", dir, len(failures), count, hint, failures[0])
 	}
 	fmt.Fprintf(e.Stdout, "%s: all %d episodes of %d tasks replay exactly\n", dir, count, info.Tasks)
 	return nil
@@ -181,8 +229,8 @@ func demosInfo(e cli.Env, args []string) error {
 		return report.JSON(e.Stdout, info)
 	}
 	header, rows := info.Rows()
-	title := fmt.Sprintf("%s: %s v%d, %d episodes, %d steps, %d bytes (%.1f bytes/step), %d failed attempts dropped",
-		dir, info.Kind, info.Version, info.Episodes, info.Steps, info.Bytes, info.BytesPerStep, info.Discarded)
+	title := fmt.Sprintf("%s: %s v%d, %s, %d episodes, %d steps, %d bytes (%.1f bytes/step), %d failed attempts dropped",
+		dir, info.Kind, info.Version, strings.ToUpper(info.Status), info.Episodes, info.Steps, info.Bytes, info.BytesPerStep, info.Discarded)
 	return report.Print(e.Stdout, report.Table{Title: title, Header: header, Rows: rows})
 }
 

@@ -2,27 +2,34 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"image"
 
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/hud"
 	"github.com/metabench/metabench/policies"
+	"github.com/metabench/metabench/policies/collect"
 	"github.com/metabench/metabench/sim"
 	"github.com/metabench/metabench/sim/render"
 )
 
-func runRender(_ context.Context, e cli.Env, args []string) error {
+// Bounds of render's flags.
+const (
+	renderMinSize, renderMaxSize   = 64, 4096
+	renderMinSpeed, renderMaxSpeed = 0.1, 20.0
+)
+
+func runRender(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("render")
 	spec := fs.String("task", "", "task spec, e.g. \"ab cde\" (required)")
 	seed := fs.Uint64("seed", 1, "reset seed")
-	noise := fs.Float64("noise", 0, "demonstration noise scale (0: clean expert)")
+	noise := fs.Float64("noise", 0, fmt.Sprintf("demonstration noise scale (0: clean expert; at most %g)", collect.MaxNoise))
 	gifPath := fs.String("gif", "", "write the rollout as an animated GIF here")
 	pngPath := fs.String("png", "", "write a still of the final state here")
-	width := fs.Int("width", 640, "image width in pixels")
-	height := fs.Int("height", 400, "image height in pixels")
-	speed := fs.Float64("speed", 2, "GIF playback speed relative to real time")
+	width := fs.Int("width", 640, fmt.Sprintf("image width in pixels (%d to %d)", renderMinSize, renderMaxSize))
+	height := fs.Int("height", 400, fmt.Sprintf("image height in pixels (%d to %d)", renderMinSize, renderMaxSize))
+	speed := fs.Float64("speed", 2, fmt.Sprintf("GIF playback speed relative to real time (%g to %g)", renderMinSpeed, renderMaxSpeed))
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
@@ -31,16 +38,18 @@ func runRender(_ context.Context, e cli.Env, args []string) error {
 		return cli.Usagef("render: --task is required")
 	case *gifPath == "" && *pngPath == "":
 		return cli.Usagef("render: give --gif OUT and/or --png OUT")
-	case *width < 64 || *height < 64 || *width > 4096 || *height > 4096:
-		return cli.Usagef("render: image size %dx%d out of range 64..4096", *width, *height)
-	case *speed <= 0:
-		return cli.Usagef("render: --speed must be positive")
-	case *noise < 0:
-		return cli.Usagef("render: --noise must be non-negative")
+	}
+	err := cli.NewCheck("render").
+		Int("width", *width, renderMinSize, renderMaxSize).
+		Int("height", *height, renderMinSize, renderMaxSize).
+		Float("speed", *speed, renderMinSpeed, renderMaxSpeed).
+		Float("noise", *noise, 0, collect.MaxNoise).Err()
+	if err != nil {
+		return err
 	}
 	t, err := stack.Parse(*spec)
 	if err != nil {
-		return cli.UsageError{Msg: err.Error()}
+		return cli.Usagef("render: --task %q: %v", *spec, err)
 	}
 	cfg := sim.DefaultConfig()
 	env, err := stack.New(t, stack.Options{Config: &cfg})
@@ -56,10 +65,20 @@ func runRender(_ context.Context, e cli.Env, args []string) error {
 	}
 	p.Reset(t, *seed)
 	r := render.New(cfg, render.Options{Width: *width, Height: *height})
-	var frames []*image.RGBA
+	// Frames go into the GIF as they are drawn: only the changes are kept.
+	delay := max(2, int(100/(float64(cfg.ControlHz)**speed)+0.5))
+	anim, err := render.NewGIF(delay)
+	if err != nil {
+		return err
+	}
 	for {
+		if err := ctx.Err(); err != nil {
+			return renderInterrupted(err)
+		}
 		if *gifPath != "" {
-			frames = append(frames, r.Frame(*env.State(), hud.Overlay(env, p.Name())))
+			if err := anim.Add(r.Frame(*env.State(), hud.Overlay(env, p.Name()))); err != nil {
+				return fmt.Errorf("render: %w", err)
+			}
 		}
 		if env.Verdict() != stack.Running {
 			break
@@ -68,14 +87,19 @@ func runRender(_ context.Context, e cli.Env, args []string) error {
 	}
 	if *gifPath != "" {
 		// Hold the last frame for a second so the verdict can be read.
+		last := r.Frame(*env.State(), hud.Overlay(env, p.Name()))
 		for range int(float64(cfg.ControlHz) * *speed) {
-			frames = append(frames, frames[len(frames)-1])
+			if err := anim.Add(last); err != nil {
+				return fmt.Errorf("render: %w", err)
+			}
 		}
-		delay := max(2, int(100/(float64(cfg.ControlHz)**speed)+0.5))
-		if err := render.WriteGIFFile(*gifPath, frames, delay); err != nil {
+		if err := ctx.Err(); err != nil {
+			return renderInterrupted(err)
+		}
+		if err := anim.WriteFile(*gifPath); err != nil {
 			return fmt.Errorf("render: %w", err)
 		}
-		fmt.Fprintf(e.Stdout, "wrote %s (%d frames, %s after %.1f s)\n", *gifPath, len(frames), env.Verdict(), float64(env.Steps())*cfg.ControlDt())
+		fmt.Fprintf(e.Stdout, "wrote %s (%d frames, %s after %.1f s)\n", *gifPath, anim.Frames(), env.Verdict(), float64(env.Steps())*cfg.ControlDt())
 	}
 	if *pngPath != "" {
 		if err := render.WritePNG(*pngPath, r.Frame(*env.State(), hud.Overlay(env, p.Name()))); err != nil {
@@ -84,4 +108,13 @@ func runRender(_ context.Context, e cli.Env, args []string) error {
 		fmt.Fprintf(e.Stdout, "wrote %s (%s after %.1f s)\n", *pngPath, env.Verdict(), float64(env.Steps())*cfg.ControlDt())
 	}
 	return nil
+}
+
+// renderInterrupted words an interrupt: render writes its files only at the
+// end, so nothing was written.
+func renderInterrupted(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return errors.New("render: interrupted before the rollout was finished; no file was written: run it again")
+	}
+	return fmt.Errorf("render: %w", err)
 }

@@ -4,9 +4,14 @@ package stackbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/envs/stack"
@@ -43,101 +48,118 @@ type ExpertRow struct {
 	MeanSuccessSeconds float64 `json:"mean_success_seconds"`
 }
 
-type episodeJob struct {
-	set, noise, stages int
-	task               stack.Task
-	index              int
-}
-
 // Expert runs the expert on every task of every set, Episodes times per
 // noise level, and groups the outcomes by set, noise and stage count. The
 // rows are in set, noise, stage order and do not depend on Workers.
+//
+// Results are streamed: each worker adds its episodes' outcomes to counters
+// of its own, one per row, merged at the end, so memory does not grow with
+// Episodes. It stops within an episode per worker when ctx is cancelled.
 func Expert(ctx context.Context, opt ExpertOptions) ([]ExpertRow, error) {
 	if opt.Episodes <= 0 {
 		return nil, fmt.Errorf("expert benchmark: %d episodes per task, want at least 1", opt.Episodes)
 	}
 	cfg := sim.DefaultConfig()
-	var jobs []episodeJob
+
+	// The rows, in set, noise, stage order; and per (set, noise, task) the
+	// row it counts in. Episode u is episode u % Episodes of the u /
+	// Episodes-th (set, noise, task) in that order.
+	type group struct {
+		row   int
+		task  stack.Task
+		noise float64
+	}
+	var rows []ExpertRow
+	var groups []group
 	for si, set := range opt.Sets {
-		for ni := range opt.Noise {
+		stages := map[int]int{} // stage count → number of tasks
+		for _, t := range set.Tasks {
+			stages[t.NumStages()]++
+		}
+		for _, noise := range opt.Noise {
+			rowOf := map[int]int{}
+			for _, n := range slices.Sorted(maps.Keys(stages)) {
+				rowOf[n] = len(rows)
+				rows = append(rows, ExpertRow{Set: opt.Sets[si].Label, Noise: noise, Stages: n, Tasks: stages[n]})
+			}
 			for _, t := range set.Tasks {
-				for k := range opt.Episodes {
-					jobs = append(jobs, episodeJob{set: si, noise: ni, stages: t.NumStages(), task: t, index: k})
-				}
+				groups = append(groups, group{row: rowOf[t.NumStages()], task: t, noise: noise})
 			}
 		}
 	}
-	type outcome struct {
-		verdict stack.Verdict
-		steps   int
-	}
-	out := make([]outcome, len(jobs))
+	total := uint64(len(groups)) * uint64(opt.Episodes)
 	bar := &progress.Bar{}
 	if opt.Progress {
-		bar = progress.New(len(jobs), "expert episodes")
-	}
-	err := parallel.For(ctx, len(jobs), opt.Workers, func(i int) error {
-		j := jobs[i]
-		env, err := stack.New(j.task, stack.Options{Config: &cfg})
-		if err != nil {
-			return err
-		}
-		var p policies.Policy = policies.NewExpert(cfg)
-		if s := opt.Noise[j.noise]; s > 0 {
-			p = policies.NewNoisy(p, s)
-		}
-		seed := stack.EpisodeSeed(opt.Seed, j.task, j.index)
-		if err := env.Reset(seed); err != nil {
-			return err
-		}
-		p.Reset(j.task, seed)
-		out[i] = outcome{policies.Rollout(env, p, nil), env.Steps()}
-		bar.Add(1)
-		return nil
-	})
-	bar.Finish()
-	if err != nil {
-		return nil, fmt.Errorf("expert benchmark: %w", err)
+		bar = progress.New(int(min(total, math.MaxInt)), "expert episodes")
 	}
 
-	type key struct{ set, noise, stages int }
-	rows := map[key]*ExpertRow{}
-	tasks := map[key]map[string]bool{}
-	var keys []key
-	for i, j := range jobs {
-		k := key{j.set, j.noise, j.stages}
-		r := rows[k]
-		if r == nil {
-			r = &ExpertRow{Set: opt.Sets[j.set].Label, Noise: opt.Noise[j.noise], Stages: j.stages}
-			rows[k] = r
-			tasks[k] = map[string]bool{}
-			keys = append(keys, k)
+	// counts is one worker's tally of one row.
+	type counts struct {
+		stack.Outcomes
+		successSteps int64
+	}
+	workers := parallel.Workers(opt.Workers)
+	tallies := make([][]counts, workers)
+	errs := make([]error, workers)
+	var next atomic.Uint64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for w := range workers {
+		tallies[w] = make([]counts, len(rows))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil && !failed.Load() {
+				u := next.Add(1) - 1
+				if u >= total {
+					return
+				}
+				g := groups[u/uint64(opt.Episodes)]
+				env, err := stack.New(g.task, stack.Options{Config: &cfg})
+				if err == nil {
+					var p policies.Policy = policies.NewExpert(cfg)
+					if g.noise > 0 {
+						p = policies.NewNoisy(p, g.noise)
+					}
+					seed := stack.EpisodeSeed(opt.Seed, g.task, int(u%uint64(opt.Episodes)))
+					if err = env.Reset(seed); err == nil {
+						p.Reset(g.task, seed)
+						v := policies.Rollout(env, p, nil)
+						c := &tallies[w][g.row]
+						c.Add(v)
+						if v == stack.Success {
+							c.successSteps += int64(env.Steps())
+						}
+					}
+				}
+				if err != nil {
+					errs[w] = err
+					failed.Store(true)
+					return
+				}
+				bar.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	bar.Finish()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("expert benchmark: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("expert benchmark: %w", err)
+	}
+	for i := range rows {
+		var steps int64
+		for w := range workers {
+			rows[i].Merge(tallies[w][i].Outcomes)
+			steps += tallies[w][i].successSteps
 		}
-		tasks[k][j.task.String()] = true
-		r.Add(out[i].verdict)
-		if out[i].verdict == stack.Success {
-			r.MeanSuccessSeconds += float64(out[i].steps) * cfg.ControlDt()
+		if rows[i].Successes > 0 {
+			rows[i].MeanSuccessSeconds = float64(steps) * cfg.ControlDt() / float64(rows[i].Successes)
 		}
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if a.set != b.set {
-			return a.set - b.set
-		}
-		if a.noise != b.noise {
-			return a.noise - b.noise
-		}
-		return a.stages - b.stages
-	})
-	result := make([]ExpertRow, 0, len(keys))
-	for _, k := range keys {
-		r := rows[k]
-		r.Tasks = len(tasks[k])
-		if r.Successes > 0 {
-			r.MeanSuccessSeconds /= float64(r.Successes)
-		}
-		result = append(result, *r)
-	}
-	return result, nil
+	return rows, nil
 }
 
 // ExpertTable lays the rows out like the paper's tables: success and the

@@ -1,6 +1,7 @@
 package stackbench
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -54,6 +55,12 @@ func RecordEpisode(t stack.Task, cfg sim.Config, seed uint64) (sim.State, []sim.
 // again, and the time inside the physics engine is measured in the same run.
 // The policy's own cost is not included.
 func SimSpeed(opt SimOptions) ([]SimRow, error) {
+	return SimSpeedContext(context.Background(), opt)
+}
+
+// SimSpeedContext is SimSpeed stopping, with ctx's error, when ctx is
+// cancelled.
+func SimSpeedContext(ctx context.Context, opt SimOptions) ([]SimRow, error) {
 	cfg := sim.DefaultConfig()
 	var rows []SimRow
 	for _, n := range opt.Blocks {
@@ -78,6 +85,9 @@ func SimSpeed(opt SimOptions) ([]SimRow, error) {
 			var phys time.Duration
 			t0 := time.Now()
 			for time.Since(t0) < opt.Budget || steps == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, fmt.Errorf("sim benchmark: %w", err)
+				}
 				if err := env.ResetTo(start, opt.Seed); err != nil {
 					return nil, err
 				}

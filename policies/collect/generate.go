@@ -33,6 +33,18 @@ type GenOptions struct {
 	Progress bool
 }
 
+// Bounds of the generator's settings; the command line refuses more.
+const (
+	// MaxEpisodes bounds the episodes per task: a task is compacted in
+	// memory (some 10-40 kB an episode), so 100 000 is a few GB.
+	MaxEpisodes = 100_000
+	// MaxAttempts bounds the attempts per task (the format allows 2³¹-1).
+	MaxAttempts = 100 * MaxEpisodes
+	// MaxNoise bounds the noise scale: at 10 the velocity noise is ten
+	// times the command, far past any expert success.
+	MaxNoise = 10.0
+)
+
 // DefaultAttempts is the attempt cap per task when none is given: twice the
 // episodes wanted plus ten, room for the expert's failures under the
 // default noise with a wide margin.
@@ -81,15 +93,18 @@ func Generate(ctx context.Context, opt GenOptions) (demos.Progress, error) {
 	if opt.Episodes <= 0 {
 		return demos.Progress{}, fmt.Errorf("generate: %d episodes per task, want at least 1", opt.Episodes)
 	}
-	if opt.Noise < 0 {
-		return demos.Progress{}, fmt.Errorf("generate: negative noise %g", opt.Noise)
+	if opt.Episodes > MaxEpisodes {
+		return demos.Progress{}, fmt.Errorf("generate: %d episodes per task, at most %d", opt.Episodes, MaxEpisodes)
+	}
+	if !(opt.Noise >= 0 && opt.Noise <= MaxNoise) { // NaN fails too
+		return demos.Progress{}, fmt.Errorf("generate: noise %g, want 0 to %g", opt.Noise, MaxNoise)
 	}
 	attempts := opt.Attempts
 	if attempts == 0 {
 		attempts = DefaultAttempts(opt.Episodes)
 	}
-	if attempts < opt.Episodes {
-		return demos.Progress{}, fmt.Errorf("generate: %d attempts per task cannot keep %d episodes", attempts, opt.Episodes)
+	if attempts < opt.Episodes || attempts > MaxAttempts {
+		return demos.Progress{}, fmt.Errorf("generate: %d attempts per task, want %d (the episodes) to %d", attempts, opt.Episodes, MaxAttempts)
 	}
 	cfg := sim.DefaultConfig()
 	settings, err := json.Marshal(Settings{Seed: opt.Seed, Noise: opt.Noise, StateEvery: StateEvery, Sim: cfg})

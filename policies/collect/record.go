@@ -5,7 +5,9 @@ package collect
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/metabench/metabench/envs/demos"
 	"github.com/metabench/metabench/envs/stack"
@@ -192,4 +194,61 @@ func equalFloats(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// Bounds of the simulator rates a manifest may ask replay for: beyond them a
+// replay would take hours per episode, so the manifest is refused instead.
+const (
+	maxPhysicsHz  = 10_000
+	maxIterations = 1000
+)
+
+// ReplayConfig returns the simulator settings a dataset was recorded with,
+// from its manifest's generator settings (Settings.Sim): a replay must use
+// them, not this program's defaults, or an edited or foreign manifest would
+// "replay exactly" under physics it was not recorded with. A manifest
+// without settings (a dataset built by Append alone) gets
+// sim.DefaultConfig(). Settings that cannot be simulated are an error.
+func ReplayConfig(m *demos.Manifest) (sim.Config, error) {
+	cfg := sim.DefaultConfig()
+	if len(m.Settings) == 0 {
+		return cfg, nil
+	}
+	var s struct {
+		Sim *json.RawMessage `json:"sim"`
+	}
+	if err := json.Unmarshal(m.Settings, &s); err != nil {
+		return cfg, fmt.Errorf("settings: %w", err)
+	}
+	if s.Sim == nil {
+		return cfg, nil
+	}
+	// Start from zero, not the defaults: a setting the manifest leaves out
+	// is then refused by Validate rather than silently defaulted.
+	cfg = sim.Config{}
+	dec := json.NewDecoder(bytes.NewReader(*s.Sim))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("settings.sim: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("settings.sim: %w", err)
+	}
+	if cfg.PhysicsHz > maxPhysicsHz || cfg.Iterations > maxIterations {
+		return cfg, fmt.Errorf("settings.sim: %d Hz physics with %d solver iterations is beyond %d Hz and %d iterations", cfg.PhysicsHz, cfg.Iterations, maxPhysicsHz, maxIterations)
+	}
+	return cfg, nil
+}
+
+// ConfigDiff lists the settings in which a differs from b, as "Name a (not
+// b)", in field order; empty when they are equal.
+func ConfigDiff(a, b sim.Config) []string {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	var out []string
+	for i := range va.NumField() {
+		if x, y := va.Field(i).Interface(), vb.Field(i).Interface(); x != y {
+			out = append(out, fmt.Sprintf("%s %v (not %v)", va.Type().Field(i).Name, x, y))
+		}
+	}
+	return out
 }

@@ -110,6 +110,75 @@ func changed(a, b *image.RGBA) image.Rectangle {
 	return image.Rect(minX, minY, maxX+1, maxY+1)
 }
 
+// GIF builds an endlessly looping animated GIF frame by frame. Each frame
+// is stored at once as the paletted rectangle that changed since the one
+// before, so memory grows with what moves on screen, not with the number or
+// size of frames: a long rollout can be rendered without holding its frames.
+type GIF struct {
+	q      *quantiser
+	g      gif.GIF
+	prev   *image.RGBA
+	bounds image.Rectangle
+	delay  int
+}
+
+// NewGIF starts a GIF showing each frame for delayCS hundredths of a second.
+func NewGIF(delayCS int) (*GIF, error) {
+	if delayCS < 0 {
+		return nil, fmt.Errorf("render: negative GIF frame delay %d", delayCS)
+	}
+	return &GIF{q: newQuantiser(), delay: delayCS}, nil
+}
+
+// Add appends a frame. Every frame must have the bounds of the first. The
+// GIF keeps f until the next Add: do not draw into it meanwhile.
+func (b *GIF) Add(f *image.RGBA) error {
+	r := f.Bounds()
+	if b.prev == nil {
+		if r.Empty() {
+			return errors.New("render: GIF frames are empty")
+		}
+		b.bounds = r
+		b.g.Config = image.Config{ColorModel: palette, Width: r.Dx(), Height: r.Dy()}
+	} else {
+		if r != b.bounds {
+			return fmt.Errorf("render: GIF frame %d is %v, frame 0 is %v", len(b.g.Image), r, b.bounds)
+		}
+		r = changed(b.prev, f)
+		if r.Empty() { // keep the frame for its timing, store one pixel
+			r = image.Rectangle{Min: b.bounds.Min, Max: b.bounds.Min.Add(image.Pt(1, 1))}
+		}
+	}
+	// GIF frames are placed relative to the logical screen's origin.
+	p := b.q.paletted(f, r)
+	p.Rect = r.Sub(b.bounds.Min)
+	b.g.Image = append(b.g.Image, p)
+	b.g.Delay = append(b.g.Delay, b.delay)
+	b.g.Disposal = append(b.g.Disposal, gif.DisposalNone)
+	b.prev = f
+	return nil
+}
+
+// Frames returns the number of frames added.
+func (b *GIF) Frames() int { return len(b.g.Image) }
+
+// Encode writes the GIF.
+func (b *GIF) Encode(w io.Writer) error {
+	if len(b.g.Image) == 0 {
+		return errors.New("render: GIF needs at least one frame")
+	}
+	return gif.EncodeAll(w, &b.g)
+}
+
+// WriteFile writes the GIF to path atomically: the file appears complete or
+// not at all.
+func (b *GIF) WriteFile(path string) error {
+	if len(b.g.Image) == 0 {
+		return errors.New("render: GIF needs at least one frame")
+	}
+	return writeAtomic(path, b.Encode)
+}
+
 // WriteGIF writes frames as an endlessly looping animated GIF showing each
 // frame for delayCS hundredths of a second. All frames must have the same
 // bounds. Pixels are mapped to the renderer's fixed palette without
@@ -120,36 +189,16 @@ func WriteGIF(w io.Writer, frames []*image.RGBA, delayCS int) error {
 	if len(frames) == 0 {
 		return errors.New("render: GIF needs at least one frame")
 	}
-	if delayCS < 0 {
-		return fmt.Errorf("render: negative GIF frame delay %d", delayCS)
+	b, err := NewGIF(delayCS)
+	if err != nil {
+		return err
 	}
-	bounds := frames[0].Bounds()
-	if bounds.Empty() {
-		return errors.New("render: GIF frames are empty")
-	}
-	q := newQuantiser()
-	g := &gif.GIF{
-		Config: image.Config{ColorModel: palette, Width: bounds.Dx(), Height: bounds.Dy()},
-	}
-	for k, f := range frames {
-		if f.Bounds() != bounds {
-			return fmt.Errorf("render: GIF frame %d is %v, frame 0 is %v", k, f.Bounds(), bounds)
+	for _, f := range frames {
+		if err := b.Add(f); err != nil {
+			return err
 		}
-		r := bounds
-		if k > 0 {
-			r = changed(frames[k-1], f)
-			if r.Empty() { // keep the frame for its timing, store one pixel
-				r = image.Rectangle{Min: bounds.Min, Max: bounds.Min.Add(image.Pt(1, 1))}
-			}
-		}
-		// GIF frames are placed relative to the logical screen's origin.
-		p := q.paletted(f, r)
-		p.Rect = r.Sub(bounds.Min)
-		g.Image = append(g.Image, p)
-		g.Delay = append(g.Delay, delayCS)
-		g.Disposal = append(g.Disposal, gif.DisposalNone)
 	}
-	return gif.EncodeAll(w, g)
+	return b.Encode(w)
 }
 
 // WriteGIFFile writes frames as an animated GIF (see WriteGIF) to path

@@ -614,3 +614,32 @@ func TestConcurrentDraw(t *testing.T) {
 		}
 	}
 }
+
+// TestGIFBuilderMatchesWriteGIF: frames added one at a time (the rollout is
+// not held in memory) encode to the same bytes as WriteGIF of them all.
+func TestGIFBuilderMatchesWriteGIF(t *testing.T) {
+	r, cfg := newTestRenderer(t)
+	frames := movingFrames(r, cfg, 4)
+	var want, got bytes.Buffer
+	if err := WriteGIF(&want, frames, 7); err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewGIF(7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		if err := b.Add(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.Frames() != 4 {
+		t.Fatalf("%d frames, want 4", b.Frames())
+	}
+	if err := b.Encode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatal("the builder's GIF differs from WriteGIF's")
+	}
+}
