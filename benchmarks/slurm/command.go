@@ -21,17 +21,6 @@ func Command(r suite.Registry) cli.Command {
 	return command(r, Client{Run: Exec})
 }
 
-// preparer is a suite that says whether it has a prepare stage
-// (`bench SUITE --prepare`).
-type preparer interface{ Prepares() bool }
-
-// Prepares reports whether s has a stage that fills the cache once before
-// the shards run.
-func Prepares(s *suite.Suite) bool {
-	p, ok := any(s).(preparer)
-	return ok && p.Prepares()
-}
-
 func command(r suite.Registry, c Client) cli.Command {
 	return cli.Command{
 		Name:    "slurm",
@@ -199,7 +188,7 @@ func want(names []string) string {
 
 // plan resolves the flags into absolute paths.
 func (f *flags) plan(s *suite.Suite) (Plan, error) {
-	p := Plan{Suite: s.Name(), Profile: f.profile, Shards: f.shards, Seed: f.seed, Data: f.data, Prepare: Prepares(s), Res: f.res}
+	p := Plan{Suite: s.Name(), Profile: f.profile, Shards: f.shards, Seed: f.seed, Data: f.data, Prepare: true, Res: f.res}
 	dir := f.dir
 	if dir == "" {
 		dir = filepath.Join("slurm", s.Name()+"-"+f.profile)

@@ -96,6 +96,9 @@ func fakeSuite() *suite.Suite {
 				return fakeRows{}, err
 			}
 			var rows fakeRows
+			if o.Prepare {
+				return rows, nil // the model is in the cache
+			}
 			for i := range cfg.Units {
 				if o.Shard.Has(i) {
 					rows.Units = append(rows.Units, fakeUnit{Index: i, Value: model[i%len(model)] * float64(i+1)})
@@ -146,6 +149,9 @@ func fakeModel(cache string, cfg fakeConfig) ([]float64, error) {
 	for i := range m {
 		m[i] = rng.Float64()
 		text += strconv.FormatFloat(m[i], 'g', -1, 64) + "\n"
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
 	}
 	return m, atomicfile.WriteFile(path, []byte(text), 0o644)
 }

@@ -33,7 +33,7 @@ type Plan struct {
 	Binary  string // absolute path of metabench on the cluster
 	Dir     string // absolute: scripts, logs/ and results/
 	Cache   string // absolute: the cache where the stages meet
-	Prepare bool   // the suite has a prepare stage: run it once before the array
+	Prepare bool   // run `bench --prepare` once before the array, which waits for it
 	Res     Resources
 }
 

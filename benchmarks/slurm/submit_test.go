@@ -357,7 +357,7 @@ func TestCommandWritesAndSubmits(t *testing.T) {
 	if err := cmd.Run(context.Background(), e, append(args, "--submit")); err != nil {
 		t.Fatal(err)
 	}
-	if out := stdout.String(); !strings.Contains(out, "shard array 100 (tasks 0-2)\nmerge job 101\n") {
+	if out := stdout.String(); !strings.Contains(out, "prepare job 100\nshard array 101 (tasks 0-2)\nmerge job 102\n") {
 		t.Errorf("output %q", out)
 	}
 	// A second --submit while the first run's jobs are queued is refused.

@@ -1,0 +1,223 @@
+package slurm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/metabench/metabench/benchmarks/suite"
+)
+
+// The tests against a real Slurm run only with METABENCH_SLURM=1, on a
+// machine where sbatch reaches a cluster: scripts/test-slurm.sh starts a
+// single-node one (munged, slurmctld, slurmd on localhost) and runs them.
+// TestClusterFake runs this package's fake suite through the test binary;
+// TestClusterSuite a real suite (METABENCH_SLURM_SUITE, default imitation,
+// profile smoke) through the metabench binary METABENCH_BIN.
+const clusterEnv = "METABENCH_SLURM"
+
+// metabench runs one command line of a metabench binary.
+type metabench struct {
+	bin string
+	env []string
+}
+
+func (m metabench) run(t *testing.T, ctx context.Context, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, m.bin, args...)
+	cmd.Env = append(os.Environ(), m.env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil {
+		return stdout.String() + stderr.String(), err
+	}
+	return stdout.String(), nil
+}
+
+func (m metabench) must(t *testing.T, ctx context.Context, args ...string) string {
+	t.Helper()
+	out, err := m.run(t, ctx, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(m.bin), strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func needCluster(t *testing.T) {
+	t.Helper()
+	if os.Getenv(clusterEnv) != "1" {
+		t.Skipf("set %s=1 with a Slurm cluster reachable (scripts/test-slurm.sh starts one)", clusterEnv)
+	}
+	for _, c := range []string{"sbatch", "scontrol", "scancel"} {
+		if _, err := exec.LookPath(c); err != nil {
+			t.Fatalf("%s=1 but %s is not on PATH", clusterEnv, c)
+		}
+	}
+}
+
+func TestClusterFake(t *testing.T) {
+	needCluster(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clusterRun(t, metabench{bin: self, env: []string{fakeMainEnv + "=1"}}, "fake", "full")
+}
+
+func TestClusterSuite(t *testing.T) {
+	needCluster(t)
+	bin := os.Getenv("METABENCH_BIN")
+	if bin == "" {
+		t.Skip("set METABENCH_BIN to a metabench binary to run a real suite on the cluster")
+	}
+	name := os.Getenv("METABENCH_SLURM_SUITE")
+	if name == "" {
+		name = "imitation"
+	}
+	clusterRun(t, metabench{bin: bin}, name, "smoke")
+}
+
+// clusterRun checks `metabench slurm` end to end on a cluster: a 4-task
+// array with its prepare and merge jobs gives the rows and tables of an
+// unsharded run; then a second submission loses array index 2 to scancel,
+// its merge can never run, a merge by hand refuses naming the shard, and
+// `--resubmit 2` gives the same report again.
+func clusterRun(t *testing.T, m metabench, name, profile string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	tmp := t.TempDir()
+	start := time.Now()
+
+	// The reference: one unsharded run on a cache of its own.
+	ref := filepath.Join(tmp, "ref")
+	m.must(t, ctx, "bench", name, "--profile", profile, "--cache", filepath.Join(tmp, "ref-cache"), "--json", "--quiet", "--out", ref)
+	t.Logf("unsharded run: %s", time.Since(start).Round(time.Second))
+
+	cache := filepath.Join(tmp, "cache")
+	slurmArgs := func(dir string, more ...string) []string {
+		return append([]string{"slurm", name, "--profile", profile, "--shards", "4", "--dir", dir, "--cache", cache, "--time", "30", "--poll", "250ms"}, more...)
+	}
+
+	// 1. Submit and wait: prepare, 4 shard tasks, merge.
+	t0 := time.Now()
+	run1 := filepath.Join(tmp, "run1")
+	out := m.must(t, ctx, slurmArgs(run1, "--submit", "--wait")...)
+	ids := jobIDs(t, out)
+	t.Logf("prepare, 4 shards, merge under Slurm: %s\n%s", time.Since(t0).Round(time.Second), out)
+	for k := range 4 {
+		log := filepath.Join(run1, "logs", "shards-"+ids["shard array"]+"_"+strconv.Itoa(k)+".out")
+		if _, err := os.Stat(log); err != nil {
+			t.Errorf("array task %d left no log: %v", k, err)
+		}
+	}
+	sameReport(t, ref, filepath.Join(run1, "results", "merged"))
+
+	// 2. Lose index 2 to scancel while the array waits for the prepare job.
+	t1 := time.Now()
+	run2 := filepath.Join(tmp, "run2")
+	out = m.must(t, ctx, slurmArgs(run2, "--submit")...)
+	ids = jobIDs(t, out)
+	if err := exec.CommandContext(ctx, "scancel", ids["shard array"]+"_2").Run(); err != nil {
+		t.Fatalf("scancel %s_2: %v", ids["shard array"], err)
+	}
+	c := Client{Run: Exec, Poll: 250 * time.Millisecond}
+	sub, err := ReadSubmission(run2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Wait(ctx, Plan{Dir: run2}, sub)
+	if err == nil || !strings.Contains(err.Error(), "shard tasks 2 ") || !strings.Contains(err.Error(), "--resubmit 2") {
+		t.Fatalf("waiting for the merge of an array without index 2: %v", err)
+	}
+	t.Logf("after scancel: %v", err)
+	if _, err := os.Stat(filepath.Join(run2, "results", "merged")); err == nil {
+		t.Fatal("a merged report without shard 2")
+	}
+	var merges []string
+	for k := range 4 {
+		merges = append(merges, "--merge", filepath.Join(run2, "results", "shard-"+strconv.Itoa(k)))
+	}
+	msg, err := m.run(t, ctx, append([]string{"bench", name}, merges...)...)
+	if err == nil || !strings.Contains(msg, "shard-2") {
+		t.Fatalf("merging without shard 2: %v: %s", err, msg)
+	}
+
+	// 3. Resubmit index 2 alone; the new merge job picks its report up.
+	out = m.must(t, ctx, slurmArgs(run2, "--resubmit", "2", "--wait")...)
+	t.Logf("scancel, resubmission, merge: %s\n%s", time.Since(t1).Round(time.Second), out)
+	jobs, err := c.Jobs(ctx, ids["merge job"])
+	if err != nil || len(jobs) != 1 || jobs[0].State != "CANCELLED" {
+		t.Errorf("the first merge job: %+v, %v; want it cancelled", jobs, err)
+	}
+	sameReport(t, ref, filepath.Join(run2, "results", "merged"))
+	t.Logf("total: %s", time.Since(start).Round(time.Second))
+}
+
+var jobLine = regexp.MustCompile(`(?m)^(prepare job|shard array|merge job) ([0-9]+)`)
+
+// jobIDs reads the job ids `metabench slurm --submit` printed.
+func jobIDs(t *testing.T, out string) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	for _, m := range jobLine.FindAllStringSubmatch(out, -1) {
+		ids[m[1]] = m[2]
+	}
+	if ids["prepare job"] == "" || ids["shard array"] == "" || ids["merge job"] == "" {
+		t.Fatalf("no job ids in the output:\n%s", out)
+	}
+	return ids
+}
+
+// sameReport checks that a merged results directory has the rows and
+// tables (CSV files, byte for byte) of an unsharded run's.
+func sameReport(t *testing.T, want, got string) {
+	t.Helper()
+	w, err := suite.ReadReport(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := suite.ReadReport(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Merged != 4 || w.Merged != 0 || g.Config != w.Config {
+		t.Errorf("merged %d shards (want 4) of configuration %s (unsharded %s)", g.Merged, g.Config, w.Config)
+	}
+	if !jsonEqual(w.Rows, g.Rows) {
+		t.Errorf("merged rows differ from the unsharded run's:\n%s\nwant\n%s", g.Rows, w.Rows)
+	}
+	csvs := func(dir string) []string {
+		m, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+		for i := range m {
+			m[i] = filepath.Base(m[i])
+		}
+		return m
+	}
+	names := csvs(want)
+	if len(names) == 0 || !slices.Equal(names, csvs(got)) {
+		t.Fatalf("tables %q, want %q", csvs(got), names)
+	}
+	for _, n := range names {
+		a, err1 := os.ReadFile(filepath.Join(want, n))
+		b, err2 := os.ReadFile(filepath.Join(got, n))
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+			t.Errorf("table %s differs from the unsharded run's (%v, %v)", n, err1, err2)
+		}
+	}
+}
+
+// jsonEqual compares two JSON encodings byte for byte after compaction.
+func jsonEqual(a, b []byte) bool {
+	var ca, cb bytes.Buffer
+	return json.Compact(&ca, a) == nil && json.Compact(&cb, b) == nil && bytes.Equal(ca.Bytes(), cb.Bytes())
+}
