@@ -369,7 +369,7 @@ func (m *Mol) findRings() {
 	}
 	var cycles []cycle
 	seen := map[string]bool{}
-	parent := make([]int, n)   // bond to parent
+	parent := make([]int, n) // bond to parent
 	dist := make([]int, n)
 	for r := 0; r < n; r++ {
 		if !m.ringAtom[r] {

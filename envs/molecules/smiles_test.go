@@ -1,0 +1,164 @@
+package molecules
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// checkRoundTrip parses s, writes it, parses that again: the graphs must
+// have the same atoms, hydrogens, aromaticity and fingerprint, and
+// writing again must give the same string.
+func checkRoundTrip(t *testing.T, s string) {
+	t.Helper()
+	m, err := Parse(s)
+	if err != nil {
+		t.Fatalf("%s: %v", s, err)
+	}
+	w := WriteSMILES(m)
+	m2, err := Parse(w)
+	if err != nil {
+		t.Fatalf("%s: written as %s, which does not parse: %v", s, w, err)
+	}
+	if w2 := WriteSMILES(m2); w2 != w {
+		t.Fatalf("%s: written %s, then %s", s, w, w2)
+	}
+	if len(m.Atoms) != len(m2.Atoms) || len(m.Bonds) != len(m2.Bonds) {
+		t.Fatalf("%s → %s: %d/%d atoms, %d/%d bonds", s, w, len(m.Atoms), len(m2.Atoms), len(m.Bonds), len(m2.Bonds))
+	}
+	for i := range m.Atoms {
+		a, b := m.Atoms[i], m2.Atoms[i]
+		if a.Z != b.Z || a.Hs() != b.Hs() || a.Charge != b.Charge || a.Aromatic != b.Aromatic || a.Isotope != b.Isotope {
+			t.Fatalf("%s → %s: atom %d differs: %+v vs %+v", s, w, i, a, b)
+		}
+	}
+	e := ECFP{Radius: 3, Bits: 1 << 16}
+	if !slices.Equal(e.Counts(m), e.Counts(m2)) {
+		t.Fatalf("%s → %s: fingerprints differ", s, w)
+	}
+}
+
+func TestRoundTripTox21(t *testing.T) {
+	tab := tox21(t)
+	for _, s := range tab.SMILES {
+		checkRoundTrip(t, s)
+	}
+}
+
+func TestParseExamples(t *testing.T) {
+	tests := []struct {
+		smiles           string
+		atoms, bonds, hs int
+		aromatic         int
+	}{
+		{"C", 1, 0, 4, 0},
+		{"c1ccccc1", 6, 6, 6, 6},
+		{"C1=CC=CC=C1", 6, 6, 6, 6},
+		{"c1cc[nH]c1", 5, 5, 5, 5},
+		{"Cn1cccc1", 6, 6, 7, 5},
+		{"c1ccc2ccccc2c1", 10, 11, 8, 10},
+		{"O=c1cccc[nH]1", 7, 7, 5, 6},
+		{"[2H]C([2H])([2H])O", 5, 4, 1, 0},
+		{"[Na+].[Cl-]", 2, 0, 0, 0},
+		{"C%10CC%10", 3, 3, 6, 0},
+		{"C/C=C\\C", 4, 3, 8, 0},
+		{"N[C@@H](C)C(=O)O", 6, 5, 7, 0},
+		{"[CH2:3]=O", 2, 1, 2, 0},
+		{"C#N", 2, 1, 1, 0},
+		{"C$C", 2, 1, 0, 0},
+		{"c1ccsc1", 5, 5, 4, 5},
+		{"C[N+](C)(C)C", 5, 4, 12, 0},
+		{"[O-][n+]1ccccc1", 7, 7, 5, 6},
+		{"*c1ccccc1", 7, 7, 5, 6},
+		{"O=C1C(=O)c2cccc3cccc1c23", 14, 16, 6, 10},
+	}
+	for _, tc := range tests {
+		m, err := Parse(tc.smiles)
+		if err != nil {
+			t.Errorf("%s: %v", tc.smiles, err)
+			continue
+		}
+		hs, arom := 0, 0
+		for _, a := range m.Atoms {
+			hs += a.Hs()
+			if a.Aromatic {
+				arom++
+			}
+		}
+		if len(m.Atoms) != tc.atoms || len(m.Bonds) != tc.bonds || hs != tc.hs || arom != tc.aromatic {
+			t.Errorf("%s: %d atoms, %d bonds, %d H, %d aromatic; want %d, %d, %d, %d",
+				tc.smiles, len(m.Atoms), len(m.Bonds), hs, arom, tc.atoms, tc.bonds, tc.hs, tc.aromatic)
+		}
+		checkRoundTrip(t, tc.smiles)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		smiles string
+		pos    int
+		msg    string
+	}{
+		{"", 1, "empty"},
+		{"C1CC", 2, "never closed"},
+		{"CC)", 3, "unmatched ')'"},
+		{"C(C", 3, "unclosed branch"},
+		{"C==C", 3, "two bond symbols"},
+		{"[Xx]", 2, "unknown element"},
+		{"Q", 1, "unexpected character"},
+		{"C[C", 2, "unclosed '['"},
+		{"c1cccc1", 7, "kekulize"},
+		{"C(=O)(=O)(=O)", 13, "valence"},
+		{"[NH5]", 5, "valence"},
+		{"C%1C", 2, "two digits"},
+		{"()C", 1, "before any atom"},
+		{"C.", 2, ""},
+		{"=C", 1, "no atom before"},
+		{"C11", 3, "own atom"},
+	}
+	for _, tc := range tests {
+		_, err := Parse(tc.smiles)
+		if err == nil {
+			if tc.smiles == "C." {
+				continue // a trailing dot is accepted, as RDKit does
+			}
+			t.Errorf("%q: no error", tc.smiles)
+			continue
+		}
+		pe, ok := err.(*ParseError)
+		if !ok {
+			t.Errorf("%q: error %T %v, want *ParseError", tc.smiles, err, err)
+			continue
+		}
+		if pe.Pos+1 != tc.pos || !strings.Contains(err.Error(), tc.msg) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: %v (position %d), want position %d and %q", tc.smiles, err, pe.Pos+1, tc.pos, tc.msg)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"C", "c1ccccc1", "C1CC%12CC1%12", "[13CH3:2][C@@H](N)C(=O)[O-]", "c1cc[nH]c1.Cl", "N#N", "C=C/C=C\\C"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) > 200 {
+			return
+		}
+		m, err := Parse(s)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error: %v", err)
+			}
+			return
+		}
+		w := WriteSMILES(m)
+		m2, err := Parse(w)
+		if err != nil {
+			t.Fatalf("%q written as %q: %v", s, w, err)
+		}
+		if WriteSMILES(m2) != w || len(m2.Atoms) != len(m.Atoms) {
+			t.Fatalf("%q: not stable: %q vs %q", s, w, WriteSMILES(m2))
+		}
+		_ = DefaultECFP.OnBits(m)
+	})
+}
