@@ -7,6 +7,8 @@ package nn
 // `go build -tags openblas` needs no CGO_LDFLAGS.
 
 // #cgo LDFLAGS: -lopenblas
+// void openblas_set_num_threads(int);
+// int openblas_get_num_threads(void);
 import "C"
 
 import (
@@ -26,3 +28,16 @@ func init() {
 	blas32.Use(netlib.Implementation{})
 	blas64.Use(netlib.Implementation{})
 }
+
+// SetBLASThreads sets OpenBLAS's thread count and returns the previous one.
+// The engine parallelises over goroutines (one trainer per core), so it
+// runs OpenBLAS on one thread by default, whatever OPENBLAS_NUM_THREADS
+// says: two trainers with two OpenBLAS threads each oversubscribe two
+// cores several times over.
+func SetBLASThreads(n int) int {
+	prev := int(C.openblas_get_num_threads())
+	C.openblas_set_num_threads(C.int(max(n, 1)))
+	return prev
+}
+
+func init() { SetBLASThreads(1) }

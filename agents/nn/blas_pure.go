@@ -24,3 +24,8 @@ func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 	}
 	blas32.Implementation().Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// SetBLASThreads is a no-op in the pure-Go build, whose GEMM runs on the
+// calling goroutine (and splits large products over GOMAXPROCS); it
+// returns 1.
+func SetBLASThreads(int) int { return 1 }

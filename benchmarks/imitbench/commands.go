@@ -3,10 +3,12 @@ package imitbench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/metabench/metabench/agents/imitation"
@@ -268,12 +270,21 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 		if *relabel {
 			set += "-relabelled"
 		}
-		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Set: set, Tasks: s.tasks, Episodes: *episodes, Ensemble: *ensemble,
-			Seed: evalSeed(*seed), DemoSeed: demoSeed(*seed), Noise: demoNoise, Relabel: *relabel, Workers: *workers, Progress: !*jsonOut, Label: "eval " + set})
-		if err != nil {
-			return suite.Interrupted(err, cmd, *model)
+		// Task by task, so that memory holds one task's episodes, not all.
+		var setRows []imitation.Row
+		for _, t := range s.tasks {
+			res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Set: set, Tasks: []stack.Task{t}, Episodes: *episodes, Ensemble: *ensemble,
+				Seed: evalSeed(*seed), DemoSeed: demoSeed(*seed), Noise: demoNoise, Relabel: *relabel, Workers: *workers, Progress: !*jsonOut, Label: "eval " + t.String()})
+			if errors.Is(err, context.Canceled) {
+				return fmt.Errorf("%s: interrupted; an evaluation keeps nothing, run it again", cmd)
+			}
+			if err != nil {
+				return err
+			}
+			setRows = imitation.Merge(setRows, imitation.Summarise(label, set, res))
 		}
-		rows = append(rows, imitation.Summarise(label, set, res)...)
+		slices.SortFunc(setRows, func(a, b imitation.Row) int { return a.Stages - b.Stages })
+		rows = append(rows, setRows...)
 	}
 	if *attention != "" {
 		if err := os.MkdirAll(*attention, 0o755); err != nil {

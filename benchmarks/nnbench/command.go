@@ -1,0 +1,158 @@
+package nnbench
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/torchref"
+	"github.com/metabench/metabench/internal/cli"
+)
+
+// Command returns `metabench bench nn`: the engine's speed, and with
+// --torch its ratio to PyTorch measured in the same run.
+func Command() cli.Command {
+	return cli.Command{Name: "nn", Summary: "network engine speed (--torch PYTHON: against PyTorch, interleaved in the same run)", Run: run}
+}
+
+// Comparison is the engine against PyTorch over interleaved rounds.
+type Comparison struct {
+	Rounds []Round  `json:"rounds"`
+	Ratios []Ratio  `json:"ratios"`
+	Torch  string   `json:"torch_version"`
+	Engine []Report `json:"-"`
+}
+
+// Round is one engine pass and one PyTorch pass, back to back.
+type Round struct {
+	Engine Report          `json:"engine"`
+	Torch  torchref.Result `json:"torch"`
+}
+
+// Ratio summarises one model's training speed against PyTorch's: the
+// median over rounds of the per-round ratio, and its spread.
+type Ratio struct {
+	Model       string  `json:"model"`
+	GoSteps     float64 `json:"go_steps_per_s"`    // median over rounds
+	TorchSteps  float64 `json:"torch_steps_per_s"` // median over rounds
+	Median      float64 `json:"ratio_median"`
+	Min         float64 `json:"ratio_min"`
+	Max         float64 `json:"ratio_max"`
+	RoundsCount int     `json:"rounds"`
+}
+
+func run(ctx context.Context, e cli.Env, args []string) error {
+	const cmd = "bench nn"
+	fs := cli.NewFlags(cmd)
+	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
+	duration := fs.Duration("duration", 2*time.Second, "measuring time per item and round")
+	var models cli.StringList
+	fs.Var(&models, "model", "measure only this model (repeatable): "+strings.Join(Models(), ", "))
+	python := fs.String("torch", "", "also run the PyTorch reference with this Python (e.g. /usr/bin/python3), interleaved with the engine, and report ratios")
+	threads := fs.Int("threads", 1, "threads of each side: the engine's GOMAXPROCS and BLAS threads, PyTorch's OpenBLAS threads (its own pool stays at 1)")
+	rounds := fs.Int("rounds", 3, "with --torch: engine and PyTorch passes, alternating; the ratio is their median")
+	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
+		return err
+	}
+	err := cli.NewCheck(cmd).Int("threads", *threads, 1, 256).Int("rounds", *rounds, 1, 100).Err()
+	if err != nil {
+		return err
+	}
+	if *duration <= 0 || *duration > time.Hour {
+		return cli.Usagef("%s: --duration %s is out of range (0, 1h]", cmd, *duration)
+	}
+	for _, m := range models {
+		if !slices.Contains(Models(), m) {
+			return cli.Usagef("%s: unknown model %q (want one of %s)", cmd, m, strings.Join(Models(), ", "))
+		}
+	}
+	opt := Options{Duration: *duration, Models: models, Seed: 1}
+	if *python == "" {
+		rep, err := Run(ctx, opt)
+		if err != nil {
+			return err
+		}
+		if *jsonOut {
+			return report.JSON(e.Stdout, rep)
+		}
+		return report.Print(e.Stdout, rep.Table())
+	}
+	// Like with like: the engine gets as many cores as the reference.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
+	defer nn.SetBLASThreads(nn.SetBLASThreads(*threads))
+	cmp, err := Compare(ctx, opt, *python, *threads, *rounds)
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		return report.JSON(e.Stdout, cmp)
+	}
+	if err := report.Print(e.Stdout, cmp.Rounds[len(cmp.Rounds)-1].Engine.Table()); err != nil {
+		return err
+	}
+	return report.Print(e.Stdout, cmp.Table(*threads))
+}
+
+// Compare measures the engine and PyTorch in alternating rounds, so that a
+// change of load on a shared machine falls on both.
+func Compare(ctx context.Context, opt Options, python string, threads, rounds int) (*Comparison, error) {
+	c := &Comparison{}
+	for range rounds {
+		eng, err := Run(ctx, opt)
+		if err != nil {
+			return nil, err
+		}
+		ref, err := torchref.Run(ctx, python, threads)
+		if err != nil {
+			return nil, err
+		}
+		c.Rounds = append(c.Rounds, Round{Engine: eng, Torch: ref})
+		c.Torch = ref.TorchVersion
+	}
+	for _, t := range c.Rounds[0].Engine.Train {
+		var gos, tos, ratios []float64
+		for _, r := range c.Rounds {
+			ts, ok := r.Torch.StepsPerSec(t.Name)
+			i := slices.IndexFunc(r.Engine.Train, func(x TrainResult) bool { return x.Name == t.Name })
+			if !ok || ts <= 0 || i < 0 {
+				continue
+			}
+			g := r.Engine.Train[i].StepsPerSec
+			gos, tos, ratios = append(gos, g), append(tos, ts), append(ratios, g/ts)
+		}
+		if len(ratios) == 0 {
+			continue
+		}
+		c.Ratios = append(c.Ratios, Ratio{Model: t.Name, GoSteps: median(gos), TorchSteps: median(tos),
+			Median: median(ratios), Min: slices.Min(ratios), Max: slices.Max(ratios), RoundsCount: len(ratios)})
+	}
+	return c, nil
+}
+
+func median(x []float64) float64 {
+	s := slices.Sorted(slices.Values(x))
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// Table renders the ratios.
+func (c *Comparison) Table(threads int) report.Table {
+	t := report.Table{
+		Title: fmt.Sprintf("Training steps/s against PyTorch %s: %d interleaved rounds, %d thread(s) each; ratio = metabench/PyTorch per round",
+			c.Torch, len(c.Rounds), threads),
+		Header: []string{"model", "metabench", "PyTorch", "ratio (median)", "ratio (min-max)"},
+	}
+	for _, r := range c.Ratios {
+		t.Rows = append(t.Rows, []string{r.Model, fmt.Sprintf("%.1f", r.GoSteps), fmt.Sprintf("%.1f", r.TorchSteps),
+			fmt.Sprintf("%.2f×", r.Median), fmt.Sprintf("%.2f-%.2f×", r.Min, r.Max)})
+	}
+	return t
+}
