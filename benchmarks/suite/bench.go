@@ -261,6 +261,18 @@ func slug(title string) string {
 	return s
 }
 
+// Approx writes an expected duration the way people say it: "30 s",
+// "20 min", "72 h".
+func Approx(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%.0f s", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%.0f min", d.Minutes())
+	}
+	return fmt.Sprintf("%.0f h", d.Hours())
+}
+
 func fmtSeconds(s float64) string {
 	return (time.Duration(s*10) * time.Second / 10).String()
 }
@@ -272,7 +284,7 @@ func (s *Suite) printProfiles(w io.Writer) {
 		if p.Name == s.def {
 			def = " (default)"
 		}
-		fmt.Fprintf(w, "  %-8s ~%-8s %s%s\n", p.Name, p.Expected, p.Summary, def)
+		fmt.Fprintf(w, "  %-8s ~%-7s %s%s\n", p.Name, Approx(p.Expected), p.Summary, def)
 	}
 }
 
@@ -299,7 +311,7 @@ func (r Registry) benchDefault(ctx context.Context, e cli.Env, args []string) er
 		o.Profile = s.def
 		if !f.json {
 			p, _ := s.Profile(s.def)
-			fmt.Fprintf(e.Stdout, "== %s: %s (profile %s, about %s) ==\n\n", s.name, s.summary, s.def, p.Expected)
+			fmt.Fprintf(e.Stdout, "== %s: %s (profile %s, about %s) ==\n\n", s.name, s.summary, s.def, Approx(p.Expected))
 		}
 		rep, err := s.Run(ctx, o)
 		if err != nil {
@@ -346,7 +358,7 @@ func (r Registry) printBenchHelp(w io.Writer) {
 			if p.Name == s.def {
 				def = " (default section)"
 			}
-			fmt.Fprintf(w, "    %-8s ~%-8s %s%s\n", p.Name, p.Expected, p.Summary, def)
+			fmt.Fprintf(w, "    %-8s ~%-7s %s%s\n", p.Name, Approx(p.Expected), p.Summary, def)
 		}
 	}
 	if len(r.Benches) > 0 {

@@ -49,19 +49,24 @@ func Find(cmds []Command, name string) (Command, bool) {
 	return Command{}, false
 }
 
-// Dispatch runs the command args[0] of cmds with the rest of args. what
-// names the command line in errors ("metabench", "train").
-func Dispatch(ctx context.Context, e Env, what string, cmds []Command, args []string) error {
+// Dispatch runs the command args[0] of cmds with the rest of args. path is
+// the command line so far ("metabench", "metabench train"); errors name it
+// without the program ("train: unknown command").
+func Dispatch(ctx context.Context, e Env, path string, cmds []Command, args []string) error {
+	prefix := ""
+	if _, rest, ok := strings.Cut(path, " "); ok {
+		prefix = rest + ": "
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		PrintCommands(e.Stdout, what, cmds)
+		PrintCommands(e.Stdout, path, cmds)
 		if len(args) == 0 {
-			return Usagef("%s: give a command (%s)", what, names(cmds))
+			return Usagef("%sgive a command (%s)", prefix, names(cmds))
 		}
 		return flag.ErrHelp
 	}
 	c, ok := Find(cmds, args[0])
 	if !ok {
-		return Usagef("%s: unknown command %q (want %s)", what, args[0], names(cmds))
+		return Usagef("%sunknown command %q (want %s)", prefix, args[0], names(cmds))
 	}
 	return c.Run(ctx, e, args[1:])
 }
