@@ -1,6 +1,24 @@
 package main
 
-import "github.com/metabench/metabench/benchmarks/suite"
+import (
+	"embed"
+	"io/fs"
 
-// densitySuite returns the density suite; nil until it is built.
-func densitySuite() *suite.Suite { return nil }
+	"github.com/metabench/metabench/benchmarks/densitybench"
+	"github.com/metabench/metabench/benchmarks/suite"
+)
+
+// densityAssets is the Omniglot set the density suite's real-data profile
+// uses (--data omniglot), with its licence.
+//
+//go:embed assets/density/omniglot26.bits.gz assets/density/LICENSE.omniglot
+var densityAssets embed.FS
+
+// densitySuite returns the density suite (Reed et al. 2018).
+func densitySuite() *suite.Suite {
+	sub, err := fs.Sub(densityAssets, "assets/density")
+	if err != nil {
+		panic(err) // the embedded directory exists at build time
+	}
+	return densitybench.New(sub)
+}

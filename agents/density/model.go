@@ -197,7 +197,7 @@ func NewModel[T nn.Float](cfg Config, seed uint64) (*Model[T], error) {
 	m.head1 = newConv[T](r, "head1", F, F, 1, 1)
 	m.head2 = newConv[T](r, "head2", 1, F, 1, 1)
 	if cfg.Kind == Conditional || cfg.attention() {
-		m.enc1 = newConv[T](r, "enc1", E, 1+posFeatures, 3, 3)
+		m.enc1 = newConv[T](r, "enc1", E, 1, 3, 3)
 		m.enc2 = newConv[T](r, "enc2", E, E, 3, 3)
 	}
 	if cfg.Kind == Conditional {
@@ -285,22 +285,17 @@ func (m *Model[T]) Encode(tp *nn.Tape[T], support []T, b, k int) (*Context[T], e
 	if len(support) != b*k*hw {
 		return nil, fmt.Errorf("density: %d support pixels for %d×%d images of %d×%d", len(support), b, k, cfg.H, cfg.W)
 	}
-	pos := positions[T](cfg.H, cfg.W, 0, cfg.H)
-	in := make([]T, b*k*(1+posFeatures)*hw)
-	for i := range b * k {
-		dst := in[i*(1+posFeatures)*hw:]
-		copy(dst[:hw], support[i*hw:(i+1)*hw])
-		copy(dst[hw:(1+posFeatures)*hw], pos)
-	}
 	same := nn.SamePadding(3, 3, 1, 1)
-	x := tp.Constant(in, b*k, 1+posFeatures, cfg.H, cfg.W)
+	x := tp.Constant(support, b*k, 1, cfg.H, cfg.W)
 	e := tp.ReLU(m.enc1.apply(tp, x, same))
-	e = tp.ReLU(m.enc2.apply(tp, e, same))
 	ph, pw := cfg.H, cfg.W
 	if cfg.Pool == 2 {
+		// Pool after the first layer: the second runs on a quarter of
+		// the positions.
 		e = avgPool2(tp, e)
 		ph, pw = ph/2, pw/2
 	}
+	e = tp.ReLU(m.enc2.apply(tp, e, same))
 	E := cfg.EncChannels
 	if cfg.Kind == Conditional {
 		v := m.encFC.Forward(tp, tp.Reshape(e, b*k, E*ph*pw)) // [B·k, CondDim]

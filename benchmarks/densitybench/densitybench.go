@@ -1,0 +1,370 @@
+// Package densitybench is the density suite: few-shot autoregressive
+// density estimation after Reed et al. (2018; docs/density.md). It trains
+// gated PixelCNNs — unconditional, conditioned on a support-set vector,
+// attending over support positions, and Meta PixelCNN — on one-shot image
+// flipping, synthetic stroke alphabets and procedural objects (or real
+// Omniglot), and reports nats/dim and bits/dim on held-out tasks by support
+// size, with sample grids, attention maps and training and sampling speed.
+package densitybench
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/metabench/metabench/agents/density"
+	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/envs/images"
+	"github.com/metabench/metabench/internal/cli"
+)
+
+// Name is the suite's name.
+const Name = "density"
+
+// BuiltinOmniglot names the Omniglot set shipped in assets/density.
+const BuiltinOmniglot = "omniglot"
+
+// OmniglotAsset is the file name of the shipped set inside the assets.
+const OmniglotAsset = "omniglot26.bits.gz"
+
+// Rows are what a run (or a shard of one) measures.
+type Rows struct {
+	Results  []Result   `json:"results"`            // nats/dim by task, model and support size
+	Training []TrainRow `json:"training"`           // per task and model, from the shard that trained it
+	Figures  []Figure   `json:"figures,omitempty"`  // sample grids and attention maps
+	Sampling []SpeedRow `json:"sampling,omitempty"` // samples/s
+}
+
+// Result is one unit: a model's nats/dim on a task's test episodes at one
+// support size.
+type Result struct {
+	Unit       int     `json:"unit"`
+	Task       string  `json:"task"`
+	Model      string  `json:"model"`
+	K          int     `json:"k"`
+	Episodes   int     `json:"episodes"`
+	NatsPerDim float64 `json:"nats_per_dim"`
+	StdErr     float64 `json:"std_err"`
+}
+
+// TrainRow describes the training of one model.
+type TrainRow struct {
+	TaskIndex    int     `json:"task_index"` // position of the task in the profile
+	Task         string  `json:"task"`
+	Model        string  `json:"model"`
+	Steps        int     `json:"steps"`
+	FinalLoss    float64 `json:"final_loss"`
+	ImagesPerSec float64 `json:"images_per_s"` // training episodes (target images) per second; 0 if loaded from the cache
+	Seconds      float64 `json:"seconds"`
+	Params       int     `json:"params"`
+}
+
+// Figure holds the pictures of one model on one task: test episodes'
+// supports, targets and samples, and attention weights.
+type Figure struct {
+	Unit    int      `json:"unit"`
+	Task    string   `json:"task"`
+	Model   string   `json:"model"`
+	K       int      `json:"k"`
+	H       int      `json:"h"`
+	W       int      `json:"w"`
+	Support []string `json:"support"` // episode-major, bits as '0'/'1'
+	Target  []string `json:"target"`
+	Samples []string `json:"samples"` // Per samples per episode
+	Per     int      `json:"per"`
+	// Attention: for a few query pixels of the first episode's target, the
+	// last attention layer's weights over the support positions.
+	Queries   []int       `json:"queries,omitempty"`
+	Weights   [][]float64 `json:"weights,omitempty"`
+	PoolH     int         `json:"pool_h,omitempty"` // attention grid of one support image
+	PoolW     int         `json:"pool_w,omitempty"`
+	SamplesPS float64     `json:"samples_per_s"`
+}
+
+// SpeedRow is the sampling speed of one model.
+type SpeedRow struct {
+	Task          string  `json:"task"`
+	Model         string  `json:"model"`
+	Images        int     `json:"images"`
+	CachedPerSec  float64 `json:"cached_samples_per_s"`
+	NaivePerSec   float64 `json:"naive_samples_per_s"`
+	SameImages    bool    `json:"same_images"` // cached and naive drew identical images
+	CachedSeconds float64 `json:"cached_seconds"`
+}
+
+// config is what determines a run's results.
+type config struct {
+	Profile Profile `json:"profile"`
+	Seed    uint64  `json:"seed"`
+	Data    string  `json:"data,omitempty"` // identity of the real data: name and sha256
+}
+
+// New returns the suite. assets holds the shipped Omniglot set
+// (OmniglotAsset); nil disables --data omniglot.
+func New(assets fs.FS) *suite.Suite {
+	b := &bench{assets: assets}
+	return suite.New(suite.Spec[Rows]{
+		Name:    Name,
+		Summary: "few-shot density estimation (Reed et al. 2018): conditional, attention and meta PixelCNN, nats/dim by support size",
+		Profiles: []suite.Profile{
+			{Name: "smoke", Summary: "every model and task kind, tiny (tests)", Expected: 5 * time.Second},
+			{Name: "default", Summary: "unconditional vs conditional PixelCNN on held-out synthetic alphabets, support 1 and 4", Expected: 30 * time.Second},
+			{Name: "quick", Summary: "flipping (conditional vs attention), characters by support size 1/2/4/8 (conditional, attention, meta)", Expected: 30 * time.Minute},
+			{Name: "full", Summary: "paper-scale networks and training", Expected: 72 * time.Hour},
+		},
+		Default:  "default",
+		Config:   b.config,
+		Run:      b.run,
+		Merge:    Merge,
+		Tables:   Tables,
+		Plots:    Plots,
+		Commands: b.commands(),
+	})
+}
+
+type bench struct {
+	assets fs.FS
+}
+
+func profileOf(name string) (Profile, error) {
+	p, ok := profiles()[name]
+	if !ok {
+		return Profile{}, cli.Usagef("density: unknown profile %q", name)
+	}
+	return p, nil
+}
+
+// dataIdentity names the real data: the built-in set by its hash, a path
+// by its absolute name, size and modification time.
+func (b *bench) dataIdentity(data string) (string, error) {
+	if data == "" {
+		return "", nil
+	}
+	if data == BuiltinOmniglot {
+		if b.assets == nil {
+			return "", cli.Usagef("density: --data omniglot: this build has no shipped Omniglot set")
+		}
+		raw, err := fs.ReadFile(b.assets, OmniglotAsset)
+		if err != nil {
+			return "", fmt.Errorf("density: shipped Omniglot: %w", err)
+		}
+		h := sha256.Sum256(raw)
+		return "omniglot:" + hex.EncodeToString(h[:8]), nil
+	}
+	fi, err := os.Stat(data)
+	if err != nil {
+		return "", cli.Usagef("density: --data %s: %v", data, err)
+	}
+	return fmt.Sprintf("%s:%d:%d", data, fi.Size(), fi.ModTime().UnixNano()), nil
+}
+
+func (b *bench) config(o suite.Options) (any, error) {
+	p, err := profileOf(o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	id, err := b.dataIdentity(o.Data)
+	if err != nil {
+		return nil, err
+	}
+	return config{Profile: p, Seed: o.Seed, Data: id}, nil
+}
+
+// loadOmniglot reads the real data named by data.
+func (b *bench) loadOmniglot(data string) (*images.Set, error) {
+	if data == BuiltinOmniglot {
+		f, err := b.assets.Open(OmniglotAsset)
+		if err != nil {
+			return nil, fmt.Errorf("density: shipped Omniglot: %w", err)
+		}
+		defer f.Close()
+		return images.ReadPacked(f, "assets/density/"+OmniglotAsset)
+	}
+	return images.Omniglot(data)
+}
+
+// taskSource builds a task's episodes.
+func taskSource(t Task, seed uint64, omni *images.Set) (images.Source, error) {
+	switch t.Name {
+	case "flip":
+		return images.Flip{Side: t.Side}, nil
+	case "characters":
+		return images.Characters(t.Characters, seed)
+	case "objects":
+		return images.Objects(t.Objects, seed)
+	case "omniglot":
+		if omni == nil {
+			return nil, fmt.Errorf("density: the omniglot task needs --data")
+		}
+		return omni, nil
+	}
+	return nil, fmt.Errorf("density: unknown task %q", t.Name)
+}
+
+// unit is one evaluation or figure of a run.
+type unit struct {
+	task   int
+	model  string
+	k      int
+	figure bool
+}
+
+// units enumerates a profile's work in a fixed order: every (task, model,
+// support size) result, then every figure.
+func units(tasks []Task) []unit {
+	var us []unit
+	for ti, t := range tasks {
+		for _, m := range t.Models {
+			for _, k := range t.Supports {
+				us = append(us, unit{task: ti, model: m, k: k})
+			}
+		}
+	}
+	for ti, t := range tasks {
+		for _, m := range t.Figures {
+			us = append(us, unit{task: ti, model: m, k: t.FigureK, figure: true})
+		}
+	}
+	return us
+}
+
+func tasksOf(p Profile, data string) []Task {
+	if data != "" {
+		return []Task{p.Omniglot}
+	}
+	return p.Tasks
+}
+
+func (b *bench) run(ctx context.Context, o suite.Options) (Rows, error) {
+	p, err := profileOf(o.Profile)
+	if err != nil {
+		return Rows{}, err
+	}
+	tasks := tasksOf(p, o.Data)
+	var omni *images.Set
+	if o.Data != "" {
+		stop := o.Phases.Start("data")
+		omni, err = b.loadOmniglot(o.Data)
+		stop()
+		if err != nil {
+			return Rows{}, err
+		}
+		o.Logf("density: Omniglot %d training and %d test characters (%d×%d)", len(omni.Train), len(omni.Test), omni.H, omni.W)
+	}
+	cfgKey, err := b.config(o)
+	if err != nil {
+		return Rows{}, err
+	}
+	key := suite.Key(cfgKey)
+	sources := make([]images.Source, len(tasks))
+	stop := o.Phases.Start("data")
+	for i, t := range tasks {
+		if sources[i], err = taskSource(t, o.Seed, omni); err != nil {
+			stop()
+			return Rows{}, err
+		}
+	}
+	stop()
+	r := &runner{o: o, p: p, tasks: tasks, sources: sources, key: key, models: map[string]*density.Model[float32]{}}
+	var rows Rows
+	all := units(tasks)
+	for i, u := range all {
+		if !o.Shard.Has(i) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return Rows{}, err
+		}
+		m, err := r.model(ctx, u.task, u.model, &rows)
+		if err != nil {
+			return Rows{}, err
+		}
+		if u.figure {
+			f, err := r.figure(ctx, i, u, m)
+			if err != nil {
+				return Rows{}, err
+			}
+			rows.Figures = append(rows.Figures, f)
+			continue
+		}
+		res, err := r.evaluate(ctx, i, u, m)
+		if err != nil {
+			return Rows{}, err
+		}
+		o.Logf("density: %s %s k=%d: %.4f nats/dim (%d episodes)", res.Task, res.Model, res.K, res.NatsPerDim, res.Episodes)
+		rows.Results = append(rows.Results, res)
+	}
+	if p.SampleSpeed > 0 && o.Shard.Has(0) && len(tasks) > 0 {
+		t := tasks[0]
+		m, err := r.model(ctx, 0, t.Models[len(t.Models)-1], &rows)
+		if err != nil {
+			return Rows{}, err
+		}
+		sp, err := r.sampleSpeed(0, m, p.SampleSpeed)
+		if err != nil {
+			return Rows{}, err
+		}
+		rows.Sampling = append(rows.Sampling, sp)
+	}
+	// One shard's rows in the order Merge gives them.
+	return Merge([]Rows{rows})
+}
+
+// Merge combines the rows of every shard: results and figures in unit
+// order, each model's training row once.
+func Merge(shards []Rows) (Rows, error) {
+	var out Rows
+	for _, s := range shards {
+		out.Results = append(out.Results, s.Results...)
+		out.Figures = append(out.Figures, s.Figures...)
+		out.Sampling = append(out.Sampling, s.Sampling...)
+		for _, t := range s.Training {
+			if !slices.ContainsFunc(out.Training, func(u TrainRow) bool { return u.Task == t.Task && u.Model == t.Model }) {
+				out.Training = append(out.Training, t)
+			}
+		}
+	}
+	slices.SortStableFunc(out.Results, func(a, b Result) int { return a.Unit - b.Unit })
+	slices.SortStableFunc(out.Figures, func(a, b Figure) int { return a.Unit - b.Unit })
+	for i := 1; i < len(out.Results); i++ {
+		if out.Results[i].Unit == out.Results[i-1].Unit {
+			return Rows{}, fmt.Errorf("unit %d measured by two shards", out.Results[i].Unit)
+		}
+	}
+	slices.SortStableFunc(out.Training, func(a, b TrainRow) int {
+		if a.TaskIndex != b.TaskIndex {
+			return a.TaskIndex - b.TaskIndex
+		}
+		return modelOrder(a.Model) - modelOrder(b.Model)
+	})
+	return out, nil
+}
+
+func modelOrder(m string) int {
+	return slices.Index(density.Kinds(), m)
+}
+
+// meanStdErr returns the mean and its standard error.
+func meanStdErr(xs []float64) (mean, se float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	if len(xs) < 2 {
+		return mean, 0
+	}
+	var v float64
+	for _, x := range xs {
+		v += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(v / float64(len(xs)-1) / float64(len(xs)))
+}

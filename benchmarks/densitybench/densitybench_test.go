@@ -1,0 +1,166 @@
+package densitybench
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/cli"
+)
+
+func newSuite() *suite.Suite { return New(os.DirFS("../../assets/density")) }
+
+func runRows(t *testing.T, s *suite.Suite, o suite.Options) (*suite.Report, Rows) {
+	t.Helper()
+	rep, err := s.Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, decode(t, rep)
+}
+
+func decode(t *testing.T, rep *suite.Report) Rows {
+	t.Helper()
+	var r Rows
+	if err := json.Unmarshal(rep.Rows, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// science is what must not depend on sharding or reruns: the results and
+// the figures' images and attention weights (not their timings).
+func science(r Rows) (Rows, []string) {
+	out := Rows{Results: r.Results}
+	for _, f := range r.Figures {
+		f.SamplesPS = 0
+		out.Figures = append(out.Figures, f)
+	}
+	var losses []string
+	for _, tr := range r.Training {
+		losses = append(losses, tr.Task+"/"+tr.Model+"/"+strings.TrimRight(strings.TrimRight(jsonFloat(tr.FinalLoss), "0"), "."))
+	}
+	return out, losses
+}
+
+func jsonFloat(v float64) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestShardsMergeIntoTheUnshardedRun runs the smoke profile whole and in
+// three shards (each with its own cache, so each trains its own models) and
+// checks that the merged rows and tables equal the whole run's.
+func TestShardsMergeIntoTheUnshardedRun(t *testing.T) {
+	s := newSuite()
+	whole, rows := runRows(t, s, suite.Options{Profile: "smoke", Seed: 3, CacheDir: t.TempDir()})
+	if len(rows.Results) == 0 || len(rows.Figures) == 0 || len(rows.Sampling) == 0 {
+		t.Fatalf("smoke run has %d results, %d figures, %d sampling rows", len(rows.Results), len(rows.Figures), len(rows.Sampling))
+	}
+	var reps []*suite.Report
+	for i := range 3 {
+		rep, _ := runRows(t, s, suite.Options{Profile: "smoke", Seed: 3, CacheDir: t.TempDir(), Shard: suite.Shard{Index: i, Count: 3}})
+		reps = append(reps, rep)
+	}
+	merged, err := s.Merge(reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.Config != whole.Config {
+		t.Fatalf("configs %s and %s", merged.Config, whole.Config)
+	}
+	a, la := science(rows)
+	b, lb := science(decode(t, merged))
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("merged shards differ from the whole run:\n%+v\n%+v", a.Results, b.Results)
+	}
+	if !reflect.DeepEqual(la, lb) {
+		t.Fatalf("training losses differ: %v vs %v", la, lb)
+	}
+	ta, _ := s.Tables(whole)
+	tb, _ := s.Tables(merged)
+	for i := range ta {
+		if strings.HasPrefix(ta[i].Title, "training") || strings.HasPrefix(ta[i].Title, "ancestral") {
+			continue
+		}
+		if !reflect.DeepEqual(ta[i], tb[i]) {
+			t.Fatalf("table %q differs", ta[i].Title)
+		}
+	}
+}
+
+// TestSameSeedSameResults: two runs with one seed give the same rows and
+// the same model bytes; another seed gives other results.
+func TestSameSeedSameResults(t *testing.T) {
+	s := newSuite()
+	c1, c2 := t.TempDir(), t.TempDir()
+	_, r1 := runRows(t, s, suite.Options{Profile: "smoke", Seed: 5, CacheDir: c1})
+	_, r2 := runRows(t, s, suite.Options{Profile: "smoke", Seed: 5, CacheDir: c2})
+	a, _ := science(r1)
+	b, _ := science(r2)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("same seed, different rows")
+	}
+	w1, _ := filepath.Glob(filepath.Join(c1, Name, "*", "characters-attention", modelWeights))
+	w2, _ := filepath.Glob(filepath.Join(c2, Name, "*", "characters-attention", modelWeights))
+	if len(w1) != 1 || len(w2) != 1 {
+		t.Fatalf("cached models %v %v", w1, w2)
+	}
+	b1, _ := os.ReadFile(w1[0])
+	b2, _ := os.ReadFile(w2[0])
+	if string(b1) != string(b2) {
+		t.Fatal("same seed, different model bytes")
+	}
+	_, r3 := runRows(t, s, suite.Options{Profile: "smoke", Seed: 6, CacheDir: t.TempDir()})
+	if reflect.DeepEqual(r1.Results, r3.Results) {
+		t.Fatal("different seeds, same results")
+	}
+}
+
+func TestPlotsAndOmniglot(t *testing.T) {
+	s := newSuite()
+	rep, rows := runRows(t, s, suite.Options{Profile: "smoke", Seed: 1, Data: BuiltinOmniglot})
+	if len(rows.Results) == 0 || rows.Results[0].Task != "omniglot" {
+		t.Fatalf("omniglot rows: %+v", rows.Results)
+	}
+	dir := t.TempDir()
+	_, rows = runRows(t, s, suite.Options{Profile: "smoke", Seed: 1})
+	paths, err := Plots(rows, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var att bool
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			t.Fatalf("plot %s: %v", p, err)
+		}
+		att = att || strings.Contains(p, "attention-")
+	}
+	if !att {
+		t.Fatalf("no attention map among %v", paths)
+	}
+	_ = rep
+}
+
+func TestBadData(t *testing.T) {
+	s := newSuite()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "images_evaluation.npz")
+	if err := os.WriteFile(bad, []byte("not a zip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{filepath.Join(dir, "missing.npz"), bad} {
+		_, err := s.Run(context.Background(), suite.Options{Profile: "smoke", Seed: 1, Data: data})
+		if err == nil {
+			t.Fatalf("--data %s accepted", data)
+		}
+		if strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), filepath.Base(data)) {
+			t.Fatalf("error %q: want one line naming the file", err)
+		}
+	}
+	if _, err := s.Run(context.Background(), suite.Options{Profile: "nope"}); !cli.IsUsage(err) {
+		t.Fatalf("unknown profile: %v", err)
+	}
+}

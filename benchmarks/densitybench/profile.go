@@ -1,0 +1,125 @@
+package densitybench
+
+import (
+	"github.com/metabench/metabench/agents/density"
+	"github.com/metabench/metabench/envs/images"
+)
+
+// Task is one task of a profile: its data, the models trained on it, the
+// support sizes they are evaluated at, and how long they train.
+type Task struct {
+	Name       string                 `json:"name"` // flip, characters, objects, omniglot
+	Side       int                    `json:"side"`
+	Characters images.CharacterConfig `json:"characters,omitzero"`
+	Objects    images.ObjectConfig    `json:"objects,omitzero"`
+	Models     []string               `json:"models"`
+	Supports   []int                  `json:"supports"`   // evaluated
+	TrainK     []int                  `json:"train_k"`    // drawn per training step
+	Steps      int                    `json:"steps"`      // per model (non-meta)
+	MetaSteps  int                    `json:"meta_steps"` // for the Meta PixelCNN, whose step costs ~4 passes per episode
+	Batch      int                    `json:"batch"`
+	LR         float64                `json:"lr"`
+	Episodes   int                    `json:"episodes"` // test episodes per support size
+	// Figures: sample grids (and attention maps for attention models) of
+	// these models, at support size FigureK.
+	Figures []string `json:"figures,omitempty"`
+	FigureK int      `json:"figure_k,omitempty"`
+}
+
+// Arch is the network size shared by a profile's models.
+type Arch struct {
+	Layers, Channels, FirstKernel, EncChannels, CondDim, KeyDim int
+}
+
+// Profile is the configuration of one scale.
+type Profile struct {
+	Arch  Arch   `json:"arch"`
+	Tasks []Task `json:"tasks"`
+	// Omniglot replaces the synthetic tasks when real data is given.
+	Omniglot Task `json:"omniglot"`
+	// SampleSpeed measures samples/s (cached and naive) of the first task's
+	// first model on this many images at once; 0 skips it.
+	SampleSpeed int `json:"sample_speed"`
+}
+
+func (a Arch) config(kind string, side, maxK int) density.Config {
+	pool := 1
+	if side%2 == 0 && side > 16 {
+		pool = 2
+	}
+	return density.Config{Kind: kind, H: side, W: side, Layers: a.Layers, Channels: a.Channels, FirstKernel: a.FirstKernel,
+		EncChannels: a.EncChannels, CondDim: a.CondDim, KeyDim: a.KeyDim, Pool: pool, MaxSupport: maxK, InnerLR: 0.05}
+}
+
+var (
+	uncond, cond, att, meta = density.Unconditional, density.Conditional, density.Attention, density.Meta
+)
+
+func chars(side, alphabets, test, characters int) images.CharacterConfig {
+	return images.CharacterConfig{Side: side, Alphabets: alphabets, TestAlphabets: test, Characters: characters, Drawers: 20}
+}
+
+// profiles maps names to scales. Behaviour follows the fields only.
+func profiles() map[string]Profile {
+	return map[string]Profile{
+		// smoke: every model and task kind, tiny, a few seconds.
+		"smoke": {
+			Arch: Arch{Layers: 2, Channels: 4, FirstKernel: 3, EncChannels: 4, CondDim: 4, KeyDim: 4},
+			Tasks: []Task{
+				{Name: "flip", Side: 8, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
+					Steps: 4, Batch: 4, LR: 2e-3, Episodes: 6, Figures: []string{att}, FigureK: 1},
+				{Name: "characters", Side: 12, Characters: chars(12, 4, 1, 3), Models: []string{uncond, cond, att, meta},
+					Supports: []int{1, 2}, TrainK: []int{1, 2}, Steps: 4, MetaSteps: 2, Batch: 4, LR: 2e-3, Episodes: 6,
+					Figures: []string{cond}, FigureK: 2},
+			},
+			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{cond, att, meta}, Supports: []int{1, 2}, TrainK: []int{1, 2},
+				Steps: 2, MetaSteps: 1, Batch: 2, LR: 2e-3, Episodes: 4},
+			SampleSpeed: 2,
+		},
+		// default: the ~30 s section of `metabench bench`: does the support
+		// help? Unconditional vs conditional PixelCNN on held-out
+		// alphabets of the synthetic characters.
+		"default": {
+			Arch: Arch{Layers: 4, Channels: 16, FirstKernel: 5, EncChannels: 16, CondDim: 32, KeyDim: 16},
+			Tasks: []Task{
+				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{uncond, cond},
+					Supports: []int{1, 4}, TrainK: []int{1, 2, 4}, Steps: 260, Batch: 16, LR: 3e-3, Episodes: 160,
+					Figures: []string{cond}, FigureK: 4},
+			},
+			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond}, Supports: []int{1, 4}, TrainK: []int{1, 2, 4},
+				Steps: 260, Batch: 16, LR: 3e-3, Episodes: 160, Figures: []string{cond}, FigureK: 4},
+			SampleSpeed: 8,
+		},
+		// quick: the paper's tables at reduced scale (≤ 30 min on 2 cores).
+		"quick": {
+			Arch: Arch{Layers: 5, Channels: 24, FirstKernel: 5, EncChannels: 24, CondDim: 64, KeyDim: 16},
+			Tasks: []Task{
+				{Name: "flip", Side: 16, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
+					Steps: 1500, Batch: 16, LR: 2e-3, Episodes: 400, Figures: []string{att}, FigureK: 1},
+				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{cond, att, meta},
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 1500, MetaSteps: 300, Batch: 16, LR: 2e-3, Episodes: 300,
+					Figures: []string{cond, att}, FigureK: 4},
+			},
+			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{cond, att, meta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
+				Steps: 2500, MetaSteps: 400, Batch: 16, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
+			SampleSpeed: 16,
+		},
+		// full: the paper's scale of training (days on 2 cores).
+		"full": {
+			Arch: Arch{Layers: 10, Channels: 64, FirstKernel: 7, EncChannels: 64, CondDim: 128, KeyDim: 32},
+			Tasks: []Task{
+				{Name: "flip", Side: 32, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
+					Steps: 100000, Batch: 32, LR: 1e-3, Episodes: 2000, Figures: []string{att}, FigureK: 1},
+				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{uncond, cond, att, meta},
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, MetaSteps: 20000, Batch: 32, LR: 1e-3, Episodes: 2000,
+					Figures: []string{cond, att}, FigureK: 4},
+				{Name: "objects", Side: 26, Objects: images.DefaultObjects(), Models: []string{cond, att},
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, Batch: 32, LR: 1e-3, Episodes: 2000,
+					Figures: []string{att}, FigureK: 4},
+			},
+			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond, att, meta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
+				Steps: 100000, MetaSteps: 20000, Batch: 32, LR: 1e-3, Episodes: 2000, Figures: []string{cond, att}, FigureK: 4},
+			SampleSpeed: 32,
+		},
+	}
+}
