@@ -479,22 +479,50 @@ func (tr *Trainer) resume(dir string) error {
 		}
 	}
 	// The loss curve up to the checkpoint.
-	b, err := os.ReadFile(filepath.Join(ck, LossCSV))
-	if err == nil {
-		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
-			f := strings.Split(line, ",")
-			if len(f) != 3 {
-				continue
-			}
-			s, _ := strconv.Atoi(f[0])
-			l, _ := strconv.ParseFloat(f[1], 64)
-			sec, _ := strconv.ParseFloat(f[2], 64)
-			if s <= tr.step {
-				tr.curve = append(tr.curve, LossPoint{s, l, sec})
-			}
+	curve, err := readCurve(filepath.Join(ck, LossCSV))
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	for _, p := range curve {
+		if p.Step <= tr.step {
+			tr.curve = append(tr.curve, p)
 		}
 	}
 	return nil
+}
+
+// ReadCurve returns the loss curve of the newest checkpoint in the model
+// directory dir.
+func ReadCurve(dir string) ([]LossPoint, error) {
+	ck, err := LatestCheckpoint(dir)
+	if err != nil || ck == "" {
+		return nil, fmt.Errorf("model %s: no checkpoint (%v)", dir, err)
+	}
+	return readCurve(filepath.Join(ck, LossCSV))
+}
+
+func readCurve(path string) ([]LossPoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var out []LossPoint
+	for i, line := range lines[1:] {
+		f := strings.Split(line, ",")
+		var p LossPoint
+		var e1, e2, e3 error
+		if len(f) == 3 {
+			p.Step, e1 = strconv.Atoi(f[0])
+			p.Loss, e2 = strconv.ParseFloat(f[1], 64)
+			p.Seconds, e3 = strconv.ParseFloat(f[2], 64)
+		}
+		if len(f) != 3 || e1 != nil || e2 != nil || e3 != nil {
+			return nil, fmt.Errorf("%s:%d: not a step,loss,seconds line", path, i+2)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // resumeDiff names the settings in which a checkpoint's training differs

@@ -370,6 +370,9 @@ func (o run) newVariantRun(v Variant, dataset string) *variantRun {
 	if m, cc, err := imitation.Load(dir, &arch); err == nil && cc.Step == topt.Steps {
 		r.model, r.cached = m, true
 		r.stat.Cached, r.stat.Steps = true, cc.Step
+		if c, err := imitation.ReadCurve(dir); err == nil && len(c) > 0 {
+			r.stat.FinalLoss = c[len(c)-1].Loss
+		}
 	}
 	return r
 }

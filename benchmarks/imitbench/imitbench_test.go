@@ -2,6 +2,7 @@ package imitbench
 
 import (
 	"context"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -38,6 +39,10 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 		if s.Cached {
 			t.Fatalf("%s cached on the first run", s.Variant)
 		}
+		// Reports of the same run on two machines must be equal.
+		if filepath.IsAbs(s.Dir) || strings.Contains(s.Dir, cache) {
+			t.Fatalf("%s: the report names the cache directory: %s", s.Variant, s.Dir)
+		}
 	}
 	// Same seed again: models come from the cache, tables are identical.
 	err = learn(ctx, o, &b)
@@ -49,6 +54,11 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 	}
 	if !b.Training[0].Cached {
 		t.Fatal("second run retrained")
+	}
+	for i := range a.Training {
+		if a.Training[i].FinalLoss != b.Training[i].FinalLoss {
+			t.Fatalf("%s: final loss %v trained, %v from the cache", a.Training[i].Variant, a.Training[i].FinalLoss, b.Training[i].FinalLoss)
+		}
 	}
 	var shards []Rows
 	for i := range 2 {

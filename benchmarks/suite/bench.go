@@ -293,11 +293,15 @@ func (r Registry) benchDefault(ctx context.Context, e cli.Env, args []string) er
 	fs := cli.NewFlags("bench")
 	var f sharedFlags
 	f.register(fs, "", false)
-	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
+	rest, err := cli.Parse(fs, e.Stdout, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			r.printBenchHelp(e.Stdout)
 		}
 		return err
+	}
+	if len(rest) > 0 {
+		return cli.Usagef("bench: unknown suite or benchmark %q (want %s)", rest[0], strings.Join(r.names(), ", "))
 	}
 	if len(r.Suites) == 0 {
 		return errors.New("bench: no suites registered")

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/metabench/metabench/agents/imitation"
+)
+
+// TestCommandLineAnswers covers the command line's answers that are not
+// errors of one flag: no command, help texts, the name of a benchmark among
+// its flags.
+func TestCommandLineAnswers(t *testing.T) {
+	if code, stdout, stderr := runCLI(t); code != 2 || !strings.Contains(stdout, "Commands:") || !strings.Contains(stderr, "give a command") {
+		t.Errorf("no command: code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	_, stdout, _ := runCLI(t, "train", "imitation", "-h")
+	if !strings.Contains(stdout, "-data dataset") || strings.Contains(stdout, "-data metabench") {
+		t.Errorf("train imitation -h names --data's argument badly:\n%s", stdout)
+	}
+	_, stdout, _ = runCLI(t, "bench", "-h")
+	for _, want := range []string{"imitation", "default", "smoke", "quick", "full", "nn", "expert", "sim"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("bench -h does not list %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, stderr := runCLI(t, "bench", "--json", "expert", "--task", "ab", "--episodes", "1")
+	if code != 0 || !json.Valid([]byte(stdout)) {
+		t.Errorf("bench --json expert: code %d, stderr %q", code, stderr)
+	}
+}
+
+func TestMergeRefusesWhatIsNotAReport(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"empty.json": "{}", "list.json": "[]", "torn.json": `{"format":1,`} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		code, _, stderr := runCLI(t, "bench", "imitation", "--merge", p)
+		if code != 1 || !strings.Contains(stderr, p) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("--merge %s: code %d, stderr %q", name, code, stderr)
+		}
+	}
+}
+
+// TestTrainAndEvalRefuseBadDirectories: training refuses an --out that is
+// not a model before any work, and evaluation refuses a checkpoint whose
+// architecture is absurd without allocating it.
+func TestTrainAndEvalRefuseBadDirectories(t *testing.T) {
+	foreign := t.TempDir()
+	os.WriteFile(filepath.Join(foreign, "manifest.json"), []byte("{}"), 0o644)
+	code, _, stderr := runCLI(t, "train", "imitation", "--out", foreign, "--task", "ab", "--demos", "2", "--steps", "1")
+	if code != 2 || !strings.Contains(stderr, "not empty") {
+		t.Fatalf("train into a foreign directory: code %d, stderr %q", code, stderr)
+	}
+	model := filepath.Join(t.TempDir(), "m")
+	cache := t.TempDir()
+	code, _, stderr = runCLI(t, "train", "imitation", "--out", model, "--cache", cache, "--task", "ab", "--demos", "2", "--steps", "2", "--workers", "1")
+	if code != 0 {
+		t.Fatalf("train: code %d, stderr %q", code, stderr)
+	}
+	cc, err := imitation.ReadConfig(model)
+	if err != nil || cc.Train.DemoNoise != 0.5 {
+		t.Fatalf("the model records demonstration noise %v (%v), want 0.5", cc.Train.DemoNoise, err)
+	}
+	ck, _ := imitation.LatestCheckpoint(model)
+	path := filepath.Join(ck, imitation.ConfigFile)
+	b, _ := os.ReadFile(path)
+	var raw map[string]any
+	json.Unmarshal(b, &raw)
+	raw["arch"].(map[string]any)["hidden"] = []int{100000, 100000}
+	b, _ = json.Marshal(raw)
+	os.WriteFile(path, b, 0o644)
+	code, _, stderr = runCLI(t, "eval", "imitation", "--model", model, "--task", "ab", "--episodes", "1")
+	if code != 1 || !strings.Contains(stderr, "beyond") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("eval of a model with hidden [100000, 100000]: code %d, stderr %q", code, stderr)
+	}
+}
