@@ -408,7 +408,7 @@ func (tr *Trainer) curveCSV() []byte {
 	var b strings.Builder
 	b.WriteString("step,loss,seconds\n")
 	for _, p := range tr.curve {
-		fmt.Fprintf(&b, "%d,%.6f,%.3f\n", p.Step, p.Loss, p.Seconds)
+		fmt.Fprintf(&b, "%d,%s,%.3f\n", p.Step, strconv.FormatFloat(p.Loss, 'g', -1, 64), p.Seconds) // the exact loss: a resumed or cached run reports it
 	}
 	return []byte(b.String())
 }
