@@ -187,3 +187,163 @@ func (tp *Tape[T]) Conv1D(x, w, bias *Tensor[T], dilation int, causal bool) *Ten
 	y := tp.Conv2D(x4, w4, bias, o)
 	return tp.Reshape(y, y.Shape[0], y.Shape[1], y.Shape[3])
 }
+
+// MaskedConv2D is [Tape.Conv2D] with a kernel whose taps outside taps are
+// zero (a PixelCNN mask shared by every channel pair): taps lists the
+// visible kernel positions ki·KW+kj in increasing order. Only visible taps
+// are laid out and multiplied, so a 7×7 mask-A kernel costs 24 taps
+// instead of 49 and a 3×3 mask-B kernel 5 instead of 9. The weights at
+// hidden taps are ignored and receive no gradient, exactly as when the
+// kernel is multiplied by the mask first.
+func (tp *Tape[T]) MaskedConv2D(x, w, bias *Tensor[T], o ConvOpts, taps []int) *Tensor[T] {
+	if len(x.Shape) != 4 || len(w.Shape) != 4 || x.Shape[1] != w.Shape[1] {
+		panic(fmt.Sprintf("nn: MaskedConv2D: input %v and kernel %v, want [N,C,H,W] and [F,C,KH,KW]", x.Shape, w.Shape))
+	}
+	dh, dw := max(o.DilH, 1), max(o.DilW, 1)
+	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	f, kh, kw := w.Shape[0], w.Shape[2], w.Shape[3]
+	for i, t := range taps {
+		if t < 0 || t >= kh*kw || (i > 0 && t <= taps[i-1]) {
+			panic(fmt.Sprintf("nn: MaskedConv2D: taps %v, want increasing positions in a %d×%d kernel", taps, kh, kw))
+		}
+	}
+	ho := h + o.PadTop + o.PadBottom - (kh-1)*dh
+	wo := wd + o.PadLeft + o.PadRight - (kw-1)*dw
+	if ho <= 0 || wo <= 0 {
+		panic(fmt.Sprintf("nn: MaskedConv2D: kernel %v larger than padded input %v", w.Shape, x.Shape))
+	}
+	if bias != nil && len(bias.Data) != f {
+		panic(fmt.Sprintf("nn: MaskedConv2D: bias shape %v for %d filters", bias.Shape, f))
+	}
+	ins := []*Tensor[T]{x, w}
+	if bias != nil {
+		ins = append(ins, bias)
+	}
+	out := tp.newOutRaw([]int{n, f, ho, wo}, ins...)
+	nt := len(taps)
+	full := kh * kw
+	k := c * nt // rows of the compact columns: (channel, visible tap)
+	p := ho * wo
+	geo := convGeom{c: c, h: h, w: wd, kh: kh, kw: kw, dh: dh, dw: dw, ho: ho, wo: wo, pt: o.PadTop, pl: o.PadLeft}
+	// The compact kernel [F, C·nt]: the visible taps of every filter.
+	wc := tp.arena.getRaw(f * k)
+	for r := range f {
+		for ch := range c {
+			src := w.Data[(r*c+ch)*full:]
+			dst := wc[r*k+ch*nt:]
+			for i, t := range taps {
+				dst[i] = src[t]
+			}
+		}
+	}
+	cols := tp.arena.getRaw(n * k * p)
+	for i := range n {
+		col := cols[i*k*p : (i+1)*k*p]
+		im2colTaps(col, x.Data[i*c*h*wd:(i+1)*c*h*wd], geo, taps)
+		y := out.Data[i*f*p : (i+1)*f*p]
+		gemm(false, false, f, p, k, 1, wc, k, col, p, 0, y, p)
+		if bias != nil {
+			for j, b := range bias.Data {
+				row := y[j*p : (j+1)*p]
+				for q := range row {
+					row[q] += b
+				}
+			}
+		}
+	}
+	tp.record("MaskedConv2D", out, func() {
+		var dcol, dwT []T
+		if x.requiresGrad {
+			dcol = tp.arena.getRaw(k * p)
+		}
+		if w.requiresGrad {
+			dwT = tp.arena.get(k * f)
+		}
+		for i := range n {
+			g := out.Grad[i*f*p : (i+1)*f*p]
+			if dwT != nil {
+				gemm(false, true, k, f, p, 1, cols[i*k*p:(i+1)*k*p], p, g, p, 1, dwT, f)
+			}
+			if bias != nil && bias.requiresGrad {
+				gb := tp.grad(bias)
+				for j := range f {
+					var s T
+					for _, v := range g[j*p : (j+1)*p] {
+						s += v
+					}
+					gb[j] += s
+				}
+			}
+			if dcol != nil {
+				gemm(true, false, k, p, f, 1, wc, k, g, p, 0, dcol, p)
+				col2imTaps(tp.grad(x)[i*c*h*wd:(i+1)*c*h*wd], dcol, geo, taps)
+			}
+		}
+		if dwT != nil {
+			gw := tp.grad(w)
+			for r := range f {
+				for ch := range c {
+					dst := gw[(r*c+ch)*full:]
+					for ti, t := range taps {
+						dst[t] += dwT[(ch*nt+ti)*f+r]
+					}
+				}
+			}
+		}
+	}, ins...)
+	return out
+}
+
+// im2colTaps is im2col for the visible taps only: rows (c, tap).
+func im2colTaps[T Float](col, img []T, g convGeom, taps []int) {
+	p := g.ho * g.wo
+	nt := len(taps)
+	for ch := range g.c {
+		plane := img[ch*g.h*g.w : (ch+1)*g.h*g.w]
+		for ti, t := range taps {
+			ki, kj := t/g.kw, t%g.kw
+			row := col[(ch*nt+ti)*p:][:p]
+			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
+			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
+			clear(row[:ylo*g.wo])
+			for oy := ylo; oy < yhi; oy++ {
+				iy := oy - g.pt + ki*g.dh
+				dst := row[oy*g.wo : (oy+1)*g.wo]
+				if xlo == xhi {
+					clear(dst)
+					continue
+				}
+				clear(dst[:xlo])
+				copy(dst[xlo:xhi], plane[iy*g.w+xlo-g.pl+kj*g.dw:])
+				clear(dst[xhi:])
+			}
+			clear(row[yhi*g.wo:])
+		}
+	}
+}
+
+// col2imTaps adds the visible taps' column gradients back into the image.
+func col2imTaps[T Float](img, col []T, g convGeom, taps []int) {
+	p := g.ho * g.wo
+	nt := len(taps)
+	for ch := range g.c {
+		plane := img[ch*g.h*g.w : (ch+1)*g.h*g.w]
+		for ti, t := range taps {
+			ki, kj := t/g.kw, t%g.kw
+			row := col[(ch*nt+ti)*p:][:p]
+			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
+			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
+			if xlo == xhi {
+				continue
+			}
+			for oy := ylo; oy < yhi; oy++ {
+				iy := oy - g.pt + ki*g.dh
+				src := row[oy*g.wo+xlo : oy*g.wo+xhi]
+				dst := plane[iy*g.w+xlo-g.pl+kj*g.dw:][:len(src)]
+				for q, v := range src {
+					dst[q] += v
+				}
+			}
+		}
+	}
+}

@@ -114,7 +114,7 @@ func New(assets fs.FS) *suite.Suite {
 		Summary: "few-shot density estimation (Reed et al. 2018): conditional, attention and meta PixelCNN, nats/dim by support size",
 		Profiles: []suite.Profile{
 			{Name: "smoke", Summary: "every model and task kind, tiny (tests)", Expected: 5 * time.Second},
-			{Name: "default", Summary: "unconditional vs conditional PixelCNN on held-out synthetic alphabets, support 1 and 4", Expected: 30 * time.Second},
+			{Name: "default", Summary: "one-shot image flipping (12×12): conditional vs attention PixelCNN", Expected: 30 * time.Second},
 			{Name: "quick", Summary: "flipping (conditional vs attention), characters by support size 1/2/4/8 (conditional, attention, meta)", Expected: 30 * time.Minute},
 			{Name: "full", Summary: "paper-scale networks and training", Expected: 72 * time.Hour},
 		},

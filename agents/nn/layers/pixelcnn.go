@@ -41,7 +41,7 @@ func PixelMask[T nn.Float](t MaskType, out, in, k int) []T {
 type MaskedConv2D[T nn.Float] struct {
 	W, B *nn.Param[T]
 	Type MaskType
-	mask []T
+	taps []int // visible kernel positions: only these are multiplied
 }
 
 // NewMaskedConv2D returns a masked k×k convolution from in to out channels.
@@ -51,7 +51,7 @@ func NewMaskedConv2D[T nn.Float](r *rand.Rand, name string, t MaskType, in, out,
 		W:    Uniform[T](r, name+".W", bound, out, in, k, k),
 		B:    Uniform[T](r, name+".b", bound, out),
 		Type: t,
-		mask: PixelMask[T](t, out, in, k),
+		taps: visibleTaps(PixelMask[float32](t, 1, 1, k)),
 	}
 }
 
@@ -60,10 +60,20 @@ func (c *MaskedConv2D[T]) Params() []*nn.Param[T] { return []*nn.Param[T]{c.W, c
 
 // Forward convolves x of shape [N, in, H, W] to [N, out, H, W].
 func (c *MaskedConv2D[T]) Forward(tp *nn.Tape[T], x *nn.Tensor[T]) *nn.Tensor[T] {
-	w := tp.Param(c.W)
-	wm := tp.Mul(w, tp.Constant(c.mask, w.Shape...))
 	k := c.W.Shape[2]
-	return tp.Conv2D(x, wm, tp.Param(c.B), nn.SamePadding(k, k, 1, 1))
+	// Taps the mask zeroes are skipped rather than multiplied by zero.
+	return tp.MaskedConv2D(x, tp.Param(c.W), tp.Param(c.B), nn.SamePadding(k, k, 1, 1), c.taps)
+}
+
+// visibleTaps lists the positions of a k×k mask's ones.
+func visibleTaps(mask []float32) []int {
+	var taps []int
+	for i, v := range mask {
+		if v != 0 {
+			taps = append(taps, i)
+		}
+	}
+	return taps
 }
 
 // GatedMaskedConv is a PixelCNN layer: a masked convolution to 2F channels
