@@ -14,7 +14,7 @@ FUZZ_EXECS    ?= 200000
 BIN           := ./metabench
 GUI_BIN       := ./metabench-gui
 
-.PHONY: all deps build gui bench test lint unit fuzz smoke test-gui clean
+.PHONY: all deps build gui bench test lint unit fuzz smoke test-gui test-slurm clean
 
 all: build
 
@@ -45,7 +45,7 @@ gui:
 bench: deps build
 	$(BIN) bench
 
-test: deps lint fuzz smoke unit test-gui
+test: deps lint fuzz smoke unit test-gui test-slurm
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -54,6 +54,9 @@ lint:
 	CGO_ENABLED=0 $(GO) run $(STATICCHECK) ./...
 	@if CGO_ENABLED=0 $(GO) list -deps . | grep -q hajimehoshi/ebiten; then \
 		echo "the headless binary imports ebiten"; exit 1; fi
+	@# internal/ is the floor of the house: it imports no suite, learner or policy.
+	@bad=$$(CGO_ENABLED=0 $(GO) list -deps ./internal/... | grep -E 'metabench/(benchmarks|agents|policies)/' || true); \
+	if [ -n "$$bad" ]; then echo "internal/ imports upper layers:"; echo "$$bad"; exit 1; fi
 
 unit:
 	CGO_ENABLED=1 $(GO) test -tags openblas ./agents/nn/... ./benchmarks/nnbench/...
@@ -65,14 +68,20 @@ fuzz:
 	GO=$(GO) FUZZ_EXECS=$(FUZZ_EXECS) scripts/fuzz.sh
 
 # The imitation suite end to end on its smallest profile: data, training of
-# every variant, evaluation, tables.
+# every variant, evaluation, tables. Built into a temporary file, so that
+# the binary `make bench` built (with OpenBLAS) stays as it is.
 smoke:
-	CGO_ENABLED=0 $(GO) build -o $(BIN) .
-	cache=$$(mktemp -d) && $(BIN) bench imitation --profile smoke --cache $$cache >/dev/null && rm -rf $$cache
+	tmp=$$(mktemp -d) && CGO_ENABLED=0 $(GO) build -o $$tmp/metabench . && \
+	$$tmp/metabench bench imitation --profile smoke --quiet --cache $$tmp/cache >/dev/null && rm -rf $$tmp
 
 # Window tests under Xvfb: a real window, pixels checked, a recording replayed.
 test-gui:
 	scripts/test-gui.sh
+
+# metabench slurm against a real single-node Slurm (installs slurm-wlm and
+# munge when missing; see scripts/test-slurm.sh).
+test-slurm:
+	GO=$(GO) scripts/test-slurm.sh
 
 clean:
 	rm -f $(BIN) $(GUI_BIN)

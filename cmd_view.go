@@ -9,7 +9,7 @@ import (
 	"runtime"
 
 	"github.com/metabench/metabench/internal/cli"
-	"github.com/metabench/metabench/internal/windowcli"
+	"github.com/metabench/metabench/gui/windowcli"
 )
 
 // The window commands. The headless binary has no window: ebiten needs cgo

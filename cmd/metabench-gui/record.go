@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/metabench/metabench/gui"
-	"github.com/metabench/metabench/internal/windowcli"
+	"github.com/metabench/metabench/gui/windowcli"
 	"github.com/metabench/metabench/sim"
 )
 

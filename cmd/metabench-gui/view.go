@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/metabench/metabench/gui"
-	"github.com/metabench/metabench/internal/windowcli"
+	"github.com/metabench/metabench/gui/windowcli"
 	"github.com/metabench/metabench/sim"
 )
 
