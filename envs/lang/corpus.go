@@ -26,7 +26,7 @@ func (w *World) Parallel(l *Language, purpose string, n int) []Pair {
 	r := w.stream(l.Code, "parallel/"+purpose)
 	out := make([]Pair, n)
 	for i := range out {
-		m := SampleMeaning(r)
+		m := w.SampleMeaning(r)
 		out[i] = Pair{Src: l.Realise(r, m), Tgt: English(m)}
 	}
 	return out
@@ -43,7 +43,7 @@ func (w *World) Monolingual(l *Language, n int) [][]string {
 	r := w.stream(code, "mono")
 	out := make([][]string, n)
 	for i := range out {
-		m := SampleMeaning(r)
+		m := w.SampleMeaning(r)
 		if l == nil {
 			out[i] = English(m)
 		} else {

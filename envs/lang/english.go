@@ -111,3 +111,18 @@ func englishClause(c Clause) []string {
 	}
 	return out
 }
+
+// LexiconSizes returns the numbers of nouns, verbs and adjectives, the
+// concepts of seed dictionaries.
+func LexiconSizes() (nouns, verbs, adjs int) {
+	return len(englishNouns), len(englishVerbs), len(englishAdjs)
+}
+
+// EnglishNoun returns the English base word of noun i.
+func EnglishNoun(i int) string { return englishNouns[i] }
+
+// EnglishVerb returns the base form of verb i.
+func EnglishVerb(i int) string { return englishVerbs[i].base }
+
+// EnglishAdj returns adjective i.
+func EnglishAdj(i int) string { return englishAdjs[i] }

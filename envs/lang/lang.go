@@ -158,6 +158,7 @@ type World struct {
 	Config   Config
 	Families []*Family
 	byCode   map[string]*Language
+	sem      semantics
 }
 
 // familyTypes are the typological profiles families cycle through:
@@ -195,7 +196,7 @@ func NewWorld(cfg Config) (*World, error) {
 			return nil, fmt.Errorf("lang: probability %v out of [0, 1]", p)
 		}
 	}
-	w := &World{Config: cfg, byCode: map[string]*Language{}}
+	w := &World{Config: cfg, byCode: map[string]*Language{}, sem: newSemantics(cfg.Seed)}
 	for fi, n := range cfg.Families {
 		r := rand.New(rand.NewPCG(cfg.Seed, uint64(1000+fi)))
 		t := familyTypes[fi%len(familyTypes)]
@@ -538,10 +539,45 @@ var (
 	adjZipf  = newZipf(nAdjs, 0.8)
 )
 
-func sampleEntity(r *rand.Rand) Entity {
+// semantics holds the selectional preferences of the world's concepts:
+// which nouns a verb takes as subject and object, which adjectives a noun
+// takes. Real words are known by the company they keep (the
+// distributional hypothesis); without such preferences, monolingual
+// embeddings could tell words apart only by frequency and could not be
+// aligned across languages.
+type semantics struct {
+	subj, obj [][]int // per verb, preferred nouns
+	adj       [][]int // per noun, preferred adjectives
+}
+
+// Preference strength: the probability that a slot is filled from the
+// preferred set rather than from the whole lexicon.
+const preferP = 0.8
+
+func newSemantics(seed uint64) semantics {
+	r := rand.New(rand.NewPCG(seed, 0x73656d))
+	pick := func(n, k int) []int { return r.Perm(n)[:k] }
+	var s semantics
+	for range nVerbs {
+		s.subj = append(s.subj, pick(nNouns, 6))
+		s.obj = append(s.obj, pick(nNouns, 6))
+	}
+	for range nNouns {
+		s.adj = append(s.adj, pick(nAdjs, 3))
+	}
+	return s
+}
+
+func (s semantics) entity(r *rand.Rand, prefer []int) Entity {
 	e := Entity{Noun: nounZipf.draw(r), Adj: -1, Owner: -1, Plural: r.Float64() < 0.3}
+	if r.Float64() < preferP {
+		e.Noun = prefer[r.IntN(len(prefer))]
+	}
 	if r.Float64() < 0.4 {
 		e.Adj = adjZipf.draw(r)
+		if r.Float64() < preferP {
+			e.Adj = s.adj[e.Noun][r.IntN(len(s.adj[e.Noun]))]
+		}
 	}
 	if r.Float64() < 0.3 {
 		e.Owner = r.IntN(nOwners)
@@ -549,17 +585,20 @@ func sampleEntity(r *rand.Rand) Entity {
 	return e
 }
 
-// SampleMeaning draws a meaning: one clause, or two with probability 1/4.
-func SampleMeaning(r *rand.Rand) Meaning {
+// SampleMeaning draws a meaning of the world: one clause, or two with
+// probability 1/4; verbs by frequency, their arguments and attributes
+// mostly by selectional preference.
+func (w *World) SampleMeaning(r *rand.Rand) Meaning {
 	n := 1
 	if r.Float64() < 0.25 {
 		n = 2
 	}
 	m := Meaning{Clauses: make([]Clause, n)}
 	for i := range m.Clauses {
-		c := Clause{Subj: sampleEntity(r), Verb: verbZipf.draw(r), Tense: Tense(r.IntN(int(numTenses)))}
-		if englishVerbs[c.Verb].transitive {
-			o := sampleEntity(r)
+		v := verbZipf.draw(r)
+		c := Clause{Subj: w.sem.entity(r, w.sem.subj[v]), Verb: v, Tense: Tense(r.IntN(int(numTenses)))}
+		if englishVerbs[v].transitive {
+			o := w.sem.entity(r, w.sem.obj[v])
 			c.Obj = &o
 		}
 		m.Clauses[i] = c

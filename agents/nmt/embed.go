@@ -1,0 +1,232 @@
+package nmt
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Embeddings are monolingual word vectors: row i is the vector of token
+// id i of a vocabulary (zero for specials and words never seen).
+type Embeddings struct {
+	Dim  int
+	Vecs []float64 // [vocab, Dim]
+}
+
+// Row returns the vector of id i.
+func (e *Embeddings) Row(i int) []float64 { return e.Vecs[i*e.Dim : (i+1)*e.Dim] }
+
+// PPMISVD trains embeddings of dimension dim from sentences by the
+// positive pointwise mutual information of co-occurrence within ±window
+// tokens (uniform weights, context counts smoothed with exponent 0.75)
+// factorised by a truncated SVD: W = U_d·sqrt(Σ_d) (Levy, Goldberg & Dagan
+// 2015). Rows are centred and normalised to unit length, the usual
+// preprocessing before orthogonal alignment.
+func PPMISVD(sents [][]string, v *Vocab, dim, window int) (*Embeddings, error) {
+	n := v.Size()
+	if dim < 1 || dim > n {
+		return nil, fmt.Errorf("nmt: embedding dimension %d for a vocabulary of %d", dim, n)
+	}
+	co := mat.NewDense(n, n, nil)
+	for _, s := range sents {
+		ids := v.IDs(s)
+		for i, a := range ids {
+			if a < numSpecial {
+				continue
+			}
+			for d := 1; d <= window && i+d < len(ids); d++ {
+				b := ids[i+d]
+				if b < numSpecial {
+					continue
+				}
+				w := 1.0
+				co.Set(a, b, co.At(a, b)+w)
+				co.Set(b, a, co.At(b, a)+w)
+			}
+		}
+	}
+	row := make([]float64, n)
+	ctx := make([]float64, n)
+	var total, ctxTotal float64
+	for i := range n {
+		for j := range n {
+			c := co.At(i, j)
+			row[i] += c
+			ctx[j] += c
+		}
+	}
+	for j := range n {
+		total += row[j]
+		ctx[j] = math.Pow(ctx[j], 0.75)
+		ctxTotal += ctx[j]
+	}
+	if total == 0 {
+		return nil, fmt.Errorf("nmt: no co-occurrences to embed")
+	}
+	for i := range n {
+		for j := range n {
+			c := co.At(i, j)
+			if c == 0 || row[i] == 0 || ctx[j] == 0 {
+				co.Set(i, j, 0)
+				continue
+			}
+			pmi := math.Log((c / total) / ((row[i] / total) * (ctx[j] / ctxTotal)))
+			co.Set(i, j, max(pmi, 0))
+		}
+	}
+	var svd mat.SVD
+	if !svd.Factorize(co, mat.SVDThin) {
+		return nil, fmt.Errorf("nmt: SVD of the %d×%d PPMI matrix failed", n, n)
+	}
+	var u mat.Dense
+	svd.UTo(&u)
+	sv := svd.Values(nil)
+	e := &Embeddings{Dim: dim, Vecs: make([]float64, n*dim)}
+	for i := numSpecial; i < n; i++ {
+		if row[i] == 0 {
+			continue
+		}
+		for k := range dim {
+			e.Vecs[i*dim+k] = u.At(i, k) * math.Sqrt(sv[k])
+		}
+	}
+	e.normalise(n)
+	return e, nil
+}
+
+// normalise centres the non-zero rows and scales them to unit length.
+func (e *Embeddings) normalise(n int) {
+	mean := make([]float64, e.Dim)
+	cnt := 0
+	for i := range n {
+		r := e.Row(i)
+		if norm(r) == 0 {
+			continue
+		}
+		unit(r)
+		for k, x := range r {
+			mean[k] += x
+		}
+		cnt++
+	}
+	if cnt == 0 {
+		return
+	}
+	for i := range n {
+		r := e.Row(i)
+		if norm(r) == 0 {
+			continue
+		}
+		for k := range r {
+			r[k] -= mean[k] / float64(cnt)
+		}
+		unit(r)
+	}
+}
+
+func norm(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v * v
+	}
+	return math.Sqrt(s)
+}
+
+func unit(x []float64) {
+	if n := norm(x); n > 0 {
+		for i := range x {
+			x[i] /= n
+		}
+	}
+}
+
+// Procrustes returns the orthogonal map W (dim×dim, row-major) that best
+// maps src rows onto tgt rows over a seed dictionary of (src id, tgt id)
+// pairs: W = U·Vᵀ from the SVD of XᵀY (Schönemann 1966; Smith et al.
+// 2017's use for word vectors).
+func Procrustes(src, tgt *Embeddings, pairs [][2]int) ([]float64, error) {
+	if src.Dim != tgt.Dim {
+		return nil, fmt.Errorf("nmt: Procrustes between dimensions %d and %d", src.Dim, tgt.Dim)
+	}
+	if len(pairs) == 0 {
+		return nil, fmt.Errorf("nmt: Procrustes needs a seed dictionary")
+	}
+	d := src.Dim
+	m := mat.NewDense(d, d, nil)
+	for _, p := range pairs {
+		x, y := src.Row(p[0]), tgt.Row(p[1])
+		for i := range d {
+			for j := range d {
+				m.Set(i, j, m.At(i, j)+x[i]*y[j])
+			}
+		}
+	}
+	var svd mat.SVD
+	if !svd.Factorize(m, mat.SVDFull) {
+		return nil, fmt.Errorf("nmt: SVD for Procrustes failed")
+	}
+	var u, vt mat.Dense
+	svd.UTo(&u)
+	svd.VTo(&vt)
+	var w mat.Dense
+	w.Mul(&u, vt.T())
+	return flatten(&w), nil
+}
+
+func flatten(m *mat.Dense) []float64 {
+	r, c := m.Dims()
+	out := make([]float64, 0, r*c)
+	for i := range r {
+		out = append(out, m.RawRowView(i)...)
+	}
+	return out
+}
+
+// Map returns e with every row multiplied by w (dim×dim, row-major).
+func (e *Embeddings) Map(w []float64) *Embeddings {
+	d := e.Dim
+	out := &Embeddings{Dim: d, Vecs: make([]float64, len(e.Vecs))}
+	for i := 0; i < len(e.Vecs)/d; i++ {
+		x, y := e.Row(i), out.Row(i)
+		for k := range d {
+			var s float64
+			for j := range d {
+				s += x[j] * w[j*d+k]
+			}
+			y[k] = s
+		}
+	}
+	return out
+}
+
+// PrecisionAt1 is the share of pairs whose source vector's nearest
+// target vector (by cosine, among target ids ≥ numSpecial) is its pair's.
+func PrecisionAt1(src, tgt *Embeddings, pairs [][2]int) float64 {
+	if len(pairs) == 0 {
+		return 0
+	}
+	n := len(tgt.Vecs) / tgt.Dim
+	hit := 0
+	for _, p := range pairs {
+		x := src.Row(p[0])
+		best, bestS := -1, math.Inf(-1)
+		for j := numSpecial; j < n; j++ {
+			row := tgt.Row(j)
+			var s float64
+			for k, v := range row {
+				s += v * x[k]
+			}
+			if n := norm(row); n > 0 {
+				s /= n
+			}
+			if s > bestS {
+				best, bestS = j, s
+			}
+		}
+		if best == p[1] {
+			hit++
+		}
+	}
+	return float64(hit) / float64(len(pairs))
+}

@@ -1,0 +1,254 @@
+package nmt
+
+import (
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/metabench/metabench/agents/nn"
+)
+
+// TestMetaGradByHand checks FOMAML on models small enough to compute by
+// hand: the meta-gradient is the query gradient at the weights after one
+// fresh-Adam step on the support loss, and the saved weights are left
+// unchanged.
+func TestMetaGradByHand(t *testing.T) {
+	// Scalar θ = 1; support ½(θ−3)², query ½·2·θ². Adam's first step
+	// from fresh state moves by lr·g/(|g|+ε) = −0.5·(−2)/2 → θ' = 1.5;
+	// the meta-gradient is 2·θ' = 3 (and not 2·θ = 2, the gradient at θ).
+	theta := nn.NewParam[float64]("theta", 1)
+	theta.Value[0] = 1
+	support := func(tp *nn.Tape[float64]) *nn.Tensor[float64] {
+		d := tp.AddScalar(tp.Param(theta), -3)
+		return tp.Scale(tp.Sum(tp.Square(d)), 0.5)
+	}
+	query := func(tp *nn.Tape[float64]) *nn.Tensor[float64] {
+		return tp.Sum(tp.Square(tp.Param(theta)))
+	}
+	s, q, err := MetaGrad([]*nn.Param[float64]{theta}, []bool{true}, support, query, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(theta.Grad[0]-3) > 1e-8 || theta.Value[0] != 1 {
+		t.Fatalf("meta-gradient %v (want 3), θ %v (want 1 unchanged)", theta.Grad[0], theta.Value[0])
+	}
+	if s != 2 || math.Abs(q-2.25) > 1e-8 {
+		t.Fatalf("support loss %v (want 2), query loss %v (want 2.25)", s, q)
+	}
+
+	// Linear model y = w·x + 0·b: support on x = (1, 2), y = 0 from
+	// w = (1, 1) gives g = (3, 6); then w is kept out of the inner step,
+	// as ULR's universal values U are.
+	w := nn.NewParam[float64]("w", 2)
+	w.Value[0], w.Value[1] = 1, 1
+	lin := func(x []float64, y float64) func(tp *nn.Tape[float64]) *nn.Tensor[float64] {
+		return func(tp *nn.Tape[float64]) *nn.Tensor[float64] {
+			wx := tp.Sum(tp.Mul(tp.Param(w), tp.Constant(x, 2)))
+			return tp.Scale(tp.Square(tp.AddScalar(wx, -y)), 0.5)
+		}
+	}
+	wb := nn.NewParam[float64]("b", 1) // a second parameter, all inner
+	wrap := func(f func(tp *nn.Tape[float64]) *nn.Tensor[float64]) func(tp *nn.Tape[float64]) *nn.Tensor[float64] {
+		return func(tp *nn.Tape[float64]) *nn.Tensor[float64] { tp.Param(wb); return f(tp) }
+	}
+	masked := []*nn.Param[float64]{w, wb}
+	if _, _, err := MetaGrad(masked, []bool{true, true}, wrap(lin([]float64{1, 2}, 0)), wrap(lin([]float64{2, -1}, 1)), 0.1); err != nil {
+		t.Fatal(err)
+	}
+	// Both weights move by −0.1·sign(g) = −0.1: w' = (0.9, 0.9),
+	// r = 1.8 − 0.9 − 1 = −0.1, gradient (−0.2, 0.1).
+	if math.Abs(w.Grad[0]+0.2) > 1e-8 || math.Abs(w.Grad[1]-0.1) > 1e-8 {
+		t.Fatalf("meta-gradient %v, want (−0.2, 0.1)", w.Grad)
+	}
+	if _, _, err := MetaGrad(masked, []bool{false, true}, wrap(lin([]float64{1, 2}, 0)), wrap(lin([]float64{2, -1}, 1)), 0.1); err != nil {
+		t.Fatal(err)
+	}
+	// w out of the inner step: the meta-gradient is the query gradient
+	// at w itself: r = 2 − 1 − 1 = 0 → (0, 0).
+	if w.Grad[0] != 0 || w.Grad[1] != 0 {
+		t.Fatalf("meta-gradient without inner step %v, want 0", w.Grad)
+	}
+	if !reflect.DeepEqual(w.Value, []float64{1, 1}) {
+		t.Fatalf("saved weights changed: %v", w.Value)
+	}
+}
+
+func tinyModel[T nn.Float](t testing.TB, ulr bool) (*Model[T], *SrcLang[T], Batch) {
+	r := rand.New(rand.NewPCG(5, 6))
+	tgt := NewVocab([]string{"a", "b", "c", "d", "e", "f"})
+	src := NewVocab([]string{"x", "y", "z", "w"})
+	emb := func(n int) *Embeddings {
+		e := &Embeddings{Dim: 3, Vecs: make([]float64, n*3)}
+		for i := numSpecial * 3; i < len(e.Vecs); i++ {
+			e.Vecs[i] = r.NormFloat64()
+		}
+		return e
+	}
+	cfg := Config{D: 8, Heads: 2, FF: 8, EncLayers: 1, DecLayers: 1, ULR: ulr, Temp: 0.5, LabelSmoothing: 0.1, MaxLen: 8}
+	m, err := NewModel[T](r, cfg, tgt, emb(tgt.Size()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := m.AddLanguage(r, "xx", src, emb(src.Size()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range l.E.Value { // a non-zero E_lang, so that its gradient is exercised
+		l.E.Value[i] = T(0.1 * r.NormFloat64())
+	}
+	b := Batch{Src: [][]int{{4, 5, 6}, {7, 4}}, Tgt: [][]int{{4, 5}, {6, 7, 8}}}
+	return m, l, b
+}
+
+// TestULRGradients: gradients reach A, the universal values U and E_lang
+// and agree with finite differences; the monolingual embeddings E_Q and the
+// English keys are frozen and get none.
+func TestULRGradients(t *testing.T) {
+	m, l, b := tinyModel[float64](t, true)
+	loss := func(tp *nn.Tape[float64]) *nn.Tensor[float64] { return m.Loss(tp, l, b, nil) }
+	maxErr, where, err := nn.GradCheck([]*nn.Param[float64]{m.A, m.U, l.E}, loss, 1e-6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxErr > 1e-5 {
+		t.Fatalf("ULR gradient error %.2g at %s", maxErr, where)
+	}
+	nn.ZeroGrads(m.AllParams())
+	tp := nn.NewTape[float64]()
+	if err := tp.Backward(loss(tp)); err != nil {
+		t.Fatal(err)
+	}
+	nonzero := func(g []float64) bool { return slices.ContainsFunc(g, func(x float64) bool { return x != 0 }) }
+	for _, p := range []*nn.Param[float64]{m.A, m.U, l.E} {
+		if !nonzero(p.Grad) {
+			t.Errorf("%s gets no gradient", p.Name)
+		}
+	}
+	for _, p := range []*nn.Param[float64]{m.Keys, l.EQ} {
+		if !p.Frozen || nonzero(p.Grad) {
+			t.Errorf("%s: frozen %v, gradient %v", p.Name, p.Frozen, nonzero(p.Grad))
+		}
+	}
+	// Only tokens of the batch receive E_lang gradient (x=4..7 are used;
+	// PAD rows never).
+	for i := range numSpecial {
+		if i != EOS && nonzero(l.E.Grad[i*8:(i+1)*8]) {
+			t.Errorf("E_lang row %d (a special token) has a gradient", i)
+		}
+	}
+}
+
+func TestModelGradients(t *testing.T) {
+	m, l, b := tinyModel[float64](t, false)
+	loss := func(tp *nn.Tape[float64]) *nn.Tensor[float64] { return m.Loss(tp, l, b, nil) }
+	ps := append([]*nn.Param[float64]{l.E, m.TgtEmb}, m.Enc[0].Attn.Q.W, m.Dec[0].Cross.V.W, m.Dec[0].FF.L1.W)
+	maxErr, where, err := nn.GradCheck(ps, loss, 1e-6)
+	if err != nil || maxErr > 1e-5 {
+		t.Fatalf("gradient error %.2g at %s (%v)", maxErr, where, err)
+	}
+}
+
+func TestBeamOneIsGreedy(t *testing.T) {
+	m, l, b := tinyModel[float32](t, true)
+	g := m.Greedy(l, b.Src, 6)
+	for i, s := range b.Src {
+		if bm := m.Beam(l, s, 1, 6, 0); !slices.Equal(bm, g[i]) {
+			t.Fatalf("sentence %d: beam 1 %v, greedy %v", i, bm, g[i])
+		}
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	m, l, b := tinyModel[float32](t, true)
+	dir := t.TempDir()
+	if err := Save(dir, m, map[string]string{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	var extra map[string]string
+	m2, err := Load(dir, &extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2, err := m2.Lang(l.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra["k"] != "v" || !reflect.DeepEqual(m.Beam(l, b.Src[0], 3, 6, 1), m2.Beam(l2, b.Src[0], 3, 6, 1)) {
+		t.Fatal("a loaded model translates differently")
+	}
+	for i, p := range m.AllParams() {
+		if !slices.Equal(p.Value, m2.AllParams()[i].Value) {
+			t.Fatalf("parameter %s differs after loading", p.Name)
+		}
+	}
+}
+
+// TestProcrustesRecoversRotation: embeddings that are a rotation of the
+// English ones align perfectly from half of the pairs.
+func TestProcrustesRecoversRotation(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	n, d := 40, 6
+	eng := &Embeddings{Dim: d, Vecs: make([]float64, n*d)}
+	for i := range eng.Vecs {
+		eng.Vecs[i] = r.NormFloat64()
+	}
+	// A rotation: product of random Givens rotations.
+	rot := make([]float64, d*d)
+	for i := range d {
+		rot[i*d+i] = 1
+	}
+	for range 20 {
+		i, j := r.IntN(d), r.IntN(d)
+		if i == j {
+			continue
+		}
+		a := r.Float64() * 2 * math.Pi
+		c, s := math.Cos(a), math.Sin(a)
+		for k := range d {
+			ri, rj := rot[k*d+i], rot[k*d+j]
+			rot[k*d+i], rot[k*d+j] = c*ri-s*rj, s*ri+c*rj
+		}
+	}
+	src := eng.Map(rot)
+	var seed, held [][2]int
+	for i := numSpecial; i < n; i++ {
+		if i%2 == 0 {
+			seed = append(seed, [2]int{i, i})
+		} else {
+			held = append(held, [2]int{i, i})
+		}
+	}
+	if p := PrecisionAt1(src, eng, held); p == 1 {
+		t.Fatalf("unaligned P@1 %v: the test needs a real rotation", p)
+	}
+	w, err := Procrustes(src, eng, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := PrecisionAt1(src.Map(w), eng, held); p != 1 {
+		t.Fatalf("aligned P@1 %v, want 1", p)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	good := Config{D: 8, Heads: 2, FF: 8, EncLayers: 1, DecLayers: 1, MaxLen: 8}
+	bad := []func(*Config){
+		func(c *Config) { c.Heads = 3 },
+		func(c *Config) { c.Dropout = 1 },
+		func(c *Config) { c.ULR, c.Temp = true, 0 },
+		func(c *Config) { c.MaxLen = 1 },
+		func(c *Config) { c.LabelSmoothing = math.NaN() },
+	}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range bad {
+		c := good
+		f(&c)
+		if c.Validate() == nil {
+			t.Errorf("bad config %d accepted: %+v", i, c)
+		}
+	}
+}

@@ -1,0 +1,343 @@
+package nmt
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/agents/nn/meta"
+	"github.com/metabench/metabench/agents/nn/optim"
+)
+
+// Example is one sentence pair as ids (no BOS or EOS).
+type Example struct {
+	Src, Tgt []int
+}
+
+// Task is the training data of one source language.
+type Task struct {
+	Lang string
+	Data []Example
+}
+
+// AdamTransformer are the paper's Adam settings (β = 0.9, 0.98, ε = 1e-9).
+var AdamTransformer = optim.AdamOpts{Beta1: 0.9, Beta2: 0.98, Eps: 1e-9}
+
+// MetaGrad stores in params' Grad the first-order MAML meta-gradient of
+// one task: a fresh Adam optimiser (rate innerLR) takes one step on the
+// support loss over the parameters marked in inner, and the gradient of
+// the query loss is taken at the adapted weights. params themselves are
+// left unchanged (the "saved" weights the meta optimiser then updates).
+// It returns the support and query losses.
+func MetaGrad[T nn.Float](params []*nn.Param[T], inner []bool, support, query meta.LossFunc[T], innerLR float64) (sLoss, qLoss float64, err error) {
+	fast := nn.CloneParams(params)
+	var fastInner []*nn.Param[T]
+	for i, p := range fast {
+		if inner[i] {
+			fastInner = append(fastInner, p)
+		}
+	}
+	s, err := meta.GradAt(params, fast, support)
+	if err != nil {
+		return 0, 0, fmt.Errorf("nmt: inner step: %w", err)
+	}
+	opt := optim.NewAdam(optim.Config{LR: innerLR}, AdamTransformer, optim.NewGroup("inner", fastInner...))
+	if err := opt.Step(); err != nil {
+		return 0, 0, fmt.Errorf("nmt: inner step: %w", err)
+	}
+	q, err := meta.GradAt(params, fast, query)
+	if err != nil {
+		return 0, 0, fmt.Errorf("nmt: meta gradient: %w", err)
+	}
+	for i, p := range params {
+		copy(p.Grad, fast[i].Grad)
+	}
+	return float64(s), float64(q), nil
+}
+
+// Method is how the shared model is trained on the high-resource tasks.
+type Method string
+
+// Methods.
+const (
+	Meta      Method = "meta"      // first-order MAML, one language per meta step
+	Multitask Method = "multitask" // joint training on all languages
+)
+
+// TrainConfig sets meta-training or multitask training.
+type TrainConfig struct {
+	Method    Method
+	Steps     int
+	BatchSize int // sentence pairs per batch (the support and the query batch each)
+	LR        float64
+	Warmup    int
+	InnerLR   float64 // FOMAML's inner Adam rate
+	Seed      uint64
+	// EvalEvery, if positive, calls Validate every EvalEvery steps and
+	// keeps the weights that scored best (early stopping on a validation
+	// language).
+	EvalEvery int
+}
+
+// TrainResult summarises a training run.
+type TrainResult struct {
+	Steps     int       `json:"steps"`
+	BestStep  int       `json:"best_step"`
+	BestScore float64   `json:"best_score"`
+	Losses    []float64 `json:"losses"` // mean loss per eval interval (or per 100 steps)
+	Tokens    int       `json:"tokens"` // target tokens processed
+}
+
+func batchOf(r *rand.Rand, data []Example, n int) Batch {
+	var b Batch
+	for range n {
+		e := data[r.IntN(len(data))]
+		b.Src = append(b.Src, e.Src)
+		b.Tgt = append(b.Tgt, e.Tgt)
+	}
+	return b
+}
+
+func targetTokens(b Batch) int {
+	n := 0
+	for _, t := range b.Tgt {
+		n += len(t) + 1
+	}
+	return n
+}
+
+// Train trains m on tasks by cfg.Method. validate, if not nil, scores a
+// copy of the model (higher is better) for early stopping. The languages
+// of tasks must have been added to m.
+func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig, validate func(*Model[float32]) (float64, error)) (TrainResult, error) {
+	if len(tasks) == 0 || cfg.Steps < 1 || cfg.BatchSize < 1 {
+		return TrainResult{}, fmt.Errorf("nmt: train: %d tasks, %d steps, batch %d", len(tasks), cfg.Steps, cfg.BatchSize)
+	}
+	langs := make([]*SrcLang[float32], len(tasks))
+	for i, t := range tasks {
+		l, err := m.Lang(t.Lang)
+		if err != nil {
+			return TrainResult{}, err
+		}
+		if len(t.Data) == 0 {
+			return TrainResult{}, fmt.Errorf("nmt: train: language %s has no data", t.Lang)
+		}
+		langs[i] = l
+	}
+	// The shared parameters the (meta) optimiser updates. With ULR the
+	// language embeddings E_lang are not among them: they start at zero
+	// for every task and are reset after each meta step (FOMAML), or stay
+	// zero (multitask).
+	shared := append(m.EncoderParams(), m.DecoderParams()...)
+	if m.Cfg.ULR {
+		shared = append(shared, m.A, m.U)
+	} else {
+		for _, l := range langs {
+			shared = append(shared, l.E)
+		}
+	}
+	opt := optim.NewAdam(optim.Config{LR: cfg.LR, Schedule: optim.WarmupInvSqrt(cfg.Warmup), ClipNorm: 1}, AdamTransformer,
+		optim.NewGroup("shared", shared...))
+	r := rand.New(rand.NewPCG(cfg.Seed, 0x6e6d74))
+	drop := rand.New(rand.NewPCG(cfg.Seed, 0x64726f70))
+	rnd := drop.Float64
+	res := TrainResult{BestStep: -1}
+	var best []*nn.Param[float32]
+	interval := cfg.EvalEvery
+	if interval <= 0 {
+		interval = 100
+	}
+	var lossSum float64
+	var lossN int
+	if m.Cfg.ULR && cfg.Method == Multitask {
+		// E_lang stays zero in multitask training: no gradient for it.
+		for _, l := range langs {
+			l.E.Frozen = true
+		}
+		defer func() {
+			for _, l := range langs {
+				l.E.Frozen = false
+			}
+		}()
+	}
+	tp := nn.NewTape[float32]()
+	for step := 1; step <= cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		ti := r.IntN(len(tasks))
+		l := langs[ti]
+		switch cfg.Method {
+		case Multitask:
+			b := batchOf(r, tasks[ti].Data, cfg.BatchSize)
+			res.Tokens += targetTokens(b)
+			tp.Reset()
+			loss := m.Loss(tp, l, b, rnd)
+			if err := tp.Backward(loss); err != nil {
+				return res, fmt.Errorf("nmt: step %d: %w", step, err)
+			}
+			lossSum += float64(loss.Item())
+		case Meta:
+			b1, b2 := batchOf(r, tasks[ti].Data, cfg.BatchSize), batchOf(r, tasks[ti].Data, cfg.BatchSize)
+			res.Tokens += targetTokens(b1) + targetTokens(b2)
+			params := slices.Clone(shared)
+			inner := make([]bool, len(params))
+			for i, p := range params {
+				inner[i] = p != m.U // U is updated only by the meta step
+			}
+			if m.Cfg.ULR {
+				params = append(params, l.E)
+				inner = append(inner, true)
+			}
+			_, q, err := MetaGrad(params, inner,
+				func(tp *nn.Tape[float32]) *nn.Tensor[float32] { return m.Loss(tp, l, b1, rnd) },
+				func(tp *nn.Tape[float32]) *nn.Tensor[float32] { return m.Loss(tp, l, b2, rnd) },
+				cfg.InnerLR)
+			if err != nil {
+				return res, fmt.Errorf("nmt: meta step %d: %w", step, err)
+			}
+			if m.Cfg.ULR {
+				clear(l.E.Value) // E_lang is reset after every meta step
+				clear(l.E.Grad)
+			}
+			lossSum += q
+		default:
+			return res, fmt.Errorf("nmt: unknown training method %q", cfg.Method)
+		}
+		lossN++
+		if err := opt.Step(); err != nil {
+			return res, fmt.Errorf("nmt: step %d: %w", step, err)
+		}
+		opt.ZeroGrad()
+		res.Steps = step
+		if step%interval == 0 || step == cfg.Steps {
+			res.Losses = append(res.Losses, lossSum/float64(max(lossN, 1)))
+			lossSum, lossN = 0, 0
+			if validate != nil && cfg.EvalEvery > 0 {
+				s, err := validate(m)
+				if err != nil {
+					return res, err
+				}
+				if res.BestStep < 0 || s > res.BestScore {
+					res.BestStep, res.BestScore = step, s
+					best = nn.CloneParams(shared)
+				}
+			}
+		}
+	}
+	if best != nil {
+		for i, p := range shared {
+			copy(p.Value, best[i].Value)
+		}
+	}
+	return res, nil
+}
+
+// Mode is a fine-tuning mode: which parameters adapt to a new language.
+type Mode string
+
+// Fine-tuning modes (the paper's Table 2).
+const (
+	FineTuneAll    Mode = "all"     // every parameter but the universal values U
+	FineTuneEmbEnc Mode = "emb+enc" // embeddings and encoder; the decoder is frozen
+	FineTuneEmb    Mode = "emb"     // the embeddings only
+)
+
+// FineTuneConfig sets fine-tuning on a low-resource language.
+type FineTuneConfig struct {
+	Mode      Mode
+	Epochs    int
+	BatchSize int
+	LR        float64
+	Seed      uint64
+}
+
+// FineTune returns a copy of m fine-tuned on data of language code, and
+// the epoch (1-based; 0 for the model before fine-tuning) that scored
+// best by dev, which must be higher for better models.
+func FineTune(ctx context.Context, m *Model[float32], code string, data []Example, cfg FineTuneConfig, dev func(*Model[float32]) (float64, error)) (*Model[float32], int, float64, error) {
+	c := m.Clone()
+	l, err := c.Lang(code)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	train := c.EmbeddingParams(l)
+	switch cfg.Mode {
+	case FineTuneAll:
+		train = slices.Concat(train, c.EncoderParams(), c.DecoderParams())
+	case FineTuneEmbEnc:
+		train = slices.Concat(train, c.EncoderParams())
+	case FineTuneEmb:
+	default:
+		return nil, 0, 0, fmt.Errorf("nmt: unknown fine-tuning mode %q (want all, emb+enc or emb)", cfg.Mode)
+	}
+	all := c.AllParams()
+	frozen := make([]bool, len(all))
+	for i, p := range all {
+		frozen[i] = p.Frozen
+		p.Frozen = !slices.Contains(train, p)
+	}
+	defer func() {
+		for i, p := range all {
+			p.Frozen = frozen[i]
+		}
+	}()
+	bestEpoch, bestScore := 0, 0.0
+	if dev != nil {
+		if bestScore, err = dev(c); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	best := nn.CloneParams(train)
+	if len(data) == 0 || cfg.Epochs < 1 {
+		return c, 0, bestScore, nil
+	}
+	opt := optim.NewAdam(optim.Config{LR: cfg.LR, ClipNorm: 1}, AdamTransformer, optim.NewGroup("ft", train...))
+	r := rand.New(rand.NewPCG(cfg.Seed, 0x6674))
+	rnd := rand.New(rand.NewPCG(cfg.Seed, 0x6474)).Float64
+	tp := nn.NewTape[float32]()
+	bs := max(cfg.BatchSize, 1)
+	for ep := 1; ep <= cfg.Epochs; ep++ {
+		order := r.Perm(len(data))
+		for s := 0; s < len(order); s += bs {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, 0, err
+			}
+			var b Batch
+			for _, i := range order[s:min(s+bs, len(order))] {
+				b.Src = append(b.Src, data[i].Src)
+				b.Tgt = append(b.Tgt, data[i].Tgt)
+			}
+			tp.Reset()
+			if err := tp.Backward(c.Loss(tp, l, b, rnd)); err != nil {
+				return nil, 0, 0, fmt.Errorf("nmt: fine-tune epoch %d: %w", ep, err)
+			}
+			if err := opt.Step(); err != nil {
+				return nil, 0, 0, fmt.Errorf("nmt: fine-tune epoch %d: %w", ep, err)
+			}
+			opt.ZeroGrad()
+		}
+		if dev == nil {
+			bestEpoch = ep
+			continue
+		}
+		sc, err := dev(c)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if sc > bestScore {
+			bestEpoch, bestScore = ep, sc
+			for i, p := range train {
+				copy(best[i].Value, p.Value)
+			}
+		}
+	}
+	if dev != nil {
+		for i, p := range train {
+			copy(p.Value, best[i].Value)
+		}
+	}
+	return c, bestEpoch, bestScore, nil
+}

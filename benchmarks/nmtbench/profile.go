@@ -1,0 +1,104 @@
+package nmtbench
+
+import (
+	"time"
+
+	"github.com/metabench/metabench/agents/nmt"
+	"github.com/metabench/metabench/benchmarks/suite"
+)
+
+// Profile is the scale of a run. Behaviour follows these fields only.
+type Profile struct {
+	// Synthetic world: languages per family (the last of each is
+	// low-resource); sentences per corpus.
+	Families                                    []int
+	MonoSentences                               int
+	TrainSentences, DevSentences, TestSentences int
+	// Embeddings and alignment.
+	EmbDim       int
+	Window       int // co-occurrence window of the embeddings
+	SeedFraction float64
+	// ValidLanguage holds one high-resource language out of training, for
+	// early stopping of (meta-)training.
+	ValidLanguage bool
+	BPEMerges     int // real data
+	Model         nmt.Config
+	Train         nmt.TrainConfig // Method and Seed are set per model
+	// Fine-tuning: sizes in target tokens, support sets per size, the
+	// mode of the main table.
+	Sizes       []int
+	SupportSets int
+	FineTune    nmt.FineTuneConfig
+	// Modes compares the fine-tuning modes at this size (0: skip).
+	ModesSize int
+	// ZeroShot compares ULR with plain embeddings without fine-tuning.
+	ZeroShot bool
+	// LangCounts meta-trains on the first n high-resource languages (by
+	// family, round robin) and fine-tunes at LangCountSize (empty: skip).
+	LangCounts    []int
+	LangCountSize int
+	// Supervised trains a model on each low-resource language's full
+	// training set (the upper bound) for SupervisedSteps steps (0: skip).
+	SupervisedSteps int
+	// DevEval and TestEval bound the sentences decoded for model selection
+	// and for the reported score; Beam is the test beam width (1: greedy).
+	DevEval, TestEval int
+	Beam              int
+	LenPenalty        float64
+}
+
+var baseModel = nmt.Config{D: 64, Heads: 4, FF: 128, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40}
+
+func profiles() map[string]Profile {
+	smoke := Profile{
+		Families: []int{3, 3}, MonoSentences: 3000, TrainSentences: 1500, DevSentences: 60, TestSentences: 80,
+		EmbDim: 24, Window: 5, SeedFraction: 0.5, BPEMerges: 300,
+		Model: nmt.Config{D: 32, Heads: 2, FF: 64, EncLayers: 1, DecLayers: 1, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40},
+		Train: nmt.TrainConfig{Steps: 60, BatchSize: 16, LR: 2e-3, Warmup: 20, InnerLR: 1e-3},
+		Sizes: []int{400}, SupportSets: 2,
+		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 2, BatchSize: 16, LR: 1e-3},
+		ModesSize: 400, ZeroShot: true,
+		DevEval: 30, TestEval: 40, Beam: 2, LenPenalty: 1,
+	}
+	def := Profile{
+		Families: []int{3, 3}, MonoSentences: 8000, TrainSentences: 4000, DevSentences: 100, TestSentences: 150,
+		EmbDim: 32, Window: 5, SeedFraction: 0.5, BPEMerges: 1000,
+		Model: baseModel,
+		Train: nmt.TrainConfig{Steps: 300, BatchSize: 24, LR: 2e-3, Warmup: 60, InnerLR: 1e-3},
+		Sizes: []int{4000}, SupportSets: 2,
+		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 6, BatchSize: 24, LR: 1e-3},
+		ZeroShot: true,
+		DevEval:  60, TestEval: 150, Beam: 1, LenPenalty: 1,
+	}
+	quick := Profile{
+		Families: []int{4, 4, 4, 4}, MonoSentences: 20000, TrainSentences: 20000, DevSentences: 200, TestSentences: 300,
+		EmbDim: 32, Window: 5, SeedFraction: 0.5, ValidLanguage: true, BPEMerges: 2000,
+		Model: baseModel,
+		Train: nmt.TrainConfig{Steps: 3000, BatchSize: 32, LR: 2e-3, Warmup: 300, InnerLR: 1e-3, EvalEvery: 500},
+		Sizes: []int{4000, 16000, 40000}, SupportSets: 3,
+		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 8, BatchSize: 32, LR: 1e-3},
+		ModesSize: 16000, ZeroShot: true, LangCounts: []int{3, 6, 9}, LangCountSize: 4000,
+		SupervisedSteps: 3000,
+		DevEval:         100, TestEval: 300, Beam: 4, LenPenalty: 1,
+	}
+	full := quick
+	full.Families = []int{6, 6, 6, 6}
+	full.MonoSentences, full.TrainSentences = 100000, 100000
+	full.Model = nmt.Config{D: 512, Heads: 8, FF: 512, EncLayers: 6, DecLayers: 6, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 64}
+	full.EmbDim = 300
+	full.Train = nmt.TrainConfig{Steps: 40000, BatchSize: 128, LR: 5e-4, Warmup: 16000, InnerLR: 1e-4, EvalEvery: 2000}
+	full.Sizes = []int{0, 4000, 16000, 40000, 160000}
+	full.SupportSets = 5
+	full.FineTune.Epochs = 16
+	full.LangCounts = []int{5, 10, 15, 18}
+	full.SupervisedSteps = 40000
+	full.DevEval, full.TestEval = 500, 1000
+	return map[string]Profile{"smoke": smoke, "default": def, "quick": quick, "full": full}
+}
+
+var suiteProfiles = []suite.Profile{
+	{Name: "smoke", Summary: "tests: 6 tiny languages, a 1+1-layer model, a minute of nothing", Expected: 10 * time.Second},
+	{Name: "default", Summary: "meta vs multitask on 2 synthetic low-resource languages at 4k tokens, zero-shot with/without ULR", Expected: 30 * time.Second},
+	{Name: "quick", Summary: "16 synthetic languages: sizes 4k-40k, fine-tuning modes, zero-shot, meta-train language counts, upper bound", Expected: 30 * time.Minute},
+	{Name: "full", Summary: "paper scale: 24 languages, Transformer 512×6, 5 support sets, sizes 0-160k", Expected: 48 * time.Hour},
+}

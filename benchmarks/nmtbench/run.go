@@ -1,0 +1,521 @@
+package nmtbench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/metabench/metabench/agents/nmt"
+	"github.com/metabench/metabench/benchmarks/bleu"
+	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/parallel"
+)
+
+// Row is the result of one unit of work: a low-resource language
+// fine-tuned (or not) from one trained model.
+type Row struct {
+	Unit      int     `json:"unit"`
+	Exp       string  `json:"exp"`   // main, modes, zeroshot, langs, supervised
+	Model     string  `json:"model"` // meta, multitask, meta-noULR, meta-N, supervised
+	Lang      string  `json:"lang"`
+	Size      int     `json:"size"` // fine-tuning target tokens asked for
+	Set       int     `json:"set"`  // support set
+	Mode      string  `json:"mode,omitempty"`
+	Tokens    int     `json:"tokens"` // target tokens of the support set
+	BestEpoch int     `json:"best_epoch"`
+	Dev       float64 `json:"dev_bleu"`
+	BLEU      float64 `json:"bleu"` // test, multi-bleu on tokens
+	ChrF      float64 `json:"chrf"`
+}
+
+// ModelRow summarises the training of one shared model.
+type ModelRow struct {
+	Name      string    `json:"name"`
+	Method    string    `json:"method"`
+	ULR       bool      `json:"ulr"`
+	Langs     []string  `json:"langs"`
+	Steps     int       `json:"steps"`
+	BestStep  int       `json:"best_step"`
+	BestScore float64   `json:"best_score"`
+	Losses    []float64 `json:"losses"`
+	Tokens    int       `json:"tokens"`
+}
+
+// AlignRow is the monolingual embedding alignment of one language.
+type AlignRow struct {
+	Lang   string  `json:"lang"`
+	Role   string  `json:"role"`
+	Family string  `json:"family,omitempty"`
+	Seed   int     `json:"seed_pairs"`
+	Held   int     `json:"held_pairs"`
+	P1     float64 `json:"p_at_1"`
+	Train  int     `json:"train_tokens"`
+}
+
+// Speed is measured on the machine of the run (not merged bit-identically:
+// it is wall time).
+type Speed struct {
+	TrainTokensPerSec  float64 `json:"train_tokens_per_s"`
+	DecodeSentsPerSec  float64 `json:"beam_decode_sentences_per_s"`
+	GreedySentsPerSec  float64 `json:"greedy_decode_sentences_per_s"`
+	TrainSeconds       float64 `json:"train_seconds"`
+	FineTuneSeconds    float64 `json:"finetune_seconds"`
+	BeamWidth          int     `json:"beam_width"`
+	DecodedSentences   int     `json:"decoded_sentences"`
+	TrainedTargetToken int     `json:"trained_target_tokens"`
+}
+
+// Rows are what a run of the suite measures.
+type Rows struct {
+	Data   string     `json:"data"`
+	Models []ModelRow `json:"models"`
+	Align  []AlignRow `json:"align"`
+	Units  []Row      `json:"units"`
+	Speed  *Speed     `json:"speed,omitempty"`
+}
+
+// modelSpec is a shared model to train.
+type modelSpec struct {
+	Name   string
+	Method nmt.Method
+	ULR    bool
+	Langs  []*langData
+}
+
+// unit is one fine-tuning (or evaluation) job.
+type unit struct {
+	Exp, Model string
+	Lang       *langData
+	Size, Set  int
+	Mode       nmt.Mode
+}
+
+func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
+	specs := []modelSpec{
+		{"meta", nmt.Meta, true, d.High},
+		{"multitask", nmt.Multitask, true, d.High},
+	}
+	if p.ZeroShot {
+		specs = append(specs, modelSpec{"meta-noULR", nmt.Meta, false, d.High})
+	}
+	var subsets [][]*langData
+	for _, n := range p.LangCounts {
+		if n < len(d.High) {
+			subsets = append(subsets, roundRobin(d.High, n))
+			specs = append(specs, modelSpec{fmt.Sprintf("meta-%d", n), nmt.Meta, true, subsets[len(subsets)-1]})
+		}
+	}
+	var us []unit
+	for _, m := range []string{"meta", "multitask"} {
+		for _, l := range d.Low {
+			for _, size := range p.Sizes {
+				for k := range p.SupportSets {
+					us = append(us, unit{"main", m, l, size, k, p.FineTune.Mode})
+				}
+			}
+		}
+	}
+	if p.ModesSize > 0 {
+		for _, m := range []string{"meta", "multitask"} {
+			for _, mode := range []nmt.Mode{nmt.FineTuneAll, nmt.FineTuneEmbEnc, nmt.FineTuneEmb} {
+				for _, l := range d.Low {
+					for k := range p.SupportSets {
+						if mode == p.FineTune.Mode && slices.Contains(p.Sizes, p.ModesSize) {
+							continue // the main table has it
+						}
+						us = append(us, unit{"modes", m, l, p.ModesSize, k, mode})
+					}
+				}
+			}
+		}
+	}
+	if p.ZeroShot {
+		for _, m := range []string{"meta", "multitask", "meta-noULR"} {
+			for _, l := range d.Low {
+				us = append(us, unit{"zeroshot", m, l, 0, 0, ""})
+			}
+		}
+	}
+	for _, s := range specs {
+		if len(s.Name) > 5 && s.Name[:5] == "meta-" && s.Name != "meta-noULR" {
+			for _, l := range d.Low {
+				for k := range p.SupportSets {
+					us = append(us, unit{"langs", s.Name, l, p.LangCountSize, k, p.FineTune.Mode})
+				}
+			}
+		}
+	}
+	if p.SupervisedSteps > 0 {
+		for _, l := range d.Low {
+			us = append(us, unit{"supervised", "supervised", l, l.TrainTokens, 0, ""})
+		}
+	}
+	return specs, us
+}
+
+// roundRobin takes n languages, one family after another, so that a
+// subset covers as many families as it can.
+func roundRobin(ls []*langData, n int) []*langData {
+	var fams []string
+	by := map[string][]*langData{}
+	for _, l := range ls {
+		if _, ok := by[l.Family]; !ok {
+			fams = append(fams, l.Family)
+		}
+		by[l.Family] = append(by[l.Family], l)
+	}
+	var out []*langData
+	for i := 0; len(out) < n; i++ {
+		added := false
+		for _, f := range fams {
+			if i < len(by[f]) && len(out) < n {
+				out = append(out, by[f][i])
+				added = true
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	return out
+}
+
+// newModel builds an untrained model with the languages ls.
+func newModel(p Profile, d *dataset, ulr bool, seed uint64, ls []*langData) (*nmt.Model[float32], error) {
+	cfg := p.Model
+	cfg.ULR = ulr
+	r := rand.New(rand.NewPCG(seed, 0x6d6f64656c))
+	var keys *nmt.Embeddings
+	if ulr {
+		keys = d.EngEmb
+	}
+	m, err := nmt.NewModel[float32](r, cfg, d.Eng, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if _, err := m.AddLanguage(r, l.Code, l.Vocab, l.Emb); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func tasks(ls []*langData) []nmt.Task {
+	out := make([]nmt.Task, len(ls))
+	for i, l := range ls {
+		out[i] = nmt.Task{Lang: l.Code, Data: l.Train}
+	}
+	return out
+}
+
+// score decodes the first n sentences of set and returns corpus BLEU
+// (multi-bleu on tokens) and chrF.
+func score(m *nmt.Model[float32], d *dataset, code string, set []nmt.Example, n, beam int, lp float64) (float64, float64, error) {
+	l, err := m.Lang(code)
+	if err != nil {
+		return 0, 0, err
+	}
+	set = set[:min(n, len(set))]
+	var hyps [][]int
+	if beam <= 1 {
+		for s := 0; s < len(set); s += 64 {
+			var src [][]int
+			for _, e := range set[s:min(s+64, len(set))] {
+				src = append(src, e.Src)
+			}
+			hyps = append(hyps, m.Greedy(l, src, d.MaxLen)...)
+		}
+	} else {
+		for _, e := range set {
+			hyps = append(hyps, m.Beam(l, e.Src, beam, d.MaxLen, lp))
+		}
+	}
+	var st bleu.Stats
+	var cs bleu.ChrFStats
+	for i, e := range set {
+		h, r := d.text(hyps[i]), d.text(e.Tgt)
+		st.Add(h, [][]string{r})
+		cs.Add(join(h), join(r))
+	}
+	return st.MultiBLEU().Score, cs.Score(), nil
+}
+
+func join(ws []string) string {
+	n := 0
+	for _, w := range ws {
+		n += len(w) + 1
+	}
+	b := make([]byte, 0, n)
+	for i, w := range ws {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, w...)
+	}
+	return string(b)
+}
+
+// support returns support set k of size tokens of l (deterministic).
+func support(l *langData, size, k int, seed uint64) []nmt.Example {
+	if size >= l.TrainTokens {
+		return l.Train
+	}
+	h := uint64(0)
+	for _, c := range l.Code {
+		h = h*131 + uint64(c)
+	}
+	r := rand.New(rand.NewPCG(seed^h, uint64(size)<<8|uint64(k)))
+	var out []nmt.Example
+	n := 0
+	for _, i := range r.Perm(len(l.Train)) {
+		if n >= size {
+			break
+		}
+		out = append(out, l.Train[i])
+		n += len(l.Train[i].Tgt)
+	}
+	return out
+}
+
+// trainModel trains (or loads from the cache) one shared model.
+func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key string, s modelSpec) (*nmt.Model[float32], ModelRow, error) {
+	seed := o.Seed
+	m, err := newModel(p, d, s.ULR, seed, s.Langs)
+	if err != nil {
+		return nil, ModelRow{}, err
+	}
+	row := ModelRow{Name: s.Name, Method: string(s.Method), ULR: s.ULR}
+	for _, l := range s.Langs {
+		row.Langs = append(row.Langs, l.Code)
+	}
+	var cacheDir string
+	if o.CacheDir != "" {
+		cacheDir = filepath.Join(o.CacheDir, "nmt", key, s.Name)
+		var saved ModelRow
+		if lm, err := nmt.Load(cacheDir, &saved); err == nil && saved.Name == s.Name {
+			return lm, saved, nil
+		}
+	}
+	cfg := p.Train
+	cfg.Method, cfg.Seed = s.Method, seed
+	var validate func(*nmt.Model[float32]) (float64, error)
+	if d.Valid != nil && cfg.EvalEvery > 0 {
+		validate = func(m *nmt.Model[float32]) (float64, error) {
+			c := m.Clone()
+			r := rand.New(rand.NewPCG(seed, 0x76616c))
+			if _, err := c.AddLanguage(r, d.Valid.Code, d.Valid.Vocab, d.Valid.Emb); err != nil {
+				return 0, err
+			}
+			ft := p.FineTune
+			ft.Seed, ft.Epochs = seed, 1
+			ftm, _, _, err := nmt.FineTune(ctx, c, d.Valid.Code, support(d.Valid, max(p.LangCountSize, 4000), 0, seed), ft, nil)
+			if err != nil {
+				return 0, err
+			}
+			b, _, err := score(ftm, d, d.Valid.Code, d.Valid.Dev, p.DevEval, 1, 1)
+			return b, err
+		}
+	}
+	res, err := nmt.Train(ctx, m, tasks(s.Langs), cfg, validate)
+	if err != nil {
+		return nil, row, fmt.Errorf("train %s: %w", s.Name, err)
+	}
+	row.Steps, row.BestStep, row.BestScore, row.Losses, row.Tokens = res.Steps, res.BestStep, res.BestScore, res.Losses, res.Tokens
+	if cacheDir != "" {
+		if err := nmt.Save(cacheDir, m, row); err != nil {
+			return nil, row, err
+		}
+	}
+	return m, row, nil
+}
+
+func runUnit(ctx context.Context, p Profile, d *dataset, models map[string]*nmt.Model[float32], u unit, seed uint64) (Row, error) {
+	row := Row{Exp: u.Exp, Model: u.Model, Lang: u.Lang.Code, Size: u.Size, Set: u.Set, Mode: string(u.Mode)}
+	r := rand.New(rand.NewPCG(seed, 0x756e6974))
+	var m *nmt.Model[float32]
+	if u.Exp == "supervised" {
+		var err error
+		if m, err = newModel(p, d, true, seed, []*langData{u.Lang}); err != nil {
+			return row, err
+		}
+		cfg := p.Train
+		cfg.Method, cfg.Seed, cfg.Steps, cfg.EvalEvery = nmt.Multitask, seed, p.SupervisedSteps, 0
+		if _, err := nmt.Train(ctx, m, tasks([]*langData{u.Lang}), cfg, nil); err != nil {
+			return row, err
+		}
+		row.Tokens = u.Lang.TrainTokens
+	} else {
+		base := models[u.Model]
+		m = base.Clone()
+		if _, err := m.AddLanguage(r, u.Lang.Code, u.Lang.Vocab, u.Lang.Emb); err != nil {
+			return row, err
+		}
+		if u.Size > 0 {
+			data := support(u.Lang, u.Size, u.Set, seed)
+			for _, e := range data {
+				row.Tokens += len(e.Tgt)
+			}
+			ft := p.FineTune
+			ft.Mode, ft.Seed = u.Mode, seed+uint64(u.Set)
+			dev := func(c *nmt.Model[float32]) (float64, error) {
+				b, _, err := score(c, d, u.Lang.Code, u.Lang.Dev, p.DevEval, 1, 1)
+				return b, err
+			}
+			var err error
+			if m, row.BestEpoch, row.Dev, err = nmt.FineTune(ctx, m, u.Lang.Code, data, ft, dev); err != nil {
+				return row, err
+			}
+		}
+	}
+	var err error
+	row.BLEU, row.ChrF, err = score(m, d, u.Lang.Code, u.Lang.Test, p.TestEval, p.Beam, p.LenPenalty)
+	return row, err
+}
+
+func run(ctx context.Context, o suite.Options) (Rows, error) {
+	p, err := profileOf(o)
+	if err != nil {
+		return Rows{}, err
+	}
+	stop := o.Phases.Start("data")
+	var d *dataset
+	if o.Data == "" {
+		d, err = synthetic(p, o.Seed)
+	} else {
+		d, err = real(p, o.Seed, o.Data)
+	}
+	stop()
+	if err != nil {
+		return Rows{}, fmt.Errorf("nmt data: %w", err)
+	}
+	rows := Rows{Data: o.Data}
+	if rows.Data == "" {
+		rows.Data = "synthetic"
+	}
+	for _, set := range []struct {
+		role string
+		ls   []*langData
+	}{{"high", d.High}, {"valid", []*langData{d.Valid}}, {"low", d.Low}} {
+		for _, l := range set.ls {
+			if l != nil {
+				rows.Align = append(rows.Align, AlignRow{Lang: l.Code, Role: set.role, Family: l.Family, Seed: l.SeedPairs, Held: l.Held, P1: l.P1, Train: l.TrainTokens})
+			}
+		}
+	}
+	specs, units := plan(p, d)
+	key, _ := configKey(o)
+	mine := suite.Take(o.Shard, indices(len(units)))
+	needed := map[string]bool{}
+	for _, i := range mine {
+		needed[units[i].Model] = true
+	}
+	// Every shard trains the shared models its units need (or loads them
+	// from the cache): training is deterministic, so all shards agree.
+	stop = o.Phases.Start("train")
+	t0 := time.Now()
+	models := map[string]*nmt.Model[float32]{}
+	mrows := make([]ModelRow, len(specs))
+	ms := make([]*nmt.Model[float32], len(specs))
+	err = parallel.For(ctx, len(specs), o.WorkerCount(), func(i int) error {
+		if !needed[specs[i].Name] && !o.Shard.Whole() {
+			mrows[i] = ModelRow{Name: specs[i].Name, Steps: -1}
+			return nil
+		}
+		o.Logf("nmt: training %s (%s, ULR %v) on %d languages", specs[i].Name, specs[i].Method, specs[i].ULR, len(specs[i].Langs))
+		var err error
+		ms[i], mrows[i], err = trainModel(ctx, o, p, d, key, specs[i])
+		return err
+	})
+	stop()
+	if err != nil {
+		return rows, err
+	}
+	trainSec := time.Since(t0).Seconds()
+	var trainedTokens int
+	for i, s := range specs {
+		models[s.Name] = ms[i]
+		if mrows[i].Steps >= 0 {
+			trainedTokens += mrows[i].Tokens
+		}
+	}
+	rows.Models = mrows
+	stop = o.Phases.Start("fine-tune")
+	t1 := time.Now()
+	out := make([]Row, len(mine))
+	var mu sync.Mutex
+	done := 0
+	err = parallel.For(ctx, len(mine), o.WorkerCount(), func(j int) error {
+		u := units[mine[j]]
+		r, err := runUnit(ctx, p, d, models, u, o.Seed)
+		if err != nil {
+			return fmt.Errorf("nmt unit %d (%s %s %s %d): %w", mine[j], u.Exp, u.Model, u.Lang.Code, u.Size, err)
+		}
+		r.Unit = mine[j]
+		out[j] = r
+		mu.Lock()
+		done++
+		if done%max(len(mine)/10, 1) == 0 {
+			o.Logf("nmt: %d/%d units", done, len(mine))
+		}
+		mu.Unlock()
+		return nil
+	})
+	stop()
+	if err != nil {
+		return rows, err
+	}
+	rows.Units = out
+	if o.Shard.Whole() {
+		rows.Speed = measureSpeed(ctx, p, d, models["meta"], trainSec, time.Since(t1).Seconds(), trainedTokens)
+	}
+	return rows, nil
+}
+
+func indices(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// measureSpeed times beam and greedy decoding of the first low-resource
+// language's test sentences with the meta model (zero-shot: speed does not
+// depend on quality).
+func measureSpeed(ctx context.Context, p Profile, d *dataset, m *nmt.Model[float32], trainSec, ftSec float64, tokens int) *Speed {
+	if m == nil || len(d.Low) == 0 || ctx.Err() != nil {
+		return nil
+	}
+	c := m.Clone()
+	l := d.Low[0]
+	sl, err := c.AddLanguage(rand.New(rand.NewPCG(1, 1)), l.Code, l.Vocab, l.Emb)
+	if err != nil {
+		return nil
+	}
+	n := min(len(l.Test), 50)
+	beam := max(p.Beam, 4)
+	t0 := time.Now()
+	for _, e := range l.Test[:n] {
+		c.Beam(sl, e.Src, beam, d.MaxLen, 1)
+	}
+	beamSec := time.Since(t0).Seconds()
+	var src [][]int
+	for _, e := range l.Test[:n] {
+		src = append(src, e.Src)
+	}
+	t1 := time.Now()
+	c.Greedy(sl, src, d.MaxLen)
+	gSec := time.Since(t1).Seconds()
+	s := &Speed{TrainSeconds: trainSec, FineTuneSeconds: ftSec, BeamWidth: beam, DecodedSentences: n, TrainedTargetToken: tokens}
+	if trainSec > 0 {
+		s.TrainTokensPerSec = float64(tokens) / trainSec
+	}
+	s.DecodeSentsPerSec = float64(n) / beamSec
+	s.GreedySentsPerSec = float64(n) / gSec
+	return s
+}

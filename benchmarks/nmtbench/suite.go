@@ -1,0 +1,333 @@
+// Package nmtbench is the nmt suite: meta-learning for low-resource
+// translation after Gu et al. 2018 (docs/nmt.md). It meta-trains
+// (first-order MAML) and multitask-trains a Transformer with the universal
+// lexical representation on high-resource languages, fine-tunes it on
+// small support sets of low-resource languages and reports BLEU: by
+// support-set size, by fine-tuning mode, by number of meta-training
+// languages, zero-shot with and without ULR, and a fully supervised upper
+// bound. Languages are synthetic (envs/lang) or real (--data ntrex|DIR).
+package nmtbench
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/metabench/metabench/benchmarks/bleu"
+	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/plot"
+)
+
+// Suite returns the nmt suite.
+func Suite() *suite.Suite {
+	return suite.New(suite.Spec[Rows]{
+		Name:     "nmt",
+		Summary:  "meta-learning for low-resource translation (Gu et al. 2018): FOMAML vs multitask, ULR, BLEU",
+		Profiles: suiteProfiles,
+		Default:  "default",
+		Config:   config,
+		Run:      run,
+		Merge:    merge,
+		Tables:   tables,
+		Plots:    plots,
+		Commands: []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
+	})
+}
+
+// configuration is what determines a run's results.
+type configuration struct {
+	Profile Profile
+	Seed    uint64
+	Data    string
+	Version int
+}
+
+// version changes when the code changes results, so that cached models
+// of older code are not reused.
+const version = 1
+
+// diagProfile replaces the profile in diagnostic tests.
+var diagProfile *Profile
+
+func profileOf(o suite.Options) (Profile, error) {
+	if diagProfile != nil {
+		return *diagProfile, nil
+	}
+	p, ok := profiles()[o.Profile]
+	if !ok {
+		return Profile{}, cli.Usagef("nmt: unknown profile %q", o.Profile)
+	}
+	return p, nil
+}
+
+func config(o suite.Options) (any, error) {
+	p, err := profileOf(o)
+	if err != nil {
+		return nil, err
+	}
+	if o.Data != "" && o.Data != "ntrex" {
+		if fi, err := os.Stat(o.Data); err != nil || !fi.IsDir() {
+			return nil, cli.Usagef("nmt: --data %q: want ntrex or a directory (languages.tsv, eng.txt, CODE.txt)", o.Data)
+		}
+	}
+	data := o.Data
+	if data != "" && data != "ntrex" {
+		data, _ = filepath.Abs(data)
+	}
+	return configuration{Profile: p, Seed: o.Seed, Data: data, Version: version}, nil
+}
+
+func configKey(o suite.Options) (string, error) {
+	c, err := config(o)
+	if err != nil {
+		return "", err
+	}
+	return suite.Key(c), nil
+}
+
+// merge combines shard rows: the trained models (every shard reports the
+// ones it trained; all agree), the alignment rows (the same in every
+// shard) and the units, in unit order.
+func merge(shards []Rows) (Rows, error) {
+	if len(shards) == 0 {
+		return Rows{}, fmt.Errorf("no shards")
+	}
+	out := Rows{Data: shards[0].Data, Align: shards[0].Align}
+	out.Models = make([]ModelRow, len(shards[0].Models))
+	for _, s := range shards {
+		if len(s.Models) != len(out.Models) {
+			return Rows{}, fmt.Errorf("shards list %d and %d models", len(out.Models), len(s.Models))
+		}
+		for i, m := range s.Models {
+			if m.Steps >= 0 && out.Models[i].Name == "" {
+				out.Models[i] = m
+			}
+		}
+		out.Units = append(out.Units, s.Units...)
+	}
+	for i, m := range out.Models {
+		if m.Name == "" {
+			out.Models[i] = ModelRow{Name: shards[0].Models[i].Name, Steps: -1}
+		}
+	}
+	slices.SortFunc(out.Units, func(a, b Row) int { return cmp.Compare(a.Unit, b.Unit) })
+	for i, u := range out.Units {
+		if i > 0 && out.Units[i-1].Unit == u.Unit {
+			return Rows{}, fmt.Errorf("unit %d in two shards", u.Unit)
+		}
+	}
+	return out, nil
+}
+
+// stat is a mean ± standard deviation over support sets.
+type stat struct {
+	mean, std float64
+	n         int
+}
+
+func meanStd(xs []float64) stat {
+	if len(xs) == 0 {
+		return stat{}
+	}
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	m := s / float64(len(xs))
+	var v float64
+	for _, x := range xs {
+		v += (x - m) * (x - m)
+	}
+	if len(xs) > 1 {
+		v /= float64(len(xs) - 1)
+	}
+	return stat{m, math.Sqrt(v), len(xs)}
+}
+
+func (s stat) String() string {
+	if s.n == 0 {
+		return "–"
+	}
+	if s.n == 1 {
+		return fmt.Sprintf("%.2f", s.mean)
+	}
+	return fmt.Sprintf("%.2f ± %.2f", s.mean, s.std)
+}
+
+func collect(r Rows, keep func(Row) bool) []float64 {
+	var out []float64
+	for _, u := range r.Units {
+		if keep(u) {
+			out = append(out, u.BLEU)
+		}
+	}
+	return out
+}
+
+func langsOf(r Rows, exp string) []string {
+	var out []string
+	for _, u := range r.Units {
+		if u.Exp == exp && !slices.Contains(out, u.Lang) {
+			out = append(out, u.Lang)
+		}
+	}
+	return out
+}
+
+func sizesOf(r Rows, exp string) []int {
+	var out []int
+	for _, u := range r.Units {
+		if u.Exp == exp && !slices.Contains(out, u.Size) {
+			out = append(out, u.Size)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func tables(r Rows) []report.Table {
+	var ts []report.Table
+	// Main: meta vs multitask by language and size.
+	mainMode := ""
+	for _, u := range r.Units {
+		if u.Exp == "main" {
+			mainMode = u.Mode
+			break
+		}
+	}
+	if langs := langsOf(r, "main"); len(langs) > 0 {
+		t := report.Table{Title: fmt.Sprintf("BLEU by fine-tuning size (target tokens), meta vs multitask, fine-tuning %s (mean ± std over support sets)", mainMode),
+			Header: []string{"language", "tokens", "meta", "multitask", "meta − multitask"}}
+		for _, l := range langs {
+			for _, s := range sizesOf(r, "main") {
+				m := meanStd(collect(r, func(u Row) bool { return u.Exp == "main" && u.Model == "meta" && u.Lang == l && u.Size == s }))
+				mt := meanStd(collect(r, func(u Row) bool { return u.Exp == "main" && u.Model == "multitask" && u.Lang == l && u.Size == s }))
+				t.Rows = append(t.Rows, []string{l, fmt.Sprint(s), m.String(), mt.String(), fmt.Sprintf("%+.2f", m.mean-mt.mean)})
+			}
+		}
+		ts = append(ts, t)
+	}
+	if langs := langsOf(r, "modes"); len(langs) > 0 {
+		size := sizesOf(r, "modes")[0]
+		t := report.Table{Title: fmt.Sprintf("BLEU by fine-tuning mode at %d target tokens", size),
+			Header: []string{"language", "model", "all", "emb+enc", "emb"}}
+		for _, l := range langs {
+			for _, m := range []string{"meta", "multitask"} {
+				row := []string{l, m}
+				for _, mode := range []string{"all", "emb+enc", "emb"} {
+					row = append(row, meanStd(collect(r, func(u Row) bool {
+						return (u.Exp == "modes" || u.Exp == "main") && u.Model == m && u.Lang == l && u.Size == size && u.Mode == mode
+					})).String())
+				}
+				t.Rows = append(t.Rows, row)
+			}
+		}
+		ts = append(ts, t)
+	}
+	if langs := langsOf(r, "zeroshot"); len(langs) > 0 {
+		t := report.Table{Title: "Zero-shot BLEU (no fine-tuning data)", Header: []string{"language", "meta, ULR", "multitask, ULR", "meta, plain embeddings"}}
+		for _, l := range langs {
+			row := []string{l}
+			for _, m := range []string{"meta", "multitask", "meta-noULR"} {
+				row = append(row, meanStd(collect(r, func(u Row) bool { return u.Exp == "zeroshot" && u.Model == m && u.Lang == l })).String())
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		ts = append(ts, t)
+	}
+	if langs := langsOf(r, "langs"); len(langs) > 0 {
+		var names []string
+		for _, u := range r.Units {
+			if u.Exp == "langs" && !slices.Contains(names, u.Model) {
+				names = append(names, u.Model)
+			}
+		}
+		size := sizesOf(r, "langs")[0]
+		t := report.Table{Title: fmt.Sprintf("BLEU by number of meta-training languages at %d target tokens", size), Header: append([]string{"language"}, append(names, "meta (all)")...)}
+		for _, l := range langs {
+			row := []string{l}
+			for _, n := range names {
+				row = append(row, meanStd(collect(r, func(u Row) bool { return u.Exp == "langs" && u.Model == n && u.Lang == l })).String())
+			}
+			row = append(row, meanStd(collect(r, func(u Row) bool { return u.Exp == "main" && u.Model == "meta" && u.Lang == l && u.Size == size })).String())
+			t.Rows = append(t.Rows, row)
+		}
+		ts = append(ts, t)
+	}
+	if langs := langsOf(r, "supervised"); len(langs) > 0 {
+		t := report.Table{Title: "Fully supervised upper bound (all training data of the language, from scratch)", Header: []string{"language", "tokens", "BLEU", "chrF"}}
+		for _, u := range r.Units {
+			if u.Exp == "supervised" {
+				t.Rows = append(t.Rows, []string{u.Lang, fmt.Sprint(u.Tokens), fmt.Sprintf("%.2f", u.BLEU), fmt.Sprintf("%.2f", u.ChrF)})
+			}
+		}
+		ts = append(ts, t)
+	}
+	if len(r.Models) > 0 {
+		t := report.Table{Title: "Shared models", Header: []string{"model", "method", "ULR", "languages", "steps", "best step", "val BLEU", "last loss"}}
+		for _, m := range r.Models {
+			if m.Steps < 0 {
+				continue
+			}
+			last := "–"
+			if len(m.Losses) > 0 {
+				last = fmt.Sprintf("%.3f", m.Losses[len(m.Losses)-1])
+			}
+			t.Rows = append(t.Rows, []string{m.Name, m.Method, fmt.Sprint(m.ULR), fmt.Sprint(len(m.Langs)), fmt.Sprint(m.Steps), fmt.Sprint(m.BestStep), fmt.Sprintf("%.2f", m.BestScore), last})
+		}
+		ts = append(ts, t)
+	}
+	if len(r.Align) > 0 {
+		t := report.Table{Title: "Monolingual embeddings aligned to English (Procrustes on a seed dictionary)", Header: []string{"language", "role", "family", "seed pairs", "held-out pairs", "P@1 held out", "train tokens"}}
+		for _, a := range r.Align {
+			p1 := "–"
+			if a.Held > 0 {
+				p1 = fmt.Sprintf("%.2f", a.P1)
+			}
+			t.Rows = append(t.Rows, []string{a.Lang, a.Role, a.Family, fmt.Sprint(a.Seed), fmt.Sprint(a.Held), p1, fmt.Sprint(a.Train)})
+		}
+		ts = append(ts, t)
+	}
+	if s := r.Speed; s != nil {
+		ts = append(ts, report.Table{Title: "Speed (this run, this machine)", Header: []string{"measure", "value"}, Rows: [][]string{
+			{"shared-model training, target tokens/s (all models, parallel)", fmt.Sprintf("%.0f", s.TrainTokensPerSec)},
+			{fmt.Sprintf("beam-%d decoding, sentences/s", s.BeamWidth), fmt.Sprintf("%.1f", s.DecodeSentsPerSec)},
+			{"greedy decoding (batched), sentences/s", fmt.Sprintf("%.1f", s.GreedySentsPerSec)},
+			{"training wall time, s", fmt.Sprintf("%.1f", s.TrainSeconds)},
+			{"fine-tuning and evaluation wall time, s", fmt.Sprintf("%.1f", s.FineTuneSeconds)},
+		}})
+	}
+	return ts
+}
+
+func plots(r Rows, dir string) ([]string, error) {
+	sizes := sizesOf(r, "main")
+	if len(sizes) < 2 {
+		return nil, nil
+	}
+	var series []plot.Series
+	for _, l := range langsOf(r, "main") {
+		for _, m := range []string{"meta", "multitask"} {
+			s := plot.Series{Name: l + " " + m}
+			for _, size := range sizes {
+				st := meanStd(collect(r, func(u Row) bool { return u.Exp == "main" && u.Model == m && u.Lang == l && u.Size == size }))
+				s.X = append(s.X, float64(size))
+				s.Y = append(s.Y, st.mean)
+			}
+			series = append(series, s)
+		}
+	}
+	path := filepath.Join(dir, "bleu-by-size.png")
+	if err := plot.Lines(path, plot.Axes{Title: "Meta-learning vs multitask: BLEU by fine-tuning size", X: "target tokens", Y: "BLEU", LogX: true}, series...); err != nil {
+		return nil, err
+	}
+	return []string{path}, nil
+}
+
+var _ = context.Background
