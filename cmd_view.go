@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/gui/windowcli"
+	"github.com/metabench/metabench/internal/cli"
 )
 
 // The window commands. The headless binary has no window: ebiten needs cgo
@@ -23,20 +23,10 @@ import (
 
 func runView(ctx context.Context, e cli.Env, args []string) error {
 	if _, err := windowcli.ParseView(args, e.Stdout); err != nil {
-		return windowErr(err)
+		return err
 	}
 	return runGUI(ctx, e, "view", args)
 }
-
-func runRecord(ctx context.Context, e cli.Env, args []string) error {
-	if _, err := windowcli.ParseRecord(args, e.Stdout); err != nil {
-		return windowErr(err)
-	}
-	return runGUI(ctx, e, "record", args)
-}
-
-// windowErr is the window command line's error; its usage errors are ours.
-func windowErr(err error) error { return err }
 
 // guiBinaryName is the window binary's file name.
 const guiBinaryName = "metabench-gui"

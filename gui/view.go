@@ -12,8 +12,8 @@ import (
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/hud"
 	"github.com/metabench/metabench/policies"
-	"github.com/metabench/metabench/policies/factory"
 	"github.com/metabench/metabench/policies/keyboard"
+	"github.com/metabench/metabench/policies/policyspec"
 	"github.com/metabench/metabench/sim"
 )
 
@@ -28,7 +28,7 @@ type ViewOptions struct {
 	// Seed is the reset seed of the first episode; later episodes of a task
 	// use stack.EpisodeSeed(Seed, task, k).
 	Seed uint64
-	// Policy plays the episodes. If it implements factory.Episodic, its
+	// Policy plays the episodes. If it implements policyspec.Episodic, its
 	// episodes are played instead of Tasks.
 	Policy policies.Policy
 	// Config is the simulator configuration; nil means sim.DefaultConfig.
@@ -50,7 +50,7 @@ type Viewer struct {
 	opt      ViewOptions
 	cfg      sim.Config
 	keys     keyboard.KeyState
-	episodic factory.Episodic
+	episodic policyspec.Episodic
 	canvas   *canvas
 
 	env      *stack.Env
@@ -77,7 +77,7 @@ func NewViewer(opt ViewOptions) (*Viewer, error) {
 	if v.opt.TPS <= 0 {
 		v.opt.TPS = ebiten.DefaultTPS
 	}
-	v.episodic, _ = opt.Policy.(factory.Episodic)
+	v.episodic, _ = opt.Policy.(policyspec.Episodic)
 	if v.episodic == nil && len(opt.Tasks) == 0 {
 		return nil, errors.New("view: no tasks")
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/metabench/metabench/internal/hud"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/collect"
-	"github.com/metabench/metabench/policies/factory"
 	"github.com/metabench/metabench/policies/keyboard"
+	"github.com/metabench/metabench/policies/policyspec"
 	"github.com/metabench/metabench/policies/replay"
 	"github.com/metabench/metabench/sim"
 	"github.com/metabench/metabench/sim/render"
@@ -229,7 +229,7 @@ func TestViewReplaysADataset(t *testing.T) {
 		}
 		recorded = append(recorded, ep)
 	}
-	p, err := factory.Standard(func(dir string) ([]*demos.Episode, error) { return replay.Load(dir, 0) }).New("replay:"+dir, cfg)
+	p, err := policyspec.Standard(func(dir string) ([]*demos.Episode, error) { return replay.Load(dir, 0) }).New("replay:"+dir, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ type Control struct {
 // careless move knocks blocks off and towers over, as a position-controlled
 // arm would. Closing the gripper grasps the block whose top is under the palm
 // with a pivot joint at the grasp point and a gear joint that keeps the block
-// upright (papers.md §6: a pivot alone lets the block swing).
+// upright (a pivot alone lets the block swing; docs/imitation.md).
 type World struct {
 	cfg     Config
 	space   *cp.Space

@@ -1,5 +1,5 @@
 // Package imitation is one-shot imitation learning for block stacking
-// (Duan et al., NeurIPS 2017; papers.md §1): a policy that, given one
+// (Duan et al., NeurIPS 2017; docs/imitation.md): a policy that, given one
 // demonstration of a task, performs that task from a new start
 // configuration — including tasks it was never trained on.
 //

@@ -36,7 +36,7 @@ type Result struct {
 }
 
 // Run executes the script with the given Python interpreter and OpenBLAS
-// thread count (PyTorch's own pool stays at one thread: papers.md §6).
+// thread count (PyTorch's own pool stays at one thread: docs/engine.md).
 func Run(ctx context.Context, python string, threads int) (Result, error) {
 	dir, err := os.MkdirTemp("", "metabench-torchref-")
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/policies"
-	"github.com/metabench/metabench/policies/factory"
+	"github.com/metabench/metabench/policies/policyspec"
 	"github.com/metabench/metabench/policies/replay"
 	"github.com/metabench/metabench/sim"
 )
@@ -34,8 +34,8 @@ const maxReplay = 1000
 
 // Policies returns the policies the window can show: the built-in ones,
 // replays of datasets, and learned models ("model:DIR").
-func Policies() *factory.Factory {
-	f := factory.Standard(func(dir string) ([]*demos.Episode, error) {
+func Policies() *policyspec.Factory {
+	f := policyspec.Standard(func(dir string) ([]*demos.Episode, error) {
 		return replay.Load(dir, maxReplay)
 	})
 	f.Register("model", "model:DIR", func(dir string, cfg sim.Config) (policies.Policy, error) {

@@ -1,9 +1,9 @@
-// Package factory builds policies from command-line specs such as
-// "expert", "noisy-expert", "noisy-expert:0.3" or "replay:DIR". It is the
+// Package policyspec parses policy specs — "expert", "noisy-expert",
+// "noisy-expert:0.3", "replay:DIR" — and builds the policies they name. It is the
 // seam where further policies join (a learned "model:DIR" registers a Maker
 // like the built-in ones), so that every command choosing a policy by name
 // shares one list.
-package factory
+package policyspec
 
 import (
 	"fmt"
@@ -80,7 +80,7 @@ func (f *Factory) New(spec string, cfg sim.Config) (policies.Policy, error) {
 // Loader reads the episodes of a dataset directory, for replays.
 type Loader func(dir string) ([]*demos.Episode, error)
 
-// Standard returns a factory with the built-in policies: the expert, the
+// Standard returns a Factory with the built-in policies: the expert, the
 // expert with demonstration noise, and replays of datasets read by load.
 func Standard(load Loader) *Factory {
 	f := &Factory{}
