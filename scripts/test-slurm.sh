@@ -12,6 +12,8 @@
 #
 #   scripts/test-slurm.sh                 run the tests
 #   KEEP=1 scripts/test-slurm.sh          keep the temporary directory (logs)
+#   RUN=TestClusterFake scripts/...       only the tests matching RUN
+#   METABENCH_BIN=path scripts/...        test that binary, not one built here
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -129,8 +131,10 @@ done
 [[ $state == idle ]] || { echo "test-slurm: the node did not come up (state '$state')"; exit 1; }
 echo "test-slurm: Slurm $(sinfo -V | awk '{print $2}') up on $host (ports $ctld, $slurmd_port, $(nproc) CPUs)"
 
-CGO_ENABLED=0 $GO build -o "$tmp/metabench" .
+# METABENCH_BIN: test that binary instead of one built from this tree.
+bin=${METABENCH_BIN:-$tmp/metabench}
+[[ -n ${METABENCH_BIN:-} ]] || CGO_ENABLED=0 $GO build -o "$bin" .
 start=$(date +%s)
-METABENCH_SLURM=1 METABENCH_BIN="$tmp/metabench" METABENCH_SLURM_SUITE="$SUITE" CGO_ENABLED=0 \
+METABENCH_SLURM=1 METABENCH_BIN="$bin" METABENCH_SLURM_SUITE="$SUITE" CGO_ENABLED=0 \
 	$GO test -count=1 -v -timeout 30m -run "${RUN:-^TestCluster}" ./benchmarks/slurm/
 echo "test-slurm: passed in $(($(date +%s) - start)) s"
