@@ -17,12 +17,14 @@ func registry() suite.Registry {
 	return suite.Registry{Suites: suites, Benches: benches()}
 }
 
-// commands is the whole command line: the registry's, then the tools of the
-// block-stacking world.
+// commands is the whole command line: the registry's, the cluster's, then
+// the tools of the block-stacking world.
 func commands() ([]cli.Command, error) {
-	cmds, err := registry().Commands()
+	r := registry()
+	cmds, err := r.Commands()
 	if err != nil {
 		return nil, err
 	}
+	cmds = append(cmds, slurmCommand(r))
 	return append(cmds, worldCommands()...), nil
 }

@@ -29,6 +29,7 @@ func Suite() *suite.Suite {
 		Merge:    merge,
 		Tables:   Tables,
 		Plots:    Plots,
+		Prepare:  true,
 		Commands: Commands(),
 	})
 }

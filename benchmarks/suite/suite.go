@@ -100,6 +100,9 @@ type Spec[R any] struct {
 	Plots func(r R, dir string) ([]string, error)
 	// Flags are the suite's own bench flags. Optional.
 	Flags []Flag
+	// Prepare declares that Run honours Options.Prepare: it can build what
+	// shards reuse (datasets, models) into the cache and stop there.
+	Prepare bool
 	// Commands are the suite's verbs beyond bench ("train", "eval", …),
 	// registered under the suite's name: `metabench train imitation`.
 	Commands []cli.Command
@@ -111,6 +114,7 @@ type Suite struct {
 	profiles      []Profile
 	def           string
 	flags         []Flag
+	prepares      bool
 	commands      []cli.Command
 	config        func(Options) (any, error)
 	run           func(context.Context, Options) (json.RawMessage, error)
@@ -136,7 +140,7 @@ func New[R any](s Spec[R]) *Suite {
 		return r, nil
 	}
 	out := &Suite{
-		name: s.Name, summary: s.Summary, profiles: s.Profiles, def: s.Default, flags: s.Flags, commands: s.Commands,
+		name: s.Name, summary: s.Summary, profiles: s.Profiles, def: s.Default, flags: s.Flags, prepares: s.Prepare, commands: s.Commands,
 		config: s.Config,
 		run: func(ctx context.Context, o Options) (json.RawMessage, error) {
 			r, err := s.Run(ctx, o)
@@ -194,6 +198,9 @@ func (s *Suite) Profiles() []Profile { return slices.Clone(s.profiles) }
 // DefaultProfile names the profile `metabench bench` runs.
 func (s *Suite) DefaultProfile() string { return s.def }
 
+// Prepares reports whether the suite has a prepare stage (Options.Prepare).
+func (s *Suite) Prepares() bool { return s.prepares }
+
 // Commands returns the suite's verbs beyond bench.
 func (s *Suite) Commands() []cli.Command { return s.commands }
 
@@ -218,6 +225,12 @@ func (s *Suite) ConfigKey(o Options) (string, error) {
 	}
 	if o.Shard.Count > 1 && s.merge == nil {
 		return "", cli.Usagef("%s does not split into shards", s.name)
+	}
+	if o.Prepare && !s.prepares {
+		return "", cli.Usagef("bench %s: %s has no prepare stage", s.name, s.name)
+	}
+	if o.Prepare && o.Shard.Count > 1 {
+		return "", cli.Usagef("bench %s: give --prepare or --shard, not both", s.name)
 	}
 	cfg, err := s.config(o)
 	if err != nil {
