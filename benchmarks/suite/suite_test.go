@@ -206,7 +206,8 @@ func TestKeyIsStable(t *testing.T) {
 		A int
 		B []string
 	}
-	if suite.Key(cfg{1, []string{"x"}}) != suite.Key(cfg{1, []string{"x"}}) || suite.Key(cfg{1, nil}) == suite.Key(cfg{2, nil}) {
+	a, b := cfg{1, []string{"x"}}, cfg{1, []string{"x"}}
+	if suite.Key(a) != suite.Key(b) || suite.Key(cfg{1, nil}) == suite.Key(cfg{2, nil}) || len(suite.Key(a)) != 12 {
 		t.Fatal("Key is not a function of the configuration")
 	}
 }
