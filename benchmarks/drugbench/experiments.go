@@ -1,0 +1,303 @@
+package drugbench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/metabench/metabench/agents/multitask"
+	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/parallel"
+)
+
+// Experiment names.
+const (
+	ExpModels   = "models"   // (1) models against baselines
+	ExpAdded    = "added"    // (2) tasks added to held-in tasks
+	ExpExamples = "examples" // (3) more tasks against more examples
+	ExpPretrain = "pretrain" // (4) pretrain on many tasks, train on a held-out one
+	ExpSpeed    = "speed"
+)
+
+// unit is one independent piece of work: what shards split.
+type unit struct {
+	Exp   string
+	Fold  int
+	Model string
+	K     int
+	Frac  float64
+}
+
+// Result is what one unit measured: per-task test ROC AUCs.
+type Result struct {
+	Unit    int       `json:"unit"`
+	Exp     string    `json:"exp"`
+	Model   string    `json:"model,omitempty"`
+	Fold    int       `json:"fold"`
+	K       int       `json:"k,omitempty"`
+	Frac    float64   `json:"frac,omitempty"`
+	Tasks   []int     `json:"tasks"`          // tasks with both classes in the test rows
+	AUC     []float64 `json:"auc"`            // per task of Tasks
+	Base    []float64 `json:"base,omitempty"` // pretrain: the same tasks trained from scratch
+	Skipped int       `json:"skipped"`        // tasks with one class in the test rows
+}
+
+// plan lists the units of a run, in a fixed order.
+func plan(p Profile, d *dataset) []unit {
+	var us []unit
+	folds := p.RunFolds
+	if !d.Synth {
+		folds = 1
+	}
+	for f := range folds {
+		for _, m := range p.Models {
+			us = append(us, unit{Exp: ExpModels, Fold: f, Model: m})
+		}
+	}
+	if d.Synth && p.HeldIn > 0 && p.HeldIn < d.Data.Tasks() {
+		for _, k := range p.TasksAdded {
+			us = append(us, unit{Exp: ExpAdded, Model: ModelPMTNN, K: k})
+		}
+		for _, n := range p.TaskSets {
+			for _, fr := range p.Fractions {
+				us = append(us, unit{Exp: ExpExamples, Model: ModelPMTNN, K: n, Frac: fr})
+			}
+		}
+	}
+	if d.Synth && p.HeldOut > 0 && p.HeldOut < d.Data.Tasks() {
+		us = append(us, unit{Exp: ExpPretrain, Model: ModelPMTNN})
+	}
+	if p.Speed {
+		us = append(us, unit{Exp: ExpSpeed})
+	}
+	return us
+}
+
+// split returns the train and test rows of fold f: synthetic data by the
+// stratified k-fold split, real data by the --split choice (DeepChem's
+// random or scaffold 80/10/10; the test part is scored).
+func split(p Profile, d *dataset, f int, how string, seed uint64) (train, test []int) {
+	if d.Synth {
+		folds := KFold(d.Data.Rows(), p.Folds, d.anyActive(), seed)
+		for i, k := range folds {
+			if k == f {
+				test = append(test, i)
+			} else {
+				train = append(train, i)
+			}
+		}
+		return
+	}
+	var part []int
+	if how == "scaffold" {
+		part = ScaffoldSplit(d.Scaff, [3]float64{0.8, 0.1, 0.1})
+	} else {
+		part = RandomSplit(d.Data.Rows(), [3]float64{0.8, 0.1, 0.1}, seed)
+	}
+	for i, k := range part {
+		switch k {
+		case 0:
+			train = append(train, i)
+		case 2:
+			test = append(test, i)
+		}
+	}
+	return
+}
+
+// taskOrder is a seeded permutation of the tasks: the first HeldIn are the
+// held-in tasks of experiments 2 and 3, the last HeldOut the held-out
+// tasks of experiment 4, the rest are added in this order.
+func taskOrder(T int, seed uint64) []int {
+	return rand.New(rand.NewPCG(seed, 0x7461736b73)).Perm(T)
+}
+
+func unitSeed(seed uint64, u int) uint64 { return seed*1_000_003 + uint64(u)*7919 + 1 }
+
+// scoreTasks computes the test AUC of each task in tasks from predict.
+func scoreTasks(test multitask.Data, tasks []int, predict func(k int) []float64) (ok []int, auc []float64, skipped int) {
+	for k, t := range tasks {
+		col := make([]int8, test.Rows())
+		for i := range col {
+			col[i] = test.Y[i][t]
+		}
+		a, good := AUC(predict(k), col)
+		if !good {
+			skipped++
+			continue
+		}
+		ok = append(ok, t)
+		auc = append(auc, a)
+	}
+	return
+}
+
+func (p Profile) netConfig(model string) multitask.NetConfig {
+	c := p.Net
+	switch model {
+	case ModelSTNN, ModelMTNN:
+		c.Hidden = p.Wide
+	default:
+		c.Hidden = p.Pyramid
+	}
+	return c
+}
+
+// singleTask trains one model per task of tasks (in parallel over tasks)
+// and returns each task's test predictions.
+func singleTask(ctx context.Context, o suite.Options, p Profile, model string, train, test multitask.Data, tasks []int, seed uint64) ([][]float64, error) {
+	preds := make([][]float64, len(tasks))
+	workers := o.WorkerCount()
+	if model == ModelRF {
+		workers = 1 // the forest is parallel over its trees
+	}
+	err := parallel.For(ctx, len(tasks), workers, func(k int) error {
+		t := tasks[k]
+		x, y := train.Task(t)
+		if len(y) == 0 {
+			preds[k] = make([]float64, test.Rows())
+			return nil
+		}
+		s := seed + uint64(t)*104729
+		switch model {
+		case ModelLR:
+			m, err := multitask.TrainLogistic(x, y, p.LR, s)
+			if err != nil {
+				return err
+			}
+			preds[k] = m.Predict(test)
+		case ModelRF:
+			fc := p.Forest
+			fc.Workers = o.WorkerCount()
+			m, err := multitask.TrainForest(ctx, x, y, fc, s)
+			if err != nil {
+				return err
+			}
+			preds[k] = m.Predict(test)
+		default:
+			x.Y = make([][]int8, len(y))
+			for i := range y {
+				x.Y[i] = []int8{y[i]}
+			}
+			n, err := multitask.NewNet(p.netConfig(model), x.Bits, 1, s)
+			if err != nil {
+				return err
+			}
+			if err := n.Train(ctx, x, s); err != nil {
+				return err
+			}
+			preds[k] = multitask.Column(n.Predict(test), 0)
+		}
+		return nil
+	})
+	return preds, err
+}
+
+// multiTask trains one network on the tasks cols of train and returns its
+// test predictions per task of cols.
+func multiTask(ctx context.Context, p Profile, model string, train, test multitask.Data, cols []int, seed uint64) ([][]float64, *multitask.Net, error) {
+	tr := columns(train, cols)
+	n, err := multitask.NewNet(p.netConfig(model), tr.Bits, len(cols), seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := n.Train(ctx, tr, seed); err != nil {
+		return nil, nil, err
+	}
+	pr := n.Predict(test)
+	out := make([][]float64, len(cols))
+	for k := range cols {
+		out[k] = multitask.Column(pr, k)
+	}
+	return out, n, nil
+}
+
+// runUnit measures one unit.
+func runUnit(ctx context.Context, o suite.Options, p Profile, d *dataset, u unit, idx int, how string) (Result, error) {
+	res := Result{Unit: idx, Exp: u.Exp, Model: u.Model, Fold: u.Fold, K: u.K, Frac: u.Frac}
+	seed := unitSeed(o.Seed, idx)
+	T := d.Data.Tasks()
+	all := make([]int, T)
+	for t := range all {
+		all[t] = t
+	}
+	order := taskOrder(T, o.Seed)
+	trainIdx, testIdx := split(p, d, u.Fold, how, o.Seed)
+	train, test := d.Data.Subset(trainIdx), d.Data.Subset(testIdx)
+	switch u.Exp {
+	case ExpModels:
+		var preds [][]float64
+		var err error
+		if u.Model == ModelMTNN || u.Model == ModelPMTNN {
+			preds, _, err = multiTask(ctx, p, u.Model, train, test, all, seed)
+		} else {
+			preds, err = singleTask(ctx, o, p, u.Model, train, test, all, seed)
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Tasks, res.AUC, res.Skipped = scoreTasks(test, all, func(k int) []float64 { return preds[k] })
+	case ExpAdded, ExpExamples:
+		heldIn := order[:p.HeldIn]
+		n := u.K
+		if u.Exp == ExpExamples {
+			n = max(u.K-p.HeldIn, 0)
+		}
+		cols := append(slices.Clone(heldIn), order[p.HeldIn:min(p.HeldIn+n, T)]...)
+		if u.Exp == ExpExamples && u.Frac < 1 {
+			r := rand.New(rand.NewPCG(o.Seed, 0x66726163))
+			perm := r.Perm(len(trainIdx))
+			keep := perm[:max(1, int(u.Frac*float64(len(trainIdx))))]
+			slices.Sort(keep)
+			sub := make([]int, len(keep))
+			for k, j := range keep {
+				sub[k] = trainIdx[j]
+			}
+			train = d.Data.Subset(sub)
+		}
+		preds, _, err := multiTask(ctx, p, u.Model, train, test, cols, seed)
+		if err != nil {
+			return res, err
+		}
+		res.K = len(cols) - p.HeldIn
+		if u.Exp == ExpExamples {
+			res.K = len(cols)
+		}
+		res.Tasks, res.AUC, res.Skipped = scoreTasks(test, heldIn, func(k int) []float64 { return preds[k] })
+	case ExpPretrain:
+		heldOut := order[T-p.HeldOut:]
+		pre := slices.Clone(order[:T-p.HeldOut])
+		_, net, err := multiTask(ctx, p, u.Model, train, test, pre, seed)
+		if err != nil {
+			return res, err
+		}
+		fine := make([][]float64, len(heldOut))
+		for k, t := range heldOut {
+			m, err := net.WithNewHead(1, seed+uint64(k))
+			if err != nil {
+				return res, err
+			}
+			x, y := train.Task(t)
+			x.Y = make([][]int8, len(y))
+			for i := range y {
+				x.Y[i] = []int8{y[i]}
+			}
+			if err := m.Train(ctx, x, seed+uint64(k)); err != nil {
+				return res, err
+			}
+			fine[k] = multitask.Column(m.Predict(test), 0)
+		}
+		scratch, err := singleTask(ctx, o, p, ModelPSTNN, train, test, heldOut, seed)
+		if err != nil {
+			return res, err
+		}
+		// Keep tasks where both are defined (the same test rows: same set).
+		tasks, auc, skipped := scoreTasks(test, heldOut, func(k int) []float64 { return fine[k] })
+		_, base, _ := scoreTasks(test, heldOut, func(k int) []float64 { return scratch[k] })
+		res.Tasks, res.AUC, res.Base, res.Skipped = tasks, auc, base, skipped
+	default:
+		return res, fmt.Errorf("drug: unknown experiment %q", u.Exp)
+	}
+	return res, nil
+}

@@ -1,0 +1,77 @@
+package drugbench
+
+import (
+	"math"
+	"testing"
+)
+
+func TestAUCHand(t *testing.T) {
+	tests := []struct {
+		name   string
+		scores []float64
+		labels []int8
+		want   float64
+		ok     bool
+	}{
+		{"perfect", []float64{0.1, 0.2, 0.8, 0.9}, []int8{0, 0, 1, 1}, 1, true},
+		{"reversed", []float64{0.9, 0.8, 0.2, 0.1}, []int8{0, 0, 1, 1}, 0, true},
+		{"all tied", []float64{0.5, 0.5, 0.5, 0.5}, []int8{0, 1, 0, 1}, 0.5, true},
+		// pairs (pos, neg): (0.5 vs 0.5 tie = 1/2), (0.5 vs 0.1 = 1), (0.9 vs both = 2): 3.5/4
+		{"one tie", []float64{0.1, 0.5, 0.5, 0.9}, []int8{0, 0, 1, 1}, 0.875, true},
+		// 3 positives, 2 negatives; hand count: 0.7>{0.3,0.7 tie}=1.5, 0.3 vs {0.3 tie, 0.7} = 0.5, 0.9 = 2: 4/6
+		{"ties mixed", []float64{0.3, 0.7, 0.7, 0.3, 0.9}, []int8{0, 0, 1, 1, 1}, 4.0 / 6, true},
+		{"missing ignored", []float64{0.1, 0.9, 0.5}, []int8{0, 1, -1}, 1, true},
+		{"one class", []float64{0.1, 0.9}, []int8{1, 1}, 0, false},
+	}
+	for _, tc := range tests {
+		got, ok := AUC(tc.scores, tc.labels)
+		if ok != tc.ok || math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("%s: AUC %v (%v), want %v (%v)", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestAUCScikitLearn compares with scikit-learn's roc_auc_score on
+// random fixtures with ties (sklearn_fixture_test.go).
+func TestAUCScikitLearn(t *testing.T) {
+	for k, tc := range sklearnAUC {
+		got, ok := AUC(tc.scores, tc.labels)
+		if !ok || math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("fixture %d: AUC %.15f, scikit-learn %.15f", k, got, tc.want)
+		}
+	}
+}
+
+func TestSignTest(t *testing.T) {
+	w, l, p := SignTest([]float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 0}, []float64{0, 0, 0, 0, 0, 0, 0, 0, 0, 1})
+	// 9 wins of 10: two-sided p = 2·11/1024.
+	if w != 9 || l != 1 || math.Abs(p-22.0/1024) > 1e-12 {
+		t.Errorf("sign test: %d, %d, p %v", w, l, p)
+	}
+}
+
+func TestSplits(t *testing.T) {
+	strata := make([]int, 100)
+	for i := range 10 {
+		strata[i*10] = 1
+	}
+	f := KFold(100, 5, strata, 1)
+	per := make([]int, 5)
+	act := make([]int, 5)
+	for i, k := range f {
+		per[k]++
+		act[k] += strata[i]
+	}
+	for k := range 5 {
+		if per[k] != 20 || act[k] != 2 {
+			t.Errorf("fold %d: %d rows, %d actives", k, per[k], act[k])
+		}
+	}
+	s := ScaffoldSplit([]string{"a", "b", "a", "c", "a", "b", "d", "e", "f", "g"}, [3]float64{0.8, 0.1, 0.1})
+	want := []int{0, 0, 0, 0, 0, 0, 0, 0, 1, 2}
+	for i := range s {
+		if s[i] != want[i] {
+			t.Fatalf("scaffold split %v, want %v", s, want)
+		}
+	}
+}

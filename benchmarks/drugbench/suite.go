@@ -1,0 +1,198 @@
+package drugbench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/envs/molecules"
+)
+
+// Rows are what a run of the suite measured.
+type Rows struct {
+	Data    DataInfo `json:"data"`
+	Results []Result `json:"results"`
+	Speed   *Speed   `json:"speed,omitempty"`
+}
+
+// DataInfo describes the dataset a run used.
+type DataInfo struct {
+	Name       string          `json:"name"`
+	Split      string          `json:"split"`
+	Read       int             `json:"read"`      // molecules in the file (or generated)
+	Molecules  int             `json:"molecules"` // parsed and used
+	Unparsable int             `json:"unparsable"`
+	BadRows    []molecules.Bad `json:"bad_rows,omitempty"` // the first few unparsable rows
+	Tasks      []string        `json:"tasks"`
+	Groups     []string        `json:"groups"` // per task
+	Labelled   []int           `json:"labelled"`
+	Actives    []int           `json:"actives"`
+	Occurrence []float64       `json:"occurrence"` // per task: share of its actives active elsewhere
+}
+
+// config is what determines a run's results (hashed into the report).
+type config struct {
+	Profile Profile `json:"profile"`
+	Data    string  `json:"data"`
+	Split   string  `json:"split"`
+	Seed    uint64  `json:"seed"`
+	ECFP    molecules.ECFP
+	Version int `json:"version"`
+}
+
+// version changes when the suite's results change for the same config.
+const version = 1
+
+// New returns the drug suite.
+func New() *suite.Suite {
+	return suite.New(suite.Spec[Rows]{
+		Name:    "drug",
+		Summary: "massively multitask networks for drug discovery (Ramsundar et al. 2015): ECFP4, multitask nets vs LR/RF/single-task",
+		Profiles: []suite.Profile{
+			{Name: "smoke", Summary: "tiny synthetic collection, small nets, every experiment (tests)", Expected: 15 * time.Second},
+			{Name: "default", Summary: "synthetic PCBA/MUV/Tox21/DUD-E-shaped assays: pyramidal multitask net vs LR, RF, MTNN on one fold", Expected: 40 * time.Second},
+			{Name: "quick", Summary: "the paper's five experiments at reduced scale (3 of 5 folds), speed", Expected: 25 * time.Minute},
+			{Name: "full", Summary: "larger collection, all folds", Expected: 6 * time.Hour},
+		},
+		Default: "default",
+		Config:  configOf,
+		Run:     run,
+		Merge:   merge,
+		Tables:  tables,
+		Plots:   plots,
+		Flags: []suite.Flag{
+			{Name: "split", Default: "random", Usage: "split of real data: random or scaffold (DeepChem's 80/10/10; test part scored)"},
+			{Name: "rdkit", Usage: "python with RDKit: also measure RDKit's SMILES → ECFP4 molecules/s in the same run"},
+			{Name: "sklearn", Usage: "python with scikit-learn: also time RandomForestClassifier on the same fingerprints and labels"},
+		},
+		Commands: Commands(),
+	})
+}
+
+func profileOf(name string) (Profile, error) {
+	p, ok := profiles[name]
+	if !ok {
+		return Profile{}, cli.Usagef("drug: unknown profile %q", name)
+	}
+	return p, nil
+}
+
+func configOf(o suite.Options) (any, error) {
+	p, err := profileOf(o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	how := o.Flags["split"]
+	if how == "" {
+		how = "random"
+	}
+	if how != "random" && how != "scaffold" {
+		return nil, cli.Usagef("bench drug: --split %q: want random or scaffold", how)
+	}
+	if o.Data != "" && o.Data != "tox21" {
+		if _, err := LoadTable(o.Data); err != nil {
+			return nil, err
+		}
+	}
+	return config{Profile: p, Data: o.Data, Split: how, Seed: o.Seed, ECFP: molecules.DefaultECFP, Version: version}, nil
+}
+
+func run(ctx context.Context, o suite.Options) (Rows, error) {
+	p, err := profileOf(o.Profile)
+	if err != nil {
+		return Rows{}, err
+	}
+	how := o.Flags["split"]
+	if how == "" {
+		how = "random"
+	}
+	stop := o.Phases.Start("data")
+	d, err := loadDataset(o.Data, p, o.Seed)
+	stop()
+	if err != nil {
+		return Rows{}, err
+	}
+	rows := Rows{Data: describe(d, how)}
+	if len(d.Bad) > 0 {
+		o.Logf("drug: %d of %d SMILES did not parse and were skipped (first: line %d: %s)", len(d.Bad), d.Source, d.Bad[0].Line, d.Bad[0].Err)
+	}
+	units := plan(p, d)
+	o.Logf("drug: %s, %d molecules × %d tasks, %d units", d.Name, d.Data.Rows(), d.Data.Tasks(), len(units))
+	for i, u := range units {
+		if !o.Shard.Has(i) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return rows, err
+		}
+		stop := o.Phases.Start(u.Exp)
+		t0 := time.Now()
+		if u.Exp == ExpSpeed {
+			sp, err := measureSpeed(ctx, o, p)
+			stop()
+			if err != nil {
+				return rows, err
+			}
+			rows.Speed = sp
+			continue
+		}
+		r, err := runUnit(ctx, o, p, d, u, i, how)
+		stop()
+		if err != nil {
+			return rows, fmt.Errorf("drug %s %s fold %d: %w", u.Exp, u.Model, u.Fold, err)
+		}
+		o.Logf("drug: unit %d/%d %s %s fold %d k %d: mean AUC %.3f (%.1fs)", i+1, len(units), u.Exp, u.Model, u.Fold, r.K, Mean(r.AUC), time.Since(t0).Seconds())
+		rows.Results = append(rows.Results, r)
+	}
+	return rows, nil
+}
+
+func describe(d *dataset, how string) DataInfo {
+	info := DataInfo{Name: d.Name, Read: d.Source, Molecules: d.Data.Rows(), Unparsable: len(d.Bad),
+		Tasks: d.Tasks, Groups: d.Group, Occurrence: d.occurrence(), Split: "stratified k-fold"}
+	if !d.Synth {
+		info.Split = how + " 80/10/10"
+	}
+	info.BadRows = d.Bad[:min(len(d.Bad), 20)]
+	T := d.Data.Tasks()
+	info.Labelled, info.Actives = make([]int, T), make([]int, T)
+	for _, row := range d.Data.Y {
+		for t, v := range row {
+			if v >= 0 {
+				info.Labelled[t]++
+			}
+			if v == 1 {
+				info.Actives[t]++
+			}
+		}
+	}
+	return info
+}
+
+// merge combines shard rows: every shard describes the same data; results
+// are put back in unit order.
+func merge(shards []Rows) (Rows, error) {
+	if len(shards) == 0 {
+		return Rows{}, fmt.Errorf("no shards")
+	}
+	out := Rows{Data: shards[0].Data}
+	for _, s := range shards {
+		if s.Data.Name != out.Data.Name || s.Data.Molecules != out.Data.Molecules {
+			return Rows{}, fmt.Errorf("shards of different data (%s, %d molecules vs %s, %d)", s.Data.Name, s.Data.Molecules, out.Data.Name, out.Data.Molecules)
+		}
+		out.Results = append(out.Results, s.Results...)
+		if s.Speed != nil {
+			out.Speed = s.Speed
+		}
+	}
+	slices.SortStableFunc(out.Results, func(a, b Result) int { return a.Unit - b.Unit })
+	for i := 1; i < len(out.Results); i++ {
+		if out.Results[i].Unit == out.Results[i-1].Unit {
+			return Rows{}, fmt.Errorf("unit %d appears in two shards", out.Results[i].Unit)
+		}
+	}
+	return out, nil
+}
