@@ -96,10 +96,9 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 		for i, h := range beams {
 			row := logits.Data[(i*t+t-1)*v : (i*t+t)*v]
 			lse := logSumExp(row)
-			for j := numSpecial - 2; j < v; j++ {
-				if j == UNK {
-					continue
-				}
+			// Only a beam's k best tokens can be among the k best
+			// candidates overall: select them without sorting the row.
+			for _, j := range topK(row, k) {
 				cands = append(cands, cand{i, j, h.score + float64(row[j]) - lse})
 			}
 		}
@@ -143,4 +142,29 @@ func logSumExp[T nn.Float](x []T) float64 {
 		s += math.Exp(float64(v) - mx)
 	}
 	return mx + math.Log(s)
+}
+
+// topK returns the ids of the k largest entries of row among EOS and the
+// ordinary tokens (never PAD, BOS or UNK), largest first, lower id first
+// on ties.
+func topK[T nn.Float](row []T, k int) []int {
+	var out []int
+	for j := EOS; j < len(row); j++ {
+		if j == UNK {
+			continue
+		}
+		if len(out) == k && row[j] <= row[out[k-1]] {
+			continue
+		}
+		pos := len(out)
+		for pos > 0 && row[j] > row[out[pos-1]] {
+			pos--
+		}
+		if len(out) < k {
+			out = append(out, 0)
+		}
+		copy(out[pos+1:], out[pos:len(out)-1])
+		out[pos] = j
+	}
+	return out
 }

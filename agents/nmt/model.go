@@ -233,11 +233,15 @@ func (m *Model[T]) Clone() *Model[T] {
 	ln := func(l *layers.LayerNorm[T]) *layers.LayerNorm[T] {
 		return &layers.LayerNorm[T]{G: cp(l.G), B: cp(l.B), Eps: l.Eps}
 	}
-	lin := func(l *layers.Linear[T]) *layers.Linear[T] { return &layers.Linear[T]{W: cp(l.W), B: cp(l.B), G: cp(l.G)} }
+	lin := func(l *layers.Linear[T]) *layers.Linear[T] {
+		return &layers.Linear[T]{W: cp(l.W), B: cp(l.B), G: cp(l.G)}
+	}
 	mha := func(a *layers.MultiHeadAttention[T]) *layers.MultiHeadAttention[T] {
 		return &layers.MultiHeadAttention[T]{Q: lin(a.Q), K: lin(a.K), V: lin(a.V), O: lin(a.O), Heads: a.Heads, Dropout: a.Dropout}
 	}
-	ff := func(f *layers.FeedForward[T]) *layers.FeedForward[T] { return &layers.FeedForward[T]{L1: lin(f.L1), L2: lin(f.L2)} }
+	ff := func(f *layers.FeedForward[T]) *layers.FeedForward[T] {
+		return &layers.FeedForward[T]{L1: lin(f.L1), L2: lin(f.L2)}
+	}
 	for _, b := range m.Enc {
 		c.Enc = append(c.Enc, &layers.EncoderBlock[T]{LN1: ln(b.LN1), LN2: ln(b.LN2), Attn: mha(b.Attn), FF: ff(b.FF), Dropout: b.Dropout})
 	}

@@ -51,14 +51,14 @@ var baseModel = nmt.Config{D: 64, Heads: 4, FF: 128, EncLayers: 2, DecLayers: 2,
 
 func profiles() map[string]Profile {
 	smoke := Profile{
-		Families: []int{3, 3}, MonoSentences: 3000, TrainSentences: 1500, DevSentences: 60, TestSentences: 80,
-		EmbDim: 24, Window: 5, SeedFraction: 0.5, BPEMerges: 300,
-		Model: nmt.Config{D: 32, Heads: 2, FF: 64, EncLayers: 1, DecLayers: 1, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40},
-		Train: nmt.TrainConfig{Steps: 60, BatchSize: 16, LR: 2e-3, Warmup: 20, InnerLR: 1e-3},
-		Sizes: []int{400}, SupportSets: 2,
-		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 2, BatchSize: 16, LR: 1e-3},
-		ModesSize: 400, ZeroShot: true,
-		DevEval: 30, TestEval: 40, Beam: 2, LenPenalty: 1,
+		Families: []int{2, 2}, MonoSentences: 2000, TrainSentences: 600, DevSentences: 10, TestSentences: 20,
+		EmbDim: 16, Window: 5, SeedFraction: 0.5, BPEMerges: 200,
+		Model: nmt.Config{D: 16, Heads: 2, FF: 32, EncLayers: 1, DecLayers: 1, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 32},
+		Train: nmt.TrainConfig{Steps: 30, BatchSize: 8, LR: 3e-3, Warmup: 10, InnerLR: 1e-3},
+		Sizes: []int{200}, SupportSets: 2,
+		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 1, BatchSize: 8, LR: 1e-3},
+		ModesSize: 200, ZeroShot: true,
+		DevEval: 10, TestEval: 20, Beam: 2, LenPenalty: 1,
 	}
 	def := Profile{
 		Families: []int{3, 3}, MonoSentences: 8000, TrainSentences: 4000, DevSentences: 100, TestSentences: 150,
