@@ -84,16 +84,13 @@ func TestContextSizeFixed(t *testing.T) {
 	}
 }
 
-func train(t *testing.T, dir string, steps int, algo string) (*Model, *Trainer) {
+// newTestTrainer returns a trainer of a small model on two fixture tasks
+// (its own copies: DAgger adds to them).
+func newTestTrainer(t *testing.T, o TrainOptions) *Trainer {
 	t.Helper()
 	m, err := NewModel(smallArch(CondFull), 1)
 	if err != nil {
 		t.Fatal(err)
-	}
-	o := DefaultTrainOptions(algo)
-	o.Steps, o.TasksPerBatch, o.PairsPerTask = steps, 2, 4
-	if algo == AlgoDAgger {
-		o.DAggerEpisodes = 1
 	}
 	data := fixture(t)[:2]
 	own := make([]*TaskData, len(data))
@@ -105,6 +102,18 @@ func train(t *testing.T, dir string, steps int, algo string) (*Model, *Trainer) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tr
+}
+
+func train(t *testing.T, dir string, steps int, algo string) (*Model, *Trainer) {
+	t.Helper()
+	o := DefaultTrainOptions(algo)
+	o.Steps, o.TasksPerBatch, o.PairsPerTask = steps, 2, 4
+	if algo == AlgoDAgger {
+		o.DAggerEpisodes = 1
+	}
+	tr := newTestTrainer(t, o)
+	m := tr.M
 	if _, err := Train(context.Background(), tr, RunOptions{Dir: dir, Resume: true, CheckpointEvery: 3, Workers: 1, LogEvery: 2}); err != nil {
 		t.Fatal(err)
 	}

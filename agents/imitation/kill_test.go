@@ -27,23 +27,9 @@ func TestKillChild(t *testing.T) {
 
 func newKillTrainer(t *testing.T, steps int) *Trainer {
 	t.Helper()
-	m, err := NewModel(smallArch(CondFull), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := DefaultTrainOptions(AlgoDAgger)
 	o.Steps, o.TasksPerBatch, o.PairsPerTask, o.DAggerStart, o.DAggerRounds, o.DAggerEpisodes = steps, 2, 4, 0.99, 1, 1
-	data := fixture(t)[:2]
-	own := make([]*TaskData, len(data))
-	for i, td := range data {
-		c := *td
-		own[i] = &c
-	}
-	tr, err := NewTrainer(m, own, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
+	return newTestTrainer(t, o)
 }
 
 // TestKillDuringCheckpointResumes kills a trainer that checkpoints every
