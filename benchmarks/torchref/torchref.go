@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/metabench/metabench/internal/atomicfile"
 )
 
 //go:embed torch_ref.py
@@ -44,7 +46,7 @@ func Run(ctx context.Context, python string, threads int) (Result, error) {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "torch_ref.py")
-	if err := os.WriteFile(path, script, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, script, 0o644); err != nil {
 		return Result{}, fmt.Errorf("torch reference: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, python, path, "--json", "--threads", strconv.Itoa(threads))
