@@ -23,7 +23,7 @@ import (
 // Speed is what the speed unit measured (same-run ratios only).
 type Speed struct {
 	FPMolecules  int     `json:"fp_molecules"`
-	FPPerSecond  float64 `json:"fp_per_second"`            // SMILES → ECFP4/1024, one goroutine
+	FPPerSecond  float64 `json:"fp_per_second"`              // SMILES → ECFP4/1024, one goroutine
 	RDKitPerSec  float64 `json:"rdkit_per_second,omitempty"` // the same loop in RDKit (--rdkit)
 	ForestTask   string  `json:"forest_task"`
 	ForestRows   int     `json:"forest_rows"`

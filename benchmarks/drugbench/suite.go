@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/metabench/metabench/benchmarks/suite"
-	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/envs/molecules"
+	"github.com/metabench/metabench/internal/cli"
 )
 
 // Rows are what a run of the suite measured.
