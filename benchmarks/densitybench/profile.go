@@ -84,7 +84,7 @@ func profiles() map[string]Profile {
 			Arch: Arch{Layers: 3, Channels: 16, FirstKernel: 5, EncChannels: 16, CondDim: 32, KeyDim: 16},
 			Tasks: []Task{
 				{Name: "flip", Side: 12, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
-					Steps: 300, Batch: 16, LR: 3e-3, Episodes: 200, Figures: []string{att}, FigureK: 1},
+					Steps: 800, Batch: 16, LR: 3e-3, Episodes: 200, Figures: []string{att}, FigureK: 1},
 			},
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond}, Supports: []int{1, 4}, TrainK: []int{1, 2, 4},
 				Steps: 260, Batch: 16, LR: 3e-3, Episodes: 160, Figures: []string{cond}, FigureK: 4},
@@ -96,12 +96,12 @@ func profiles() map[string]Profile {
 			Tasks: []Task{
 				{Name: "flip", Side: 16, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
 					Steps: 1500, Batch: 16, LR: 2e-3, Episodes: 400, Figures: []string{att}, FigureK: 1},
-				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{cond, att, meta},
+				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{uncond, cond, att, meta},
 					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 1500, MetaSteps: 300, Batch: 16, LR: 2e-3, Episodes: 300,
 					Figures: []string{cond, att}, FigureK: 4},
 			},
-			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{cond, att, meta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
-				Steps: 2500, MetaSteps: 400, Batch: 16, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
+			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond, att, meta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
+				Steps: 1500, MetaSteps: 300, Batch: 16, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 16,
 		},
 		// full: the paper's scale of training (days on 2 cores).
