@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runCtx runs one command line with ctx and returns its exit code, stdout
+// and stderr.
+func runCtx(ctx context.Context, args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(ctx, args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestWorldLimits: every count of the world's commands is bounded, every
+// float flag finite and in range, --workers non-negative and a task given
+// once: usage errors (exit 2) in one line naming the flag, before any work.
+func TestWorldLimits(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "never")
+	huge, big := "9000000000000000000", "1000000000000"
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", huge}, "--episodes 9000000000000000000 is out of range [1, 100000]"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", big}, "--episodes 1000000000000 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", "0"}, "--episodes 0 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", "10", "--attempts", "5"}, "--attempts 5 is out of range [10,"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--attempts", huge}, "--attempts 9000000000000000000 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "NaN"}, "--noise NaN is not a finite number"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "Inf"}, "--noise +Inf is not a finite number"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "-0.5"}, "--noise -0.5 is out of range [0, 10]"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "1e300"}, "--noise 1e+300 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--workers", "-1"}, "--workers -1 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--workers", big}, "--workers 1000000000000 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--task", "ab"}, `--task "ab" is given twice`},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab c", "--task", "ab  c"}, `--task "ab c" is given twice`},
+		{[]string{"demos", "replay", "--workers", "-1", out}, "--workers -1 is out of range"},
+		{[]string{"bench", "expert", "--episodes", huge}, "--episodes 9000000000000000000 is out of range [1, 1000000]"},
+		{[]string{"bench", "expert", "--episodes", big}, "--episodes 1000000000000 is out of range"},
+		{[]string{"bench", "expert", "--noise", "NaN"}, "--noise NaN is not a finite number"},
+		{[]string{"bench", "expert", "--noise", "-Inf"}, "--noise -Inf is not a finite number"},
+		{[]string{"bench", "expert", "--noise", "11"}, "--noise 11 is out of range"},
+		{[]string{"bench", "expert", "--workers", "-1"}, "--workers -1 is out of range"},
+		{[]string{"bench", "expert", "--task", "ab", "--task", "ab"}, `--task "ab" is given twice`},
+		{[]string{"bench", "demos", "--episodes", huge}, "--episodes 9000000000000000000 is out of range"},
+		{[]string{"bench", "demos", "--repeats", big}, "--repeats 1000000000000 is out of range"},
+		{[]string{"bench", "sim", "--repeats", huge}, "--repeats 9000000000000000000 is out of range"},
+		{[]string{"bench", "sim", "--budget", "0s"}, "--budget 0s is out of range"},
+		{[]string{"bench", "sim", "--budget", "2000h"}, "--budget 2000h0m0s is out of range"},
+		{[]string{"render", "--task", "ab", "--png", out, "--noise", "NaN"}, "--noise NaN is not a finite number"},
+		{[]string{"render", "--task", "ab", "--png", out, "--noise", "-1"}, "--noise -1 is out of range"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "NaN"}, "--speed NaN is not a finite number"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "Inf"}, "--speed +Inf is not a finite number"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "1e9"}, "--speed 1e+09 is out of range"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "0"}, "--speed 0 is out of range"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--width", huge}, "--width 9000000000000000000 is out of range"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, stderr := runCtx(context.Background(), tc.args...)
+			if code != 2 || !strings.Contains(stderr, tc.msg) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit 2 and one line with %q", code, stderr, tc.msg)
+			}
+		})
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused command created %s", out)
+	}
+}
+
+// TestDemosHelp: `demos -h` lists the subcommands.
+func TestDemosHelp(t *testing.T) {
+	for _, h := range []string{"-h", "--help", "help"} {
+		code, stdout, stderr := runCtx(context.Background(), "demos", h)
+		if code != 0 || stderr != "" {
+			t.Errorf("demos %s: exit %d, stderr %q", h, code, stderr)
+		}
+		for _, sub := range []string{"gen", "replay", "info", "export"} {
+			if !strings.Contains(stdout, "  "+sub+" ") {
+				t.Errorf("demos %s does not list %s:\n%s", h, sub, stdout)
+			}
+		}
+	}
+}
+
+// TestInterrupts: a cancelled context (what Ctrl-C and SIGTERM do to the
+// root's) stops each long command within a second or so, keeps what is
+// finished, and says in words what to do — never "context canceled".
+func TestInterrupts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	gif := filepath.Join(t.TempDir(), "r.gif")
+	tests := []struct {
+		name  string
+		args  []string
+		after time.Duration // cancel after this long (0: before starting)
+		msg   string
+	}{
+		{"demos gen", []string{"demos", "gen", "--out", dir, "--split", "train", "--episodes", "30", "--workers", "2"}, 500 * time.Millisecond, "run the same command again to resume"},
+		{"bench expert", []string{"bench", "expert", "--task", "abcdefghij", "--episodes", "100000", "--workers", "2"}, 300 * time.Millisecond, "interrupted before it finished"},
+		{"bench demos", []string{"bench", "demos", "--episodes", "1000", "--repeats", "1"}, 300 * time.Millisecond, "interrupted before it finished"},
+		{"render", []string{"render", "--task", "abcdefghij", "--gif", gif}, 0, "no file was written"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			if tc.after == 0 {
+				cancel()
+			} else {
+				time.AfterFunc(tc.after, cancel)
+			}
+			defer cancel()
+			t0 := time.Now()
+			code, _, stderr := runCtx(ctx, tc.args...)
+			late := time.Since(t0) - tc.after
+			if code != 1 || !strings.Contains(stderr, tc.msg) || strings.Contains(stderr, "context canceled") || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit 1 and one line saying %q", code, stderr, tc.msg)
+			}
+			if late > 1500*time.Millisecond {
+				t.Errorf("went on for %v after the interrupt", late)
+			}
+		})
+	}
+	// The interrupted generation kept its finished attempts, and resumes.
+	if pending, _ := filepath.Glob(filepath.Join(dir, "pending", "*", "*.ep")); len(pending) == 0 {
+		t.Error("the interrupted demos gen kept nothing")
+	}
+	if _, err := os.Stat(gif); err == nil {
+		t.Error("the interrupted render wrote its GIF")
+	}
+}
+
+// TestDemosGenFailures: a shortfall of episodes is an error with the counts
+// and the cap, and info calls the dataset incomplete; a damaged shard is
+// found on the rerun and its task generated again.
+func TestDemosGenFailures(t *testing.T) {
+	ctx := context.Background()
+	short := filepath.Join(t.TempDir(), "short")
+	code, _, stderr := runCtx(ctx, "demos", "gen", "--out", short, "--task", "ab", "--task", "abcd", "--episodes", "20", "--noise", "1.0")
+	if code != 1 || !strings.Contains(stderr, `task "abcd" kept 11 of 20 episodes: all 50 attempts allowed were used`) || !strings.Contains(stderr, "--attempts") {
+		t.Errorf("shortfall: exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, _ := runCtx(ctx, "demos", "info", short)
+	if code != 0 || !strings.Contains(stdout, "INCOMPLETE") || !strings.Contains(stdout, "incomplete") {
+		t.Errorf("info of a short dataset: exit %d\n%s", code, stdout)
+	}
+	// A documented cap large enough: no shortfall.
+	enough := filepath.Join(t.TempDir(), "enough")
+	if code, _, stderr := runCtx(ctx, "demos", "gen", "--out", enough, "--task", "abcd", "--episodes", "3", "--attempts", "40", "--noise", "1.0"); code != 0 {
+		t.Errorf("with --attempts 40: exit %d, %s", code, stderr)
+	}
+
+	dir := filepath.Join(t.TempDir(), "d")
+	gen := []string{"demos", "gen", "--out", dir, "--task", "ab", "--task", "abc", "--episodes", "3"}
+	if code, _, stderr := runCtx(ctx, gen...); code != 0 {
+		t.Fatalf("gen: exit %d: %s", code, stderr)
+	}
+	shards, _ := filepath.Glob(filepath.Join(dir, "shards", "t0000-*"))
+	if len(shards) != 1 {
+		t.Fatalf("shards of task 0: %v", shards)
+	}
+	want, _ := os.ReadFile(shards[0])
+	if err := os.Truncate(shards[0], 500); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCtx(ctx, gen...)
+	if code != 0 || !strings.Contains(stderr, filepath.Base(shards[0])) || !strings.Contains(stderr, "generating the task again") {
+		t.Errorf("rerun on a damaged dataset: exit %d, stderr %q", code, stderr)
+	}
+	if got, _ := os.ReadFile(shards[0]); !bytes.Equal(got, want) {
+		t.Error("the regenerated shard differs from the original")
+	}
+	if code, stdout, stderr := runCtx(ctx, "demos", "replay", dir); code != 0 || !strings.Contains(stdout, "all 6 episodes") {
+		t.Errorf("replay after the repair: exit %d, %q %q", code, stdout, stderr)
+	}
+}
+
+// TestDemosReplayUsesManifestSettings: replay runs under the simulator
+// settings of the manifest, so a manifest edited to another gravity does not
+// "replay exactly".
+func TestDemosReplayUsesManifestSettings(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "d")
+	if code, _, stderr := runCtx(ctx, "demos", "gen", "--out", dir, "--task", "ab", "--episodes", "2"); code != 0 {
+		t.Fatalf("gen: exit %d: %s", code, stderr)
+	}
+	man := filepath.Join(dir, "manifest.json")
+	data, err := os.ReadFile(man)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, from, to string
+		code           int
+		msg            string
+	}{
+		{"gravity 20", `"Gravity": 10`, `"Gravity": 20`, 1, "Gravity 20 (not 10)"},
+		{"no gravity", `"Gravity": 10`, `"Gravity": -1`, 1, "gravity -1 must be positive"},
+		{"unknown setting", `"Gravity": 10`, `"Gravity": 10, "Wind": 3`, 1, `unknown field "Wind"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			edited := strings.Replace(string(data), tc.from, tc.to, 1)
+			if edited == string(data) {
+				t.Fatalf("manifest has no %s", tc.from)
+			}
+			if err := os.WriteFile(man, []byte(edited), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runCtx(ctx, "demos", "replay", dir)
+			if code != tc.code || !strings.Contains(stderr, tc.msg) {
+				t.Errorf("exit %d, stderr %q; want %d with %q", code, stderr, tc.code, tc.msg)
+			}
+		})
+	}
+}
