@@ -366,7 +366,7 @@ func readNPY(r io.Reader) ([][][]float32, error) {
 		return nil, fmt.Errorf("dtype in header %q, want bool (|b1)", strings.TrimSpace(h))
 	}
 	if strings.Contains(h, "'fortran_order': True") {
-		return nil, errors.New("Fortran-order array, want C order")
+		return nil, errors.New("array in Fortran order, want C order")
 	}
 	m := npyShape.FindStringSubmatch(h)
 	if m == nil {
