@@ -31,8 +31,9 @@ type Profile struct {
 	FineTune    nmt.FineTuneConfig
 	// Modes compares the fine-tuning modes at this size (0: skip).
 	ModesSize int
-	// ZeroShot compares ULR with plain embeddings without fine-tuning.
-	ZeroShot bool
+	// ZeroShot tests the shared models without fine-tuning; ZeroShotPlain
+	// adds a model with plain embeddings instead of ULR.
+	ZeroShot, ZeroShotPlain bool
 	// LangCounts meta-trains on the first n high-resource languages (by
 	// family, round robin) and fine-tunes at LangCountSize (empty: skip).
 	LangCounts    []int
@@ -56,19 +57,19 @@ func profiles() map[string]Profile {
 		Model: nmt.Config{D: 16, Heads: 2, FF: 32, EncLayers: 1, DecLayers: 1, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 32},
 		Train: nmt.TrainConfig{Steps: 30, BatchSize: 8, LR: 3e-3, Warmup: 10, InnerLR: 1e-3},
 		Sizes: []int{200}, SupportSets: 2,
-		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 1, BatchSize: 8, LR: 1e-3},
-		ModesSize: 200, ZeroShot: true,
+		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 1, BatchSize: 8, LR: 1e-3},
+		ModesSize: 200, ZeroShot: true, ZeroShotPlain: true,
 		DevEval: 10, TestEval: 20, Beam: 2, LenPenalty: 1,
 	}
 	def := Profile{
-		Families: []int{3, 3}, MonoSentences: 8000, TrainSentences: 4000, DevSentences: 100, TestSentences: 150,
+		Families: []int{3, 3}, MonoSentences: 12000, TrainSentences: 4000, DevSentences: 60, TestSentences: 120,
 		EmbDim: 32, Window: 5, SeedFraction: 0.5, BPEMerges: 1000,
-		Model: baseModel,
-		Train: nmt.TrainConfig{Steps: 300, BatchSize: 24, LR: 2e-3, Warmup: 60, InnerLR: 1e-3},
+		Model: nmt.Config{D: 48, Heads: 4, FF: 96, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40},
+		Train: nmt.TrainConfig{Steps: 500, BatchSize: 24, LR: 3e-3, Warmup: 100, InnerLR: 1e-3},
 		Sizes: []int{4000}, SupportSets: 2,
-		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 6, BatchSize: 24, LR: 1e-3},
+		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 4, BatchSize: 24, LR: 1e-3},
 		ZeroShot: true,
-		DevEval:  60, TestEval: 150, Beam: 1, LenPenalty: 1,
+		DevEval:  40, TestEval: 120, Beam: 1, LenPenalty: 1,
 	}
 	quick := Profile{
 		Families: []int{4, 4, 4, 4}, MonoSentences: 20000, TrainSentences: 20000, DevSentences: 200, TestSentences: 300,
@@ -77,7 +78,7 @@ func profiles() map[string]Profile {
 		Train: nmt.TrainConfig{Steps: 3000, BatchSize: 32, LR: 2e-3, Warmup: 300, InnerLR: 1e-3, EvalEvery: 500},
 		Sizes: []int{4000, 16000, 40000}, SupportSets: 3,
 		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 8, BatchSize: 32, LR: 1e-3},
-		ModesSize: 16000, ZeroShot: true, LangCounts: []int{3, 6, 9}, LangCountSize: 4000,
+		ModesSize: 16000, ZeroShot: true, ZeroShotPlain: true, LangCounts: []int{3, 6, 9}, LangCountSize: 4000,
 		SupervisedSteps: 3000,
 		DevEval:         100, TestEval: 300, Beam: 4, LenPenalty: 1,
 	}

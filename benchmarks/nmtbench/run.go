@@ -99,7 +99,7 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 		{"meta", nmt.Meta, true, d.High},
 		{"multitask", nmt.Multitask, true, d.High},
 	}
-	if p.ZeroShot {
+	if p.ZeroShotPlain {
 		specs = append(specs, modelSpec{"meta-noULR", nmt.Meta, false, d.High})
 	}
 	var subsets [][]*langData
@@ -134,7 +134,11 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 		}
 	}
 	if p.ZeroShot {
-		for _, m := range []string{"meta", "multitask", "meta-noULR"} {
+		zs := []string{"meta", "multitask"}
+		if p.ZeroShotPlain {
+			zs = append(zs, "meta-noULR")
+		}
+		for _, m := range zs {
 			for _, l := range d.Low {
 				us = append(us, unit{"zeroshot", m, l, 0, 0, ""})
 			}
@@ -422,7 +426,7 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 	mrows := make([]ModelRow, len(specs))
 	ms := make([]*nmt.Model[float32], len(specs))
 	err = parallel.For(ctx, len(specs), o.WorkerCount(), func(i int) error {
-		if !needed[specs[i].Name] && !o.Shard.Whole() {
+		if !needed[specs[i].Name] && !o.Shard.Whole() && !o.Prepare {
 			mrows[i] = ModelRow{Name: specs[i].Name, Steps: -1}
 			return nil
 		}
@@ -444,6 +448,9 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 		}
 	}
 	rows.Models = mrows
+	if o.Prepare {
+		return rows, nil // the cache holds the shared models; shards measure
+	}
 	stop = o.Phases.Start("fine-tune")
 	t1 := time.Now()
 	out := make([]Row, len(mine))

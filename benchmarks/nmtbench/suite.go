@@ -36,6 +36,7 @@ func Suite() *suite.Suite {
 		Merge:    merge,
 		Tables:   tables,
 		Plots:    plots,
+		Prepare:  true,
 		Commands: []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
 	})
 }

@@ -67,11 +67,13 @@ const (
 	ModelAttention = "attention"
 	ModelPixelCNN  = "pixelcnn"
 	ModelLSTM      = "lstm"
+	// ModelTransformer is the nmt suite's quick-profile Transformer.
+	ModelTransformer = "transformer"
 )
 
 // Models lists the training benchmarks in report order.
 func Models() []string {
-	return []string{ModelMLP, ModelMLPDense, ModelAttention, ModelPixelCNN, ModelLSTM}
+	return []string{ModelMLP, ModelMLPDense, ModelAttention, ModelPixelCNN, ModelLSTM, ModelTransformer}
 }
 
 func newModel(name string, seed uint64) (*trainer, error) {
@@ -87,6 +89,8 @@ func newModel(name string, seed uint64) (*trainer, error) {
 		return newPixelCNN(r), nil
 	case ModelLSTM:
 		return newLSTM(r), nil
+	case ModelTransformer:
+		return newTransformer(r)
 	}
 	return nil, fmt.Errorf("nnbench: unknown model %q (want one of %v)", name, Models())
 }

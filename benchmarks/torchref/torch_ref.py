@@ -70,6 +70,7 @@ itself before importing torch and warns on stderr. The default is 1 thread.
 --json prints a single JSON object:
     {"torch_version", "threads", "openblas_num_threads", "mlp_steps_per_s",
      "attention_steps_per_s", "pixelcnn_steps_per_s", "lstm_steps_per_s",
+     "transformer_steps_per_s",
      "matmul_gflops": {"64", "256", "1024", "64x512x512"}}
 """
 
@@ -89,7 +90,7 @@ def parse_args():
     p.add_argument("--repeats", type=int, default=5, help="timed repeats per benchmark (default 5)")
     p.add_argument("--min-time", type=float, default=1.0,
                    help="target seconds per timed repeat (default 1.0)")
-    p.add_argument("--only", default="mlp,attention,pixelcnn,lstm,matmul",
+    p.add_argument("--only", default="mlp,attention,pixelcnn,lstm,transformer,matmul",
                    help="comma-separated subset of benchmarks")
     args = p.parse_args()
     if args.threads < 1:
@@ -274,6 +275,48 @@ def bench_matmul():
 
 # ---------------------------------------------------------------- main
 
+class Seq2SeqTransformer(nn.Module):
+    """(e) the nmt suite's quick-profile Transformer, "transformer_steps_per_s":
+    pre-norm encoder-decoder (nn.Transformer, norm_first, GELU, final layer
+    norms), d 64, 4 heads, FFN 128, 2+2 layers, no dropout; source embedding
+    150 x 64, target embedding 300 x 64 tied to the output layer, both scaled
+    by sqrt(64), sinusoidal positions; batch 32, 12 source and 10 target
+    tokens, causal decoder mask, cross-entropy with label smoothing 0.1."""
+
+    def __init__(self, d=64, heads=4, ff=128, layers=2, src_v=150, tgt_v=300, max_len=16):
+        super().__init__()
+        self.d = d
+        self.src = nn.Embedding(src_v, d)
+        self.tgt = nn.Embedding(tgt_v, d)
+        self.core = nn.Transformer(d, heads, layers, layers, ff, dropout=0.0, activation="gelu",
+                                   batch_first=True, norm_first=True)
+        pos = torch.zeros(max_len, d)
+        p = torch.arange(max_len, dtype=torch.float32).unsqueeze(1)
+        div = torch.pow(10000.0, torch.arange(0, d, 2, dtype=torch.float32) / d)
+        pos[:, 0::2] = torch.sin(p / div)
+        pos[:, 1::2] = torch.cos(p / div)
+        self.register_buffer("pos", pos)
+
+    def forward(self, src, tgt_in, mask):
+        s = self.src(src) * math.sqrt(self.d) + self.pos[: src.shape[1]]
+        t = self.tgt(tgt_in) * math.sqrt(self.d) + self.pos[: tgt_in.shape[1]]
+        h = self.core(s, t, tgt_mask=mask)
+        return h @ self.tgt.weight.t()
+
+
+def bench_transformer():
+    model = Seq2SeqTransformer()
+    src = torch.randint(4, 150, (32, 12))
+    tgt_in = torch.randint(4, 300, (32, 10))
+    tgt_out = torch.randint(4, 300, (32, 10))
+    mask = torch.triu(torch.full((10, 10), float("-inf")), diagonal=1)
+
+    def loss():
+        logits = model(src, tgt_in, mask)
+        return F.cross_entropy(logits.reshape(-1, 300), tgt_out.reshape(-1), label_smoothing=0.1)
+    return trainer(model, loss)
+
+
 def main():
     torch.manual_seed(0)
     only = set(ARGS.only.split(","))
@@ -283,7 +326,8 @@ def main():
         "openblas_num_threads": int(os.environ["OPENBLAS_NUM_THREADS"]),
     }
     for name, build in [("mlp", bench_mlp), ("attention", bench_attention),
-                        ("pixelcnn", bench_pixelcnn), ("lstm", bench_lstm)]:
+                        ("pixelcnn", bench_pixelcnn), ("lstm", bench_lstm),
+                        ("transformer", bench_transformer)]:
         if name in only:
             torch.manual_seed(0)
             result[name + "_steps_per_s"] = measure(build(), ARGS.min_time, ARGS.repeats)
@@ -296,7 +340,7 @@ def main():
         return
     print("torch %s, torch threads %d, OPENBLAS_NUM_THREADS=%s" % (
         result["torch_version"], torch.get_num_threads(), os.environ["OPENBLAS_NUM_THREADS"]))
-    for name in ["mlp", "attention", "pixelcnn", "lstm"]:
+    for name in ["mlp", "attention", "pixelcnn", "lstm", "transformer"]:
         key = name + "_steps_per_s"
         if key in result:
             print("%-22s %10.1f steps/s" % (name, result[key]))

@@ -34,6 +34,7 @@ type Result struct {
 	AttnStepsPerSec     float64            `json:"attention_steps_per_s"`
 	PixelCNNStepsPerSec float64            `json:"pixelcnn_steps_per_s"`
 	LSTMStepsPerSec     float64            `json:"lstm_steps_per_s"`
+	TransformerSteps    float64            `json:"transformer_steps_per_s"`
 	MatMulGFLOPS        map[string]float64 `json:"matmul_gflops"`
 }
 
@@ -86,6 +87,8 @@ func (r Result) StepsPerSec(model string) (float64, bool) {
 		return r.PixelCNNStepsPerSec, true
 	case "lstm":
 		return r.LSTMStepsPerSec, true
+	case "transformer":
+		return r.TransformerSteps, true
 	}
 	return 0, false
 }
