@@ -214,7 +214,7 @@ func (tr *AttentionTrace) WritePictures(dir string) error {
 		}
 	}
 	title := fmt.Sprintf("attention over blocks: %q (%s)", tr.Task, tr.Verdict)
-	if err := plot.Heatmap(filepath.Join(dir, "attention-blocks.png"), plot.Axes{Title: title, X: "block", Y: "step (top: first)"}, tr.Blocks, cols); err != nil {
+	if err := plot.Heatmap(filepath.Join(dir, "attention-blocks.png"), plot.Axes{Title: title, X: "block", Y: "step"}, tr.Blocks, cols); err != nil {
 		return err
 	}
 	cols = cols[:0]
@@ -224,5 +224,5 @@ func (tr *AttentionTrace) WritePictures(dir string) error {
 		}
 	}
 	title = fmt.Sprintf("attention over demonstration frames: %q", tr.Task)
-	return plot.Heatmap(filepath.Join(dir, "attention-demo.png"), plot.Axes{Title: title, X: "demonstration frame", Y: "step (top: first)"}, tr.Temporal, nil)
+	return plot.Heatmap(filepath.Join(dir, "attention-demo.png"), plot.Axes{Title: title, X: "demonstration frame", Y: "step"}, tr.Temporal, nil)
 }

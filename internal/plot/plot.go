@@ -176,6 +176,7 @@ func Heatmap(path string, a Axes, v [][]float64, cols []string) error {
 	pal := moreland.SmoothBlueRed().Palette(255)
 	h := plotter.NewHeatMap(g, pal)
 	h.Min, h.Max = lo, hi
+	a.X = fmt.Sprintf("%s   (colour: blue %.3g … red %.3g)", a.X, lo, hi)
 	p := newPlot(a)
 	p.Add(h)
 	if cols != nil {
@@ -185,16 +186,25 @@ func Heatmap(path string, a Axes, v [][]float64, cols []string) error {
 		}
 		p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	}
-	p.Legend.Add(fmt.Sprintf("%.3g", lo), swatch{pal.Colors()[0]})
-	p.Legend.Add(fmt.Sprintf("%.3g", hi), swatch{pal.Colors()[len(pal.Colors())-1]})
+	p.Y.Tick.Marker = rowTicks(g.rows)
 	return save(p, path)
 }
 
-type swatch struct{ c color.Color }
-
-func (s swatch) Thumbnail(c *draw.Canvas) {
-	c.FillPolygon(s.c, c.ClipPolygonY([]vg.Point{
-		{X: c.Min.X, Y: c.Min.Y}, {X: c.Min.X, Y: c.Max.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Max.X, Y: c.Min.Y}}))
+// rowTicks labels the y axis of a grid drawn with row 0 at the top: about
+// five ticks at round row numbers.
+func rowTicks(rows int) plot.ConstantTicks {
+	step := 1
+	for _, s := range []int{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000} {
+		step = s
+		if rows/s <= 5 {
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for r := 0; r < rows; r += step {
+		ticks = append(ticks, plot.Tick{Value: float64(rows - 1 - r), Label: fmt.Sprint(r)})
+	}
+	return ticks
 }
 
 func save(p *plot.Plot, path string) error {
