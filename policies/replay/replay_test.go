@@ -1,6 +1,10 @@
 package replay
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/metabench/metabench/envs/demos"
@@ -64,5 +68,37 @@ func TestLoadAndReplay(t *testing.T) {
 	// Past the end of its recording it holds still with the last grip.
 	if c := p.Act(nil); c.VX != 0 || c.VY != 0 {
 		t.Errorf("after the recording: %+v", c)
+	}
+}
+
+// TestLoadRefusesOtherPhysics: a dataset whose manifest records other
+// simulator settings than the ones episodes are played back under is
+// refused, naming the difference.
+func TestLoadRefusesOtherPhysics(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	task := stack.MustParse("ab")
+	if _, err := collect.Generate(context.Background(), collect.GenOptions{Dir: dir, Tasks: []stack.Task{task}, Episodes: 1, Seed: 1, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir, 0); err != nil {
+		t.Fatalf("untouched dataset: %v", err)
+	}
+	man := filepath.Join(dir, demos.ManifestName)
+	data, err := os.ReadFile(man)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ to, want string }{
+		{`"Gravity": 20`, "Gravity 20 (not 10)"},
+		{`"Gravity": 0`, "gravity 0 must be positive"},
+	}
+	for _, tc := range tests {
+		edited := strings.Replace(string(data), `"Gravity": 10`, tc.to, 1)
+		if err := os.WriteFile(man, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(dir, 0); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("manifest with %s: %v, want an error with %q", tc.to, err, tc.want)
+		}
 	}
 }
