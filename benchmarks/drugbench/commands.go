@@ -8,9 +8,10 @@ import (
 	"github.com/metabench/metabench/internal/cli"
 )
 
-// Commands returns the suite's verbs: `metabench drug featurize`.
+// Commands returns the suite's verbs: train and eval (dispatched as
+// `metabench train drug`), and `metabench drug featurize`.
 func Commands() []cli.Command {
-	return []cli.Command{{Name: "drug", Summary: "drug-suite tools: featurize a MoleculeNet CSV into ECFP fingerprints (drug featurize -h)", Run: runDrug}}
+	return append(TrainCommands(), cli.Command{Name: "drug", Summary: "drug-suite tools: featurize a MoleculeNet CSV into ECFP fingerprints (drug featurize -h)", Run: runDrug})
 }
 
 func runDrug(ctx context.Context, e cli.Env, args []string) error {

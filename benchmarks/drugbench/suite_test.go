@@ -167,3 +167,40 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("bad label: %v", err)
 	}
 }
+
+func TestTrainEval(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "mols.csv")
+	var sb strings.Builder
+	sb.WriteString("smiles,A,B\n")
+	for i, s := range []string{"CCO", "c1ccccc1O", "CCN", "c1ccncc1", "CC(=O)O", "c1ccc2ccccc2c1", "CCCl", "c1ccsc1", "OCCO", "c1ccoc1"} {
+		sb.WriteString(s + "," + []string{"0", "1"}[i%2] + "," + []string{"1", "0", ""}[i%3] + "\n")
+	}
+	for range 3 {
+		sb.WriteString(sb.String()[len("smiles,A,B\n"):])
+	}
+	os.WriteFile(csvPath, []byte(sb.String()), 0o644)
+	model := filepath.Join(dir, "net.safetensors")
+	var so, se bytes.Buffer
+	env := cli.Env{Stdout: &so, Stderr: &se}
+	if err := runTrain(context.Background(), env, []string{"--data", csvPath, "--model", "mtnn", "--epochs", "2", "--out", model}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(so.String(), "saved "+model) {
+		t.Fatalf("train output %q", so.String())
+	}
+	so.Reset()
+	if err := runEval(context.Background(), env, []string{"--model", model, "--data", csvPath}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(so.String(), "mean") || !strings.Contains(so.String(), "│    A │") && !strings.Contains(so.String(), "A") {
+		t.Fatalf("eval output %q", so.String())
+	}
+	if err := runTrain(context.Background(), env, []string{"--model", "xyz", "--out", model}); err == nil || !cli.IsUsage(err) {
+		t.Errorf("bad model: %v", err)
+	}
+	os.WriteFile(model, []byte("not a model"), 0o644)
+	if err := runEval(context.Background(), env, []string{"--model", model}); err == nil || strings.Contains(err.Error(), "\n") {
+		t.Errorf("bad model file: %v", err)
+	}
+}
