@@ -248,6 +248,7 @@ func (s *Suite) Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Phases == nil {
 		o.Phases = &Phases{}
 	}
+	resetPeakRSS()
 	start := time.Now()
 	rows, err := s.run(ctx, o)
 	if err != nil {
