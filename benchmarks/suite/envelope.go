@@ -33,8 +33,8 @@ type Report struct {
 	Merged     int             `json:"merged,omitempty"` // the number of shards merged into this report
 	Build      Build           `json:"build"`
 	Phases     []Phase         `json:"phases,omitempty"`
-	Seconds    float64         `json:"seconds"`       // wall time (summed over merged shards)
-	PeakRSSMiB float64         `json:"peak_rss_mib"` // peak resident memory of the process (max over shards)
+	Seconds    float64         `json:"seconds"`      // wall time (summed over merged shards)
+	PeakRSSMiB float64         `json:"peak_rss_mib"` // peak resident memory of the run (max over shards)
 	Rows       json.RawMessage `json:"rows"`
 }
 
