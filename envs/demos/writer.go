@@ -410,11 +410,21 @@ func (w *Writer) scanPending(task int, ts *taskState) error {
 			return &FileError{path, fmt.Errorf("attempt %d beyond the %d planned", idx, plan.Attempts)}
 		}
 		ep, discarded, _, err := w.readPending(path, plan.Task)
+		if err == nil && ep.Index != idx {
+			err = &FileError{path, corruptf("holds attempt %d", ep.Index)}
+		}
+		var fe *FileError
+		if errors.As(err, &fe) {
+			// Pending files are written atomically, so a damaged one was
+			// damaged since; it is one attempt: remove it and run it again.
+			if rerr := os.Remove(path); rerr != nil {
+				return fmt.Errorf("demos: %w (and cannot remove it: %v)", err, rerr)
+			}
+			w.repaired = append(w.repaired, fmt.Sprintf("task %q: %v; running the attempt again", plan.Task, err))
+			continue
+		}
 		if err != nil {
 			return err
-		}
-		if ep.Index != idx {
-			return &FileError{path, corruptf("holds attempt %d", ep.Index)}
 		}
 		ts.status[idx] = attempt{kept: !discarded, outcome: ep.Outcome, steps: ep.Steps()}
 	}

@@ -496,3 +496,55 @@ func TestIsTemp(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateRepairsPendingFiles: a damaged pending attempt found when a run
+// resumes is removed and run again; the dataset ends as an uninterrupted
+// run's.
+func TestCreateRepairsPendingFiles(t *testing.T) {
+	want := t.TempDir()
+	generate(t, want, testPlan(), 1, false)
+	tests := []struct {
+		name   string
+		damage func(path string) error
+	}{
+		{"truncated", func(p string) error { return os.Truncate(p, 10) }},
+		{"emptied", func(p string) error { return os.WriteFile(p, nil, 0o644) }},
+		{"other attempt", func(p string) error {
+			data, err := os.ReadFile(filepath.Join(filepath.Dir(p), "00000000.ep"))
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(p, data, 0o644)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			w, err := Create(dir, testPlan())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 { // two attempts of the first task: pending
+				if err := w.Add(runAttempt("ab", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.Close()
+			path := filepath.Join(dir, pendingDir, "t0000", "00000001.ep")
+			if err := tc.damage(path); err != nil {
+				t.Fatal(err)
+			}
+			w, err = Create(dir, testPlan())
+			if err != nil {
+				t.Fatalf("resume over a damaged pending file: %v", err)
+			}
+			rep := w.Progress().Repaired
+			w.Close()
+			if len(rep) != 1 || !strings.Contains(rep[0], "00000001.ep") {
+				t.Fatalf("repairs %q, want one naming 00000001.ep", rep)
+			}
+			generate(t, dir, testPlan(), 2, false)
+			sameSnapshot(t, snapshot(t, want), snapshot(t, dir))
+		})
+	}
+}
