@@ -161,7 +161,7 @@ func real(p Profile, seed uint64, data string) (*dataset, error) {
 	engTrain := pick(c.English, train)
 	d.engBPE = lang.TrainBPE(engTrain, p.BPEMerges)
 	engTok := tokenizeAll(d.engBPE, engTrain)
-	d.Eng = nmt.BuildVocab(engTok, 2, 0)
+	d.Eng = nmt.BuildVocab(engTok, 2, p.MaxVocab)
 	if d.EngEmb, err = nmt.PPMISVD(engTok, d.Eng, p.EmbDim, p.Window); err != nil {
 		return nil, fmt.Errorf("English embeddings: %w", err)
 	}
@@ -169,7 +169,7 @@ func real(p Profile, seed uint64, data string) (*dataset, error) {
 		src := c.Source[code]
 		bpe := lang.TrainBPE(pick(src, train), p.BPEMerges)
 		tok := tokenizeAll(bpe, pick(src, train))
-		v := nmt.BuildVocab(tok, 2, 0)
+		v := nmt.BuildVocab(tok, 2, p.MaxVocab)
 		emb, err := nmt.PPMISVD(tok, v, p.EmbDim, p.Window)
 		if err != nil {
 			return nil, fmt.Errorf("%s embeddings: %w", code, err)

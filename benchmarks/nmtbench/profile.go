@@ -21,7 +21,8 @@ type Profile struct {
 	// ValidLanguage holds one high-resource language out of training, for
 	// early stopping of (meta-)training.
 	ValidLanguage bool
-	BPEMerges     int // real data
+	BPEMerges     int // real data: merges per language
+	MaxVocab      int // real data: tokens per vocabulary
 	Model         nmt.Config
 	Train         nmt.TrainConfig // Method and Seed are set per model
 	// Fine-tuning: sizes in target tokens, support sets per size, the
@@ -53,7 +54,7 @@ var baseModel = nmt.Config{D: 64, Heads: 4, FF: 128, EncLayers: 2, DecLayers: 2,
 func profiles() map[string]Profile {
 	smoke := Profile{
 		Families: []int{2, 2}, MonoSentences: 2000, TrainSentences: 600, DevSentences: 10, TestSentences: 20,
-		EmbDim: 16, Window: 5, SeedFraction: 0.5, BPEMerges: 200,
+		EmbDim: 16, Window: 5, SeedFraction: 0.5, BPEMerges: 200, MaxVocab: 400,
 		Model: nmt.Config{D: 16, Heads: 2, FF: 32, EncLayers: 1, DecLayers: 1, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 32},
 		Train: nmt.TrainConfig{Steps: 30, BatchSize: 8, LR: 3e-3, Warmup: 10, InnerLR: 1e-3},
 		Sizes: []int{200}, SupportSets: 2,
@@ -63,7 +64,7 @@ func profiles() map[string]Profile {
 	}
 	def := Profile{
 		Families: []int{3, 3}, MonoSentences: 12000, TrainSentences: 4000, DevSentences: 60, TestSentences: 120,
-		EmbDim: 32, Window: 5, SeedFraction: 0.5, BPEMerges: 1000,
+		EmbDim: 32, Window: 5, SeedFraction: 0.5, BPEMerges: 1000, MaxVocab: 1200,
 		Model: nmt.Config{D: 48, Heads: 4, FF: 96, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40},
 		Train: nmt.TrainConfig{Steps: 500, BatchSize: 24, LR: 3e-3, Warmup: 100, InnerLR: 1e-3},
 		Sizes: []int{4000}, SupportSets: 2,
@@ -72,15 +73,15 @@ func profiles() map[string]Profile {
 		DevEval:  40, TestEval: 120, Beam: 1, LenPenalty: 1,
 	}
 	quick := Profile{
-		Families: []int{4, 4, 4, 4}, MonoSentences: 20000, TrainSentences: 20000, DevSentences: 200, TestSentences: 300,
-		EmbDim: 32, Window: 5, SeedFraction: 0.5, ValidLanguage: true, BPEMerges: 2000,
+		Families: []int{4, 4, 4}, MonoSentences: 20000, TrainSentences: 12000, DevSentences: 100, TestSentences: 200,
+		EmbDim: 32, Window: 5, SeedFraction: 0.5, ValidLanguage: true, BPEMerges: 2000, MaxVocab: 2500,
 		Model: baseModel,
-		Train: nmt.TrainConfig{Steps: 3000, BatchSize: 32, LR: 2e-3, Warmup: 300, InnerLR: 1e-3, EvalEvery: 500},
-		Sizes: []int{4000, 16000, 40000}, SupportSets: 3,
-		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 8, BatchSize: 32, LR: 1e-3},
-		ModesSize: 16000, ZeroShot: true, ZeroShotPlain: true, LangCounts: []int{3, 6, 9}, LangCountSize: 4000,
-		SupervisedSteps: 3000,
-		DevEval:         100, TestEval: 300, Beam: 4, LenPenalty: 1,
+		Train: nmt.TrainConfig{Steps: 1500, BatchSize: 32, LR: 3e-3, Warmup: 200, InnerLR: 1e-3, EvalEvery: 500},
+		Sizes: []int{4000, 16000, 40000}, SupportSets: 2,
+		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 5, BatchSize: 32, LR: 1e-3},
+		ModesSize: 16000, ZeroShot: true, ZeroShotPlain: true, LangCounts: []int{2, 4}, LangCountSize: 4000,
+		SupervisedSteps: 1500,
+		DevEval:         60, TestEval: 150, Beam: 4, LenPenalty: 1,
 	}
 	full := quick
 	full.Families = []int{6, 6, 6, 6}
