@@ -78,7 +78,7 @@ func profiles() map[string]Profile {
 		Model: baseModel,
 		Train: nmt.TrainConfig{Steps: 1500, BatchSize: 32, LR: 3e-3, Warmup: 200, InnerLR: 1e-3, EvalEvery: 500},
 		Sizes: []int{4000, 16000, 40000}, SupportSets: 2,
-		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 5, BatchSize: 32, LR: 1e-3},
+		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 5, BatchSize: 32, LR: 1e-3},
 		ModesSize: 16000, ZeroShot: true, ZeroShotPlain: true, LangCounts: []int{2, 4}, LangCountSize: 4000,
 		SupervisedSteps: 1500,
 		DevEval:         60, TestEval: 150, Beam: 4, LenPenalty: 1,
