@@ -28,6 +28,9 @@ type UsageError = cli.UsageError
 
 func usagef(format string, a ...any) error { return cli.Usagef(format, a...) }
 
+// maxFrames bounds --frames: a day at 60 frames a second.
+const maxFrames = 60 * 60 * 60 * 24
+
 // maxReplay caps the episodes a replay loads: a viewer shows a few, and a
 // paper-scale dataset holds a hundred thousand.
 const maxReplay = 1000
@@ -78,17 +81,23 @@ func ParseView(args []string, stdout io.Writer) (*View, error) {
 	if err := checkSize("view", v.Width, v.Height); err != nil {
 		return nil, err
 	}
-	if v.Frames < 0 || (v.Screenshot != "" && v.Frames == 0) {
+	if err := cli.NewCheck("view").Float("speed", v.Speed, 0.25, 32).Int("frames", v.Frames, 0, maxFrames).Err(); err != nil {
+		return nil, err
+	}
+	if v.Screenshot != "" && v.Frames == 0 {
 		return nil, usagef("view: --screenshot needs --frames N > 0")
 	}
-	if v.Speed < 0.25 || v.Speed > 32 {
-		return nil, usagef("view: --speed %g out of range 0.25..32", v.Speed)
-	}
+	seen := map[string]string{}
 	for _, spec := range tasks {
 		t, err := stack.Parse(spec)
 		if err != nil {
 			return nil, usagef("view: %v", err)
 		}
+		// Refused as by every command with a repeatable --task.
+		if first, dup := seen[t.String()]; dup {
+			return nil, usagef("view: --task %q is given twice (as %q and %q)", t.String(), first, spec)
+		}
+		seen[t.String()] = spec
 		v.Tasks = append(v.Tasks, t)
 	}
 	if len(v.Tasks) <= 1 {

@@ -37,7 +37,11 @@ func TestBadCommandLines(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"view", []string{"--speed", "99"}, "view: --speed 99 out of range 0.25..32"},
+		{"view", []string{"--speed", "99"}, "view: --speed 99 is out of range [0.25, 32]"},
+		{"view", []string{"--speed", "NaN"}, "view: --speed NaN is not a finite number"},
+		{"view", []string{"--frames", "-1"}, "view: --frames -1 is out of range"},
+		{"view", []string{"--frames", "9000000000000000000"}, "view: --frames 9000000000000000000 is out of range"},
+		{"view", []string{"--task", "ab", "--task", "ab"}, `view: --task "ab" is given twice`},
 		{"view", []string{"--screenshot", "x.png"}, "view: --screenshot needs --frames N > 0"},
 		{"view", []string{"--width", "10"}, "view: window size 10x600 out of range"},
 		{"view", []string{"--task", "a@"}, "view: "},
