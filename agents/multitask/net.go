@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/agents/nn/layers"
@@ -231,5 +230,3 @@ func Column(p [][]float64, t int) []float64 {
 	}
 	return out
 }
-
-var _ = slices.Clone[[]int]

@@ -89,17 +89,6 @@ func loadDataset(data string, p Profile, seed uint64) (*dataset, error) {
 	return d, nil
 }
 
-// groups returns the dataset's groups in first-seen order.
-func (d *dataset) groups() []string {
-	var gs []string
-	for _, g := range d.Group {
-		if !slices.Contains(gs, g) {
-			gs = append(gs, g)
-		}
-	}
-	return gs
-}
-
 // anyActive is 1 for molecules active in some task (the strata of the
 // k-fold split).
 func (d *dataset) anyActive() []int {

@@ -43,7 +43,7 @@ func Scaffold(m *Mol) *Mol {
 	}
 	// Put back atoms double-bonded to the framework.
 	exo := make([]bool, n)
-	for k, b := range m.Bonds {
+	for _, b := range m.Bonds {
 		if b.Type == Double {
 			if keep[b.A] && !keep[b.B] && m.Degree(b.B) == 1 {
 				exo[b.B] = true
@@ -51,7 +51,6 @@ func Scaffold(m *Mol) *Mol {
 				exo[b.A] = true
 			}
 		}
-		_ = k
 	}
 	for i := range n {
 		keep[i] = keep[i] || exo[i]
