@@ -199,7 +199,11 @@ func demosReplay(ctx context.Context, e cli.Env, args []string) error {
 		return readErr
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("demos replay: interrupted after %d of %d episodes, all exact so far: %d did not replay; replay checks only, so run it again to check the rest", count, info.Episodes, len(failures))
+		checked := "all exact so far"
+		if len(failures) > 0 {
+			checked = fmt.Sprintf("%d of them not exact (first: %v)", len(failures), failures[0])
+		}
+		return fmt.Errorf("demos replay: interrupted after %d of %d episodes, %s; replay only reads the dataset: run it again to check every episode", count, info.Episodes, checked)
 	}
 	if len(failures) > 0 {
 		hint := ""

@@ -102,9 +102,10 @@ func TestInterrupts(t *testing.T) {
 		after time.Duration // cancel after this long (0: before starting)
 		msg   string
 	}{
-		{"demos gen", []string{"demos", "gen", "--out", dir, "--split", "train", "--episodes", "30", "--workers", "2"}, 500 * time.Millisecond, "run the same command again to resume"},
+		{"demos gen", []string{"demos", "gen", "--out", dir, "--split", "train", "--episodes", "30", "--workers", "2"}, 1500 * time.Millisecond, "run the same command again to resume"},
 		{"bench expert", []string{"bench", "expert", "--task", "abcdefghij", "--episodes", "100000", "--workers", "2"}, 300 * time.Millisecond, "interrupted before it finished"},
 		{"bench demos", []string{"bench", "demos", "--episodes", "1000", "--repeats", "1"}, 300 * time.Millisecond, "interrupted before it finished"},
+		{"demos replay", []string{"demos", "replay", dir}, 0, "run it again to check every episode"},
 		{"render", []string{"render", "--task", "abcdefghij", "--gif", gif}, 0, "no file was written"},
 	}
 	for _, tc := range tests {
@@ -128,7 +129,9 @@ func TestInterrupts(t *testing.T) {
 		})
 	}
 	// The interrupted generation kept its finished attempts, and resumes.
-	if pending, _ := filepath.Glob(filepath.Join(dir, "pending", "*", "*.ep")); len(pending) == 0 {
+	pending, _ := filepath.Glob(filepath.Join(dir, "pending", "*", "*.ep"))
+	shards, _ := filepath.Glob(filepath.Join(dir, "shards", "*.shard"))
+	if len(pending)+len(shards) == 0 {
 		t.Error("the interrupted demos gen kept nothing")
 	}
 	if _, err := os.Stat(gif); err == nil {

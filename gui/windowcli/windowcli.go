@@ -81,7 +81,10 @@ func ParseView(args []string, stdout io.Writer) (*View, error) {
 	if err := checkSize("view", v.Width, v.Height); err != nil {
 		return nil, err
 	}
-	if err := cli.NewCheck("view").Float("speed", v.Speed, 0.25, 32).Int("frames", v.Frames, 0, maxFrames).Err(); err != nil {
+	if !(v.Speed >= 0.25 && v.Speed <= 32) { // NaN too
+		return nil, usagef("view: --speed %g out of range 0.25..32", v.Speed)
+	}
+	if err := cli.NewCheck("view").Int("frames", v.Frames, 0, maxFrames).Err(); err != nil {
 		return nil, err
 	}
 	if v.Screenshot != "" && v.Frames == 0 {

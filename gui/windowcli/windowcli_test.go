@@ -37,8 +37,8 @@ func TestBadCommandLines(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"view", []string{"--speed", "99"}, "view: --speed 99 is out of range [0.25, 32]"},
-		{"view", []string{"--speed", "NaN"}, "view: --speed NaN is not a finite number"},
+		{"view", []string{"--speed", "99"}, "view: --speed 99 out of range 0.25..32"},
+		{"view", []string{"--speed", "NaN"}, "view: --speed NaN out of range 0.25..32"},
 		{"view", []string{"--frames", "-1"}, "view: --frames -1 is out of range"},
 		{"view", []string{"--frames", "9000000000000000000"}, "view: --frames 9000000000000000000 is out of range"},
 		{"view", []string{"--task", "ab", "--task", "ab"}, `view: --task "ab" is given twice`},
