@@ -44,7 +44,7 @@ func (c *common) register(fs interface {
 }
 
 func (c *common) dataset() (Profile, *dataset, error) {
-	p, err := profileOf(suite.Options{Profile: c.profile})
+	p, err := profileOf(suite.Options{Profile: c.profile, Data: c.data})
 	if err != nil {
 		return p, nil, err
 	}

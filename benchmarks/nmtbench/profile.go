@@ -47,6 +47,24 @@ type Profile struct {
 	DevEval, TestEval int
 	Beam              int
 	LenPenalty        float64
+	// Real data (--data) replaces Sizes and the model's MaxLen: news
+	// sentences in subwords are longer than synthetic ones.
+	RealSizes  []int
+	RealMaxLen int
+}
+
+// forData returns p adjusted for real data when data is set.
+func (p Profile) forData(data string) Profile {
+	if data == "" {
+		return p
+	}
+	if len(p.RealSizes) > 0 {
+		p.Sizes = p.RealSizes
+	}
+	if p.RealMaxLen > 0 {
+		p.Model.MaxLen = p.RealMaxLen
+	}
+	return p
 }
 
 var baseModel = nmt.Config{D: 64, Heads: 4, FF: 128, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40}
@@ -66,11 +84,12 @@ func profiles() map[string]Profile {
 		Families: []int{3, 3}, MonoSentences: 12000, TrainSentences: 4000, DevSentences: 60, TestSentences: 120,
 		EmbDim: 32, Window: 5, SeedFraction: 0.5, BPEMerges: 1000, MaxVocab: 1200,
 		Model: nmt.Config{D: 48, Heads: 4, FF: 96, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40},
-		Train: nmt.TrainConfig{Steps: 500, BatchSize: 24, LR: 3e-3, Warmup: 100, InnerLR: 1e-3},
+		Train: nmt.TrainConfig{Steps: 400, BatchSize: 24, LR: 3e-3, Warmup: 100, InnerLR: 1e-3},
 		Sizes: []int{4000}, SupportSets: 2,
-		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 4, BatchSize: 24, LR: 1e-3},
+		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 3, BatchSize: 24, LR: 1e-3},
 		ZeroShot: true,
-		DevEval:  40, TestEval: 120, Beam: 1, LenPenalty: 1,
+		DevEval:  30, TestEval: 100, Beam: 1, LenPenalty: 1,
+		RealSizes: []int{4000, 16000}, RealMaxLen: 64,
 	}
 	quick := Profile{
 		Families: []int{4, 4, 4}, MonoSentences: 20000, TrainSentences: 12000, DevSentences: 100, TestSentences: 200,
@@ -82,6 +101,7 @@ func profiles() map[string]Profile {
 		ModesSize: 16000, ZeroShot: true, ZeroShotPlain: true, LangCounts: []int{2, 4}, LangCountSize: 4000,
 		SupervisedSteps: 1500,
 		DevEval:         60, TestEval: 150, Beam: 4, LenPenalty: 1,
+		RealSizes: []int{4000, 16000}, RealMaxLen: 64,
 	}
 	full := quick
 	full.Families = []int{6, 6, 6, 6}

@@ -64,7 +64,7 @@ func profileOf(o suite.Options) (Profile, error) {
 	if !ok {
 		return Profile{}, cli.Usagef("nmt: unknown profile %q", o.Profile)
 	}
-	return p, nil
+	return p.forData(o.Data), nil
 }
 
 func config(o suite.Options) (any, error) {
