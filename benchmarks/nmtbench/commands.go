@@ -30,7 +30,7 @@ type savedExtra struct {
 }
 
 type common struct {
-	profile, data, lang, model string
+	profile, data string
 	seed                       uint64
 }
 

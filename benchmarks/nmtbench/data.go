@@ -33,7 +33,7 @@ type dataset struct {
 	Low    []*langData // meta-test languages
 	Valid  *langData   // validation language for early stopping
 	engBPE *lang.BPE
-	// detok turns English ids into the text BLEU scores.
+	// MaxLen bounds sentence lengths (longer pairs are left out).
 	MaxLen int
 }
 
@@ -69,7 +69,7 @@ func synthetic(p Profile, seed uint64) (*dataset, error) {
 	engMono := w.Monolingual(nil, p.MonoSentences)
 	d.Eng = nmt.BuildVocab(engMono, 1, 0)
 	if d.EngEmb, err = nmt.PPMISVD(engMono, d.Eng, p.EmbDim, p.Window); err != nil {
-		return nil, fmt.Errorf("English embeddings: %w", err)
+		return nil, fmt.Errorf("english embeddings: %w", err)
 	}
 	for fi, f := range w.Families {
 		for li, l := range f.Langs {
@@ -163,7 +163,7 @@ func real(p Profile, seed uint64, data string) (*dataset, error) {
 	engTok := tokenizeAll(d.engBPE, engTrain)
 	d.Eng = nmt.BuildVocab(engTok, 2, p.MaxVocab)
 	if d.EngEmb, err = nmt.PPMISVD(engTok, d.Eng, p.EmbDim, p.Window); err != nil {
-		return nil, fmt.Errorf("English embeddings: %w", err)
+		return nil, fmt.Errorf("english embeddings: %w", err)
 	}
 	mk := func(code string) (*langData, error) {
 		src := c.Source[code]
