@@ -31,7 +31,7 @@ type savedExtra struct {
 
 type common struct {
 	profile, data string
-	seed                       uint64
+	seed          uint64
 }
 
 func (c *common) register(fs interface {
