@@ -76,6 +76,7 @@ type treeBuilder struct {
 	cnt   []float64 // per feature: weight with the bit set
 	pos   []float64 // per feature: positive weight with the bit set
 	perm  []int32
+	swaps []int32
 	has   []bool
 	touch []int32
 }
@@ -84,6 +85,9 @@ func growTree(x Data, y []int8, cfg ForestConfig, r *rand.Rand) Tree {
 	n := x.Rows()
 	b := &treeBuilder{x: x, y: y, cfg: cfg, r: r, w: make([]float64, n),
 		cnt: make([]float64, x.Bits), pos: make([]float64, x.Bits), perm: make([]int32, x.Bits), has: make([]bool, x.Bits)}
+	for i := range b.perm {
+		b.perm[i] = int32(i)
+	}
 	for range n {
 		b.w[r.IntN(n)]++
 	}
@@ -140,16 +144,16 @@ func (b *treeBuilder) node(rows []int32, depth int) int32 {
 		}
 	}
 	// Draw features without replacement until MaxFeatures non-constant
-	// ones were tried (Fisher-Yates over all features, lazily).
-	for i := range b.perm {
-		b.perm[i] = int32(i)
-	}
+	// ones were tried (a lazy Fisher-Yates shuffle of all features, undone
+	// afterwards so that every node starts from the identity).
 	parent := gini(wsum, psum)
 	best, bestGain := int32(-1), 0.0
 	tried := 0
+	b.swaps = b.swaps[:0]
 	for k := 0; k < len(b.perm) && tried < b.cfg.MaxFeatures; k++ {
 		j := k + b.r.IntN(len(b.perm)-k)
 		b.perm[k], b.perm[j] = b.perm[j], b.perm[k]
+		b.swaps = append(b.swaps, int32(j))
 		f := b.perm[k]
 		n1 := b.cnt[f]
 		if n1 == 0 || n1 == wsum {
@@ -164,6 +168,10 @@ func (b *treeBuilder) node(rows []int32, depth int) int32 {
 		if g := parent - child; g > bestGain+1e-12 {
 			best, bestGain = f, g
 		}
+	}
+	for k := len(b.swaps) - 1; k >= 0; k-- {
+		j := b.swaps[k]
+		b.perm[k], b.perm[j] = b.perm[j], b.perm[k]
 	}
 	for _, f := range b.touch {
 		b.cnt[f], b.pos[f], b.has[f] = 0, 0, false
