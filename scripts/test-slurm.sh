@@ -51,13 +51,16 @@ chmod 755 "$tmp"
 pids=()
 stop() {
 	local code=$? pid
+	# Finish the cleanup even if a signal comes or stdout is gone.
+	set +e
+	trap '' INT TERM PIPE
 	# The daemons, by the pids this script started, newest first.
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		pid=${pids[i]}
 		kill "$pid" 2>/dev/null || true
 		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null
 	done
 	if [[ $code != 0 ]]; then
 		for f in "$tmp"/*.log; do [[ -f $f ]] && { echo "== $f (last lines)"; tail -n 20 "$f"; }; done

@@ -188,7 +188,7 @@ func want(names []string) string {
 
 // plan resolves the flags into absolute paths.
 func (f *flags) plan(s *suite.Suite) (Plan, error) {
-	p := Plan{Suite: s.Name(), Profile: f.profile, Shards: f.shards, Seed: f.seed, Data: f.data, Prepare: true, Res: f.res}
+	p := Plan{Suite: s.Name(), Profile: f.profile, Shards: f.shards, Seed: f.seed, Data: f.data, Prepare: s.Prepares(), Res: f.res}
 	dir := f.dir
 	if dir == "" {
 		dir = filepath.Join("slurm", s.Name()+"-"+f.profile)

@@ -84,6 +84,7 @@ func fakeSuite() *suite.Suite {
 			{Name: "full", Summary: "40 units", Expected: time.Second},
 		},
 		Default: "smoke",
+		Prepare: true,
 		Config:  config,
 		Run: func(ctx context.Context, o suite.Options) (fakeRows, error) {
 			c, err := config(o)

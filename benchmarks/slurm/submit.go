@@ -444,6 +444,16 @@ func (c Client) Wait(ctx context.Context, p Plan, s *Submission) error {
 				return err
 			}
 			return fmt.Errorf("slurm: %w: job %s%s", ErrNeverRuns, merge, why)
+		default:
+			// The merge waits on the array, which waits on the prepare job:
+			// if that failed, the array can never start, and the merge
+			// still only says "Dependency".
+			if why, err := c.prepareFailed(ctx, p, s); err != nil || why != "" {
+				if err != nil {
+					return err
+				}
+				return fmt.Errorf("slurm: %w: job %s%s", ErrNeverRuns, merge, why)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -453,19 +463,43 @@ func (c Client) Wait(ctx context.Context, p Plan, s *Submission) error {
 	}
 }
 
+// prepareFailed explains, if it did, why the prepare job failed. Slurm may
+// have forgotten the job already; then the first array's pending tasks
+// tell, waiting on a dependency that is never satisfied.
+func (c Client) prepareFailed(ctx context.Context, p Plan, s *Submission) (string, error) {
+	if s.Prepare == "" {
+		return "", nil
+	}
+	log := strings.ReplaceAll(p.Log("prepare"), "%j", s.Prepare)
+	jobs, err := c.Jobs(ctx, s.Prepare)
+	if err != nil {
+		return "", fmt.Errorf("slurm: %w", err)
+	}
+	for _, j := range jobs {
+		if j.Done() && j.State != "COMPLETED" {
+			return fmt.Sprintf(": prepare job %s ended %s (log %s)", j.ID, j.State, log), nil
+		}
+	}
+	if len(jobs) > 0 {
+		return "", nil
+	}
+	arr, err := c.Jobs(ctx, s.Array)
+	if err != nil {
+		return "", fmt.Errorf("slurm: %w", err)
+	}
+	for _, j := range arr {
+		if j.State == "PENDING" && j.Reason == "DependencyNeverSatisfied" {
+			return fmt.Sprintf(": shard array %s can never start, the prepare job %s failed (log %s)", s.Array, s.Prepare, log), nil
+		}
+	}
+	return "", nil
+}
+
 // failures explains why a merge job cannot succeed: the prepare job that
 // failed, or the array indices whose latest run did not complete.
 func (c Client) failures(ctx context.Context, p Plan, s *Submission) (string, error) {
-	if s.Prepare != "" {
-		jobs, err := c.Jobs(ctx, s.Prepare)
-		if err != nil {
-			return "", fmt.Errorf("slurm: %w", err)
-		}
-		for _, j := range jobs {
-			if j.Done() && j.State != "COMPLETED" {
-				return fmt.Sprintf(": prepare job %s ended %s (log %s)", j.ID, j.State, strings.ReplaceAll(p.Log("prepare"), "%j", j.ID)), nil
-			}
-		}
+	if why, err := c.prepareFailed(ctx, p, s); err != nil || why != "" {
+		return why, err
 	}
 	// The latest state of each index over the arrays, in submission order.
 	// A task cancelled before it started leaves no record at all.

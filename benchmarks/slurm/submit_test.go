@@ -246,6 +246,10 @@ func TestWait(t *testing.T) {
 			"100": rec("100", "", "", "FAILED", "NonZeroExitCode"),
 			"102": rec("102", "", "", "PENDING", "DependencyNeverSatisfied"),
 		}, "prepare job 100 ended FAILED"},
+		{"prepare failed and forgotten", map[string]string{
+			"101": rec("101", "101", "0-3", "PENDING", "DependencyNeverSatisfied"),
+			"102": rec("102", "", "", "PENDING", "Dependency"),
+		}, "shard array 101 can never start, the prepare job 100 failed (log "},
 		{"forgotten", map[string]string{}, "merge job 102 is unknown to Slurm"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
