@@ -90,7 +90,8 @@ func TestClusterSuite(t *testing.T) {
 
 // clusterRun checks `metabench slurm` end to end on a cluster: a 4-task
 // array with its prepare and merge jobs gives the results and tables of an
-// unsharded run on the cache the prepare job filled; then a second submission loses array index 2 to scancel,
+// unsharded run on the cache the prepare job filled; then a second
+// submission loses array index 2 to scancel while it runs,
 // its merge can never run, a merge by hand refuses naming the shard, and
 // `--resubmit 2` gives the same report again.
 func clusterRun(t *testing.T, m metabench, name, profile string) {
@@ -126,15 +127,32 @@ func clusterRun(t *testing.T, m metabench, name, profile string) {
 	t.Logf("unsharded run on the same cache: %s", time.Since(t2).Round(time.Second))
 	sameReport(t, ref, filepath.Join(run1, "results", "merged"))
 
-	// 2. Lose index 2 to scancel while the array waits for the prepare job.
+	// 2. Kill index 2 with scancel while it runs.
 	t1 := time.Now()
 	run2 := filepath.Join(tmp, "run2")
 	out = m.must(t, ctx, slurmArgs(run2, "--submit")...)
 	ids = jobIDs(t, out)
-	if err := exec.CommandContext(ctx, "scancel", ids["shard array"]+"_2").Run(); err != nil {
-		t.Fatalf("scancel %s_2: %v", ids["shard array"], err)
-	}
 	c := Client{Run: Exec, Poll: 250 * time.Millisecond}
+	task := ids["shard array"] + "_2"
+	for state := ""; state != "RUNNING"; {
+		jobs, err := c.Jobs(ctx, task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs) == 1 && jobs[0].ArrayTask == "2" {
+			state = jobs[0].State
+		}
+		if state != "" && state != "PENDING" && state != "RUNNING" {
+			t.Fatalf("task %s ended %s before the test could cancel it", task, state)
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("task %s never ran", task)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := exec.CommandContext(ctx, "scancel", task).Run(); err != nil {
+		t.Fatalf("scancel %s: %v", task, err)
+	}
 	sub, err := ReadSubmission(run2)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +215,7 @@ func results(t *testing.T, r *suite.Report) map[string]json.RawMessage {
 	t.Helper()
 	keys, ok := resultKeys[r.Suite]
 	if !ok {
-		return map[string]json.RawMessage{"": r.Rows}
+		return map[string]json.RawMessage{"(all)": r.Rows}
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(r.Rows, &all); err != nil {

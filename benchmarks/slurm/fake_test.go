@@ -59,29 +59,31 @@ type fakeUnit struct {
 type fakeConfig struct {
 	Units int    `json:"units"`
 	Seed  uint64 `json:"seed"`
+	Pause int    `json:"pause_ms"` // each shard's run lasts this long, so a test can cancel it while it runs
 }
 
 // fakeSuite is a small shardable suite: a "model" (a random vector of the
 // seed) trained once into the cache, then evaluated on units of work that
 // the shards split.
 func fakeSuite() *suite.Suite {
-	units := map[string]int{"smoke": 10, "full": 40}
+	profiles := map[string]fakeConfig{"smoke": {Units: 10}, "full": {Units: 40, Pause: 3000}}
 	config := func(o suite.Options) (any, error) {
-		n, ok := units[o.Profile]
+		c, ok := profiles[o.Profile]
 		if !ok {
 			return nil, cli.Usagef("fake: no profile %q", o.Profile)
 		}
 		if o.Data != "" {
 			return nil, cli.Usagef("fake: no real data (got --data %q)", o.Data)
 		}
-		return fakeConfig{Units: n, Seed: o.Seed}, nil
+		c.Seed = o.Seed
+		return c, nil
 	}
 	return suite.New(suite.Spec[fakeRows]{
 		Name:    "fake",
 		Summary: "a test suite",
 		Profiles: []suite.Profile{
 			{Name: "smoke", Summary: "10 units", Expected: time.Second},
-			{Name: "full", Summary: "40 units", Expected: time.Second},
+			{Name: "full", Summary: "40 units, 3 s per shard", Expected: 12 * time.Second},
 		},
 		Default: "smoke",
 		Prepare: true,
@@ -99,6 +101,13 @@ func fakeSuite() *suite.Suite {
 			var rows fakeRows
 			if o.Prepare {
 				return rows, nil // the model is in the cache
+			}
+			if !o.Shard.Whole() {
+				select {
+				case <-ctx.Done():
+					return rows, ctx.Err()
+				case <-time.After(time.Duration(cfg.Pause) * time.Millisecond):
+				}
 			}
 			for i := range cfg.Units {
 				if o.Shard.Has(i) {

@@ -34,6 +34,9 @@ func Exec(ctx context.Context, name string, args ...string) ([]byte, error) {
 	out, err := cmd.Output()
 	if err != nil {
 		msg := strings.Join(strings.Fields(stderr.String()), " ")
+		if msg == "" { // scontrol says some things on stdout
+			msg = strings.Join(strings.Fields(string(out)), " ")
+		}
 		if msg == "" {
 			msg = err.Error()
 		}
@@ -128,12 +131,15 @@ func (j Job) Tasks() []int {
 	return out
 }
 
-// Jobs returns the records of job id (all tasks of an array). A job Slurm
-// no longer knows (ended long ago) gives no records and no error.
+// Jobs returns the records of job id (all tasks of an array; "12_3" for
+// one). A job Slurm does not know (or no longer: it forgets ended jobs
+// after MinJobAge) gives no records and no error.
 func (c Client) Jobs(ctx context.Context, id string) ([]Job, error) {
 	out, err := c.Run(ctx, "scontrol", "show", "job", "--oneliner", id)
 	if err != nil {
-		if strings.Contains(err.Error(), "Invalid job id") {
+		// scontrol's words for a job it does not know: "Invalid job id
+		// specified" (a job), "Job 12_3 not found" (an array task).
+		if msg := err.Error(); strings.Contains(msg, "Invalid job id") || strings.Contains(msg, " not found") {
 			return nil, nil
 		}
 		return nil, err

@@ -371,3 +371,45 @@ func TestCommandWritesAndSubmits(t *testing.T) {
 		t.Errorf("second submission: %v", err)
 	}
 }
+
+// TestExec runs stand-ins of the Slurm clients from PATH: their output,
+// their exit status and the words of scontrol for a job it does not know,
+// which it prints on stdout or stderr.
+func TestExec(t *testing.T) {
+	if _, err := lookBash(); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("sbatch", `echo "42;cluster-a"`)
+	write("scontrol", `case "$4" in
+1_5) echo "Job 1_5 not found"; exit 1;;
+99) echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1;;
+7) echo "JobId=7 JobName=x JobState=RUNNING Reason=None";;
+*) echo "slurm_load_jobs error: Unable to contact slurm controller" >&2; exit 1;;
+esac`)
+	t.Setenv("PATH", dir)
+	c := Client{Run: Exec}
+	ctx := context.Background()
+	if id, err := c.Sbatch(ctx, "/x/shards.sh", "--array=2"); err != nil || id != "42" {
+		t.Errorf("Sbatch = %q, %v", id, err)
+	}
+	for _, id := range []string{"1_5", "99"} {
+		if jobs, err := c.Jobs(ctx, id); err != nil || len(jobs) != 0 {
+			t.Errorf("Jobs(%s) = %v, %v; want none, no error", id, jobs, err)
+		}
+	}
+	if jobs, err := c.Jobs(ctx, "7"); err != nil || len(jobs) != 1 || jobs[0].State != "RUNNING" {
+		t.Errorf("Jobs(7) = %v, %v", jobs, err)
+	}
+	if _, err := c.Jobs(ctx, "8"); err == nil || !strings.Contains(err.Error(), "Unable to contact slurm controller") {
+		t.Errorf("Jobs(8): %v", err)
+	}
+	if err := c.Cancel(ctx, "7"); err == nil || !strings.Contains(err.Error(), "scancel not found on PATH") {
+		t.Errorf("Cancel without scancel: %v", err)
+	}
+}
