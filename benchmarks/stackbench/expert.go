@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -47,6 +48,16 @@ type ExpertRow struct {
 	stack.Outcomes
 	MeanSuccessSeconds float64 `json:"mean_success_seconds"`
 }
+
+// collectEvery is how many episodes Expert runs between garbage
+// collections it asks for. Every episode builds a physics space whose
+// arbiter pool (a sync.Pool of the physics library) keeps it reachable
+// until the second collection after it is dropped; left to its pacer, the
+// collector then sees those spaces as live, sets its next goal twice as
+// high, lets twice as many accumulate, and the heap grows without bound
+// (1.4 GB in 10 s measured). A collection every 200 episodes, a few
+// milliseconds against seconds of simulation, keeps it flat.
+const collectEvery = 200
 
 // Expert runs the expert on every task of every set, Episodes times per
 // noise level, and groups the outcomes by set, noise and stage count. The
@@ -101,7 +112,7 @@ func Expert(ctx context.Context, opt ExpertOptions) ([]ExpertRow, error) {
 	workers := parallel.Workers(opt.Workers)
 	tallies := make([][]counts, workers)
 	errs := make([]error, workers)
-	var next atomic.Uint64
+	var next, done atomic.Uint64
 	var failed atomic.Bool
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -136,6 +147,9 @@ func Expert(ctx context.Context, opt ExpertOptions) ([]ExpertRow, error) {
 					errs[w] = err
 					failed.Store(true)
 					return
+				}
+				if done.Add(1)%collectEvery == 0 {
+					runtime.GC()
 				}
 				bar.Add(1)
 			}
