@@ -9,7 +9,13 @@
 // on the directory; and the finished dataset is the same, byte for byte,
 // whatever the number of workers or the interruptions, because episodes are
 // stored in (task, attempt index) order and nothing about time, host or
-// scheduling is recorded. [Append] adds a single episode (a human recording,
+// scheduling is recorded. Before resuming, [Create] verifies every data file
+// (size, header, SHA-256) and every pending attempt: a damaged generated
+// shard or attempt is dropped and generated again, byte for byte as before
+// (listed in [Progress].Repaired), and a damaged file of another source,
+// which cannot be made again, is an error naming it. A task whose attempts
+// run out short of its episodes is complete but short ([Progress].Short;
+// [Info] calls the dataset incomplete). [Append] adds a single episode (a human recording,
 // say) to an existing dataset atomically. [Open] verifies a dataset and
 // iterates over its episodes one at a time; [ExportNPZ] writes NumPy arrays.
 //

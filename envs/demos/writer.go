@@ -275,7 +275,7 @@ func (w *Writer) verify(man *Manifest, planned int) error {
 			if f.Source != w.source || i >= planned {
 				return fmt.Errorf("demos: %w; it holds %s episodes this run cannot generate again: restore the file or start a new dataset", err, f.Source)
 			}
-			w.repaired = append(w.repaired, fmt.Sprintf("task %q: %v; generating the task again", e.Task, err))
+			w.repaired = append(w.repaired, fmt.Sprintf("task %q: %s; generating the task again", e.Task, damage(err)))
 			e.Files = slices.Delete(e.Files, j, j+1)
 			j--
 			delete(e.Sources, w.source)
@@ -292,6 +292,16 @@ func (w *Writer) verify(man *Manifest, planned int) error {
 	// Commit the reset before anything is generated: the damaged file is no
 	// longer listed, and the cleanup that follows removes it.
 	return w.writeManifestLocked(man)
+}
+
+// damage words a file's problem for a repair note: the file and what is
+// wrong with it, without the package prefix of a *FileError.
+func damage(err error) string {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return fe.Path + ": " + fe.Err.Error()
+	}
+	return err.Error()
 }
 
 // sameConfig reports how an existing manifest differs from a config.
@@ -420,7 +430,7 @@ func (w *Writer) scanPending(task int, ts *taskState) error {
 			if rerr := os.Remove(path); rerr != nil {
 				return fmt.Errorf("demos: %w (and cannot remove it: %v)", err, rerr)
 			}
-			w.repaired = append(w.repaired, fmt.Sprintf("task %q: %v; running the attempt again", plan.Task, err))
+			w.repaired = append(w.repaired, fmt.Sprintf("task %q: %s; running the attempt again", plan.Task, damage(err)))
 			continue
 		}
 		if err != nil {
