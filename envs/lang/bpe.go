@@ -19,7 +19,9 @@ const ContinuationMark = "@@"
 
 // TrainBPE learns up to merges merge operations from the words of lines
 // (white-space separated). Ties between equally frequent pairs go to the
-// lexicographically smallest, so training is deterministic.
+// lexicographically smallest, so training is deterministic. Pair counts
+// are updated incrementally: a merge touches only the words that contain
+// its pair.
 func TrainBPE(lines []string, merges int) *BPE {
 	freq := map[string]int{}
 	for _, l := range lines {
@@ -32,22 +34,29 @@ func TrainBPE(lines []string, merges int) *BPE {
 		words = append(words, w)
 	}
 	slices.Sort(words) // a fixed order: map iteration is random
-	type entry struct {
-		syms []string
-		n    int
+	syms := make([][]string, len(words))
+	counts := make([]int, len(words))
+	pairs := map[[2]string]int{}
+	where := map[[2]string]map[int]bool{} // pair → words containing it
+	addPairs := func(i, sign int) {
+		s := syms[i]
+		for j := 0; j+1 < len(s); j++ {
+			p := [2]string{s[j], s[j+1]}
+			pairs[p] += sign * counts[i]
+			if sign > 0 {
+				if where[p] == nil {
+					where[p] = map[int]bool{}
+				}
+				where[p][i] = true
+			}
+		}
 	}
-	vocab := make([]entry, len(words))
 	for i, w := range words {
-		vocab[i] = entry{splitChars(w), freq[w]}
+		syms[i], counts[i] = splitChars(w), freq[w]
+		addPairs(i, 1)
 	}
 	b := &BPE{rank: map[[2]string]int{}}
 	for range merges {
-		pairs := map[[2]string]int{}
-		for _, e := range vocab {
-			for j := 0; j+1 < len(e.syms); j++ {
-				pairs[[2]string{e.syms[j], e.syms[j+1]}] += e.n
-			}
-		}
 		var best [2]string
 		bestN := 0
 		for p, n := range pairs {
@@ -60,8 +69,21 @@ func TrainBPE(lines []string, merges int) *BPE {
 		}
 		b.rank[best] = len(b.Merges)
 		b.Merges = append(b.Merges, best)
-		for i := range vocab {
-			vocab[i].syms = mergePair(vocab[i].syms, best)
+		ids := make([]int, 0, len(where[best]))
+		for i := range where[best] {
+			ids = append(ids, i)
+		}
+		slices.Sort(ids)
+		for _, i := range ids {
+			addPairs(i, -1)
+			syms[i] = mergePair(syms[i], best)
+			addPairs(i, 1)
+		}
+		delete(where, best)
+		for p, n := range pairs {
+			if n == 0 {
+				delete(pairs, p)
+			}
 		}
 	}
 	return b

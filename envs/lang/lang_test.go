@@ -213,3 +213,68 @@ func TestNTREXAssets(t *testing.T) {
 		t.Fatalf("split %d/%d/%d", len(train), len(dev), len(test))
 	}
 }
+
+// naiveBPE is the textbook algorithm (recount every pair after every
+// merge): the reference the incremental TrainBPE must reproduce.
+func naiveBPE(lines []string, merges int) [][2]string {
+	freq := map[string]int{}
+	for _, l := range lines {
+		for _, w := range strings.Fields(l) {
+			freq[w]++
+		}
+	}
+	type entry struct {
+		syms []string
+		n    int
+	}
+	var vocab []entry
+	for w, n := range freq {
+		vocab = append(vocab, entry{splitChars(w), n})
+	}
+	var out [][2]string
+	for range merges {
+		pairs := map[[2]string]int{}
+		for _, e := range vocab {
+			for j := 0; j+1 < len(e.syms); j++ {
+				pairs[[2]string{e.syms[j], e.syms[j+1]}] += e.n
+			}
+		}
+		var best [2]string
+		bestN := 0
+		for p, n := range pairs {
+			if n > bestN || (n == bestN && (p[0] < best[0] || (p[0] == best[0] && p[1] < best[1]))) {
+				best, bestN = p, n
+			}
+		}
+		if bestN < 2 {
+			break
+		}
+		out = append(out, best)
+		for i := range vocab {
+			vocab[i].syms = mergePair(vocab[i].syms, best)
+		}
+	}
+	return out
+}
+
+func TestBPEMatchesNaive(t *testing.T) {
+	w := world(t, 2)
+	var lines []string
+	for _, s := range w.Monolingual(w.Languages()[1], 300) {
+		lines = append(lines, Text(s))
+	}
+	lines = append(lines, "aaaa aaa aa a", "abab baba abba")
+	got := TrainBPE(lines, 150).Merges
+	if want := naiveBPE(lines, 150); !reflect.DeepEqual(got, want) {
+		t.Fatalf("incremental BPE learned %d merges, naive %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+	}
+}
+
+func firstDiff(a, b [][2]string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
