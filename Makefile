@@ -77,6 +77,7 @@ smoke:
 # Window tests under Xvfb: a real window, pixels checked, a recording replayed.
 test-gui:
 	scripts/test-gui.sh
+	GO=$(GO) scripts/test-gui-display.sh
 
 # metabench slurm against a real single-node Slurm (installs slurm-wlm and
 # munge when missing; see scripts/test-slurm.sh).

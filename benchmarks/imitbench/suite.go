@@ -90,7 +90,7 @@ func world(ctx context.Context, o run, w *World) (*WorldRows, error) {
 	var out WorldRows
 	var err error
 	stop := o.Phases.Start("physics speed")
-	out.Sim, err = stackbench.SimSpeed(stackbench.SimOptions{Blocks: w.SimBlocks, Budget: w.SimBudget, Repeats: w.SimRepeats, Seed: o.Seed})
+	out.Sim, err = stackbench.SimSpeedContext(ctx, stackbench.SimOptions{Blocks: w.SimBlocks, Budget: w.SimBudget, Repeats: w.SimRepeats, Seed: o.Seed})
 	stop()
 	if err != nil {
 		return nil, err
