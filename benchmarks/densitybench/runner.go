@@ -83,7 +83,12 @@ func (r *runner) model(ctx context.Context, task int, kind string, rows *Rows) (
 	if r.o.Progress {
 		bar = progress.New(steps, fmt.Sprintf("train %s %s", t.Name, kind))
 	}
-	st, err := density.Train(ctx, m, r.sources[task], tc, func(int, float64) { bar.Add(1) })
+	st, err := density.Train(ctx, m, r.sources[task], tc, func(step int, loss float64) {
+		bar.Add(1)
+		if !r.o.Progress && steps >= 100 && (step+1)%(steps/5) == 0 {
+			r.o.Logf("density: training %s %s: step %d/%d, loss %.4f nats/dim", t.Name, kind, step+1, steps, loss)
+		}
+	})
 	bar.Finish()
 	stop()
 	if err != nil {
