@@ -32,14 +32,36 @@ var AdamTransformer = optim.AdamOpts{Beta1: 0.9, Beta2: 0.98, Eps: 1e-9}
 // left unchanged (the "saved" weights the meta optimiser then updates).
 // It returns the support and query losses.
 func MetaGrad[T nn.Float](params []*nn.Param[T], inner []bool, support, query meta.LossFunc[T], innerLR float64) (sLoss, qLoss float64, err error) {
-	fast := nn.CloneParams(params)
+	var f FOMAML[T]
+	return f.MetaGrad(params, inner, support, query, innerLR)
+}
+
+// FOMAML computes meta-gradients like [MetaGrad], reusing its tape and
+// the buffers of the adapted weights from one meta step to the next. The
+// zero value is ready; it must not be used by two goroutines at once.
+type FOMAML[T nn.Float] struct {
+	tp   *nn.Tape[T]
+	fast []*nn.Param[T]
+}
+
+// MetaGrad is [MetaGrad] with f's buffers.
+func (f *FOMAML[T]) MetaGrad(params []*nn.Param[T], inner []bool, support, query meta.LossFunc[T], innerLR float64) (sLoss, qLoss float64, err error) {
+	if f.tp == nil {
+		f.tp = nn.NewTape[T]()
+	}
+	if !sameShapes(f.fast, params) {
+		f.fast = nn.CloneParams(params)
+	}
+	fast := f.fast
 	var fastInner []*nn.Param[T]
 	for i, p := range fast {
+		copy(p.Value, params[i].Value) // the saved weights stay in params
+		p.Frozen = params[i].Frozen
 		if inner[i] {
 			fastInner = append(fastInner, p)
 		}
 	}
-	s, err := meta.GradAt(params, fast, support)
+	s, err := f.gradAt(params, fast, support)
 	if err != nil {
 		return 0, 0, fmt.Errorf("nmt: inner step: %w", err)
 	}
@@ -47,7 +69,7 @@ func MetaGrad[T nn.Float](params []*nn.Param[T], inner []bool, support, query me
 	if err := opt.Step(); err != nil {
 		return 0, 0, fmt.Errorf("nmt: inner step: %w", err)
 	}
-	q, err := meta.GradAt(params, fast, query)
+	q, err := f.gradAt(params, fast, query)
 	if err != nil {
 		return 0, 0, fmt.Errorf("nmt: meta gradient: %w", err)
 	}
@@ -55,6 +77,31 @@ func MetaGrad[T nn.Float](params []*nn.Param[T], inner []bool, support, query me
 		copy(p.Grad, fast[i].Grad)
 	}
 	return float64(s), float64(q), nil
+}
+
+// gradAt evaluates loss with params replaced by at, leaving the gradient
+// in at's Grad (as meta.GradAt, on a reused tape).
+func (f *FOMAML[T]) gradAt(params, at []*nn.Param[T], loss meta.LossFunc[T]) (T, error) {
+	nn.ZeroGrads(at)
+	f.tp.Reset()
+	f.tp.SubstituteParams(params, at)
+	l := loss(f.tp)
+	if err := f.tp.Backward(l); err != nil {
+		return 0, fmt.Errorf("nmt: backward: %w", err)
+	}
+	return l.Item(), nil
+}
+
+func sameShapes[T nn.Float](a, b []*nn.Param[T]) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !slices.Equal(a[i].Shape, b[i].Shape) {
+			return false
+		}
+	}
+	return true
 }
 
 // Method is how the shared model is trained on the high-resource tasks.
@@ -163,6 +210,7 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 		}()
 	}
 	tp := nn.NewTape[float32]()
+	var fomaml FOMAML[float32]
 	for step := 1; step <= cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -191,7 +239,7 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 				params = append(params, l.E)
 				inner = append(inner, true)
 			}
-			_, q, err := MetaGrad(params, inner,
+			_, q, err := fomaml.MetaGrad(params, inner,
 				func(tp *nn.Tape[float32]) *nn.Tensor[float32] { return m.Loss(tp, l, b1, rnd) },
 				func(tp *nn.Tape[float32]) *nn.Tensor[float32] { return m.Loss(tp, l, b2, rnd) },
 				cfg.InnerLR)
