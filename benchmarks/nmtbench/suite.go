@@ -10,7 +10,6 @@ package nmtbench
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"math"
 	"os"
@@ -53,13 +52,7 @@ type configuration struct {
 // of older code are not reused.
 const version = 1
 
-// diagProfile replaces the profile in diagnostic tests.
-var diagProfile *Profile
-
 func profileOf(o suite.Options) (Profile, error) {
-	if diagProfile != nil {
-		return *diagProfile, nil
-	}
 	p, ok := profiles()[o.Profile]
 	if !ok {
 		return Profile{}, cli.Usagef("nmt: unknown profile %q", o.Profile)
@@ -331,4 +324,3 @@ func plots(r Rows, dir string) ([]string, error) {
 	return []string{path}, nil
 }
 
-var _ = context.Background
