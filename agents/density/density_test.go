@@ -102,7 +102,7 @@ func TestGradients(t *testing.T) {
 			bt := Batch[float64]{B: 2, K: 2, Targets: randBits(r, 2*h*w), Support: randBits(r, 2*2*h*w)}
 			loss := func(tp *nn.Tape[float64]) *nn.Tensor[float64] {
 				if cfg.meta() {
-					return m.innerValue(tp, tp.Constant(bt.Support, 4, 1, h, w))
+					return m.innerValue(tp, tp.Constant(bt.Support[:2*h*w], 2, 1, h, w), m.supportContext(tp, bt.Support[:2*h*w], 2))
 				}
 				l, err := m.Loss(tp, bt)
 				if err != nil {
@@ -125,8 +125,14 @@ func TestGradients(t *testing.T) {
 // with respect to the learned inner loss φ against central differences of
 // the outer loss after one inner step.
 func TestMetaGradient(t *testing.T) {
+	for _, kind := range []string{Meta, AttentionMeta} {
+		t.Run(kind, func(t *testing.T) { testMetaGradient(t, kind) })
+	}
+}
+
+func testMetaGradient(t *testing.T, kind string) {
 	const h, w = 4, 4
-	cfg := tinyConfig(Meta, h, w)
+	cfg := tinyConfig(kind, h, w)
 	cfg.Layers = 2
 	m, err := NewModel[float64](cfg, 7)
 	if err != nil {

@@ -41,9 +41,11 @@ func (g *innerLoss[T]) params() []*nn.Param[T] {
 	return append([]*nn.Param[T]{g.scale}, append(g.w1.params(), g.w2.params()...)...)
 }
 
-// innerValue is g on support images x [n, 1, H, W].
-func (m *Model[T]) innerValue(tp *nn.Tape[T], x *nn.Tensor[T]) *nn.Tensor[T] {
-	logits, hidden := m.HStack(tp, x, m.VStack(tp, x, nil), nil, 0)
+// innerValue is g on support images x [n, 1, H, W]; ctx is their own
+// support set's context (the attention + meta model's images read their
+// set), or empty.
+func (m *Model[T]) innerValue(tp *nn.Tape[T], x *nn.Tensor[T], ctx *Context[T]) *nn.Tensor[T] {
+	logits, hidden := m.HStack(tp, x, m.VStack(tp, x, ctx), ctx, 0)
 	nll := tp.BCEWithLogits(logits, x.Data, nil)
 	g := m.inner
 	s := tp.Exp(tp.Param(g.scale))
@@ -68,11 +70,11 @@ func (m *Model[T]) MetaLoss(support []T, k int, target []T) (float64, error) {
 	ll := meta.LearnedLoss[T]{
 		Theta: m.Params(), Phi: m.InnerParams(), Alpha: T(m.Cfg.InnerLR), Steps: 1,
 		Inner: func(tp *nn.Tape[T]) *nn.Tensor[T] {
-			return m.innerValue(tp, tp.Constant(support, k, 1, h, w))
+			return m.innerValue(tp, tp.Constant(support, k, 1, h, w), m.supportContext(tp, support, k))
 		},
 		Outer: func(tp *nn.Tape[T]) *nn.Tensor[T] {
 			x := tp.Constant(target, 1, 1, h, w)
-			return tp.BCEWithLogits(m.Logits(tp, x, &Context[T]{B: 1}), target, nil)
+			return tp.BCEWithLogits(m.Logits(tp, x, m.supportContext(tp, support, k)), target, nil)
 		},
 	}
 	return ll.MetaGrad()
@@ -100,7 +102,7 @@ func (m *Model[T]) Adapt(support []T, k int) ([]*nn.Param[T], error) {
 		p.Frozen = true
 	}
 	tp.SubstituteParams(m.InnerParams(), phi)
-	l := m.innerValue(tp, tp.Constant(support, k, 1, h, w))
+	l := m.innerValue(tp, tp.Constant(support, k, 1, h, w), m.supportContext(tp, support, k))
 	if err := tp.Backward(l); err != nil {
 		return nil, fmt.Errorf("density: inner step: %w", err)
 	}
@@ -114,4 +116,19 @@ func (m *Model[T]) Adapt(support []T, k int) ([]*nn.Param[T], error) {
 		clear(p.Grad)
 	}
 	return fast, nil
+}
+
+// supportContext is one support set's context for the Meta models: empty
+// for the Meta PixelCNN, the attention keys and values (computed with the
+// tape's, possibly adapted, parameters) for attention + meta. k is checked
+// by the callers.
+func (m *Model[T]) supportContext(tp *nn.Tape[T], support []T, k int) *Context[T] {
+	if !m.Cfg.attention() {
+		return &Context[T]{B: 1}
+	}
+	ctx, err := m.Encode(tp, support, 1, k)
+	if err != nil {
+		panic(fmt.Sprintf("density: support checked before encoding: %v", err))
+	}
+	return ctx
 }

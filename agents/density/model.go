@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/agents/nn/layers"
@@ -27,7 +28,7 @@ const (
 )
 
 // Kinds lists the model kinds in report order.
-func Kinds() []string { return []string{Unconditional, Conditional, Attention, Meta} }
+func Kinds() []string { return []string{Unconditional, Conditional, Attention, Meta, AttentionMeta} }
 
 // Config describes a model's architecture.
 type Config struct {
@@ -55,7 +56,7 @@ func New(cfg Config, seed uint64) (*Model[float32], error) { return NewModel[flo
 // Validate reports the first bad field.
 func (c Config) Validate() error {
 	switch {
-	case c.Kind != Unconditional && c.Kind != Conditional && c.Kind != Attention && c.Kind != Meta:
+	case !slices.Contains(Kinds(), c.Kind):
 		return fmt.Errorf("density: unknown model kind %q (want one of %v)", c.Kind, Kinds())
 	case c.H < 2 || c.W < 2 || c.H > 256 || c.W > 256:
 		return fmt.Errorf("density: image %d×%d, want 2..256", c.H, c.W)
@@ -418,16 +419,25 @@ func (m *Model[T]) HStack(tp *nn.Tape[T], x *nn.Tensor[T], vs []*nn.Tensor[T], c
 // rows, W], as a [B, 2F, rows, W] addition to the gate's input.
 func (m *Model[T]) attend(tp *nn.Tape[T], a *attention[T], h, qpos *nn.Tensor[T], ctx *Context[T], l, b, rows, w int) *nn.Tensor[T] {
 	n := rows * w
-	d := m.Cfg.KeyDim
+	d, f := m.Cfg.KeyDim, m.Cfg.Channels
 	q := tp.Reshape(a.q.pointwise(tp, h), b, d, n)
-	q = tp.Add(q, tp.MatMul(tp.Param(a.qPos), qpos))      // [d, n] broadcast over the batch
+	q = tp.Add(q, tp.MatMul(tp.Param(a.qPos), qpos)) // [d, n] broadcast over the batch
+	shared := ctx.B == 1 && b > 1
+	if shared {
+		// Several images read one support set (the Meta models' support
+		// images attending to their own set): one batch of b·n queries.
+		q = tp.Reshape(tp.Transpose(q, 1, 0, 2), 1, d, b*n)
+	}
 	scores := tp.BatchMatMul(q, ctx.Keys[l], true, false) // [B, n, S]
 	wts := tp.Softmax(tp.Scale(scores, T(1/math.Sqrt(float64(d)))), 2)
 	if ctx.Record {
 		ctx.Weights = append(ctx.Weights, wts)
 	}
 	read := tp.BatchMatMul(ctx.Vals[l], wts, false, true) // [B, F, n]
-	return a.o.pointwise(tp, tp.Reshape(read, b, m.Cfg.Channels, rows, w))
+	if shared {
+		read = tp.Transpose(tp.Reshape(read, f, b, n), 1, 0, 2)
+	}
+	return a.o.pointwise(tp, tp.Reshape(read, b, f, rows, w))
 }
 
 // Logits returns the logits [B, 1, H, W] of images x [B, 1, H, W].

@@ -66,7 +66,9 @@ func (m *Model[T]) sampleMeta(support []T, b, k int, o SampleOpts) ([]T, error) 
 		}
 		so := o
 		so.Seed = o.Seed + uint64(e)*0x9e3779b9
-		out = append(out, a.sampleWith(&Context[T]{B: 1}, 1, so)...)
+		ctp := nn.NewTape[T]()
+		ctp.SetNoGrad(true)
+		out = append(out, a.sampleWith(a.supportContext(ctp, support[e*k*hw:(e+1)*k*hw], k), 1, so)...)
 	}
 	return out, nil
 }

@@ -247,7 +247,7 @@ func (m *Model[T]) metaNats(support []T, k int, target []T) (float64, error) {
 	tp := nn.NewTape[T]()
 	tp.SetNoGrad(true)
 	tp.SubstituteParams(m.Params(), fast)
-	logits := m.Logits(tp, tp.Constant(target, 1, 1, m.Cfg.H, m.Cfg.W), &Context[T]{B: 1})
+	logits := m.Logits(tp, tp.Constant(target, 1, 1, m.Cfg.H, m.Cfg.W), m.supportContext(tp, support, k))
 	return NatsPerDim(logits.Data, target, len(target))[0], nil
 }
 

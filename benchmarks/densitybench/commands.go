@@ -95,7 +95,7 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 		return err
 	}
 	n := t.Steps
-	if *kind == density.Meta {
+	if *kind == density.Meta || *kind == density.AttentionMeta {
 		n = t.MetaSteps
 	}
 	if *steps > 0 {

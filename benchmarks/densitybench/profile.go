@@ -53,6 +53,7 @@ func (a Arch) config(kind string, side, maxK int) density.Config {
 
 var (
 	uncond, cond, att, meta = density.Unconditional, density.Conditional, density.Attention, density.Meta
+	attMeta                 = density.AttentionMeta
 )
 
 func chars(side, alphabets, test, characters int) images.CharacterConfig {
@@ -68,7 +69,7 @@ func profiles() map[string]Profile {
 			Tasks: []Task{
 				{Name: "flip", Side: 8, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
 					Steps: 4, Batch: 4, LR: 2e-3, Episodes: 6, Figures: []string{att}, FigureK: 1},
-				{Name: "characters", Side: 12, Characters: chars(12, 4, 1, 3), Models: []string{uncond, cond, att, meta},
+				{Name: "characters", Side: 12, Characters: chars(12, 4, 1, 3), Models: []string{uncond, cond, att, meta, attMeta},
 					Supports: []int{1, 2}, TrainK: []int{1, 2}, Steps: 4, MetaSteps: 2, Batch: 4, LR: 2e-3, Episodes: 6,
 					Figures: []string{cond}, FigureK: 2},
 			},
@@ -110,14 +111,14 @@ func profiles() map[string]Profile {
 			Tasks: []Task{
 				{Name: "flip", Side: 32, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
 					Steps: 100000, Batch: 32, LR: 1e-3, Episodes: 2000, Figures: []string{att}, FigureK: 1},
-				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{uncond, cond, att, meta},
+				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{uncond, cond, att, meta, attMeta},
 					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, MetaSteps: 20000, Batch: 32, LR: 1e-3, Episodes: 2000,
 					Figures: []string{cond, att}, FigureK: 4},
 				{Name: "objects", Side: 26, Objects: images.DefaultObjects(), Models: []string{cond, att},
 					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, Batch: 32, LR: 1e-3, Episodes: 2000,
 					Figures: []string{att}, FigureK: 4},
 			},
-			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond, att, meta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
+			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond, att, meta, attMeta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
 				Steps: 100000, MetaSteps: 20000, Batch: 32, LR: 1e-3, Episodes: 2000, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 32,
 		},

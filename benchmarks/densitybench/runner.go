@@ -73,7 +73,7 @@ func (r *runner) model(ctx context.Context, task int, kind string, rows *Rows) (
 		return nil, err
 	}
 	steps := t.Steps
-	if kind == density.Meta {
+	if kind == density.Meta || kind == density.AttentionMeta {
 		steps = t.MetaSteps
 	}
 	tc := density.TrainConfig{Steps: steps, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(r.o.Seed, task, kind),
