@@ -108,7 +108,12 @@ func rng(seed uint64, stream ...uint64) *rand.Rand {
 }
 
 // Episode draws episode i: a class of the split, then k+1 distinct
-// instances of it, the first k as support and the last as target.
+// instances of it, k as support and one as target. Test episodes are
+// paired across support sizes: episode i has the same class and target
+// for every k, and its support sets are nested (the k = 1 support is the
+// first image of the k = 2 one, and so on), so that differences between
+// support sizes are not drowned by which targets were drawn. Training
+// episodes draw afresh for each k.
 func (s *Set) Episode(split Split, k int, seed uint64, i int) (Episode, error) {
 	classes := s.Classes(split)
 	if len(classes) == 0 {
@@ -117,13 +122,25 @@ func (s *Set) Episode(split Split, k int, seed uint64, i int) (Episode, error) {
 	if k < 1 || k > s.MaxSupport {
 		return Episode{}, fmt.Errorf("images: %s: support size %d, want 1..%d", s.Name, k, s.MaxSupport)
 	}
-	r := rng(seed, 0x45, uint64(split), uint64(k), uint64(i))
+	var r *rand.Rand
+	if split == TestSplit {
+		r = rng(seed, 0x7e57, uint64(i))
+	} else {
+		r = rng(seed, 0x45, uint64(split), uint64(k), uint64(i))
+	}
 	c := r.IntN(len(classes))
 	imgs := classes[c].Images
 	if len(imgs) < k+1 {
 		return Episode{}, fmt.Errorf("images: %s: class %s has %d images, support %d needs %d", s.Name, classes[c].Name, len(imgs), k, k+1)
 	}
 	perm := r.Perm(len(imgs))
+	if split == TestSplit {
+		ep := Episode{Target: imgs[perm[0]], Class: c}
+		for _, j := range perm[1 : k+1] {
+			ep.Support = append(ep.Support, imgs[j])
+		}
+		return ep, nil
+	}
 	ep := Episode{Target: imgs[perm[k]], Class: c}
 	for _, j := range perm[:k] {
 		ep.Support = append(ep.Support, imgs[j])

@@ -58,6 +58,11 @@ func TestSetsAreBinaryDeterministicAndSplit(t *testing.T) {
 		if err != nil || len(ep.Support) != 3 {
 			t.Fatalf("%s: episode %v %v", a.Name, ep, err)
 		}
+		// Test episodes are paired: same target, nested supports.
+		ep1, _ := a.Episode(TestSplit, 1, 7, 4)
+		if !reflect.DeepEqual(ep1.Target, ep.Target) || !reflect.DeepEqual(ep1.Support[0], ep.Support[0]) {
+			t.Fatalf("%s: test episodes of k = 1 and 3 not paired", a.Name)
+		}
 		if _, err := a.Episode(TestSplit, 5, 7, 4); err == nil {
 			t.Fatalf("%s: support of 5 from 5 instances accepted", a.Name)
 		}
