@@ -129,6 +129,9 @@ func buildSet(chars []character, path string) (*Set, error) {
 			test[a] = true
 		}
 	}
+	if len(names) == 1 {
+		return nil, fmt.Errorf("omniglot: %s: one alphabet (%s), need training and test alphabets (Lake's background .npz does not record its alphabets: give images_evaluation.npz, or a directory with both .npz files)", path, names[0])
+	}
 	if len(test) == len(names) {
 		return nil, fmt.Errorf("omniglot: %s: only test alphabets (%s), no training alphabets", path, strings.Join(names, ", "))
 	}
