@@ -3,6 +3,7 @@ package nmt
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -75,13 +76,10 @@ func PPMISVD(sents [][]string, v *Vocab, dim, window int) (*Embeddings, error) {
 			co.Set(i, j, max(pmi, 0))
 		}
 	}
-	var svd mat.SVD
-	if !svd.Factorize(co, mat.SVDThin) {
-		return nil, fmt.Errorf("nmt: SVD of the %d×%d PPMI matrix failed", n, n)
+	u, sv, err := topSVD(co, dim)
+	if err != nil {
+		return nil, err
 	}
-	var u mat.Dense
-	svd.UTo(&u)
-	sv := svd.Values(nil)
 	e := &Embeddings{Dim: dim, Vecs: make([]float64, n*dim)}
 	for i := numSpecial; i < n; i++ {
 		if row[i] == 0 {
@@ -93,6 +91,67 @@ func PPMISVD(sents [][]string, v *Vocab, dim, window int) (*Embeddings, error) {
 	}
 	e.normalise(n)
 	return e, nil
+}
+
+// exactSVDMax is the largest matrix factorised by a full SVD; larger ones
+// (real-data vocabularies) use a randomised truncated SVD, whose cost
+// grows with n²·dim instead of n³.
+const exactSVDMax = 512
+
+// topSVD returns the first dim left singular vectors (as columns of u) and
+// singular values of the square matrix a.
+func topSVD(a *mat.Dense, dim int) (*mat.Dense, []float64, error) {
+	n, _ := a.Dims()
+	if n <= exactSVDMax {
+		var svd mat.SVD
+		if !svd.Factorize(a, mat.SVDThin) {
+			return nil, nil, fmt.Errorf("nmt: SVD of the %d×%d PPMI matrix failed", n, n)
+		}
+		var u mat.Dense
+		svd.UTo(&u)
+		return &u, svd.Values(nil), nil
+	}
+	// Halko, Martinsson & Tropp (2011): a Gaussian test matrix with 10
+	// extra columns, four power iterations with re-orthonormalisation,
+	// then the exact SVD of the small projected matrix. The test matrix
+	// comes from a fixed seed, so the result is deterministic.
+	k := min(dim+10, n)
+	r := rand.New(rand.NewPCG(0x737664, uint64(n)))
+	omega := mat.NewDense(n, k, nil)
+	for i := range n {
+		for j := range k {
+			omega.Set(i, j, r.NormFloat64())
+		}
+	}
+	orth := func(m *mat.Dense) (*mat.Dense, error) {
+		var qr mat.QR
+		qr.Factorize(m)
+		var q mat.Dense
+		qr.QTo(&q)
+		return mat.DenseCopyOf(q.Slice(0, n, 0, k)), nil
+	}
+	var y mat.Dense
+	y.Mul(a, omega)
+	q, _ := orth(&y)
+	for range 4 {
+		var z mat.Dense
+		z.Mul(a.T(), q)
+		zq, _ := orth(&z)
+		y.Reset()
+		y.Mul(a, zq)
+		q, _ = orth(&y)
+	}
+	var b mat.Dense
+	b.Mul(q.T(), a) // k × n
+	var svd mat.SVD
+	if !svd.Factorize(&b, mat.SVDThin) {
+		return nil, nil, fmt.Errorf("nmt: truncated SVD of the %d×%d PPMI matrix failed", n, n)
+	}
+	var ub mat.Dense
+	svd.UTo(&ub)
+	var u mat.Dense
+	u.Mul(q, &ub)
+	return &u, svd.Values(nil), nil
 }
 
 // normalise centres the non-zero rows and scales them to unit length.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/metabench/metabench/agents/nn"
+	"gonum.org/v1/gonum/mat"
 )
 
 // TestMetaGradByHand checks FOMAML on models small enough to compute by
@@ -249,6 +250,43 @@ func TestConfigValidate(t *testing.T) {
 		f(&c)
 		if c.Validate() == nil {
 			t.Errorf("bad config %d accepted: %+v", i, c)
+		}
+	}
+}
+
+// TestTopSVDTruncated: the randomised truncated SVD used for large
+// vocabularies finds the leading singular values of a low-rank-plus-noise
+// matrix as the exact SVD does.
+func TestTopSVDTruncated(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	n, rank := exactSVDMax+40, 5
+	a := mat.NewDense(n, n, nil)
+	for range rank {
+		x, y, s := make([]float64, n), make([]float64, n), 1+10*r.Float64()
+		for i := range n {
+			x[i], y[i] = r.NormFloat64(), r.NormFloat64()
+		}
+		for i := range n {
+			for j := range n {
+				a.Set(i, j, a.At(i, j)+s*x[i]*y[j])
+			}
+		}
+	}
+	for i := range n {
+		for j := range n {
+			a.Set(i, j, a.At(i, j)+0.01*r.NormFloat64())
+		}
+	}
+	_, got, err := topSVD(a, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svd mat.SVD
+	svd.Factorize(a, mat.SVDThin)
+	want := svd.Values(nil)
+	for i := range rank {
+		if math.Abs(got[i]-want[i]) > 1e-6*want[i] {
+			t.Fatalf("singular value %d: %v, exact %v", i, got[i], want[i])
 		}
 	}
 }
