@@ -20,6 +20,10 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 	tp := nn.NewTape[T]()
 	tp.SetNoGrad(true)
 	mem, mask := m.Encode(tp, l, src, nil)
+	// Each step decodes on its own tape, reset between steps, so that
+	// memory stays bounded by one step's activations.
+	dtp := nn.NewTape[T]()
+	dtp.SetNoGrad(true)
 	b := len(src)
 	out := make([][]int, b)
 	done := make([]bool, b)
@@ -27,7 +31,8 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 	v := m.Tgt.Size()
 	for step := 0; step < maxLen; step++ {
 		in, t, _ := pad(prefix, BOS, -1)
-		logits := m.decodeLogits(tp, mem, mask, in, b, t, nil)
+		dtp.Reset()
+		logits := m.decodeLogits(dtp, mem, mask, in, b, t, nil)
 		all := true
 		for i := range b {
 			row := logits.Data[(i*t+t-1)*v : (i*t+t)*v]
@@ -72,6 +77,8 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 	tp := nn.NewTape[T]()
 	tp.SetNoGrad(true)
 	mem1, mask1 := m.Encode(tp, l, [][]int{src}, nil)
+	dtp := nn.NewTape[T]() // reset every step, as in Greedy
+	dtp.SetNoGrad(true)
 	s, d := mem1.Shape[1], m.Cfg.D
 	v := m.Tgt.Size()
 	beams := []hyp{{}}
@@ -80,14 +87,15 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 	for step := 0; step < maxLen && len(beams) > 0; step++ {
 		nb := len(beams)
 		rep := make([]int, nb)
-		mem := tp.Reshape(tp.Gather(tp.Reshape(mem1, 1, s*d), rep), nb, s, d)
+		dtp.Reset()
+		mem := dtp.Reshape(dtp.Gather(dtp.Reshape(mem1, 1, s*d), rep), nb, s, d)
 		mask := &layers.Mask{Data: slices.Repeat(mask1.Data, nb), Shape: []int{nb, 1, 1, s}}
 		prefixes := make([][]int, nb)
 		for i, h := range beams {
 			prefixes[i] = h.toks
 		}
 		in, t, _ := pad(prefixes, BOS, -1)
-		logits := m.decodeLogits(tp, mem, mask, in, nb, t, nil)
+		logits := m.decodeLogits(dtp, mem, mask, in, nb, t, nil)
 		type cand struct {
 			from, tok int
 			score     float64
