@@ -99,6 +99,20 @@ func clusterRun(t *testing.T, m metabench, name, profile string) {
 	defer cancel()
 	tmp := t.TempDir()
 	start := time.Now()
+	// On a failure, show the jobs' logs before the directory goes.
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		logs, _ := filepath.Glob(filepath.Join(tmp, "*", "logs", "*.out"))
+		for _, l := range logs {
+			b, _ := os.ReadFile(l)
+			if len(b) > 3000 {
+				b = b[len(b)-3000:]
+			}
+			t.Logf("== %s (end)\n%s", strings.TrimPrefix(l, tmp+"/"), b)
+		}
+	})
 
 	cache := filepath.Join(tmp, "cache")
 	slurmArgs := func(dir string, more ...string) []string {
