@@ -14,11 +14,7 @@ import (
 // and aromaticity is perceived with RDKit's default model.
 func Sanitize(m *Mol) error {
 	removePlainHs(m)
-	for i := range m.Atoms {
-		if m.Atoms[i].Aromatic && !m.hasAromaticBond(i) {
-			return fmt.Errorf("atom %d (%s) is aromatic but not in an aromatic ring", i+1, m.Atoms[i].Symbol())
-		}
-	}
+	m.cleanUp()
 	for i := range m.Atoms {
 		m.Atoms[i].ImplH = m.implicitHs(i)
 	}
@@ -90,6 +86,46 @@ func (m *Mol) hasAromaticBond(i int) bool {
 		}
 	}
 	return false
+}
+
+// cleanUp is RDKit's MolOps::cleanUp for the hypervalent forms it
+// rewrites: a neutral five-valent nitrogen with a double bond to a
+// terminal oxygen becomes N⁺–O⁻ (nitro, N-oxides), and a neutral seven-
+// valent Cl, Br or I bonded only to oxygens gives each double-bonded
+// oxygen a single bond and a negative charge (chlorate, perchlorate).
+func (m *Mol) cleanUp() {
+	terminalO := func(i, b int) bool {
+		j := m.Bonds[b].Other(i)
+		return m.Bonds[b].Type == Double && m.Atoms[j].Z == 8 && m.Atoms[j].Charge == 0 && len(m.Adj[j]) == 1
+	}
+	for i, a := range m.Atoms {
+		switch {
+		case a.Z == 7 && a.Charge == 0 && !a.Aromatic && m.explicitValence(i) == 5:
+			for _, b := range m.Adj[i] {
+				if terminalO(i, b) {
+					m.Bonds[b].Type = Single
+					m.Atoms[i].Charge = 1
+					m.Atoms[m.Bonds[b].Other(i)].Charge = -1
+					break
+				}
+			}
+		case (a.Z == 17 || a.Z == 35 || a.Z == 53) && a.Charge == 0 && a.ExplH == 0 && slices.Contains([]int{3, 5, 7}, m.explicitValence(i)):
+			allO := true
+			for _, b := range m.Adj[i] {
+				allO = allO && m.Atoms[m.Bonds[b].Other(i)].Z == 8
+			}
+			if !allO {
+				continue
+			}
+			for _, b := range m.Adj[i] {
+				if terminalO(i, b) {
+					m.Bonds[b].Type = Single
+					m.Atoms[m.Bonds[b].Other(i)].Charge = -1
+					m.Atoms[i].Charge++
+				}
+			}
+		}
+	}
 }
 
 // chargeAdjust returns the shift of allowed valences by an atom's charge,
@@ -181,12 +217,15 @@ func (m *Mol) aromaticValence(i int) int {
 	return int(acc + 0.1 + 0.5)
 }
 
-// checkValence refuses atoms with more bonds than any allowed valence,
-// like RDKit's strict property cache (metals are not checked).
+// checkValence refuses atoms of the organic subset (B C N O P S F Cl Br
+// I) with more bonds than any allowed valence, like RDKit's strict
+// property cache; other elements are not checked (RDKit accepts
+// hypervalent metal and metalloid complexes such as [SiH-] with five
+// bonds).
 func (m *Mol) checkValence(i int) error {
 	a := m.Atoms[i]
 	vals := elements[a.Z].valences
-	if a.Z == 0 || len(vals) == 0 || vals[0] <= 0 {
+	if a.Z == 0 || len(vals) == 0 || vals[0] <= 0 || !organic[a.Symbol()] {
 		return nil
 	}
 	ev := m.explicitValence(i) + a.ImplH
@@ -242,8 +281,8 @@ func (m *Mol) kekulize() error {
 	cand := make([]bool, n)
 	var cands []int
 	for i, a := range m.Atoms {
-		if !a.Aromatic {
-			continue
+		if !a.Aromatic || !m.hasAromaticBond(i) {
+			continue // an aromatic atom without aromatic bonds just loses its flag, as in RDKit
 		}
 		vals := elements[a.Z].valences
 		if a.Z == 0 || len(vals) == 0 || vals[0] <= 0 {

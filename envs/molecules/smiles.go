@@ -25,6 +25,7 @@ type ringOpen struct {
 	atom int
 	bond BondType // 0: none given
 	set  bool
+	dir  bool
 	pos  int
 }
 
@@ -46,6 +47,7 @@ type parser struct {
 	prev  int // previous atom, -1 at the start or after '.'
 	bond  BondType
 	bset  bool
+	dir   bool // the bond symbol was '/' or '\': single, or aromatic between aromatic atoms (as RDKit)
 	bpos  int
 	stack []int
 	rings map[int]ringOpen
@@ -98,6 +100,10 @@ func (p *parser) parse() error {
 			p.prev = -1
 			p.i++
 		case strings.IndexByte("-=#$:/\\", c) >= 0:
+			if p.bset && (c == '/' || c == '\\') && p.s[p.i-1] == c {
+				p.i++ // a doubled direction mark (RDKit reads "\\\\" as one)
+				continue
+			}
 			if p.bset {
 				return p.fail(p.i, "two bond symbols in a row")
 			}
@@ -105,6 +111,7 @@ func (p *parser) parse() error {
 				return p.fail(p.i, "bond symbol %q with no atom before it", c)
 			}
 			p.bond, p.bset, p.bpos = bondSymbol(c), true, p.i
+			p.dir = c == '/' || c == '\\'
 			p.i++
 		case c >= '0' && c <= '9' || c == '%':
 			if err := p.ringBond(); err != nil {
@@ -173,14 +180,14 @@ func (p *parser) ringBond() error {
 		switch {
 		case o.set && p.bset && o.bond != p.bond && !(o.bond == Single && p.bond == Single):
 			return p.fail(start, "ring bond %d has conflicting bond symbols", d)
-		case p.bset:
+		case p.bset && !p.dir:
 			t = p.bond
-		case !o.set:
+		case !o.set || o.dir || p.dir:
 			t = p.implicitBond(o.atom, p.prev)
 		}
 		p.m.AddBond(o.atom, p.prev, t)
 	} else {
-		p.rings[d] = ringOpen{atom: p.prev, bond: p.bond, set: p.bset, pos: start}
+		p.rings[d] = ringOpen{atom: p.prev, bond: p.bond, set: p.bset, dir: p.bset && p.dir, pos: start}
 	}
 	p.bset = false
 	return nil
@@ -211,7 +218,7 @@ func (p *parser) atom() error {
 	k := p.m.AddAtom(a)
 	if p.prev >= 0 {
 		t := p.bond
-		if !p.bset {
+		if !p.bset || p.dir {
 			t = p.implicitBond(p.prev, k)
 		}
 		p.m.AddBond(p.prev, k, t)
