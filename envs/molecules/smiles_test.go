@@ -77,6 +77,17 @@ func TestParseExamples(t *testing.T) {
 		{"[O-][n+]1ccccc1", 7, 7, 5, 6},
 		{"*c1ccccc1", 7, 7, 5, 6},
 		{"O=C1C(=O)c2cccc3cccc1c23", 14, 16, 6, 10},
+		// RDKit's readings (values from RDKit 2022.09): direction marks
+		// between aromatic atoms are aromatic bonds, a doubled mark is one,
+		// an aromatic atom with only single bonds loses its flag, and
+		// cleanUp charge-separates nitro groups and halogen oxyanions.
+		{"CC(=O)/N=c\\1/n(nc(s1)S(=O)(=O)N)C", 14, 14, 8, 5},
+		{"C/C=C\\\\C", 4, 3, 8, 0},
+		{"Oc1nc2nc(O)nc3nc(O)nc(n1)-n-2-3", 16, 18, 3, 0},
+		{"[O-][Cl](=O)=O", 4, 3, 0, 0},
+		{"OCl(=O)(=O)=O", 5, 4, 1, 0},
+		{"CN(=O)=O", 4, 3, 3, 0},
+		{"C[SiH-](C)(C)C", 5, 4, 13, 0},
 	}
 	for _, tc := range tests {
 		m, err := Parse(tc.smiles)
