@@ -117,7 +117,17 @@ func run(ctx context.Context, e cli.Env, r suite.Registry, c Client, args []stri
 	if f.wait && !f.submit {
 		return cli.Usagef("slurm: --wait needs --submit or --resubmit")
 	}
-	if f.submit && tasks == "" {
+	var old *Submission
+	switch {
+	case tasks != "":
+		// Check the run before rewriting its scripts.
+		if old, err = ReadSubmission(p.Dir); err != nil {
+			return err
+		}
+		if err := old.same(p); err != nil {
+			return cli.UsageError{Msg: "slurm: " + err.Error()}
+		}
+	case f.submit:
 		// Refuse to start a second run into the results of one still queued.
 		if err := c.idle(ctx, p.Dir); err != nil {
 			return err
@@ -137,10 +147,6 @@ func run(ctx context.Context, e cli.Env, r suite.Registry, c Client, args []stri
 	c.Poll = f.poll
 	var sub *Submission
 	if tasks != "" {
-		old, err := ReadSubmission(p.Dir)
-		if err != nil {
-			return err
-		}
 		if sub, err = c.Resubmit(ctx, p, tasks); err != nil {
 			return err
 		}

@@ -413,3 +413,38 @@ esac`)
 		t.Errorf("Cancel without scancel: %v", err)
 	}
 }
+
+// TestCommandResubmitChecksTheRun: --resubmit with other flags than the
+// submission's is refused before the scripts are rewritten.
+func TestCommandResubmitChecksTheRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	f := &fakeSlurm{}
+	cmd := command(fakeRegistry(), Client{Run: f.run})
+	var out bytes.Buffer
+	e := cli.Env{Stdout: &out, Stderr: &out}
+	args := []string{"fake", "--profile", "smoke", "--shards", "3", "--dir", dir, "--binary", "/opt/mb"}
+	if err := cmd.Run(context.Background(), e, append(args, "--submit")); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, ShardsScript))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Run(context.Background(), e, []string{"fake", "--profile", "smoke", "--shards", "4", "--dir", dir, "--binary", "/opt/mb", "--resubmit", "1"})
+	if !cli.IsUsage(err) || !strings.Contains(err.Error(), "--shards 3") || !strings.Contains(err.Error(), "give the same flags") {
+		t.Fatalf("error %v", err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, ShardsScript))
+	if !bytes.Equal(before, after) {
+		t.Error("a refused resubmission rewrote shards.sh")
+	}
+	// The same flags resubmit: index 1 alone, a new merge after it.
+	f.calls, f.jobs = nil, map[string]string{"102": rec("102", "", "", "PENDING", "DependencyNeverSatisfied")}
+	out.Reset()
+	if err := cmd.Run(context.Background(), e, append(args, "--resubmit", "1")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "shard array 103 (tasks 1)\nmerge job 104 (replaces 102)\n") {
+		t.Errorf("output %q", out.String())
+	}
+}
