@@ -104,10 +104,16 @@ func Train[T nn.Float](ctx context.Context, m *Model[T], src images.Source, tc T
 	all := m.AllParams()
 	opt := optim.NewAdam(optim.Config{LR: tc.LR, ClipNorm: 1}, optim.AdamOpts{}, optim.NewGroup("all", all...))
 	copies := make([]*Model[T], tc.Chunks)
-	tapes := make([]*nn.Tape[T], tc.Chunks)
 	for i := range copies {
 		copies[i] = m.clone()
-		tapes[i] = nn.NewTape[T]()
+	}
+	// One tape per worker, not per chunk: a tape keeps the buffers of every
+	// shape it has seen (one set per support size), so memory grows with
+	// the number of tapes, and chunks only bound each tape's share.
+	workers := min(parallel.Workers(tc.Workers), tc.Chunks)
+	tapes := make(chan *nn.Tape[T], workers)
+	for range workers {
+		tapes <- nn.NewTape[T]()
 	}
 	losses := make([]float64, tc.Chunks)
 	hw := m.Cfg.H * m.Cfg.W
@@ -129,10 +135,12 @@ func Train[T nn.Float](ctx context.Context, m *Model[T], src images.Source, tc T
 				clear(p.Grad)
 			}
 		}
-		err = parallel.For(ctx, tc.Chunks, tc.Workers, func(c int) error {
+		err = parallel.For(ctx, tc.Chunks, workers, func(c int) error {
 			lo, hi := c*tc.Batch/tc.Chunks, (c+1)*tc.Batch/tc.Chunks
 			part := bt.part(lo, hi, hw)
-			cm, tp := copies[c], tapes[c]
+			cm := copies[c]
+			tp := <-tapes
+			defer func() { tapes <- tp }()
 			if m.Cfg.meta() {
 				var sum float64
 				for e := range part.B {

@@ -101,7 +101,7 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 	if *steps > 0 {
 		n = *steps
 	}
-	tc := density.TrainConfig{Steps: n, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(*seed, 0, *kind), Chunks: min(2, t.Batch), Workers: *workers}
+	tc := density.TrainConfig{Steps: n, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(*seed, 0, *kind), Chunks: t.chunks(), Workers: *workers}
 	st, err := density.Train(ctx, m, src, tc, func(step int, loss float64) {
 		if (step+1)%max(1, n/10) == 0 {
 			fmt.Fprintf(e.Stderr, "step %d/%d: loss %.4f nats/dim\n", step+1, n, loss)
@@ -176,7 +176,7 @@ func (b *bench) evalCmd(ctx context.Context, e cli.Env, args []string) error {
 		if k > m.Cfg.MaxSupport || k > src.Support() {
 			return cli.Usagef("eval density: support size %d: the model takes 1..%d and %s gives 1..%d", k, m.Cfg.MaxSupport, src.Label(), src.Support())
 		}
-		nats, err := density.Evaluate(ctx, m, src, images.TestSplit, k, evalSeed(*seed), 0, *episodes, 8, *workers)
+		nats, err := density.Evaluate(ctx, m, src, images.TestSplit, k, evalSeed(*seed), 0, *episodes, 4, *workers)
 		if err != nil {
 			return err
 		}

@@ -18,8 +18,11 @@ type Task struct {
 	Steps      int                    `json:"steps"`      // per model (non-meta)
 	MetaSteps  int                    `json:"meta_steps"` // for the Meta PixelCNN, whose step costs ~4 passes per episode
 	Batch      int                    `json:"batch"`
-	LR         float64                `json:"lr"`
-	Episodes   int                    `json:"episodes"` // test episodes per support size
+	// Chunks splits each batch (memory: one chunk's activations per
+	// worker); 0 means 2. The sum of chunk gradients is fixed by it.
+	Chunks   int     `json:"chunks,omitempty"`
+	LR       float64 `json:"lr"`
+	Episodes int     `json:"episodes"` // test episodes per support size
 	// Figures: sample grids (and attention maps for attention models) of
 	// these models, at support size FigureK.
 	Figures []string `json:"figures,omitempty"`
@@ -96,13 +99,13 @@ func profiles() map[string]Profile {
 			Arch: Arch{Layers: 5, Channels: 24, FirstKernel: 5, EncChannels: 24, CondDim: 64, KeyDim: 16},
 			Tasks: []Task{
 				{Name: "flip", Side: 16, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
-					Steps: 1500, Batch: 16, LR: 2e-3, Episodes: 400, Figures: []string{att}, FigureK: 1},
+					Steps: 1500, Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 400, Figures: []string{att}, FigureK: 1},
 				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{uncond, cond, att, meta},
-					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 1500, MetaSteps: 300, Batch: 16, LR: 2e-3, Episodes: 300,
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 1500, MetaSteps: 300, Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300,
 					Figures: []string{cond, att}, FigureK: 4},
 			},
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond, att, meta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
-				Steps: 1500, MetaSteps: 300, Batch: 16, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
+				Steps: 1500, MetaSteps: 300, Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 16,
 		},
 		// full: the paper's scale of training (days on 2 cores).
@@ -110,16 +113,16 @@ func profiles() map[string]Profile {
 			Arch: Arch{Layers: 10, Channels: 64, FirstKernel: 7, EncChannels: 64, CondDim: 128, KeyDim: 32},
 			Tasks: []Task{
 				{Name: "flip", Side: 32, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
-					Steps: 100000, Batch: 32, LR: 1e-3, Episodes: 2000, Figures: []string{att}, FigureK: 1},
+					Steps: 100000, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000, Figures: []string{att}, FigureK: 1},
 				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{uncond, cond, att, meta, attMeta},
-					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, MetaSteps: 20000, Batch: 32, LR: 1e-3, Episodes: 2000,
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, MetaSteps: 20000, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000,
 					Figures: []string{cond, att}, FigureK: 4},
 				{Name: "objects", Side: 26, Objects: images.DefaultObjects(), Models: []string{cond, att},
-					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, Batch: 32, LR: 1e-3, Episodes: 2000,
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000,
 					Figures: []string{att}, FigureK: 4},
 			},
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond, att, meta, attMeta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
-				Steps: 100000, MetaSteps: 20000, Batch: 32, LR: 1e-3, Episodes: 2000, Figures: []string{cond, att}, FigureK: 4},
+				Steps: 100000, MetaSteps: 20000, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 32,
 		},
 	}

@@ -77,7 +77,7 @@ func (r *runner) model(ctx context.Context, task int, kind string, rows *Rows) (
 		steps = t.MetaSteps
 	}
 	tc := density.TrainConfig{Steps: steps, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(r.o.Seed, task, kind),
-		Chunks: min(2, t.Batch), Workers: r.o.Workers}
+		Chunks: t.chunks(), Workers: r.o.Workers}
 	stop := r.o.Phases.Start("train")
 	bar := &progress.Bar{}
 	if r.o.Progress {
@@ -114,7 +114,7 @@ func (r *runner) evaluate(ctx context.Context, unit int, u unit, m *density.Mode
 	t := r.tasks[u.task]
 	stop := r.o.Phases.Start("eval")
 	defer stop()
-	nats, err := density.Evaluate(ctx, m, r.sources[u.task], images.TestSplit, u.k, evalSeed(r.o.Seed), 0, t.Episodes, 8, r.o.Workers)
+	nats, err := density.Evaluate(ctx, m, r.sources[u.task], images.TestSplit, u.k, evalSeed(r.o.Seed), 0, t.Episodes, 4, r.o.Workers)
 	if err != nil {
 		return Result{}, fmt.Errorf("density: evaluate %s %s k=%d: %w", t.Name, u.model, u.k, err)
 	}
@@ -259,4 +259,12 @@ func (r *runner) sampleSpeed(task int, m *density.Model[float32], n int) (SpeedR
 	}
 	return SpeedRow{Task: r.tasks[task].Name, Model: m.Cfg.Kind, Images: n, CachedPerSec: float64(n) / cached,
 		NaivePerSec: float64(nn) / naive, SameImages: same, CachedSeconds: cached}, nil
+}
+
+// chunks is the task's chunk count (2 unless set), at most the batch.
+func (t Task) chunks() int {
+	if t.Chunks > 0 {
+		return min(t.Chunks, t.Batch)
+	}
+	return min(2, t.Batch)
 }
