@@ -80,7 +80,10 @@ func Evaluate(ctx context.Context, m *Model, opt EvalOptions) ([]EpisodeResult, 
 		j := jobs[i]
 		t := j.task
 		if opt.Relabel {
-			rng := rand.New(rand.NewPCG(opt.Seed^0x7e3a, uint64(i)))
+			// Drawn from the task and the episode, not from the job's
+			// position in this call, so that a shard of the tasks relabels
+			// its episodes as the whole run does.
+			rng := rand.New(rand.NewPCG(stack.EpisodeSeed(opt.Seed^0x7e3a, j.task, j.k), 0))
 			t = stack.RandomRelabel(t, rng)
 		}
 		env, err := stack.New(t, stack.Options{Config: &cfg})

@@ -32,6 +32,7 @@
 package imitbench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -44,6 +45,7 @@ import (
 	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/benchmarks/stackbench"
 	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/envs/demos"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/parallel"
@@ -266,11 +268,27 @@ func dataset(ctx context.Context, o run) (string, error) {
 		Noise float64
 	}{specs(p.TrainTasks), p.Demos, o.Seed, p.DemoNoise})
 	dir := filepath.Join(o.CacheDir, "imitation", "demos-"+key)
+	// A complete dataset is only read: shards that start together on a
+	// cluster all find the one their prepare stage built, and none of them
+	// takes the writer's lock.
+	if complete(dir) {
+		return dir, nil
+	}
 	_, err := collect.Generate(ctx, collect.GenOptions{Dir: dir, Tasks: p.TrainTasks, Episodes: p.Demos, Seed: o.Seed, Noise: p.DemoNoise, Workers: o.Workers, Progress: o.Progress})
 	if err != nil {
 		return "", fmt.Errorf("demonstrations: %w", err)
 	}
 	return dir, nil
+}
+
+// complete reports whether dir holds a complete, verified dataset.
+func complete(dir string) bool {
+	ds, err := demos.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer ds.Close()
+	return ds.Info().Status == demos.StatusComplete
 }
 
 // TrainOptions returns the training options of a variant.
@@ -616,6 +634,35 @@ func merge(shards []Rows) (Rows, error) {
 			out.World = r.World
 		}
 	}
-	out.Rows, out.Permutation, out.Ensemble = imitation.Merge(rows...), imitation.Merge(perm...), imitation.Merge(ens...)
+	out.Rows, out.Permutation, out.Ensemble = inRunOrder(imitation.Merge(rows...)), inRunOrder(imitation.Merge(perm...)), inRunOrder(imitation.Merge(ens...))
 	return out, nil
+}
+
+// inRunOrder sorts rows as an unsharded run writes them: by set (train,
+// relabelled train, test), then model (the table's columns, ensembles by
+// size), then stages.
+func inRunOrder(rows []imitation.Row) []imitation.Row {
+	setRank := func(s string) int {
+		switch s {
+		case "train":
+			return 0
+		case "train-relabelled":
+			return 1
+		}
+		return 2
+	}
+	modelRank := func(m string) int {
+		if i := slices.Index(Columns, m); i >= 0 {
+			return i
+		}
+		var k int
+		if _, err := fmt.Sscanf(m, "K=%d", &k); err == nil {
+			return len(Columns) + k
+		}
+		return 1 << 30
+	}
+	slices.SortStableFunc(rows, func(a, b imitation.Row) int {
+		return cmp.Or(cmp.Compare(setRank(a.Set), setRank(b.Set)), cmp.Compare(modelRank(a.Model), modelRank(b.Model)), cmp.Compare(a.Stages, b.Stages))
+	})
+	return rows
 }

@@ -60,6 +60,17 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 			t.Fatalf("%s: final loss %v trained, %v from the cache", a.Training[i].Variant, a.Training[i].FinalLoss, b.Training[i].FinalLoss)
 		}
 	}
+	// Shards that start together on a cluster find the prepared dataset
+	// and only read it: none may fail on the dataset writer's lock.
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() { _, err := dataset(ctx, o); errs <- err }()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a shard starting with the others: %v", err)
+		}
+	}
 	var shards []Rows
 	for i := range 2 {
 		o.Shard = suite.Shard{Index: i, Count: 2}
@@ -85,6 +96,9 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 	}{{"rows", m.Rows, a.Rows}, {"ensemble", m.Ensemble, a.Ensemble}, {"permutation", m.Permutation, a.Permutation}} {
 		if count(tc.merged) != count(tc.whole) {
 			t.Errorf("%s: merged shards hold %d episodes, the whole run %d", tc.table, count(tc.merged), count(tc.whole))
+		}
+		if !reflect.DeepEqual(tc.merged, tc.whole) {
+			t.Errorf("%s: merged shards %+v, the whole run %+v", tc.table, tc.merged, tc.whole)
 		}
 	}
 	var sb strings.Builder
