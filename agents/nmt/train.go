@@ -104,6 +104,9 @@ func sameShapes[T nn.Float](a, b []*nn.Param[T]) bool {
 	return true
 }
 
+// freshTapeEvery is how many steps a training tape lives.
+const freshTapeEvery = 50
+
 // Method is how the shared model is trained on the high-resource tasks.
 type Method string
 
@@ -214,6 +217,11 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 	for step := 1; step <= cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
+		}
+		if step%freshTapeEvery == 0 {
+			// A tape keeps buffers of every size it has seen; sentence
+			// lengths vary, so start afresh now and then to bound memory.
+			tp, fomaml.tp = nn.NewTape[float32](), nil
 		}
 		ti := r.IntN(len(tasks))
 		l := langs[ti]
@@ -348,6 +356,7 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 	tp := nn.NewTape[float32]()
 	bs := max(cfg.BatchSize, 1)
 	for ep := 1; ep <= cfg.Epochs; ep++ {
+		tp = nn.NewTape[float32]() // bounded memory, as in Train
 		order := r.Perm(len(data))
 		for s := 0; s < len(order); s += bs {
 			if err := ctx.Err(); err != nil {
