@@ -266,3 +266,34 @@ func TestBadInput(t *testing.T) {
 		t.Fatal("support of 3 accepted by a model of max support 2")
 	}
 }
+
+// TestSupportMatters: the conditional and attention models' predictions
+// change with the support set, and the unconditional model's do not.
+func TestSupportMatters(t *testing.T) {
+	const h, w = 6, 6
+	for _, kind := range []string{Unconditional, Conditional, Attention} {
+		m, err := NewModel[float64](tinyConfig(kind, h, w), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(2, 3))
+		perturb(m.AllParams(), r, 0.3)
+		x := randBits(r, h*w)
+		logits := func(support []float64) []float64 {
+			tp := nn.NewTape[float64]()
+			ctx, err := m.Encode(tp, support, 1, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.Logits(tp, tp.Constant(x, 1, 1, h, w), ctx).Data
+		}
+		a, b := logits(randBits(r, h*w)), logits(randBits(r, h*w))
+		var diff float64
+		for i := range a {
+			diff = max(diff, math.Abs(a[i]-b[i]))
+		}
+		if (diff > 0) != (kind != Unconditional) {
+			t.Fatalf("%s: largest logit change %v with another support", kind, diff)
+		}
+	}
+}
