@@ -94,6 +94,11 @@ func measureSpeed(ctx context.Context, o suite.Options, p Profile) (*Speed, erro
 	}
 	sp.FPPerSecond = float64(len(tab.SMILES)) / best.Seconds()
 	dir := filepath.Join(o.CacheDir, "drug")
+	if o.Flags["rdkit"] != "" || o.Flags["sklearn"] != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("speed: %w", err)
+		}
+	}
 	if py := o.Flags["rdkit"]; py != "" {
 		path := filepath.Join(dir, "tox21-smiles.txt")
 		if err := atomicfile.Write(path, 0o644, func(w io.Writer) error {

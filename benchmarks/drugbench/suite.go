@@ -2,12 +2,16 @@ package drugbench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/molecules"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
 )
 
@@ -121,6 +125,11 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 	}
 	units := plan(p, d)
 	o.Logf("drug: %s, %d molecules × %d tasks, %d units", d.Name, d.Data.Rows(), d.Data.Tasks(), len(units))
+	cfg, err := configOf(o)
+	if err != nil {
+		return Rows{}, err
+	}
+	cache := unitCache{dir: filepath.Join(o.CacheDir, "drug", "units", suite.Key(cfg))}
 	for i, u := range units {
 		if !o.Shard.Has(i) {
 			continue
@@ -139,11 +148,18 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 			rows.Speed = sp
 			continue
 		}
-		r, err := runUnit(ctx, o, p, d, u, i, how)
-		stop()
-		if err != nil {
-			return rows, fmt.Errorf("drug %s %s fold %d: %w", u.Exp, u.Model, u.Fold, err)
+		r, ok := cache.load(i)
+		if !ok {
+			r, err = runUnit(ctx, o, p, d, u, i, how)
+			if err != nil {
+				stop()
+				return rows, fmt.Errorf("drug %s %s fold %d: %w", u.Exp, u.Model, u.Fold, err)
+			}
+			if err := cache.store(i, r); err != nil {
+				o.Logf("drug: cannot cache unit %d: %v", i, err)
+			}
 		}
+		stop()
 		o.Logf("drug: unit %d/%d %s %s fold %d k %d: mean AUC %.3f (%.1fs)", i+1, len(units), u.Exp, u.Model, u.Fold, r.K, Mean(r.AUC), time.Since(t0).Seconds())
 		rows.Results = append(rows.Results, r)
 	}
@@ -195,4 +211,34 @@ func merge(shards []Rows) (Rows, error) {
 		}
 	}
 	return out, nil
+}
+
+// unitCache keeps each finished unit's result under the cache directory,
+// keyed by the run's configuration, so that a rerun (after an interrupt or
+// a failure) resumes instead of starting over. Speed is never cached.
+type unitCache struct{ dir string }
+
+func (c unitCache) path(i int) string { return filepath.Join(c.dir, fmt.Sprintf("unit-%04d.json", i)) }
+
+func (c unitCache) load(i int) (Result, bool) {
+	b, err := os.ReadFile(c.path(i))
+	if err != nil {
+		return Result{}, false
+	}
+	var r Result
+	if json.Unmarshal(b, &r) != nil || r.Unit != i || len(r.AUC) != len(r.Tasks) {
+		return Result{}, false
+	}
+	return r, true
+}
+
+func (c unitCache) store(i int, r Result) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(c.path(i), b, 0o644)
 }

@@ -204,3 +204,26 @@ func TestTrainEval(t *testing.T) {
 		t.Errorf("bad model file: %v", err)
 	}
 }
+
+// TestResumeFromCache: a rerun with the same cache directory takes the
+// finished units from it and gives the same rows.
+func TestResumeFromCache(t *testing.T) {
+	s := New()
+	cache := t.TempDir()
+	o := suite.Options{Profile: "smoke", Seed: 4, CacheDir: cache, Workers: 2, Flags: map[string]string{}}
+	a, err := s.Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, _ := filepath.Glob(filepath.Join(cache, "drug", "units", "*", "unit-*.json"))
+	if len(units) == 0 {
+		t.Fatal("no unit results cached")
+	}
+	b, err := s.Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Rows, b.Rows) {
+		t.Fatal("resumed run differs")
+	}
+}
