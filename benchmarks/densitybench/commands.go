@@ -42,6 +42,9 @@ func taskFor(profile, name, data string) (Task, Arch, error) {
 		}
 		return p.Omniglot, p.Arch, nil
 	}
+	if name == "" {
+		name = "characters"
+	}
 	var names []string
 	all := append(slices.Clone(p.Tasks), Task{Name: "objects", Side: 26, Objects: images.DefaultObjects(), Supports: []int{1, 2, 4, 8},
 		TrainK: []int{1, 2, 4, 8}, Steps: p.Tasks[len(p.Tasks)-1].Steps, MetaSteps: p.Tasks[len(p.Tasks)-1].MetaSteps,
@@ -58,7 +61,7 @@ func taskFor(profile, name, data string) (Task, Arch, error) {
 func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("train density")
 	profile := fs.String("profile", "default", "scale of the network and training: smoke, default, quick or full")
-	task := fs.String("task", "characters", "task: flip, characters or objects (omniglot with --data)")
+	task := fs.String("task", "", "task: flip, characters or objects (default characters; omniglot with --data)")
 	data := fs.String("data", "", "real data: omniglot (shipped), an Omniglot .npz, a directory of them or of PNGs")
 	kind := fs.String("model", density.Conditional, "model: "+strings.Join(density.Kinds(), ", "))
 	steps := fs.Int("steps", 0, "training steps (0: the profile's)")

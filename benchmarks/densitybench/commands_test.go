@@ -79,6 +79,9 @@ func TestTrainEvalSample(t *testing.T) {
 	if _, err := run("sample", "--model", filepath.Join(dir, "nope"), "--support", sup, "--out", grid); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("missing model: %v", err)
 	}
+	if _, err := run("train", "--task", "flip", "--data", "omniglot", "--out", model); !cli.IsUsage(err) {
+		t.Fatalf("--task flip with --data: %v", err)
+	}
 	if _, err := run("train", "--task", "nope", "--out", model); !cli.IsUsage(err) {
 		t.Fatalf("unknown task: %v", err)
 	}
