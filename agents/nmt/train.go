@@ -104,8 +104,11 @@ func sameShapes[T nn.Float](a, b []*nn.Param[T]) bool {
 	return true
 }
 
-// freshTapeEvery is how many steps a training tape lives.
-const freshTapeEvery = 50
+// freshTapeEvery is how many steps a training tape lives. A tape keeps
+// its buffers by exact size, and every batch of a different sentence
+// length has different sizes, so a long-lived tape holds the activations
+// of every length it has seen (gigabytes with real sentences).
+const freshTapeEvery = 8
 
 // Method is how the shared model is trained on the high-resource tasks.
 type Method string
@@ -366,6 +369,9 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 			for _, i := range order[s:min(s+bs, len(order))] {
 				b.Src = append(b.Src, data[i].Src)
 				b.Tgt = append(b.Tgt, data[i].Tgt)
+			}
+			if s > 0 && (s/bs)%freshTapeEvery == 0 {
+				tp = nn.NewTape[float32]()
 			}
 			tp.Reset()
 			if err := tp.Backward(c.Loss(tp, l, b, rnd)); err != nil {
