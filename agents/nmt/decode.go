@@ -20,10 +20,9 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 	tp := nn.NewTape[T]()
 	tp.SetNoGrad(true)
 	mem, mask := m.Encode(tp, l, src, nil)
-	// Each step decodes on its own tape, reset between steps, so that
-	// memory stays bounded by one step's activations.
-	dtp := nn.NewTape[T]()
-	dtp.SetNoGrad(true)
+	// Each step decodes on a tape of its own: a tape keeps its buffers by
+	// size, and every step has other sizes, so one tape for all steps
+	// would hold the activations of every step.
 	b := len(src)
 	out := make([][]int, b)
 	done := make([]bool, b)
@@ -31,7 +30,8 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 	v := m.Tgt.Size()
 	for step := 0; step < maxLen; step++ {
 		in, t, _ := pad(prefix, BOS, -1)
-		dtp.Reset()
+		dtp := nn.NewTape[T]()
+		dtp.SetNoGrad(true)
 		logits := m.decodeLogits(dtp, mem, mask, in, b, t, nil)
 		all := true
 		for i := range b {
@@ -77,8 +77,6 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 	tp := nn.NewTape[T]()
 	tp.SetNoGrad(true)
 	mem1, mask1 := m.Encode(tp, l, [][]int{src}, nil)
-	dtp := nn.NewTape[T]() // reset every step, as in Greedy
-	dtp.SetNoGrad(true)
 	s, d := mem1.Shape[1], m.Cfg.D
 	v := m.Tgt.Size()
 	beams := []hyp{{}}
@@ -87,7 +85,8 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 	for step := 0; step < maxLen && len(beams) > 0; step++ {
 		nb := len(beams)
 		rep := make([]int, nb)
-		dtp.Reset()
+		dtp := nn.NewTape[T]() // one per step, as in Greedy
+		dtp.SetNoGrad(true)
 		mem := dtp.Reshape(dtp.Gather(dtp.Reshape(mem1, 1, s*d), rep), nb, s, d)
 		mask := &layers.Mask{Data: slices.Repeat(mask1.Data, nb), Shape: []int{nb, 1, 1, s}}
 		prefixes := make([][]int, nb)
