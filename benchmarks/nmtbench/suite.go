@@ -323,4 +323,3 @@ func plots(r Rows, dir string) ([]string, error) {
 	}
 	return []string{path}, nil
 }
-
