@@ -356,7 +356,7 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 	opt := optim.NewAdam(optim.Config{LR: cfg.LR, ClipNorm: 1}, AdamTransformer, optim.NewGroup("ft", train...))
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x6674))
 	rnd := rand.New(rand.NewPCG(cfg.Seed, 0x6474)).Float64
-	tp := nn.NewTape[float32]()
+	var tp *nn.Tape[float32]
 	bs := max(cfg.BatchSize, 1)
 	for ep := 1; ep <= cfg.Epochs; ep++ {
 		tp = nn.NewTape[float32]() // bounded memory, as in Train
