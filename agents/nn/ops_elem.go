@@ -284,7 +284,9 @@ func (tp *Tape[T]) Tanh(a *Tensor[T]) *Tensor[T] { return tp.unary(unTanh, a) }
 // Sigmoid returns 1/(1+exp(-a)) elementwise.
 func (tp *Tape[T]) Sigmoid(a *Tensor[T]) *Tensor[T] { return tp.unary(unSigmoid, a) }
 
-// GELU returns the exact Gaussian error linear unit x·Φ(x) elementwise.
+// GELU returns the Gaussian error linear unit x·Φ(x) elementwise, with the
+// exact normal distribution function Φ (not the tanh approximation); in
+// float32 Φ is computed to 1.5e-7 absolute.
 func (tp *Tape[T]) GELU(a *Tensor[T]) *Tensor[T] { return tp.unary(unGELU, a) }
 
 // Exp returns exp(a) elementwise.
@@ -364,6 +366,10 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 			y[i] = T(sigmoid(float64(v)))
 		}
 	case unGELU:
+		if x32, ok := any(x).([]float32); ok {
+			simd.GELU(any(y).([]float32), x32)
+			break
+		}
 		for i, v := range x {
 			f := float64(v)
 			y[i] = T(0.5 * f * (1 + math.Erf(f/math.Sqrt2)))
@@ -423,6 +429,10 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 				ga[i] += g[i] * v * (1 - v)
 			}
 		case unGELU:
+			if x32, ok := any(x).([]float32); ok {
+				simd.GELUGradAdd(any(ga).([]float32), any(g).([]float32), x32)
+				break
+			}
 			for i, v := range x {
 				f := float64(v)
 				d := 0.5*(1+math.Erf(f/math.Sqrt2)) + f*math.Exp(-0.5*f*f)/math.Sqrt(2*math.Pi)

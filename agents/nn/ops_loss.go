@@ -28,12 +28,10 @@ func (tp *Tape[T]) CrossEntropy(logits *Tensor[T], targets []int, weights []T) *
 		}
 		w := weightAt(weights, i)
 		p := probs[i*c : (i+1)*c]
-		softmaxRow(p, logits.Data[i*c:(i+1)*c], true)
-		loss -= w * float64(p[t])
+		row := logits.Data[i*c : (i+1)*c]
+		m, s := softmaxRow(p, row, false)
+		loss -= w * float64(row[t]-m-T(math.Log(s)))
 		wsum += w
-		for j, v := range p {
-			p[j] = T(math.Exp(float64(v)))
-		}
 	}
 	out := tp.newOut([]int{1}, logits)
 	if wsum != 0 {
@@ -146,29 +144,33 @@ func (tp *Tape[T]) LayerNorm(x, gain, bias *Tensor[T], eps T) *Tensor[T] {
 	rstd := make([]T, rows)
 	for r := range rows {
 		xr, hr, yr := x.Data[r*d:(r+1)*d], xhat[r*d:(r+1)*d], out.Data[r*d:(r+1)*d]
-		var mu float64
-		for _, v := range xr {
-			mu += float64(v)
-		}
-		mu /= float64(d)
-		var vr float64
-		for _, v := range xr {
-			dv := float64(v) - mu
-			vr += dv * dv
-		}
-		vr /= float64(d)
+		mu := sumF64(xr) / float64(d)
+		vr := sumSqDevF64(xr, mu) / float64(d)
 		rs := 1 / math.Sqrt(vr+float64(eps))
 		rstd[r] = T(rs)
 		for i, v := range xr {
-			h := T((float64(v) - mu) * rs)
-			hr[i] = h
-			if gain != nil {
-				h *= gain.Data[i]
+			hr[i] = T((float64(v) - mu) * rs)
+		}
+		// The affine part in separate tight loops (the same arithmetic as
+		// h·gain + bias element by element).
+		switch {
+		case gain != nil && bias != nil:
+			gd, bd := gain.Data[:d], bias.Data[:d]
+			for i, h := range hr {
+				yr[i] = h*gd[i] + bd[i]
 			}
-			if bias != nil {
-				h += bias.Data[i]
+		case gain != nil:
+			gd := gain.Data[:d]
+			for i, h := range hr {
+				yr[i] = h * gd[i]
 			}
-			yr[i] = h
+		case bias != nil:
+			bd := bias.Data[:d]
+			for i, h := range hr {
+				yr[i] = h + bd[i]
+			}
+		default:
+			copy(yr, hr)
 		}
 	}
 	tp.record("LayerNorm", out, func() {
@@ -184,22 +186,28 @@ func (tp *Tape[T]) LayerNorm(x, gain, bias *Tensor[T], eps T) *Tensor[T] {
 		}
 		dh := make([]T, d)
 		for r := range rows {
-			g, hr := out.Grad[r*d:(r+1)*d], xhat[r*d:(r+1)*d]
-			var m1, m2 T
-			for i, v := range g {
-				if gg != nil {
+			g, hr := out.Grad[r*d:(r+1)*d], xhat[r*d:(r+1)*d:(r+1)*d]
+			if gg != nil {
+				gg := gg[:d]
+				for i, v := range g {
 					gg[i] += v * hr[i]
 				}
-				if gb != nil {
+			}
+			if gb != nil {
+				gb := gb[:d]
+				for i, v := range g {
 					gb[i] += v
 				}
-				if gain != nil {
-					v *= gain.Data[i]
-				}
-				dh[i] = v
-				m1 += v
-				m2 += v * hr[i]
 			}
+			if gain != nil {
+				gd := gain.Data[:d]
+				for i, v := range g {
+					dh[i] = v * gd[i]
+				}
+			} else {
+				copy(dh, g)
+			}
+			m1, m2 := sumAndDot(dh, hr)
 			if gx == nil {
 				continue
 			}
@@ -212,6 +220,61 @@ func (tp *Tape[T]) LayerNorm(x, gain, bias *Tensor[T], eps T) *Tensor[T] {
 		}
 	}, ins...)
 	return out
+}
+
+// The reductions of LayerNorm keep four partial sums: one running sum is
+// a chain of dependent additions, four let the adds overlap.
+
+// sumF64 returns Σ x in float64.
+func sumF64[T Float](x []T) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+		s2 += float64(x[i+2])
+		s3 += float64(x[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sumSqDevF64 returns Σ (x − mu)² in float64.
+func sumSqDevF64[T Float](x []T, mu float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		d0, d1, d2, d3 := float64(x[i])-mu, float64(x[i+1])-mu, float64(x[i+2])-mu, float64(x[i+3])-mu
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - mu
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sumAndDot returns Σ a and Σ a·b.
+func sumAndDot[T Float](a, b []T) (sum, dot T) {
+	b = b[:len(a)]
+	var s0, s1, d0, d1 T
+	i := 0
+	for ; i+2 <= len(a); i += 2 {
+		s0 += a[i]
+		s1 += a[i+1]
+		d0 += a[i] * b[i]
+		d1 += a[i+1] * b[i+1]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i]
+		d0 += a[i] * b[i]
+	}
+	return s0 + s1, d0 + d1
 }
 
 // weightAt returns the i-th per-example weight, or 1 when weights is nil.

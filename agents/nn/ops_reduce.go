@@ -142,6 +142,10 @@ func (tp *Tape[T]) softmax(a *Tensor[T], axis int, logs bool) *Tensor[T] {
 	}
 	tp.record(name, out, func() {
 		ga := tp.grad(a)
+		if inner == 1 {
+			softmaxRowsBackward(ga, out.Grad, out.Data, dim, logs)
+			return
+		}
 		for o := range outer {
 			for i := range inner {
 				base := o*dim*inner + i
@@ -169,14 +173,56 @@ func (tp *Tape[T]) softmax(a *Tensor[T], axis int, logs bool) *Tensor[T] {
 	return out
 }
 
-// softmaxRow writes softmax (or log-softmax) of x into y.
-func softmaxRow[T Float](y, x []T, logs bool) {
+// softmaxRowsBackward adds the input gradient of softmax (or log-softmax)
+// taken over contiguous rows of length dim, given the output y and its
+// gradient g: softmax dx = y·(g − Σ g·y), log-softmax dx = g − exp(y)·Σ g.
+func softmaxRowsBackward[T Float](ga, g, y []T, dim int, logs bool) {
+	var p []T
+	if logs {
+		p = make([]T, dim)
+	}
+	for o := 0; o+dim <= len(y); o += dim {
+		gr, yr, ar := g[o:o+dim], y[o:o+dim], ga[o:o+dim]
+		var s T
+		if logs {
+			for _, v := range gr {
+				s += v
+			}
+			copy(p, yr)
+			expInPlace(p)
+			for d, v := range gr {
+				ar[d] += v - p[d]*s
+			}
+			continue
+		}
+		for d, v := range gr {
+			s += v * yr[d]
+		}
+		for d, v := range gr {
+			ar[d] += yr[d] * (v - s)
+		}
+	}
+}
+
+// expInPlace sets p[i] = exp(p[i]), vectorised for float32.
+func expInPlace[T Float](p []T) {
+	if p32, ok := any(p).([]float32); ok {
+		simd.Exp(p32, p32)
+		return
+	}
+	for i, v := range p {
+		p[i] = T(math.Exp(float64(v)))
+	}
+}
+
+// softmaxRow writes softmax (or log-softmax) of x into y and returns the
+// row's maximum m and Σ exp(x−m), so that log-softmax(x)ᵢ = xᵢ − m − log s.
+func softmaxRow[T Float](y, x []T, logs bool) (m T, s float64) {
 	y = y[:len(x)]
-	m := T(math.Inf(-1))
+	m = T(math.Inf(-1))
 	for _, v := range x {
 		m = max(m, v)
 	}
-	var s float64
 	if x32, ok := any(x).([]float32); ok {
 		y32, m32 := any(y).([]float32)[:len(x32)], float32(m)
 		for i, v := range x32 {
@@ -200,10 +246,11 @@ func softmaxRow[T Float](y, x []T, logs bool) {
 		for i, v := range x {
 			y[i] = v - m - ls
 		}
-		return
+		return m, s
 	}
 	inv := T(1 / s)
 	for i := range y {
 		y[i] *= inv
 	}
+	return m, s
 }

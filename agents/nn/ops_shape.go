@@ -28,7 +28,13 @@ func (tp *Tape[T]) Reshape(a *Tensor[T], shape ...int) *Tensor[T] {
 	}
 	out := &Tensor[T]{Shape: shape, Data: a.Data, requiresGrad: a.requiresGrad && !tp.noGrad}
 	tp.record("Reshape", out, func() {
-		ga := tp.grad(a)
+		if a.Grad == nil {
+			// Every consumer of out has run its backward: out's gradient
+			// buffer is final and can become a's, as its data already is.
+			a.Grad = out.Grad
+			return
+		}
+		ga := a.Grad
 		for i, g := range out.Grad {
 			ga[i] += g
 		}
@@ -95,11 +101,19 @@ func permute[T Float](out, in []T, shape, strides []int, accumulate bool) {
 	last, ls := shape[r-1], strides[r-1]
 	for o := 0; o < n; o += last {
 		row := out[o : o+last]
-		if accumulate {
+		switch {
+		case ls == 1 && accumulate:
+			src := in[off : off+last]
+			for j, g := range row {
+				src[j] += g
+			}
+		case ls == 1:
+			copy(row, in[off:off+last])
+		case accumulate:
 			for j, g := range row {
 				in[off+j*ls] += g
 			}
-		} else {
+		default:
 			for j := range row {
 				row[j] = in[off+j*ls]
 			}

@@ -33,4 +33,10 @@ func sigmoidAVX(dst, src []float32)
 //go:noescape
 func tanhAVX(dst, src []float32)
 
+//go:noescape
+func geluAVX(dst, src []float32)
+
+//go:noescape
+func geluGradAVX(ga, g, x []float32)
+
 var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA

@@ -16,6 +16,8 @@ func transpose8x8(dst *float32, ldd int, src *float32, lds int) {
 	panic("simd: no SIMD kernel on this platform")
 }
 
-func expAVX(dst, src []float32)     { panic("simd: no SIMD kernel on this platform") }
-func sigmoidAVX(dst, src []float32) { panic("simd: no SIMD kernel on this platform") }
-func tanhAVX(dst, src []float32)    { panic("simd: no SIMD kernel on this platform") }
+func expAVX(dst, src []float32)      { panic("simd: no SIMD kernel on this platform") }
+func sigmoidAVX(dst, src []float32)  { panic("simd: no SIMD kernel on this platform") }
+func tanhAVX(dst, src []float32)     { panic("simd: no SIMD kernel on this platform") }
+func geluAVX(dst, src []float32)     { panic("simd: no SIMD kernel on this platform") }
+func geluGradAVX(ga, g, x []float32) { panic("simd: no SIMD kernel on this platform") }

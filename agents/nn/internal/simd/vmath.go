@@ -75,3 +75,60 @@ func tanhf(x float32) float32 {
 	}
 	return t
 }
+
+// GELU sets dst[i] = x·Φ(x) for x = src[i], where Φ is the standard normal
+// distribution function. Φ comes from Abramowitz & Stegun 7.1.26
+// (erfc(z) ≈ t·P(t)·exp(−z²), t = 1/(1+pz)), whose absolute error 1.5e-7 is
+// below float32's resolution of Φ; for x < 0 the formula gives Φ(x) directly,
+// without the cancellation of 1 + erf.
+func GELU(dst, src []float32) {
+	n := 0
+	if hasKernel {
+		n = len(src) &^ 7
+		geluAVX(dst[:n], src[:n])
+	}
+	for i := n; i < len(src); i++ {
+		phi, _ := normalCDF(src[i])
+		dst[i] = src[i] * phi
+	}
+}
+
+// GELUGradAdd adds g[i]·GELU′(x[i]) to ga[i], where GELU′(x) = Φ(x) + x·φ(x).
+func GELUGradAdd(ga, g, x []float32) {
+	n := 0
+	if hasKernel {
+		n = len(x) &^ 7
+		geluGradAVX(ga[:n], g[:n], x[:n])
+	}
+	for i := n; i < len(x); i++ {
+		phi, e := normalCDF(x[i])
+		ga[i] += g[i] * (phi + x[i]*e*invSqrt2Pi)
+	}
+}
+
+// The constants of GELU: p/√2 and the A&S coefficients halved, so that
+// t = 1/(1+gp·|x|) and h = t·P(t)·exp(−x²/2) is Φ(−|x|).
+const (
+	gp         = 0.3275911 / math.Sqrt2
+	ga1        = 0.254829592 / 2
+	ga2        = -0.284496736 / 2
+	ga3        = 1.421413741 / 2
+	ga4        = -1.453152027 / 2
+	ga5        = 1.061405429 / 2
+	invSqrt2Pi = 0.3989422804014327
+)
+
+// normalCDF is the scalar version of the vector code: Φ(x) and exp(−x²/2).
+func normalCDF(x float32) (phi, e float32) {
+	ax := x
+	if ax < 0 {
+		ax = -ax
+	}
+	e = expf(-0.5 * x * x)
+	t := 1 / (1 + gp*ax)
+	h := t * (ga1 + t*(ga2+t*(ga3+t*(ga4+t*ga5)))) * e
+	if x < 0 {
+		return h, e
+	}
+	return 1 - h, e
+}

@@ -47,6 +47,23 @@ GLOBL signmask<>(SB), RODATA|NOPTR, $4
 DATA absmask<>+0(SB)/4, $0x7fffffff
 GLOBL absmask<>(SB), RODATA|NOPTR, $4
 
+DATA neghalf<>+0(SB)/4, $0xbf000000
+GLOBL neghalf<>(SB), RODATA|NOPTR, $4
+DATA gp<>+0(SB)/4, $0x3e6d3388
+GLOBL gp<>(SB), RODATA|NOPTR, $4
+DATA ga1<>+0(SB)/4, $0x3e027906
+GLOBL ga1<>(SB), RODATA|NOPTR, $4
+DATA ga2<>+0(SB)/4, $0xbe11a98e
+GLOBL ga2<>(SB), RODATA|NOPTR, $4
+DATA ga3<>+0(SB)/4, $0x3f35f0e3
+GLOBL ga3<>(SB), RODATA|NOPTR, $4
+DATA ga4<>+0(SB)/4, $0xbf3a00e3
+GLOBL ga4<>(SB), RODATA|NOPTR, $4
+DATA ga5<>+0(SB)/4, $0x3f07dc22
+GLOBL ga5<>(SB), RODATA|NOPTR, $4
+DATA isq2pi<>+0(SB)/4, $0x3ecc422a
+GLOBL isq2pi<>(SB), RODATA|NOPTR, $4
+
 // EXP8 replaces Y0 by exp(Y0) lane-wise (Cephes expf: clamp, n = round(x·log2 e),
 // reduce by n·ln 2 in two parts, degree-6 polynomial, scale by 2^n). NaN
 // propagates. Clobbers Y1-Y4 and Y7.
@@ -172,5 +189,79 @@ tanhloop:
 	DECQ CX
 	JNE tanhloop
 tanhdone:
+	VZEROUPPER
+	RET
+
+// NORMCDF8 sets Y13 = Φ(Y8) and Y0 = exp(−Y8²/2) lane-wise (Abramowitz &
+// Stegun 7.1.26, see GELU in vmath.go). Clobbers Y1-Y4, Y7 and Y9-Y12.
+#define NORMCDF8 \
+	VMULPS Y8, Y8, Y0 \
+	VBROADCASTSS neghalf<>(SB), Y7 \
+	VMULPS Y7, Y0, Y0 \
+	EXP8 \
+	VBROADCASTSS absmask<>(SB), Y7 \
+	VANDPS Y7, Y8, Y9 \
+	VBROADCASTSS gp<>(SB), Y7 \
+	VBROADCASTSS one<>(SB), Y10 \
+	VFMADD213PS Y10, Y7, Y9 \
+	VDIVPS Y9, Y10, Y9 \
+	VBROADCASTSS ga5<>(SB), Y11 \
+	VBROADCASTSS ga4<>(SB), Y7 \
+	VFMADD213PS Y7, Y9, Y11 \
+	VBROADCASTSS ga3<>(SB), Y7 \
+	VFMADD213PS Y7, Y9, Y11 \
+	VBROADCASTSS ga2<>(SB), Y7 \
+	VFMADD213PS Y7, Y9, Y11 \
+	VBROADCASTSS ga1<>(SB), Y7 \
+	VFMADD213PS Y7, Y9, Y11 \
+	VMULPS Y9, Y11, Y11 \
+	VMULPS Y0, Y11, Y11 \
+	VSUBPS Y11, Y10, Y12 \
+	VBLENDVPS Y8, Y11, Y12, Y13
+
+// func geluAVX(dst, src []float32): dst = src·Φ(src).
+TEXT ·geluAVX(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	SHRQ $3, CX
+	JEQ geludone
+geluloop:
+	VMOVUPS (SI), Y8
+	NORMCDF8
+	VMULPS Y13, Y8, Y13
+	VMOVUPS Y13, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE geluloop
+geludone:
+	VZEROUPPER
+	RET
+
+// func geluGradAVX(ga, g, x []float32): ga += g·(Φ(x) + x·φ(x)).
+TEXT ·geluGradAVX(SB), NOSPLIT, $0-72
+	MOVQ ga_base+0(FP), DI
+	MOVQ g_base+24(FP), DX
+	MOVQ x_base+48(FP), SI
+	MOVQ x_len+56(FP), CX
+	SHRQ $3, CX
+	JEQ gelugraddone
+gelugradloop:
+	VMOVUPS (SI), Y8
+	NORMCDF8
+	VBROADCASTSS isq2pi<>(SB), Y7
+	VMULPS Y7, Y0, Y0
+	VFMADD213PS Y13, Y8, Y0
+	VMOVUPS (DX), Y1
+	VMOVUPS (DI), Y2
+	VFMADD231PS Y0, Y1, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNE gelugradloop
+gelugraddone:
 	VZEROUPPER
 	RET

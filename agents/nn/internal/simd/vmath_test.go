@@ -53,11 +53,54 @@ func BenchmarkVectorMath(b *testing.B) {
 	for _, f := range []struct {
 		name string
 		f    func(dst, src []float32)
-	}{{"Exp", Exp}, {"Sigmoid", Sigmoid}, {"Tanh", Tanh}} {
+	}{{"Exp", Exp}, {"Sigmoid", Sigmoid}, {"Tanh", Tanh}, {"GELU", GELU}} {
 		b.Run(f.name, func(b *testing.B) {
 			for b.Loop() {
 				f.f(dst, src)
 			}
 		})
+	}
+}
+
+func gelu64(x float64) float64 { return x * 0.5 * math.Erfc(-x/math.Sqrt2) }
+
+func geluGrad64(x float64) float64 {
+	return 0.5*math.Erfc(-x/math.Sqrt2) + x*math.Exp(-x*x/2)/math.Sqrt(2*math.Pi)
+}
+
+// TestGELU checks the vector and scalar paths against float64 erfc. The
+// approximation's error is absolute (1.5e-7 on Φ), so the bound is absolute
+// in units of max(1, |x|): in the far negative tail, where GELU is below
+// 1e-6, its relative error grows, which no training can see.
+func TestGELU(t *testing.T) {
+	const n = 100003 // not a multiple of 8: exercises the scalar tail
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(-12 + 24*float64(i)/(n-1))
+	}
+	x[5], x[6], x[7] = 0, float32(math.Copysign(0, -1)), 1e-6
+	y := make([]float32, n)
+	GELU(y, x)
+	g, ga := make([]float32, n), make([]float32, n)
+	for i := range g {
+		g[i] = float32(1 + i%3)
+		ga[i] = 0.5
+	}
+	GELUGradAdd(ga, g, x)
+	for i, v := range x {
+		f := float64(v)
+		scale := math.Max(1, math.Abs(f))
+		if d := math.Abs(float64(y[i]) - gelu64(f)); d > 2e-7*scale {
+			t.Fatalf("GELU(%v) = %v, want %v (error %.2g)", v, y[i], gelu64(f), d)
+		}
+		want := 0.5 + float64(g[i])*geluGrad64(f)
+		if d := math.Abs(float64(ga[i]) - want); d > 1e-6*scale {
+			t.Fatalf("GELU gradient at %v: ga = %v, want %v (error %.2g)", v, ga[i], want, d)
+		}
+	}
+	nan := []float32{float32(math.NaN()), 1, 2, 3, 4, 5, 6, 7, float32(math.NaN())}
+	GELU(nan, nan)
+	if !math.IsNaN(float64(nan[0])) || !math.IsNaN(float64(nan[8])) {
+		t.Fatalf("GELU does not propagate NaN: %v", nan)
 	}
 }
