@@ -118,10 +118,19 @@ func newConv[T nn.Float](r *rand.Rand, name string, out, in, kh, kw int) conv[T]
 	return conv[T]{layers.Uniform[T](r, name+".W", bound, out, in, kh, kw), layers.Uniform[T](r, name+".b", bound, out)}
 }
 
-func (c conv[T]) params() []*nn.Param[T] { return []*nn.Param[T]{c.W, c.B} }
+func (c conv[T]) params() []*nn.Param[T] {
+	if c.B == nil {
+		return []*nn.Param[T]{c.W}
+	}
+	return []*nn.Param[T]{c.W, c.B}
+}
 
 func (c conv[T]) apply(tp *nn.Tape[T], x *nn.Tensor[T], o nn.ConvOpts) *nn.Tensor[T] {
-	return tp.Conv2D(x, tp.Param(c.W), tp.Param(c.B), o)
+	var b *nn.Tensor[T]
+	if c.B != nil {
+		b = tp.Param(c.B)
+	}
+	return tp.Conv2D(x, tp.Param(c.W), b, o)
 }
 
 func (c conv[T]) pointwise(tp *nn.Tape[T], x *nn.Tensor[T]) *nn.Tensor[T] {
@@ -202,8 +211,10 @@ func NewModel[T nn.Float](cfg Config, seed uint64) (*Model[T], error) {
 		m.enc2 = newConv[T](r, "enc2", E, E, 3, 3)
 	}
 	if cfg.Kind == Conditional {
+		// The conditioning vector's encoder has no biases (see Encode).
+		m.enc1.B, m.enc2.B = nil, nil
 		ph, pw := cfg.H/cfg.Pool, cfg.W/cfg.Pool
-		m.encFC = layers.NewLinear[T](r, "encfc", E*ph*pw, cfg.CondDim, layers.LinearOpts{})
+		m.encFC = layers.NewLinear[T](r, "encfc", E*ph*pw, cfg.CondDim, layers.LinearOpts{NoBias: true})
 	}
 	if cfg.meta() {
 		m.inner = newInnerLoss[T](r, F)
@@ -299,9 +310,15 @@ func (m *Model[T]) Encode(tp *nn.Tape[T], support []T, b, k int) (*Context[T], e
 	e = tp.ReLU(m.enc2.apply(tp, e, same))
 	E := cfg.EncChannels
 	if cfg.Kind == Conditional {
+		// No biases from the image to the vector: blank background
+		// gives exactly zero features, so the vector is made of the
+		// support's ink, not of a part common to every episode (which
+		// Adam grows until a tanh saturates and the vector no longer
+		// depends on the support). Normalised, not squashed: it cannot
+		// saturate.
 		v := m.encFC.Forward(tp, tp.Reshape(e, b*k, E*ph*pw)) // [B·k, CondDim]
 		v = tp.MeanAxis(tp.Reshape(v, b, k, cfg.CondDim), 1)  // mean over the support
-		ctx.Cond = tp.Tanh(v)
+		ctx.Cond = normRows(tp, v)
 		return ctx, nil
 	}
 	// Attention: every support position is a key, with its position.
@@ -490,4 +507,13 @@ func softplus(x float64) float64 {
 		return x
 	}
 	return math.Log1p(math.Exp(x))
+}
+
+// normRows scales each row of v [N, D] to mean 0 and variance 1 (a layer
+// normalisation without gain or bias, from elementwise ops).
+func normRows[T nn.Float](tp *nn.Tape[T], v *nn.Tensor[T]) *nn.Tensor[T] {
+	n := v.Shape[0]
+	c := tp.Sub(v, tp.Reshape(tp.MeanAxis(v, 1), n, 1))
+	sd := tp.Sqrt(tp.AddScalar(tp.Reshape(tp.MeanAxis(tp.Square(c), 1), n, 1), 1e-5))
+	return tp.Div(c, sd)
 }
