@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"unsafe"
 
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/agents/nn/meta"
@@ -104,11 +105,51 @@ func sameShapes[T nn.Float](a, b []*nn.Param[T]) bool {
 	return true
 }
 
-// freshTapeEvery is how many steps a training tape lives. A tape keeps
-// its buffers by exact size, and every batch of a different sentence
-// length has different sizes, so a long-lived tape holds the activations
-// of every length it has seen (gigabytes with real sentences).
-const freshTapeEvery = 8
+// tapeBudget bounds the activation bytes a training tape may have
+// served before it is replaced. A tape keeps its buffers by exact size
+// and never frees them, and every batch of another sentence length has
+// other sizes, so a long-lived tape holds the activations of every length
+// it has seen: with NTREX sentences (up to 64 subwords) one forward and
+// backward pass is about 130 MB, and a tape kept for 8 meta steps (16
+// passes) held 2 GB. A fresh tape whenever the passes it served would
+// exceed the budget bounds a trainer's tape memory by about the budget
+// plus one step, whatever the sentence lengths; short synthetic batches
+// still reuse one tape for many steps.
+const tapeBudget = 256 << 20
+
+// tapeLife decides when a training tape is replaced (see [tapeBudget]).
+type tapeLife struct{ used int }
+
+// fresh reports whether a step of the given estimated bytes needs a new
+// tape, and counts the step against the (old or new) tape.
+func (t *tapeLife) fresh(bytes int) bool {
+	if t.used > 0 && t.used+bytes > tapeBudget {
+		t.used = bytes
+		return true
+	}
+	t.used += bytes
+	return false
+}
+
+// passBytes estimates the buffer bytes of one forward and backward pass of
+// m on b (values and gradients of the activations): attention maps,
+// per-position activations of every layer and the output logits. It is
+// an estimate for bounding memory, not an exact count.
+func (m *Model[T]) passBytes(b Batch) int {
+	s, t := 1, 1
+	for i := range b.Src {
+		s = max(s, len(b.Src[i])+1)
+		t = max(t, len(b.Tgt[i])+1)
+	}
+	s, t = min(s, m.Cfg.MaxLen), min(t, m.Cfg.MaxLen)
+	c, n := m.Cfg, len(b.Src)
+	attn := n * c.Heads * (s*s*c.EncLayers + (t*t+t*s)*c.DecLayers)
+	acts := n * (s*c.EncLayers + 2*t*c.DecLayers) * (10*c.D + 3*c.FF)
+	logits := n * t * m.Tgt.Size()
+	var x T
+	size := int(unsafe.Sizeof(x))
+	return size * 2 * (5*attn + acts + 4*logits)
+}
 
 // Method is how the shared model is trained on the high-resource tasks.
 type Method string
@@ -217,20 +258,19 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 	}
 	tp := nn.NewTape[float32]()
 	var fomaml FOMAML[float32]
+	var life tapeLife
 	for step := 1; step <= cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
-		}
-		if step%freshTapeEvery == 0 {
-			// A tape keeps buffers of every size it has seen; sentence
-			// lengths vary, so start afresh now and then to bound memory.
-			tp, fomaml.tp = nn.NewTape[float32](), nil
 		}
 		ti := r.IntN(len(tasks))
 		l := langs[ti]
 		switch cfg.Method {
 		case Multitask:
 			b := batchOf(r, tasks[ti].Data, cfg.BatchSize)
+			if life.fresh(m.passBytes(b)) {
+				tp = nn.NewTape[float32]()
+			}
 			res.Tokens += targetTokens(b)
 			tp.Reset()
 			loss := m.Loss(tp, l, b, rnd)
@@ -240,6 +280,9 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 			lossSum += float64(loss.Item())
 		case Meta:
 			b1, b2 := batchOf(r, tasks[ti].Data, cfg.BatchSize), batchOf(r, tasks[ti].Data, cfg.BatchSize)
+			if life.fresh(m.passBytes(b1) + m.passBytes(b2)) {
+				fomaml.tp = nil // MetaGrad starts a new tape
+			}
 			res.Tokens += targetTokens(b1) + targetTokens(b2)
 			params := slices.Clone(shared)
 			inner := make([]bool, len(params))
@@ -356,10 +399,10 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 	opt := optim.NewAdam(optim.Config{LR: cfg.LR, ClipNorm: 1}, AdamTransformer, optim.NewGroup("ft", train...))
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x6674))
 	rnd := rand.New(rand.NewPCG(cfg.Seed, 0x6474)).Float64
-	var tp *nn.Tape[float32]
+	tp := nn.NewTape[float32]()
+	var life tapeLife
 	bs := max(cfg.BatchSize, 1)
 	for ep := 1; ep <= cfg.Epochs; ep++ {
-		tp = nn.NewTape[float32]() // bounded memory, as in Train
 		order := r.Perm(len(data))
 		for s := 0; s < len(order); s += bs {
 			if err := ctx.Err(); err != nil {
@@ -370,8 +413,8 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 				b.Src = append(b.Src, data[i].Src)
 				b.Tgt = append(b.Tgt, data[i].Tgt)
 			}
-			if s > 0 && (s/bs)%freshTapeEvery == 0 {
-				tp = nn.NewTape[float32]()
+			if life.fresh(c.passBytes(b)) {
+				tp = nn.NewTape[float32]() // bounded memory, as in Train
 			}
 			tp.Reset()
 			if err := tp.Backward(c.Loss(tp, l, b, rnd)); err != nil {
