@@ -6,6 +6,7 @@ import (
 
 	"github.com/metabench/metabench/envs/molecules"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/npy"
 )
 
 // Commands returns the suite's verbs: train and eval (dispatched as
@@ -76,8 +77,8 @@ func runFeaturize(_ context.Context, e cli.Env, args []string) error {
 	if n == 0 {
 		return fmt.Errorf("drug featurize: %s: no SMILES parsed (%d failed)", tab.Name, len(bad))
 	}
-	if err := writeNPZ(*out, npyUint8("X", x, n, *bits), npyInt8("y", y, n, T),
-		npyStrings("smiles", smiles), npyInt64("line", lines), npyStrings("tasks", tab.Tasks)); err != nil {
+	if err := writeNPZ(*out, namedArray{"X", npy.Uint8(x, n, *bits)}, namedArray{"y", npy.Int8(y, n, T)},
+		namedArray{"smiles", npy.Strings(smiles)}, namedArray{"line", npy.Int64(int64s(lines))}, namedArray{"tasks", npy.Strings(tab.Tasks)}); err != nil {
 		return fmt.Errorf("drug featurize: %w", err)
 	}
 	fmt.Fprintf(e.Stdout, "%s: %d molecules × %d bits (%s), %d tasks (y: 1, 0, -1 missing); %d unparsable SMILES skipped → %s\n",

@@ -18,6 +18,7 @@ import (
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/molecules"
 	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/internal/npy"
 )
 
 // Speed is what the speed unit measured (same-run ratios only).
@@ -165,8 +166,8 @@ func measureSpeed(ctx context.Context, o suite.Options, p Profile) (*Speed, erro
 			return b
 		}
 		if err := writeNPZ(path,
-			npyUint8("xtrain", dense(xtr), xtr.Rows(), xtr.Bits), npyInt8("ytrain", ytr, len(ytr), 1),
-			npyUint8("xtest", dense(xte), xte.Rows(), xte.Bits), npyInt8("ytest", yte, len(yte), 1)); err != nil {
+			namedArray{"xtrain", npy.Uint8(dense(xtr), xtr.Rows(), xtr.Bits)}, namedArray{"ytrain", npy.Int8(ytr, len(ytr), 1)},
+			namedArray{"xtest", npy.Uint8(dense(xte), xte.Rows(), xte.Bits)}, namedArray{"ytest", npy.Int8(yte, len(yte), 1)}); err != nil {
 			return nil, err
 		}
 		out, err := python(ctx, py, sklearnScript, path, strconv.Itoa(fc.Trees), strconv.Itoa(fc.Workers))

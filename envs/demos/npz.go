@@ -4,12 +4,11 @@ import (
 	"archive/zip"
 	"bufio"
 	"compress/flate"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/metabench/metabench/internal/npy"
 )
 
 // ExportNPZ writes every episode of the dataset in dir to a NumPy .npz
@@ -66,10 +65,10 @@ func (d *Dataset) exportNPZ(zw *zip.Writer) error {
 			counts[k] += int64(f.Episodes)
 		}
 	}
-	if err := writeNPY(zw, "tasks", npyStrings(tasks)); err != nil {
+	if err := npy.Add(zw, "tasks", npy.Strings(tasks)); err != nil {
 		return err
 	}
-	if err := writeNPY(zw, "task_episodes", npyInt64(counts)); err != nil {
+	if err := npy.Add(zw, "task_episodes", npy.Int64(counts)); err != nil {
 		return err
 	}
 	for k, task := range tasks {
@@ -110,20 +109,20 @@ func (d *Dataset) exportNPZ(zw *zip.Writer) error {
 		p := fmt.Sprintf("task%03d_", k)
 		arrays := []struct {
 			name string
-			arr  npyArray
+			arr  npy.Array
 		}{
-			{"obs", npyFloat32(obs, obsDim)},
-			{"actions", npyFloat32(acts, actDim)},
-			{"expert_actions", npyFloat32(expert, actDim)},
-			{"obs_starts", npyInt64(obsStarts)},
-			{"action_starts", npyInt64(actStarts)},
-			{"index", npyInt64(index)},
-			{"seed", npyUint64(seeds)},
-			{"source", npyStrings(sources)},
-			{"outcome", npyStrings(outcomes)},
+			{"obs", npy.Float32(obs, rows(obs, obsDim), obsDim)},
+			{"actions", npy.Float32(acts, rows(acts, actDim), actDim)},
+			{"expert_actions", npy.Float32(expert, rows(expert, actDim), actDim)},
+			{"obs_starts", npy.Int64(obsStarts)},
+			{"action_starts", npy.Int64(actStarts)},
+			{"index", npy.Int64(index)},
+			{"seed", npy.Uint64(seeds)},
+			{"source", npy.Strings(sources)},
+			{"outcome", npy.Strings(outcomes)},
 		}
 		for _, a := range arrays {
-			if err := writeNPY(zw, p+a.name, a.arr); err != nil {
+			if err := npy.Add(zw, p+a.name, a.arr); err != nil {
 				return err
 			}
 		}
@@ -131,89 +130,11 @@ func (d *Dataset) exportNPZ(zw *zip.Writer) error {
 	return nil
 }
 
-// npyArray is an array in NumPy's .npy format (version 1.0): a dtype, a
-// shape and little-endian C-order data.
-type npyArray struct {
-	descr string
-	shape []int
-	data  []byte
-}
-
-func npyFloat32(a []float32, cols int) npyArray {
-	b := make([]byte, 4*len(a))
-	for i, v := range a {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+// rows is the number of rows of a flattened matrix with cols columns (0
+// for a task without episodes, whose width is unknown).
+func rows(a []float32, cols int) int {
+	if cols == 0 {
+		return 0
 	}
-	rows := 0
-	if cols > 0 {
-		rows = len(a) / cols
-	}
-	return npyArray{"<f4", []int{rows, cols}, b}
-}
-
-func npyInt64(a []int64) npyArray {
-	b := make([]byte, 8*len(a))
-	for i, v := range a {
-		binary.LittleEndian.PutUint64(b[8*i:], uint64(v))
-	}
-	return npyArray{"<i8", []int{len(a)}, b}
-}
-
-func npyUint64(a []uint64) npyArray {
-	b := make([]byte, 8*len(a))
-	for i, v := range a {
-		binary.LittleEndian.PutUint64(b[8*i:], v)
-	}
-	return npyArray{"<u8", []int{len(a)}, b}
-}
-
-// npyStrings encodes strings as a fixed-width unicode array (UTF-32LE).
-func npyStrings(a []string) npyArray {
-	width := 1
-	for _, s := range a {
-		width = max(width, utf8.RuneCountInString(s))
-	}
-	b := make([]byte, 4*width*len(a))
-	for i, s := range a {
-		j := 0
-		for _, r := range s {
-			binary.LittleEndian.PutUint32(b[4*(i*width+j):], uint32(r))
-			j++
-		}
-	}
-	return npyArray{fmt.Sprintf("<U%d", width), []int{len(a)}, b}
-}
-
-// writeNPY adds name.npy to the archive.
-func writeNPY(zw *zip.Writer, name string, a npyArray) error {
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Deflate})
-	if err != nil {
-		return err
-	}
-	dims := make([]string, len(a.shape))
-	for i, n := range a.shape {
-		dims[i] = fmt.Sprint(n)
-	}
-	shape := strings.Join(dims, ", ")
-	if len(a.shape) == 1 {
-		shape += ","
-	}
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", a.descr, shape)
-	// Pad so that the data starts at a multiple of 64 bytes, ending with '\n'.
-	const pre = 6 + 2 + 2
-	pad := 64 - (pre+len(dict)+1)%64
-	if pad == 64 {
-		pad = 0
-	}
-	hdr := make([]byte, 0, pre+len(dict)+pad+1)
-	hdr = append(hdr, "\x93NUMPY\x01\x00"...)
-	hdr = binary.LittleEndian.AppendUint16(hdr, uint16(len(dict)+pad+1))
-	hdr = append(hdr, dict...)
-	hdr = append(hdr, strings.Repeat(" ", pad)...)
-	hdr = append(hdr, '\n')
-	if _, err := w.Write(hdr); err != nil {
-		return err
-	}
-	_, err = w.Write(a.data)
-	return err
+	return len(a) / cols
 }
