@@ -21,84 +21,7 @@ func SamePadding(kh, kw, dilH, dilW int) ConvOpts {
 // (shape [F, C, KH, KW]) plus bias (shape [F], may be nil). It works by
 // im2col and one matrix product per image.
 func (tp *Tape[T]) Conv2D(x, w, bias *Tensor[T], o ConvOpts) *Tensor[T] {
-	if len(x.Shape) != 4 || len(w.Shape) != 4 || x.Shape[1] != w.Shape[1] {
-		panic(fmt.Sprintf("nn: Conv2D: input %v and kernel %v, want [N,C,H,W] and [F,C,KH,KW]", x.Shape, w.Shape))
-	}
-	dh, dw := max(o.DilH, 1), max(o.DilW, 1)
-	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-	f, kh, kw := w.Shape[0], w.Shape[2], w.Shape[3]
-	ho := h + o.PadTop + o.PadBottom - (kh-1)*dh
-	wo := wd + o.PadLeft + o.PadRight - (kw-1)*dw
-	if ho <= 0 || wo <= 0 {
-		panic(fmt.Sprintf("nn: Conv2D: kernel %v larger than padded input %v", w.Shape, x.Shape))
-	}
-	if bias != nil && len(bias.Data) != f {
-		panic(fmt.Sprintf("nn: Conv2D: bias shape %v for %d filters", bias.Shape, f))
-	}
-	ins := []*Tensor[T]{x, w}
-	if bias != nil {
-		ins = append(ins, bias)
-	}
-	out := tp.newOutRaw([]int{n, f, ho, wo}, ins...)
-	k := c * kh * kw
-	p := ho * wo
-	geo := convGeom{c: c, h: h, w: wd, kh: kh, kw: kw, dh: dh, dw: dw, ho: ho, wo: wo, pt: o.PadTop, pl: o.PadLeft}
-	cols := tp.arena.getRaw(n * k * p) // im2col writes every element
-	for i := range n {
-		col := cols[i*k*p : (i+1)*k*p]
-		im2col(col, x.Data[i*c*h*wd:(i+1)*c*h*wd], geo)
-		y := out.Data[i*f*p : (i+1)*f*p]
-		gemm(false, false, f, p, k, 1, w.Data, k, col, p, 0, y, p)
-		if bias != nil {
-			for j, b := range bias.Data {
-				row := y[j*p : (j+1)*p]
-				for q := range row {
-					row[q] += b
-				}
-			}
-		}
-	}
-	tp.record("Conv2D", out, func() {
-		var dcol, dwT []T
-		if x.requiresGrad {
-			dcol = tp.arena.getRaw(k * p) // overwritten by gemm with beta 0
-		}
-		if w.requiresGrad {
-			// Accumulate dWᵀ = Σ col·dOutᵀ (K×F): packing dOut (F rows) is
-			// cheaper than packing the K×P columns as the transposed operand.
-			dwT = tp.arena.get(k * f)
-		}
-		for i := range n {
-			g := out.Grad[i*f*p : (i+1)*f*p]
-			if dwT != nil {
-				gemm(false, true, k, f, p, 1, cols[i*k*p:(i+1)*k*p], p, g, p, 1, dwT, f)
-			}
-			if bias != nil && bias.requiresGrad {
-				gb := tp.grad(bias)
-				for j := range f {
-					var s T
-					for _, v := range g[j*p : (j+1)*p] {
-						s += v
-					}
-					gb[j] += s
-				}
-			}
-			if dcol != nil {
-				gemm(true, false, k, p, f, 1, w.Data, k, g, p, 0, dcol, p)
-				col2im(tp.grad(x)[i*c*h*wd:(i+1)*c*h*wd], dcol, geo)
-			}
-		}
-		if dwT != nil {
-			gw := tp.grad(w)
-			for r := range f {
-				row := gw[r*k : (r+1)*k]
-				for q := range row {
-					row[q] += dwT[q*f+r]
-				}
-			}
-		}
-	}, ins...)
-	return out
+	return tp.conv2D("Conv2D", x, w, bias, o, nil)
 }
 
 type convGeom struct {
@@ -111,61 +34,6 @@ func colRange(off, pad, n, out int) (lo, hi int) {
 	lo = min(max(0, pad-off), out)
 	hi = min(out, n+pad-off)
 	return lo, max(hi, lo)
-}
-
-// im2col lays out the receptive fields of one image as rows
-// (c, ki, kj) × columns (oy, ox).
-func im2col[T Float](col, img []T, g convGeom) {
-	p := g.ho * g.wo
-	for ch := range g.c {
-		plane := img[ch*g.h*g.w : (ch+1)*g.h*g.w]
-		for ki := range g.kh {
-			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
-			for kj := range g.kw {
-				row := col[((ch*g.kh+ki)*g.kw+kj)*p:][:p]
-				xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
-				clear(row[:ylo*g.wo])
-				for oy := ylo; oy < yhi; oy++ {
-					iy := oy - g.pt + ki*g.dh
-					dst := row[oy*g.wo : (oy+1)*g.wo]
-					if xlo == xhi { // the tap lies wholly in the padding
-						clear(dst)
-						continue
-					}
-					clear(dst[:xlo])
-					copy(dst[xlo:xhi], plane[iy*g.w+xlo-g.pl+kj*g.dw:])
-					clear(dst[xhi:])
-				}
-				clear(row[yhi*g.wo:])
-			}
-		}
-	}
-}
-
-// col2im adds the column gradients back into the image gradient.
-func col2im[T Float](img, col []T, g convGeom) {
-	p := g.ho * g.wo
-	for ch := range g.c {
-		plane := img[ch*g.h*g.w : (ch+1)*g.h*g.w]
-		for ki := range g.kh {
-			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
-			for kj := range g.kw {
-				row := col[((ch*g.kh+ki)*g.kw+kj)*p:][:p]
-				xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
-				if xlo == xhi {
-					continue // the tap lies wholly in the padding
-				}
-				for oy := ylo; oy < yhi; oy++ {
-					iy := oy - g.pt + ki*g.dh
-					src := row[oy*g.wo+xlo : oy*g.wo+xhi]
-					dst := plane[iy*g.w+xlo-g.pl+kj*g.dw:][:len(src)]
-					for q, v := range src {
-						dst[q] += v
-					}
-				}
-			}
-		}
-	}
 }
 
 // Conv1D returns the 1-D convolution of x (shape [N, C, L]) with w (shape
@@ -196,24 +64,43 @@ func (tp *Tape[T]) Conv1D(x, w, bias *Tensor[T], dilation int, causal bool) *Ten
 // hidden taps are ignored and receive no gradient, exactly as when the
 // kernel is multiplied by the mask first.
 func (tp *Tape[T]) MaskedConv2D(x, w, bias *Tensor[T], o ConvOpts, taps []int) *Tensor[T] {
+	if taps == nil {
+		taps = []int{} // no visible tap; nil would mean the whole kernel
+	}
+	return tp.conv2D("MaskedConv2D", x, w, bias, o, taps)
+}
+
+// conv2D is Conv2D over the kernel positions taps (nil: all of them). The
+// columns hold one row per (channel, tap), so the full kernel is the case
+// taps = 0, 1, …, KH·KW−1 and its weights are used in place.
+func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []int) *Tensor[T] {
 	if len(x.Shape) != 4 || len(w.Shape) != 4 || x.Shape[1] != w.Shape[1] {
-		panic(fmt.Sprintf("nn: MaskedConv2D: input %v and kernel %v, want [N,C,H,W] and [F,C,KH,KW]", x.Shape, w.Shape))
+		panic(fmt.Sprintf("nn: %s: input %v and kernel %v, want [N,C,H,W] and [F,C,KH,KW]", op, x.Shape, w.Shape))
 	}
 	dh, dw := max(o.DilH, 1), max(o.DilW, 1)
 	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	f, kh, kw := w.Shape[0], w.Shape[2], w.Shape[3]
-	for i, t := range taps {
-		if t < 0 || t >= kh*kw || (i > 0 && t <= taps[i-1]) {
-			panic(fmt.Sprintf("nn: MaskedConv2D: taps %v, want increasing positions in a %d×%d kernel", taps, kh, kw))
+	full := kh * kw
+	compact := taps != nil
+	if compact {
+		for i, t := range taps {
+			if t < 0 || t >= full || (i > 0 && t <= taps[i-1]) {
+				panic(fmt.Sprintf("nn: %s: taps %v, want increasing positions in a %d×%d kernel", op, taps, kh, kw))
+			}
+		}
+	} else {
+		taps = make([]int, full)
+		for i := range taps {
+			taps[i] = i
 		}
 	}
 	ho := h + o.PadTop + o.PadBottom - (kh-1)*dh
 	wo := wd + o.PadLeft + o.PadRight - (kw-1)*dw
 	if ho <= 0 || wo <= 0 {
-		panic(fmt.Sprintf("nn: MaskedConv2D: kernel %v larger than padded input %v", w.Shape, x.Shape))
+		panic(fmt.Sprintf("nn: %s: kernel %v larger than padded input %v", op, w.Shape, x.Shape))
 	}
 	if bias != nil && len(bias.Data) != f {
-		panic(fmt.Sprintf("nn: MaskedConv2D: bias shape %v for %d filters", bias.Shape, f))
+		panic(fmt.Sprintf("nn: %s: bias shape %v for %d filters", op, bias.Shape, f))
 	}
 	ins := []*Tensor[T]{x, w}
 	if bias != nil {
@@ -221,22 +108,24 @@ func (tp *Tape[T]) MaskedConv2D(x, w, bias *Tensor[T], o ConvOpts, taps []int) *
 	}
 	out := tp.newOutRaw([]int{n, f, ho, wo}, ins...)
 	nt := len(taps)
-	full := kh * kw
-	k := c * nt // rows of the compact columns: (channel, visible tap)
+	k := c * nt // rows of the columns: (channel, tap)
 	p := ho * wo
 	geo := convGeom{c: c, h: h, w: wd, kh: kh, kw: kw, dh: dh, dw: dw, ho: ho, wo: wo, pt: o.PadTop, pl: o.PadLeft}
-	// The compact kernel [F, C·nt]: the visible taps of every filter.
-	wc := tp.arena.getRaw(f * k)
-	for r := range f {
-		for ch := range c {
-			src := w.Data[(r*c+ch)*full:]
-			dst := wc[r*k+ch*nt:]
-			for i, t := range taps {
-				dst[i] = src[t]
+	// The kernel as an [F, C·nt] matrix: the visible taps of every filter.
+	wc := w.Data
+	if compact {
+		wc = tp.arena.getRaw(f * k)
+		for r := range f {
+			for ch := range c {
+				src := w.Data[(r*c+ch)*full:]
+				dst := wc[r*k+ch*nt:]
+				for i, t := range taps {
+					dst[i] = src[t]
+				}
 			}
 		}
 	}
-	cols := tp.arena.getRaw(n * k * p)
+	cols := tp.arena.getRaw(n * k * p) // im2col writes every element
 	for i := range n {
 		col := cols[i*k*p : (i+1)*k*p]
 		im2colTaps(col, x.Data[i*c*h*wd:(i+1)*c*h*wd], geo, taps)
@@ -251,12 +140,14 @@ func (tp *Tape[T]) MaskedConv2D(x, w, bias *Tensor[T], o ConvOpts, taps []int) *
 			}
 		}
 	}
-	tp.record("MaskedConv2D", out, func() {
+	tp.record(op, out, func() {
 		var dcol, dwT []T
 		if x.requiresGrad {
-			dcol = tp.arena.getRaw(k * p)
+			dcol = tp.arena.getRaw(k * p) // overwritten by gemm with beta 0
 		}
 		if w.requiresGrad {
+			// Accumulate dWᵀ = Σ col·dOutᵀ (K×F): packing dOut (F rows) is
+			// cheaper than packing the K×P columns as the transposed operand.
 			dwT = tp.arena.get(k * f)
 		}
 		for i := range n {
@@ -294,7 +185,8 @@ func (tp *Tape[T]) MaskedConv2D(x, w, bias *Tensor[T], o ConvOpts, taps []int) *
 	return out
 }
 
-// im2colTaps is im2col for the visible taps only: rows (c, tap).
+// im2colTaps lays out the receptive fields of one image at the given
+// kernel taps as rows (channel, tap) × columns (oy, ox).
 func im2colTaps[T Float](col, img []T, g convGeom, taps []int) {
 	p := g.ho * g.wo
 	nt := len(taps)
@@ -322,7 +214,7 @@ func im2colTaps[T Float](col, img []T, g convGeom, taps []int) {
 	}
 }
 
-// col2imTaps adds the visible taps' column gradients back into the image.
+// col2imTaps adds the column gradients back into the image gradient.
 func col2imTaps[T Float](img, col []T, g convGeom, taps []int) {
 	p := g.ho * g.wo
 	nt := len(taps)
