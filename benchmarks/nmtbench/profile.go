@@ -92,15 +92,15 @@ func profiles() map[string]Profile {
 		RealSizes: []int{4000, 16000}, RealMaxLen: 64,
 	}
 	quick := Profile{
-		Families: []int{4, 4, 4}, MonoSentences: 20000, TrainSentences: 12000, DevSentences: 100, TestSentences: 200,
+		Families: []int{4, 4, 4}, MonoSentences: 20000, TrainSentences: 12000, DevSentences: 100, TestSentences: 400,
 		EmbDim: 32, Window: 5, SeedFraction: 0.5, ValidLanguage: true, BPEMerges: 2000, MaxVocab: 2500,
 		Model: baseModel,
 		Train: nmt.TrainConfig{Steps: 1500, BatchSize: 32, LR: 3e-3, Warmup: 200, InnerLR: 1e-3, EvalEvery: 500},
-		Sizes: []int{4000, 16000}, SupportSets: 2,
+		Sizes: []int{4000, 16000}, SupportSets: 5,
 		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 5, BatchSize: 32, LR: 1e-3},
 		ModesSize: 16000, ZeroShot: true, ZeroShotPlain: true, LangCounts: []int{3}, LangCountSize: 4000,
 		SupervisedSteps: 1000,
-		DevEval:         60, TestEval: 150, Beam: 4, LenPenalty: 1,
+		DevEval:         100, TestEval: 400, Beam: 4, LenPenalty: 1,
 		RealSizes: []int{4000, 16000}, RealMaxLen: 64,
 	}
 	full := quick

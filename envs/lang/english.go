@@ -7,31 +7,66 @@ import "strings"
 // morphology is learnable from little data; the source languages carry the
 // interesting morphology.
 var (
-	englishNouns = []string{
-		"dog", "cat", "bird", "horse", "cow", "fish", "wolf", "bear", "frog", "snake",
-		"farmer", "teacher", "doctor", "baker", "soldier", "king", "girl", "boy", "friend", "brother",
-		"sister", "mother", "father", "child", "river", "tree", "stone", "house", "boat", "road",
-		"book", "letter", "song", "apple", "bread", "cake", "door", "window", "garden", "field",
-		"city", "village", "market", "ship", "flower", "hill", "lake", "table",
-	}
+	// Nouns, most frequent first (they are drawn with Zipf weights by
+	// rank): a lexicon large enough that a few thousand target tokens
+	// cannot cover it, as a real low-resource corpus cannot.
+	englishNouns = strings.Fields(`
+		dog cat bird horse cow fish wolf bear frog snake
+		farmer teacher doctor baker soldier king girl boy friend brother
+		sister mother father child river tree stone house boat road
+		book letter song apple bread cake door window garden field
+		city village market ship flower hill lake table
+		goat pig duck rabbit lion tiger monkey donkey camel eagle
+		owl spider bee ant whale shark fox rat lamb chicken
+		crow turtle parrot zebra elephant giraffe pilot nurse singer painter
+		driver writer dancer student judge priest queen prince princess nephew
+		niece uncle aunt cousin neighbour stranger guest hunter sailor merchant
+		tailor servant miner builder poet lawyer clerk banker captain knight
+		waiter visitor traveller shepherd gardener carpenter musician scientist engineer actor
+		chair bed lamp clock cup plate bowl bottle basket box
+		bag coat shirt hat shoe boot ring key coin map
+		picture mirror candle blanket pillow carpet ladder rope hammer nail
+		wheel cart wagon bicycle car truck bus bridge tower castle
+		church school farm forest mountain island beach valley desert cave
+		fence wall roof kitchen room street harbour station shop bank
+		office temple palace orange lemon cherry carrot onion egg cheese
+		soup sword shield drum violin guitar flag tent pot jar`)
 	// Transitive verbs take an object; the rest do not.
-	englishVerbs = []struct {
-		base       string
-		transitive bool
-	}{
-		{"see", true}, {"help", true}, {"push", true}, {"pull", true}, {"call", true},
-		{"watch", true}, {"clean", true}, {"paint", true}, {"visit", true}, {"follow", true},
-		{"kick", true}, {"touch", true}, {"like", true}, {"love", true}, {"want", true},
-		{"need", true}, {"open", true}, {"cook", true}, {"wash", true}, {"carry", true},
-		{"jump", false}, {"walk", false}, {"laugh", false}, {"dance", false}, {"shout", false},
-		{"work", false}, {"play", false}, {"rest", false},
-	}
-	englishAdjs = []string{
-		"big", "small", "old", "young", "red", "green", "happy", "sad", "tall", "short",
-		"quick", "slow", "rich", "poor", "clever", "quiet", "loud", "brave", "kind", "cold",
-	}
+	englishVerbs = verbs(`
+		see+ help+ push+ pull+ call+ watch+ clean+ paint+ visit+ follow+
+		kick+ touch+ like+ love+ want+ need+ open+ cook+ wash+ carry+
+		jump walk laugh dance shout work play rest
+		ask+ answer+ thank+ greet+ kiss+ count+ fill+ lift+ climb+ cross+
+		enter+ join+ hunt+ save+ warn+ miss+ notice+ offer+ borrow+ deliver+
+		collect+ destroy+ repair+ bake+ boil+ burn+ chase+ attack+ defend+ protect+
+		trust+ hate+ fear+ admire+ praise+ blame+ obey+ serve+ invite+ marry+
+		rescue+ search+ explore+ measure+ fold+ polish+ pack+ load+ close+ lock+
+		cry smile wait listen travel arrive yawn sneeze cough whistle
+		pray shiver wander hurry complain relax knock float sail agree`)
+	englishAdjs = strings.Fields(`
+		big small old young red green happy sad tall short
+		quick slow rich poor clever quiet loud brave kind cold
+		new strong weak heavy light dark bright warm hot wet
+		dry dirty empty full soft hard sweet bitter fresh strange
+		famous honest gentle angry proud lazy busy calm wild wise
+		foolish curious polite rude lucky hungry tired blue yellow white`)
 	englishOwners = []string{"my", "your", "his", "her", "our", "their"}
 )
+
+type verb struct {
+	base       string
+	transitive bool
+}
+
+// verbs reads base forms, a trailing "+" marking a transitive verb.
+func verbs(s string) []verb {
+	var out []verb
+	for _, f := range strings.Fields(s) {
+		b, tr := strings.CutSuffix(f, "+")
+		out = append(out, verb{b, tr})
+	}
+	return out
+}
 
 func plural(n string) string {
 	switch {

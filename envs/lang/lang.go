@@ -534,9 +534,9 @@ func (z zipf) draw(r *rand.Rand) int {
 }
 
 var (
-	nounZipf = newZipf(nNouns, 0.9)
-	verbZipf = newZipf(nVerbs, 0.8)
-	adjZipf  = newZipf(nAdjs, 0.8)
+	nounZipf = newZipf(nNouns, 1)
+	verbZipf = newZipf(nVerbs, 1)
+	adjZipf  = newZipf(nAdjs, 1)
 )
 
 // semantics holds the selectional preferences of the world's concepts:
@@ -554,16 +554,27 @@ type semantics struct {
 // preferred set rather than from the whole lexicon.
 const preferP = 0.8
 
+// Preferred sets are drawn by the words' Zipf weights (without
+// replacement), so that frequent words are preferred by many verbs and
+// nouns, rare words by few, and word frequencies stay Zipfian.
 func newSemantics(seed uint64) semantics {
 	r := rand.New(rand.NewPCG(seed, 0x73656d))
-	pick := func(n, k int) []int { return r.Perm(n)[:k] }
+	pick := func(z zipf, k int) []int {
+		var out []int
+		for len(out) < k {
+			if i := z.draw(r); !slices.Contains(out, i) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
 	var s semantics
 	for range nVerbs {
-		s.subj = append(s.subj, pick(nNouns, 6))
-		s.obj = append(s.obj, pick(nNouns, 6))
+		s.subj = append(s.subj, pick(nounZipf, 8))
+		s.obj = append(s.obj, pick(nounZipf, 8))
 	}
 	for range nNouns {
-		s.adj = append(s.adj, pick(nAdjs, 3))
+		s.adj = append(s.adj, pick(adjZipf, 3))
 	}
 	return s
 }
