@@ -129,12 +129,8 @@ func trainCommand() cli.Command {
 				}
 				ft := p.FineTune
 				ft.Mode, ft.Seed = nmt.Mode(*mode), c.seed
-				dev := func(m *nmt.Model[float32]) (float64, error) {
-					b, _, err := score(m, d, low.Code, low.Dev, p.DevEval, 1, 1)
-					return b, err
-				}
 				data := support(low, *tokens, 0, c.seed)
-				if m, _, _, err = nmt.FineTune(ctx, m, low.Code, data, ft, dev); err != nil {
+				if m, _, _, err = nmt.FineTune(ctx, m, low.Code, data, ft, devScore(p, d, low)); err != nil {
 					return err
 				}
 				x.Lang, x.Tokens = low.Code, *tokens

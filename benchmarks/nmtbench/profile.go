@@ -47,10 +47,13 @@ type Profile struct {
 	DevEval, TestEval int
 	Beam              int
 	LenPenalty        float64
-	// Real data (--data) replaces Sizes and the model's MaxLen: news
-	// sentences in subwords are longer than synthetic ones.
+	// Real data (--data) replaces Sizes, the model's MaxLen and EmbDim:
+	// news sentences in subwords are longer than synthetic ones, and the
+	// embeddings come from the training side of a small corpus, not from
+	// a large monolingual one.
 	RealSizes  []int
 	RealMaxLen int
+	RealEmbDim int
 }
 
 // forData returns p adjusted for real data when data is set.
@@ -63,6 +66,9 @@ func (p Profile) forData(data string) Profile {
 	}
 	if p.RealMaxLen > 0 {
 		p.Model.MaxLen = p.RealMaxLen
+	}
+	if p.RealEmbDim > 0 {
+		p.EmbDim = p.RealEmbDim
 	}
 	return p
 }
@@ -81,19 +87,19 @@ func profiles() map[string]Profile {
 		DevEval: 10, TestEval: 20, Beam: 2, LenPenalty: 1,
 	}
 	def := Profile{
-		Families: []int{3, 3}, MonoSentences: 12000, TrainSentences: 4000, DevSentences: 60, TestSentences: 120,
-		EmbDim: 32, Window: 5, SeedFraction: 0.5, BPEMerges: 1000, MaxVocab: 1200,
+		Families: []int{3, 3}, MonoSentences: 60000, TrainSentences: 4000, DevSentences: 60, TestSentences: 120,
+		EmbDim: 64, Window: 5, SeedFraction: 0.5, BPEMerges: 1000, MaxVocab: 1200,
 		Model: nmt.Config{D: 48, Heads: 4, FF: 96, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40},
 		Train: nmt.TrainConfig{Steps: 400, BatchSize: 24, LR: 3e-3, Warmup: 100, InnerLR: 1e-3},
 		Sizes: []int{4000}, SupportSets: 2,
 		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 3, BatchSize: 24, LR: 1e-3},
 		ZeroShot: true,
 		DevEval:  30, TestEval: 100, Beam: 1, LenPenalty: 1,
-		RealSizes: []int{4000, 16000}, RealMaxLen: 64,
+		RealSizes: []int{4000, 16000}, RealMaxLen: 64, RealEmbDim: 32,
 	}
 	quick := Profile{
-		Families: []int{4, 4, 4}, MonoSentences: 20000, TrainSentences: 12000, DevSentences: 100, TestSentences: 400,
-		EmbDim: 32, Window: 5, SeedFraction: 0.5, ValidLanguage: true, BPEMerges: 2000, MaxVocab: 2500,
+		Families: []int{4, 4, 4}, MonoSentences: 100000, TrainSentences: 12000, DevSentences: 100, TestSentences: 400,
+		EmbDim: 64, Window: 5, SeedFraction: 0.5, ValidLanguage: true, BPEMerges: 2000, MaxVocab: 2500,
 		Model: baseModel,
 		Train: nmt.TrainConfig{Steps: 1500, BatchSize: 32, LR: 3e-3, Warmup: 200, InnerLR: 1e-3, EvalEvery: 500},
 		Sizes: []int{4000, 16000}, SupportSets: 5,
@@ -101,13 +107,13 @@ func profiles() map[string]Profile {
 		ModesSize: 16000, ZeroShot: true, ZeroShotPlain: true, LangCounts: []int{3}, LangCountSize: 4000,
 		SupervisedSteps: 1000,
 		DevEval:         100, TestEval: 400, Beam: 4, LenPenalty: 1,
-		RealSizes: []int{4000, 16000}, RealMaxLen: 64,
+		RealSizes: []int{4000, 16000}, RealMaxLen: 64, RealEmbDim: 32,
 	}
 	full := quick
 	full.Families = []int{6, 6, 6, 6}
 	full.MonoSentences, full.TrainSentences = 100000, 100000
 	full.Model = nmt.Config{D: 512, Heads: 8, FF: 512, EncLayers: 6, DecLayers: 6, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 64}
-	full.EmbDim = 300
+	full.EmbDim, full.RealEmbDim = 300, 300
 	full.Train = nmt.TrainConfig{Steps: 40000, BatchSize: 128, LR: 5e-4, Warmup: 16000, InnerLR: 1e-4, EvalEvery: 2000}
 	full.Sizes = []int{0, 4000, 16000, 40000, 160000}
 	full.SupportSets = 5

@@ -164,6 +164,16 @@ func collect(r Rows, keep func(Row) bool) []float64 {
 	return out
 }
 
+func collectChrF(r Rows, keep func(Row) bool) []float64 {
+	var out []float64
+	for _, u := range r.Units {
+		if keep(u) {
+			out = append(out, u.ChrF)
+		}
+	}
+	return out
+}
+
 func langsOf(r Rows, exp string) []string {
 	var out []string
 	for _, u := range r.Units {
@@ -198,11 +208,23 @@ func tables(r Rows) []report.Table {
 	if langs := langsOf(r, "main"); len(langs) > 0 {
 		t := report.Table{Title: fmt.Sprintf("BLEU by fine-tuning size (target tokens), meta vs multitask, fine-tuning %s (mean ± std over support sets)", mainMode),
 			Header: []string{"language", "tokens", "meta", "multitask", "meta − multitask"}}
+		// Real text: chrF too, which still separates models whose BLEU
+		// is 0 (no 4-gram matches).
+		real := r.Data != "synthetic"
+		if real {
+			t.Header = append(t.Header, "chrF meta", "chrF multitask")
+		}
 		for _, l := range langs {
 			for _, s := range sizesOf(r, "main") {
-				m := meanStd(collect(r, func(u Row) bool { return u.Exp == "main" && u.Model == "meta" && u.Lang == l && u.Size == s }))
-				mt := meanStd(collect(r, func(u Row) bool { return u.Exp == "main" && u.Model == "multitask" && u.Lang == l && u.Size == s }))
-				t.Rows = append(t.Rows, []string{l, fmt.Sprint(s), m.String(), mt.String(), fmt.Sprintf("%+.2f", m.mean-mt.mean)})
+				keep := func(model string) func(Row) bool {
+					return func(u Row) bool { return u.Exp == "main" && u.Model == model && u.Lang == l && u.Size == s }
+				}
+				m, mt := meanStd(collect(r, keep("meta"))), meanStd(collect(r, keep("multitask")))
+				row := []string{l, fmt.Sprint(s), m.String(), mt.String(), fmt.Sprintf("%+.2f", m.mean-mt.mean)}
+				if real {
+					row = append(row, meanStd(collectChrF(r, keep("meta"))).String(), meanStd(collectChrF(r, keep("multitask"))).String())
+				}
+				t.Rows = append(t.Rows, row)
 			}
 		}
 		ts = append(ts, t)
