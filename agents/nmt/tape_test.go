@@ -1,6 +1,7 @@
 package nmt
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -68,5 +69,34 @@ func TestPassBytes(t *testing.T) {
 				t.Fatalf("estimate %d bytes, a pass allocates %d", est, got)
 			}
 		})
+	}
+}
+
+// TestFineTunePatience: with patience 2, fine-tuning stops two epochs
+// after the best dev score and keeps the best epoch; without patience it
+// runs every epoch.
+func TestFineTunePatience(t *testing.T) {
+	m32, _, b := tinyModel[float32](t, true)
+	var data []Example
+	for i := range b.Src {
+		data = append(data, Example{Src: b.Src[i], Tgt: b.Tgt[i]})
+	}
+	for _, c := range []struct {
+		patience, calls, best int
+	}{{2, 5, 2}, {0, 9, 2}} {
+		scores := []float64{1, 2, 3, 2.5, 2.9, 1, 1, 1, 1} // epochs 0..8
+		calls := 0
+		dev := func(*Model[float32]) (float64, error) {
+			calls++
+			return scores[calls-1], nil
+		}
+		cfg := FineTuneConfig{Mode: FineTuneAll, Epochs: 8, Patience: c.patience, BatchSize: 2, LR: 1e-3, Seed: 1}
+		_, best, score, err := FineTune(context.Background(), m32, "xx", data, cfg, dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != c.calls || best != c.best || score != 3 {
+			t.Errorf("patience %d: %d dev calls (want %d), best epoch %d (want %d), score %v (want 3)", c.patience, calls, c.calls, best, c.best, score)
+		}
 	}
 }

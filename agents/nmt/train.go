@@ -349,8 +349,11 @@ const (
 
 // FineTuneConfig sets fine-tuning on a low-resource language.
 type FineTuneConfig struct {
-	Mode      Mode
-	Epochs    int
+	Mode   Mode
+	Epochs int
+	// Patience, if positive, ends fine-tuning once dev has not improved
+	// for Patience epochs (the best epoch is kept either way).
+	Patience  int
 	BatchSize int
 	LR        float64
 	Seed      uint64
@@ -438,6 +441,9 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 			for i, p := range train {
 				copy(best[i].Value, p.Value)
 			}
+		}
+		if cfg.Patience > 0 && ep-bestEpoch >= cfg.Patience {
+			break
 		}
 	}
 	if dev != nil {
