@@ -103,7 +103,7 @@ func profiles() map[string]Profile {
 		Model: baseModel,
 		Train: nmt.TrainConfig{Steps: 1500, BatchSize: 32, LR: 3e-3, Warmup: 200, InnerLR: 1e-3, EvalEvery: 500},
 		Sizes: []int{4000, 16000}, SupportSets: 5,
-		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 16, Patience: 2, BatchSize: 32, LR: 1e-3},
+		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 5, BatchSize: 32, LR: 1e-3},
 		ModesSize: 16000, ZeroShot: true, ZeroShotPlain: true, LangCounts: []int{3}, LangCountSize: 4000,
 		SupervisedSteps: 1000,
 		DevEval:         100, TestEval: 400, Beam: 4, LenPenalty: 1,
@@ -117,7 +117,7 @@ func profiles() map[string]Profile {
 	full.Train = nmt.TrainConfig{Steps: 40000, BatchSize: 128, LR: 5e-4, Warmup: 16000, InnerLR: 1e-4, EvalEvery: 2000}
 	full.Sizes = []int{0, 4000, 16000, 40000, 160000}
 	full.SupportSets = 5
-	full.FineTune.Patience = 0 // the paper's 16 epochs, every one
+	full.FineTune.Epochs = 16
 	full.LangCounts = []int{5, 10, 15, 18}
 	full.SupervisedSteps = 40000
 	full.DevEval, full.TestEval = 500, 1000
