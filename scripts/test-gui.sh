@@ -51,14 +51,19 @@ fi
 cat >"$tmp/esc.sh" <<'EOS'
 "$MB" view --task ab &
 pid=$!
-for _ in $(seq 100); do
+for _ in $(seq 300); do
 	wid=$(xdotool search --name "metabench view" 2>/dev/null | head -1) && [ -n "$wid" ] && break
 	sleep 0.1
 done
-sleep 0.5
-xdotool windowfocus --sync "$wid" key Escape
-for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-if kill -0 $pid 2>/dev/null; then kill $pid; echo "Esc did not close the window"; exit 1; fi
+if [ -z "$wid" ]; then kill $pid; echo "the window did not appear within 30 s"; exit 1; fi
+# The window may map before its event loop reads keys (a loaded machine
+# takes seconds): press Esc every 2 s, up to 30 s.
+for i in $(seq 60); do
+	kill -0 $pid 2>/dev/null || break
+	if (( i % 4 == 1 )); then xdotool windowfocus --sync "$wid" key Escape 2>/dev/null || true; fi
+	sleep 0.5
+done
+if kill -0 $pid 2>/dev/null; then kill $pid; echo "Esc did not close the window within 30 s"; exit 1; fi
 wait $pid
 EOS
 xvfb-run -a -s "-screen 0 1280x1024x24" bash "$tmp/esc.sh"
