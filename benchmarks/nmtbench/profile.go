@@ -126,7 +126,7 @@ func profiles() map[string]Profile {
 
 var suiteProfiles = []suite.Profile{
 	{Name: "smoke", Summary: "tests: 4 tiny languages, a 16-wide 1+1-layer model, 30 training steps", Expected: 10 * time.Second},
-	{Name: "default", Summary: "FOMAML vs multitask on 2 synthetic low-resource languages at 4k target tokens, zero-shot with ULR", Expected: 40 * time.Second},
-	{Name: "quick", Summary: "12 synthetic languages in 3 families: 4k/16k tokens, fine-tuning modes, zero-shot with/without ULR, 3 vs 8 meta-training languages, upper bound", Expected: 30 * time.Minute},
+	{Name: "default", Summary: "FOMAML vs multitask on 2 synthetic low-resource languages at 4k target tokens, zero-shot with ULR", Expected: 30 * time.Second},
+	{Name: "quick", Summary: "12 synthetic languages in 3 families: 4k/16k tokens, fine-tuning modes, zero-shot with/without ULR, 3 vs 8 meta-training languages, upper bound", Expected: 17 * time.Minute},
 	{Name: "full", Summary: "paper scale: 24 languages, Transformer 512×6, 5 support sets, sizes 0-160k", Expected: 48 * time.Hour},
 }
