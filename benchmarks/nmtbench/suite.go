@@ -154,21 +154,21 @@ func (s stat) String() string {
 	return fmt.Sprintf("%.2f ± %.2f", s.mean, s.std)
 }
 
+// collect returns the BLEU of the units keep selects.
 func collect(r Rows, keep func(Row) bool) []float64 {
-	var out []float64
-	for _, u := range r.Units {
-		if keep(u) {
-			out = append(out, u.BLEU)
-		}
-	}
-	return out
+	return collectScore(r, keep, func(u Row) float64 { return u.BLEU })
 }
 
+// collectChrF returns the chrF of the units keep selects.
 func collectChrF(r Rows, keep func(Row) bool) []float64 {
+	return collectScore(r, keep, func(u Row) float64 { return u.ChrF })
+}
+
+func collectScore(r Rows, keep func(Row) bool, score func(Row) float64) []float64 {
 	var out []float64
 	for _, u := range r.Units {
 		if keep(u) {
-			out = append(out, u.ChrF)
+			out = append(out, score(u))
 		}
 	}
 	return out
