@@ -392,30 +392,12 @@ func (m *Model[T]) Loss(tp *nn.Tape[T], l *SrcLang[T], bt Batch, rnd func() floa
 	in, t, _ := pad(tgt, BOS, -1)
 	out, _, _ := pad(tgt, -1, EOS)
 	targets := make([]int, len(out))
-	n := 0
 	for i, id := range out {
 		targets[i] = id
 		if id == PAD {
 			targets[i] = -1
-		} else {
-			n++
 		}
 	}
 	logits := m.decodeLogits(tp, mem, mask, in, len(tgt), t, rnd)
-	ce := tp.CrossEntropy(logits, targets, nil)
-	eps := m.Cfg.LabelSmoothing
-	if eps == 0 || n == 0 {
-		return ce
-	}
-	// Label smoothing: (1-ε)·CE + ε·(mean over classes of −log p), the
-	// second term as a row-weighted sum of the log-probabilities.
-	v := m.Tgt.Size()
-	w := make([]T, len(targets))
-	for i, tg := range targets {
-		if tg >= 0 {
-			w[i] = T(-1 / float64(n*v))
-		}
-	}
-	smooth := tp.Sum(tp.MatMul(tp.Constant(w, 1, len(w)), tp.LogSoftmax(logits, -1)))
-	return tp.Add(tp.Scale(ce, T(1-eps)), tp.Scale(smooth, T(eps)))
+	return tp.SmoothedCrossEntropy(logits, targets, nil, m.Cfg.LabelSmoothing)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"unsafe"
 
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/agents/nn/meta"
@@ -103,52 +102,6 @@ func sameShapes[T nn.Float](a, b []*nn.Param[T]) bool {
 		}
 	}
 	return true
-}
-
-// tapeBudget bounds the activation bytes a training tape may have
-// served before it is replaced. A tape keeps its buffers by exact size
-// and never frees them, and every batch of another sentence length has
-// other sizes, so a long-lived tape holds the activations of every length
-// it has seen: with NTREX sentences (up to 64 subwords) one forward and
-// backward pass is about 130 MB, and a tape kept for 8 meta steps (16
-// passes) held 2 GB. A fresh tape whenever the passes it served would
-// exceed the budget bounds a trainer's tape memory by about the budget
-// plus one step, whatever the sentence lengths; short synthetic batches
-// still reuse one tape for many steps.
-const tapeBudget = 256 << 20
-
-// tapeLife decides when a training tape is replaced (see [tapeBudget]).
-type tapeLife struct{ used int }
-
-// fresh reports whether a step of the given estimated bytes needs a new
-// tape, and counts the step against the (old or new) tape.
-func (t *tapeLife) fresh(bytes int) bool {
-	if t.used > 0 && t.used+bytes > tapeBudget {
-		t.used = bytes
-		return true
-	}
-	t.used += bytes
-	return false
-}
-
-// passBytes estimates the buffer bytes of one forward and backward pass of
-// m on b (values and gradients of the activations): attention maps,
-// per-position activations of every layer and the output logits. It is
-// an estimate for bounding memory, not an exact count.
-func (m *Model[T]) passBytes(b Batch) int {
-	s, t := 1, 1
-	for i := range b.Src {
-		s = max(s, len(b.Src[i])+1)
-		t = max(t, len(b.Tgt[i])+1)
-	}
-	s, t = min(s, m.Cfg.MaxLen), min(t, m.Cfg.MaxLen)
-	c, n := m.Cfg, len(b.Src)
-	attn := n * c.Heads * (s*s*c.EncLayers + (t*t+t*s)*c.DecLayers)
-	acts := n * (s*c.EncLayers + 2*t*c.DecLayers) * (10*c.D + 3*c.FF)
-	logits := n * t * m.Tgt.Size()
-	var x T
-	size := int(unsafe.Sizeof(x))
-	return size * 2 * (5*attn + acts + 4*logits)
 }
 
 // Method is how the shared model is trained on the high-resource tasks.
@@ -258,7 +211,6 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 	}
 	tp := nn.NewTape[float32]()
 	var fomaml FOMAML[float32]
-	var life tapeLife
 	for step := 1; step <= cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -268,9 +220,6 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 		switch cfg.Method {
 		case Multitask:
 			b := batchOf(r, tasks[ti].Data, cfg.BatchSize)
-			if life.fresh(m.passBytes(b)) {
-				tp = nn.NewTape[float32]()
-			}
 			res.Tokens += targetTokens(b)
 			tp.Reset()
 			loss := m.Loss(tp, l, b, rnd)
@@ -280,9 +229,6 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 			lossSum += float64(loss.Item())
 		case Meta:
 			b1, b2 := batchOf(r, tasks[ti].Data, cfg.BatchSize), batchOf(r, tasks[ti].Data, cfg.BatchSize)
-			if life.fresh(m.passBytes(b1) + m.passBytes(b2)) {
-				fomaml.tp = nil // MetaGrad starts a new tape
-			}
 			res.Tokens += targetTokens(b1) + targetTokens(b2)
 			params := slices.Clone(shared)
 			inner := make([]bool, len(params))
@@ -403,7 +349,6 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x6674))
 	rnd := rand.New(rand.NewPCG(cfg.Seed, 0x6474)).Float64
 	tp := nn.NewTape[float32]()
-	var life tapeLife
 	bs := max(cfg.BatchSize, 1)
 	for ep := 1; ep <= cfg.Epochs; ep++ {
 		order := r.Perm(len(data))
@@ -415,9 +360,6 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 			for _, i := range order[s:min(s+bs, len(order))] {
 				b.Src = append(b.Src, data[i].Src)
 				b.Tgt = append(b.Tgt, data[i].Tgt)
-			}
-			if life.fresh(c.passBytes(b)) {
-				tp = nn.NewTape[float32]() // bounded memory, as in Train
 			}
 			tp.Reset()
 			if err := tp.Backward(c.Loss(tp, l, b, rnd)); err != nil {

@@ -12,10 +12,31 @@ import (
 // ones) weight each row; the result is Σ w·(-log p[target]) / Σ w over the
 // rows not ignored, and zero when that weight sum is zero.
 func (tp *Tape[T]) CrossEntropy(logits *Tensor[T], targets []int, weights []T) *Tensor[T] {
+	return tp.crossEntropy("CrossEntropy", logits, targets, weights, 0)
+}
+
+// SmoothedCrossEntropy is [Tape.CrossEntropy] against label-smoothed
+// targets: each row's target distribution is (1-eps) on the target class
+// plus eps/C on every class (Szegedy et al. 2016; PyTorch's
+// cross_entropy(label_smoothing=eps), fairseq's label_smoothed_cross_entropy
+// without its eps/(C-1) variant). One softmax pass serves both terms, where
+// the composition CrossEntropy + LogSoftmax would compute it twice.
+func (tp *Tape[T]) SmoothedCrossEntropy(logits *Tensor[T], targets []int, weights []T, eps float64) *Tensor[T] {
+	if eps < 0 || eps > 1 {
+		panic(fmt.Sprintf("nn: SmoothedCrossEntropy: eps %v outside [0, 1]", eps))
+	}
+	return tp.crossEntropy("SmoothedCrossEntropy", logits, targets, weights, eps)
+}
+
+// crossEntropy is the body of both losses: per row,
+// -(1-eps)·log p[t] - eps/C·Σ_j log p[j], whose gradient with respect to
+// the logits is p - (1-eps)·onehot(t) - eps/C. With eps 0 it computes
+// exactly the plain cross-entropy (no smoothing terms are added).
+func (tp *Tape[T]) crossEntropy(name string, logits *Tensor[T], targets []int, weights []T, eps float64) *Tensor[T] {
 	c := logits.Shape[len(logits.Shape)-1]
 	n := len(logits.Data) / max(c, 1)
 	if len(targets) != n || (weights != nil && len(weights) != n) {
-		panic(fmt.Sprintf("nn: CrossEntropy: logits %v with %d targets and %d weights", logits.Shape, len(targets), len(weights)))
+		panic(fmt.Sprintf("nn: %s: logits %v with %d targets and %d weights", name, logits.Shape, len(targets), len(weights)))
 	}
 	probs := tp.arena.get(len(logits.Data))
 	var loss, wsum float64
@@ -24,20 +45,31 @@ func (tp *Tape[T]) CrossEntropy(logits *Tensor[T], targets []int, weights []T) *
 			continue
 		}
 		if t >= c {
-			panic(fmt.Sprintf("nn: CrossEntropy: target %d out of range [0,%d)", t, c))
+			panic(fmt.Sprintf("nn: %s: target %d out of range [0,%d)", name, t, c))
 		}
 		w := weightAt(weights, i)
 		p := probs[i*c : (i+1)*c]
 		row := logits.Data[i*c : (i+1)*c]
 		m, s := softmaxRow(p, row, false)
-		loss -= w * float64(row[t]-m-T(math.Log(s)))
+		lse := m + T(math.Log(s))
+		if eps == 0 {
+			loss -= w * float64(row[t]-lse)
+		} else {
+			// Σ_j -log p[j] = C·lse - Σ_j x[j].
+			var sum float64
+			for _, x := range row {
+				sum += float64(x)
+			}
+			all := float64(c)*float64(lse) - sum
+			loss += w * ((1-eps)*float64(lse-row[t]) + eps/float64(c)*all)
+		}
 		wsum += w
 	}
 	out := tp.newOut([]int{1}, logits)
 	if wsum != 0 {
 		out.Data[0] = T(loss / wsum)
 	}
-	tp.record("CrossEntropy", out, func() {
+	tp.record(name, out, func() {
 		if wsum == 0 {
 			return
 		}
@@ -50,10 +82,18 @@ func (tp *Tape[T]) CrossEntropy(logits *Tensor[T], targets []int, weights []T) *
 			w := weightAt(weights, i)
 			f := T(w * scale)
 			p, gi := probs[i*c:(i+1)*c], g[i*c:(i+1)*c]
-			for j, v := range p {
-				gi[j] += f * v
+			if eps == 0 {
+				for j, v := range p {
+					gi[j] += f * v
+				}
+				gi[t] -= f
+				continue
 			}
-			gi[t] -= f
+			u := T(w * scale * eps / float64(c))
+			for j, v := range p {
+				gi[j] += f*v - u
+			}
+			gi[t] -= T(w * scale * (1 - eps))
 		}
 	}, logits)
 	return out

@@ -168,6 +168,12 @@ func opCases() []gradCase {
 		{"CrossEntropyUnweighted", one(2, 3, 4), func(tp *tape, p []*par) *ten {
 			return tp.CrossEntropy(tp.Param(p[0]), []int{0, 3, 1, 2, 2, 1}, nil)
 		}},
+		{"SmoothedCrossEntropy", one(5, 4), func(tp *tape, p []*par) *ten {
+			return tp.SmoothedCrossEntropy(tp.Param(p[0]), []int{0, 3, -1, 2, 2}, []float64{1, 0.5, 7, 2, 1}, 0.1)
+		}},
+		{"SmoothedCrossEntropyUniform", one(2, 3, 4), func(tp *tape, p []*par) *ten {
+			return tp.SmoothedCrossEntropy(tp.Param(p[0]), []int{0, 3, 1, 2, 2, 1}, nil, 1)
+		}},
 		{"BCEWithLogits", one(4, 3), func(tp *tape, p []*par) *ten {
 			t := []float64{1, 0, 1, 0, 0, 1, 1, 1, 0, 0.3, 0, 1}
 			w := []float64{1, 2, 0, 1, 1, 1, 0.5, 1, 1, 1, 3, 1}
@@ -409,6 +415,26 @@ func TestSeparateTapesConcurrently(t *testing.T) {
 	for _, v := range res {
 		if v != res[0] {
 			t.Fatalf("results differ across goroutines: %v", res)
+		}
+	}
+}
+
+// TestSmoothedCrossEntropyMatchesTorch compares against
+// torch.nn.functional.cross_entropy(x, t, ignore_index=-1,
+// label_smoothing=eps) in float64 (values computed once with PyTorch).
+func TestSmoothedCrossEntropyMatchesTorch(t *testing.T) {
+	x := []float64{0.5, -1.0, 2.0, 0.1, 1.5, 0.2, -0.3, 0.0, 3.0, 1.0, -2.0, 0.5, -0.7, 0.4, 0.9, -1.2}
+	targets := []int{2, 0, -1, 3}
+	tests := []struct{ eps, want float64 }{
+		{0, 1.2059266394038277},
+		{0.1, 1.2625933060704944},
+		{0.3, 1.3759266394038276},
+	}
+	for _, tt := range tests {
+		tp := NewTape[float64]()
+		got := tp.SmoothedCrossEntropy(tp.Constant(x, 4, 4), targets, nil, tt.eps).Item()
+		if math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("eps %v: got %.16g, want %.16g", tt.eps, got, tt.want)
 		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
+	"unsafe"
 )
 
 // Float is the element type of tensors: float32 for training, float64 for
@@ -149,7 +151,7 @@ func NewTape[T Float]() *Tape[T] {
 		leaves: map[*Param[T]]*Tensor[T]{},
 		subst:  map[*Param[T]]*Tensor[T]{},
 		substP: map[*Param[T]]*Param[T]{},
-		arena:  arena[T]{free: map[int][][]T{}},
+		arena:  arena[T]{classes: map[int]*sizeClass[T]{}},
 	}
 }
 
@@ -354,10 +356,30 @@ func firstNonFinite[T Float](x []T) int {
 	return -1
 }
 
-// arena recycles buffers between forward passes of one tape.
+// arena recycles buffers between forward passes of one tape. Buffers come
+// in size classes (four per power of two, so at most 25% larger than
+// asked), which lets passes over batches of other sentence lengths reuse
+// them. A class keeps only as many buffers as either of the last two passes
+// used: a long-lived tape holds about two passes of memory whatever the
+// shapes it has seen, instead of a free list for every size ever served.
 type arena[T Float] struct {
-	free map[int][][]T
-	used [][]T
+	classes map[int]*sizeClass[T]
+	used    [][]T // full-capacity buffers handed out since the last reset
+}
+
+type sizeClass[T Float] struct {
+	free     [][]T
+	n, prevN int // buffers taken in this pass and in the one before
+}
+
+// classSize returns the capacity of n's size class: n rounded up to a
+// multiple of a quarter of the power of two below it (exact below 8).
+func classSize(n int) int {
+	if n <= 8 {
+		return n
+	}
+	step := 1 << (bits.Len(uint(n-1)) - 3) // a quarter of the power of two below n
+	return (n + step - 1) / step * step
 }
 
 // get returns a zeroed buffer of length n.
@@ -369,23 +391,59 @@ func (a *arena[T]) get(n int) []T {
 
 // getRaw returns a buffer of length n with arbitrary contents.
 func (a *arena[T]) getRaw(n int) []T {
+	size := classSize(n)
+	c := a.classes[size]
+	if c == nil {
+		c = &sizeClass[T]{}
+		a.classes[size] = c
+	}
+	c.n++
 	var b []T
-	if l := a.free[n]; len(l) > 0 {
-		b = l[len(l)-1]
-		a.free[n] = l[:len(l)-1]
+	if l := len(c.free); l > 0 {
+		b = c.free[l-1]
+		c.free = c.free[:l-1]
 	} else {
-		b = make([]T, n)
+		b = make([]T, size)
 	}
 	a.used = append(a.used, b)
-	return b
+	return b[:n:n] // a full slice expression: append must not reach the class's spare capacity
 }
 
+// reset returns the buffers of the pass to their classes and drops what
+// neither this pass nor the one before needed.
 func (a *arena[T]) reset() {
 	for _, b := range a.used {
-		a.free[len(b)] = append(a.free[len(b)], b)
+		c := a.classes[len(b)]
+		c.free = append(c.free, b)
 	}
 	clear(a.used)
 	a.used = a.used[:0]
+	for size, c := range a.classes { // order is irrelevant: each class is trimmed alone
+		keep := max(c.n, c.prevN)
+		if keep == 0 {
+			delete(a.classes, size)
+			continue
+		}
+		if len(c.free) > keep {
+			clear(c.free[keep:])
+			c.free = c.free[:keep]
+		}
+		c.prevN, c.n = c.n, 0
+	}
+}
+
+// heldBytes returns the bytes of the buffers the arena holds (free and in
+// use), for tests of its memory bound.
+func (a *arena[T]) heldBytes() int {
+	var x T
+	n := 0
+	for size, c := range a.classes {
+		n += size * len(c.free)
+	}
+	for _, b := range a.used {
+		n += len(b)
+	}
+	return n * int(unsafe.Sizeof(x))
 }
 
 func shapeSize(shape []int) int {
