@@ -116,7 +116,7 @@ func trainCommand() cli.Command {
 			o := suite.Options{Profile: c.profile, Seed: c.seed, Data: c.data}
 			spec := modelSpec{Name: *method, Method: nmt.Method(*method), ULR: *ulr, Langs: d.High}
 			fmt.Fprintf(e.Stderr, "train nmt: %s on %d languages, %d steps\n", *method, len(d.High), p.Train.Steps)
-			m, row, err := trainModel(ctx, o, p, d, "", spec)
+			m, row, _, err := trainModel(ctx, o, p, d, "", spec)
 			if err != nil {
 				return err
 			}

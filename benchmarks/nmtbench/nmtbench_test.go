@@ -68,6 +68,26 @@ func TestShardsMergeIntoWholeRun(t *testing.T) {
 	}
 }
 
+// TestCacheResumes: a rerun with the cache loads the shared models instead
+// of training them, gets the same rows, and reports no training speed for
+// models it did not train.
+func TestCacheResumes(t *testing.T) {
+	cache := t.TempDir()
+	first := runSmoke(t, suite.Shard{}, cache)
+	second := runSmoke(t, suite.Shard{}, cache)
+	if first.Speed == nil || second.Speed == nil {
+		t.Fatal("no speed in a whole run")
+	}
+	if first.Speed.TrainedTargetToken == 0 || second.Speed.TrainedTargetToken != 0 {
+		t.Fatalf("trained target tokens: first run %d (want > 0), rerun from the cache %d (want 0)",
+			first.Speed.TrainedTargetToken, second.Speed.TrainedTargetToken)
+	}
+	first.Speed, second.Speed = nil, nil
+	if !reflect.DeepEqual(first, second) {
+		t.Fatal("the rerun from the cache differs from the first run")
+	}
+}
+
 func TestBadData(t *testing.T) {
 	for _, data := range []string{"nope-not-a-dir", "ntrx"} {
 		_, err := Suite().ConfigKey(suite.Options{Profile: "smoke", Data: data})

@@ -287,13 +287,15 @@ func support(l *langData, size, k int, seed uint64) []nmt.Example {
 }
 
 // trainModel trains (or loads from the cache) one shared model.
-func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key string, s modelSpec) (*nmt.Model[float32], ModelRow, error) {
+// trainModel trains the shared model s, or loads it from the cache; trained
+// reports which, so that speed counts only the models this run trained.
+func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key string, s modelSpec) (m *nmt.Model[float32], row ModelRow, trained bool, err error) {
 	seed := o.Seed
-	m, err := newModel(p, d, s.ULR, seed, s.Langs)
+	m, err = newModel(p, d, s.ULR, seed, s.Langs)
 	if err != nil {
-		return nil, ModelRow{}, err
+		return nil, ModelRow{}, false, err
 	}
-	row := ModelRow{Name: s.Name, Method: string(s.Method), ULR: s.ULR}
+	row = ModelRow{Name: s.Name, Method: string(s.Method), ULR: s.ULR}
 	for _, l := range s.Langs {
 		row.Langs = append(row.Langs, l.Code)
 	}
@@ -302,7 +304,7 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 		cacheDir = filepath.Join(o.CacheDir, "nmt", key, s.Name)
 		var saved ModelRow
 		if lm, err := nmt.Load(cacheDir, &saved); err == nil && saved.Name == s.Name {
-			return lm, saved, nil
+			return lm, saved, false, nil
 		}
 	}
 	cfg := p.Train
@@ -327,15 +329,15 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 	}
 	res, err := nmt.Train(ctx, m, tasks(s.Langs), cfg, validate)
 	if err != nil {
-		return nil, row, fmt.Errorf("train %s: %w", s.Name, err)
+		return nil, row, false, fmt.Errorf("train %s: %w", s.Name, err)
 	}
 	row.Steps, row.BestStep, row.BestScore, row.Losses, row.Tokens = res.Steps, res.BestStep, res.BestScore, res.Losses, res.Tokens
 	if cacheDir != "" {
 		if err := nmt.Save(cacheDir, m, row); err != nil {
-			return nil, row, err
+			return nil, row, false, err
 		}
 	}
-	return m, row, nil
+	return m, row, true, nil
 }
 
 // devScore scores a model on l's dev set for choosing the fine-tuning
@@ -434,6 +436,7 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 	models := map[string]*nmt.Model[float32]{}
 	mrows := make([]ModelRow, len(specs))
 	ms := make([]*nmt.Model[float32], len(specs))
+	trained := make([]bool, len(specs))
 	err = parallel.For(ctx, len(specs), o.WorkerCount(), func(i int) error {
 		if !needed[specs[i].Name] && !o.Shard.Whole() && !o.Prepare {
 			mrows[i] = ModelRow{Name: specs[i].Name, Steps: -1}
@@ -441,7 +444,7 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 		}
 		o.Logf("nmt: training %s (%s, ULR %v) on %d languages", specs[i].Name, specs[i].Method, specs[i].ULR, len(specs[i].Langs))
 		var err error
-		ms[i], mrows[i], err = trainModel(ctx, o, p, d, key, specs[i])
+		ms[i], mrows[i], trained[i], err = trainModel(ctx, o, p, d, key, specs[i])
 		return err
 	})
 	stop()
@@ -452,7 +455,7 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 	var trainedTokens int
 	for i, s := range specs {
 		models[s.Name] = ms[i]
-		if mrows[i].Steps >= 0 {
+		if trained[i] {
 			trainedTokens += mrows[i].Tokens
 		}
 	}

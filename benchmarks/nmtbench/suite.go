@@ -312,7 +312,7 @@ func tables(r Rows) []report.Table {
 	}
 	if s := r.Speed; s != nil {
 		ts = append(ts, report.Table{Title: "Speed (this run, this machine)", Header: []string{"measure", "value"}, Rows: [][]string{
-			{"shared-model training, target tokens/s (all models, parallel)", fmt.Sprintf("%.0f", s.TrainTokensPerSec)},
+			{"shared-model training, target tokens/s (all models, parallel)", trainRate(s)},
 			{fmt.Sprintf("beam-%d decoding, sentences/s", s.BeamWidth), fmt.Sprintf("%.1f", s.DecodeSentsPerSec)},
 			{"greedy decoding (batched), sentences/s", fmt.Sprintf("%.1f", s.GreedySentsPerSec)},
 			{"training wall time, s", fmt.Sprintf("%.1f", s.TrainSeconds)},
@@ -320,6 +320,15 @@ func tables(r Rows) []report.Table {
 		}})
 	}
 	return ts
+}
+
+// trainRate formats the shared models' training speed; a run that loaded
+// every shared model from the cache trained nothing to measure.
+func trainRate(s *Speed) string {
+	if s.TrainedTargetToken == 0 {
+		return "– (loaded from the cache)"
+	}
+	return fmt.Sprintf("%.0f", s.TrainTokensPerSec)
 }
 
 func plots(r Rows, dir string) ([]string, error) {
