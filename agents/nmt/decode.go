@@ -9,6 +9,46 @@ import (
 	"github.com/metabench/metabench/agents/nn/layers"
 )
 
+// decoder decodes a batch incrementally: each step feeds one token per
+// batch row and returns the next token's logits, reusing the keys and values
+// of the memory and of the positions before (a key/value cache) instead of
+// running the decoder on the whole prefix again.
+type decoder[T nn.Float] struct {
+	m   *Model[T]
+	st  []*layers.DecoderState[T]
+	pos int
+}
+
+func (m *Model[T]) startDecoder(tp *nn.Tape[T], mem *nn.Tensor[T], mask *layers.Mask) *decoder[T] {
+	dc := &decoder[T]{m: m}
+	for _, blk := range m.Dec {
+		dc.st = append(dc.st, blk.Start(tp, mem, mask))
+	}
+	return dc
+}
+
+// next feeds tokens (one per batch row, at the next position) and returns
+// the logits of the following token, [B, Vt].
+func (dc *decoder[T]) next(tp *nn.Tape[T], tokens []int) *nn.Tensor[T] {
+	m, d, b := dc.m, dc.m.Cfg.D, len(tokens)
+	emb := tp.Param(m.TgtEmb)
+	y := tp.Scale(tp.Gather(emb, tokens), T(math.Sqrt(float64(d))))
+	y = tp.Add(tp.Reshape(y, b, 1, d), tp.Constant(m.pos[dc.pos*d:(dc.pos+1)*d], 1, d))
+	dc.pos++
+	for i, blk := range m.Dec {
+		y = blk.Step(tp, y, dc.st[i])
+	}
+	y = m.DecLN.Forward(tp, y)
+	return tp.MatMulT(tp.Reshape(y, b, d), emb, false, true)
+}
+
+// reorder keeps the batch rows given by rows (beam search's survivors).
+func (dc *decoder[T]) reorder(tp *nn.Tape[T], rows []int) {
+	for _, st := range dc.st {
+		st.Reorder(tp, rows)
+	}
+}
+
 // Greedy translates source sentences of l by taking the most probable
 // token at each step, all sentences together; each output ends before EOS
 // or after maxLen tokens.
@@ -20,23 +60,17 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 	tp := nn.NewTape[T]()
 	tp.SetNoGrad(true)
 	mem, mask := m.Encode(tp, l, src, nil)
-	// Each step decodes on a tape of its own: a tape keeps its buffers by
-	// size, and every step has other sizes, so one tape for all steps
-	// would hold the activations of every step.
+	dc := m.startDecoder(tp, mem, mask)
 	b := len(src)
 	out := make([][]int, b)
 	done := make([]bool, b)
-	prefix := make([][]int, b)
+	last := slices.Repeat([]int{BOS}, b)
 	v := m.Tgt.Size()
 	for step := 0; step < maxLen; step++ {
-		in, t, _ := pad(prefix, BOS, -1)
-		dtp := nn.NewTape[T]()
-		dtp.SetNoGrad(true)
-		logits := m.decodeLogits(dtp, mem, mask, in, b, t, nil)
+		logits := dc.next(tp, last)
 		all := true
 		for i := range b {
-			row := logits.Data[(i*t+t-1)*v : (i*t+t)*v]
-			best := argmax(row)
+			best := argmax(logits.Data[i*v : (i+1)*v])
 			if done[i] {
 				best = EOS
 			} else if best == EOS {
@@ -44,7 +78,7 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 			} else {
 				out[i] = append(out[i], best)
 			}
-			prefix[i] = append(prefix[i], best)
+			last[i] = best
 			all = all && done[i]
 		}
 		if all {
@@ -76,32 +110,22 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 	maxLen = min(maxLen, m.Cfg.MaxLen-1)
 	tp := nn.NewTape[T]()
 	tp.SetNoGrad(true)
-	mem1, mask1 := m.Encode(tp, l, [][]int{src}, nil)
-	s, d := mem1.Shape[1], m.Cfg.D
+	mem, mask := m.Encode(tp, l, [][]int{src}, nil)
+	dc := m.startDecoder(tp, mem, mask)
 	v := m.Tgt.Size()
 	beams := []hyp{{}}
+	last := []int{BOS}
 	var finished []hyp
 	norm := func(h hyp, n int) float64 { return h.score / math.Pow(float64(n), alpha) }
 	for step := 0; step < maxLen && len(beams) > 0; step++ {
-		nb := len(beams)
-		rep := make([]int, nb)
-		dtp := nn.NewTape[T]() // one per step, as in Greedy
-		dtp.SetNoGrad(true)
-		mem := dtp.Reshape(dtp.Gather(dtp.Reshape(mem1, 1, s*d), rep), nb, s, d)
-		mask := &layers.Mask{Data: slices.Repeat(mask1.Data, nb), Shape: []int{nb, 1, 1, s}}
-		prefixes := make([][]int, nb)
-		for i, h := range beams {
-			prefixes[i] = h.toks
-		}
-		in, t, _ := pad(prefixes, BOS, -1)
-		logits := m.decodeLogits(dtp, mem, mask, in, nb, t, nil)
+		logits := dc.next(tp, last)
 		type cand struct {
 			from, tok int
 			score     float64
 		}
 		var cands []cand
 		for i, h := range beams {
-			row := logits.Data[(i*t+t-1)*v : (i*t+t)*v]
+			row := logits.Data[i*v : (i+1)*v]
 			lse := logSumExp(row)
 			// Only a beam's k best tokens can be among the k best
 			// candidates overall: select them without sorting the row.
@@ -111,6 +135,8 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 		}
 		sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
 		var next []hyp
+		var rows []int
+		last = last[:0]
 		for _, c := range cands {
 			if len(next) >= k {
 				break
@@ -121,11 +147,14 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 				continue
 			}
 			next = append(next, hyp{toks, c.score})
+			rows = append(rows, c.from)
+			last = append(last, c.tok)
 		}
 		beams = next
-		if len(finished) >= k { // fairseq stops once k hypotheses have ended
+		if len(finished) >= k || len(beams) == 0 { // fairseq stops once k hypotheses have ended
 			break
 		}
+		dc.reorder(tp, rows)
 	}
 	if len(finished) == 0 {
 		finished = beams

@@ -161,6 +161,40 @@ func TestBeamOneIsGreedy(t *testing.T) {
 	}
 }
 
+// TestIncrementalDecodingMatchesFullPrefix: the decoder's key/value cache
+// gives at every step the logits of running the decoder on the whole
+// prefix (the way the model is trained), for a batch with padding.
+func TestIncrementalDecodingMatchesFullPrefix(t *testing.T) {
+	m, l, b := tinyModel[float64](t, true)
+	prefixes := [][]int{{4, 9, 5, 6, 5}, {7, 7, 4, 8, 6}} // fed one token a step after BOS
+	tp := nn.NewTape[float64]()
+	tp.SetNoGrad(true)
+	mem, mask := m.Encode(tp, l, b.Src, nil)
+	dc := m.startDecoder(tp, mem, mask)
+	v := m.Tgt.Size()
+	last := []int{BOS, BOS}
+	for step := range len(prefixes[0]) + 1 {
+		got := dc.next(tp, last)
+		var fed [][]int
+		for _, p := range prefixes {
+			fed = append(fed, p[:step])
+		}
+		in, tl, _ := pad(fed, BOS, -1)
+		want := m.decodeLogits(tp, mem, mask, in, len(fed), tl, nil)
+		for i := range fed {
+			w := want.Data[(i*tl+tl-1)*v : (i*tl+tl)*v]
+			for j, x := range got.Data[i*v : (i+1)*v] {
+				if math.Abs(x-w[j]) > 1e-10 {
+					t.Fatalf("step %d sentence %d token %d: incremental %v, full prefix %v", step, i, j, x, w[j])
+				}
+			}
+		}
+		if step < len(prefixes[0]) {
+			last = []int{prefixes[0][step], prefixes[1][step]}
+		}
+	}
+}
+
 func TestSaveLoad(t *testing.T) {
 	m, l, b := tinyModel[float32](t, true)
 	dir := t.TempDir()

@@ -139,19 +139,40 @@ func (a *MultiHeadAttention[T]) ForwardWithWeights(tp *nn.Tape[T], q, kv *nn.Ten
 	if len(q.Shape) != 3 || len(kv.Shape) != 3 {
 		panic(fmt.Sprintf("layers: attention inputs %v and %v, want [B, T, D]", q.Shape, kv.Shape))
 	}
+	return a.attend(tp, q, a.Keys(tp, kv), mask, rnd)
+}
+
+// KV holds keys and values projected and split into heads, [B·H, T, D/H]
+// each: what attention to the same positions reuses, such as an encoder
+// memory or the positions a decoder has already produced.
+type KV[T nn.Float] struct {
+	K, V *nn.Tensor[T]
+}
+
+// Keys projects kv [B, T, D] into the keys and values of a.
+func (a *MultiHeadAttention[T]) Keys(tp *nn.Tape[T], kv *nn.Tensor[T]) KV[T] {
+	return KV[T]{a.splitHeads(tp, a.K.Forward(tp, kv)), a.splitHeads(tp, a.V.Forward(tp, kv))}
+}
+
+// ForwardKV is Forward with the keys and values already projected by
+// [MultiHeadAttention.Keys].
+func (a *MultiHeadAttention[T]) ForwardKV(tp *nn.Tape[T], q *nn.Tensor[T], kv KV[T], mask *Mask, rnd func() float64) *nn.Tensor[T] {
+	out, _ := a.attend(tp, q, kv, mask, rnd)
+	return out
+}
+
+func (a *MultiHeadAttention[T]) attend(tp *nn.Tape[T], q *nn.Tensor[T], kv KV[T], mask *Mask, rnd func() float64) (out, weights *nn.Tensor[T]) {
 	b, tq, d := q.Shape[0], q.Shape[1], q.Shape[2]
-	tk := kv.Shape[1]
+	tk := kv.K.Shape[1]
 	h := a.Heads
 	qh := a.splitHeads(tp, a.Q.Forward(tp, q))
-	kh := a.splitHeads(tp, a.K.Forward(tp, kv))
-	vh := a.splitHeads(tp, a.V.Forward(tp, kv))
-	s := tp.Scale(tp.BatchMatMul(qh, kh, false, true), T(1/math.Sqrt(float64(d/h))))
+	s := tp.Scale(tp.BatchMatMul(qh, kv.K, false, true), T(1/math.Sqrt(float64(d/h))))
 	if mask != nil {
 		s4 := tp.Reshape(s, b, h, tq, tk)
 		s = tp.Reshape(tp.MaskedFill(s4, mask.Data, mask.Shape, maskedValue), b*h, tq, tk)
 	}
 	weights = tp.Softmax(s, -1)
-	o := tp.BatchMatMul(tp.Dropout(weights, a.Dropout, rnd), vh, false, false) // [B·H, Tq, D/H]
+	o := tp.BatchMatMul(tp.Dropout(weights, a.Dropout, rnd), kv.V, false, false) // [B·H, Tq, D/H]
 	if h > 1 {
 		o = tp.Reshape(tp.Transpose(tp.Reshape(o, b, h, tq, d/h), 0, 2, 1, 3), b, tq, d)
 	}
@@ -286,4 +307,64 @@ func (d *DecoderBlock[T]) Forward(tp *nn.Tape[T], x, memory *nn.Tensor[T], memMa
 	x = tp.Add(x, tp.Dropout(d.Self.Forward(tp, h, h, CausalMask(x.Shape[1]), rnd), d.Dropout, rnd))
 	x = tp.Add(x, tp.Dropout(d.Cross.Forward(tp, d.LN2.Forward(tp, x), memory, memMask, rnd), d.Dropout, rnd))
 	return tp.Add(x, tp.Dropout(d.FF.Forward(tp, d.LN3.Forward(tp, x)), d.Dropout, rnd))
+}
+
+// DecoderState is what incremental decoding keeps for one decoder block
+// between steps: the keys and values of the encoder memory (projected once,
+// not at every step) and of the positions decoded so far.
+type DecoderState[T nn.Float] struct {
+	Memory, Self KV[T]
+	memMask      *Mask
+	batch        int
+}
+
+// Start returns the state for decoding against memory [B, S, D] (memMask
+// may be nil), before any position has been decoded.
+func (d *DecoderBlock[T]) Start(tp *nn.Tape[T], memory *nn.Tensor[T], memMask *Mask) *DecoderState[T] {
+	return &DecoderState[T]{Memory: d.Cross.Keys(tp, memory), memMask: memMask, batch: memory.Shape[0]}
+}
+
+// Step applies the block to the next position x [B, 1, D] given the
+// positions before it in st, and appends x's keys and values to st. For
+// inference (no dropout): a sequence of Steps gives the last rows of
+// Forward on the whole prefix, at a cost per step that does not grow with
+// the prefix but for the attention itself.
+func (d *DecoderBlock[T]) Step(tp *nn.Tape[T], x *nn.Tensor[T], st *DecoderState[T]) *nn.Tensor[T] {
+	h := d.LN1.Forward(tp, x)
+	kv := d.Self.Keys(tp, h)
+	if st.Self.K == nil {
+		st.Self = kv
+	} else {
+		st.Self = KV[T]{tp.Concat(1, st.Self.K, kv.K), tp.Concat(1, st.Self.V, kv.V)}
+	}
+	x = tp.Add(x, d.Self.ForwardKV(tp, h, st.Self, nil, nil)) // every earlier position is visible
+	x = tp.Add(x, d.Cross.ForwardKV(tp, d.LN2.Forward(tp, x), st.Memory, st.memMask, nil))
+	return tp.Add(x, d.FF.Forward(tp, d.LN3.Forward(tp, x)))
+}
+
+// Reorder keeps the batch rows of st given by rows, in that order (a row
+// may repeat): beam search follows the hypotheses it extends.
+func (st *DecoderState[T]) Reorder(tp *nn.Tape[T], rows []int) {
+	b := st.batch
+	st.Memory = KV[T]{gatherRows(tp, st.Memory.K, b, rows), gatherRows(tp, st.Memory.V, b, rows)}
+	if st.Self.K != nil {
+		st.Self = KV[T]{gatherRows(tp, st.Self.K, b, rows), gatherRows(tp, st.Self.V, b, rows)}
+	}
+	st.batch = len(rows)
+	if m := st.memMask; m != nil && m.Shape[0] > 1 {
+		n := len(m.Data) / m.Shape[0]
+		out := &Mask{Data: make([]bool, 0, len(rows)*n), Shape: append([]int{len(rows)}, m.Shape[1:]...)}
+		for _, r := range rows {
+			out.Data = append(out.Data, m.Data[r*n:(r+1)*n]...)
+		}
+		st.memMask = out
+	}
+}
+
+// gatherRows picks rows of the batch of b of a head-split tensor
+// [B·H, T, E].
+func gatherRows[T nn.Float](tp *nn.Tape[T], x *nn.Tensor[T], b int, rows []int) *nn.Tensor[T] {
+	bh, t, e := x.Shape[0], x.Shape[1], x.Shape[2]
+	g := tp.Gather(tp.Reshape(x, b, bh/b*t*e), rows)
+	return tp.Reshape(g, len(rows)*(bh/b), t, e)
 }
