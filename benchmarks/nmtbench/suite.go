@@ -349,7 +349,7 @@ func plots(r Rows, dir string) ([]string, error) {
 		}
 	}
 	path := filepath.Join(dir, "bleu-by-size.png")
-	if err := plot.Lines(path, plot.Axes{Title: "Meta-learning vs multitask: BLEU by fine-tuning size", X: "target tokens", Y: "BLEU", LogX: true}, series...); err != nil {
+	if err := plot.Lines(path, plot.Axes{Title: "Meta-learning vs multitask: BLEU by fine-tuning size", X: "target tokens", Y: "BLEU", LogX: true, LegendBottom: true}, series...); err != nil {
 		return nil, err
 	}
 	return []string{path}, nil

@@ -10,6 +10,8 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -32,6 +34,9 @@ type Series struct {
 type Axes struct {
 	Title, X, Y string
 	LogX        bool // logarithmic x axis (all x > 0)
+	// LegendBottom puts the legend at the bottom right instead of the top
+	// right, for curves that rise to the right.
+	LegendBottom bool
 }
 
 // Size of the pictures, in points (1/72 inch) at 96 dpi.
@@ -49,8 +54,37 @@ func newPlot(a Axes) *plot.Plot {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
-	p.Legend.Top = true
+	p.Legend.Top = !a.LegendBottom
 	return p
+}
+
+// dataTicks labels a logarithmic x axis at the series' own x values when
+// there are few of them: log ticks at powers of ten would label at most
+// one point of a plot over 4,000 and 16,000.
+func dataTicks(p *plot.Plot, series []Series) {
+	var xs []float64
+	for _, s := range series {
+		for _, x := range s.X {
+			if !slices.Contains(xs, x) {
+				xs = append(xs, x)
+			}
+		}
+	}
+	if len(xs) == 0 || len(xs) > 8 {
+		return
+	}
+	slices.Sort(xs)
+	ticks := make([]plot.Tick, len(xs))
+	for i, x := range xs {
+		ticks[i] = plot.Tick{Value: x, Label: strconv.FormatFloat(x, 'f', -1, 64)}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	// Room beside the first and last points, a fifth of the span in log terms.
+	pad := math.Pow(xs[len(xs)-1]/xs[0], 0.2)
+	if pad == 1 {
+		pad = 2
+	}
+	p.X.Min, p.X.Max = xs[0]/pad, xs[len(xs)-1]*pad
 }
 
 func xys(s Series) (plotter.XYs, error) {
@@ -86,6 +120,9 @@ func Lines(path string, a Axes, series ...Series) error {
 		if s.Name != "" {
 			p.Legend.Add(s.Name, l, sc)
 		}
+	}
+	if a.LogX {
+		dataTicks(p, series)
 	}
 	return save(p, path)
 }
