@@ -50,7 +50,7 @@ type configuration struct {
 
 // version changes when the code changes results, so that cached models
 // of older code are not reused.
-const version = 2
+const version = 3
 
 func profileOf(o suite.Options) (Profile, error) {
 	p, ok := profiles()[o.Profile]
