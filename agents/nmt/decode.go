@@ -30,16 +30,14 @@ func (m *Model[T]) startDecoder(tp *nn.Tape[T], mem *nn.Tensor[T], mask *layers.
 // next feeds tokens (one per batch row, at the next position) and returns
 // the logits of the following token, [B, Vt].
 func (dc *decoder[T]) next(tp *nn.Tape[T], tokens []int) *nn.Tensor[T] {
-	m, d, b := dc.m, dc.m.Cfg.D, len(tokens)
+	m := dc.m
 	emb := tp.Param(m.TgtEmb)
-	y := tp.Scale(tp.Gather(emb, tokens), T(math.Sqrt(float64(d))))
-	y = tp.Add(tp.Reshape(y, b, 1, d), tp.Constant(m.pos[dc.pos*d:(dc.pos+1)*d], 1, d))
+	y := m.targetInput(tp, emb, tokens, len(tokens), 1, dc.pos)
 	dc.pos++
 	for i, blk := range m.Dec {
 		y = blk.Step(tp, y, dc.st[i])
 	}
-	y = m.DecLN.Forward(tp, y)
-	return tp.MatMulT(tp.Reshape(y, b, d), emb, false, true)
+	return m.outputLogits(tp, emb, y)
 }
 
 // reorder keeps the batch rows given by rows (beam search's survivors).

@@ -335,8 +335,11 @@ func boolInt(b bool) int {
 	return 0
 }
 
-func (m *Model[T]) addPositions(tp *nn.Tape[T], x *nn.Tensor[T], t int) *nn.Tensor[T] {
-	return tp.Add(x, tp.Constant(m.pos[:t*m.Cfg.D], t, m.Cfg.D))
+// addPositions adds the positional encodings of positions from … from+t-1
+// to x [B, t, D].
+func (m *Model[T]) addPositions(tp *nn.Tape[T], x *nn.Tensor[T], from, t int) *nn.Tensor[T] {
+	d := m.Cfg.D
+	return tp.Add(x, tp.Constant(m.pos[from*d:(from+t)*d], t, d))
 }
 
 // Encode runs the encoder on source sentences of l: memory [B, S, D] and
@@ -349,7 +352,7 @@ func (m *Model[T]) Encode(tp *nn.Tape[T], l *SrcLang[T], src [][]int, rnd func()
 	}
 	d := m.Cfg.D
 	x := tp.Scale(m.embedSource(tp, l, ids), T(math.Sqrt(float64(d))))
-	x = m.addPositions(tp, tp.Reshape(x, len(src), s, d), s)
+	x = m.addPositions(tp, tp.Reshape(x, len(src), s, d), 0, s)
 	mask := layers.PaddingMask(lens, s)
 	for _, b := range m.Enc {
 		x = b.Forward(tp, x, mask, rnd)
@@ -370,15 +373,28 @@ func truncate(ids, lens []int, b, t int) ([]int, []int) {
 // decodeLogits runs the decoder on target prefixes tgtIn ([B, T] ids) and
 // returns logits [B·T, Vt].
 func (m *Model[T]) decodeLogits(tp *nn.Tape[T], mem *nn.Tensor[T], memMask *layers.Mask, tgtIn []int, b, t int, rnd func() float64) *nn.Tensor[T] {
-	d := m.Cfg.D
 	emb := tp.Param(m.TgtEmb)
-	y := tp.Scale(tp.Gather(emb, tgtIn), T(math.Sqrt(float64(d))))
-	y = m.addPositions(tp, tp.Reshape(y, b, t, d), t)
+	y := m.targetInput(tp, emb, tgtIn, b, t, 0)
 	for _, blk := range m.Dec {
 		y = blk.Forward(tp, y, mem, memMask, rnd)
 	}
+	return m.outputLogits(tp, emb, y)
+}
+
+// targetInput embeds target ids ([B, t], at positions from … from+t-1)
+// for the decoder: the tied embedding scaled by √D plus positions.
+func (m *Model[T]) targetInput(tp *nn.Tape[T], emb *nn.Tensor[T], ids []int, b, t, from int) *nn.Tensor[T] {
+	d := m.Cfg.D
+	y := tp.Scale(tp.Gather(emb, ids), T(math.Sqrt(float64(d))))
+	return m.addPositions(tp, tp.Reshape(y, b, t, d), from, t)
+}
+
+// outputLogits turns decoder states y [B, t, D] into logits [B·t, Vt]
+// through the final layer norm and the tied embedding.
+func (m *Model[T]) outputLogits(tp *nn.Tape[T], emb, y *nn.Tensor[T]) *nn.Tensor[T] {
+	d := m.Cfg.D
 	y = m.DecLN.Forward(tp, y)
-	return tp.MatMulT(tp.Reshape(y, b*t, d), emb, false, true)
+	return tp.MatMulT(tp.Reshape(y, len(y.Data)/d, d), emb, false, true)
 }
 
 // Loss is the label-smoothed cross-entropy per target token of a batch of

@@ -3,6 +3,7 @@ package nn
 import (
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 func TestClassSize(t *testing.T) {
@@ -68,4 +69,18 @@ func TestArenaReusesBuffers(t *testing.T) {
 	if allocs := testing.AllocsPerRun(20, pass); allocs != 0 {
 		t.Errorf("a warm pass allocated %v times, want 0", allocs)
 	}
+}
+
+// heldBytes returns the bytes of the buffers the arena holds (free and in
+// use), for tests of its memory bound.
+func (a *arena[T]) heldBytes() int {
+	var x T
+	n := 0
+	for size, c := range a.classes {
+		n += size * len(c.free)
+	}
+	for _, b := range a.used {
+		n += len(b)
+	}
+	return n * int(unsafe.Sizeof(x))
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"unsafe"
 )
 
 // Float is the element type of tensors: float32 for training, float64 for
@@ -430,20 +429,6 @@ func (a *arena[T]) reset() {
 		}
 		c.prevN, c.n = c.n, 0
 	}
-}
-
-// heldBytes returns the bytes of the buffers the arena holds (free and in
-// use), for tests of its memory bound.
-func (a *arena[T]) heldBytes() int {
-	var x T
-	n := 0
-	for size, c := range a.classes {
-		n += size * len(c.free)
-	}
-	for _, b := range a.used {
-		n += len(b)
-	}
-	return n * int(unsafe.Sizeof(x))
 }
 
 func shapeSize(shape []int) int {

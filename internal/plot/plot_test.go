@@ -5,7 +5,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"gonum.org/v1/plot"
 )
 
 func TestPlotsWritePNGs(t *testing.T) {
@@ -66,5 +69,30 @@ func TestPlotsRefuseBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(p); !os.IsNotExist(err) {
 		t.Error("a refused plot left a file")
+	}
+}
+
+// TestDataTicksOnLogAxis: a log axis over few x values is labelled at
+// those values (log ticks would label only 10000 between 4000 and 16000),
+// with room beside the end points; many x values keep the log ticks.
+func TestDataTicksOnLogAxis(t *testing.T) {
+	p := newPlot(Axes{LogX: true})
+	dataTicks(p, []Series{{X: []float64{16000, 4000}}, {X: []float64{4000, 16000}}})
+	ticks := p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max)
+	var labels []string
+	for _, tk := range ticks {
+		labels = append(labels, tk.Label)
+	}
+	if !slices.Equal(labels, []string{"4000", "16000"}) {
+		t.Errorf("tick labels %q, want [4000 16000]", labels)
+	}
+	if !(p.X.Min < 4000 && p.X.Max > 16000) {
+		t.Errorf("x range [%v, %v] leaves no room beside the points", p.X.Min, p.X.Max)
+	}
+	many := newPlot(Axes{LogX: true})
+	before := many.X.Tick.Marker
+	dataTicks(many, []Series{{X: []float64{1, 2, 3, 4, 5, 6, 7, 8, 9}}})
+	if _, ok := many.X.Tick.Marker.(plot.ConstantTicks); ok || many.X.Tick.Marker != before {
+		t.Error("nine x values replaced the log ticks")
 	}
 }

@@ -304,8 +304,15 @@ func (d *DecoderBlock[T]) Params() []*nn.Param[T] {
 // positions.
 func (d *DecoderBlock[T]) Forward(tp *nn.Tape[T], x, memory *nn.Tensor[T], memMask *Mask, rnd func() float64) *nn.Tensor[T] {
 	h := d.LN1.Forward(tp, x)
-	x = tp.Add(x, tp.Dropout(d.Self.Forward(tp, h, h, CausalMask(x.Shape[1]), rnd), d.Dropout, rnd))
-	x = tp.Add(x, tp.Dropout(d.Cross.Forward(tp, d.LN2.Forward(tp, x), memory, memMask, rnd), d.Dropout, rnd))
+	return d.apply(tp, x, h, d.Self.Keys(tp, h), CausalMask(x.Shape[1]), d.Cross.Keys(tp, memory), memMask, rnd)
+}
+
+// apply is the block's body given the normalised input h = LN1(x) and the
+// keys and values of the self-attention and of the memory, shared by
+// Forward (all positions) and Step (one position against a cache).
+func (d *DecoderBlock[T]) apply(tp *nn.Tape[T], x, h *nn.Tensor[T], self KV[T], selfMask *Mask, memory KV[T], memMask *Mask, rnd func() float64) *nn.Tensor[T] {
+	x = tp.Add(x, tp.Dropout(d.Self.ForwardKV(tp, h, self, selfMask, rnd), d.Dropout, rnd))
+	x = tp.Add(x, tp.Dropout(d.Cross.ForwardKV(tp, d.LN2.Forward(tp, x), memory, memMask, rnd), d.Dropout, rnd))
 	return tp.Add(x, tp.Dropout(d.FF.Forward(tp, d.LN3.Forward(tp, x)), d.Dropout, rnd))
 }
 
@@ -337,9 +344,8 @@ func (d *DecoderBlock[T]) Step(tp *nn.Tape[T], x *nn.Tensor[T], st *DecoderState
 	} else {
 		st.Self = KV[T]{tp.Concat(1, st.Self.K, kv.K), tp.Concat(1, st.Self.V, kv.V)}
 	}
-	x = tp.Add(x, d.Self.ForwardKV(tp, h, st.Self, nil, nil)) // every earlier position is visible
-	x = tp.Add(x, d.Cross.ForwardKV(tp, d.LN2.Forward(tp, x), st.Memory, st.memMask, nil))
-	return tp.Add(x, d.FF.Forward(tp, d.LN3.Forward(tp, x)))
+	// Every earlier position is visible: no mask. No dropout (nil rnd).
+	return d.apply(tp, x, h, st.Self, nil, st.Memory, st.memMask, nil)
 }
 
 // Reorder keeps the batch rows of st given by rows, in that order (a row
