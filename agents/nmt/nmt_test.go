@@ -1,6 +1,7 @@
 package nmt
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -321,6 +322,133 @@ func TestTopSVDTruncated(t *testing.T) {
 	for i := range rank {
 		if math.Abs(got[i]-want[i]) > 1e-6*want[i] {
 			t.Fatalf("singular value %d: %v, exact %v", i, got[i], want[i])
+		}
+	}
+}
+
+// TestTrainLanguageEmbedding: FOMAML leaves E_lang at zero after every
+// meta step (it adapts only in the inner step); multitask training trains
+// it with the rest of the model.
+func TestTrainLanguageEmbedding(t *testing.T) {
+	for _, tc := range []struct {
+		method  Method
+		trained bool
+	}{{Meta, false}, {Multitask, true}} {
+		t.Run(string(tc.method), func(t *testing.T) {
+			m, l, b := tinyModel[float32](t, true)
+			clear(l.E.Value)
+			var data []Example
+			for i := range b.Src {
+				data = append(data, Example{Src: b.Src[i], Tgt: b.Tgt[i]})
+			}
+			cfg := TrainConfig{Method: tc.method, Steps: 5, BatchSize: 2, LR: 1e-2, Warmup: 1, InnerLR: 1e-2, Seed: 1}
+			if _, err := Train(context.Background(), m, []Task{{Lang: "xx", Data: data}}, cfg, nil); err != nil {
+				t.Fatal(err)
+			}
+			nonzero := 0
+			for _, v := range l.E.Value {
+				if v != 0 {
+					nonzero++
+				}
+			}
+			if got := nonzero > 0; got != tc.trained {
+				t.Errorf("E_lang has %d non-zero entries after %s training; want trained = %v", nonzero, tc.method, tc.trained)
+			}
+		})
+	}
+}
+
+// TestTrainInnerMode: the inner step adapts the parameters of InnerMode.
+// "all" is every parameter but U, the same as leaving InnerMode empty;
+// adapting fewer parameters changes the meta-gradient; an unknown mode is
+// an error.
+func TestTrainInnerMode(t *testing.T) {
+	train := func(mode Mode) ([]float32, error) {
+		m, _, b := tinyModel[float32](t, true)
+		var data []Example
+		for i := range b.Src {
+			data = append(data, Example{Src: b.Src[i], Tgt: b.Tgt[i]})
+		}
+		cfg := TrainConfig{Method: Meta, Steps: 3, BatchSize: 2, LR: 1e-2, Warmup: 1, InnerLR: 1e-1, InnerMode: mode, Seed: 1}
+		if _, err := Train(context.Background(), m, []Task{{Lang: "xx", Data: data}}, cfg, nil); err != nil {
+			return nil, err
+		}
+		return slices.Clone(m.Dec[0].Params()[0].Value), nil
+	}
+	base, err := train("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		mode    Mode
+		same    bool
+		wantErr bool
+	}{{FineTuneAll, true, false}, {FineTuneEmbEnc, false, false}, {FineTuneEmb, false, false}, {"decoder", false, true}} {
+		got, err := train(tc.mode)
+		if (err != nil) != tc.wantErr {
+			t.Fatalf("mode %q: error %v, want error = %v", tc.mode, err, tc.wantErr)
+		}
+		if err == nil && slices.Equal(got, base) != tc.same {
+			t.Errorf("mode %q: decoder weights equal to the default inner step's = %v, want %v", tc.mode, !tc.same, tc.same)
+		}
+	}
+}
+
+// TestFineTunePatience: with patience 2, fine-tuning stops two epochs
+// after the best dev score and keeps the best epoch; without patience it
+// runs every epoch.
+func TestFineTunePatience(t *testing.T) {
+	m32, _, b := tinyModel[float32](t, true)
+	var data []Example
+	for i := range b.Src {
+		data = append(data, Example{Src: b.Src[i], Tgt: b.Tgt[i]})
+	}
+	for _, c := range []struct {
+		patience, calls, best int
+	}{{2, 5, 2}, {0, 9, 2}} {
+		scores := []float64{1, 2, 3, 2.5, 2.9, 1, 1, 1, 1} // epochs 0..8
+		calls := 0
+		dev := func(*Model[float32]) (float64, error) {
+			calls++
+			return scores[calls-1], nil
+		}
+		cfg := FineTuneConfig{Mode: FineTuneAll, Epochs: 8, Patience: c.patience, BatchSize: 2, LR: 1e-3, Seed: 1}
+		_, best, score, err := FineTune(context.Background(), m32, "xx", data, cfg, dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != c.calls || best != c.best || score != 3 {
+			t.Errorf("patience %d: %d dev calls (want %d), best epoch %d (want %d), score %v (want 3)", c.patience, calls, c.calls, best, c.best, score)
+		}
+	}
+}
+
+// TestTrainPatience: with patience 2, shared-model training stops two
+// evaluations after the best validation score and reports that step; without
+// patience it runs every step.
+func TestTrainPatience(t *testing.T) {
+	for _, tc := range []struct {
+		patience, steps, calls int
+	}{{2, 8, 4}, {0, 16, 8}} {
+		m, _, b := tinyModel[float32](t, true)
+		var data []Example
+		for i := range b.Src {
+			data = append(data, Example{Src: b.Src[i], Tgt: b.Tgt[i]})
+		}
+		scores := []float64{1, 3, 2, 2.5, 1, 1, 1, 1} // at steps 2, 4, ..., 16
+		calls := 0
+		validate := func(*Model[float32]) (float64, error) {
+			calls++
+			return scores[calls-1], nil
+		}
+		cfg := TrainConfig{Method: Multitask, Steps: 16, BatchSize: 2, LR: 1e-3, Warmup: 1, Seed: 1, EvalEvery: 2, Patience: tc.patience}
+		res, err := Train(context.Background(), m, []Task{{Lang: "xx", Data: data}}, cfg, validate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Steps != tc.steps || calls != tc.calls || res.BestStep != 4 || res.BestScore != 3 {
+			t.Errorf("patience %d: %d steps (want %d), %d validations (want %d), best step %d score %v (want 4, 3)",
+				tc.patience, res.Steps, tc.steps, calls, tc.calls, res.BestStep, res.BestScore)
 		}
 	}
 }

@@ -121,11 +121,21 @@ type TrainConfig struct {
 	LR        float64
 	Warmup    int
 	InnerLR   float64 // FOMAML's inner Adam rate
+	// InnerMode is which parameters FOMAML's inner step adapts: the
+	// fine-tuning mode meta-testing will use, as in the authors' code
+	// (its inner optimiser takes --finetune_params). Empty means every
+	// parameter but the universal values U, which only the meta step
+	// updates.
+	InnerMode Mode
 	Seed      uint64
 	// EvalEvery, if positive, calls Validate every EvalEvery steps and
 	// keeps the weights that scored best (early stopping on a validation
 	// language).
 	EvalEvery int
+	// Patience, if positive (with EvalEvery), ends training once
+	// validation has not improved for Patience evaluations; the best
+	// weights are kept either way.
+	Patience int
 }
 
 // TrainResult summarises a training run.
@@ -173,14 +183,22 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 		}
 		langs[i] = l
 	}
-	// The shared parameters the (meta) optimiser updates. With ULR the
+	if cfg.InnerMode != "" {
+		if _, err := m.modeParams(langs[0], cfg.InnerMode); err != nil {
+			return TrainResult{}, fmt.Errorf("nmt: train: inner step: %w", err)
+		}
+	}
+	// The parameters the (meta) optimiser updates. With ULR and FOMAML the
 	// language embeddings E_lang are not among them: they start at zero
-	// for every task and are reset after each meta step (FOMAML), or stay
-	// zero (multitask).
+	// for every task, adapt in the inner step only and are reset after
+	// each meta step. Multitask training is joint training of the whole
+	// model, E_lang included, as in the authors' code (it zeroes the
+	// language-specific embedding only after meta steps).
 	shared := append(m.EncoderParams(), m.DecoderParams()...)
 	if m.Cfg.ULR {
 		shared = append(shared, m.A, m.U)
-	} else {
+	}
+	if !m.Cfg.ULR || cfg.Method == Multitask {
 		for _, l := range langs {
 			shared = append(shared, l.E)
 		}
@@ -198,17 +216,6 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 	}
 	var lossSum float64
 	var lossN int
-	if m.Cfg.ULR && cfg.Method == Multitask {
-		// E_lang stays zero in multitask training: no gradient for it.
-		for _, l := range langs {
-			l.E.Frozen = true
-		}
-		defer func() {
-			for _, l := range langs {
-				l.E.Frozen = false
-			}
-		}()
-	}
 	tp := nn.NewTape[float32]()
 	var fomaml FOMAML[float32]
 	for step := 1; step <= cfg.Steps; step++ {
@@ -231,13 +238,16 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 			b1, b2 := batchOf(r, tasks[ti].Data, cfg.BatchSize), batchOf(r, tasks[ti].Data, cfg.BatchSize)
 			res.Tokens += targetTokens(b1) + targetTokens(b2)
 			params := slices.Clone(shared)
-			inner := make([]bool, len(params))
-			for i, p := range params {
-				inner[i] = p != m.U // U is updated only by the meta step
-			}
 			if m.Cfg.ULR {
 				params = append(params, l.E)
-				inner = append(inner, true)
+			}
+			adapt := params
+			if cfg.InnerMode != "" {
+				adapt, _ = m.modeParams(l, cfg.InnerMode) // checked above
+			}
+			inner := make([]bool, len(params))
+			for i, p := range params {
+				inner[i] = p != m.U && slices.Contains(adapt, p)
 			}
 			_, q, err := fomaml.MetaGrad(params, inner,
 				func(tp *nn.Tape[float32]) *nn.Tensor[float32] { return m.Loss(tp, l, b1, rnd) },
@@ -272,6 +282,9 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 					res.BestStep, res.BestScore = step, s
 					best = nn.CloneParams(shared)
 				}
+				if cfg.Patience > 0 && step-res.BestStep >= cfg.Patience*cfg.EvalEvery {
+					break
+				}
 			}
 		}
 	}
@@ -292,6 +305,20 @@ const (
 	FineTuneEmbEnc Mode = "emb+enc" // embeddings and encoder; the decoder is frozen
 	FineTuneEmb    Mode = "emb"     // the embeddings only
 )
+
+// modeParams returns the parameters that mode adapts to language l.
+func (m *Model[T]) modeParams(l *SrcLang[T], mode Mode) ([]*nn.Param[T], error) {
+	ps := m.EmbeddingParams(l)
+	switch mode {
+	case FineTuneAll:
+		return slices.Concat(ps, m.EncoderParams(), m.DecoderParams()), nil
+	case FineTuneEmbEnc:
+		return slices.Concat(ps, m.EncoderParams()), nil
+	case FineTuneEmb:
+		return ps, nil
+	}
+	return nil, fmt.Errorf("nmt: unknown fine-tuning mode %q (want all, emb+enc or emb)", mode)
+}
 
 // FineTuneConfig sets fine-tuning on a low-resource language.
 type FineTuneConfig struct {
@@ -314,15 +341,9 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	train := c.EmbeddingParams(l)
-	switch cfg.Mode {
-	case FineTuneAll:
-		train = slices.Concat(train, c.EncoderParams(), c.DecoderParams())
-	case FineTuneEmbEnc:
-		train = slices.Concat(train, c.EncoderParams())
-	case FineTuneEmb:
-	default:
-		return nil, 0, 0, fmt.Errorf("nmt: unknown fine-tuning mode %q (want all, emb+enc or emb)", cfg.Mode)
+	train, err := c.modeParams(l, cfg.Mode)
+	if err != nil {
+		return nil, 0, 0, err
 	}
 	all := c.AllParams()
 	frozen := make([]bool, len(all))

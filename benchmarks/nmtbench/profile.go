@@ -24,7 +24,7 @@ type Profile struct {
 	BPEMerges     int // real data: merges per language
 	MaxVocab      int // real data: tokens per vocabulary
 	Model         nmt.Config
-	Train         nmt.TrainConfig // Method and Seed are set per model
+	Train         nmt.TrainConfig // Method, Seed and InnerMode (FineTune.Mode) are set per model
 	// Fine-tuning: sizes in target tokens, support sets per size, the
 	// mode of the main table.
 	Sizes       []int

@@ -57,7 +57,9 @@ type AlignRow struct {
 }
 
 // Speed is measured on the machine of the run (not merged bit-identically:
-// it is wall time).
+// it is wall time). Training and fine-tuning share the workers, so their
+// times are worker-seconds (one worker runs one job at a time), and the
+// training rate is that of one worker.
 type Speed struct {
 	TrainTokensPerSec  float64 `json:"train_tokens_per_s"`
 	DecodeSentsPerSec  float64 `json:"beam_decode_sentences_per_s"`
@@ -309,6 +311,9 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 	}
 	cfg := p.Train
 	cfg.Method, cfg.Seed = s.Method, seed
+	// The inner step adapts what meta-testing will fine-tune, as in the
+	// authors' code.
+	cfg.InnerMode = p.FineTune.Mode
 	var validate func(*nmt.Model[float32]) (float64, error)
 	if d.Valid != nil && cfg.EvalEvery > 0 {
 		validate = func(m *nmt.Model[float32]) (float64, error) {
@@ -431,51 +436,96 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 	}
 	// Every shard trains the shared models its units need (or loads them
 	// from the cache): training is deterministic, so all shards agree.
-	stop = o.Phases.Start("train")
-	t0 := time.Now()
-	models := map[string]*nmt.Model[float32]{}
-	mrows := make([]ModelRow, len(specs))
-	ms := make([]*nmt.Model[float32], len(specs))
-	trained := make([]bool, len(specs))
-	err = parallel.For(ctx, len(specs), o.WorkerCount(), func(i int) error {
-		if !needed[specs[i].Name] && !o.Shard.Whole() && !o.Prepare {
-			mrows[i] = ModelRow{Name: specs[i].Name, Steps: -1}
-			return nil
+	var train []int
+	for i, s := range specs {
+		if needed[s.Name] || o.Shard.Whole() || o.Prepare {
+			train = append(train, i)
 		}
-		o.Logf("nmt: training %s (%s, ULR %v) on %d languages", specs[i].Name, specs[i].Method, specs[i].ULR, len(specs[i].Langs))
-		var err error
-		ms[i], mrows[i], trained[i], err = trainModel(ctx, o, p, d, key, specs[i])
-		return err
-	})
-	stop()
+	}
+	if o.Prepare {
+		mine = nil // the cache holds the shared models; shards measure
+	}
+	res, err := trainAndFineTune(ctx, o, p, d, key, specs, train, units, mine)
 	if err != nil {
 		return rows, err
 	}
-	trainSec := time.Since(t0).Seconds()
-	var trainedTokens int
+	rows.Models, rows.Units = res.models, res.units
+	if o.Shard.Whole() && !o.Prepare {
+		rows.Speed = measureSpeed(ctx, p, d, res.trained["meta"], res.trainSec, res.unitSec, res.trainedTokens)
+	}
+	return rows, nil
+}
+
+// pipeline is what trainAndFineTune returns.
+type pipeline struct {
+	models        []ModelRow
+	units         []Row
+	trained       map[string]*nmt.Model[float32]
+	trainSec      float64 // worker-seconds spent training shared models (not loading them)
+	unitSec       float64 // worker-seconds spent on units
+	trainedTokens int
+}
+
+// trainAndFineTune trains the shared models specs[train] and runs the
+// units mine as one queue on the run's workers: the models first, then
+// the units in plan order, each unit waiting only for its own model. A
+// worker that finishes a short training run (meta-noULR) goes on with the
+// units of models already trained instead of idling until the longest
+// run ends.
+func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *dataset, key string, specs []modelSpec, train []int, units []unit, mine []int) (pipeline, error) {
+	stop := o.Phases.Start("train and fine-tune")
+	defer stop()
+	res := pipeline{models: make([]ModelRow, len(specs)), trained: map[string]*nmt.Model[float32]{}}
+	if len(mine) > 0 {
+		res.units = make([]Row, len(mine))
+	}
 	for i, s := range specs {
-		models[s.Name] = ms[i]
-		if trained[i] {
-			trainedTokens += mrows[i].Tokens
-		}
+		res.models[i] = ModelRow{Name: s.Name, Steps: -1}
 	}
-	rows.Models = mrows
-	if o.Prepare {
-		return rows, nil // the cache holds the shared models; shards measure
+	ms := make([]*nmt.Model[float32], len(specs))
+	ready := make([]chan struct{}, len(specs))
+	for i := range ready {
+		ready[i] = make(chan struct{})
 	}
-	stop = o.Phases.Start("fine-tune")
-	t1 := time.Now()
-	out := make([]Row, len(mine))
+	trainSecs, unitSecs := make([]float64, len(specs)), make([]float64, len(mine))
+	trained := make([]bool, len(specs))
 	var mu sync.Mutex
 	done := 0
-	err = parallel.For(ctx, len(mine), o.WorkerCount(), func(j int) error {
+	err := parallel.For(ctx, len(train)+len(mine), o.WorkerCount(), func(j int) error {
+		if j < len(train) {
+			i := train[j]
+			defer close(ready[i])
+			s := specs[i]
+			o.Logf("nmt: training %s (%s, ULR %v) on %d languages", s.Name, s.Method, s.ULR, len(s.Langs))
+			t0 := time.Now()
+			var err error
+			ms[i], res.models[i], trained[i], err = trainModel(ctx, o, p, d, key, s)
+			trainSecs[i] = time.Since(t0).Seconds()
+			return err
+		}
+		j -= len(train)
 		u := units[mine[j]]
+		models := map[string]*nmt.Model[float32]{}
+		if u.Exp != "supervised" {
+			i := slices.IndexFunc(specs, func(s modelSpec) bool { return s.Name == u.Model })
+			select {
+			case <-ready[i]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if ms[i] == nil {
+				return fmt.Errorf("nmt unit %d: shared model %s was not trained", mine[j], u.Model)
+			}
+			models[u.Model] = ms[i]
+		}
+		t0 := time.Now()
 		r, err := runUnit(ctx, p, d, models, u, o.Seed)
+		unitSecs[j] = time.Since(t0).Seconds()
 		if err != nil {
 			return fmt.Errorf("nmt unit %d (%s %s %s %d): %w", mine[j], u.Exp, u.Model, u.Lang.Code, u.Size, err)
 		}
 		r.Unit = mine[j]
-		out[j] = r
+		res.units[j] = r
 		mu.Lock()
 		done++
 		if done%max(len(mine)/10, 1) == 0 {
@@ -484,15 +534,19 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 		mu.Unlock()
 		return nil
 	})
-	stop()
-	if err != nil {
-		return rows, err
+	for i, s := range specs {
+		if ms[i] != nil {
+			res.trained[s.Name] = ms[i]
+		}
+		if trained[i] {
+			res.trainSec += trainSecs[i]
+			res.trainedTokens += res.models[i].Tokens
+		}
 	}
-	rows.Units = out
-	if o.Shard.Whole() {
-		rows.Speed = measureSpeed(ctx, p, d, models["meta"], trainSec, time.Since(t1).Seconds(), trainedTokens)
+	for _, t := range unitSecs {
+		res.unitSec += t
 	}
-	return rows, nil
+	return res, err
 }
 
 func indices(n int) []int {
