@@ -339,7 +339,7 @@ func plots(r Rows, dir string) ([]string, error) {
 	var series []plot.Series
 	for _, l := range langsOf(r, "main") {
 		for _, m := range []string{"meta", "multitask"} {
-			s := plot.Series{Name: l + " " + m}
+			s := plot.Series{Name: l + " " + m, Group: l}
 			for _, size := range sizes {
 				st := meanStd(collect(r, func(u Row) bool { return u.Exp == "main" && u.Model == m && u.Lang == l && u.Size == size }))
 				s.X = append(s.X, float64(size))

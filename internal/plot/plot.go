@@ -28,6 +28,11 @@ import (
 type Series struct {
 	Name string
 	X, Y []float64
+	// Group names the series' family in a line plot: series of one
+	// non-empty group share a colour and differ in dash and marker, so a
+	// reader pairs, say, a language's two methods at a glance. An empty
+	// group gives the series a colour of its own.
+	Group string
 }
 
 // Axes are a plot's title and axis labels.
@@ -104,7 +109,8 @@ func xys(s Series) (plotter.XYs, error) {
 // Lines writes a line plot of series (with point markers) to path.
 func Lines(path string, a Axes, series ...Series) error {
 	p := newPlot(a)
-	for i, s := range series {
+	for i, st := range lineStyles(series) {
+		s := series[i]
 		pts, err := xys(s)
 		if err != nil {
 			return fmt.Errorf("plot %s: %w", path, err)
@@ -113,9 +119,9 @@ func Lines(path string, a Axes, series ...Series) error {
 		if err != nil {
 			return fmt.Errorf("plot %s: %w", path, err)
 		}
-		l.Color, sc.Color = plotutil.Color(i), plotutil.Color(i)
-		l.Dashes = plotutil.Dashes(i)
-		sc.Shape = plotutil.Shape(i)
+		l.Color, sc.Color = plotutil.Color(st.color), plotutil.Color(st.color)
+		l.Dashes = plotutil.Dashes(st.member)
+		sc.Shape = plotutil.Shape(st.member)
 		p.Add(l, sc)
 		if s.Name != "" {
 			p.Legend.Add(s.Name, l, sc)
@@ -125,6 +131,34 @@ func Lines(path string, a Axes, series ...Series) error {
 		dataTicks(p, series)
 	}
 	return save(p, path)
+}
+
+// lineStyle indexes a series' colour and, within its group, its dash
+// pattern and marker.
+type lineStyle struct{ color, member int }
+
+// lineStyles gives each series its style: colours in order of first
+// appearance of a group (an ungrouped series is a group of its own),
+// members numbered within their group in order.
+func lineStyles(series []Series) []lineStyle {
+	styles := make([]lineStyle, len(series))
+	var groups []string // the colours' groups, in order of first appearance
+	members := map[string]int{}
+	for i, s := range series {
+		if s.Group == "" {
+			styles[i] = lineStyle{color: len(groups), member: i}
+			groups = append(groups, "")
+			continue
+		}
+		c := slices.Index(groups, s.Group)
+		if c < 0 {
+			c = len(groups)
+			groups = append(groups, s.Group)
+		}
+		styles[i] = lineStyle{color: c, member: members[s.Group]}
+		members[s.Group]++
+	}
+	return styles
 }
 
 // Scatter writes a scatter plot of series to path; with fit, a least-squares

@@ -96,3 +96,13 @@ func TestDataTicksOnLogAxis(t *testing.T) {
 		t.Error("nine x values replaced the log ticks")
 	}
 }
+
+// TestLineStylesPairGroups: series of one group share a colour and differ
+// in dash and marker; ungrouped series keep a colour of their own.
+func TestLineStylesPairGroups(t *testing.T) {
+	series := []Series{{Group: "a4"}, {Group: "a4"}, {}, {Group: "b4"}, {Group: "b4"}, {Group: "a4"}}
+	want := []lineStyle{{0, 0}, {0, 1}, {1, 2}, {2, 0}, {2, 1}, {0, 2}}
+	if got := lineStyles(series); !slices.Equal(got, want) {
+		t.Errorf("styles %v, want %v", got, want)
+	}
+}
