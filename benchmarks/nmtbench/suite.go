@@ -34,6 +34,7 @@ func Suite() *suite.Suite {
 		Run:      run,
 		Merge:    merge,
 		Tables:   tables,
+		Across:   across,
 		Plots:    plots,
 		Prepare:  true,
 		Commands: []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},

@@ -13,9 +13,9 @@ import (
 
 // Table is a titled grid of cells ready to print.
 type Table struct {
-	Title  string
-	Header []string
-	Rows   [][]string
+	Title  string     `json:"title"`
+	Header []string   `json:"header"`
+	Rows   [][]string `json:"rows"`
 }
 
 // Print writes t as a text table, its title above it.

@@ -115,7 +115,7 @@ type sharedFlags struct {
 	profile, cache, out, data string
 	seed                      uint64
 	shard                     Shard
-	merge                     cli.StringList
+	merge, across             cli.StringList
 	json, quiet, prepare      bool
 	workers                   int
 }
@@ -125,6 +125,7 @@ func (f *sharedFlags) register(fs *flag.FlagSet, defProfile string, withProfile 
 		fs.StringVar(&f.profile, "profile", defProfile, "scale: one of the suite's profiles (bench -h lists them)")
 		fs.Var(&f.shard, "shard", "run only shard i of n (i/n, 0-based); merge the shards' reports with --merge")
 		fs.Var(&f.merge, "merge", "merge this shard report (a report.json or a results directory; repeatable) instead of running")
+		fs.Var(&f.across, "across", "compare this whole-run report with those of other seeds (a report.json or a results directory; repeatable) instead of running")
 		fs.StringVar(&f.data, "data", "", "real data (a path or a built-in name) instead of the synthetic data")
 		fs.BoolVar(&f.prepare, "prepare", false, "only build what shards reuse from the cache (datasets, models) and measure nothing")
 	}
@@ -167,6 +168,9 @@ func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) error {
 	if err := f.check(cmd); err != nil {
 		return err
 	}
+	if len(f.across) > 0 {
+		return s.benchAcross(e, &f, cmd)
+	}
 	var rep *Report
 	if len(f.merge) > 0 {
 		if f.prepare {
@@ -202,6 +206,45 @@ func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) error {
 		}
 	}
 	return s.emit(e, &f, rep, true)
+}
+
+// benchAcross prints, and writes into --out, the across-seed tables of
+// the reports --across names.
+func (s *Suite) benchAcross(e cli.Env, f *sharedFlags, cmd string) error {
+	switch {
+	case len(f.merge) > 0:
+		return cli.Usagef("%s: give --across or --merge, not both", cmd)
+	case f.prepare:
+		return cli.Usagef("%s: give --across or --prepare, not both", cmd)
+	case !f.shard.Whole():
+		return cli.Usagef("%s: give --across or --shard, not both", cmd)
+	}
+	reps := make([]*Report, len(f.across))
+	for i, p := range f.across {
+		r, err := ReadReport(p)
+		if err != nil {
+			return err
+		}
+		reps[i] = r
+	}
+	sp, err := s.Across(reps)
+	if err != nil {
+		return err
+	}
+	if f.out != "" {
+		if err := WriteSpread(f.out, sp); err != nil {
+			return err
+		}
+	}
+	if f.json {
+		return report.JSON(e.Stdout, sp)
+	}
+	for _, t := range sp.Tables {
+		if err := report.Print(e.Stdout, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // emit prints a report (JSON or tables) and writes its results directory.

@@ -96,6 +96,10 @@ type Spec[R any] struct {
 	Merge func(shards []R) (R, error)
 	// Tables renders rows for people.
 	Tables func(r R) []report.Table
+	// Across renders the rows of whole runs that differ only in seed (in
+	// seed order) as tables of how the results spread over seeds: what
+	// `bench SUITE --across` prints. Optional.
+	Across func(runs []R, seeds []uint64) ([]report.Table, error)
 	// Plots writes pictures of rows into dir and returns their paths. Optional.
 	Plots func(r R, dir string) ([]string, error)
 	// Flags are the suite's own bench flags. Optional.
@@ -120,6 +124,7 @@ type Suite struct {
 	run           func(context.Context, Options) (json.RawMessage, error)
 	merge         func([]json.RawMessage) (json.RawMessage, error)
 	tables        func(json.RawMessage) ([]report.Table, error)
+	across        func([]json.RawMessage, []uint64) ([]report.Table, error)
 	plots         func(json.RawMessage, string) ([]string, error)
 }
 
@@ -157,21 +162,37 @@ func New[R any](s Spec[R]) *Suite {
 			return s.Tables(r), nil
 		},
 	}
+	decodeAll := func(raws []json.RawMessage) ([]R, error) {
+		rs := make([]R, len(raws))
+		for i, raw := range raws {
+			r, err := decode(raw)
+			if err != nil {
+				return nil, err
+			}
+			rs[i] = r
+		}
+		return rs, nil
+	}
 	if s.Merge != nil {
 		out.merge = func(raws []json.RawMessage) (json.RawMessage, error) {
-			rs := make([]R, len(raws))
-			for i, raw := range raws {
-				r, err := decode(raw)
-				if err != nil {
-					return nil, err
-				}
-				rs[i] = r
+			rs, err := decodeAll(raws)
+			if err != nil {
+				return nil, err
 			}
 			m, err := s.Merge(rs)
 			if err != nil {
 				return nil, err
 			}
 			return json.Marshal(m)
+		}
+	}
+	if s.Across != nil {
+		out.across = func(raws []json.RawMessage, seeds []uint64) ([]report.Table, error) {
+			rs, err := decodeAll(raws)
+			if err != nil {
+				return nil, err
+			}
+			return s.Across(rs, seeds)
 		}
 	}
 	if s.Plots != nil {

@@ -73,6 +73,20 @@ func fake() *suite.Suite {
 			}
 			return []report.Table{t}
 		},
+		Across: func(runs []sumRows, seeds []uint64) ([]report.Table, error) {
+			t := report.Table{Title: "fake across seeds", Header: []string{"unit"}}
+			for _, s := range seeds {
+				t.Header = append(t.Header, fmt.Sprintf("seed %d", s))
+			}
+			for i, u := range runs[0].Units {
+				row := []string{fmt.Sprint(u)}
+				for _, r := range runs {
+					row = append(row, fmt.Sprint(r.Value[i]))
+				}
+				t.Rows = append(t.Rows, row)
+			}
+			return []report.Table{t}, nil
+		},
 	})
 }
 
@@ -143,6 +157,80 @@ func TestMergeRefuses(t *testing.T) {
 			_, err := s.Merge(tt.reps)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("Merge: %v, want one line mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestAcrossSeeds(t *testing.T) {
+	s := fake()
+	// Reports come in any order; the tables are in seed order.
+	sp, err := s.Across([]*suite.Report{run(t, s, "small", 7, suite.Shard{}), run(t, s, "small", 2, suite.Shard{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sp.Seeds, []uint64{2, 7}) || len(sp.Tables) != 1 {
+		t.Fatalf("seeds %v, %d tables", sp.Seeds, len(sp.Tables))
+	}
+	tab := sp.Tables[0]
+	if !slices.Equal(tab.Header, []string{"unit", "seed 2", "seed 7"}) || !slices.Equal(tab.Rows[3], []string{"3", "2009", "7009"}) {
+		t.Fatalf("table %v", tab)
+	}
+	// A merged run counts as a whole run.
+	merged, err := s.Merge([]*suite.Report{run(t, s, "small", 4, suite.Shard{Index: 0, Count: 2}), run(t, s, "small", 4, suite.Shard{Index: 1, Count: 2})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Across([]*suite.Report{run(t, s, "small", 2, suite.Shard{}), merged}); err != nil {
+		t.Fatalf("with a merged report: %v", err)
+	}
+	dir := t.TempDir()
+	if err := suite.WriteSpread(dir, sp); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, suite.SpreadFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back suite.Spread
+	if err := json.Unmarshal(b, &back); err != nil || back.Suite != "fake" || len(back.Tables) != 1 || back.Tables[0].Title != "fake across seeds" {
+		t.Fatalf("%s: %v, %+v", suite.SpreadFile, err, back)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "across01-fake-across-seeds.csv")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAcrossRefuses(t *testing.T) {
+	s := fake()
+	whole := func(seed uint64, profile string) *suite.Report { return run(t, s, profile, seed, suite.Shard{}) }
+	tampered := *whole(3, "small")
+	tampered.Config = "0123456789ab"
+	other := *whole(3, "small")
+	other.Suite = "other"
+	plain := suite.New(suite.Spec[sumRows]{Name: "plain", Profiles: []suite.Profile{{Name: "p"}}, Default: "p",
+		Config: func(suite.Options) (any, error) { return 0, nil },
+		Run:    func(context.Context, suite.Options) (sumRows, error) { return sumRows{}, nil },
+		Tables: func(sumRows) []report.Table { return nil }})
+	tests := []struct {
+		name  string
+		suite *suite.Suite
+		reps  []*suite.Report
+		want  string
+	}{
+		{"one seed", s, []*suite.Report{whole(1, "small")}, "at least 2 seeds"},
+		{"a seed twice", s, []*suite.Report{whole(1, "small"), whole(2, "small"), whole(1, "small")}, "seed 1 given twice"},
+		{"another profile", s, []*suite.Report{whole(1, "small"), whole(2, "large")}, `profiles "small" and "large"`},
+		{"another suite", s, []*suite.Report{whole(1, "small"), &other}, `suite "other"`},
+		{"another configuration", s, []*suite.Report{whole(1, "small"), &tampered}, "seed 3: configuration 0123456789ab"},
+		{"a shard", s, []*suite.Report{whole(1, "small"), run(t, s, "small", 2, suite.Shard{Index: 0, Count: 2})}, "shard 0/2"},
+		{"no across tables", plain, []*suite.Report{whole(1, "small"), whole(2, "small")}, "no across-seed tables"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.suite.Across(tt.reps)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("Across: %v, want one line mentioning %q", err, tt.want)
 			}
 		})
 	}
@@ -242,7 +330,25 @@ func TestRegistryCommands(t *testing.T) {
 	if !bytes.Equal(compact.Bytes(), whole.Rows) {
 		t.Fatalf("merged on the command line: %s, whole %s", merged.Rows, whole.Rows)
 	}
+	// Whole runs of two seeds, compared across seeds.
+	for _, seed := range []string{"1", "2"} {
+		if err := bench.Run(context.Background(), e, []string{"fake", "--seed", seed, "--out", filepath.Join(dir, "seed"+seed), "--quiet"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out.Reset()
+	if err := bench.Run(context.Background(), e, []string{"fake", "--across", filepath.Join(dir, "seed2"), "--across", filepath.Join(dir, "seed1"), "--out", filepath.Join(dir, "across")}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "seed 1") || !strings.Contains(out.String(), "seed 2") {
+		t.Fatalf("across-seed tables:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "across", suite.SpreadFile)); err != nil {
+		t.Fatal(err)
+	}
 	usage := [][]string{
+		{"fake", "--across", filepath.Join(dir, "seed1"), "--merge", filepath.Join(dir, "0")},
+		{"fake", "--across", filepath.Join(dir, "seed1"), "--shard", "0/2"},
 		{"fake", "--profile", "huge"},
 		{"fake", "--shard", "2/2"},
 		{"fake", "--workers", "-1"},
@@ -275,4 +381,21 @@ func Example() {
 	merged, _ := s.Merge(shards)
 	fmt.Println(string(merged.Rows))
 	// Output: {"units":[0,1,2,3,4],"value":[1000,1001,1004,1009,1016]}
+}
+
+// ExampleSuite_Across compares whole runs of two seeds.
+func ExampleSuite_Across() {
+	s := fake()
+	var runs []*suite.Report
+	for _, seed := range []uint64{2, 1} {
+		r, _ := s.Run(context.Background(), suite.Options{Profile: "small", Seed: seed})
+		runs = append(runs, r)
+	}
+	sp, _ := s.Across(runs)
+	t := sp.Tables[0]
+	fmt.Println(sp.Seeds, t.Header)
+	fmt.Println(t.Rows[2])
+	// Output:
+	// [1 2] [unit seed 1 seed 2]
+	// [2 1004 2004]
 }
