@@ -45,13 +45,10 @@ func (s *Suite) Across(reps []*Report) (*Spread, error) {
 	sp := &Spread{Format: FormatVersion, Suite: s.name, Profile: first.Profile, Data: first.Data}
 	rows := make([]json.RawMessage, len(reps))
 	for i, r := range reps {
+		if err := s.sameSetting("across", first, r); err != nil {
+			return nil, err
+		}
 		switch {
-		case r.Suite != s.name:
-			return nil, fmt.Errorf("across %s: a report of suite %q", s.name, r.Suite)
-		case r.Profile != first.Profile:
-			return nil, fmt.Errorf("across %s: reports of profiles %q and %q", s.name, first.Profile, r.Profile)
-		case r.Data != first.Data:
-			return nil, fmt.Errorf("across %s: reports of data %q and %q", s.name, first.Data, r.Data)
 		case r.Shard != "" && r.Merged == 0:
 			return nil, fmt.Errorf("across %s: seed %d: a report of shard %s; merge the shards first (--merge)", s.name, r.Seed, r.Shard)
 		case i > 0 && r.Seed == reps[i-1].Seed:

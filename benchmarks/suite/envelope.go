@@ -137,15 +137,12 @@ func (s *Suite) Merge(reps []*Report) (*Report, error) {
 	var n int
 	byIndex := map[int]*Report{}
 	for _, r := range reps {
+		if err := s.sameSetting("merge", first, r); err != nil {
+			return nil, err
+		}
 		switch {
-		case r.Suite != s.name:
-			return nil, fmt.Errorf("merge %s: a report of suite %q", s.name, r.Suite)
-		case r.Profile != first.Profile:
-			return nil, fmt.Errorf("merge %s: reports of profiles %q and %q", s.name, first.Profile, r.Profile)
 		case r.Seed != first.Seed:
 			return nil, fmt.Errorf("merge %s: reports of seeds %d and %d", s.name, first.Seed, r.Seed)
-		case r.Data != first.Data:
-			return nil, fmt.Errorf("merge %s: reports of data %q and %q", s.name, first.Data, r.Data)
 		case r.Config != first.Config:
 			return nil, fmt.Errorf("merge %s: reports of configurations %s and %s (another version of the program or of its settings)", s.name, first.Config, r.Config)
 		case r.Merged > 0 || r.Shard == "":
@@ -193,6 +190,20 @@ func (s *Suite) Merge(reps []*Report) (*Report, error) {
 	}
 	out.Rows = merged
 	return out, nil
+}
+
+// sameSetting refuses, for verb, a report r of another suite than s or of
+// another profile or data than first.
+func (s *Suite) sameSetting(verb string, first, r *Report) error {
+	switch {
+	case r.Suite != s.name:
+		return fmt.Errorf("%s %s: a report of suite %q", verb, s.name, r.Suite)
+	case r.Profile != first.Profile:
+		return fmt.Errorf("%s %s: reports of profiles %q and %q", verb, s.name, first.Profile, r.Profile)
+	case r.Data != first.Data:
+		return fmt.Errorf("%s %s: reports of data %q and %q", verb, s.name, first.Data, r.Data)
+	}
+	return nil
 }
 
 // Find returns the suite called name among suites.
