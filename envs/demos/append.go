@@ -126,7 +126,7 @@ func Append(dir string, ep *Episode) (int, error) {
 	data := appendShardHeader(nil, shardHeader{Task: t.Task, Source: e.Source, Count: c.Episodes})
 	data = append(data, old...)
 	data = append(data, encodeRecord(enc, &e, false)...)
-	f, err := writeShard(dir, ti, e.Source, data, c)
+	f, err := writeShard(dir, ti, e.Source, c, func(emit func([]byte) error) error { return emit(data) })
 	if err != nil {
 		return 0, err
 	}

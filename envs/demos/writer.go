@@ -1,6 +1,7 @@
 package demos
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -605,8 +606,7 @@ func (w *Writer) compact(i, k int) error {
 	w.mu.Unlock()
 
 	counts := &Counts{}
-	var records [][]byte
-	for j, a := range status {
+	for _, a := range status {
 		if !a.kept {
 			if counts.Discarded == nil {
 				counts.Discarded = map[string]int{}
@@ -614,24 +614,35 @@ func (w *Writer) compact(i, k int) error {
 			counts.Discarded[a.outcome]++
 			continue
 		}
-		_, _, rec, err := w.readPending(w.pendingFile(i, j), plan.Task)
-		if err != nil {
-			return err
-		}
-		records = append(records, rec)
 		counts.Episodes++
 		counts.Steps += int64(a.steps)
 	}
-	if counts.Episodes > 0 {
-		counts.Outcomes = map[string]int{OutcomeSuccess: counts.Episodes}
-	}
 	var file *FileEntry
 	if counts.Episodes > 0 {
-		data := appendShardHeader(nil, shardHeader{Task: plan.Task, Source: w.source, Count: counts.Episodes})
-		for _, r := range records {
-			data = append(data, r...)
+		counts.Outcomes = map[string]int{OutcomeSuccess: counts.Episodes}
+		hdr := appendShardHeader(nil, shardHeader{Task: plan.Task, Source: w.source, Count: counts.Episodes})
+		// The kept episodes are read from their pending files one at a
+		// time, so that compaction holds one episode in memory, not the
+		// task's whole shard.
+		records := func(emit func([]byte) error) error {
+			if err := emit(hdr); err != nil {
+				return err
+			}
+			for j, a := range status {
+				if !a.kept {
+					continue
+				}
+				_, _, rec, err := w.readPending(w.pendingFile(i, j), plan.Task)
+				if err != nil {
+					return err
+				}
+				if err := emit(rec); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
-		f, err := writeShard(w.dir, i, w.source, data, counts)
+		f, err := writeShard(w.dir, i, w.source, counts, records)
 		if err != nil {
 			return err
 		}
@@ -674,18 +685,43 @@ func (w *Writer) compact(i, k int) error {
 }
 
 // writeShard writes a data file of task number task, named after its
-// content, and returns its manifest entry.
-func writeShard(dir string, task int, source string, data []byte, c *Counts) (FileEntry, error) {
-	sum := sha256.Sum256(data)
-	hexsum := hex.EncodeToString(sum[:])
+// content, and returns its manifest entry. The content is what chunks
+// emits, in order; chunks runs twice, once for the name (the content's
+// hash) and once to write, and must emit the same bytes both times.
+func writeShard(dir string, task int, source string, c *Counts, chunks func(emit func([]byte) error) error) (FileEntry, error) {
+	h := sha256.New()
+	var size int64
+	if err := chunks(func(b []byte) error {
+		h.Write(b)
+		size += int64(len(b))
+		return nil
+	}); err != nil {
+		return FileEntry{}, err
+	}
+	hexsum := hex.EncodeToString(h.Sum(nil))
 	rel := fmt.Sprintf("%s/t%04d-%s-%s.shard", shardDir, task, source, hexsum[:16])
 	if err := mkdirSynced(filepath.Join(dir, shardDir)); err != nil {
 		return FileEntry{}, fmt.Errorf("demos: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(rel)), data); err != nil {
+	err := writeAtomic(filepath.Join(dir, filepath.FromSlash(rel)), func(out io.Writer) error {
+		bw := bufio.NewWriterSize(out, 1<<16)
+		again := sha256.New()
+		if err := chunks(func(b []byte) error {
+			again.Write(b)
+			_, err := bw.Write(b)
+			return err
+		}); err != nil {
+			return err
+		}
+		if got := hex.EncodeToString(again.Sum(nil)); got != hexsum {
+			return fmt.Errorf("content changed between hashing (%s) and writing (%s)", hexsum[:16], got[:16])
+		}
+		return bw.Flush()
+	})
+	if err != nil {
 		return FileEntry{}, fmt.Errorf("demos: write %s: %w", rel, err)
 	}
-	return FileEntry{Path: rel, Source: source, Episodes: c.Episodes, Steps: c.Steps, Size: int64(len(data)), SHA256: hexsum}, nil
+	return FileEntry{Path: rel, Source: source, Episodes: c.Episodes, Steps: c.Steps, Size: size, SHA256: hexsum}, nil
 }
 
 // writeManifestLocked writes m (the caller holds mmu or is alone).
