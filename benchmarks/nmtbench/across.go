@@ -3,9 +3,12 @@ package nmtbench
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/internal/plot"
 )
 
 // across renders runs of several seeds (`bench nmt --across`): the seed
@@ -237,4 +240,61 @@ func modelsBySeed(runs []Rows, seedCols []string) report.Table {
 		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+// acrossPlots draws meta − multitask by fine-tuning size: per language the
+// mean over seeds (solid, in the legend) and each seed's own curve (dashed,
+// in the same colour), so that the spread between seeds sits beside the
+// mean it moves.
+func acrossPlots(runs []Rows, seeds []uint64, dir string) ([]string, error) {
+	sizes := sizesOf(runs[0], "main")
+	if len(sizes) < 2 {
+		return nil, nil
+	}
+	xs := make([]float64, len(sizes))
+	for i, s := range sizes {
+		xs[i] = float64(s)
+	}
+	series := []plot.Series{{Name: "no difference", X: xs, Y: make([]float64, len(xs))}}
+	for _, l := range langsOf(runs[0], "main") {
+		mean := plot.Series{Name: fmt.Sprintf("%s, mean of %d seeds", l, len(seeds)), Group: l, X: xs}
+		perSeed := make([]plot.Series, len(runs))
+		for i := range runs {
+			perSeed[i] = plot.Series{Group: l, X: xs}
+		}
+		for _, size := range sizes {
+			var gaps []float64
+			for i, r := range runs {
+				g, ok := gap(r, l, size)
+				if !ok {
+					g = math.NaN() // a gap in that seed's curve
+				} else {
+					gaps = append(gaps, g)
+				}
+				perSeed[i].Y = append(perSeed[i].Y, g)
+			}
+			m := math.NaN()
+			if len(gaps) > 0 {
+				m = meanStd(gaps).mean
+			}
+			mean.Y = append(mean.Y, m)
+		}
+		series = append(series, mean)
+		series = append(series, perSeed...)
+	}
+	path := filepath.Join(dir, "across-seeds-gap-by-size.png")
+	title := fmt.Sprintf("meta − multitask by fine-tuning size, seeds %s", seedList(seeds))
+	if err := plot.Lines(path, plot.Axes{Title: title, X: "target tokens", Y: "BLEU, meta − multitask", LogX: true, LegendBottom: true}, series...); err != nil {
+		return nil, err
+	}
+	return []string{path}, nil
+}
+
+// seedList writes seeds as "1, 2, 3".
+func seedList(seeds []uint64) string {
+	parts := make([]string, len(seeds))
+	for i, s := range seeds {
+		parts[i] = fmt.Sprint(s)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,6 +1,7 @@
 package nmtbench
 
 import (
+	"os"
 	"slices"
 	"testing"
 )
@@ -79,5 +80,12 @@ func TestAcrossSeeds(t *testing.T) {
 	}
 	if _, err := across(runs, []uint64{1}); err == nil {
 		t.Error("2 runs with 1 seed accepted")
+	}
+	paths, err := acrossPlots(runs, []uint64{1, 2}, t.TempDir())
+	if err != nil || len(paths) != 1 {
+		t.Fatalf("plots %v: %v", paths, err)
+	}
+	if fi, err := os.Stat(paths[0]); err != nil || fi.Size() == 0 {
+		t.Fatalf("plot %s: %v", paths[0], err)
 	}
 }

@@ -26,18 +26,19 @@ import (
 // Suite returns the nmt suite.
 func Suite() *suite.Suite {
 	return suite.New(suite.Spec[Rows]{
-		Name:     "nmt",
-		Summary:  "meta-learning for low-resource translation (Gu et al. 2018): FOMAML vs multitask, ULR, BLEU",
-		Profiles: suiteProfiles,
-		Default:  "default",
-		Config:   config,
-		Run:      run,
-		Merge:    merge,
-		Tables:   tables,
-		Across:   across,
-		Plots:    plots,
-		Prepare:  true,
-		Commands: []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
+		Name:        "nmt",
+		Summary:     "meta-learning for low-resource translation (Gu et al. 2018): FOMAML vs multitask, ULR, BLEU",
+		Profiles:    suiteProfiles,
+		Default:     "default",
+		Config:      config,
+		Run:         run,
+		Merge:       merge,
+		Tables:      tables,
+		Across:      across,
+		AcrossPlots: acrossPlots,
+		Plots:       plots,
+		Prepare:     true,
+		Commands:    []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
 	})
 }
 

@@ -23,6 +23,8 @@ type Spread struct {
 	Data    string         `json:"data,omitempty"`
 	Seeds   []uint64       `json:"seeds"`
 	Tables  []report.Table `json:"tables"`
+
+	runs []json.RawMessage // the runs' rows, in seed order, for the plots
 }
 
 // SpreadFile is the name of the across-seed results in a results directory.
@@ -68,13 +70,13 @@ func (s *Suite) Across(reps []*Report) (*Spread, error) {
 	if err != nil {
 		return nil, fmt.Errorf("across %s: %w", s.name, err)
 	}
-	sp.Tables = tables
+	sp.Tables, sp.runs = tables, rows
 	return sp, nil
 }
 
-// WriteSpread writes the across-seed results into dir: SpreadFile and a
-// CSV per table.
-func WriteSpread(dir string, sp *Spread) error {
+// WriteSpread writes the across-seed results into dir: SpreadFile, a CSV
+// per table and the suite's across-seed plots.
+func (s *Suite) WriteSpread(dir string, sp *Spread) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("across-seed results: %w", err)
 	}
@@ -86,6 +88,12 @@ func WriteSpread(dir string, sp *Spread) error {
 		if err := atomicfile.Write(filepath.Join(dir, name), 0o644, func(w io.Writer) error { return report.CSV(w, t) }); err != nil {
 			return err
 		}
+	}
+	if s.acrossPlots == nil || sp.runs == nil {
+		return nil
+	}
+	if _, err := s.acrossPlots(sp.runs, sp.Seeds, dir); err != nil {
+		return fmt.Errorf("across-seed plots: %w", err)
 	}
 	return nil
 }

@@ -232,7 +232,7 @@ func (s *Suite) benchAcross(e cli.Env, f *sharedFlags, cmd string) error {
 		return err
 	}
 	if f.out != "" {
-		if err := WriteSpread(f.out, sp); err != nil {
+		if err := s.WriteSpread(f.out, sp); err != nil {
 			return err
 		}
 	}

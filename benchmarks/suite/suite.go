@@ -100,6 +100,9 @@ type Spec[R any] struct {
 	// seed order) as tables of how the results spread over seeds: what
 	// `bench SUITE --across` prints. Optional.
 	Across func(runs []R, seeds []uint64) ([]report.Table, error)
+	// AcrossPlots writes pictures of the same runs into dir and returns
+	// their paths. Optional.
+	AcrossPlots func(runs []R, seeds []uint64, dir string) ([]string, error)
 	// Plots writes pictures of rows into dir and returns their paths. Optional.
 	Plots func(r R, dir string) ([]string, error)
 	// Flags are the suite's own bench flags. Optional.
@@ -125,6 +128,7 @@ type Suite struct {
 	merge         func([]json.RawMessage) (json.RawMessage, error)
 	tables        func(json.RawMessage) ([]report.Table, error)
 	across        func([]json.RawMessage, []uint64) ([]report.Table, error)
+	acrossPlots   func([]json.RawMessage, []uint64, string) ([]string, error)
 	plots         func(json.RawMessage, string) ([]string, error)
 }
 
@@ -193,6 +197,15 @@ func New[R any](s Spec[R]) *Suite {
 				return nil, err
 			}
 			return s.Across(rs, seeds)
+		}
+	}
+	if s.AcrossPlots != nil {
+		out.acrossPlots = func(raws []json.RawMessage, seeds []uint64, dir string) ([]string, error) {
+			rs, err := decodeAll(raws)
+			if err != nil {
+				return nil, err
+			}
+			return s.AcrossPlots(rs, seeds, dir)
 		}
 	}
 	if s.Plots != nil {

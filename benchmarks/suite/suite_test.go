@@ -87,6 +87,11 @@ func fake() *suite.Suite {
 			}
 			return []report.Table{t}, nil
 		},
+		AcrossPlots: func(runs []sumRows, seeds []uint64, dir string) ([]string, error) {
+			// A stand-in for a picture: the seeds, one file.
+			path := filepath.Join(dir, "across-seeds.txt")
+			return []string{path}, os.WriteFile(path, []byte(fmt.Sprint(seeds)), 0o644)
+		},
 	})
 }
 
@@ -185,7 +190,7 @@ func TestAcrossSeeds(t *testing.T) {
 		t.Fatalf("with a merged report: %v", err)
 	}
 	dir := t.TempDir()
-	if err := suite.WriteSpread(dir, sp); err != nil {
+	if err := s.WriteSpread(dir, sp); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, suite.SpreadFile))
@@ -198,6 +203,9 @@ func TestAcrossSeeds(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "across01-fake-across-seeds.csv")); err != nil {
 		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "across-seeds.txt")); err != nil || string(b) != "[2 7]" {
+		t.Fatalf("the suite's across plots: %q, %v", b, err)
 	}
 }
 
