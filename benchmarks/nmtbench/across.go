@@ -52,11 +52,18 @@ func modeCell(model, lang string, size int, mode string) func(Row) bool {
 	}
 }
 
-// gap is meta − multitask on a main cell of r.
-func gap(r Rows, lang string, size int) (float64, bool) {
+// mainPair is meta's and multitask's mean BLEU on a main cell of r, and
+// whether both were measured.
+func mainPair(r Rows, lang string, size int) (meta, multi float64, ok bool) {
 	m, ok1 := cellMean(r, mainCell("meta", lang, size))
 	mt, ok2 := cellMean(r, mainCell("multitask", lang, size))
-	return m - mt, ok1 && ok2
+	return m, mt, ok1 && ok2
+}
+
+// gap is meta − multitask on a main cell of r.
+func gap(r Rows, lang string, size int) (float64, bool) {
+	m, mt, ok := mainPair(r, lang, size)
+	return m - mt, ok
 }
 
 func gapBySeed(runs []Rows, seedCols []string) report.Table {
@@ -73,13 +80,12 @@ func gapBySeed(runs []Rows, seedCols []string) report.Table {
 			row := []string{l, fmt.Sprint(size)}
 			var gaps, metas, multis []float64
 			for _, r := range runs {
-				g, ok := gap(r, l, size)
+				m, mt, ok := mainPair(r, l, size)
 				if !ok {
 					row = append(row, "–")
 					continue
 				}
-				m, _ := cellMean(r, mainCell("meta", l, size))
-				mt, _ := cellMean(r, mainCell("multitask", l, size))
+				g := m - mt
 				gaps, metas, multis = append(gaps, g), append(metas, m), append(multis, mt)
 				row = append(row, fmt.Sprintf("%+.2f", g))
 			}

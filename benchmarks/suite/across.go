@@ -83,11 +83,8 @@ func (s *Suite) WriteSpread(dir string, sp *Spread) error {
 	if err := atomicfile.Write(filepath.Join(dir, SpreadFile), 0o644, func(w io.Writer) error { return report.JSON(w, sp) }); err != nil {
 		return err
 	}
-	for i, t := range sp.Tables {
-		name := fmt.Sprintf("across%02d-%s.csv", i+1, slug(t.Title))
-		if err := atomicfile.Write(filepath.Join(dir, name), 0o644, func(w io.Writer) error { return report.CSV(w, t) }); err != nil {
-			return err
-		}
+	if err := writeCSVs(dir, "across", sp.Tables); err != nil {
+		return err
 	}
 	if s.acrossPlots == nil || sp.runs == nil {
 		return nil

@@ -239,8 +239,13 @@ func (s *Suite) benchAcross(e cli.Env, f *sharedFlags, cmd string) error {
 	if f.json {
 		return report.JSON(e.Stdout, sp)
 	}
-	for _, t := range sp.Tables {
-		if err := report.Print(e.Stdout, t); err != nil {
+	return printTables(e.Stdout, sp.Tables)
+}
+
+// printTables prints tables as text, one after another.
+func printTables(w io.Writer, tables []report.Table) error {
+	for _, t := range tables {
+		if err := report.Print(w, t); err != nil {
 			return err
 		}
 	}
@@ -261,10 +266,8 @@ func (s *Suite) emit(e cli.Env, f *sharedFlags, rep *Report, wall bool) error {
 	if f.json {
 		return report.JSON(e.Stdout, rep)
 	}
-	for _, t := range tables {
-		if err := report.Print(e.Stdout, t); err != nil {
-			return err
-		}
+	if err := printTables(e.Stdout, tables); err != nil {
+		return err
 	}
 	if wall {
 		fmt.Fprintf(e.Stdout, "%s %s: wall time %s, peak memory %.0f MiB\n\n", s.name, rep.Profile, fmtSeconds(rep.Seconds), rep.PeakRSSMiB)
@@ -281,14 +284,22 @@ func (s *Suite) WriteResults(dir string, rep *Report, tables []report.Table) err
 	if err := WriteReport(filepath.Join(dir, ReportFile), rep); err != nil {
 		return err
 	}
+	if err := writeCSVs(dir, "table", tables); err != nil {
+		return err
+	}
+	_, err := s.Plots(rep, dir)
+	return err
+}
+
+// writeCSVs writes each table into dir as PREFIXnn-TITLE.csv, atomically.
+func writeCSVs(dir, prefix string, tables []report.Table) error {
 	for i, t := range tables {
-		name := fmt.Sprintf("table%02d-%s.csv", i+1, slug(t.Title))
+		name := fmt.Sprintf("%s%02d-%s.csv", prefix, i+1, slug(t.Title))
 		if err := atomicfile.Write(filepath.Join(dir, name), 0o644, func(w io.Writer) error { return report.CSV(w, t) }); err != nil {
 			return err
 		}
 	}
-	_, err := s.Plots(rep, dir)
-	return err
+	return nil
 }
 
 var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
