@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/internal/cli"
 )
@@ -105,6 +106,12 @@ type Spec[R any] struct {
 	AcrossPlots func(runs []R, seeds []uint64, dir string) ([]string, error)
 	// Plots writes pictures of rows into dir and returns their paths. Optional.
 	Plots func(r R, dir string) ([]string, error)
+	// Claims are the paper's claims that this suite tests, and Measure
+	// computes their effects from one run's rows (a claim whose effect the
+	// rows cannot give, such as one needing a larger profile, is left out
+	// of the measurements). The harness decides them over seeds. Optional.
+	Claims  []claims.Claim
+	Measure func(r R) ([]claims.Measurement, error)
 	// Flags are the suite's own bench flags. Optional.
 	Flags []Flag
 	// Prepare declares that Run honours Options.Prepare: it can build what
