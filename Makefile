@@ -60,6 +60,7 @@ lint:
 
 unit:
 	CGO_ENABLED=1 $(GO) test -tags openblas ./agents/nn/... ./benchmarks/nnbench/...
+	CGO_ENABLED=0 $(GO) test -tags purego ./agents/nn/internal/simd/
 	CGO_ENABLED=0 $(GO) test ./...
 
 # Short runs of every fuzz target, a fixed number of inputs each (the seed

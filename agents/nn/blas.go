@@ -1,6 +1,7 @@
 package nn
 
 import (
+	simd "github.com/metabench/metabench/agents/nn/internal/simd"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -50,3 +51,15 @@ func axpy[T Float](n int, alpha T, x, y []T) {
 		blas64.Implementation().Daxpy(n, float64(alpha), x, 1, any(y).([]float64), 1)
 	}
 }
+
+// SetThreads bounds the goroutines that execute the engine's kernels at
+// once, across the process (n ≤ 0: GOMAXPROCS, the default), and returns
+// the previous bound. A large product splits over as many goroutines as
+// the bound leaves free, so a program running N workers with a bound of N
+// never runs more than N kernel goroutines. The OpenBLAS build keeps
+// OpenBLAS at one thread per calling goroutine (SetBLASThreads).
+func SetThreads(n int) int { return simd.SetThreads(n) }
+
+// KernelPeak returns the largest number of goroutines that executed the
+// engine's matrix kernels at once since the previous call.
+func KernelPeak() int { return simd.KernelPeak() }

@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/internal/cli"
@@ -289,6 +290,9 @@ func (s *Suite) Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Phases == nil {
 		o.Phases = &Phases{}
 	}
+	// --workers bounds the engine's kernel goroutines too, not only the
+	// suite's own: N workers never run more than N kernels at once.
+	defer nn.SetThreads(nn.SetThreads(o.Workers))
 	resetPeakRSS()
 	start := time.Now()
 	rows, err := s.run(ctx, o)

@@ -1,17 +1,24 @@
-// Package simd holds the float32 kernels of the cgo-free build that use
-// AVX2 and FMA through Go assembly on amd64: a general matrix multiply
-// ([Sgemm]) and vectorised exp, sigmoid and tanh ([Exp], [Sigmoid],
-// [Tanh]). [Available] reports whether the CPU supports them; build with the
-// purego tag to disable them.
+// Package simd holds the float32 kernels of the cgo-free build: a general
+// matrix multiply ([Sgemm]) and vectorised exp, sigmoid and tanh ([Exp],
+// [Sigmoid], [Tanh]), in AVX2/FMA assembly on amd64. [Available] reports
+// whether the CPU runs the assembly; build with the purego tag to disable
+// it.
 //
 // Sgemm follows the BLIS blocking scheme: B is packed into kc×16 column
 // strips, A into mc×kc blocks of 6-row strips, and a 6×16 micro-kernel
 // accumulates each tile. The micro-kernel reads its operands through
 // strides, so small products skip the packing and read A and B in place
-// (see smallGemm). Results are deterministic for a given CPU: every
-// element of C is computed by one goroutine, summing over k in a fixed
-// order, whatever the number of workers. They can differ in the last bits
-// from a non-FMA implementation.
+// (see smallGemm).
+//
+// Its results are the same bits on every CPU and for any number of
+// workers: each element of C is computed by one goroutine as a fixed chain
+// of fused multiply-adds over k (in blocks of kc), with subnormal operands
+// read as zero and subnormal results written as zero (the FTZ and DAZ
+// modes of x86, set only inside the kernels). Where the CPU lacks AVX2 or
+// FMA, a portable Go kernel computes the same chain, bit for bit, about
+// two orders of magnitude slower. The results can differ in the last bits
+// from an implementation that rounds products separately or keeps
+// subnormals (gonum, OpenBLAS).
 package simd
 
 import (
@@ -44,13 +51,14 @@ const (
 	parallelMin = 1 << 19
 )
 
-// Available reports whether the SIMD kernel runs on this CPU. When it does
-// not, callers should use another implementation.
+// Available reports whether the assembly kernels run on this CPU; when they
+// do not, Sgemm runs the portable kernel (same bits, much slower) and the
+// vector functions their scalar versions.
 func Available() bool { return hasKernel }
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
 // where op(A) is m×k (A is k×m when transA) and op(B) is k×n (B is n×k when
-// transB). It panics if [Available] is false.
+// transB).
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, smallGemm(m, n, k))
 }
@@ -76,10 +84,12 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if k == 0 || alpha == 0 {
 		return
 	}
-	workers := 1
+	extra := 0
 	if m*n*k >= parallelMin {
-		workers = runtime.GOMAXPROCS(0)
+		extra = runtime.GOMAXPROCS(0) - 1
 	}
+	workers := threads.acquire(extra)
+	defer threads.release(workers)
 	// B is read in place only when its rows are op(B)'s rows; A either way
 	// (a strided broadcast serves both orientations).
 	directB := direct && !transB
@@ -105,40 +115,106 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 						packFrom = mb / mr * mr
 					}
 					packA(ap[packFrom/mr*kb*mr:], a, lda, transA, ic+packFrom, mb-packFrom, pc, kb)
-					for js := j0; js < j1; js += nr {
-						nw := min(nr, nb-js)
-						bs, bStep := &bp[(js/nr)*kb*nr], nr
-						if directB && nw == nr {
-							off := pc*ldb + jc + js
-							_ = b[off+(kb-1)*ldb+nr-1] // the kernel reads up to here
-							bs, bStep = &b[off], ldb
-						}
-						for is := 0; is < mb; is += mr {
-							mw := min(mr, mb-is)
-							as, aRow, aStep := &ap[(is/mr)*kb*mr], 1, mr
-							if direct && mw == mr {
-								if transA {
-									off := pc*lda + ic + is
-									_ = a[off+(kb-1)*lda+mr-1]
-									as, aRow, aStep = &a[off], 1, lda
-								} else {
-									off := (ic+is)*lda + pc
-									_ = a[off+(mr-1)*lda+kb-1]
-									as, aRow, aStep = &a[off], lda, 1
-								}
-							}
-							if mw == mr && nw == nr {
-								off := (ic+is)*ldc + jc + js
-								_ = c[off+(mr-1)*ldc+nr-1] // the kernel writes up to here
-								kernel6x16C(kb, as, aRow, aStep, bs, bStep, &c[off], ldc, alpha)
-							} else {
-								kernel6x16(kb, as, aRow, aStep, bs, bStep, &tile[0])
-								addTile(c, ldc, ic+is, jc+js, mw, nw, alpha, tile)
-							}
-						}
-					}
+					blockTiles(block{
+						transA: transA, directA: direct, directB: directB,
+						ic: ic, mb: mb, jc: jc, j0: j0, j1: j1, pc: pc, kb: kb,
+						a: a, lda: lda, ap: ap, b: b, ldb: ldb, bp: bp, c: c, ldc: ldc,
+						alpha: alpha, tile: tile,
+					})
 				}
 			})
+		}
+	}
+}
+
+// block is the part of a product that one call of blockTiles computes: C
+// rows ic..ic+mb, columns jc+j0..jc+j1, depth pc..pc+kb, with A packed
+// into ap (and read in place if directA) and B packed into bp (and read in
+// place if directB).
+type block struct {
+	transA, directA, directB   bool
+	ic, mb, jc, j0, j1, pc, kb int
+	a                          []float32
+	lda                        int
+	ap                         []float32
+	b                          []float32
+	ldb                        int
+	bp                         []float32
+	c                          []float32
+	ldc                        int
+	alpha                      float32
+	tile                       []float32
+}
+
+// aStrip returns the 6-row A strip starting at row is of the block and
+// its strides (see kernelBlock); full strips are read in place when
+// directA, the partial last one always from the packed panel.
+func (k *block) aStrip(is int) (p *float32, row, step, next int) {
+	if k.directA && is+mr <= k.mb {
+		if k.transA {
+			off := k.pc*k.lda + k.ic + is
+			return &k.a[off], 1, k.lda, mr
+		}
+		off := (k.ic+is)*k.lda + k.pc
+		return &k.a[off], k.lda, 1, mr * k.lda
+	}
+	return &k.ap[(is/mr)*k.kb*mr], 1, mr, k.kb * mr
+}
+
+// bStrip returns the 16-column B strip at block column js and its strides.
+func (k *block) bStrip(js, nb int) (p *float32, step, next int) {
+	if k.directB && js+nr <= nb {
+		return &k.b[k.pc*k.ldb+k.jc+js], k.ldb, nr
+	}
+	return &k.bp[(js/nr)*k.kb*nr], nr, k.kb * nr
+}
+
+// blockTiles adds alpha·op(A)·op(B) over the block into C: all full 6×16
+// tiles in one kernelBlock call, the edge tiles one kernelEdge call each.
+func blockTiles(k block) {
+	rows := k.mb / mr
+	nb := k.j1 // the block's columns end at j1 (a multiple of nr, or nb)
+	cols := (k.j1 - k.j0) / nr
+	kb := k.kb
+	if rows > 0 && cols > 0 {
+		as, aRow, aStep, aNext := k.aStrip(0)
+		bs, bStep, bNext := k.bStrip(k.j0, nb)
+		// The kernel reads and writes up to these elements.
+		if k.directA {
+			if k.transA {
+				_ = k.a[(k.pc+kb-1)*k.lda+k.ic+rows*mr-1]
+			} else {
+				_ = k.a[(k.ic+rows*mr-1)*k.lda+k.pc+kb-1]
+			}
+		} else {
+			_ = k.ap[rows*kb*mr-1]
+		}
+		if k.directB {
+			_ = k.b[(k.pc+kb-1)*k.ldb+k.jc+k.j0+cols*nr-1]
+		} else {
+			_ = k.bp[(k.j0/nr+cols)*kb*nr-1]
+		}
+		_ = k.c[(k.ic+rows*mr-1)*k.ldc+k.jc+k.j0+cols*nr-1]
+		kernelBlock(rows, cols, kb, as, aRow, aStep, aNext, bs, bStep, bNext,
+			&k.c[k.ic*k.ldc+k.jc+k.j0], k.ldc, mr*k.ldc, k.alpha)
+	}
+	edge := func(is, js int) {
+		mw, nw := min(mr, k.mb-is), min(nr, nb-js)
+		as, aRow, aStep, _ := k.aStrip(is)
+		bs, bStep, _ := k.bStrip(js, nb)
+		off := (k.ic+is)*k.ldc + k.jc + js
+		_ = k.c[off+(mw-1)*k.ldc+nw-1]
+		kernelEdge(mw, nw, kb, as, aRow, aStep, bs, bStep, &k.tile[0], &k.c[off], k.ldc, k.alpha)
+	}
+	// The partial column strip of the full rows, then the partial row strip.
+	if js := k.j0 + cols*nr; js < k.j1 {
+		for is := 0; is < rows*mr; is += mr {
+			edge(is, js)
+		}
+	}
+	if is := rows * mr; is < k.mb {
+		for js := k.j0; js < k.j1; js += nr {
+			edge(is, js)
 		}
 	}
 }
@@ -155,7 +231,9 @@ func runBlocks(workers, m, nb, kMax int, f func(i0, i1, j0, j1 int, ap, tile []f
 	}
 	if workers <= 1 {
 		ap := getBuf(apSize + mr*nr)
+		threads.enter()
 		f(0, m, 0, nb, (*ap)[:apSize], (*ap)[apSize:])
+		threads.leave()
 		scratch.Put(ap)
 		return
 	}
@@ -174,7 +252,9 @@ func runBlocks(workers, m, nb, kMax int, f func(i0, i1, j0, j1 int, ap, tile []f
 		}
 		wg.Go(func() {
 			ap := getBuf(apSize + mr*nr)
+			threads.enter()
 			f(i0, i1, j0, j1, (*ap)[:apSize], (*ap)[apSize:])
+			threads.leave()
 			scratch.Put(ap)
 		})
 	}
@@ -278,23 +358,6 @@ func packA(ap, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
 			for p := range kb {
 				clear(dst[p*mr+mw : p*mr+mr])
 			}
-		}
-	}
-}
-
-// addTile adds alpha times the top-left rows×cols of a 6×16 tile to C.
-func addTile(c []float32, ldc, i0, j0, rows, cols int, alpha float32, tile []float32) {
-	for i := range rows {
-		row := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+cols]
-		t := tile[i*nr : i*nr+cols]
-		if alpha == 1 {
-			for j, v := range t {
-				row[j] += v
-			}
-			continue
-		}
-		for j, v := range t {
-			row[j] += alpha * v
 		}
 	}
 }

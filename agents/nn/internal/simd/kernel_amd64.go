@@ -4,23 +4,19 @@ package simd
 
 import "golang.org/x/sys/cpu"
 
-// kernel6x16 computes a 6×16 tile into c[0:96]: element (i, p) of the A
-// strip is a[i*aRow+p*aStep], row p of the B strip is b[p*bStep:][:16]; see
-// kernel_amd64.s.
+// kernelBlockAVX and kernelEdgeAVX are kernelBlock and kernelEdge in
+// AVX2/FMA assembly; see kernel_amd64.s.
 //
 //go:noescape
-func kernel6x16(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32)
+func kernelBlockAVX(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
 
-// kernel6x16C adds alpha times a 6×16 tile directly into C (leading
-// dimension ldc); the whole tile must lie inside C.
-//
 //go:noescape
-func kernel6x16C(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, alpha float32)
+func kernelEdgeAVX(rows, cols, k int, a *float32, aRow, aStep int, b *float32, bStep int, tile, c *float32, ldc int, alpha float32)
 
-// transpose8x8 sets dst[p*ldd+j] = src[j*lds+p] for j, p in 0..7.
+// transpose8x8AVX sets dst[p*ldd+j] = src[j*lds+p] for j, p in 0..7.
 //
 //go:noescape
-func transpose8x8(dst *float32, ldd int, src *float32, lds int)
+func transpose8x8AVX(dst *float32, ldd int, src *float32, lds int)
 
 // The vector functions process len(src) (a multiple of 8) elements.
 //
@@ -40,3 +36,27 @@ func geluAVX(dst, src []float32)
 func geluGradAVX(ga, g, x []float32)
 
 var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32) {
+	if hasKernel {
+		kernelBlockAVX(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
+		return
+	}
+	kernelBlockGo(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
+}
+
+func kernelEdge(rows, cols, k int, a *float32, aRow, aStep int, b *float32, bStep int, tile, c *float32, ldc int, alpha float32) {
+	if hasKernel {
+		kernelEdgeAVX(rows, cols, k, a, aRow, aStep, b, bStep, tile, c, ldc, alpha)
+		return
+	}
+	kernelEdgeGo(rows, cols, k, a, aRow, aStep, b, bStep, c, ldc, alpha)
+}
+
+func transpose8x8(dst *float32, ldd int, src *float32, lds int) {
+	if hasKernel {
+		transpose8x8AVX(dst, ldd, src, lds)
+		return
+	}
+	transpose8x8Go(dst, ldd, src, lds)
+}

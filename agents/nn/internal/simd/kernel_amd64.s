@@ -38,21 +38,146 @@
 	MOVQ bStep+40(FP), R11; SHLQ $2, R11; \
 	LEAQ (SI)(R8*2), R9; ADDQ R8, R9
 
-// func kernel6x16(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32)
-//
-// c[0:96] = Σ_p A[:, p] ⊗ B[p, :] (row-major 6×16 tile) with AVX2 and FMA:
-// twelve YMM accumulators, two B vectors and a broadcast register.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-56
-	LOADSTRIDES
-	MOVQ c+48(FP), DX
+// The kernels run with flush-to-zero and denormals-are-zero (MXCSR bits 15
+// and 6): subnormal operands count as zero and subnormal results become
+// zero. On Intel cores every FMA that touches a subnormal takes a
+// microcode assist of tens to hundreds of cycles; AMD cores mostly do not,
+// so without the flush the engine's speed would depend on the vendor. The
+// flush is IEEE-defined behaviour, the same bits on every x86-64 CPU. MXCSR
+// belongs to the thread, and an assembly function is never preempted, so
+// each kernel sets it on entry and restores the caller's on return: Go
+// code never runs with it changed.
+
+// FLUSHON saves MXCSR at saved-… and sets FTZ and DAZ; FLUSHOFF restores it.
+#define FLUSHON(saved, tmp) \
+	VSTMXCSR saved; \
+	MOVL saved, AX; \
+	ORL $0x8040, AX; \
+	MOVL AX, tmp; \
+	VLDMXCSR tmp
+
+#define FLUSHOFF(saved) VLDMXCSR saved
+
+// TILESTART loads k into CX, sets SI and R9 to rows 0 and 3 of the A
+// strip at AX and DI to the B strip at R12, and clears the accumulators;
+// the caller then runs STEP CX times.
+#define TILESTART(kArg) \
+	MOVQ kArg, CX; \
+	MOVQ AX, SI; \
+	LEAQ (SI)(R8*2), R9; ADDQ R8, R9; \
+	MOVQ R12, DI; \
 	ZERO
+
+// ADDROW adds alpha (Y0) times accumulators lo, hi into the C row at DX.
+#define ADDROW(lo, hi) \
+	VMOVUPS (DX), Y1; VMOVUPS 32(DX), Y2; \
+	VFMADD231PS lo, Y0, Y1; VFMADD231PS hi, Y0, Y2; \
+	VMOVUPS Y1, (DX); VMOVUPS Y2, 32(DX)
+
+// func kernelBlockAVX(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
+//
+// Adds alpha times rows×cols full 6×16 tiles into C: tile (i, j) multiplies
+// the A strip at a+i·aNext by the B strip at b+j·bNext (strides as above)
+// and goes to c+i·cNext+16·j, rows 16 floats wide at stride ldc; every
+// tile lies inside C. One call covers a whole block, so that setting MXCSR
+// costs once per block and not once per tile.
+TEXT ·kernelBlockAVX(SB), NOSPLIT, $24-108
+	CMPQ rows+0(FP), $0
+	JLE done
+	CMPQ cols+8(FP), $0
+	JLE done
+	FLUSHON(saved-24(SP), flush-20(SP))
+	MOVQ aRow+32(FP), R8; SHLQ $2, R8
+	MOVQ aStep+40(FP), R10; SHLQ $2, R10
+	MOVQ bStep+64(FP), R11; SHLQ $2, R11
+	MOVQ ldc+88(FP), BX; SHLQ $2, BX
+	MOVQ b+56(FP), R12
+	MOVQ c+80(FP), R13
+	MOVQ cols+8(FP), DX
+	MOVQ DX, colsLeft-8(SP)
+col:
+	MOVQ a+24(FP), AX
+	MOVQ R13, R14
+	MOVQ rows+0(FP), DX
+	MOVQ DX, rowsLeft-16(SP)
+row:
+	TILESTART(k+16(FP))
 	TESTQ CX, CX
-	JEQ done
-loop:
+	JEQ rowStore
+rowStep:
 	STEP
 	DECQ CX
-	JNE loop
+	JNE rowStep
+rowStore:
+	MOVQ R14, DX
+	VBROADCASTSS alpha+104(FP), Y0
+	ADDROW(Y4, Y5)
+	ADDQ BX, DX
+	ADDROW(Y6, Y7)
+	ADDQ BX, DX
+	ADDROW(Y8, Y9)
+	ADDQ BX, DX
+	ADDROW(Y10, Y11)
+	ADDQ BX, DX
+	ADDROW(Y12, Y13)
+	ADDQ BX, DX
+	ADDROW(Y14, Y15)
+	MOVQ aNext+48(FP), DX; SHLQ $2, DX; ADDQ DX, AX
+	MOVQ cNext+96(FP), DX; SHLQ $2, DX; ADDQ DX, R14
+	DECQ rowsLeft-16(SP)
+	JNE row
+	MOVQ bNext+72(FP), DX; SHLQ $2, DX; ADDQ DX, R12
+	ADDQ $64, R13
+	DECQ colsLeft-8(SP)
+	JNE col
+	FLUSHOFF(saved-24(SP))
+	VZEROUPPER
 done:
+	RET
+
+// mask holds 16 all-ones words then 16 zeros: the 16 words from 16-n on
+// select the first n columns of a tile.
+DATA mask<>+0(SB)/8, $-1
+DATA mask<>+8(SB)/8, $-1
+DATA mask<>+16(SB)/8, $-1
+DATA mask<>+24(SB)/8, $-1
+DATA mask<>+32(SB)/8, $-1
+DATA mask<>+40(SB)/8, $-1
+DATA mask<>+48(SB)/8, $-1
+DATA mask<>+56(SB)/8, $-1
+DATA mask<>+64(SB)/8, $0
+DATA mask<>+72(SB)/8, $0
+DATA mask<>+80(SB)/8, $0
+DATA mask<>+88(SB)/8, $0
+DATA mask<>+96(SB)/8, $0
+DATA mask<>+104(SB)/8, $0
+DATA mask<>+112(SB)/8, $0
+DATA mask<>+120(SB)/8, $0
+GLOBL mask<>(SB), RODATA|NOPTR, $128
+
+// func kernelEdgeAVX(rows, cols, k int, a *float32, aRow, aStep int, b *float32, bStep int, tile, c *float32, ldc int, alpha float32)
+//
+// Adds alpha times the top-left rows×cols (1..6 × 1..16) of one 6×16 tile
+// into C, for the edges of C: the whole tile is computed into tile[0:96]
+// (A and B strips zero-padded where C ends), then each of the first rows
+// rows is added to C through a column mask, which never touches memory
+// past the cols-th column. The arithmetic is that of kernelBlock.
+TEXT ·kernelEdgeAVX(SB), NOSPLIT, $8-92
+	FLUSHON(saved-8(SP), flush-4(SP))
+	MOVQ aRow+32(FP), R8; SHLQ $2, R8
+	MOVQ aStep+40(FP), R10; SHLQ $2, R10
+	MOVQ bStep+56(FP), R11; SHLQ $2, R11
+	MOVQ a+24(FP), AX
+	MOVQ b+48(FP), R12
+	TILESTART(k+16(FP))
+	TESTQ CX, CX
+	JEQ edgeStore
+edgeStep:
+	STEP
+	DECQ CX
+	JNE edgeStep
+edgeStore:
+	MOVQ tile+64(FP), DX
 	VMOVUPS Y4, (DX)
 	VMOVUPS Y5, 32(DX)
 	VMOVUPS Y6, 64(DX)
@@ -65,52 +190,37 @@ done:
 	VMOVUPS Y13, 288(DX)
 	VMOVUPS Y14, 320(DX)
 	VMOVUPS Y15, 352(DX)
-	VZEROUPPER
-	RET
-
-// ADDROW adds alpha (Y0) times accumulators lo, hi into the C row at DX.
-#define ADDROW(lo, hi) \
-	VMOVUPS (DX), Y1; VMOVUPS 32(DX), Y2; \
-	VFMADD231PS lo, Y0, Y1; VFMADD231PS hi, Y0, Y2; \
-	VMOVUPS Y1, (DX); VMOVUPS Y2, 32(DX)
-
-// func kernel6x16C(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, alpha float32)
-//
-// Like kernel6x16, but adds alpha times the tile into c directly: row r of
-// the tile goes to c[r*ldc : r*ldc+16].
-TEXT ·kernel6x16C(SB), NOSPLIT, $0-68
-	LOADSTRIDES
-	MOVQ c+48(FP), DX
-	MOVQ ldc+56(FP), BX
-	SHLQ $2, BX
-	ZERO
-	TESTQ CX, CX
-	JEQ store
-loopc:
-	STEP
+	// Y6, Y7: the column masks; Y0: alpha.
+	MOVQ $16, CX
+	SUBQ cols+8(FP), CX
+	LEAQ mask<>(SB), SI
+	LEAQ (SI)(CX*4), SI
+	VMOVUPS (SI), Y6
+	VMOVUPS 32(SI), Y7
+	VBROADCASTSS alpha+88(FP), Y0
+	MOVQ c+72(FP), DI
+	MOVQ ldc+80(FP), BX; SHLQ $2, BX
+	MOVQ rows+0(FP), CX
+edgeRow:
+	VMASKMOVPS (DI), Y6, Y1
+	VMASKMOVPS 32(DI), Y7, Y2
+	VFMADD231PS (DX), Y0, Y1
+	VFMADD231PS 32(DX), Y0, Y2
+	VMASKMOVPS Y1, Y6, (DI)
+	VMASKMOVPS Y2, Y7, 32(DI)
+	ADDQ $64, DX
+	ADDQ BX, DI
 	DECQ CX
-	JNE loopc
-store:
-	VBROADCASTSS alpha+64(FP), Y0
-	ADDROW(Y4, Y5)
-	ADDQ BX, DX
-	ADDROW(Y6, Y7)
-	ADDQ BX, DX
-	ADDROW(Y8, Y9)
-	ADDQ BX, DX
-	ADDROW(Y10, Y11)
-	ADDQ BX, DX
-	ADDROW(Y12, Y13)
-	ADDQ BX, DX
-	ADDROW(Y14, Y15)
+	JNE edgeRow
+	FLUSHOFF(saved-8(SP))
 	VZEROUPPER
 	RET
 
-// func transpose8x8(dst *float32, ldd int, src *float32, lds int)
+// func transpose8x8AVX(dst *float32, ldd int, src *float32, lds int)
 //
 // dst[p*ldd+j] = src[j*lds+p] for j, p in 0..7: eight rows loaded, the
 // usual unpack/shuffle/permute transpose, eight rows stored.
-TEXT ·transpose8x8(SB), NOSPLIT, $0-32
+TEXT ·transpose8x8AVX(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ ldd+8(FP), DX
 	SHLQ $2, DX

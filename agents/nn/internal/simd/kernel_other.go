@@ -4,16 +4,16 @@ package simd
 
 const hasKernel = false
 
-func kernel6x16(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32) {
-	panic("simd: no SIMD kernel on this platform")
+func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32) {
+	kernelBlockGo(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
 }
 
-func kernel6x16C(k int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, alpha float32) {
-	panic("simd: no SIMD kernel on this platform")
+func kernelEdge(rows, cols, k int, a *float32, aRow, aStep int, b *float32, bStep int, tile, c *float32, ldc int, alpha float32) {
+	kernelEdgeGo(rows, cols, k, a, aRow, aStep, b, bStep, c, ldc, alpha)
 }
 
 func transpose8x8(dst *float32, ldd int, src *float32, lds int) {
-	panic("simd: no SIMD kernel on this platform")
+	transpose8x8Go(dst, ldd, src, lds)
 }
 
 func expAVX(dst, src []float32)      { panic("simd: no SIMD kernel on this platform") }
