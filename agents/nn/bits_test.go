@@ -53,12 +53,18 @@ func bitsCases() []bitsCase {
 		un("Sigmoid", (*Tape[float32]).Sigmoid),
 		un("GELU", (*Tape[float32]).GELU),
 		un("Exp", (*Tape[float32]).Exp),
-		un("LogSquare", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] { return tp.Log(tp.AddScalar(tp.Square(a), 0.1)) }),
+		un("LogSquare", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] {
+			return tp.Log(tp.AddScalar(tp.Square(a), 0.1))
+		}),
 		un("Softmax", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] { return tp.Softmax(tp.Scale(a, 20), -1) }),
 		un("LogSoftmax", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] { return tp.LogSoftmax(a, -1) }),
-		un("GatedActivation", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] { return tp.GatedActivation(tp.Slice(a, 1, 0, 28), 1) }),
+		un("GatedActivation", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] {
+			return tp.GatedActivation(tp.Slice(a, 1, 0, 28), 1)
+		}),
 		un("MaxAxis", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] { return tp.MaxAxis(a, 0) }),
-		un("CrossEntropy", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] { return tp.CrossEntropy(a, targets(37, 29), nil) }),
+		un("CrossEntropy", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] {
+			return tp.CrossEntropy(a, targets(37, 29), nil)
+		}),
 		un("SmoothedCrossEntropy", func(tp *Tape[float32], a *Tensor[float32]) *Tensor[float32] {
 			return tp.SmoothedCrossEntropy(a, targets(37, 29), nil, 0.1)
 		}),
