@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/internal/golden"
 )
 
 var updateSuiteBits = flag.Bool("update-suite-bits", false, "rewrite testdata/suite-bits.golden from this machine")
@@ -92,49 +91,12 @@ func TestSuiteBits(t *testing.T) {
 			got[s+" "+k] = v
 		}
 	}
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range got {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	if *updateSuiteBits {
-		var b strings.Builder
-		b.WriteString("# suite, file of its smoke run (cache: trained models; out: tables), sha256 (first 8 bytes); pure-Go build\n")
-		for _, k := range keys {
-			fmt.Fprintf(&b, "%s %s\n", k, got[k])
-		}
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	f, err := os.Open(path)
+	differ, err := golden.Check(path, got, *updateSuiteBits,
+		"suite, file of its smoke run (cache: trained models; out: tables), sha256 (first 8 bytes); pure-Go build",
+		"go test -run TestSuiteBits . -args -update-suite-bits")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	want := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if i := strings.LastIndexByte(line, ' '); i > 0 && !strings.HasPrefix(line, "#") {
-			want[line[:i]] = line[i+1:]
-		}
-	}
-	var differ []string
-	for _, k := range keys {
-		if want[k] != got[k] {
-			differ = append(differ, fmt.Sprintf("%s: %s, golden %q", k, got[k], want[k]))
-		}
-	}
-	for k := range want {
-		if _, ok := got[k]; !ok {
-			differ = append(differ, k+": missing")
-		}
-	}
-	slices.Sort(differ)
 	if len(differ) > 0 {
 		t.Errorf("%d files differ from %s:\n%s", len(differ), path, strings.Join(differ, "\n"))
 	}

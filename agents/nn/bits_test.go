@@ -1,19 +1,18 @@
 package nn
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/binary"
 	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	simd "github.com/metabench/metabench/agents/nn/internal/simd"
+	"github.com/metabench/metabench/internal/golden"
 )
 
 var updateBits = flag.Bool("update-bits", false, "rewrite testdata/op-bits.golden from this machine")
@@ -150,41 +149,16 @@ func TestOpBits(t *testing.T) {
 	}
 	path := filepath.Join("testdata", "op-bits.golden")
 	got := map[string]string{}
-	var order []string
 	for _, c := range bitsCases() {
 		got[c.name] = runBits(t, c)
-		order = append(order, c.name)
 	}
-	if *updateBits {
-		var b strings.Builder
-		b.WriteString("# op: sha256 (first 8 bytes) of its float32 output and input gradients; go test -run TestOpBits ./agents/nn -args -update-bits\n")
-		for _, n := range order {
-			fmt.Fprintf(&b, "%s %s\n", n, got[n])
-		}
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	f, err := os.Open(path)
+	differ, err := golden.Check(path, got, *updateBits,
+		"op: sha256 (first 8 bytes) of its float32 output and input gradients",
+		"go test -run TestOpBits ./agents/nn -args -update-bits")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	want := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if name, hash, ok := strings.Cut(sc.Text(), " "); ok && !strings.HasPrefix(name, "#") {
-			want[name] = hash
-		}
-	}
-	var differ []string
-	for _, n := range order {
-		if want[n] != got[n] {
-			differ = append(differ, fmt.Sprintf("%s (%s, golden %s)", n, got[n], want[n]))
-		}
-	}
 	if len(differ) > 0 {
-		t.Errorf("ops whose bits differ from %s: %s", path, strings.Join(differ, "; "))
+		t.Errorf("ops whose bits differ from %s:\n%s", path, strings.Join(differ, "\n"))
 	}
 }
