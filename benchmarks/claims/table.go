@@ -57,7 +57,7 @@ func Table(title string, results []Result, notes ...string) report.Table {
 // Legend renders what each claim says and measures: the paper's
 // statement, the effect with its claimed sign, and the budgets compared.
 func Legend(title string, cs []Claim) report.Table {
-	t := report.Table{Title: title, Header: []string{"claim", "statement", "effect (claimed sign)", "budget"}}
+	t := report.Table{Title: title, Header: []string{"claim", "statement", "effect, claimed sign", "budget"}}
 	for _, c := range cs {
 		sign := "> 0"
 		if c.Direction == Negative {
@@ -67,7 +67,7 @@ func Legend(title string, cs []Claim) report.Table {
 		if c.Primary {
 			id += " (primary)"
 		}
-		t.Rows = append(t.Rows, []string{id, c.Statement, c.Effect + " " + sign + " " + c.Unit, c.Budget})
+		t.Rows = append(t.Rows, []string{id, c.Statement, c.Effect + " (" + c.Unit + ") " + sign, c.Budget})
 	}
 	return t
 }
