@@ -392,6 +392,9 @@ func (s *Suite) emit(e cli.Env, f *sharedFlags, rep *Report, wall bool) error {
 	if err := printTables(e.Stdout, s.ClaimsTables(rep.Profile, rep.Claims, nil)); err != nil {
 		return err
 	}
+	if rep.ClaimsError != "" {
+		fmt.Fprintf(e.Stdout, "claims not measured: %s\n\n", rep.ClaimsError)
+	}
 	if wall {
 		fmt.Fprintf(e.Stdout, "%s %s: wall time %s, peak memory %.0f MiB\n\n", s.name, rep.Profile, fmtSeconds(rep.Seconds), rep.PeakRSSMiB)
 	}

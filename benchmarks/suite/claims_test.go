@@ -276,3 +276,32 @@ func ExampleParseSeeds() {
 	fmt.Println(seeds, err)
 	// Output: [1 3 7 8 9] <nil>
 }
+
+// TestFailingMeasureKeepsTheRun: a Measure that fails on a run's rows
+// leaves the report with its rows and the reason, and --across refuses.
+func TestFailingMeasureKeepsTheRun(t *testing.T) {
+	s := suite.New(suite.Spec[effectRows]{
+		Name: "broken", Default: "small", Profiles: []suite.Profile{{Name: "small", Expected: 1}},
+		Config: func(o suite.Options) (any, error) { return o.Seed, nil },
+		Run: func(ctx context.Context, o suite.Options) (effectRows, error) {
+			return effectRows{Items: [][]float64{{1}}}, nil
+		},
+		Tables:  func(r effectRows) []report.Table { return nil },
+		Claims:  []claims.Claim{{ID: "c", Direction: claims.Positive}},
+		Measure: func(r effectRows) ([]claims.Measurement, error) { return nil, fmt.Errorf("no arm B in these rows") },
+	})
+	var reps []*suite.Report
+	for seed := uint64(1); seed <= 2; seed++ {
+		r, err := s.Run(context.Background(), suite.Options{Profile: "small", Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Rows) == 0 || r.Claims != nil || !strings.Contains(r.ClaimsError, "no arm B") {
+			t.Fatalf("report rows %s, claims %v, error %q", r.Rows, r.Claims, r.ClaimsError)
+		}
+		reps = append(reps, r)
+	}
+	if _, err := s.Across(reps); err == nil || !strings.Contains(err.Error(), "no arm B") {
+		t.Errorf("across: %v", err)
+	}
+}

@@ -44,7 +44,10 @@ type Report struct {
 	// with its within-run interval, no verdict (format 2; none for a shard
 	// or a suite without claims).
 	Claims []claims.Result `json:"claims,omitempty"`
-	Rows   json.RawMessage `json:"rows"`
+	// ClaimsError says why a run has no Claims: the suite's Measure failed
+	// on its rows (the rows are kept; --across reports it again).
+	ClaimsError string          `json:"claims_error,omitempty"`
+	Rows        json.RawMessage `json:"rows"`
 }
 
 // Build describes the program and machine a report comes from.
@@ -199,7 +202,7 @@ func (s *Suite) Merge(reps []*Report) (*Report, error) {
 	}
 	out.Rows = merged
 	if out.Claims, err = s.DecideOne(out); err != nil {
-		return nil, fmt.Errorf("merge %s: %w", s.name, err)
+		out.ClaimsError = err.Error() // as Run: the merged rows are kept
 	}
 	return out, nil
 }

@@ -321,8 +321,11 @@ func (s *Suite) Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Prepare || !o.Shard.Whole() {
 		return rep, nil // a shard's rows are part of a run: its claims are measured once merged
 	}
+	// A suite's Measure that fails on these rows must not throw away the
+	// run's work: the report keeps the rows and says why it has no claims.
 	if rep.Claims, err = s.DecideOne(rep); err != nil {
-		return nil, err
+		rep.ClaimsError = err.Error()
+		o.Logf("%s: the claims were not measured: %v", s.name, err)
 	}
 	return rep, nil
 }
