@@ -295,7 +295,11 @@ func (s *Suite) benchSeeds(ctx context.Context, e cli.Env, f *sharedFlags, cmd s
 		reps = append(reps, rep)
 	}
 	if len(reps) == 1 {
-		return s.emit(e, f, reps[0], true)
+		one := *f
+		if f.out != "" {
+			one.out = filepath.Join(f.out, fmt.Sprintf("seed-%d", reps[0].Seed))
+		}
+		return s.emit(e, &one, reps[0], true)
 	}
 	if f.out != "" {
 		for _, rep := range reps {

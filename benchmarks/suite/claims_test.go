@@ -150,7 +150,8 @@ func lineWith(text string, subs ...string) bool {
 
 func TestOneSeedWarns(t *testing.T) {
 	bench := benchCmd(t, effectSuite())
-	for _, args := range [][]string{{"--seeds", "3"}, {"--seed", "3"}} {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"--seeds", "3", "--out", dir}, {"--seed", "3"}} {
 		out, err := bench(args...)
 		if err != nil {
 			t.Fatal(err)
@@ -158,6 +159,9 @@ func TestOneSeedWarns(t *testing.T) {
 		if !strings.Contains(out, "one seed is no verdict") || !lineWith(out, "clear (points)", "(within run)", string(claims.OneSeed)) {
 			t.Errorf("%v: no warning or within-run interval:\n%s", args, out)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "seed-3", suite.ClaimsCSV)); err != nil {
+		t.Errorf("--seeds 3 --out: %v", err)
 	}
 	out, err := bench("--seed", "3", "--json")
 	if err != nil {
