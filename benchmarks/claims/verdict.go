@@ -89,13 +89,8 @@ func Decide(c Claim, seeds []uint64, ms []*Measurement) (Result, error) {
 		return r, nil
 	}
 	r.Mean = ptr(Mean(r.Values))
-	if p, ok := Wilcoxon(r.Values); ok {
-		r.WilcoxonP = ptr(p)
-	}
-	if p, _, _, ok := SignTest(r.Values); ok {
-		r.SignP = ptr(p)
-	}
 	if r.N == 1 {
+		// A test over one seed says nothing (both p-values would be 1).
 		r.Verdict = OneSeed
 		switch {
 		case len(one.Items) > 0:
@@ -106,6 +101,12 @@ func Decide(c Claim, seeds []uint64, ms []*Measurement) (Result, error) {
 			r.Low, r.High, r.Interval = ptr(one.Low), ptr(one.High), IntervalSuite
 		}
 		return r, nil
+	}
+	if p, ok := Wilcoxon(r.Values); ok {
+		r.WilcoxonP = ptr(p)
+	}
+	if p, _, _, ok := SignTest(r.Values); ok {
+		r.SignP = ptr(p)
 	}
 	lo, hi, _ := TInterval(r.Values, 0.95)
 	lo90, hi90, _ := TInterval(r.Values, 0.90)

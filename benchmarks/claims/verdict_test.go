@@ -64,7 +64,7 @@ func TestOneSeedIsNoVerdict(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Verdict != OneSeed || r.Interval != tt.interval {
+		if r.Verdict != OneSeed || r.Interval != tt.interval || r.WilcoxonP != nil || r.SignP != nil {
 			t.Errorf("%s: verdict %q interval %q, want %q %q", tt.name, r.Verdict, r.Interval, OneSeed, tt.interval)
 		}
 		if tt.interval != "" && !(*r.Low < 2 && 2 < *r.High) {

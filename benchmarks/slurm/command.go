@@ -102,7 +102,7 @@ func run(ctx context.Context, e cli.Env, r suite.Registry, c Client, args []stri
 		case f.seedSet:
 			return cli.Usagef("slurm: give --seed or --seeds, not both")
 		case f.resubmit != "":
-			return cli.Usagef("slurm: --resubmit is for one seed's run: give --seed S --dir DIR/seed-S with it")
+			return cli.Usagef("slurm: --resubmit is for one seed's run: give --seed S --dir DIR/seed-S --cache DIR/cache with it")
 		}
 		var err error
 		if seeds, err = suite.ParseSeeds(f.seeds); err != nil {
