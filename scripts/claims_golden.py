@@ -24,6 +24,7 @@ FIXTURES = {
     "zeros": [0, 1.2, -0.4, 0.7, 0, 2.1, 0.9, -1.3, 0.5, 0.3],
     "zeros and ties": [0, 1, -1, 2, 2, 0, 3, -2, 1, 4, 0.5, 0],
     "balanced": [1, -1, 2, -2],
+    "mostly negative": [-0.5, -1.2, 0.3, -2.2, -0.9, -1.7],
     "large": [round(np.sin(i * 1.7) + 0.15, 6) for i in range(60)],
 }
 
