@@ -279,6 +279,9 @@ func (s *Suite) benchSeeds(ctx context.Context, e cli.Env, f *sharedFlags, cmd s
 	if err != nil {
 		return cli.Usagef("%s: %v", cmd, err)
 	}
+	if len(seeds) > 1 && s.across == nil && s.measure == nil {
+		return cli.Usagef("%s: %s has no claims and no across-seed tables to compare seeds by; run one --seed at a time", cmd, s.name)
+	}
 	var reps []*Report
 	for k, seed := range seeds {
 		o := f.options(e)
@@ -293,6 +296,16 @@ func (s *Suite) benchSeeds(ctx context.Context, e cli.Env, f *sharedFlags, cmd s
 		}
 		o.Logf("%s: seed %d done in %s", s.name, seed, fmtSeconds(rep.Seconds))
 		reps = append(reps, rep)
+		// Each seed's results are written as soon as it is done.
+		if f.out != "" && len(seeds) > 1 {
+			tables, err := s.Tables(rep)
+			if err != nil {
+				return err
+			}
+			if err := s.WriteResults(filepath.Join(f.out, fmt.Sprintf("seed-%d", seed)), rep, tables); err != nil {
+				return err
+			}
+		}
 	}
 	if len(reps) == 1 {
 		one := *f
@@ -300,17 +313,6 @@ func (s *Suite) benchSeeds(ctx context.Context, e cli.Env, f *sharedFlags, cmd s
 			one.out = filepath.Join(f.out, fmt.Sprintf("seed-%d", reps[0].Seed))
 		}
 		return s.emit(e, &one, reps[0], true)
-	}
-	if f.out != "" {
-		for _, rep := range reps {
-			tables, err := s.Tables(rep)
-			if err != nil {
-				return err
-			}
-			if err := s.WriteResults(filepath.Join(f.out, fmt.Sprintf("seed-%d", rep.Seed)), rep, tables); err != nil {
-				return err
-			}
-		}
 	}
 	sp, err := s.Across(reps)
 	if err != nil {

@@ -243,6 +243,22 @@ func TestSeedsFlagRefuses(t *testing.T) {
 		{[]string{"--seeds", "1-3", "--shard", "0/2"}, "not both"},
 		{[]string{"--seeds", "1-3", "--across", "x"}, "without --merge and --across"},
 	}
+	plain := benchCmd(t, fake())
+	if _, err := plain("--seeds", "1-2"); err != nil {
+		t.Errorf("a suite with across-seed tables and no claims: %v", err)
+	}
+	noClaims := suite.New(suite.Spec[int]{
+		Name: "plain", Default: "small", Profiles: []suite.Profile{{Name: "small", Expected: 1}},
+		Config: func(o suite.Options) (any, error) { return o.Seed, nil },
+		Run: func(context.Context, suite.Options) (int, error) {
+			t.Error("ran a seed it cannot compare")
+			return 0, nil
+		},
+		Tables: func(int) []report.Table { return nil },
+	})
+	if _, err := benchCmd(t, noClaims)("--seeds", "1-2"); err == nil || !strings.Contains(err.Error(), "no claims and no across-seed tables") {
+		t.Errorf("a suite without claims or across-seed tables: %v", err)
+	}
 	for _, tt := range tests {
 		_, err := bench(tt.args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
