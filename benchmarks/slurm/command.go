@@ -194,7 +194,7 @@ func runSeeds(ctx context.Context, e cli.Env, s *suite.Suite, c Client, f *flags
 	}
 	fmt.Fprintln(e.Stdout)
 	if len(reps) == 1 {
-		return printTables(e, s.ClaimsTables(reps[0].Profile, reps[0].Claims, nil))
+		return printTables(e, s.ClaimsTables(reps[0].Profile, []uint64{reps[0].Seed}, reps[0].Claims, nil))
 	}
 	sp, err := s.Across(reps)
 	if err != nil {
@@ -203,7 +203,7 @@ func runSeeds(ctx context.Context, e cli.Env, s *suite.Suite, c Client, f *flags
 	if err := printTables(e, sp.Tables); err != nil {
 		return err
 	}
-	return printTables(e, s.ClaimsTables(sp.Profile, sp.Claims, sp.Notes))
+	return printTables(e, s.ClaimsTables(sp.Profile, sp.Seeds, sp.Claims, sp.Notes))
 }
 
 func printTables(e cli.Env, tables []report.Table) error {
@@ -296,7 +296,7 @@ func runPlan(ctx context.Context, e cli.Env, s *suite.Suite, c Client, f *flags,
 	if err != nil {
 		return nil, err
 	}
-	tables = append(tables, s.ClaimsTables(rep.Profile, rep.Claims, nil)...)
+	tables = append(tables, s.ClaimsTables(rep.Profile, []uint64{rep.Seed}, rep.Claims, nil)...)
 	return rep, printTables(e, tables)
 }
 

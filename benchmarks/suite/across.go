@@ -131,22 +131,13 @@ func provenanceNotes(reps []*Report) []string {
 	return notes
 }
 
-// ClaimsTables renders a suite's claims decided over runs: the claims
-// table (with a warning for one seed, and sp's notes) and the legend of
-// what each claim says. None for a suite without claims.
-func (s *Suite) ClaimsTables(profile string, results []claims.Result, notes []string) []report.Table {
+// ClaimsTables renders a suite's claims decided over the runs of seeds:
+// the claims table (with a warning for one seed, and the notes) and the
+// legend of what each claim says. None for a suite without claims.
+func (s *Suite) ClaimsTables(profile string, seeds []uint64, results []claims.Result, notes []string) []report.Table {
 	if len(results) == 0 {
 		return nil
 	}
-	var seeds []uint64
-	for _, r := range results {
-		for _, sd := range r.Seeds {
-			if !slices.Contains(seeds, sd) {
-				seeds = append(seeds, sd)
-			}
-		}
-	}
-	slices.Sort(seeds)
 	title := fmt.Sprintf("Claims of %s, profile %s, %s", s.name, profile, seedList(seeds))
 	if len(seeds) == 1 {
 		notes = append([]string{"Warning: one seed is no verdict; its 95% interval is within the run (bootstrap over test items where the suite gives them). Run --seeds 1-3 or more."}, notes...)
@@ -183,7 +174,7 @@ func (s *Suite) WriteSpread(dir string, sp *Spread) error {
 	if err := writeCSVs(dir, "across", sp.Tables); err != nil {
 		return err
 	}
-	if err := writeClaimsCSVs(dir, s.ClaimsTables(sp.Profile, sp.Claims, sp.Notes)); err != nil {
+	if err := writeClaimsCSVs(dir, s.ClaimsTables(sp.Profile, sp.Seeds, sp.Claims, sp.Notes)); err != nil {
 		return err
 	}
 	if s.acrossPlots == nil || sp.runs == nil {

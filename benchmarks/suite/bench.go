@@ -256,7 +256,7 @@ func (s *Suite) emitSpread(e cli.Env, f *sharedFlags, sp *Spread) error {
 	if err := printTables(e.Stdout, sp.Tables); err != nil {
 		return err
 	}
-	return printTables(e.Stdout, s.ClaimsTables(sp.Profile, sp.Claims, sp.Notes))
+	return printTables(e.Stdout, s.ClaimsTables(sp.Profile, sp.Seeds, sp.Claims, sp.Notes))
 }
 
 // benchSeeds runs a whole run per seed of --seeds, one after another, each
@@ -395,7 +395,7 @@ func (s *Suite) emit(e cli.Env, f *sharedFlags, rep *Report, wall bool) error {
 	if err := printTables(e.Stdout, tables); err != nil {
 		return err
 	}
-	if err := printTables(e.Stdout, s.ClaimsTables(rep.Profile, rep.Claims, nil)); err != nil {
+	if err := printTables(e.Stdout, s.ClaimsTables(rep.Profile, []uint64{rep.Seed}, rep.Claims, nil)); err != nil {
 		return err
 	}
 	if rep.ClaimsError != "" {
@@ -419,7 +419,7 @@ func (s *Suite) WriteResults(dir string, rep *Report, tables []report.Table) err
 	if err := writeCSVs(dir, "table", tables); err != nil {
 		return err
 	}
-	if err := writeClaimsCSVs(dir, s.ClaimsTables(rep.Profile, rep.Claims, nil)); err != nil {
+	if err := writeClaimsCSVs(dir, s.ClaimsTables(rep.Profile, []uint64{rep.Seed}, rep.Claims, nil)); err != nil {
 		return err
 	}
 	_, err := s.Plots(rep, dir)

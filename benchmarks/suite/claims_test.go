@@ -224,7 +224,7 @@ func TestAcrossSaysWhenBuildsDiffer(t *testing.T) {
 	if len(sp.Notes) != 2 || !strings.Contains(sp.Notes[0], "0123456789ab") || !strings.Contains(sp.Notes[1], "seed 2: another CPU") {
 		t.Errorf("notes %q", sp.Notes)
 	}
-	tables := s.ClaimsTables(sp.Profile, sp.Claims, sp.Notes)
+	tables := s.ClaimsTables(sp.Profile, sp.Seeds, sp.Claims, sp.Notes)
 	if !strings.Contains(tables[0].Title, "different CPU models") {
 		t.Errorf("claims table title %q", tables[0].Title)
 	}
