@@ -77,8 +77,8 @@ func Decide(c Claim, seeds []uint64, ms []*Measurement) (Result, error) {
 		if m.Claim != c.ID {
 			return Result{}, fmt.Errorf("claim %s: seed %d measured %q", c.ID, seeds[i], m.Claim)
 		}
-		if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
-			return Result{}, fmt.Errorf("claim %s: seed %d: effect %v", c.ID, seeds[i], m.Value)
+		if err := m.check(); err != nil {
+			return Result{}, fmt.Errorf("claim %s: seed %d: %w", c.ID, seeds[i], err)
 		}
 		r.Seeds = append(r.Seeds, seeds[i])
 		r.Values = append(r.Values, m.Value)
@@ -205,6 +205,32 @@ func Check(cs []Claim) error {
 			return fmt.Errorf("claim %s: a margin is for the primary claim only", c.ID)
 		}
 		seen[c.ID] = true
+	}
+	return nil
+}
+
+// check refuses a measurement that is not finite, whose items do not
+// average to its value, or whose within-run interval is not finite or
+// is reversed.
+func (m *Measurement) check() error {
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	if !finite(m.Value) {
+		return fmt.Errorf("effect %v", m.Value)
+	}
+	for _, x := range m.Items {
+		if !finite(x) {
+			return fmt.Errorf("item %v", x)
+		}
+	}
+	if len(m.Items) > 0 {
+		if mean := Mean(m.Items); math.Abs(mean-m.Value) > 1e-9*math.Max(1, math.Abs(m.Value)) {
+			return fmt.Errorf("effect %v is not the mean %v of its %d items", m.Value, mean, len(m.Items))
+		}
+	}
+	if m.Low != 0 || m.High != 0 {
+		if !finite(m.Low) || !finite(m.High) || m.Low > m.High {
+			return fmt.Errorf("within-run interval [%v, %v]", m.Low, m.High)
+		}
 	}
 	return nil
 }

@@ -91,6 +91,9 @@ func TestDecideAll(t *testing.T) {
 		{"undeclared", [][]Measurement{{{Claim: "c", Value: 1}}, nil}, "does not declare"},
 		{"twice", [][]Measurement{{{Claim: "a", Value: 1}, {Claim: "a", Value: 2}}, nil}, "twice"},
 		{"nan", [][]Measurement{{{Claim: "a", Value: 0}}, {{Claim: "a", Value: nan()}}}, "effect NaN"},
+		{"nan item", [][]Measurement{{{Claim: "a", Value: 1, Items: []float64{1, nan()}}}, nil}, "item NaN"},
+		{"items' mean", [][]Measurement{{{Claim: "a", Value: 1, Items: []float64{1, 2}}}, nil}, "not the mean 1.5"},
+		{"interval", [][]Measurement{{{Claim: "a", Value: 1, Low: 2, High: 0.5}}, nil}, "interval [2, 0.5]"},
 	}
 	for _, b := range bad {
 		if _, err := DecideAll(cs, []uint64{1, 2}, b.runs); err == nil || !strings.Contains(err.Error(), b.want) {
