@@ -54,9 +54,13 @@ lint:
 	CGO_ENABLED=0 $(GO) run $(STATICCHECK) ./...
 	@if CGO_ENABLED=0 $(GO) list -deps . | grep -q hajimehoshi/ebiten; then \
 		echo "the headless binary imports ebiten"; exit 1; fi
-	@# internal/ is the floor of the house: it imports no suite, learner or policy.
-	@bad=$$(CGO_ENABLED=0 $(GO) list -deps ./internal/... | grep -E 'metabench/(benchmarks|agents|policies)/' || true); \
-	if [ -n "$$bad" ]; then echo "internal/ imports upper layers:"; echo "$$bad"; exit 1; fi
+	@# internal/ is the floor of the house: it imports nothing of the project
+	@# outside internal/ (no suite, learner, policy, world or window).
+	@# internal/hud is exempt until it moves up out of internal/ (issue 25):
+	@# drop the filter on it then.
+	@bad=$$(CGO_ENABLED=0 $(GO) list -deps $$(CGO_ENABLED=0 $(GO) list ./internal/... | grep -v '/internal/hud$$') | \
+		grep '^github.com/metabench/metabench' | grep -v '^github.com/metabench/metabench/internal/' || true); \
+	if [ -n "$$bad" ]; then echo "internal/ imports the project outside internal/:"; echo "$$bad"; exit 1; fi
 
 unit:
 	CGO_ENABLED=1 $(GO) test -tags openblas ./agents/nn/... ./benchmarks/nnbench/...

@@ -9,6 +9,7 @@ import (
 	"github.com/metabench/metabench/agents/multitask"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/parallel"
+	"github.com/metabench/metabench/internal/seeds"
 )
 
 // Experiment names.
@@ -113,7 +114,9 @@ func taskOrder(T int, seed uint64) []int {
 	return rand.New(rand.NewPCG(seed, 0x7461736b73)).Perm(T)
 }
 
-func unitSeed(seed uint64, u int) uint64 { return seed*1_000_003 + uint64(u)*7919 + 1 }
+// unitSeed is unit u's seed; the +1 keeps the results of the runs made
+// before seeds.Sub existed.
+func unitSeed(seed uint64, u int) uint64 { return seeds.Sub(seed, uint64(u)) + 1 }
 
 // scoreTasks computes the test AUC of each task in tasks from predict.
 func scoreTasks(test multitask.Data, tasks []int, predict func(k int) []float64) (ok []int, auc []float64, skipped int) {

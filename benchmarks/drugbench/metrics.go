@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // AUC returns the area under the ROC curve of scores against binary
@@ -63,14 +65,12 @@ func Mean(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	return s / float64(len(xs))
+	return stat.Mean(xs, nil)
 }
 
-// Median returns the median of xs (NaN for none).
+// Median returns the median of xs (NaN for none): for an even count the
+// mean of the two middle values, as NumPy and the paper's tables; gonum's
+// stat.Quantile picks one of them instead, hence this function.
 func Median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
@@ -124,20 +124,13 @@ func lchoose(n, k int) float64 {
 	return a - b - c
 }
 
-// Pearson returns the correlation coefficient of x and y.
+// Pearson returns the correlation coefficient of x and y, 0 when either
+// is constant (where the coefficient is undefined).
 func Pearson(x, y []float64) float64 {
-	mx, my := Mean(x), Mean(y)
-	var sxy, sxx, syy float64
-	for i := range x {
-		dx, dy := x[i]-mx, y[i]-my
-		sxy += dx * dy
-		sxx += dx * dx
-		syy += dy * dy
-	}
-	if sxx == 0 || syy == 0 {
+	if len(x) < 2 || slices.Min(x) == slices.Max(x) || slices.Min(y) == slices.Max(y) {
 		return 0
 	}
-	return sxy / math.Sqrt(sxx*syy)
+	return stat.Correlation(x, y, nil)
 }
 
 // KFold splits n rows into k folds at random (seeded), stratified by

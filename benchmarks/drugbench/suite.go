@@ -67,6 +67,8 @@ func New() *suite.Suite {
 		Merge:   merge,
 		Tables:  tables,
 		Plots:   plots,
+		Claims:  suiteClaims,
+		Measure: measure,
 		Flags: []suite.Flag{
 			{Name: "split", Default: "random", Usage: "split of real data: random or scaffold (DeepChem's 80/10/10; test part scored)"},
 			{Name: "rdkit", Usage: "python with RDKit: also measure RDKit's SMILES → ECFP4 molecules/s in the same run"},

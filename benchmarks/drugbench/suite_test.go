@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/cli"
 )
@@ -77,6 +78,19 @@ func TestSmokeShardsMerge(t *testing.T) {
 	}
 	if tablesJSON(t, s, merged) != tablesJSON(t, s, whole) {
 		t.Fatal("merged tables differ")
+	}
+	// The smoke run makes the rows of every claim; one run shows each
+	// with its within-run interval, no verdict; merged shards show the same.
+	if len(whole.Claims) != len(suiteClaims) || whole.ClaimsError != "" {
+		t.Fatalf("%d claims (%s), want %d", len(whole.Claims), whole.ClaimsError, len(suiteClaims))
+	}
+	for i, c := range whole.Claims {
+		if c.N != 1 || c.Verdict != claims.OneSeed || c.Low == nil || !(*c.Low <= *c.Mean && *c.Mean <= *c.High) {
+			t.Errorf("claim %s: n %d, verdict %q, interval %v %v around %v", c.Claim.ID, c.N, c.Verdict, c.Low, c.High, c.Mean)
+		}
+		if m := merged.Claims[i]; *m.Mean != *c.Mean || *m.Low != *c.Low {
+			t.Errorf("claim %s: merged %v [%v], whole %v [%v]", c.Claim.ID, *m.Mean, *m.Low, *c.Mean, *c.Low)
+		}
 	}
 	dir := t.TempDir()
 	paths, err := s.Plots(whole, dir)

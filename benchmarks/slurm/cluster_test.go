@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -73,6 +74,31 @@ func TestClusterFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	clusterRun(t, metabench{bin: self, env: []string{fakeMainEnv + "=1"}}, "fake", "full")
+}
+
+// TestClusterSeeds: --seeds submits a run per seed (prepare, 2 shards,
+// merge each), waits for all of them and decides the claims over them.
+func TestClusterSeeds(t *testing.T) {
+	needCluster(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metabench{bin: self, env: []string{fakeMainEnv + "=1"}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	out := m.must(t, ctx, "slurm", "fake", "--profile", "smoke", "--shards", "2", "--seeds", "1-3", "--dir", dir, "--time", "10", "--poll", "250ms", "--submit", "--wait")
+	for _, want := range []string{"seed 3: merge job", "Claims of fake, profile smoke, seeds 1, 2, 3", "holds"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not say %q:\n%s", want, out)
+		}
+	}
+	for seed := 1; seed <= 3; seed++ {
+		if _, err := suite.ReadReport(filepath.Join(dir, fmt.Sprintf("seed-%d", seed), ResultsDir, MergedDir)); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 func TestClusterSuite(t *testing.T) {

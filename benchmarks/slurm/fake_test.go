@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/atomicfile"
@@ -128,6 +129,19 @@ func fakeSuite() *suite.Suite {
 				}
 			}
 			return all, nil
+		},
+		// One claim, whose effect (the mean value, from values in [0, 10])
+		// is positive in every seed: over seeds it holds.
+		Claims: []claims.Claim{{ID: "values-positive", Statement: "The values are positive.", Effect: "mean value", Unit: "points", Direction: claims.Positive, Budget: "one arm"}},
+		Measure: func(r fakeRows) ([]claims.Measurement, error) {
+			items := make([]float64, len(r.Units))
+			for i, u := range r.Units {
+				items[i] = u.Value
+			}
+			if len(items) == 0 {
+				return nil, nil
+			}
+			return []claims.Measurement{{Claim: "values-positive", Value: claims.Mean(items), Items: items}}, nil
 		},
 		Tables: func(r fakeRows) []report.Table {
 			t := report.Table{Title: "Fake values", Header: []string{"unit", "value"}}

@@ -448,3 +448,64 @@ func TestCommandResubmitChecksTheRun(t *testing.T) {
 		t.Errorf("output %q", out.String())
 	}
 }
+
+// TestCommandSeeds: --seeds lays out and submits one run per seed, each in
+// its own directory with its own --seed, all on one cache, and says how
+// to decide the claims over them.
+func TestCommandSeeds(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	f := &fakeSlurm{}
+	cmd := command(fakeRegistry(), Client{Run: f.run})
+	var stdout bytes.Buffer
+	e := cli.Env{Stdout: &stdout, Stderr: &stdout}
+	args := []string{"fake", "--profile", "smoke", "--shards", "2", "--seeds", "1,3", "--dir", dir, "--binary", "/opt/mb", "--submit"}
+	if err := cmd.Run(context.Background(), e, args); err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []string{"1", "3"} {
+		b, err := os.ReadFile(filepath.Join(dir, "seed-"+seed, "shards.sh"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "--seed "+seed+" --cache '"+dir+"/cache'") {
+			t.Errorf("seed %s: shards.sh\n%s", seed, b)
+		}
+		sub, err := ReadSubmission(filepath.Join(dir, "seed-"+seed))
+		if err != nil || sub.Merge == "" {
+			t.Errorf("seed %s: submission %+v, %v", seed, sub, err)
+		}
+	}
+	sbatch := 0
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, "sbatch ") {
+			sbatch++
+		}
+	}
+	perSeed := 2 // shard array and merge job, and a prepare job if the suite has that stage
+	if fakeRegistry().Suites[0].Prepares() {
+		perSeed = 3
+	}
+	if sbatch != 2*perSeed {
+		t.Errorf("%d sbatch calls, want %d: %q", sbatch, 2*perSeed, f.calls)
+	}
+	want := "metabench bench 'fake' --across '" + dir + "/seed-1/results/merged' --across '" + dir + "/seed-3/results/merged'"
+	if !strings.Contains(stdout.String(), want) {
+		t.Errorf("output does not say %q:\n%s", want, stdout.String())
+	}
+	bad := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--seeds", "1-2", "--seed", "4"}, "not both"},
+		{[]string{"--seeds", "1-2", "--resubmit", "1"}, "one seed's run"},
+		{[]string{"--seeds", "2-1"}, "--seeds"},
+		{[]string{"--seeds", "1-2", "--wait"}, "--wait needs --submit"},
+	}
+	for _, b := range bad {
+		a := append([]string{"fake", "--profile", "smoke", "--shards", "2", "--dir", t.TempDir(), "--binary", "/opt/mb"}, b.args...)
+		err := cmd.Run(context.Background(), e, a)
+		if err == nil || !strings.Contains(err.Error(), b.want) || !cli.IsUsage(err) {
+			t.Errorf("%v: %v, want a usage error with %q", b.args, err, b.want)
+		}
+	}
+}

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/internal/atomicfile"
 )
@@ -23,6 +25,11 @@ type Spread struct {
 	Data    string         `json:"data,omitempty"`
 	Seeds   []uint64       `json:"seeds"`
 	Tables  []report.Table `json:"tables"`
+	// Claims are the suite's claims decided over the seeds (format 2).
+	Claims []claims.Result `json:"claims,omitempty"`
+	// Notes say what the reader of the claims must know: that the runs
+	// came from different builds or CPU models.
+	Notes []string `json:"notes,omitempty"`
 
 	runs []json.RawMessage // the runs' rows, in seed order, for the plots
 }
@@ -35,8 +42,8 @@ const SpreadFile = "across-seeds.json"
 // twice, and a report whose configuration is not the one this program
 // gives for its seed (another version of the program or of its settings).
 func (s *Suite) Across(reps []*Report) (*Spread, error) {
-	if s.across == nil {
-		return nil, fmt.Errorf("across %s: the suite has no across-seed tables", s.name)
+	if s.across == nil && s.measure == nil {
+		return nil, fmt.Errorf("across %s: the suite has no across-seed tables and no claims", s.name)
 	}
 	if len(reps) < 2 {
 		return nil, fmt.Errorf("across %s: %d report, want the reports of at least 2 seeds", s.name, len(reps))
@@ -66,12 +73,93 @@ func (s *Suite) Across(reps []*Report) (*Spread, error) {
 		sp.Seeds = append(sp.Seeds, r.Seed)
 		rows[i] = r.Rows
 	}
-	tables, err := s.across(rows, sp.Seeds)
-	if err != nil {
-		return nil, fmt.Errorf("across %s: %w", s.name, err)
+	if s.across != nil {
+		tables, err := s.across(rows, sp.Seeds)
+		if err != nil {
+			return nil, fmt.Errorf("across %s: %w", s.name, err)
+		}
+		sp.Tables = tables
 	}
-	sp.Tables, sp.runs = tables, rows
+	sp.runs = rows
+	if s.measure != nil {
+		runs := make([][]claims.Measurement, len(reps))
+		for i, r := range reps {
+			ms, err := s.Measure(r)
+			if err != nil {
+				return nil, fmt.Errorf("across %s: %w", s.name, err)
+			}
+			runs[i] = ms
+		}
+		res, err := claims.DecideAll(s.claims, sp.Seeds, runs)
+		if err != nil {
+			return nil, fmt.Errorf("across %s: %w", s.name, err)
+		}
+		sp.Claims = res
+		sp.Notes = provenanceNotes(reps)
+	}
 	return sp, nil
+}
+
+// provenanceNotes says when runs came from different builds of the program
+// or different CPU models: results of the same configuration then need not
+// be bit-identical, and speed columns do not compare.
+func provenanceNotes(reps []*Report) []string {
+	var notes []string
+	differ := func(what string, of func(b Build) string) {
+		var parts []string
+		seen := map[string]bool{}
+		for _, r := range reps {
+			v := of(r.Build)
+			seen[v] = true
+			parts = append(parts, fmt.Sprintf("seed %d: %s", r.Seed, v))
+		}
+		if len(seen) > 1 {
+			notes = append(notes, fmt.Sprintf("Note: the runs came from different %s (%s).", what, strings.Join(parts, "; ")))
+		}
+	}
+	differ("builds", func(b Build) string {
+		v := b.Version
+		if b.Commit != "" {
+			v = b.Commit[:min(12, len(b.Commit))]
+		}
+		if b.Modified {
+			v += "+modified"
+		}
+		return v + " " + b.GoVersion
+	})
+	differ("CPU models", func(b Build) string { return fmt.Sprintf("%s × %d", b.CPU, b.Cores) })
+	return notes
+}
+
+// ClaimsTables renders a suite's claims decided over the runs of seeds:
+// the claims table (with a warning for one seed, and the notes) and the
+// legend of what each claim says. None for a suite without claims.
+func (s *Suite) ClaimsTables(profile string, seeds []uint64, results []claims.Result, notes []string) []report.Table {
+	if len(results) == 0 {
+		return nil
+	}
+	title := fmt.Sprintf("Claims of %s, profile %s, %s", s.name, profile, seedList(seeds))
+	if len(seeds) == 1 {
+		notes = append([]string{"Warning: one seed is no verdict; its 95% interval is within the run (bootstrap over test items where the suite gives them). Run --seeds 1-3 or more."}, notes...)
+	} else {
+		title += ": mean and 95% Student-t interval over seeds"
+	}
+	return []report.Table{
+		claims.Table(title, results, notes...),
+		claims.Legend(fmt.Sprintf("What the claims of %s say", s.name), s.claims),
+	}
+}
+
+// seedList writes seeds as "seed 3" or "seeds 1, 2, 5".
+func seedList(seeds []uint64) string {
+	if len(seeds) == 1 {
+		return fmt.Sprintf("seed %d", seeds[0])
+	}
+	parts := make([]string, len(seeds))
+	for i, sd := range seeds {
+		parts[i] = fmt.Sprint(sd)
+	}
+	return "seeds " + strings.Join(parts, ", ")
 }
 
 // WriteSpread writes the across-seed results into dir: SpreadFile, a CSV
@@ -84,6 +172,9 @@ func (s *Suite) WriteSpread(dir string, sp *Spread) error {
 		return err
 	}
 	if err := writeCSVs(dir, "across", sp.Tables); err != nil {
+		return err
+	}
+	if err := writeClaimsCSVs(dir, s.ClaimsTables(sp.Profile, sp.Seeds, sp.Claims, sp.Notes)); err != nil {
 		return err
 	}
 	if s.acrossPlots == nil || sp.runs == nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,6 +114,8 @@ func (r Registry) runBench(ctx context.Context, e cli.Env, args []string) error 
 // sharedFlags is the flag vocabulary every suite's bench command shares.
 type sharedFlags struct {
 	profile, cache, out, data string
+	seeds                     string
+	seedSet                   bool // --seed was given
 	seed                      uint64
 	shard                     Shard
 	merge, across             cli.StringList
@@ -128,6 +131,7 @@ func (f *sharedFlags) register(fs *flag.FlagSet, defProfile string, withProfile 
 		fs.Var(&f.across, "across", "compare this whole-run report with those of other seeds (a report.json or a results directory; repeatable) instead of running")
 		fs.StringVar(&f.data, "data", "", "real data (a path or a built-in name) instead of the synthetic data")
 		fs.BoolVar(&f.prepare, "prepare", false, "only build what shards reuse from the cache (datasets, models) and measure nothing")
+		fs.StringVar(&f.seeds, "seeds", "", "run whole runs of these seeds (1-5, 1,3,7-9), each cached and resumable, then decide the suite's claims over them")
 	}
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of data, models and evaluation")
 	fs.StringVar(&f.cache, "cache", ".cache/metabench", "cache of datasets and models; a rerun resumes from it")
@@ -167,6 +171,10 @@ func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) error {
 	}
 	if err := f.check(cmd); err != nil {
 		return err
+	}
+	fs.Visit(func(fl *flag.Flag) { f.seedSet = f.seedSet || fl.Name == "seed" })
+	if f.seeds != "" {
+		return s.benchSeeds(ctx, e, &f, cmd, own)
 	}
 	if len(f.across) > 0 {
 		return s.benchAcross(e, &f, cmd)
@@ -231,6 +239,12 @@ func (s *Suite) benchAcross(e cli.Env, f *sharedFlags, cmd string) error {
 	if err != nil {
 		return err
 	}
+	return s.emitSpread(e, f, sp)
+}
+
+// emitSpread prints across-seed results (JSON or tables: the suite's,
+// then the claims table) and writes them into --out.
+func (s *Suite) emitSpread(e cli.Env, f *sharedFlags, sp *Spread) error {
 	if f.out != "" {
 		if err := s.WriteSpread(f.out, sp); err != nil {
 			return err
@@ -239,7 +253,119 @@ func (s *Suite) benchAcross(e cli.Env, f *sharedFlags, cmd string) error {
 	if f.json {
 		return report.JSON(e.Stdout, sp)
 	}
-	return printTables(e.Stdout, sp.Tables)
+	if err := printTables(e.Stdout, sp.Tables); err != nil {
+		return err
+	}
+	return printTables(e.Stdout, s.ClaimsTables(sp.Profile, sp.Seeds, sp.Claims, sp.Notes))
+}
+
+// benchSeeds runs a whole run per seed of --seeds, one after another, each
+// through the same path as `bench SUITE --seed S` (so each reuses and fills
+// the cache, and an interrupted one resumes), writes each into
+// --out/seed-S, and prints the claims decided over them: the across-seed
+// results for two seeds or more, the run itself for one.
+func (s *Suite) benchSeeds(ctx context.Context, e cli.Env, f *sharedFlags, cmd string, own []*string) error {
+	switch {
+	case f.seedSet:
+		return cli.Usagef("%s: give --seed or --seeds, not both", cmd)
+	case len(f.merge) > 0 || len(f.across) > 0:
+		return cli.Usagef("%s: --seeds runs the seeds; give it without --merge and --across", cmd)
+	case f.prepare:
+		return cli.Usagef("%s: give --seeds or --prepare, not both (prepare one seed at a time with --seed)", cmd)
+	case !f.shard.Whole():
+		return cli.Usagef("%s: give --seeds or --shard, not both (shard one seed at a time with --seed)", cmd)
+	}
+	seeds, err := ParseSeeds(f.seeds)
+	if err != nil {
+		return cli.Usagef("%s: %v", cmd, err)
+	}
+	if len(seeds) > 1 && s.across == nil && s.measure == nil {
+		return cli.Usagef("%s: %s has no claims and no across-seed tables to compare seeds by; run one --seed at a time", cmd, s.name)
+	}
+	var reps []*Report
+	for k, seed := range seeds {
+		o := f.options(e)
+		o.Seed = seed
+		for i, fl := range s.flags {
+			o.Flags[fl.Name] = *own[i]
+		}
+		o.Logf("%s: seed %d (%d of %d)", s.name, seed, k+1, len(seeds))
+		rep, err := s.Run(ctx, o)
+		if err != nil {
+			return Interrupted(fmt.Errorf("seed %d: %w", seed, err), cmd, f.cache)
+		}
+		o.Logf("%s: seed %d done in %s", s.name, seed, fmtSeconds(rep.Seconds))
+		reps = append(reps, rep)
+		// Each seed's results are written as soon as it is done.
+		if f.out != "" && len(seeds) > 1 {
+			tables, err := s.Tables(rep)
+			if err != nil {
+				return err
+			}
+			if err := s.WriteResults(filepath.Join(f.out, fmt.Sprintf("seed-%d", seed)), rep, tables); err != nil {
+				return err
+			}
+		}
+	}
+	if len(reps) == 1 {
+		one := *f
+		if f.out != "" {
+			one.out = filepath.Join(f.out, fmt.Sprintf("seed-%d", reps[0].Seed))
+		}
+		return s.emit(e, &one, reps[0], true)
+	}
+	sp, err := s.Across(reps)
+	if err != nil {
+		return err
+	}
+	if err := s.emitSpread(e, f, sp); err != nil {
+		return err
+	}
+	if !f.json {
+		var total float64
+		for _, rep := range reps {
+			total += rep.Seconds
+		}
+		fmt.Fprintf(e.Stdout, "%s %s: %d seeds, wall time %s\n\n", s.name, f.profile, len(reps), fmtSeconds(total))
+	}
+	return nil
+}
+
+// MaxSeeds bounds the number of seeds of one --seeds.
+const MaxSeeds = 1000
+
+// ParseSeeds parses a list of seeds and ranges, "1-5" or "1,3,7-9", into
+// seeds in increasing order. A seed given twice is an error.
+func ParseSeeds(v string) ([]uint64, error) {
+	var out []uint64
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		a, b, isRange := strings.Cut(part, "-")
+		lo, err1 := strconv.ParseUint(strings.TrimSpace(a), 10, 64)
+		hi, err2 := lo, error(nil)
+		if isRange {
+			hi, err2 = strconv.ParseUint(strings.TrimSpace(b), 10, 64)
+		}
+		if err1 != nil || err2 != nil || hi < lo {
+			return nil, fmt.Errorf("seeds %q: %q is not a seed or a range a-b with a <= b", v, part)
+		}
+		if hi-lo >= MaxSeeds || len(out)+int(hi-lo+1) > MaxSeeds {
+			return nil, fmt.Errorf("seeds %q: more than %d seeds", v, MaxSeeds)
+		}
+		for x := lo; ; x++ {
+			out = append(out, x)
+			if x == hi {
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	for i := 1; i < len(out); i++ {
+		if out[i] == out[i-1] {
+			return nil, fmt.Errorf("seeds %q: seed %d given twice", v, out[i])
+		}
+	}
+	return out, nil
 }
 
 // printTables prints tables as text, one after another.
@@ -269,6 +395,12 @@ func (s *Suite) emit(e cli.Env, f *sharedFlags, rep *Report, wall bool) error {
 	if err := printTables(e.Stdout, tables); err != nil {
 		return err
 	}
+	if err := printTables(e.Stdout, s.ClaimsTables(rep.Profile, []uint64{rep.Seed}, rep.Claims, nil)); err != nil {
+		return err
+	}
+	if rep.ClaimsError != "" {
+		fmt.Fprintf(e.Stdout, "claims not measured: %s\n\n", rep.ClaimsError)
+	}
 	if wall {
 		fmt.Fprintf(e.Stdout, "%s %s: wall time %s, peak memory %.0f MiB\n\n", s.name, rep.Profile, fmtSeconds(rep.Seconds), rep.PeakRSSMiB)
 	}
@@ -287,6 +419,9 @@ func (s *Suite) WriteResults(dir string, rep *Report, tables []report.Table) err
 	if err := writeCSVs(dir, "table", tables); err != nil {
 		return err
 	}
+	if err := writeClaimsCSVs(dir, s.ClaimsTables(rep.Profile, []uint64{rep.Seed}, rep.Claims, nil)); err != nil {
+		return err
+	}
 	_, err := s.Plots(rep, dir)
 	return err
 }
@@ -295,6 +430,24 @@ func (s *Suite) WriteResults(dir string, rep *Report, tables []report.Table) err
 func writeCSVs(dir, prefix string, tables []report.Table) error {
 	for i, t := range tables {
 		name := fmt.Sprintf("%s%02d-%s.csv", prefix, i+1, slug(t.Title))
+		if err := atomicfile.Write(filepath.Join(dir, name), 0o644, func(w io.Writer) error { return report.CSV(w, t) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ClaimsCSV and ClaimsLegendCSV are the claims table and its legend in a
+// results directory (fixed names: scripts read them).
+const (
+	ClaimsCSV       = "claims.csv"
+	ClaimsLegendCSV = "claims-legend.csv"
+)
+
+// writeClaimsCSVs writes ClaimsTables' two tables (if any) into dir.
+func writeClaimsCSVs(dir string, tables []report.Table) error {
+	for i, t := range tables {
+		name := []string{ClaimsCSV, ClaimsLegendCSV}[i]
 		if err := atomicfile.Write(filepath.Join(dir, name), 0o644, func(w io.Writer) error { return report.CSV(w, t) }); err != nil {
 			return err
 		}

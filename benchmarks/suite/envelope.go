@@ -13,29 +13,41 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/internal/atomicfile"
 )
 
 // FormatVersion is the version of the report envelope. Readers refuse
-// other versions.
-const FormatVersion = 1
+// newer versions and read older ones: format 1 is format 2 without Claims
+// (which are recomputed from the rows when runs are compared anyway).
+const FormatVersion = 2
+
+// oldestFormat is the oldest report format this program reads.
+const oldestFormat = 1
 
 // Report is the versioned JSON envelope of one run (or of merged shards):
 // what ran, on what, how long it took, and the suite's own rows.
 type Report struct {
-	Format     int             `json:"format"`
-	Suite      string          `json:"suite"`
-	Profile    string          `json:"profile"`
-	Seed       uint64          `json:"seed"`
-	Data       string          `json:"data,omitempty"`
-	Config     string          `json:"config"`           // Key of the configuration; only equal ones merge
-	Shard      string          `json:"shard,omitempty"`  // "i/n"; empty for a whole run
-	Merged     int             `json:"merged,omitempty"` // the number of shards merged into this report
-	Build      Build           `json:"build"`
-	Phases     []Phase         `json:"phases,omitempty"`
-	Seconds    float64         `json:"seconds"`      // wall time (summed over merged shards)
-	PeakRSSMiB float64         `json:"peak_rss_mib"` // peak resident memory of the run (max over shards)
-	Rows       json.RawMessage `json:"rows"`
+	Format     int     `json:"format"`
+	Suite      string  `json:"suite"`
+	Profile    string  `json:"profile"`
+	Seed       uint64  `json:"seed"`
+	Data       string  `json:"data,omitempty"`
+	Config     string  `json:"config"`           // Key of the configuration; only equal ones merge
+	Shard      string  `json:"shard,omitempty"`  // "i/n"; empty for a whole run
+	Merged     int     `json:"merged,omitempty"` // the number of shards merged into this report
+	Build      Build   `json:"build"`
+	Phases     []Phase `json:"phases,omitempty"`
+	Seconds    float64 `json:"seconds"`      // wall time (summed over merged shards)
+	PeakRSSMiB float64 `json:"peak_rss_mib"` // peak resident memory of the run (max over shards)
+	// Claims are the suite's claims as this run shows them: each effect
+	// with its within-run interval, no verdict (format 2; none for a shard
+	// or a suite without claims).
+	Claims []claims.Result `json:"claims,omitempty"`
+	// ClaimsError says why a run has no Claims: the suite's Measure failed
+	// on its rows (the rows are kept; --across reports it again).
+	ClaimsError string          `json:"claims_error,omitempty"`
+	Rows        json.RawMessage `json:"rows"`
 }
 
 // Build describes the program and machine a report comes from.
@@ -107,8 +119,8 @@ func ReadReport(path string) (*Report, error) {
 		return nil, fmt.Errorf("report %s: not a metabench report: %v", path, err)
 	}
 	switch {
-	case r.Format != FormatVersion:
-		return nil, fmt.Errorf("report %s: format %d, this program reads format %d", path, r.Format, FormatVersion)
+	case r.Format < oldestFormat || r.Format > FormatVersion:
+		return nil, fmt.Errorf("report %s: format %d, this program reads formats %d to %d", path, r.Format, oldestFormat, FormatVersion)
 	case r.Suite == "" || r.Profile == "" || r.Config == "":
 		return nil, fmt.Errorf("report %s: not a metabench report (no suite, profile or config)", path)
 	case len(r.Rows) == 0 || string(r.Rows) == "null":
@@ -189,6 +201,9 @@ func (s *Suite) Merge(reps []*Report) (*Report, error) {
 		return nil, fmt.Errorf("merge %s: %w", s.name, err)
 	}
 	out.Rows = merged
+	if out.Claims, err = s.DecideOne(out); err != nil {
+		out.ClaimsError = err.Error() // as Run: the merged rows are kept
+	}
 	return out, nil
 }
 

@@ -132,6 +132,8 @@ type Suite struct {
 	prepares      bool
 	commands      []cli.Command
 	config        func(Options) (any, error)
+	claims        []claims.Claim
+	measure       func(json.RawMessage) ([]claims.Measurement, error)
 	run           func(context.Context, Options) (json.RawMessage, error)
 	merge         func([]json.RawMessage) (json.RawMessage, error)
 	tables        func(json.RawMessage) ([]report.Table, error)
@@ -148,6 +150,12 @@ func New[R any](s Spec[R]) *Suite {
 	}
 	if !slices.ContainsFunc(s.Profiles, func(p Profile) bool { return p.Name == s.Default }) {
 		panic(fmt.Sprintf("suite.New(%s): default profile %q is not declared", s.Name, s.Default))
+	}
+	if err := claims.Check(s.Claims); err != nil {
+		panic(fmt.Sprintf("suite.New(%s): %v", s.Name, err))
+	}
+	if len(s.Claims) > 0 && s.Measure == nil {
+		panic(fmt.Sprintf("suite.New(%s): Claims without Measure", s.Name))
 	}
 	decode := func(raw json.RawMessage) (R, error) {
 		var r R
@@ -184,6 +192,16 @@ func New[R any](s Spec[R]) *Suite {
 			rs[i] = r
 		}
 		return rs, nil
+	}
+	if s.Measure != nil {
+		out.claims = slices.Clone(s.Claims)
+		out.measure = func(raw json.RawMessage) ([]claims.Measurement, error) {
+			r, err := decode(raw)
+			if err != nil {
+				return nil, err
+			}
+			return s.Measure(r)
+		}
 	}
 	if s.Merge != nil {
 		out.merge = func(raws []json.RawMessage) (json.RawMessage, error) {
@@ -304,7 +322,47 @@ func (s *Suite) Run(ctx context.Context, o Options) (*Report, error) {
 		Shard: o.Shard.String(), Build: ReadBuild(), Phases: o.Phases.List(),
 		Seconds: time.Since(start).Seconds(), PeakRSSMiB: PeakRSSMiB(), Rows: rows,
 	}
+	if o.Prepare || !o.Shard.Whole() {
+		return rep, nil // a shard's rows are part of a run: its claims are measured once merged
+	}
+	// A suite's Measure that fails on these rows must not throw away the
+	// run's work: the report keeps the rows and says why it has no claims.
+	if rep.Claims, err = s.DecideOne(rep); err != nil {
+		rep.ClaimsError = err.Error()
+		o.Logf("%s: the claims were not measured: %v", s.name, err)
+	}
 	return rep, nil
+}
+
+// Claims returns the paper's claims the suite tests (none if it declares
+// none).
+func (s *Suite) Claims() []claims.Claim { return slices.Clone(s.claims) }
+
+// Measure returns the effects of the suite's claims measured by a report's
+// rows (none if the suite declares no claims).
+func (s *Suite) Measure(r *Report) ([]claims.Measurement, error) {
+	if s.measure == nil {
+		return nil, nil
+	}
+	ms, err := s.measure(r.Rows)
+	if err != nil {
+		return nil, fmt.Errorf("%s claims, seed %d: %w", s.name, r.Seed, err)
+	}
+	return ms, nil
+}
+
+// DecideOne shows the suite's claims for one whole run: each effect with
+// its within-run interval, and the verdict claims.OneSeed — one run is an
+// example, never a verdict.
+func (s *Suite) DecideOne(r *Report) ([]claims.Result, error) {
+	if s.measure == nil {
+		return nil, nil
+	}
+	ms, err := s.Measure(r)
+	if err != nil {
+		return nil, err
+	}
+	return claims.DecideAll(s.claims, []uint64{r.Seed}, [][]claims.Measurement{ms})
 }
 
 // Tables renders a report's rows.
