@@ -1,0 +1,53 @@
+// Package dirlock is the one lock of metabench: an exclusive advisory lock
+// (flock) on a directory, taken by every command before it writes a model,
+// a cache or an --out directory, so that two processes never write one
+// directory at once. The kernel drops the lock when the process ends,
+// however it ends (kill -9 included), so a lock never outlives its holder
+// and there is no stale lock file to clean.
+//
+// The lock is on the directory itself, not on a file in it: a reader that
+// takes no lock sees nothing extra, and checks such as "this --out holds
+// only our files" need no exception.
+package dirlock
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+// ErrBusy is wrapped by the error Lock returns when another process holds
+// the lock.
+var ErrBusy = errors.New("in use by another metabench process")
+
+// Lock takes the exclusive lock on dir, which must exist, without waiting.
+// what names the directory in the error ("--out", "dataset"). unlock
+// releases it; it is safe to call more than once.
+func Lock(dir, what string) (unlock func(), err error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s %s: %w", what, dir, err)
+	}
+	if err := flock(f); err != nil {
+		f.Close()
+		if errors.Is(err, ErrBusy) {
+			return nil, fmt.Errorf("%s %s is %w (wait for it to finish, or use another directory)", what, dir, ErrBusy)
+		}
+		return nil, fmt.Errorf("lock %s %s: %w", what, dir, err)
+	}
+	done := false
+	return func() {
+		if !done {
+			done = true
+			f.Close()
+		}
+	}, nil
+}
+
+// MkdirLock creates dir (and its parents) if needed and locks it.
+func MkdirLock(dir, what string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
+	}
+	return Lock(dir, what)
+}
