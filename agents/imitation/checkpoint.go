@@ -54,6 +54,10 @@ type CheckpointConfig struct {
 	Step          int          `json:"step"`
 	Train         TrainOptions `json:"train"`
 	WeightsSHA256 string       `json:"weights_sha256"`
+	// The losses of the steps after the last point of the loss curve (see
+	// Trainer.lossSum); absent in checkpoints taken on a curve point.
+	LossSum   float64 `json:"loss_sum,omitempty"`
+	LossSteps int     `json:"loss_steps,omitempty"`
 }
 
 func (m *Model) specs() []safetensors.Spec {
@@ -273,7 +277,7 @@ func CheckOutDir(dir string) error {
 	default:
 		ours := func(e fs.DirEntry) bool {
 			n := e.Name()
-			return strings.HasPrefix(n, checkpointPrefix) || strings.HasPrefix(n, "."+checkpointPrefix) || n == LossCSV || n == LossPNG
+			return strings.HasPrefix(n, checkpointPrefix) || strings.HasPrefix(n, "."+checkpointPrefix) || n == LossCSV || n == LossPNG || isTemp(n)
 		}
 		if len(ents) > 0 && !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return strings.HasPrefix(e.Name(), checkpointPrefix) }) {
 			return fmt.Errorf("--out %s: not empty and holds no imitation checkpoint; give a new or empty directory", dir)
@@ -284,13 +288,32 @@ func CheckOutDir(dir string) error {
 			}
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := atomicfile.CheckWritable(dir); err != nil {
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
-	probe, err := os.CreateTemp(dir, ".probe-*")
+	return nil
+}
+
+// isTemp reports whether a name in a model directory is a temporary file
+// that a killed write of the directory's own files left behind.
+func isTemp(name string) bool {
+	return atomicfile.IsTemp(name, LossCSV) || atomicfile.IsTemp(name, LossPNG) || atomicfile.IsTemp(name, atomicfile.ProbeName)
+}
+
+// removeTemps removes the temporary files of killed writes from a model
+// directory (whose lock the caller holds); the checkpoints' own are removed
+// by writeCheckpoint.
+func removeTemps(dir string) error {
+	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("--out %s: not writable: %w", dir, err)
+		return fmt.Errorf("model %s: %w", dir, err)
 	}
-	probe.Close()
-	return os.Remove(probe.Name())
+	for _, e := range ents {
+		if !e.IsDir() && isTemp(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("model %s: %w", dir, err)
+			}
+		}
+	}
+	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/metabench/metabench/agents/nn/optim"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/internal/plot"
 	"github.com/metabench/metabench/internal/progress"
@@ -95,6 +96,7 @@ type RunOptions struct {
 	Dir             string    // checkpoint directory ("" for none)
 	Resume          bool      // continue from the checkpoint in Dir if there is one
 	Until           int       // stop (and checkpoint) after this step; 0: at TrainOptions.Steps
+	Locked          bool      // the caller holds Dir's lock (package dirlock); otherwise Train takes it
 	CheckpointEvery int       // steps between checkpoints (0: only at the end)
 	Progress        bool      // progress bar on a terminal
 	Label           string    // progress bar label
@@ -133,6 +135,11 @@ type Trainer struct {
 	step  int
 	tp    *nn.Tape[f32]
 	curve []LossPoint
+	// The losses of the steps since the last curve point: a checkpoint
+	// keeps them, so that a resumed run's next point averages the same
+	// steps as an uninterrupted run's.
+	lossSum float64
+	lossN   int
 }
 
 // NewTrainer prepares training of m on data.
@@ -198,7 +205,8 @@ func (tr *Trainer) Fork(opt TrainOptions) (*Trainer, error) {
 	if err := o.CopyStateFrom(tr.opt); err != nil {
 		return nil, fmt.Errorf("fork at step %d: %w", tr.step, err)
 	}
-	return &Trainer{M: m, Data: data, Opt: opt, Cfg: tr.Cfg, opt: o, step: tr.step, tp: nn.NewTape[f32](), curve: slices.Clone(tr.curve)}, nil
+	return &Trainer{M: m, Data: data, Opt: opt, Cfg: tr.Cfg, opt: o, step: tr.step, tp: nn.NewTape[f32](), curve: slices.Clone(tr.curve),
+		lossSum: tr.lossSum, lossN: tr.lossN}, nil
 }
 
 // Step returns the number of steps taken.
@@ -288,6 +296,18 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 	if run.LogEvery <= 0 {
 		run.LogEvery = 50
 	}
+	if run.Dir != "" {
+		if !run.Locked {
+			unlock, err := dirlock.MkdirLock(run.Dir, "model directory")
+			if err != nil {
+				return nil, err
+			}
+			defer unlock()
+		}
+		if err := removeTemps(run.Dir); err != nil {
+			return nil, err
+		}
+	}
 	if run.Dir != "" && run.Resume {
 		if err := tr.resume(run.Dir); err != nil {
 			return nil, err
@@ -311,8 +331,6 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 	}
 	start := time.Now()
 	var stepTime time.Duration
-	var sum float64
-	var n int
 	for tr.step < end {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -338,16 +356,19 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 		}
 		stepTime += time.Since(t0)
 		res.Samples += s
-		sum += l
-		n++
+		tr.lossSum += l
+		tr.lossN++
 		bar.Add(1)
-		if tr.step%run.LogEvery == 0 || tr.step == end {
-			p := LossPoint{Step: tr.step, Loss: sum / float64(n), Seconds: time.Since(start).Seconds()}
+		// Points at multiples of LogEvery and at the last step only, not
+		// where this process stops (Until, or a resume's start): the curve
+		// of a run made in pieces is that of a run made in one.
+		if tr.step%run.LogEvery == 0 || tr.step == tr.Opt.Steps {
+			p := LossPoint{Step: tr.step, Loss: tr.lossSum / float64(tr.lossN), Seconds: time.Since(start).Seconds()}
 			tr.curve = append(tr.curve, p)
 			if run.Log != nil {
 				fmt.Fprintf(run.Log, "step %d loss %.4f\n", p.Step, p.Loss)
 			}
-			sum, n = 0, 0
+			tr.lossSum, tr.lossN = 0, 0
 		}
 		if run.Dir != "" && run.CheckpointEvery > 0 && tr.step%run.CheckpointEvery == 0 && tr.step < end {
 			if err := tr.Save(run.Dir); err != nil {
@@ -376,7 +397,7 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 func (tr *Trainer) Save(dir string) error {
 	curve := tr.curveCSV()
 	err := writeCheckpoint(dir, tr.step, func(ck string) error {
-		if err := tr.M.saveWeights(ck, CheckpointConfig{Step: tr.step, Train: tr.Opt}); err != nil {
+		if err := tr.M.saveWeights(ck, CheckpointConfig{Step: tr.step, Train: tr.Opt, LossSum: tr.lossSum, LossSteps: tr.lossN}); err != nil {
 			return err
 		}
 		if err := tr.opt.SaveState(filepath.Join(ck, OptimFile)); err != nil {
@@ -453,6 +474,7 @@ func (tr *Trainer) resume(dir string) error {
 	for i, p := range m.Params() {
 		copy(tr.M.Params()[i].Value, p.Value)
 	}
+	tr.lossSum, tr.lossN = cc.LossSum, cc.LossSteps
 	if err := tr.opt.LoadState(filepath.Join(ck, OptimFile)); err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
