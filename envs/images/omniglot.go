@@ -217,30 +217,58 @@ func readPNGTree(dir string) ([]character, error) {
 // readPNG reads one 105×105 Omniglot PNG (dark = ink) or an image already
 // at 26×26.
 func readPNG(path string) ([]float32, error) {
+	im, err := decodePNG(path, [][2]int{{rawSide, rawSide}, {OmniglotSide, OmniglotSide}})
+	if err != nil {
+		return nil, err
+	}
+	if im.Bounds().Dx() == rawSide {
+		return Downsample(inkOf(im)), nil
+	}
+	ink := inkOf(im)
+	out := make([]float32, len(ink))
+	for i, v := range ink {
+		if v {
+			out[i] = 1
+		}
+	}
+	return out, nil
+}
+
+// decodePNG decodes the PNG at path if its header gives one of the sizes
+// (width, height) in want, and refuses any other size before decoding: a
+// file of a few bytes can declare 100000×100000 pixels, which png.Decode
+// would try to allocate.
+func decodePNG(path string, want [][2]int) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	br := bufio.NewReader(f)
+	cfg, err := png.DecodeConfig(br)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !slices.Contains(want, [2]int{cfg.Width, cfg.Height}) {
+		var sizes []string
+		for _, w := range want {
+			sizes = append(sizes, fmt.Sprintf("%d×%d", w[0], w[1]))
+		}
+		return nil, fmt.Errorf("%s: image is %d×%d, want %s", path, cfg.Width, cfg.Height, strings.Join(sizes, " or "))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	im, err := png.Decode(bufio.NewReader(f))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	b := im.Bounds()
-	switch {
-	case b.Dx() == rawSide && b.Dy() == rawSide:
-		return Downsample(inkOf(im)), nil
-	case b.Dx() == OmniglotSide && b.Dy() == OmniglotSide:
-		ink := inkOf(im)
-		out := make([]float32, len(ink))
-		for i, v := range ink {
-			if v {
-				out[i] = 1
-			}
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%s: image is %d×%d, want 105×105 (or 26×26)", path, b.Dx(), b.Dy())
+	return im, nil
 }
 
 func inkOf(im image.Image) []bool {
@@ -261,17 +289,9 @@ func ReadSupportPNG(path string, h, w int) ([]float32, error) {
 	if h == OmniglotSide && w == OmniglotSide {
 		return readPNG(path)
 	}
-	f, err := os.Open(path)
+	im, err := decodePNG(path, [][2]int{{w, h}})
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	im, err := png.Decode(bufio.NewReader(f))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if b := im.Bounds(); b.Dx() != w || b.Dy() != h {
-		return nil, fmt.Errorf("%s: image is %d×%d, want %d×%d", path, b.Dx(), b.Dy(), w, h)
 	}
 	out := make([]float32, h*w)
 	for i, v := range inkOf(im) {
@@ -297,7 +317,7 @@ func readNPZFile(path string) ([]character, error) {
 			return nil, fmt.Errorf("omniglot: %s: images.npy: %w", path, err)
 		}
 		defer rc.Close()
-		chars, err := readNPY(rc)
+		chars, err := readNPY(rc, f.UncompressedSize64)
 		if err != nil {
 			return nil, fmt.Errorf("omniglot: %s: images.npy: %w", path, err)
 		}
@@ -333,9 +353,16 @@ func nameNPZ(imgs [][][]float32, path string) ([]character, error) {
 
 var npyShape = regexp.MustCompile(`'shape':\s*\((\d+),\s*(\d+),\s*(\d+),\s*(\d+),?\)`)
 
-// readNPY streams a (C, D, 105, 105) bool array, downsampling image by
-// image so that the 200 MB array is never held.
-func readNPY(r io.Reader) ([][][]float32, error) {
+// maxNPYImages bounds the images of an .npz (Omniglot has 32,460): their
+// downsampled copies take 2.7 kB each.
+const maxNPYImages = 100_000
+
+// readNPY streams a (C, D, 105, 105) bool array of size bytes (as the zip
+// directory says), downsampling image by image so that the 200 MB array is
+// never held. The shape must account for exactly size bytes, so that a
+// header claiming more data than the file holds is refused before anything
+// is allocated for it.
+func readNPY(r io.Reader, size uint64) ([][][]float32, error) {
 	br := bufio.NewReader(r)
 	magic := make([]byte, 10)
 	if _, err := io.ReadFull(br, magic); err != nil {
@@ -379,8 +406,18 @@ func readNPY(r io.Reader) ([][][]float32, error) {
 	for i := range dims {
 		dims[i], _ = strconv.Atoi(m[i+1])
 	}
-	if dims[2] != rawSide || dims[3] != rawSide || dims[0] < 1 || dims[0] > 100000 || dims[1] < 2 || dims[1] > 1000 {
+	if dims[2] != rawSide || dims[3] != rawSide || dims[0] < 1 || dims[0] > maxNPYImages || dims[1] < 2 || dims[1] > 1000 {
 		return nil, fmt.Errorf("shape %v, want (C, D, 105, 105) with D ≥ 2", dims)
+	}
+	if n := dims[0] * dims[1]; n > maxNPYImages {
+		return nil, fmt.Errorf("shape %v: %d images, at most %d", dims, n, maxNPYImages)
+	}
+	hdrLen := uint64(len(magic) + hlen)
+	if magic[6] != 1 {
+		hdrLen += 2
+	}
+	if want := hdrLen + uint64(dims[0]*dims[1]*rawSide*rawSide); want != size {
+		return nil, fmt.Errorf("shape %v needs %d bytes, the file holds %d", dims, want, size)
 	}
 	raw := make([]byte, rawSide*rawSide)
 	ink := make([]bool, rawSide*rawSide)
@@ -436,6 +473,10 @@ func WritePacked(w io.Writer, s *Set) error {
 	return zw.Close()
 }
 
+// maxPackedPixels bounds a packed set (Omniglot: 22 million), whose
+// gzipped bits a small file can claim many times over.
+const maxPackedPixels = 1 << 26
+
 // ReadPacked reads a set written by [WritePacked]; name labels errors.
 func ReadPacked(r io.Reader, name string) (*Set, error) {
 	zr, err := gzip.NewReader(r)
@@ -476,6 +517,13 @@ func ReadPacked(r io.Reader, name string) (*Set, error) {
 			sp = TestSplit
 		}
 		entries[i] = entry{sp, Class{Group: f[1], Name: f[2]}, k}
+	}
+	total := 0
+	for _, e := range entries {
+		total += e.n
+	}
+	if total*h*w > maxPackedPixels {
+		return nil, fmt.Errorf("omniglot: %s: %d images of %d×%d, more than %d pixels in all", name, total, h, w, maxPackedPixels)
 	}
 	buf := make([]byte, (h*w+7)/8)
 	for _, e := range entries {
