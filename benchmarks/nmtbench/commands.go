@@ -43,7 +43,7 @@ func (c *common) register(fs interface {
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
 }
 
-func (c *common) dataset() (Profile, *dataset, error) {
+func (c *common) dataset(ctx context.Context) (Profile, *dataset, error) {
 	p, err := profileOf(suite.Options{Profile: c.profile, Data: c.data})
 	if err != nil {
 		return p, nil, err
@@ -55,7 +55,7 @@ func (c *common) dataset() (Profile, *dataset, error) {
 		d, err := real(p, c.seed, c.data)
 		return p, d, err
 	}
-	d, err := synthetic(p, c.seed)
+	d, err := synthetic(ctx, p, c.seed)
 	return p, d, err
 }
 
@@ -103,7 +103,7 @@ func trainCommand() cli.Command {
 			if m := nmt.Mode(*mode); m != nmt.FineTuneAll && m != nmt.FineTuneEmbEnc && m != nmt.FineTuneEmb {
 				return cli.Usagef("train nmt: --mode %q: want all, emb+enc or emb", *mode)
 			}
-			p, d, err := c.dataset()
+			p, d, err := c.dataset(ctx)
 			if err != nil {
 				return err
 			}
@@ -179,7 +179,7 @@ func evalCommand() cli.Command {
 				return err
 			}
 			c := common{profile: x.Profile, data: x.Data, seed: x.Seed}
-			p, d, err := c.dataset()
+			p, d, err := c.dataset(ctx)
 			if err != nil {
 				return err
 			}

@@ -405,7 +405,7 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 	stop := o.Phases.Start("data")
 	var d *dataset
 	if o.Data == "" {
-		d, err = synthetic(p, o.Seed)
+		d, err = synthetic(ctx, p, o.Seed)
 	} else {
 		d, err = real(p, o.Seed, o.Data)
 	}

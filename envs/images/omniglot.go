@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // OmniglotSide is the side of Omniglot's images as the paper models them:
@@ -92,7 +94,7 @@ func Omniglot(path string) (*Set, error) {
 	case strings.HasSuffix(path, ".npz"):
 		chars, err = readNPZFile(path)
 	case strings.HasSuffix(path, ".bits.gz"):
-		f, err2 := os.Open(path)
+		f, err2 := infile.Open(path)
 		if err2 != nil {
 			return nil, fmt.Errorf("omniglot: %w", err2)
 		}
@@ -239,16 +241,11 @@ func readPNG(path string) ([]float32, error) {
 // file of a few bytes can declare 100000×100000 pixels, which png.Decode
 // would try to allocate.
 func decodePNG(path string, want [][2]int) (image.Image, error) {
-	f, err := os.Open(path)
+	f, err := infile.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
 	br := bufio.NewReader(f)
 	cfg, err := png.DecodeConfig(br)
 	if err != nil {
@@ -303,11 +300,19 @@ func ReadSupportPNG(path string, h, w int) ([]float32, error) {
 }
 
 func readNPZFile(path string) ([]character, error) {
-	zr, err := zip.OpenReader(path)
+	fh, err := infile.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("omniglot: %w", err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("omniglot: %w", err)
+	}
+	zr, err := zip.NewReader(fh, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("omniglot: %s: not a .npz (zip) file: %w", path, err)
 	}
-	defer zr.Close()
 	for _, f := range zr.File {
 		if f.Name != "images.npy" {
 			continue

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // MaxLines bounds the sentences of one file.
@@ -24,7 +26,7 @@ func ReadLines(fsys fs.FS, name string) ([]string, error) {
 	var f io.ReadCloser
 	var err error
 	if fsys == nil {
-		f, err = os.Open(name)
+		f, err = infile.Open(name)
 	} else {
 		f, err = fsys.Open(name)
 	}

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
+
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // Table is a MoleculeNet-style dataset as read: one SMILES per row and a
@@ -29,7 +31,7 @@ const (
 
 // ReadCSVFile reads a CSV (or gzipped CSV) file; see ReadCSV.
 func ReadCSVFile(path string) (*Table, error) {
-	f, err := os.Open(path)
+	f, err := infile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read dataset: %w", err)
 	}
@@ -147,8 +149,20 @@ type Featurized struct {
 // that do not parse are skipped and reported by line, so labels stay
 // aligned with molecules.
 func Featurize(t *Table, e ECFP) *Featurized {
+	f, _ := FeaturizeContext(context.Background(), t, e)
+	return f
+}
+
+// FeaturizeContext is Featurize that stops, returning ctx's error, soon
+// after ctx is cancelled.
+func FeaturizeContext(ctx context.Context, t *Table, e ECFP) (*Featurized, error) {
 	f := &Featurized{Tasks: slices.Clone(t.Tasks), Bits: e.Bits}
 	for i, s := range t.SMILES {
+		// A molecule takes microseconds: a look every 256 stops a large
+		// table within milliseconds.
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("featurize %s: stopped at molecule %d of %d: %w", t.Name, i, len(t.SMILES), ctx.Err())
+		}
 		m, err := Parse(s)
 		if err != nil {
 			f.Bad = append(f.Bad, Bad{Line: t.Line[i], Err: err.Error()})
@@ -165,5 +179,5 @@ func Featurize(t *Table, e ECFP) *Featurized {
 		f.SMILES = append(f.SMILES, s)
 		f.Scaff = append(f.Scaff, ScaffoldKey(m))
 	}
-	return f
+	return f, nil
 }

@@ -1,0 +1,53 @@
+// Package infile opens the files a command reads: only regular files. A
+// FIFO given as --data would block the open until a writer appears (so
+// that no signal could stop the command), and a device such as /dev/zero
+// never ends; both are refused in one line instead.
+package infile
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Open opens path for reading if it is a regular file. Opening does not
+// block, whatever path is.
+func Open(path string) (*os.File, error) {
+	f, err := openNonblock(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		what := "not a regular file"
+		switch {
+		case st.IsDir():
+			what = "a directory, not a file"
+		case st.Mode()&os.ModeNamedPipe != 0:
+			what = "a FIFO, not a regular file"
+		case st.Mode()&os.ModeDevice != 0:
+			what = "a device, not a regular file"
+		}
+		return nil, fmt.Errorf("%s: %s", path, what)
+	}
+	if err := setBlocking(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// ReadFile reads the regular file path whole.
+func ReadFile(path string) ([]byte, error) {
+	f, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
