@@ -133,6 +133,9 @@ func ReadCorpus(fsys fs.FS, dir string) (*Corpus, error) {
 			return nil, fmt.Errorf("read corpus: %s:%d: want \"code high|low|valid\", got %q", join("languages.tsv"), i+1, l)
 		}
 		code := f[0]
+		if err := CheckCode(code); err != nil {
+			return nil, fmt.Errorf("read corpus: %s:%d: %w", join("languages.tsv"), i+1, err)
+		}
 		if _, dup := c.Source[code]; dup || code == "eng" {
 			return nil, fmt.Errorf("read corpus: %s:%d: language %q listed twice", join("languages.tsv"), i+1, code)
 		}
@@ -198,4 +201,27 @@ func (c *Corpus) Split(every int) (train, dev, test []int) {
 		}
 	}
 	return train, dev, test
+}
+
+// maxCodeLen bounds a language code (ISO 639-3 codes have 3 letters,
+// tagged variants such as "pt_BR" a few more).
+const maxCodeLen = 32
+
+// CheckCode accepts a language code: a letter, then letters, digits, '_'
+// or '-', at most maxCodeLen in all. A code names the file CODE.txt beside
+// languages.tsv, so nothing that could lead out of the data directory
+// ("../base/ron", "/etc/x") is one.
+func CheckCode(code string) error {
+	ok := code != "" && len(code) <= maxCodeLen
+	for i, r := range code {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '_' || r == '-')) {
+			ok = false
+			break
+		}
+	}
+	if !ok {
+		return fmt.Errorf("language code %q: want a letter, then letters, digits, '_' or '-' (at most %d)", code, maxCodeLen)
+	}
+	return nil
 }
