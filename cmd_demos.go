@@ -212,8 +212,25 @@ func demosReplay(ctx context.Context, e cli.Env, args []string) error {
 		}
 		return fmt.Errorf("demos replay %s: %d of %d episodes do not replay exactly%s; first: %v", dir, len(failures), count, hint, failures[0])
 	}
+	if err := unfinished(dir, info); err != nil {
+		return fmt.Errorf("demos replay: the %d stored episodes replay exactly, but %w", count, err)
+	}
 	fmt.Fprintf(e.Stdout, "%s: all %d episodes of %d tasks replay exactly\n", dir, count, info.Tasks)
 	return nil
+}
+
+// unfinished says how a dataset that is not complete falls short: its
+// generation was stopped (a kill, a full disk) or ran out of attempts. A
+// command that checks or exports a dataset must not report on such a one
+// as if it were whole.
+func unfinished(dir string, info demos.Info) error {
+	switch info.Status {
+	case demos.StatusComplete:
+		return nil
+	case demos.StatusGenerating:
+		return fmt.Errorf("the dataset %s is incomplete: generation stopped with %d of %d tasks finished; run the same 'metabench demos gen' again to finish it", dir, info.CompleteTasks, info.Tasks)
+	}
+	return fmt.Errorf("the dataset %s is incomplete: %d of %d tasks ran out of attempts before reaching their episodes (see 'metabench demos info %s')", dir, info.ShortTasks, info.Tasks, dir)
 }
 
 func demosInfo(e cli.Env, args []string) error {
@@ -247,6 +264,15 @@ func demosExport(e cli.Env, args []string) error {
 	}
 	if *npz == "" {
 		return cli.Usagef("demos export: --npz OUT is required")
+	}
+	d, err := demos.Open(dir)
+	if err != nil {
+		return err
+	}
+	info := d.Info()
+	d.Close()
+	if err := unfinished(dir, info); err != nil {
+		return fmt.Errorf("demos export: %w; %s not written", err, *npz)
 	}
 	if err := demos.ExportNPZ(dir, *npz); err != nil {
 		return err
