@@ -124,3 +124,34 @@ func TestTrainLocking(t *testing.T) {
 		t.Errorf("train with a missing --data: code %d (%q), --out exists: %v", code, stderr, err == nil)
 	}
 }
+
+// TestOutLocks: every command that writes a model or results directory
+// refuses one that another process holds, in one line, with exit 1, and
+// writes nothing into it.
+func TestOutLocks(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"train density", []string{"train", "density", "--profile", "smoke", "--steps", "1", "--workers", "1", "--out"}},
+		{"train nmt", []string{"train", "nmt", "--profile", "smoke", "--out"}},
+		{"bench density --out", []string{"bench", "density", "--profile", "smoke", "--quiet", "--workers", "1", "--cache", t.TempDir(), "--out"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			unlock, err := dirlock.Lock(dir, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unlock()
+			code, _, stderr := runCLI(t, append(tc.args, dir)...)
+			if code != 1 || !strings.Contains(stderr, "in use by another metabench process") || strings.Count(stderr, "metabench: ") != 1 {
+				t.Errorf("code %d, stderr %q; want 1 and one line saying the directory is in use", code, stderr)
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				t.Errorf("wrote %d entries into the locked directory", len(ents))
+			}
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/lang"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/dirlock"
 )
 
 // savedExtra is what a saved model needs besides weights to translate:
@@ -113,6 +114,13 @@ func trainCommand() cli.Command {
 					return cli.Usagef("train nmt: --lang %q is not a low-resource language of this data (want one of: %s)", *code, lowCodes(d))
 				}
 			}
+			// Locked from before training to after saving: a second trainer
+			// on the same --out is refused at once, not after its training.
+			unlock, err := dirlock.MkdirLock(*out, "--out")
+			if err != nil {
+				return fmt.Errorf("train nmt: %w", err)
+			}
+			defer unlock()
 			o := suite.Options{Profile: c.profile, Seed: c.seed, Data: c.data}
 			spec := modelSpec{Name: *method, Method: nmt.Method(*method), ULR: *ulr, Langs: d.High}
 			fmt.Fprintf(e.Stderr, "train nmt: %s on %d languages, %d steps\n", *method, len(d.High), p.Train.Steps)

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/parallel"
 )
 
@@ -278,16 +278,20 @@ func (s *Suite) emit(e cli.Env, f *sharedFlags, rep *Report, wall bool) error {
 // WriteResults writes a results directory: the report, a CSV per table and
 // the suite's plots.
 func (s *Suite) WriteResults(dir string, rep *Report, tables []report.Table) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Locked, so that two runs writing one --out never leave a mix of
+	// their files.
+	unlock, err := dirlock.MkdirLock(dir, "results directory")
+	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
+	defer unlock()
 	if err := WriteReport(filepath.Join(dir, ReportFile), rep); err != nil {
 		return err
 	}
 	if err := writeCSVs(dir, "table", tables); err != nil {
 		return err
 	}
-	_, err := s.Plots(rep, dir)
+	_, err = s.Plots(rep, dir)
 	return err
 }
 

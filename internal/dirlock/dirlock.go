@@ -13,6 +13,7 @@ package dirlock
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 )
 
@@ -44,10 +45,29 @@ func Lock(dir, what string) (unlock func(), err error) {
 	}, nil
 }
 
-// MkdirLock creates dir (and its parents) if needed and locks it.
+// MkdirLock creates dir (and its parents) if needed and locks it. If it
+// created dir and dir is still empty when unlock is called, unlock removes
+// it: a command that fails or is interrupted before writing anything
+// leaves no empty --out behind.
 func MkdirLock(dir, what string) (unlock func(), err error) {
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
 	}
-	return Lock(dir, what)
+	release, err := Lock(dir, what)
+	if err != nil {
+		if created {
+			os.Remove(dir)
+		}
+		return nil, err
+	}
+	return func() {
+		if created {
+			if ents, err := os.ReadDir(dir); err == nil && len(ents) == 0 {
+				os.Remove(dir)
+			}
+		}
+		release()
+	}, nil
 }

@@ -82,3 +82,38 @@ func TestLockInProcessAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMkdirLockLeavesNoEmptyDir: a directory MkdirLock made is removed by
+// unlock if nothing was written into it; one with content, or one that
+// existed before, stays.
+func TestMkdirLockLeavesNoEmptyDir(t *testing.T) {
+	tests := []struct {
+		name   string
+		exists bool
+		write  bool
+		stays  bool
+	}{
+		{"made, left empty", false, false, false},
+		{"made, written", false, true, true},
+		{"existed, empty", true, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			if tc.exists {
+				os.Mkdir(dir, 0o755)
+			}
+			unlock, err := MkdirLock(dir, "--out")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.write {
+				os.WriteFile(filepath.Join(dir, "model"), nil, 0o644)
+			}
+			unlock()
+			if _, err := os.Stat(dir); (err == nil) != tc.stays {
+				t.Errorf("after unlock: %v, want stays=%v", err, tc.stays)
+			}
+		})
+	}
+}
