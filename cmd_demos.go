@@ -28,7 +28,7 @@ func demosCommands() []cli.Command {
 		{Name: "gen", Summary: "generate (or resume, or repair) an expert demonstration dataset", Run: demosGen},
 		{Name: "replay", Summary: "replay every episode of a dataset in the simulator and check it is exact", Run: demosReplay},
 		{Name: "info", Summary: "summarise a dataset: episodes, steps, bytes, whether it is complete", Run: func(_ context.Context, e cli.Env, args []string) error { return demosInfo(e, args) }},
-		{Name: "export", Summary: "write a dataset as NumPy arrays (.npz)", Run: func(_ context.Context, e cli.Env, args []string) error { return demosExport(e, args) }},
+		{Name: "export", Summary: "write a dataset as NumPy arrays (.npz)", Run: demosExport},
 	}
 }
 
@@ -255,7 +255,7 @@ func demosInfo(e cli.Env, args []string) error {
 	return report.Print(e.Stdout, report.Table{Title: title, Header: header, Rows: rows})
 }
 
-func demosExport(e cli.Env, args []string) error {
+func demosExport(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("demos export")
 	npz := fs.String("npz", "", "write numpy arrays to this .npz file (required)")
 	dir, err := parseDirArg(fs, e, args)
@@ -274,7 +274,10 @@ func demosExport(e cli.Env, args []string) error {
 	if err := unfinished(dir, info); err != nil {
 		return fmt.Errorf("demos export: %w; %s not written", err, *npz)
 	}
-	if err := demos.ExportNPZ(dir, *npz); err != nil {
+	if err := demos.ExportNPZContext(ctx, dir, *npz); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("demos export: interrupted; %s not written (export only reads the dataset: run it again)", *npz)
+		}
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "wrote %s\n", *npz)

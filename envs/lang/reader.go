@@ -19,6 +19,10 @@ import (
 // MaxLines bounds the sentences of one file.
 const MaxLines = 5_000_000
 
+// MaxBytes bounds the text of one compressed file once decompressed, far
+// above any parallel corpus of the suite.
+const MaxBytes = 1 << 30
+
 // ReadLines reads a file of one sentence a line (UTF-8, LF or CRLF; gzip
 // if the name ends in .gz) from fsys, or from the OS when fsys is nil. It
 // fails, naming the file and line, on invalid UTF-8 or an empty line.
@@ -41,7 +45,8 @@ func ReadLines(fsys fs.FS, name string) ([]string, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		defer z.Close()
-		r = z
+		// A small .gz can expand without end: bounded as it is read.
+		r = infile.Limit(z, MaxBytes, name)
 	}
 	return scanLines(r, name)
 }

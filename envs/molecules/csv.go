@@ -27,6 +27,7 @@ type Table struct {
 const (
 	MaxTableRows  = 2_000_000
 	MaxTableTasks = 4096
+	MaxTableBytes = 2 << 30 // decompressed; far above the MoleculeNet CSVs
 )
 
 // ReadCSVFile reads a CSV (or gzipped CSV) file; see ReadCSV.
@@ -52,7 +53,8 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		defer zr.Close()
-		br = bufio.NewReader(zr)
+		// A small .gz can expand without end: bounded as it is read.
+		br = bufio.NewReader(infile.Limit(zr, MaxTableBytes, name))
 	}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)

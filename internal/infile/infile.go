@@ -51,3 +51,31 @@ func ReadFile(path string) ([]byte, error) {
 	defer f.Close()
 	return io.ReadAll(f)
 }
+
+// Limit returns a reader of r that fails, naming name, once more than n
+// bytes have been read: a bound on what a small compressed file may expand
+// to, checked as it is read rather than after it is held.
+func Limit(r io.Reader, n int64, name string) io.Reader {
+	return &limited{r: r, left: n, n: n, name: name}
+}
+
+type limited struct {
+	r       io.Reader
+	left, n int64
+	name    string
+}
+
+func (l *limited) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, fmt.Errorf("%s: more than %d bytes", l.name, l.n)
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	k, err := l.r.Read(p)
+	l.left -= int64(k)
+	if l.left < 0 {
+		return 0, fmt.Errorf("%s: more than %d bytes", l.name, l.n)
+	}
+	return k, err
+}

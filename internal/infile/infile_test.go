@@ -3,6 +3,7 @@
 package infile
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,5 +42,21 @@ func TestOpenRefusesWhatIsNotARegularFile(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestLimit(t *testing.T) {
+	tests := []struct {
+		size, limit int
+		ok          bool
+	}{{10, 10, true}, {11, 10, false}, {0, 0, true}, {1 << 20, 1 << 10, false}}
+	for _, tc := range tests {
+		b, err := io.ReadAll(Limit(strings.NewReader(strings.Repeat("x", tc.size)), int64(tc.limit), "f"))
+		if tc.ok != (err == nil) || tc.ok && len(b) != tc.size {
+			t.Errorf("%d bytes, limit %d: %d read, %v", tc.size, tc.limit, len(b), err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "f: more than") {
+			t.Errorf("error %v", err)
+		}
 	}
 }
