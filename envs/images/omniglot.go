@@ -177,6 +177,7 @@ func readDir(dir string) ([]character, error) {
 // alphabet is its parent directory; directories and files in name order.
 func readPNGTree(dir string) ([]character, error) {
 	var chars []character
+	total := 0 // bounded like an .npz's images
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -195,6 +196,9 @@ func readPNGTree(dir string) ([]character, error) {
 			}
 			if c == nil {
 				c = &character{alphabet: filepath.Base(filepath.Dir(p)), name: filepath.Base(p)}
+			}
+			if total++; total > maxNPYImages {
+				return fmt.Errorf("%s: more than %d images", dir, maxNPYImages)
 			}
 			im, err := readPNG(filepath.Join(p, e.Name()))
 			if err != nil {
