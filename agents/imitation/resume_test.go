@@ -146,3 +146,49 @@ func TestCheckOutDirCreatesNothing(t *testing.T) {
 		t.Errorf("CheckOutDir left %v", ents)
 	}
 }
+
+// cancelAt cancels a context when the training log reports a step.
+type cancelAt struct {
+	step   string
+	cancel context.CancelFunc
+}
+
+func (c cancelAt) Write(p []byte) (int, error) {
+	if strings.HasPrefix(string(p), "step "+c.step+" ") {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestInterruptKeepsSteps: an interrupted run checkpoints the steps it
+// finished, and the resumed run's model and loss curve are an
+// uninterrupted run's.
+func TestInterruptKeepsSteps(t *testing.T) {
+	o := DefaultTrainOptions(AlgoBC)
+	o.Steps, o.TasksPerBatch, o.PairsPerTask = 5, 2, 4
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Train(ctx, newTestTrainer(t, o), RunOptions{Dir: dir, Workers: 1, LogEvery: 1, Log: cancelAt{"2", cancel}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	if cc, err := ReadConfig(dir); err != nil || cc.Step != 2 {
+		t.Fatalf("after the interrupt: checkpoint at step %d (%v), want 2", cc.Step, err)
+	}
+	if _, err := Train(context.Background(), newTestTrainer(t, o), RunOptions{Dir: dir, Resume: true, Workers: 1, LogEvery: 1}); err != nil {
+		t.Fatal(err)
+	}
+	straight := t.TempDir()
+	if _, err := Train(context.Background(), newTestTrainer(t, o), RunOptions{Dir: straight, Workers: 1, LogEvery: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := stepLoss(t, straight), stepLoss(t, dir); a != b {
+		t.Errorf("loss.csv after an interrupt:\n%s\nuninterrupted:\n%s", b, a)
+	}
+	a, _ := os.ReadFile(filepath.Join(straight, LossPNG))
+	b, _ := os.ReadFile(filepath.Join(dir, LossPNG))
+	if !bytes.Equal(a, b) {
+		t.Error("loss.png after an interrupt differs")
+	}
+}

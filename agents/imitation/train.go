@@ -331,8 +331,16 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 	}
 	start := time.Now()
 	var stepTime time.Duration
+	saved := tr.step // the step of the newest checkpoint in run.Dir
 	for tr.step < end {
 		if err := ctx.Err(); err != nil {
+			// Between two steps the state is whole: keep the steps taken
+			// since the last checkpoint, so that a resume redoes none.
+			if run.Dir != "" && tr.step > saved {
+				if serr := tr.Save(run.Dir); serr != nil {
+					return res, fmt.Errorf("%w; the checkpoint of step %d failed: %v", err, tr.step, serr)
+				}
+			}
 			return res, err
 		}
 		for ri, rs := range rounds {
@@ -374,6 +382,7 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 			if err := tr.Save(run.Dir); err != nil {
 				return res, err
 			}
+			saved = tr.step
 		}
 	}
 	res.Steps = tr.step
