@@ -95,10 +95,18 @@ func InterruptExit(stderr io.Writer, prog string, se *SignalError, err error) in
 	default:
 		msg = strings.ReplaceAll(err.Error(), "\n", " ")
 		msg = strings.ReplaceAll(msg, context.Canceled.Error(), se.Error())
-		if !strings.Contains(msg, se.Error()) {
+		switch {
+		case strings.Contains(msg, se.Error()):
+		case strings.Contains(msg, "interrupted"):
+			msg = strings.Replace(msg, "interrupted", se.Error(), 1)
+		default:
 			msg = se.Error() + ": " + msg
 		}
-		if !strings.Contains(msg, "kept") && !strings.Contains(msg, "not written") && !strings.Contains(msg, "no file was written") {
+		said := false
+		for _, w := range []string{"kept", "written", "resume"} {
+			said = said || strings.Contains(msg, w)
+		}
+		if !said {
 			msg += "; " + keptNote
 		}
 	}
