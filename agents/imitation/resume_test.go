@@ -6,25 +6,22 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/metabench/metabench/internal/dirlock"
 )
 
-// stepLoss returns loss.csv without its wall-time column: the steps and the
-// exact losses, which a resumed run must reproduce.
+// stepLoss returns loss.csv (steps and exact losses), which a resumed run
+// must reproduce byte for byte.
 func stepLoss(t *testing.T, dir string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, LossCSV))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		out = append(out, l[:strings.LastIndexByte(l, ',')])
-	}
-	return strings.Join(out, "\n")
+	return string(b)
 }
 
 // TestResumedLossCurveIdentical: a run stopped at a step that is not a
@@ -190,5 +187,38 @@ func TestInterruptKeepsSteps(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, LossPNG))
 	if !bytes.Equal(a, b) {
 		t.Error("loss.png after an interrupt differs")
+	}
+}
+
+// TestReadCurveFormats: loss.csv as written now (step,loss) and as older
+// checkpoints hold it (step,loss,seconds) both read; anything else is an
+// error naming the line.
+func TestReadCurveFormats(t *testing.T) {
+	tests := []struct {
+		name, csv string
+		want      []LossPoint
+		err       string
+	}{
+		{"now", "step,loss\n50,1.5\n100,0.25\n", []LossPoint{{Step: 50, Loss: 1.5}, {Step: 100, Loss: 0.25}}, ""},
+		{"older", "step,loss,seconds\n50,1.5,3.250\n", []LossPoint{{Step: 50, Loss: 1.5}}, ""},
+		{"one column", "step,loss\n50\n", nil, ":2: not a step,loss line"},
+		{"bad seconds", "step,loss,seconds\n50,1.5,x\n", nil, ":2:"},
+		{"four columns", "step,loss\n50,1.5,1,1\n", nil, ":2:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), LossCSV)
+			os.WriteFile(path, []byte(tc.csv), 0o644)
+			got, err := readCurve(path)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("got %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
+			}
+		})
 	}
 }

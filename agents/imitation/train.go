@@ -110,7 +110,7 @@ type RunOptions struct {
 type LossPoint struct {
 	Step    int     `json:"step"`
 	Loss    float64 `json:"loss"`
-	Seconds float64 `json:"seconds"` // wall time since the run (or its resumption) began
+	Seconds float64 `json:"seconds"` // wall time since this process's run began; not saved in loss.csv (0 when read back)
 }
 
 // TrainResult summarises a run.
@@ -436,9 +436,12 @@ func (tr *Trainer) Save(dir string) error {
 
 func (tr *Trainer) curveCSV() []byte {
 	var b strings.Builder
-	b.WriteString("step,loss,seconds\n")
+	// No wall-time column: a run resumed after a kill writes the bytes an
+	// uninterrupted run writes. The exact loss: a resumed or cached run
+	// reports it.
+	b.WriteString("step,loss\n")
 	for _, p := range tr.curve {
-		fmt.Fprintf(&b, "%d,%s,%.3f\n", p.Step, strconv.FormatFloat(p.Loss, 'g', -1, 64), p.Seconds) // the exact loss: a resumed or cached run reports it
+		fmt.Fprintf(&b, "%d,%s\n", p.Step, strconv.FormatFloat(p.Loss, 'g', -1, 64))
 	}
 	return []byte(b.String())
 }
@@ -543,13 +546,17 @@ func readCurve(path string) ([]LossPoint, error) {
 		f := strings.Split(line, ",")
 		var p LossPoint
 		var e1, e2, e3 error
-		if len(f) == 3 {
+		// Checkpoints written before the wall-time column was dropped
+		// have it: step,loss,seconds.
+		if len(f) == 2 || len(f) == 3 {
 			p.Step, e1 = strconv.Atoi(f[0])
 			p.Loss, e2 = strconv.ParseFloat(f[1], 64)
-			p.Seconds, e3 = strconv.ParseFloat(f[2], 64)
 		}
-		if len(f) != 3 || e1 != nil || e2 != nil || e3 != nil {
-			return nil, fmt.Errorf("%s:%d: not a step,loss,seconds line", path, i+2)
+		if len(f) == 3 {
+			_, e3 = strconv.ParseFloat(f[2], 64)
+		}
+		if len(f) < 2 || len(f) > 3 || e1 != nil || e2 != nil || e3 != nil {
+			return nil, fmt.Errorf("%s:%d: not a step,loss line", path, i+2)
 		}
 		out = append(out, p)
 	}
