@@ -140,6 +140,7 @@ func TestDataThatIsNotAFile(t *testing.T) {
 			{"bench", "drug", "--data", path, "--cache", filepath.Join(dir, "cache"), "--quiet"},
 			{"train", "drug", "--data", path, "--out", filepath.Join(dir, "d.safetensors")},
 			{"bleu", "--hyp", path, "--ref", path},
+			{"bench", "imitation", "--merge", path},
 		} {
 			cmd := metabench(args...)
 			var stderr bytes.Buffer

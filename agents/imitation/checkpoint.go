@@ -16,6 +16,7 @@ import (
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/agents/nn/safetensors"
 	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // A model directory holds its newest checkpoint as one subdirectory,
@@ -192,7 +193,7 @@ func ReadConfig(dir string) (CheckpointConfig, error) {
 
 func readCheckpointConfig(ck string) (CheckpointConfig, error) {
 	var cc CheckpointConfig
-	b, err := os.ReadFile(filepath.Join(ck, ConfigFile))
+	b, err := infile.ReadFileMax(filepath.Join(ck, ConfigFile), 1<<20)
 	if err != nil {
 		return cc, fmt.Errorf("model %s: %w", ck, err)
 	}
@@ -229,7 +230,7 @@ func Load(dir string, want *Arch) (*Model, CheckpointConfig, error) {
 		return nil, cc, fmt.Errorf("model %s: %w: checkpoint has %s, want %s", dir, ErrArchMismatch, a, b)
 	}
 	path := filepath.Join(ck, WeightsFile)
-	raw, err := os.ReadFile(path)
+	raw, err := infile.ReadFile(path)
 	if err != nil {
 		return nil, cc, fmt.Errorf("model %s: %w", dir, err)
 	}

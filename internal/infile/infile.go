@@ -44,12 +44,29 @@ func Open(path string) (*os.File, error) {
 
 // ReadFile reads the regular file path whole.
 func ReadFile(path string) ([]byte, error) {
+	return ReadFileMax(path, -1)
+}
+
+// ReadFileMax reads the regular file path whole if it holds at most max
+// bytes (max < 0: any size); a larger one is refused before it is read.
+func ReadFileMax(path string, max int64) ([]byte, error) {
 	f, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(f)
+	if max < 0 {
+		return io.ReadAll(f)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > max {
+		return nil, fmt.Errorf("%s: %d bytes, at most %d expected", path, st.Size(), max)
+	}
+	// The file may grow while it is read: the bound holds anyway.
+	return io.ReadAll(Limit(f, max, path))
 }
 
 // Limit returns a reader of r that fails, naming name, once more than n

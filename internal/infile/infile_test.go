@@ -60,3 +60,18 @@ func TestLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestReadFileMax(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.json")
+	os.WriteFile(path, []byte("0123456789"), 0o644)
+	tests := []struct {
+		max int64
+		ok  bool
+	}{{-1, true}, {10, true}, {9, false}, {0, false}}
+	for _, tc := range tests {
+		b, err := ReadFileMax(path, tc.max)
+		if tc.ok != (err == nil) || tc.ok && string(b) != "0123456789" {
+			t.Errorf("max %d: %q, %v", tc.max, b, err)
+		}
+	}
+}
