@@ -155,3 +155,28 @@ func TestOutLocks(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainCleansTempFiles: a trainer saving into an --out where an earlier
+// save was killed removes the temporary files that save left.
+func TestTrainCleansTempFiles(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		temp string
+	}{
+		{"train density", []string{"train", "density", "--profile", "smoke", "--steps", "1", "--workers", "1", "--out"}, ".model.safetensors6437764079006615440"},
+		{"train nmt", []string{"train", "nmt", "--profile", "smoke", "--out"}, ".weights.safetensors42"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, tc.temp), []byte("torn"), 0o644)
+			if code, _, stderr := runCLI(t, append(tc.args, dir)...); code != 0 {
+				t.Fatalf("code %d, stderr %q", code, stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dir, tc.temp)); err == nil {
+				t.Errorf("%s is still there", tc.temp)
+			}
+		})
+	}
+}

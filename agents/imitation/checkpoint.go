@@ -305,16 +305,5 @@ func isTemp(name string) bool {
 // directory (whose lock the caller holds); the checkpoints' own are removed
 // by writeCheckpoint.
 func removeTemps(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("model %s: %w", dir, err)
-	}
-	for _, e := range ents {
-		if !e.IsDir() && isTemp(e.Name()) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("model %s: %w", dir, err)
-			}
-		}
-	}
-	return nil
+	return atomicfile.RemoveTemps(dir, LossCSV, LossPNG, atomicfile.ProbeName)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/metabench/metabench/agents/density"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/envs/images"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/plot"
@@ -112,6 +113,10 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 		return fmt.Errorf("train density: %w", err)
 	}
 	defer unlock()
+	// What a killed save into this --out left behind.
+	if err := atomicfile.RemoveTemps(*out, modelWeights, modelJSON); err != nil {
+		return fmt.Errorf("train density: %w", err)
+	}
 	tc := density.TrainConfig{Steps: n, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(*seed, 0, *kind), Chunks: t.chunks(), Workers: *workers}
 	st, err := density.Train(ctx, m, src, tc, func(step int, loss float64) {
 		if (step+1)%max(1, n/10) == 0 {

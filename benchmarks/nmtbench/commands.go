@@ -13,6 +13,7 @@ import (
 	"github.com/metabench/metabench/agents/nmt"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/lang"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/dirlock"
 )
@@ -121,6 +122,10 @@ func trainCommand() cli.Command {
 				return fmt.Errorf("train nmt: %w", err)
 			}
 			defer unlock()
+			// What a killed save into this --out left behind.
+			if err := atomicfile.RemoveTemps(*out, nmt.WeightsFile, nmt.ConfigFile); err != nil {
+				return fmt.Errorf("train nmt: %w", err)
+			}
 			o := suite.Options{Profile: c.profile, Seed: c.seed, Data: c.data}
 			spec := modelSpec{Name: *method, Method: nmt.Method(*method), ULR: *ulr, Langs: d.High}
 			fmt.Fprintf(e.Stderr, "train nmt: %s on %d languages, %d steps\n", *method, len(d.High), p.Train.Steps)

@@ -177,3 +177,27 @@ func CheckWritable(dir string) error {
 	f.Cleanup()
 	return nil
 }
+
+// RemoveTemps removes from dir the temporary files that killed writes of
+// the targets (base names) left behind. The caller must hold dir's lock
+// (package dirlock): another writer's temporary file is live.
+func RemoveTemps(dir string, targets ...string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("clean %s: %w", dir, err)
+	}
+	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
+		for _, t := range targets {
+			if IsTemp(e.Name(), t) {
+				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("clean %s: %w", dir, err)
+				}
+				break
+			}
+		}
+	}
+	return nil
+}
