@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,5 +95,44 @@ func TestKillAndRerunBench(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTwoBenchesShareACache: two runs of a suite on one cache at once both
+// finish (the second waits for each model the first is training, then
+// loads it) and report the same rows.
+func TestTwoBenchesShareACache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a suite twice at once")
+	}
+	cache := t.TempDir()
+	args := []string{"bench", "density", "--profile", "smoke", "--quiet", "--workers", "1", "--json", "--cache", cache}
+	cmds := []*exec.Cmd{metabench(args...), metabench(args...)}
+	outs := make([]*bytes.Buffer, len(cmds))
+	for i, c := range cmds {
+		outs[i] = &bytes.Buffer{}
+		c.Stdout, c.Stderr = outs[i], outs[i]
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("run %d: %v: %s", i+1, err, outs[i])
+		}
+	}
+	rows := func(b *bytes.Buffer) string {
+		var r struct {
+			Rows struct {
+				Results json.RawMessage `json:"results"`
+			} `json:"rows"`
+		}
+		if err := json.Unmarshal(b.Bytes(), &r); err != nil || len(r.Rows.Results) == 0 {
+			t.Fatalf("report: %v: %.200s", err, b)
+		}
+		return string(r.Rows.Results)
+	}
+	if a, b := rows(outs[0]), rows(outs[1]); a != b {
+		t.Errorf("the two runs report different results:\n%s\n%s", a, b)
 	}
 }

@@ -97,6 +97,7 @@ type RunOptions struct {
 	Resume          bool      // continue from the checkpoint in Dir if there is one
 	Until           int       // stop (and checkpoint) after this step; 0: at TrainOptions.Steps
 	Locked          bool      // the caller holds Dir's lock (package dirlock); otherwise Train takes it
+	Wait            bool      // wait for another process holding Dir's lock (a cache entry), rather than fail
 	CheckpointEvery int       // steps between checkpoints (0: only at the end)
 	Progress        bool      // progress bar on a terminal
 	Label           string    // progress bar label
@@ -298,7 +299,11 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 	}
 	if run.Dir != "" {
 		if !run.Locked {
-			unlock, err := dirlock.MkdirLock(run.Dir, "model directory")
+			lock := func() (func(), error) { return dirlock.MkdirLock(run.Dir, "model directory") }
+			if run.Wait {
+				lock = func() (func(), error) { return dirlock.Wait(ctx, run.Dir, "model directory") }
+			}
+			unlock, err := lock()
 			if err != nil {
 				return nil, err
 			}

@@ -11,10 +11,12 @@
 package dirlock
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
 )
 
 // ErrBusy is wrapped by the error Lock returns when another process holds
@@ -70,4 +72,30 @@ func MkdirLock(dir, what string) (unlock func(), err error) {
 		}
 		release()
 	}, nil
+}
+
+// pollEvery is how often Wait tries the lock again: waits are for work of
+// seconds to hours (another process training the same model).
+const pollEvery = 100 * time.Millisecond
+
+// Wait creates dir if needed and locks it, waiting while another process
+// holds it, until ctx is done (returning its error). It is the lock of a
+// cache entry: a second run that needs the same entry waits for the first
+// to finish it, then finds it done, rather than doing the work twice or
+// failing.
+func Wait(ctx context.Context, dir, what string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, dir, err)
+	}
+	for {
+		unlock, err := Lock(dir, what)
+		if !errors.Is(err, ErrBusy) {
+			return unlock, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pollEvery):
+		}
+	}
 }

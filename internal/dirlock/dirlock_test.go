@@ -3,6 +3,7 @@
 package dirlock
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -115,5 +116,32 @@ func TestMkdirLockLeavesNoEmptyDir(t *testing.T) {
 				t.Errorf("after unlock: %v, want stays=%v", err, tc.stays)
 			}
 		})
+	}
+}
+
+// TestWait: Wait takes a free lock at once, waits for a held one until it
+// is released, and gives up when its context ends.
+func TestWait(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache", "model")
+	unlock, err := Wait(context.Background(), dir, "cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Wait(ctx, dir, "cache"); !errors.Is(err, context.Canceled) {
+		t.Errorf("wait with a cancelled context beside a holder: %v", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		u, err := Wait(context.Background(), dir, "cache")
+		if err == nil {
+			u()
+		}
+		got <- err
+	}()
+	unlock()
+	if err := <-got; err != nil {
+		t.Errorf("wait after the holder released: %v", err)
 	}
 }
