@@ -25,17 +25,20 @@ func stepLoss(t *testing.T, dir string) string {
 }
 
 // TestResumedLossCurveIdentical: a run stopped at a step that is not a
-// curve point and resumed writes the loss.csv rows and loss.png of an
-// uninterrupted run (before, the resumed run's first row averaged only the
-// steps since it started, and the stop added a row of its own).
+// curve point and resumed, or a finished run extended to more steps,
+// writes the loss.csv and loss.png of an uninterrupted run (before, the
+// resumed run's first row averaged only the steps since it started, and
+// the stop added a row of its own).
 func TestResumedLossCurveIdentical(t *testing.T) {
 	const steps, every = 8, 3
 	tests := []struct {
-		name  string
-		stops []int // Until of each process before the last
+		name   string
+		stops  []int // Until of each process before the last
+		extend bool  // each process is a finished run to its stop, not one stopped there
 	}{
-		{"one stop mid-window", []int{4}},
-		{"stops on and off points", []int{3, 5, 7}},
+		{"one stop mid-window", []int{4}, false},
+		{"stops on and off points", []int{3, 5, 7}, false},
+		{"finished runs extended", []int{4, 6, 7}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,7 +50,13 @@ func TestResumedLossCurveIdentical(t *testing.T) {
 			}
 			pieces := t.TempDir()
 			for _, until := range append(tc.stops, 0) {
-				if _, err := Train(context.Background(), newTestTrainer(t, o), RunOptions{Dir: pieces, Resume: true, Until: until, Workers: 1, LogEvery: every}); err != nil {
+				po := o
+				if tc.extend && until > 0 {
+					// A finished run of fewer steps, which the next
+					// extends (--steps grown on a rerun).
+					po.Steps, until = until, 0
+				}
+				if _, err := Train(context.Background(), newTestTrainer(t, po), RunOptions{Dir: pieces, Resume: true, Until: until, Workers: 1, LogEvery: every}); err != nil {
 					t.Fatal(err)
 				}
 			}

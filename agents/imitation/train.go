@@ -381,7 +381,12 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 			if run.Log != nil {
 				fmt.Fprintf(run.Log, "step %d loss %.4f\n", p.Step, p.Loss)
 			}
-			tr.lossSum, tr.lossN = 0, 0
+			// The last step's point off the LogEvery grid keeps its window
+			// (in the checkpoint too): a run extended to more steps drops
+			// the point and goes on averaging, as a run to the new end does.
+			if tr.step%run.LogEvery == 0 {
+				tr.lossSum, tr.lossN = 0, 0
+			}
 		}
 		if run.Dir != "" && run.CheckpointEvery > 0 && tr.step%run.CheckpointEvery == 0 && tr.step < end {
 			if err := tr.Save(run.Dir); err != nil {
@@ -526,6 +531,11 @@ func (tr *Trainer) resume(dir string) error {
 		if p.Step <= tr.step {
 			tr.curve = append(tr.curve, p)
 		}
+	}
+	// A finished run extended to more steps: its last point closed a
+	// window off the LogEvery grid, which the checkpoint keeps open.
+	if n := len(tr.curve); n > 0 && tr.lossN > 0 && tr.curve[n-1].Step == tr.step && tr.step < tr.Opt.Steps {
+		tr.curve = tr.curve[:n-1]
 	}
 	return nil
 }
