@@ -103,7 +103,7 @@ func InterruptExit(stderr io.Writer, prog string, se *SignalError, err error) in
 			msg = se.Error() + ": " + msg
 		}
 		said := false
-		for _, w := range []string{"kept", "written", "resume"} {
+		for _, w := range []string{"kept", "keeps", "written", "resume"} {
 			said = said || strings.Contains(msg, w)
 		}
 		if !said {

@@ -27,6 +27,8 @@ func TestInterruptExit(t *testing.T) {
 			"metabench: bleu: scored 3 of 9 lines: interrupted by SIGTERM; files finished before the signal are kept; nothing half-written is\n"},
 		{"says interrupted and what it kept", intr, errors.New("train imitation: interrupted; finished work is kept in m: run the same command again to resume"), 130,
 			"metabench: train imitation: interrupted by SIGINT; finished work is kept in m: run the same command again to resume\n"},
+		{"says it keeps nothing", term, fmt.Errorf("eval imitation: %w; an evaluation keeps nothing, run it again", context.Canceled), 143,
+			"metabench: eval imitation: interrupted by SIGTERM; an evaluation keeps nothing, run it again\n"},
 		{"says nothing was written", intr, errors.New("bench sim: interrupted before it finished; nothing was printed or written: run it again"), 130,
 			"metabench: bench sim: interrupted by SIGINT before it finished; nothing was printed or written: run it again\n"},
 	}
