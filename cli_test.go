@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/metabench/metabench/agents/imitation"
+	"github.com/metabench/metabench/internal/dirlock"
 )
 
 // TestCommandLineAnswers covers the command line's answers that are not
@@ -76,5 +77,106 @@ func TestTrainAndEvalRefuseBadDirectories(t *testing.T) {
 	code, _, stderr = runCLI(t, "eval", "imitation", "--model", model, "--task", "ab", "--episodes", "1")
 	if code != 1 || !strings.Contains(stderr, "beyond") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("eval of a model with hidden [100000, 100000]: code %d, stderr %q", code, stderr)
+	}
+}
+
+// TestTrainLocking: a trainer refuses an --out another process is writing,
+// in one line; it does not refuse to read a finished dataset that another
+// process holds; and a bad --data leaves no --out behind.
+func TestTrainLocking(t *testing.T) {
+	cache := t.TempDir()
+	first := filepath.Join(t.TempDir(), "m1")
+	args := func(out string) []string {
+		return []string{"train", "imitation", "--out", out, "--cache", cache, "--task", "ab", "--demos", "2", "--steps", "2", "--workers", "1"}
+	}
+	if code, _, stderr := runCLI(t, args(first)...); code != 0 {
+		t.Fatalf("train: code %d, stderr %q", code, stderr)
+	}
+	// Another process writing the model directory.
+	unlock, err := dirlock.Lock(first, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, args(first)...)
+	unlock()
+	if code != 1 || !strings.Contains(stderr, "in use by another metabench process") || strings.Count(stderr, "metabench: ") != 1 {
+		t.Errorf("train into a locked --out: code %d, stderr %q", code, stderr)
+	}
+	// Another process holding the finished dataset in the cache: reading
+	// it is fine.
+	sets, _ := filepath.Glob(filepath.Join(cache, "imitation", "demos-cli-*"))
+	if len(sets) != 1 {
+		t.Fatalf("datasets in the cache: %v", sets)
+	}
+	unlock, err = dirlock.Lock(sets[0], "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, args(filepath.Join(t.TempDir(), "m2"))...)
+	unlock()
+	if code != 0 {
+		t.Errorf("train beside a reader of its finished dataset: code %d, stderr %q", code, stderr)
+	}
+	// A bad --data: an error, and no empty --out.
+	out := filepath.Join(t.TempDir(), "x")
+	code, _, stderr = runCLI(t, "train", "imitation", "--data", filepath.Join(t.TempDir(), "missing"), "--out", out)
+	if _, err := os.Stat(out); code == 0 || err == nil {
+		t.Errorf("train with a missing --data: code %d (%q), --out exists: %v", code, stderr, err == nil)
+	}
+}
+
+// TestOutLocks: every command that writes a model or results directory
+// refuses one that another process holds, in one line, with exit 1, and
+// writes nothing into it.
+func TestOutLocks(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"train density", []string{"train", "density", "--profile", "smoke", "--steps", "1", "--workers", "1", "--out"}},
+		{"train nmt", []string{"train", "nmt", "--profile", "smoke", "--out"}},
+		{"bench density --out", []string{"bench", "density", "--profile", "smoke", "--quiet", "--workers", "1", "--cache", t.TempDir(), "--out"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			unlock, err := dirlock.Lock(dir, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unlock()
+			code, _, stderr := runCLI(t, append(tc.args, dir)...)
+			if code != 1 || !strings.Contains(stderr, "in use by another metabench process") || strings.Count(stderr, "metabench: ") != 1 {
+				t.Errorf("code %d, stderr %q; want 1 and one line saying the directory is in use", code, stderr)
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				t.Errorf("wrote %d entries into the locked directory", len(ents))
+			}
+		})
+	}
+}
+
+// TestTrainCleansTempFiles: a trainer saving into an --out where an earlier
+// save was killed removes the temporary files that save left.
+func TestTrainCleansTempFiles(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		temp string
+	}{
+		{"train density", []string{"train", "density", "--profile", "smoke", "--steps", "1", "--workers", "1", "--out"}, ".model.safetensors6437764079006615440"},
+		{"train nmt", []string{"train", "nmt", "--profile", "smoke", "--out"}, ".weights.safetensors42"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, tc.temp), []byte("torn"), 0o644)
+			if code, _, stderr := runCLI(t, append(tc.args, dir)...); code != 0 {
+				t.Fatalf("code %d, stderr %q", code, stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dir, tc.temp)); err == nil {
+				t.Errorf("%s is still there", tc.temp)
+			}
+		})
 	}
 }

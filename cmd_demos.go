@@ -28,7 +28,7 @@ func demosCommands() []cli.Command {
 		{Name: "gen", Summary: "generate (or resume, or repair) an expert demonstration dataset", Run: demosGen},
 		{Name: "replay", Summary: "replay every episode of a dataset in the simulator and check it is exact", Run: demosReplay},
 		{Name: "info", Summary: "summarise a dataset: episodes, steps, bytes, whether it is complete", Run: func(_ context.Context, e cli.Env, args []string) error { return demosInfo(e, args) }},
-		{Name: "export", Summary: "write a dataset as NumPy arrays (.npz)", Run: func(_ context.Context, e cli.Env, args []string) error { return demosExport(e, args) }},
+		{Name: "export", Summary: "write a dataset as NumPy arrays (.npz)", Run: demosExport},
 	}
 }
 
@@ -212,8 +212,25 @@ func demosReplay(ctx context.Context, e cli.Env, args []string) error {
 		}
 		return fmt.Errorf("demos replay %s: %d of %d episodes do not replay exactly%s; first: %v", dir, len(failures), count, hint, failures[0])
 	}
+	if err := unfinished(dir, info); err != nil {
+		return fmt.Errorf("demos replay: the %d stored episodes replay exactly, but %w", count, err)
+	}
 	fmt.Fprintf(e.Stdout, "%s: all %d episodes of %d tasks replay exactly\n", dir, count, info.Tasks)
 	return nil
+}
+
+// unfinished says how a dataset that is not complete falls short: its
+// generation was stopped (a kill, a full disk) or ran out of attempts. A
+// command that checks or exports a dataset must not report on such a one
+// as if it were whole.
+func unfinished(dir string, info demos.Info) error {
+	switch info.Status {
+	case demos.StatusComplete:
+		return nil
+	case demos.StatusGenerating:
+		return fmt.Errorf("the dataset %s is incomplete: generation stopped with %d of %d tasks finished; run the same 'metabench demos gen' again to finish it", dir, info.CompleteTasks, info.Tasks)
+	}
+	return fmt.Errorf("the dataset %s is incomplete: %d of %d tasks ran out of attempts before reaching their episodes (see 'metabench demos info %s')", dir, info.ShortTasks, info.Tasks, dir)
 }
 
 func demosInfo(e cli.Env, args []string) error {
@@ -238,7 +255,7 @@ func demosInfo(e cli.Env, args []string) error {
 	return report.Print(e.Stdout, report.Table{Title: title, Header: header, Rows: rows})
 }
 
-func demosExport(e cli.Env, args []string) error {
+func demosExport(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("demos export")
 	npz := fs.String("npz", "", "write numpy arrays to this .npz file (required)")
 	dir, err := parseDirArg(fs, e, args)
@@ -248,7 +265,19 @@ func demosExport(e cli.Env, args []string) error {
 	if *npz == "" {
 		return cli.Usagef("demos export: --npz OUT is required")
 	}
-	if err := demos.ExportNPZ(dir, *npz); err != nil {
+	d, err := demos.Open(dir)
+	if err != nil {
+		return err
+	}
+	info := d.Info()
+	d.Close()
+	if err := unfinished(dir, info); err != nil {
+		return fmt.Errorf("demos export: %w; %s not written", err, *npz)
+	}
+	if err := demos.ExportNPZContext(ctx, dir, *npz); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("demos export: interrupted; %s not written (export only reads the dataset: run it again)", *npz)
+		}
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "wrote %s\n", *npz)

@@ -13,22 +13,43 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
+	"time"
 
 	"github.com/metabench/metabench/internal/cli"
 )
 
+// graceAfterSignal is how long a command may take to stop after SIGINT or
+// SIGTERM before the process ends without it. Commands look at their
+// context between units of work far more often than this; the deadline is
+// for one blocked in a system call. Ending then loses nothing finished:
+// every file is written whole (package atomicfile) and locks go with the
+// process.
+const graceAfterSignal = 2 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, signals, stop := cli.NotifyContext(context.Background())
+	go lastResort(signals, os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
+// lastResort ends the process graceAfterSignal after the first signal, or
+// at once on the second, if the command has not stopped by then.
+func lastResort(signals <-chan os.Signal, stderr io.Writer) {
+	first := <-signals
+	se := &cli.SignalError{Sig: first}
+	select {
+	case <-signals:
+	case <-time.After(graceAfterSignal):
+	}
+	fmt.Fprintf(stderr, "metabench: %s; stopped without waiting for the current step: files finished before it are kept, nothing half-written is\n", se)
+	os.Exit(se.ExitCode())
+}
+
 // run executes one command line and returns the exit status: 0 on success,
-// 1 when the work failed, 2 for a bad command line. Errors are one line on
-// stderr.
+// 1 when the work failed, 2 for a bad command line, 128 + n when signal n
+// (SIGINT, SIGTERM) cancelled ctx. Errors are one line on stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := cli.Env{Stdout: stdout, Stderr: stderr}
 	cmds, err := commands()
@@ -44,5 +65,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		args = append(args, "-h")
 	}
-	return cli.ExitCode(stderr, "metabench", cli.Dispatch(ctx, e, "metabench", cmds, args))
+	err = cli.Dispatch(ctx, e, "metabench", cmds, args)
+	if se, ok := cli.Signalled(ctx); ok && !cli.IsUsage(err) {
+		return cli.InterruptExit(stderr, "metabench", se, err)
+	}
+	return cli.ExitCode(stderr, "metabench", err)
 }

@@ -223,3 +223,30 @@ func TestDemosReplayUsesManifestSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestUnfinishedDatasetIsNotReportedWhole: replay and export of a dataset
+// whose generation stopped (interrupted here; a full disk does the same)
+// say that it is incomplete and exit 1, and export writes nothing (before,
+// replay said "all 0 episodes of 1 tasks replay exactly" and export wrote
+// an NPZ).
+func TestUnfinishedDatasetIsNotReportedWhole(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if code, _, stderr := runCtx(ctx, "demos", "gen", "--out", dir, "--task", "ab", "--episodes", "2"); code != 1 {
+		t.Fatalf("interrupted gen: exit %d, %q", code, stderr)
+	}
+	npz := filepath.Join(t.TempDir(), "d.npz")
+	for _, args := range [][]string{
+		{"demos", "replay", dir},
+		{"demos", "export", dir, "--npz", npz},
+	} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != 1 || !strings.Contains(stderr, "is incomplete") || strings.Count(stderr, "\n") != 1 || strings.Contains(stdout, "replay exactly") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and one line saying incomplete", args, code, stdout, stderr)
+		}
+	}
+	if _, err := os.Stat(npz); err == nil {
+		t.Error("export of an unfinished dataset wrote its NPZ")
+	}
+}

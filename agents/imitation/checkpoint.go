@@ -16,6 +16,7 @@ import (
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/agents/nn/safetensors"
 	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // A model directory holds its newest checkpoint as one subdirectory,
@@ -54,6 +55,10 @@ type CheckpointConfig struct {
 	Step          int          `json:"step"`
 	Train         TrainOptions `json:"train"`
 	WeightsSHA256 string       `json:"weights_sha256"`
+	// The losses of the steps after the last point of the loss curve (see
+	// Trainer.lossSum); absent in checkpoints taken on a curve point.
+	LossSum   float64 `json:"loss_sum,omitempty"`
+	LossSteps int     `json:"loss_steps,omitempty"`
 }
 
 func (m *Model) specs() []safetensors.Spec {
@@ -188,7 +193,7 @@ func ReadConfig(dir string) (CheckpointConfig, error) {
 
 func readCheckpointConfig(ck string) (CheckpointConfig, error) {
 	var cc CheckpointConfig
-	b, err := os.ReadFile(filepath.Join(ck, ConfigFile))
+	b, err := infile.ReadFileMax(filepath.Join(ck, ConfigFile), 1<<20)
 	if err != nil {
 		return cc, fmt.Errorf("model %s: %w", ck, err)
 	}
@@ -225,7 +230,7 @@ func Load(dir string, want *Arch) (*Model, CheckpointConfig, error) {
 		return nil, cc, fmt.Errorf("model %s: %w: checkpoint has %s, want %s", dir, ErrArchMismatch, a, b)
 	}
 	path := filepath.Join(ck, WeightsFile)
-	raw, err := os.ReadFile(path)
+	raw, err := infile.ReadFile(path)
 	if err != nil {
 		return nil, cc, fmt.Errorf("model %s: %w", dir, err)
 	}
@@ -273,7 +278,7 @@ func CheckOutDir(dir string) error {
 	default:
 		ours := func(e fs.DirEntry) bool {
 			n := e.Name()
-			return strings.HasPrefix(n, checkpointPrefix) || strings.HasPrefix(n, "."+checkpointPrefix) || n == LossCSV || n == LossPNG
+			return strings.HasPrefix(n, checkpointPrefix) || strings.HasPrefix(n, "."+checkpointPrefix) || n == LossCSV || n == LossPNG || isTemp(n)
 		}
 		if len(ents) > 0 && !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return strings.HasPrefix(e.Name(), checkpointPrefix) }) {
 			return fmt.Errorf("--out %s: not empty and holds no imitation checkpoint; give a new or empty directory", dir)
@@ -284,13 +289,21 @@ func CheckOutDir(dir string) error {
 			}
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := atomicfile.CheckWritable(dir); err != nil {
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
-	probe, err := os.CreateTemp(dir, ".probe-*")
-	if err != nil {
-		return fmt.Errorf("--out %s: not writable: %w", dir, err)
-	}
-	probe.Close()
-	return os.Remove(probe.Name())
+	return nil
+}
+
+// isTemp reports whether a name in a model directory is a temporary file
+// that a killed write of the directory's own files left behind.
+func isTemp(name string) bool {
+	return atomicfile.IsTemp(name, LossCSV) || atomicfile.IsTemp(name, LossPNG) || atomicfile.IsTemp(name, atomicfile.ProbeName)
+}
+
+// removeTemps removes the temporary files of killed writes from a model
+// directory (whose lock the caller holds); the checkpoints' own are removed
+// by writeCheckpoint.
+func removeTemps(dir string) error {
+	return atomicfile.RemoveTemps(dir, LossCSV, LossPNG, atomicfile.ProbeName)
 }

@@ -1,16 +1,22 @@
 package imitation
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 )
 
 const killChildEnv = "METABENCH_IMITATION_KILL_CHILD"
+
+// killLogEvery puts a loss-curve point every few steps, so that kills land
+// in loss.csv and loss.png writes and between curve points.
+const killLogEvery = 3
 
 // TestKillChild is the trainer that TestKillDuringCheckpointResumes kills:
 // it checkpoints after every step, so a kill lands mid-checkpoint often.
@@ -20,7 +26,7 @@ func TestKillChild(t *testing.T) {
 		t.Skip("run by TestKillDuringCheckpointResumes")
 	}
 	tr := newKillTrainer(t, 1_000_000)
-	if _, err := Train(context.Background(), tr, RunOptions{Dir: dir, Resume: true, CheckpointEvery: 1, Workers: 1}); err != nil {
+	if _, err := Train(context.Background(), tr, RunOptions{Dir: dir, Resume: true, CheckpointEvery: 1, Workers: 1, LogEvery: killLogEvery}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -33,9 +39,10 @@ func newKillTrainer(t *testing.T, steps int) *Trainer {
 }
 
 // TestKillDuringCheckpointResumes kills a trainer that checkpoints every
-// step with SIGKILL at 20 random moments; after each kill the model
-// directory must load and training must resume, and the final weights must
-// equal those of an uninterrupted run.
+// step with SIGKILL at 20 random moments (a seeded schedule); after each
+// kill the model directory must pass the --out check, load and resume, and
+// the final weights, loss.csv (but for its wall-time column) and loss.png
+// must equal those of an uninterrupted run.
 func TestKillDuringCheckpointResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 20 processes")
@@ -61,6 +68,9 @@ func TestKillDuringCheckpointResumes(t *testing.T) {
 		time.Sleep(time.Duration(150+rng.IntN(400)) * time.Millisecond)
 		cmd.Process.Kill()
 		cmd.Wait()
+		if err := CheckOutDir(dir); err != nil {
+			t.Fatalf("after kill %d: %v", kill+1, err)
+		}
 		cc, err := ReadConfig(dir)
 		if err != nil {
 			t.Fatalf("after kill %d: %v", kill+1, err)
@@ -80,12 +90,21 @@ func TestKillDuringCheckpointResumes(t *testing.T) {
 	// uninterrupted run to the same step.
 	end := last + 2
 	resumed := newKillTrainer(t, 1_000_000)
-	if _, err := Train(context.Background(), resumed, RunOptions{Dir: dir, Resume: true, Until: end, Workers: 1}); err != nil {
+	if _, err := Train(context.Background(), resumed, RunOptions{Dir: dir, Resume: true, Until: end, Workers: 1, LogEvery: killLogEvery}); err != nil {
 		t.Fatalf("resume after 20 kills: %v", err)
 	}
 	straight := newKillTrainer(t, 1_000_000)
-	if _, err := Train(context.Background(), straight, RunOptions{Until: end, Workers: 1}); err != nil {
+	straightDir := t.TempDir()
+	if _, err := Train(context.Background(), straight, RunOptions{Dir: straightDir, Until: end, Workers: 1, LogEvery: killLogEvery}); err != nil {
 		t.Fatal(err)
+	}
+	if a, b := stepLoss(t, straightDir), stepLoss(t, dir); a != b {
+		t.Errorf("loss.csv after 20 kills:\n%s\nuninterrupted:\n%s", b, a)
+	}
+	a, _ := os.ReadFile(filepath.Join(straightDir, LossPNG))
+	b, _ := os.ReadFile(filepath.Join(dir, LossPNG))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Error("loss.png after 20 kills differs from an uninterrupted run's")
 	}
 	for i, p := range straight.M.Params() {
 		if !slices.Equal(p.Value, resumed.M.Params()[i].Value) {

@@ -20,6 +20,7 @@ import (
 	"github.com/metabench/metabench/agents/nn/optim"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/internal/plot"
 	"github.com/metabench/metabench/internal/progress"
@@ -95,6 +96,8 @@ type RunOptions struct {
 	Dir             string    // checkpoint directory ("" for none)
 	Resume          bool      // continue from the checkpoint in Dir if there is one
 	Until           int       // stop (and checkpoint) after this step; 0: at TrainOptions.Steps
+	Locked          bool      // the caller holds Dir's lock (package dirlock); otherwise Train takes it
+	Wait            bool      // wait for another process holding Dir's lock (a cache entry), rather than fail
 	CheckpointEvery int       // steps between checkpoints (0: only at the end)
 	Progress        bool      // progress bar on a terminal
 	Label           string    // progress bar label
@@ -108,7 +111,7 @@ type RunOptions struct {
 type LossPoint struct {
 	Step    int     `json:"step"`
 	Loss    float64 `json:"loss"`
-	Seconds float64 `json:"seconds"` // wall time since the run (or its resumption) began
+	Seconds float64 `json:"seconds"` // wall time since this process's run began; not saved in loss.csv (0 when read back)
 }
 
 // TrainResult summarises a run.
@@ -133,6 +136,11 @@ type Trainer struct {
 	step  int
 	tp    *nn.Tape[f32]
 	curve []LossPoint
+	// The losses of the steps since the last curve point: a checkpoint
+	// keeps them, so that a resumed run's next point averages the same
+	// steps as an uninterrupted run's.
+	lossSum float64
+	lossN   int
 }
 
 // NewTrainer prepares training of m on data.
@@ -198,7 +206,8 @@ func (tr *Trainer) Fork(opt TrainOptions) (*Trainer, error) {
 	if err := o.CopyStateFrom(tr.opt); err != nil {
 		return nil, fmt.Errorf("fork at step %d: %w", tr.step, err)
 	}
-	return &Trainer{M: m, Data: data, Opt: opt, Cfg: tr.Cfg, opt: o, step: tr.step, tp: nn.NewTape[f32](), curve: slices.Clone(tr.curve)}, nil
+	return &Trainer{M: m, Data: data, Opt: opt, Cfg: tr.Cfg, opt: o, step: tr.step, tp: nn.NewTape[f32](), curve: slices.Clone(tr.curve),
+		lossSum: tr.lossSum, lossN: tr.lossN}, nil
 }
 
 // Step returns the number of steps taken.
@@ -288,6 +297,22 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 	if run.LogEvery <= 0 {
 		run.LogEvery = 50
 	}
+	if run.Dir != "" {
+		if !run.Locked {
+			lock := func() (func(), error) { return dirlock.MkdirLock(run.Dir, "model directory") }
+			if run.Wait {
+				lock = func() (func(), error) { return dirlock.Wait(ctx, run.Dir, "model directory") }
+			}
+			unlock, err := lock()
+			if err != nil {
+				return nil, err
+			}
+			defer unlock()
+		}
+		if err := removeTemps(run.Dir); err != nil {
+			return nil, err
+		}
+	}
 	if run.Dir != "" && run.Resume {
 		if err := tr.resume(run.Dir); err != nil {
 			return nil, err
@@ -311,10 +336,16 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 	}
 	start := time.Now()
 	var stepTime time.Duration
-	var sum float64
-	var n int
+	saved := tr.step // the step of the newest checkpoint in run.Dir
 	for tr.step < end {
 		if err := ctx.Err(); err != nil {
+			// Between two steps the state is whole: keep the steps taken
+			// since the last checkpoint, so that a resume redoes none.
+			if run.Dir != "" && tr.step > saved {
+				if serr := tr.Save(run.Dir); serr != nil {
+					return res, fmt.Errorf("%w; the checkpoint of step %d failed: %v", err, tr.step, serr)
+				}
+			}
 			return res, err
 		}
 		for ri, rs := range rounds {
@@ -338,21 +369,30 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 		}
 		stepTime += time.Since(t0)
 		res.Samples += s
-		sum += l
-		n++
+		tr.lossSum += l
+		tr.lossN++
 		bar.Add(1)
-		if tr.step%run.LogEvery == 0 || tr.step == end {
-			p := LossPoint{Step: tr.step, Loss: sum / float64(n), Seconds: time.Since(start).Seconds()}
+		// Points at multiples of LogEvery and at the last step only, not
+		// where this process stops (Until, or a resume's start): the curve
+		// of a run made in pieces is that of a run made in one.
+		if tr.step%run.LogEvery == 0 || tr.step == tr.Opt.Steps {
+			p := LossPoint{Step: tr.step, Loss: tr.lossSum / float64(tr.lossN), Seconds: time.Since(start).Seconds()}
 			tr.curve = append(tr.curve, p)
 			if run.Log != nil {
 				fmt.Fprintf(run.Log, "step %d loss %.4f\n", p.Step, p.Loss)
 			}
-			sum, n = 0, 0
+			// The last step's point off the LogEvery grid keeps its window
+			// (in the checkpoint too): a run extended to more steps drops
+			// the point and goes on averaging, as a run to the new end does.
+			if tr.step%run.LogEvery == 0 {
+				tr.lossSum, tr.lossN = 0, 0
+			}
 		}
 		if run.Dir != "" && run.CheckpointEvery > 0 && tr.step%run.CheckpointEvery == 0 && tr.step < end {
 			if err := tr.Save(run.Dir); err != nil {
 				return res, err
 			}
+			saved = tr.step
 		}
 	}
 	res.Steps = tr.step
@@ -376,7 +416,7 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 func (tr *Trainer) Save(dir string) error {
 	curve := tr.curveCSV()
 	err := writeCheckpoint(dir, tr.step, func(ck string) error {
-		if err := tr.M.saveWeights(ck, CheckpointConfig{Step: tr.step, Train: tr.Opt}); err != nil {
+		if err := tr.M.saveWeights(ck, CheckpointConfig{Step: tr.step, Train: tr.Opt, LossSum: tr.lossSum, LossSteps: tr.lossN}); err != nil {
 			return err
 		}
 		if err := tr.opt.SaveState(filepath.Join(ck, OptimFile)); err != nil {
@@ -406,9 +446,12 @@ func (tr *Trainer) Save(dir string) error {
 
 func (tr *Trainer) curveCSV() []byte {
 	var b strings.Builder
-	b.WriteString("step,loss,seconds\n")
+	// No wall-time column: a run resumed after a kill writes the bytes an
+	// uninterrupted run writes. The exact loss: a resumed or cached run
+	// reports it.
+	b.WriteString("step,loss\n")
 	for _, p := range tr.curve {
-		fmt.Fprintf(&b, "%d,%s,%.3f\n", p.Step, strconv.FormatFloat(p.Loss, 'g', -1, 64), p.Seconds) // the exact loss: a resumed or cached run reports it
+		fmt.Fprintf(&b, "%d,%s\n", p.Step, strconv.FormatFloat(p.Loss, 'g', -1, 64))
 	}
 	return []byte(b.String())
 }
@@ -453,6 +496,7 @@ func (tr *Trainer) resume(dir string) error {
 	for i, p := range m.Params() {
 		copy(tr.M.Params()[i].Value, p.Value)
 	}
+	tr.lossSum, tr.lossN = cc.LossSum, cc.LossSteps
 	if err := tr.opt.LoadState(filepath.Join(ck, OptimFile)); err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
@@ -488,6 +532,11 @@ func (tr *Trainer) resume(dir string) error {
 			tr.curve = append(tr.curve, p)
 		}
 	}
+	// A finished run extended to more steps: its last point closed a
+	// window off the LogEvery grid, which the checkpoint keeps open.
+	if n := len(tr.curve); n > 0 && tr.lossN > 0 && tr.curve[n-1].Step == tr.step && tr.step < tr.Opt.Steps {
+		tr.curve = tr.curve[:n-1]
+	}
 	return nil
 }
 
@@ -512,13 +561,17 @@ func readCurve(path string) ([]LossPoint, error) {
 		f := strings.Split(line, ",")
 		var p LossPoint
 		var e1, e2, e3 error
-		if len(f) == 3 {
+		// Checkpoints written before the wall-time column was dropped
+		// have it: step,loss,seconds.
+		if len(f) == 2 || len(f) == 3 {
 			p.Step, e1 = strconv.Atoi(f[0])
 			p.Loss, e2 = strconv.ParseFloat(f[1], 64)
-			p.Seconds, e3 = strconv.ParseFloat(f[2], 64)
 		}
-		if len(f) != 3 || e1 != nil || e2 != nil || e3 != nil {
-			return nil, fmt.Errorf("%s:%d: not a step,loss,seconds line", path, i+2)
+		if len(f) == 3 {
+			_, e3 = strconv.ParseFloat(f[2], 64)
+		}
+		if len(f) < 2 || len(f) > 3 || e1 != nil || e2 != nil || e3 != nil {
+			return nil, fmt.Errorf("%s:%d: not a step,loss line", path, i+2)
 		}
 		out = append(out, p)
 	}

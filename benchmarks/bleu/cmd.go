@@ -5,11 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/metabench/metabench/internal/cli"
+
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // MaxLines bounds the lines of a file the bleu command reads.
@@ -18,15 +19,23 @@ const MaxLines = 10_000_000
 // ReadLines reads a UTF-8 text file into lines (LF or CRLF endings). It
 // names the file and line of invalid UTF-8.
 func ReadLines(path string) ([]string, error) {
-	f, err := os.Open(path)
+	return readLinesCtx(context.Background(), path)
+}
+
+// checkEvery is how many lines are read or scored between two looks at
+// the context: a few milliseconds of work.
+const checkEvery = 4096
+
+func readLinesCtx(ctx context.Context, path string) ([]string, error) {
+	f, err := infile.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return readLines(f, path)
+	return readLines(ctx, f, path)
 }
 
-func readLines(r io.Reader, name string) ([]string, error) {
+func readLines(ctx context.Context, r io.Reader, name string) ([]string, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	var out []string
@@ -39,6 +48,9 @@ func readLines(r io.Reader, name string) ([]string, error) {
 			return nil, fmt.Errorf("%s: more than %d lines", name, MaxLines)
 		}
 		out = append(out, line)
+		if len(out)%checkEvery == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: read %d lines: %w", name, len(out), ctx.Err())
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s:%d: %w", name, len(out)+1, err)
@@ -56,7 +68,8 @@ type Score struct {
 // reference per file, line-aligned) with tokenizer tok ("13a" or "none").
 // With "13a" BLEU follows sacreBLEU (exp smoothing); with "none" it
 // follows multi-bleu on the whitespace tokens.
-func Files(hypPath string, refPaths []string, tok string) (Score, error) {
+// It stops, returning ctx's error, soon after ctx is cancelled.
+func Files(ctx context.Context, hypPath string, refPaths []string, tok string) (Score, error) {
 	var t Tokenizer
 	switch tok {
 	case "13a":
@@ -66,13 +79,13 @@ func Files(hypPath string, refPaths []string, tok string) (Score, error) {
 	default:
 		return Score{}, cli.Usagef("bleu: unknown tokenizer %q (want 13a or none)", tok)
 	}
-	hyps, err := ReadLines(hypPath)
+	hyps, err := readLinesCtx(ctx, hypPath)
 	if err != nil {
 		return Score{}, fmt.Errorf("bleu: %w", err)
 	}
 	refs := make([][]string, len(refPaths))
 	for k, p := range refPaths {
-		if refs[k], err = ReadLines(p); err != nil {
+		if refs[k], err = readLinesCtx(ctx, p); err != nil {
 			return Score{}, fmt.Errorf("bleu: %w", err)
 		}
 		if len(refs[k]) != len(hyps) {
@@ -83,6 +96,9 @@ func Files(hypPath string, refPaths []string, tok string) (Score, error) {
 	var c ChrFStats
 	rs := make([][]string, len(refs))
 	for i, h := range hyps {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			return Score{}, fmt.Errorf("bleu: scored %d of %d lines: %w", i, len(hyps), ctx.Err())
+		}
 		for k := range refs {
 			rs[k] = t(refs[k][i])
 		}
@@ -102,7 +118,7 @@ func Files(hypPath string, refPaths []string, tok string) (Score, error) {
 // against one or more reference files, as people use sacreBLEU.
 func Command() cli.Command {
 	return cli.Command{Name: "bleu", Summary: "score a translation file against references: corpus BLEU (sacreBLEU 13a or multi-bleu) and chrF",
-		Run: func(_ context.Context, e cli.Env, args []string) error {
+		Run: func(ctx context.Context, e cli.Env, args []string) error {
 			fs := cli.NewFlags("bleu")
 			var refs cli.StringList
 			fs.Var(&refs, "ref", "reference file, one sentence a line (repeat for several references)")
@@ -117,7 +133,7 @@ func Command() cli.Command {
 			if *tok != "13a" && *tok != "none" {
 				return cli.Usagef("bleu: --tokenize %q: want 13a or none", *tok)
 			}
-			sc, err := Files(*hyp, refs, *tok)
+			sc, err := Files(ctx, *hyp, refs, *tok)
 			if err != nil {
 				return err
 			}

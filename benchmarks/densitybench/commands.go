@@ -11,7 +11,9 @@ import (
 	"github.com/metabench/metabench/agents/density"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/envs/images"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/plot"
 )
 
@@ -103,6 +105,17 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 	}
 	if *steps > 0 {
 		n = *steps
+	}
+	// Locked from before training to after saving: a second trainer on the
+	// same --out is refused at once, not after its training.
+	unlock, err := dirlock.MkdirLock(*out, "--out")
+	if err != nil {
+		return fmt.Errorf("train density: %w", err)
+	}
+	defer unlock()
+	// What a killed save into this --out left behind.
+	if err := atomicfile.RemoveTemps(*out, modelWeights, modelJSON); err != nil {
+		return fmt.Errorf("train density: %w", err)
 	}
 	tc := density.TrainConfig{Steps: n, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(*seed, 0, *kind), Chunks: t.chunks(), Workers: *workers}
 	st, err := density.Train(ctx, m, src, tc, func(step int, loss float64) {

@@ -13,6 +13,7 @@ import (
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/images"
+	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/progress"
 )
 
@@ -57,6 +58,13 @@ func (r *runner) model(ctx context.Context, task int, kind string, rows *Rows) (
 	cfg := r.modelConfig(task, kind)
 	dir := r.modelDir(task, kind)
 	if dir != "" {
+		// Another process training this model (a shard, a second run on
+		// the cache) is waited for; what it saved is then loaded.
+		unlock, err := dirlock.Wait(ctx, dir, "model cache")
+		if err != nil {
+			return nil, fmt.Errorf("density: %w", err)
+		}
+		defer unlock()
 		if m, info, err := Load(dir); err == nil && m.Cfg == cfg {
 			r.models[id] = m
 			info.ImagesPerSec = 0 // not measured in this run

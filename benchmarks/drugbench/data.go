@@ -2,6 +2,7 @@ package drugbench
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -39,7 +40,7 @@ func LoadTable(data string) (*molecules.Table, error) {
 	return molecules.ReadCSVFile(data)
 }
 
-func loadDataset(data string, p Profile, seed uint64) (*dataset, error) {
+func loadDataset(ctx context.Context, data string, p Profile, seed uint64) (*dataset, error) {
 	var tab *molecules.Table
 	d := &dataset{}
 	if data == "" {
@@ -80,7 +81,10 @@ func loadDataset(data string, p Profile, seed uint64) (*dataset, error) {
 		}
 		d.Name = name
 	}
-	f := molecules.Featurize(tab, molecules.DefaultECFP)
+	f, err := molecules.FeaturizeContext(ctx, tab, molecules.DefaultECFP)
+	if err != nil {
+		return nil, err
+	}
 	if len(f.X) < 10 {
 		return nil, fmt.Errorf("%s: only %d molecules parsed (%d did not)", d.Name, len(f.X), len(f.Bad))
 	}

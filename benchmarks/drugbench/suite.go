@@ -116,7 +116,7 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 		how = "random"
 	}
 	stop := o.Phases.Start("data")
-	d, err := loadDataset(o.Data, p, o.Seed)
+	d, err := loadDataset(ctx, o.Data, p, o.Seed)
 	stop()
 	if err != nil {
 		return Rows{}, err

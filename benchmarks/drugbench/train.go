@@ -44,7 +44,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	}
 	p := profiles["quick"]
 	p.Net.Epochs = *epochs
-	d, err := loadDataset(*data, Profile{}, *seed)
+	d, err := loadDataset(ctx, *data, Profile{}, *seed)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	return nil
 }
 
-func runEval(_ context.Context, e cli.Env, args []string) error {
+func runEval(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("eval drug")
 	model := fs.String("model", "", "network saved by train drug")
 	data := fs.String("data", "tox21", "MoleculeNet CSV with label columns named as the network's tasks")
@@ -108,7 +108,10 @@ func runEval(_ context.Context, e cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	f := molecules.Featurize(tab, molecules.ECFP{Radius: 2, Bits: n.Bits})
+	f, err := molecules.FeaturizeContext(ctx, tab, molecules.ECFP{Radius: 2, Bits: n.Bits})
+	if err != nil {
+		return err
+	}
 	if len(f.Bad) > 0 {
 		fmt.Fprintf(e.Stderr, "eval drug: %d unparsable SMILES skipped (first: line %d)\n", len(f.Bad), f.Bad[0].Line)
 	}

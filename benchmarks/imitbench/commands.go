@@ -17,6 +17,7 @@ import (
 	"github.com/metabench/metabench/envs/demos"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/policies/collect"
 )
 
@@ -127,6 +128,13 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 			tasks = nil // the whole dataset
 		}
 	}
+	// The model directory is made and locked only now that the data are
+	// known good: a bad --data leaves no empty --out behind.
+	unlock, err := dirlock.MkdirLock(*out, "--out")
+	if err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	defer unlock()
 	td, err := imitation.LoadData(dir, tasks)
 	if err != nil {
 		return err
@@ -140,7 +148,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: *out, Resume: *resume, CheckpointEvery: *every, Progress: true, Workers: *workers, Log: e.Stderr, LogEvery: 50})
+	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: *out, Locked: true, Resume: *resume, CheckpointEvery: *every, Progress: true, Workers: *workers, Log: e.Stderr, LogEvery: 50})
 	if err != nil {
 		return suite.Interrupted(err, cmd, *out)
 	}

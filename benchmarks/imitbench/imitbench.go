@@ -417,7 +417,7 @@ func (r *variantRun) train(ctx context.Context, o run, tr *imitation.Trainer, un
 	if o.Log != nil {
 		lw = prefixWriter{o.Log, r.v.Name + ": ", logMu}
 	}
-	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: r.dir, Resume: true, Until: until, CheckpointEvery: max(100, r.opt.Steps/5), Workers: 1, Log: lw, LogEvery: max(10, r.opt.Steps/30)})
+	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: r.dir, Wait: true, Resume: true, Until: until, CheckpointEvery: max(100, r.opt.Steps/5), Workers: 1, Log: lw, LogEvery: max(10, r.opt.Steps/30)})
 	if err != nil {
 		return fmt.Errorf("train %s: %w", r.v.Name, err)
 	}

@@ -13,7 +13,9 @@ import (
 	"github.com/metabench/metabench/agents/nmt"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/lang"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/dirlock"
 )
 
 // savedExtra is what a saved model needs besides weights to translate:
@@ -43,7 +45,7 @@ func (c *common) register(fs interface {
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
 }
 
-func (c *common) dataset() (Profile, *dataset, error) {
+func (c *common) dataset(ctx context.Context) (Profile, *dataset, error) {
 	p, err := profileOf(suite.Options{Profile: c.profile, Data: c.data})
 	if err != nil {
 		return p, nil, err
@@ -55,7 +57,7 @@ func (c *common) dataset() (Profile, *dataset, error) {
 		d, err := real(p, c.seed, c.data)
 		return p, d, err
 	}
-	d, err := synthetic(p, c.seed)
+	d, err := synthetic(ctx, p, c.seed)
 	return p, d, err
 }
 
@@ -103,7 +105,7 @@ func trainCommand() cli.Command {
 			if m := nmt.Mode(*mode); m != nmt.FineTuneAll && m != nmt.FineTuneEmbEnc && m != nmt.FineTuneEmb {
 				return cli.Usagef("train nmt: --mode %q: want all, emb+enc or emb", *mode)
 			}
-			p, d, err := c.dataset()
+			p, d, err := c.dataset(ctx)
 			if err != nil {
 				return err
 			}
@@ -112,6 +114,17 @@ func trainCommand() cli.Command {
 				if low = d.find(*code); low == nil || !contains(d.Low, low) {
 					return cli.Usagef("train nmt: --lang %q is not a low-resource language of this data (want one of: %s)", *code, lowCodes(d))
 				}
+			}
+			// Locked from before training to after saving: a second trainer
+			// on the same --out is refused at once, not after its training.
+			unlock, err := dirlock.MkdirLock(*out, "--out")
+			if err != nil {
+				return fmt.Errorf("train nmt: %w", err)
+			}
+			defer unlock()
+			// What a killed save into this --out left behind.
+			if err := atomicfile.RemoveTemps(*out, nmt.WeightsFile, nmt.ConfigFile); err != nil {
+				return fmt.Errorf("train nmt: %w", err)
 			}
 			o := suite.Options{Profile: c.profile, Seed: c.seed, Data: c.data}
 			spec := modelSpec{Name: *method, Method: nmt.Method(*method), ULR: *ulr, Langs: d.High}
@@ -179,7 +192,7 @@ func evalCommand() cli.Command {
 				return err
 			}
 			c := common{profile: x.Profile, data: x.Data, seed: x.Seed}
-			p, d, err := c.dataset()
+			p, d, err := c.dataset(ctx)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package nmtbench
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -58,7 +59,9 @@ func examples(src, eng *nmt.Vocab, pairs []lang.Pair, maxLen int) []nmt.Example 
 }
 
 // synthetic builds the dataset of the synthetic world of p.
-func synthetic(p Profile, seed uint64) (*dataset, error) {
+// synthetic stops between languages, returning ctx's error, once ctx is
+// cancelled (a language's embeddings take about a second).
+func synthetic(ctx context.Context, p Profile, seed uint64) (*dataset, error) {
 	cfg := lang.DefaultConfig(seed)
 	cfg.Families = p.Families
 	w, err := lang.NewWorld(cfg)
@@ -73,6 +76,9 @@ func synthetic(p Profile, seed uint64) (*dataset, error) {
 	}
 	for fi, f := range w.Families {
 		for li, l := range f.Langs {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			ld, err := synthLang(w, l, d, p, seed)
 			if err != nil {
 				return nil, fmt.Errorf("language %s: %w", l.Code, err)

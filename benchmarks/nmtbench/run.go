@@ -12,6 +12,7 @@ import (
 	"github.com/metabench/metabench/agents/nmt"
 	"github.com/metabench/metabench/benchmarks/bleu"
 	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/parallel"
 )
 
@@ -304,6 +305,13 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 	var cacheDir string
 	if o.CacheDir != "" {
 		cacheDir = filepath.Join(o.CacheDir, "nmt", key, s.Name)
+		// Another process training this model (a shard, a second run on
+		// the cache) is waited for; what it saved is then loaded.
+		unlock, err := dirlock.Wait(ctx, cacheDir, "model cache")
+		if err != nil {
+			return nil, ModelRow{}, false, err
+		}
+		defer unlock()
 		var saved ModelRow
 		if lm, err := nmt.Load(cacheDir, &saved); err == nil && saved.Name == s.Name {
 			return lm, saved, false, nil
@@ -405,7 +413,7 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 	stop := o.Phases.Start("data")
 	var d *dataset
 	if o.Data == "" {
-		d, err = synthetic(p, o.Seed)
+		d, err = synthetic(ctx, p, o.Seed)
 	} else {
 		d, err = real(p, o.Seed, o.Data)
 	}

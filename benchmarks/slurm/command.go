@@ -13,6 +13,7 @@ import (
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/dirlock"
 )
 
 // Command returns `metabench slurm`: write a suite's batch scripts, and
@@ -233,6 +234,13 @@ func runPlan(ctx context.Context, e cli.Env, s *suite.Suite, c Client, f *flags,
 	if f.wait && !f.submit {
 		return nil, cli.Usagef("slurm: --wait needs --submit or --resubmit")
 	}
+	// Two submissions into one directory would interleave their jobs'
+	// records: the second is refused while the first runs (or waits).
+	unlock, err := dirlock.MkdirLock(p.Dir, "slurm directory")
+	if err != nil {
+		return nil, fmt.Errorf("slurm: %w", err)
+	}
+	defer unlock()
 	var old *Submission
 	switch {
 	case tasks != "":

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/dirlock"
 )
 
 // fakeSlurm answers sbatch, scontrol and scancel from memory: sbatch hands
@@ -363,6 +364,16 @@ func TestCommandWritesAndSubmits(t *testing.T) {
 	}
 	if out := stdout.String(); !strings.Contains(out, "prepare job 100\nshard array 101 (tasks 0-2)\nmerge job 102\n") {
 		t.Errorf("output %q", out)
+	}
+	// A second slurm command into a directory one holds is refused.
+	unlock, err := dirlock.Lock(dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Run(context.Background(), e, append(args, "--submit"))
+	unlock()
+	if err == nil || !strings.Contains(err.Error(), "in use by another metabench process") {
+		t.Errorf("submission beside another: %v", err)
 	}
 	// A second --submit while the first run's jobs are queued is refused.
 	f.jobs = map[string]string{"100": rec("100", "100", "0-2", "PENDING", "None")}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/parallel"
 )
 
@@ -410,9 +410,13 @@ func (s *Suite) emit(e cli.Env, f *sharedFlags, rep *Report, wall bool) error {
 // WriteResults writes a results directory: the report, a CSV per table and
 // the suite's plots.
 func (s *Suite) WriteResults(dir string, rep *Report, tables []report.Table) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Locked, so that two runs writing one --out never leave a mix of
+	// their files.
+	unlock, err := dirlock.MkdirLock(dir, "results directory")
+	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
+	defer unlock()
 	if err := WriteReport(filepath.Join(dir, ReportFile), rep); err != nil {
 		return err
 	}
@@ -422,7 +426,7 @@ func (s *Suite) WriteResults(dir string, rep *Report, tables []report.Table) err
 	if err := writeClaimsCSVs(dir, s.ClaimsTables(rep.Profile, []uint64{rep.Seed}, rep.Claims, nil)); err != nil {
 		return err
 	}
-	_, err := s.Plots(rep, dir)
+	_, err = s.Plots(rep, dir)
 	return err
 }
 

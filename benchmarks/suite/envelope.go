@@ -15,6 +15,8 @@ import (
 
 	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/internal/atomicfile"
+
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // FormatVersion is the version of the report envelope. Readers refuse
@@ -104,13 +106,18 @@ func WriteReport(path string, r *Report) error {
 // ReportFile is the name of the report in a results directory.
 const ReportFile = "report.json"
 
+// maxReportBytes bounds a report file.
+const maxReportBytes = 1 << 30
+
 // ReadReport reads a report from a JSON file, or from a results directory
 // holding ReportFile.
 func ReadReport(path string) (*Report, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		path = filepath.Join(path, ReportFile)
 	}
-	b, err := os.ReadFile(path)
+	// A report is a few kB to MB: a FIFO, a device or a huge file given
+	// to --merge or --across is refused without being read.
+	b, err := infile.ReadFileMax(path, maxReportBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
 	}

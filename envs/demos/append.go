@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/metabench/metabench/internal/dirlock"
 )
 
 // Init makes dir an empty dataset of the given kind if it holds none yet, so
@@ -45,7 +47,7 @@ func Append(dir string, ep *Episode) (int, error) {
 	if err := e.validate(); err != nil {
 		return 0, fmt.Errorf("demos: append to %s: %w", dir, err)
 	}
-	unlock, err := lockDir(dir)
+	unlock, err := dirlock.Lock(dir, "dataset")
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return 0, fmt.Errorf("demos: append: no dataset at %s (create it with Init): %w", dir, err)

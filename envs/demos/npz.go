@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"compress/flate"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -32,6 +33,12 @@ import (
 // has action_starts[e+1]-action_starts[e] steps and one more observation. A
 // task without episodes has (0, 0) arrays. Simulator states are not exported.
 func ExportNPZ(dir, out string) error {
+	return ExportNPZContext(context.Background(), dir, out)
+}
+
+// ExportNPZContext is ExportNPZ that stops soon after ctx is cancelled,
+// returning its error and leaving out as it was.
+func ExportNPZContext(ctx context.Context, dir, out string) error {
 	d, err := Open(dir)
 	if err != nil {
 		return err
@@ -43,7 +50,7 @@ func ExportNPZ(dir, out string) error {
 		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 			return flate.NewWriter(w, flate.BestSpeed)
 		})
-		if err := d.exportNPZ(zw); err != nil {
+		if err := d.exportNPZ(ctx, zw); err != nil {
 			return err
 		}
 		if err := zw.Close(); err != nil {
@@ -57,7 +64,7 @@ func ExportNPZ(dir, out string) error {
 	return nil
 }
 
-func (d *Dataset) exportNPZ(zw *zip.Writer) error {
+func (d *Dataset) exportNPZ(ctx context.Context, zw *zip.Writer) error {
 	tasks := d.Tasks()
 	counts := make([]int64, len(tasks))
 	for k, t := range d.man.Tasks {
@@ -83,6 +90,9 @@ func (d *Dataset) exportNPZ(zw *zip.Writer) error {
 		)
 		for ep, err := range d.Episodes(task) {
 			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
 				return err
 			}
 			if len(index) == 0 {

@@ -11,21 +11,21 @@ import (
 	"path/filepath"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // readManifest reads and validates the manifest of dir. A missing manifest
 // gives an error that matches os.ErrNotExist.
 func readManifest(dir string) (*Manifest, error) {
 	path := filepath.Join(dir, ManifestName)
-	data, err := os.ReadFile(path)
+	// Only a regular file, and refused by its size before it is read.
+	data, err := infile.ReadFileMax(path, 1<<28)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, &FileError{path, fmt.Errorf("no dataset here: %w", os.ErrNotExist)}
 		}
 		return nil, &FileError{path, err}
-	}
-	if len(data) > 1<<28 {
-		return nil, &FileError{path, corruptf("manifest of %d bytes is too large", len(data))}
 	}
 	m, err := parseManifest(data)
 	if err != nil {

@@ -18,6 +18,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/metabench/metabench/internal/dirlock"
 )
 
 // Config describes a dataset to generate.
@@ -78,7 +80,7 @@ type Shortfall struct {
 type Writer struct {
 	dir    string
 	source string
-	unlock func() error
+	unlock func()
 	enc    *zstd.Encoder
 	dec    *zstd.Decoder
 
@@ -127,7 +129,15 @@ func Create(dir string, cfg Config) (*Writer, error) {
 	if err := mkdirSynced(dir); err != nil {
 		return nil, fmt.Errorf("demos: create %s: %w", dir, err)
 	}
-	unlock, err := lockDir(dir)
+	unlock, err := dirlock.Lock(dir, "dataset")
+	if errors.Is(err, dirlock.ErrBusy) {
+		// Another process holds the dataset: a generator, which this run
+		// must not disturb, or another run reading a finished dataset,
+		// which this run may read too.
+		if w, ferr := openFinished(dir, cfg, settings); ferr == nil {
+			return w, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("demos: %w", err)
 	}
@@ -135,6 +145,30 @@ func Create(dir string, cfg Config) (*Writer, error) {
 	if err := w.open(cfg, settings); err != nil {
 		w.release()
 		return nil, err
+	}
+	return w, nil
+}
+
+// openFinished returns a Writer with nothing to do, holding no lock, for a
+// dataset whose manifest says every planned task of cfg is complete; an
+// error if it is not so. It writes nothing: the manifest is the commit
+// point of every change, so a finished dataset can be read beside its
+// lock holder.
+func openFinished(dir string, cfg Config, settings json.RawMessage) (*Writer, error) {
+	man, err := readManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := sameConfig(man, cfg, settings); err != nil {
+		return nil, err
+	}
+	w := &Writer{dir: dir, source: cfg.Source, man: man, byName: map[string]int{}, changed: make(chan struct{})}
+	for i, p := range cfg.Tasks {
+		if !man.Tasks[i].Complete {
+			return nil, fmt.Errorf("task %q is unfinished", p.Task)
+		}
+		w.byName[p.Task] = i
+		w.tasks = append(w.tasks, &taskState{complete: true, status: map[int]attempt{}, inflight: map[int]bool{}})
 	}
 	return w, nil
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/metabench/metabench/internal/dirlock"
 )
 
 // TestDeterministicAcrossWorkers generates the same plan with 1 and 6
@@ -242,7 +244,7 @@ func TestCreateErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Create(dir, testPlan()); err == nil || !strings.Contains(err.Error(), "in use by another writer") {
+	if _, err := Create(dir, testPlan()); err == nil || !strings.Contains(err.Error(), "in use by another metabench process") {
 		t.Errorf("second writer: got %v", err)
 	}
 	w.Close()
@@ -545,6 +547,65 @@ func TestCreateRepairsPendingFiles(t *testing.T) {
 			}
 			generate(t, dir, testPlan(), 2, false)
 			sameSnapshot(t, snapshot(t, want), snapshot(t, dir))
+		})
+	}
+}
+
+// TestCreateBesideLockHolder: a second run may use a finished dataset while
+// another process holds its lock (it only reads it), but not an unfinished
+// one (the holder may be generating it).
+func TestCreateBesideLockHolder(t *testing.T) {
+	tests := []struct {
+		name     string
+		finished bool
+		change   func(*Config)
+		want     string // "" for success
+	}{
+		{"finished", true, nil, ""},
+		{"finished, other plan", true, func(c *Config) { c.Tasks[0].Episodes++ }, "in use by another metabench process"},
+		{"unfinished", false, nil, "in use by another metabench process"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.finished {
+				generate(t, dir, testPlan(), 2, false)
+			} else {
+				w, err := Create(dir, testPlan())
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.Close()
+			}
+			unlock, err := dirlock.Lock(dir, "dataset")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unlock()
+			cfg := testPlan()
+			if tc.change != nil {
+				tc.change(&cfg)
+			}
+			w, err := Create(dir, cfg)
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("got %v, want %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := w.Next(context.Background()); ok {
+				t.Error("a finished dataset handed out work")
+			}
+			p := w.Progress()
+			if p.CompleteTasks != 3 || p.Kept == 0 {
+				t.Errorf("progress %+v, want 3 complete tasks", p)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // OmniglotSide is the side of Omniglot's images as the paper models them:
@@ -92,7 +94,7 @@ func Omniglot(path string) (*Set, error) {
 	case strings.HasSuffix(path, ".npz"):
 		chars, err = readNPZFile(path)
 	case strings.HasSuffix(path, ".bits.gz"):
-		f, err2 := os.Open(path)
+		f, err2 := infile.Open(path)
 		if err2 != nil {
 			return nil, fmt.Errorf("omniglot: %w", err2)
 		}
@@ -175,6 +177,7 @@ func readDir(dir string) ([]character, error) {
 // alphabet is its parent directory; directories and files in name order.
 func readPNGTree(dir string) ([]character, error) {
 	var chars []character
+	total := 0 // bounded like an .npz's images
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -193,6 +196,9 @@ func readPNGTree(dir string) ([]character, error) {
 			}
 			if c == nil {
 				c = &character{alphabet: filepath.Base(filepath.Dir(p)), name: filepath.Base(p)}
+			}
+			if total++; total > maxNPYImages {
+				return fmt.Errorf("%s: more than %d images", dir, maxNPYImages)
 			}
 			im, err := readPNG(filepath.Join(p, e.Name()))
 			if err != nil {
@@ -217,30 +223,53 @@ func readPNGTree(dir string) ([]character, error) {
 // readPNG reads one 105×105 Omniglot PNG (dark = ink) or an image already
 // at 26×26.
 func readPNG(path string) ([]float32, error) {
-	f, err := os.Open(path)
+	im, err := decodePNG(path, [][2]int{{rawSide, rawSide}, {OmniglotSide, OmniglotSide}})
+	if err != nil {
+		return nil, err
+	}
+	if im.Bounds().Dx() == rawSide {
+		return Downsample(inkOf(im)), nil
+	}
+	ink := inkOf(im)
+	out := make([]float32, len(ink))
+	for i, v := range ink {
+		if v {
+			out[i] = 1
+		}
+	}
+	return out, nil
+}
+
+// decodePNG decodes the PNG at path if its header gives one of the sizes
+// (width, height) in want, and refuses any other size before decoding: a
+// file of a few bytes can declare 100000×100000 pixels, which png.Decode
+// would try to allocate.
+func decodePNG(path string, want [][2]int) (image.Image, error) {
+	f, err := infile.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	br := bufio.NewReader(f)
+	cfg, err := png.DecodeConfig(br)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !slices.Contains(want, [2]int{cfg.Width, cfg.Height}) {
+		var sizes []string
+		for _, w := range want {
+			sizes = append(sizes, fmt.Sprintf("%d×%d", w[0], w[1]))
+		}
+		return nil, fmt.Errorf("%s: image is %d×%d, want %s", path, cfg.Width, cfg.Height, strings.Join(sizes, " or "))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	im, err := png.Decode(bufio.NewReader(f))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	b := im.Bounds()
-	switch {
-	case b.Dx() == rawSide && b.Dy() == rawSide:
-		return Downsample(inkOf(im)), nil
-	case b.Dx() == OmniglotSide && b.Dy() == OmniglotSide:
-		ink := inkOf(im)
-		out := make([]float32, len(ink))
-		for i, v := range ink {
-			if v {
-				out[i] = 1
-			}
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%s: image is %d×%d, want 105×105 (or 26×26)", path, b.Dx(), b.Dy())
+	return im, nil
 }
 
 func inkOf(im image.Image) []bool {
@@ -261,17 +290,9 @@ func ReadSupportPNG(path string, h, w int) ([]float32, error) {
 	if h == OmniglotSide && w == OmniglotSide {
 		return readPNG(path)
 	}
-	f, err := os.Open(path)
+	im, err := decodePNG(path, [][2]int{{w, h}})
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	im, err := png.Decode(bufio.NewReader(f))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if b := im.Bounds(); b.Dx() != w || b.Dy() != h {
-		return nil, fmt.Errorf("%s: image is %d×%d, want %d×%d", path, b.Dx(), b.Dy(), w, h)
 	}
 	out := make([]float32, h*w)
 	for i, v := range inkOf(im) {
@@ -283,11 +304,19 @@ func ReadSupportPNG(path string, h, w int) ([]float32, error) {
 }
 
 func readNPZFile(path string) ([]character, error) {
-	zr, err := zip.OpenReader(path)
+	fh, err := infile.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("omniglot: %w", err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("omniglot: %w", err)
+	}
+	zr, err := zip.NewReader(fh, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("omniglot: %s: not a .npz (zip) file: %w", path, err)
 	}
-	defer zr.Close()
 	for _, f := range zr.File {
 		if f.Name != "images.npy" {
 			continue
@@ -297,7 +326,7 @@ func readNPZFile(path string) ([]character, error) {
 			return nil, fmt.Errorf("omniglot: %s: images.npy: %w", path, err)
 		}
 		defer rc.Close()
-		chars, err := readNPY(rc)
+		chars, err := readNPY(rc, f.UncompressedSize64)
 		if err != nil {
 			return nil, fmt.Errorf("omniglot: %s: images.npy: %w", path, err)
 		}
@@ -333,9 +362,16 @@ func nameNPZ(imgs [][][]float32, path string) ([]character, error) {
 
 var npyShape = regexp.MustCompile(`'shape':\s*\((\d+),\s*(\d+),\s*(\d+),\s*(\d+),?\)`)
 
-// readNPY streams a (C, D, 105, 105) bool array, downsampling image by
-// image so that the 200 MB array is never held.
-func readNPY(r io.Reader) ([][][]float32, error) {
+// maxNPYImages bounds the images of an .npz (Omniglot has 32,460): their
+// downsampled copies take 2.7 kB each.
+const maxNPYImages = 100_000
+
+// readNPY streams a (C, D, 105, 105) bool array of size bytes (as the zip
+// directory says), downsampling image by image so that the 200 MB array is
+// never held. The shape must account for exactly size bytes, so that a
+// header claiming more data than the file holds is refused before anything
+// is allocated for it.
+func readNPY(r io.Reader, size uint64) ([][][]float32, error) {
 	br := bufio.NewReader(r)
 	magic := make([]byte, 10)
 	if _, err := io.ReadFull(br, magic); err != nil {
@@ -379,8 +415,18 @@ func readNPY(r io.Reader) ([][][]float32, error) {
 	for i := range dims {
 		dims[i], _ = strconv.Atoi(m[i+1])
 	}
-	if dims[2] != rawSide || dims[3] != rawSide || dims[0] < 1 || dims[0] > 100000 || dims[1] < 2 || dims[1] > 1000 {
+	if dims[2] != rawSide || dims[3] != rawSide || dims[0] < 1 || dims[0] > maxNPYImages || dims[1] < 2 || dims[1] > 1000 {
 		return nil, fmt.Errorf("shape %v, want (C, D, 105, 105) with D ≥ 2", dims)
+	}
+	if n := dims[0] * dims[1]; n > maxNPYImages {
+		return nil, fmt.Errorf("shape %v: %d images, at most %d", dims, n, maxNPYImages)
+	}
+	hdrLen := uint64(len(magic) + hlen)
+	if magic[6] != 1 {
+		hdrLen += 2
+	}
+	if want := hdrLen + uint64(dims[0]*dims[1]*rawSide*rawSide); want != size {
+		return nil, fmt.Errorf("shape %v needs %d bytes, the file holds %d", dims, want, size)
 	}
 	raw := make([]byte, rawSide*rawSide)
 	ink := make([]bool, rawSide*rawSide)
@@ -436,6 +482,10 @@ func WritePacked(w io.Writer, s *Set) error {
 	return zw.Close()
 }
 
+// maxPackedPixels bounds a packed set (Omniglot: 22 million), whose
+// gzipped bits a small file can claim many times over.
+const maxPackedPixels = 1 << 26
+
 // ReadPacked reads a set written by [WritePacked]; name labels errors.
 func ReadPacked(r io.Reader, name string) (*Set, error) {
 	zr, err := gzip.NewReader(r)
@@ -476,6 +526,13 @@ func ReadPacked(r io.Reader, name string) (*Set, error) {
 			sp = TestSplit
 		}
 		entries[i] = entry{sp, Class{Group: f[1], Name: f[2]}, k}
+	}
+	total := 0
+	for _, e := range entries {
+		total += e.n
+	}
+	if total*h*w > maxPackedPixels {
+		return nil, fmt.Errorf("omniglot: %s: %d images of %d×%d, more than %d pixels in all", name, total, h, w, maxPackedPixels)
 	}
 	buf := make([]byte, (h*w+7)/8)
 	for _, e := range entries {

@@ -160,6 +160,7 @@ func TestReadCorpusErrors(t *testing.T) {
 		"d/eng.txt":       {Data: []byte("one\ntwo\n")},
 		"d/xx.txt":        {Data: []byte("un\r\ndeux\r\n")},
 		"d/yy.txt":        {Data: []byte("eins\nzwei\n")},
+		"base/ron.txt":    {Data: []byte("unu\ndoi\n")},
 	}
 	if c, err := ReadCorpus(base, "d"); err != nil || len(c.Source["xx"]) != 2 || c.Source["xx"][1] != "deux" {
 		t.Fatalf("good corpus: %v %+v", err, c)
@@ -170,6 +171,12 @@ func TestReadCorpusErrors(t *testing.T) {
 		{"d/xx.txt", "un\n\xffdeux\n", "d/xx.txt:2: invalid UTF-8"},
 		{"d/languages.tsv", "xx high\nyy middle\n", "d/languages.tsv:2"},
 		{"d/languages.tsv", "xx high\nzz low\n", "no zz.txt"},
+		// A code is a name, not a path: nothing outside the directory is
+		// read (base/ron.txt exists, so the old reader took it).
+		{"d/languages.tsv", "xx high\n../base/ron low\n", `d/languages.tsv:2: language code "../base/ron"`},
+		{"d/languages.tsv", "/etc/yy high\nyy low\n", `language code "/etc/yy"`},
+		{"d/languages.tsv", "xx high\n.yy low\n", `language code ".yy"`},
+		{"d/languages.tsv", "xx high\n1yy low\n", `language code "1yy"`},
 	}
 	for _, c := range cases {
 		fsys := fstest.MapFS{}

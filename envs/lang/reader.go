@@ -12,10 +12,16 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // MaxLines bounds the sentences of one file.
 const MaxLines = 5_000_000
+
+// MaxBytes bounds the text of one compressed file once decompressed, far
+// above any parallel corpus of the suite.
+const MaxBytes = 1 << 30
 
 // ReadLines reads a file of one sentence a line (UTF-8, LF or CRLF; gzip
 // if the name ends in .gz) from fsys, or from the OS when fsys is nil. It
@@ -24,7 +30,7 @@ func ReadLines(fsys fs.FS, name string) ([]string, error) {
 	var f io.ReadCloser
 	var err error
 	if fsys == nil {
-		f, err = os.Open(name)
+		f, err = infile.Open(name)
 	} else {
 		f, err = fsys.Open(name)
 	}
@@ -39,7 +45,8 @@ func ReadLines(fsys fs.FS, name string) ([]string, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		defer z.Close()
-		r = z
+		// A small .gz can expand without end: bounded as it is read.
+		r = infile.Limit(z, MaxBytes, name)
 	}
 	return scanLines(r, name)
 }
@@ -131,6 +138,9 @@ func ReadCorpus(fsys fs.FS, dir string) (*Corpus, error) {
 			return nil, fmt.Errorf("read corpus: %s:%d: want \"code high|low|valid\", got %q", join("languages.tsv"), i+1, l)
 		}
 		code := f[0]
+		if err := CheckCode(code); err != nil {
+			return nil, fmt.Errorf("read corpus: %s:%d: %w", join("languages.tsv"), i+1, err)
+		}
 		if _, dup := c.Source[code]; dup || code == "eng" {
 			return nil, fmt.Errorf("read corpus: %s:%d: language %q listed twice", join("languages.tsv"), i+1, code)
 		}
@@ -196,4 +206,27 @@ func (c *Corpus) Split(every int) (train, dev, test []int) {
 		}
 	}
 	return train, dev, test
+}
+
+// maxCodeLen bounds a language code (ISO 639-3 codes have 3 letters,
+// tagged variants such as "pt_BR" a few more).
+const maxCodeLen = 32
+
+// CheckCode accepts a language code: a letter, then letters, digits, '_'
+// or '-', at most maxCodeLen in all. A code names the file CODE.txt beside
+// languages.tsv, so nothing that could lead out of the data directory
+// ("../base/ron", "/etc/x") is one.
+func CheckCode(code string) error {
+	ok := code != "" && len(code) <= maxCodeLen
+	for i, r := range code {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '_' || r == '-')) {
+			ok = false
+			break
+		}
+	}
+	if !ok {
+		return fmt.Errorf("language code %q: want a letter, then letters, digits, '_' or '-' (at most %d)", code, maxCodeLen)
+	}
+	return nil
 }

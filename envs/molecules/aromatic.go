@@ -183,20 +183,32 @@ func (m *Mol) perceiveAromaticity() {
 			bRings[r] = append(bRings[r], m.BondBetween(ring[k], ring[(k+1)%len(ring)]))
 		}
 	}
+	// Rings sharing a bond are neighbours; found through each bond's rings
+	// rather than by testing every pair of rings, which costs the square
+	// of their number in a long molecule. Each list ascends.
+	ringsOf := map[int][]int{}
+	for r := range cRings {
+		if len(bRings[r]) > maxFusedAromaticRingSize {
+			continue
+		}
+		for _, b := range bRings[r] {
+			ringsOf[b] = append(ringsOf[b], r)
+		}
+	}
 	neigh := make([][]int, len(cRings))
 	for r := range cRings {
 		if len(bRings[r]) > maxFusedAromaticRingSize {
 			continue
 		}
-		for s := r + 1; s < len(cRings); s++ {
-			if len(bRings[s]) > maxFusedAromaticRingSize {
-				continue
-			}
-			if intersects(bRings[r], bRings[s]) {
-				neigh[r] = append(neigh[r], s)
-				neigh[s] = append(neigh[s], r)
+		for _, b := range bRings[r] {
+			for _, s := range ringsOf[b] {
+				if s != r {
+					neigh[r] = append(neigh[r], s)
+				}
 			}
 		}
+		slices.Sort(neigh[r])
+		neigh[r] = slices.Compact(neigh[r])
 	}
 	done := make([]bool, len(cRings))
 	for start := range cRings {
@@ -217,15 +229,6 @@ func (m *Mol) perceiveAromaticity() {
 		pick(start)
 		m.huckelFused(cRings, bRings, fused, edon, neigh)
 	}
-}
-
-func intersects(a, b []int) bool {
-	for _, x := range a {
-		if slices.Contains(b, x) {
-			return true
-		}
-	}
-	return false
 }
 
 // huckelFused is RDKit's applyHuckelToFused: combinations of 1, 2, …

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
+
+	"github.com/metabench/metabench/internal/infile"
 )
 
 // Table is a MoleculeNet-style dataset as read: one SMILES per row and a
@@ -25,11 +27,12 @@ type Table struct {
 const (
 	MaxTableRows  = 2_000_000
 	MaxTableTasks = 4096
+	MaxTableBytes = 2 << 30 // decompressed; far above the MoleculeNet CSVs
 )
 
 // ReadCSVFile reads a CSV (or gzipped CSV) file; see ReadCSV.
 func ReadCSVFile(path string) (*Table, error) {
-	f, err := os.Open(path)
+	f, err := infile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read dataset: %w", err)
 	}
@@ -50,7 +53,8 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		defer zr.Close()
-		br = bufio.NewReader(zr)
+		// A small .gz can expand without end: bounded as it is read.
+		br = bufio.NewReader(infile.Limit(zr, MaxTableBytes, name))
 	}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
@@ -147,8 +151,20 @@ type Featurized struct {
 // that do not parse are skipped and reported by line, so labels stay
 // aligned with molecules.
 func Featurize(t *Table, e ECFP) *Featurized {
+	f, _ := FeaturizeContext(context.Background(), t, e)
+	return f
+}
+
+// FeaturizeContext is Featurize that stops, returning ctx's error, soon
+// after ctx is cancelled.
+func FeaturizeContext(ctx context.Context, t *Table, e ECFP) (*Featurized, error) {
 	f := &Featurized{Tasks: slices.Clone(t.Tasks), Bits: e.Bits}
 	for i, s := range t.SMILES {
+		// A molecule takes microseconds: a look every 256 stops a large
+		// table within milliseconds.
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("featurize %s: stopped at molecule %d of %d: %w", t.Name, i, len(t.SMILES), ctx.Err())
+		}
 		m, err := Parse(s)
 		if err != nil {
 			f.Bad = append(f.Bad, Bad{Line: t.Line[i], Err: err.Error()})
@@ -165,5 +181,5 @@ func Featurize(t *Table, e ECFP) *Featurized {
 		f.SMILES = append(f.SMILES, s)
 		f.Scaff = append(f.Scaff, ScaffoldKey(m))
 	}
-	return f
+	return f, nil
 }

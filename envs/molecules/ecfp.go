@@ -1,6 +1,7 @@
 package molecules
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"slices"
 )
@@ -63,52 +64,41 @@ func Identifiers(m *Mol, radius int) []uint32 {
 	n := len(m.Atoms)
 	inv := AtomInvariants(m)
 	ids := slices.Clone(inv)
-	nb := len(m.Bonds)
-	words := (nb + 63) / 64
-	newSet := func() []uint64 { return make([]uint64, words) }
-	atomNb := make([][]uint64, n)
-	for i := range atomNb {
-		atomNb[i] = newSet()
-	}
-	var seen [][]uint64
+	// An environment's bonds are a sorted list of bond indices, not a
+	// bitset over all bonds: an environment of radius r holds a few bonds
+	// whatever the molecule's size, so a round costs O(n), where bitsets
+	// (and a linear search of the environments seen) cost O(n²) and more.
+	atomNb := make([][]int32, n)
+	seen := map[string]bool{}
 	dead := make([]bool, n)
 	type acc struct {
-		nbhd []uint64
+		nbhd []int32
 		inv  uint32
 		atom int
-	}
-	contains := func(list [][]uint64, s []uint64) bool {
-		for _, t := range list {
-			if slices.Equal(t, s) {
-				return true
-			}
-		}
-		return false
 	}
 	type pair struct {
 		bt  int32
 		inv uint32
 	}
+	var buf []int32
 	for layer := 0; layer < radius; layer++ {
 		round := make([]uint32, n)
-		roundNb := make([][]uint64, n)
-		for i := range roundNb {
-			roundNb[i] = slices.Clone(atomNb[i])
-		}
+		roundNb := slices.Clone(atomNb)
 		var this []acc
 		for i := 0; i < n; i++ {
 			if dead[i] || len(m.Adj[i]) == 0 {
 				continue
 			}
 			var nbrs []pair
+			buf = append(buf[:0], atomNb[i]...)
 			for _, b := range m.Adj[i] {
-				roundNb[i][b/64] |= 1 << (b % 64)
 				o := m.Bonds[b].Other(i)
-				for w := range roundNb[i] {
-					roundNb[i][w] |= atomNb[o][w]
-				}
+				buf = append(buf, int32(b))
+				buf = append(buf, atomNb[o]...)
 				nbrs = append(nbrs, pair{int32(m.Bonds[b].Type), inv[o]})
 			}
+			slices.Sort(buf)
+			roundNb[i] = slices.Clip(slices.Clone(slices.Compact(buf)))
 			slices.SortFunc(nbrs, func(x, y pair) int {
 				if x.bt != y.bt {
 					return int(x.bt) - int(y.bt)
@@ -128,12 +118,12 @@ func Identifiers(m *Mol, radius int) []uint32 {
 			}
 			round[i] = h
 			this = append(this, acc{roundNb[i], h, i})
-			if contains(seen, roundNb[i]) {
+			if seen[bondKey(roundNb[i])] {
 				dead[i] = true
 			}
 		}
 		slices.SortFunc(this, func(x, y acc) int {
-			if c := compareBitsets(x.nbhd, y.nbhd); c != 0 {
+			if c := compareBondSets(x.nbhd, y.nbhd); c != 0 {
 				return c
 			}
 			switch {
@@ -145,9 +135,9 @@ func Identifiers(m *Mol, radius int) []uint32 {
 			return x.atom - y.atom
 		})
 		for _, t := range this {
-			if !contains(seen, t.nbhd) {
+			if k := bondKey(t.nbhd); !seen[k] {
 				ids = append(ids, t.inv)
-				seen = append(seen, t.nbhd)
+				seen[k] = true
 			} else {
 				dead[t.atom] = true
 			}
@@ -158,16 +148,34 @@ func Identifiers(m *Mol, radius int) []uint32 {
 	return ids
 }
 
-// compareBitsets orders bond sets as boost::dynamic_bitset's operator<
-// does: as numbers, most significant bit first.
-func compareBitsets(a, b []uint64) int {
-	for w := len(a) - 1; w >= 0; w-- {
-		if a[w] != b[w] {
-			if a[w] < b[w] {
+// bondKey is a sorted bond list as a map key.
+func bondKey(bonds []int32) string {
+	b := make([]byte, 4*len(bonds))
+	for i, v := range bonds {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
+	}
+	return string(b)
+}
+
+// compareBondSets orders sets of bonds (sorted lists) as RDKit orders them
+// as boost::dynamic_bitset values (operator<): as numbers, most significant
+// bit first. From the largest bond down, the first bond in one set and not
+// the other makes that set the larger.
+func compareBondSets(a, b []int32) int {
+	i, j := len(a)-1, len(b)-1
+	for ; i >= 0 && j >= 0; i, j = i-1, j-1 {
+		if a[i] != b[j] {
+			if a[i] < b[j] {
 				return -1
 			}
 			return 1
 		}
+	}
+	switch {
+	case i >= 0:
+		return 1
+	case j >= 0:
+		return -1
 	}
 	return 0
 }

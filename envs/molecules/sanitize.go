@@ -1,8 +1,10 @@
 package molecules
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 )
 
@@ -313,11 +315,16 @@ func (m *Mol) kekulize() error {
 		match[i] = -1
 	}
 	budget := 200000
+	// The candidates fall into groups joined by aromatic bonds (a ring
+	// system each); a group's double bonds do not depend on another's, so
+	// each is solved on its own: the search scans one group, not every
+	// candidate of a long molecule, at each step.
+	var cur []int
 	var solve func() bool
 	solve = func() bool {
 		// The unmatched candidate with the fewest free partners goes first.
 		best, bestN := -1, 1<<30
-		for _, i := range cands {
+		for _, i := range cur {
 			if match[i] >= 0 {
 				continue
 			}
@@ -354,7 +361,31 @@ func (m *Mol) kekulize() error {
 		}
 		return false
 	}
-	if !solve() {
+	group := make([]bool, n)
+	ok := true
+	for _, c := range cands {
+		if group[c] {
+			continue
+		}
+		group[c] = true
+		cur = append(cur[:0], c)
+		for q := 0; q < len(cur); q++ {
+			i := cur[q]
+			for _, b := range m.Adj[i] {
+				if j := m.Bonds[b].Other(i); m.Bonds[b].Type == Aromatic && cand[j] && !group[j] {
+					group[j] = true
+					cur = append(cur, j)
+				}
+			}
+		}
+		// In the order of cands, which breaks ties between equals.
+		slices.Sort(cur)
+		if !solve() {
+			ok = false
+			break
+		}
+	}
+	if !ok {
 		var bad []int
 		for _, i := range cands {
 			bad = append(bad, i+1)
@@ -379,6 +410,16 @@ func (m *Mol) kekulize() error {
 
 // findRings computes the smallest set of smallest rings (a minimum cycle
 // basis from Horton's candidate cycles) and ring membership.
+//
+// Every cycle lies within one ring system (a connected component of the
+// bonds that are not bridges), so each system is searched on its own, with
+// bond sets indexed within it: a molecule of many small ring systems (a
+// long chain with rings along it) costs time linear in its atoms, where one
+// search over the whole molecule from every ring atom cost their square. A
+// system that is a single cycle (a macrocycle) is searched from one root
+// only. The rings, and their order (by size, then by the root and bond
+// that first produced them), are those of the search over the whole
+// molecule.
 func (m *Mol) findRings() {
 	n := len(m.Atoms)
 	m.rings = nil
@@ -389,8 +430,7 @@ func (m *Mol) findRings() {
 	for _, c := range comp {
 		ncomp = max(ncomp, c+1)
 	}
-	need := len(m.Bonds) - n + ncomp
-	if need <= 0 {
+	if len(m.Bonds)-n+ncomp <= 0 {
 		return
 	}
 	// Bridges are not in rings; only atoms with ≥2 non-bridge bonds matter.
@@ -402,130 +442,194 @@ func (m *Mol) findRings() {
 			m.ringAtom[m.Bonds[k].B] = true
 		}
 	}
-	type cycle struct {
-		atoms []int
-		bonds []int
+	// The ring systems, each with its atoms and bonds in ascending order.
+	sys := make([]int, n)
+	for i := range sys {
+		sys[i] = -1
 	}
-	var cycles []cycle
-	seen := map[string]bool{}
-	parent := make([]int, n) // bond to parent
-	dist := make([]int, n)
-	for r := 0; r < n; r++ {
-		if !m.ringAtom[r] {
+	var sysAtoms [][]int
+	var stack []int
+	for r := range n {
+		if !m.ringAtom[r] || sys[r] >= 0 {
 			continue
 		}
-		for i := range dist {
-			dist[i] = -1
-			parent[i] = -1
-		}
-		dist[r] = 0
-		queue := []int{r}
-		for q := 0; q < len(queue); q++ {
-			i := queue[q]
+		id := len(sysAtoms)
+		sys[r] = id
+		members := []int{r}
+		stack = append(stack[:0], r)
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
 			for _, b := range m.Adj[i] {
-				if bridge[b] {
-					continue
-				}
-				j := m.Bonds[b].Other(i)
-				if dist[j] < 0 {
-					dist[j] = dist[i] + 1
-					parent[j] = b
-					queue = append(queue, j)
+				if j := m.Bonds[b].Other(i); !bridge[b] && sys[j] < 0 {
+					sys[j] = id
+					members = append(members, j)
+					stack = append(stack, j)
 				}
 			}
 		}
-		pathTo := func(i int) (atoms, bonds []int) {
-			for i != r {
-				atoms = append(atoms, i)
-				b := parent[i]
-				bonds = append(bonds, b)
-				i = m.Bonds[b].Other(i)
-			}
-			return append(atoms, r), bonds
-		}
-		for k, b := range m.Bonds {
-			if bridge[k] || dist[b.A] < 0 || parent[b.A] == k || parent[b.B] == k {
-				continue
-			}
-			pa, ba := pathTo(b.A)
-			pb, bb := pathTo(b.B)
-			// The two paths must meet only at r.
-			inA := map[int]bool{}
-			for _, x := range pa[:len(pa)-1] {
-				inA[x] = true
-			}
-			ok := true
-			for _, x := range pb[:len(pb)-1] {
-				if inA[x] {
-					ok = false
-					break
-				}
-			}
-			if !ok {
-				continue
-			}
-			atoms := append(slices.Clone(pa[:len(pa)-1]), r)
-			for x := len(pb) - 2; x >= 0; x-- {
-				atoms = append(atoms, pb[x])
-			}
-			bonds := append(append(slices.Clone(ba), bb...), k)
-			key := slices.Clone(bonds)
-			slices.Sort(key)
-			ks := fmt.Sprint(key)
-			if seen[ks] {
-				continue
-			}
-			seen[ks] = true
-			cycles = append(cycles, cycle{atoms, bonds})
+		slices.Sort(members)
+		sysAtoms = append(sysAtoms, members)
+	}
+	sysBonds := make([][]int, len(sysAtoms))
+	local := make([]int, len(m.Bonds)) // a bond's index within its system
+	for k, b := range m.Bonds {
+		if !bridge[k] {
+			s := sys[b.A]
+			local[k] = len(sysBonds[s])
+			sysBonds[s] = append(sysBonds[s], k)
 		}
 	}
-	slices.SortStableFunc(cycles, func(a, b cycle) int { return len(a.bonds) - len(b.bonds) })
-	// Greedy independent set over GF(2) (Gaussian elimination on bond sets).
-	words := (len(m.Bonds) + 63) / 64
-	var basis [][]uint64
-	var pivots []int
-	for _, c := range cycles {
-		if len(m.rings) == need {
-			break
+	type ring struct {
+		atoms []int
+		size  int
+		r, k  int // the root and bond that produced it first
+	}
+	var all []ring
+	parent := make([]int, n) // bond to parent
+	dist := make([]int, n)
+	for i := range dist {
+		dist[i] = -1
+	}
+	for s, atoms := range sysAtoms {
+		bonds := sysBonds[s]
+		need := len(bonds) - len(atoms) + 1
+		roots := atoms
+		if need == 1 {
+			roots = atoms[:1] // the system is its only cycle
 		}
-		v := make([]uint64, words)
-		for _, b := range c.bonds {
-			v[b/64] |= 1 << (b % 64)
+		type cycle struct {
+			atoms []int
+			bonds []int
+			r, k  int
 		}
-		for k, row := range basis {
-			p := pivots[k]
-			if v[p/64]>>(p%64)&1 == 1 {
-				for w := range v {
-					v[w] ^= row[w]
+		var cycles []cycle
+		seen := map[string]bool{}
+		for _, r := range roots {
+			for _, i := range atoms {
+				dist[i], parent[i] = -1, -1
+			}
+			dist[r] = 0
+			queue := []int{r}
+			for q := 0; q < len(queue); q++ {
+				i := queue[q]
+				for _, b := range m.Adj[i] {
+					if bridge[b] {
+						continue
+					}
+					j := m.Bonds[b].Other(i)
+					if dist[j] < 0 {
+						dist[j] = dist[i] + 1
+						parent[j] = b
+						queue = append(queue, j)
+					}
 				}
 			}
-		}
-		p := -1
-		for w := range v {
-			if v[w] != 0 {
-				for bit := 0; bit < 64; bit++ {
-					if v[w]>>bit&1 == 1 {
-						p = w*64 + bit
+			pathTo := func(i int) (atoms, bonds []int) {
+				for i != r {
+					atoms = append(atoms, i)
+					b := parent[i]
+					bonds = append(bonds, b)
+					i = m.Bonds[b].Other(i)
+				}
+				return append(atoms, r), bonds
+			}
+			for _, k := range bonds {
+				b := m.Bonds[k]
+				if dist[b.A] < 0 || parent[b.A] == k || parent[b.B] == k {
+					continue
+				}
+				pa, ba := pathTo(b.A)
+				pb, bb := pathTo(b.B)
+				// The two paths must meet only at r.
+				inA := map[int]bool{}
+				for _, x := range pa[:len(pa)-1] {
+					inA[x] = true
+				}
+				ok := true
+				for _, x := range pb[:len(pb)-1] {
+					if inA[x] {
+						ok = false
 						break
 					}
 				}
+				if !ok {
+					continue
+				}
+				ratoms := append(slices.Clone(pa[:len(pa)-1]), r)
+				for x := len(pb) - 2; x >= 0; x-- {
+					ratoms = append(ratoms, pb[x])
+				}
+				rbonds := append(append(slices.Clone(ba), bb...), k)
+				key := make([]byte, 0, 4*len(rbonds))
+				sorted := slices.Sorted(slices.Values(rbonds))
+				for _, x := range sorted {
+					key = binary.LittleEndian.AppendUint32(key, uint32(x))
+				}
+				if seen[string(key)] {
+					continue
+				}
+				seen[string(key)] = true
+				cycles = append(cycles, cycle{ratoms, rbonds, r, k})
+			}
+		}
+		slices.SortStableFunc(cycles, func(a, b cycle) int { return len(a.bonds) - len(b.bonds) })
+		// Greedy independent set over GF(2) (Gaussian elimination on bond
+		// sets, indexed within the system).
+		words := (len(bonds) + 63) / 64
+		var basis [][]uint64
+		var pivots []int
+		for _, c := range cycles {
+			if len(basis) == need {
 				break
 			}
-		}
-		if p < 0 {
-			continue
-		}
-		// Keep the basis reduced so that pivots stay unique.
-		for k, row := range basis {
-			if row[p/64]>>(p%64)&1 == 1 {
-				for w := range row {
-					basis[k][w] ^= v[w]
+			v := make([]uint64, words)
+			for _, b := range c.bonds {
+				lb := local[b]
+				v[lb/64] |= 1 << (lb % 64)
+			}
+			for k, row := range basis {
+				p := pivots[k]
+				if v[p/64]>>(p%64)&1 == 1 {
+					for w := range v {
+						v[w] ^= row[w]
+					}
 				}
 			}
+			p := -1
+			for w := range v {
+				if v[w] != 0 {
+					p = w*64 + bits.TrailingZeros64(v[w])
+					break
+				}
+			}
+			if p < 0 {
+				continue
+			}
+			// Keep the basis reduced so that pivots stay unique.
+			for k, row := range basis {
+				if row[p/64]>>(p%64)&1 == 1 {
+					for w := range row {
+						basis[k][w] ^= v[w]
+					}
+				}
+			}
+			basis = append(basis, v)
+			pivots = append(pivots, p)
+			all = append(all, ring{c.atoms, len(c.bonds), c.r, c.k})
 		}
-		basis = append(basis, v)
-		pivots = append(pivots, p)
-		m.rings = append(m.rings, c.atoms)
+	}
+	slices.SortStableFunc(all, func(a, b ring) int {
+		if a.size != b.size {
+			return a.size - b.size
+		}
+		if a.r != b.r {
+			return a.r - b.r
+		}
+		return a.k - b.k
+	})
+	for _, r := range all {
+		m.rings = append(m.rings, r.atoms)
 	}
 }
 

@@ -1,7 +1,10 @@
 package molecules
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxSMILESAtoms bounds the atoms of one SMILES: a screening library's
@@ -245,7 +248,7 @@ func (p *parser) organicAtom() (Atom, error) {
 		p.i++
 		return Atom{Z: 0}, nil
 	}
-	return Atom{}, p.fail(p.i, "unexpected character %q (an element outside the organic subset needs brackets)", s[0])
+	return Atom{}, p.fail(p.i, "unexpected character %s (an element outside the organic subset needs brackets)", charAt(s, 0))
 }
 
 func (p *parser) bracketAtom() (Atom, error) {
@@ -301,7 +304,7 @@ func (p *parser) bracketAtom() (Atom, error) {
 		a.Z = z
 		j += len(sym)
 	default:
-		return a, p.fail(pos(), "unexpected %q where an element was expected", body[j])
+		return a, p.fail(pos(), "unexpected %s where an element was expected", charAt(body, j))
 	}
 	// chirality (read and ignored)
 	if j < len(body) && body[j] == '@' {
@@ -339,14 +342,19 @@ func (p *parser) bracketAtom() (Atom, error) {
 			for j < len(body) && isDigit(body[j]) {
 				n = n*10 + int(body[j]-'0')
 				j++
-			}
-			if n > 15 {
-				return a, p.fail(pos(), "charge out of range")
+				if n > maxCharge {
+					return a, p.fail(pos(), "charge out of range (at most %d)", maxCharge)
+				}
 			}
 		} else {
+			// "+++" is +3: bounded like "+3", not left for the valence
+			// check to refuse in other words.
 			for j < len(body) && body[j] == c {
 				n++
 				j++
+				if n > maxCharge {
+					return a, p.fail(pos(), "charge out of range (at most %d)", maxCharge)
+				}
 			}
 		}
 		a.Charge = sign * n
@@ -366,9 +374,23 @@ func (p *parser) bracketAtom() (Atom, error) {
 		}
 	}
 	if j != len(body) {
-		return a, p.fail(pos(), "unexpected %q in bracket atom", body[j])
+		return a, p.fail(pos(), "unexpected %s in bracket atom", charAt(body, j))
 	}
 	return a, nil
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// maxCharge bounds a bracket atom's charge, written "+15" or as 15 signs.
+const maxCharge = 15
+
+// charAt quotes the character starting at byte i of s for an error: the
+// whole UTF-8 character ('☃', not its first byte 'â'), or the byte in hex
+// where s is not UTF-8.
+func charAt(s string, i int) string {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && size <= 1 {
+		return fmt.Sprintf("byte 0x%02x (not UTF-8)", s[i])
+	}
+	return strconv.QuoteRune(r)
+}

@@ -132,6 +132,16 @@ func TestParseErrors(t *testing.T) {
 		{"C.", 2, ""},
 		{"=C", 1, "no atom before"},
 		{"C11", 3, "own atom"},
+		// The charge bound holds however the charge is written.
+		{"[C+20]", 6, "charge out of range"},
+		{"[C++++++++++++++++++++]", 19, "charge out of range"},
+		{"[C----------------]", 19, "charge out of range"},
+		{"[C+99999999999999999999999]", 6, "charge out of range"},
+		// A character outside ASCII is named whole, bad UTF-8 as a byte.
+		{"C☃C", 2, "unexpected character '☃'"},
+		{"C\xffC", 2, "byte 0xff (not UTF-8)"},
+		{"[☃]", 2, "unexpected '☃' where an element"},
+		{"[C☃]", 3, "unexpected '☃' in bracket atom"},
 	}
 	for _, tc := range tests {
 		_, err := Parse(tc.smiles)

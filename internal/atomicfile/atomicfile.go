@@ -9,10 +9,13 @@ package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/google/renameio/v2"
 )
@@ -119,4 +122,82 @@ func ReplaceDir(tmp, path string) error {
 		return err
 	}
 	return os.RemoveAll(old)
+}
+
+// IsTemp reports whether name, a file name in a directory, is the temporary
+// file of a write of target (a base name) by this package: a write killed
+// before its rename leaves one behind. Such a file holds nothing anyone
+// reads; a later run may remove it once it holds the directory's lock.
+func IsTemp(name, target string) bool {
+	// renameio names its temporary file "." + target + a non-negative
+	// decimal int64.
+	digits, ok := strings.CutPrefix(name, "."+target)
+	if !ok || digits == "" || len(digits) > 19 {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ProbeName is the target of the probe file CheckWritable writes: IsTemp
+// (name, ProbeName) recognises one a killed check left behind.
+const ProbeName = "metabench-probe"
+
+// CheckWritable reports whether files can be created in dir, or, if dir
+// does not exist yet, in the nearest directory above it that does (without
+// creating anything that stays: a command that fails later leaves no
+// directory behind).
+func CheckWritable(dir string) error {
+	d := dir
+	for {
+		st, err := os.Stat(d)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%s is not a directory", d)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return err
+		}
+		d = up
+	}
+	f, err := Create(filepath.Join(d, ProbeName), 0o600)
+	if err != nil {
+		return fmt.Errorf("not writable: %w", err)
+	}
+	f.Cleanup()
+	return nil
+}
+
+// RemoveTemps removes from dir the temporary files that killed writes of
+// the targets (base names) left behind. The caller must hold dir's lock
+// (package dirlock): another writer's temporary file is live.
+func RemoveTemps(dir string, targets ...string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("clean %s: %w", dir, err)
+	}
+	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
+		for _, t := range targets {
+			if IsTemp(e.Name(), t) {
+				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("clean %s: %w", dir, err)
+				}
+				break
+			}
+		}
+	}
+	return nil
 }

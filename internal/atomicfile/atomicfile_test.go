@@ -117,3 +117,59 @@ func TestReplaceDir(t *testing.T) {
 		t.Fatal("the old directory was left behind")
 	}
 }
+
+// TestIsTempMatchesTheTemporaryFiles: the names IsTemp recognises are
+// those this package's writes use, found by killing nothing: a File not
+// committed leaves its temporary file in place until Cleanup.
+func TestIsTempMatchesTheTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	f, err := Create(filepath.Join(dir, "loss.csv"), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Cleanup()
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || !IsTemp(ents[0].Name(), "loss.csv") {
+		t.Fatalf("temporary files %v not recognised", ents)
+	}
+	tests := []struct {
+		name, target string
+		want         bool
+	}{
+		{".loss.csv0", "loss.csv", true},
+		{".loss.csv9223372036854775807", "loss.csv", true},
+		{".loss.csv", "loss.csv", false},
+		{"loss.csv1", "loss.csv", false},
+		{".loss.csv1a", "loss.csv", false},
+		{".loss.csv-1", "loss.csv", false},
+		{".loss.png1", "loss.csv", false},
+		{".loss.csv92233720368547758070", "loss.csv", false},
+	}
+	for _, tc := range tests {
+		if got := IsTemp(tc.name, tc.target); got != tc.want {
+			t.Errorf("IsTemp(%q, %q) = %v", tc.name, tc.target, got)
+		}
+	}
+}
+
+func TestCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	os.WriteFile(file, nil, 0o644)
+	tests := []struct {
+		name, dir string
+		ok        bool
+	}{
+		{"existing", dir, true},
+		{"to be made", filepath.Join(dir, "a", "b"), true},
+		{"under a file", filepath.Join(file, "a"), false},
+	}
+	for _, tc := range tests {
+		if err := CheckWritable(tc.dir); (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("CheckWritable left %v", ents)
+	}
+}
