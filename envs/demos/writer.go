@@ -95,6 +95,9 @@ type Writer struct {
 	// repaired lists the damaged data files found by Create.
 	repaired []string
 	err      error // sticky: a failed compaction stops the writer
+	// finished: opened without the lock, on a finished dataset another
+	// process holds (openFinished); it hands out no work and adds nothing.
+	finished bool
 }
 
 type taskState struct {
@@ -162,7 +165,7 @@ func openFinished(dir string, cfg Config, settings json.RawMessage) (*Writer, er
 	if err := sameConfig(man, cfg, settings); err != nil {
 		return nil, err
 	}
-	w := &Writer{dir: dir, source: cfg.Source, man: man, byName: map[string]int{}, changed: make(chan struct{})}
+	w := &Writer{dir: dir, source: cfg.Source, man: man, byName: map[string]int{}, changed: make(chan struct{}), finished: true}
 	for i, p := range cfg.Tasks {
 		if !man.Tasks[i].Complete {
 			return nil, fmt.Errorf("task %q is unfinished", p.Task)
@@ -546,6 +549,9 @@ func (w *Writer) Add(ep *Episode) error {
 	case w.closed:
 		w.mu.Unlock()
 		return errors.New("demos: add: writer is closed")
+	case w.finished:
+		w.mu.Unlock()
+		return fmt.Errorf("demos: add %q #%d: the dataset is finished and another process holds it", ep.Task, ep.Index)
 	case w.err != nil:
 		w.mu.Unlock()
 		return w.err

@@ -599,6 +599,9 @@ func TestCreateBesideLockHolder(t *testing.T) {
 			if _, ok := w.Next(context.Background()); ok {
 				t.Error("a finished dataset handed out work")
 			}
+			if err := w.Add(runAttempt("ab", 0)); err == nil || !strings.Contains(err.Error(), "another process holds it") {
+				t.Errorf("add to a finished dataset held elsewhere: %v", err)
+			}
 			p := w.Progress()
 			if p.CompleteTasks != 3 || p.Kept == 0 {
 				t.Errorf("progress %+v, want 3 complete tasks", p)
