@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/internal/dirlock"
 )
 
 // Spread is the comparison of whole runs of one configuration that differ
@@ -165,9 +165,12 @@ func seedList(seeds []uint64) string {
 // WriteSpread writes the across-seed results into dir: SpreadFile, a CSV
 // per table and the suite's across-seed plots.
 func (s *Suite) WriteSpread(dir string, sp *Spread) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Locked as a run's results directory is (WriteResults).
+	unlock, err := dirlock.MkdirLock(dir, "results directory")
+	if err != nil {
 		return fmt.Errorf("across-seed results: %w", err)
 	}
+	defer unlock()
 	if err := atomicfile.Write(filepath.Join(dir, SpreadFile), 0o644, func(w io.Writer) error { return report.JSON(w, sp) }); err != nil {
 		return err
 	}
