@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+
+import metabench
+from gymcheck import check_env
+
+
+@pytest.mark.parametrize("render_mode,time_limit", [(None, 0), ("rgb_array", 30)])
+def test_contract(binary, render_mode, time_limit):
+    env = metabench.make("Stack-v0", task="abc de", seed=1, render_mode=render_mode, time_limit=time_limit)
+    done = check_env(env, max_steps=40)
+    assert done or time_limit == 0
+    assert env.closed
+
+
+def test_expert_solves_through_the_bridge(binary):
+    # The expert's labels in info drive the episode to success: the reward
+    # arrives once, on the terminating step.
+    with metabench.make("metabench/Stack-v0", task="ab c", seed=4) as env:
+        obs, info = env.reset()
+        assert info["seed"] == 4 and info["verdict"] == "running"
+        demo = info["demo_obs"]
+        assert demo.shape[1] == obs.shape[0] and len(info["demo_actions"]) == len(demo) - 1
+        total = 0.0
+        for _ in range(env.time_limit):
+            obs, reward, terminated, truncated, info = env.step(info["expert_action"])
+            total += reward
+            if terminated or truncated:
+                break
+        assert (terminated, truncated, info["verdict"], total) == (True, False, "success", 1.0)
+        assert "expert_action" not in info
+        with pytest.raises(metabench.ServerError, match="episode is over"):
+            env.step(np.zeros(3))
+        obs, info = env.reset()
+        assert info["seed"] == 5  # resets without a seed count on from the last one
+
+
+def test_observations_match_the_go_recording(binary, dataset):
+    # The bridge's episode from a dataset's reset seed, with the dataset's
+    # executed actions, reproduces its observations bit for bit.
+    ds = metabench.demos.load(dataset)
+    ep = ds.episodes[0]
+    with metabench.make(task=ep.task, demo=False, expert=False) as env:
+        obs, _ = env.reset(seed=ep.seed)
+        got = [obs]
+        for a in ep.actions:
+            obs, *_ = env.step(a)
+            got.append(obs)
+    assert np.array_equal(np.stack(got), ep.obs)
+
+
+def test_bad_arguments(binary):
+    with pytest.raises(metabench.ServerError, match="task"):
+        metabench.make(task="a1")
+    with pytest.raises(ValueError, match="unknown environment id"):
+        metabench.make("Stack-v9")
+    with metabench.make(task="ab", demo=False) as env:
+        with pytest.raises(metabench.ServerError, match="send reset"):
+            env.step([0, 0, 0])
+        env.reset(seed=0)
+        with pytest.raises(metabench.ServerError, match="action has 2 values"):
+            env.step([0, 0])
+        with pytest.raises(metabench.ServerError, match="NaN"):
+            env.step([np.nan, 0, 0])
+        with pytest.raises(ValueError, match="out of range"):
+            env.reset(seed=-1)
+        env.step([0, 0, 0])  # the environment is still usable
+
+
+def test_gymnasium_registration_only_if_importable(binary):
+    try:
+        import gymnasium
+    except ImportError:
+        pytest.skip("gymnasium is not installed (it is on PyPI only)")
+    env = gymnasium.make("metabench/Stack-v0", task="ab")
+    env.reset(seed=1)
+    env.close()
