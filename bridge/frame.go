@@ -50,6 +50,7 @@ type Array struct {
 type Message struct {
 	Header json.RawMessage
 	Arrays []Array
+	base   base // the header's common fields, read once
 }
 
 // Array returns the array called name.
@@ -116,15 +117,12 @@ func DecodePayload(p []byte) (*Message, error) {
 		return nil, frameErrorf("header length %d does not fit the %d-byte payload (limit %d)", h, len(p), maxHeader)
 	}
 	hdr := p[4 : 4+h]
-	var common struct {
-		Arrays []Array `json:"arrays"`
-	}
-	if err := json.Unmarshal(hdr, &common); err != nil {
-		return nil, frameErrorf("header is not a JSON object: %v", err)
-	}
 	m := &Message{Header: hdr}
+	if err := json.Unmarshal(hdr, &m.base); err != nil {
+		return nil, frameErrorf("header is not a JSON object of the protocol's fields: %v", err)
+	}
 	rest := p[4+h:]
-	for i, a := range common.Arrays {
+	for i, a := range m.base.Arrays {
 		size, err := a.byteSize()
 		if err != nil {
 			return nil, frameErrorf("array %d (%q): %v", i, a.Name, err)

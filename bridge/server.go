@@ -127,10 +127,7 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 // Handle answers one decoded request: it returns the request's id (to
 // echo), the reply, or the error to send instead.
 func (s *Server) Handle(m *Message) (id json.RawMessage, rep reply, err error) {
-	var b base
-	if err := json.Unmarshal(m.Header, &b); err != nil {
-		return nil, reply{}, fmt.Errorf("header: %v", err)
-	}
+	b := m.base
 	if b.V != nil && *b.V != Version {
 		return b.ID, reply{}, fmt.Errorf("protocol version %d is not served (this server speaks version %d)", *b.V, Version)
 	}

@@ -121,7 +121,7 @@ class Client:
         # server under a client that catches KeyboardInterrupt.
         self._proc = subprocess.Popen(
             [self.binary, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._err, start_new_session=True, bufsize=0)
+            stderr=self._err, start_new_session=True)
         self._finalizer = weakref.finalize(self, _shutdown, self._proc, self._err)
         self._pending = 0
         hello = self.request("hello")

@@ -65,7 +65,7 @@ class StackVectorEnv:
             if self._autoreset[i]:
                 env._client.send("reset", seed=self._take_seed(env))
             else:
-                env._client.send("step", {"action": actions[i]})
+                env._send_step(actions[i])
         obs = np.empty(self.observation_space.shape, dtype=np.float32)
         rewards = np.zeros(self.num_envs, dtype=np.float64)
         terminated = np.zeros(self.num_envs, dtype=bool)
