@@ -20,14 +20,17 @@ func runServe(ctx context.Context, e cli.Env, args []string) error {
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
-	// An interrupt ends a server run by hand; closing stdin wakes the read
-	// it waits in. Clients start it in a session of its own, so a Ctrl-C
-	// meant for the client does not end it under them.
-	stop := context.AfterFunc(ctx, func() { os.Stdin.Close() })
-	defer stop()
-	err := bridge.Serve(ctx, os.Stdin, os.Stdout)
-	if ctx.Err() != nil {
+	// An interrupt ends a server run by hand, even while it waits in a read
+	// that closing stdin would not wake (a pipe or terminal in blocking
+	// mode): the reply to the last request was flushed before that read.
+	// Clients start the server in a session of its own, so a Ctrl-C meant
+	// for the client does not end it under them.
+	done := make(chan error, 1)
+	go func() { done <- bridge.Serve(ctx, os.Stdin, os.Stdout) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
 		return errors.New("serve: interrupted")
 	}
-	return err
 }

@@ -3,11 +3,23 @@ package bridge
 import (
 	"bytes"
 	"encoding/json"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/sim"
 )
+
+// cpuTime is the process's user and system CPU time: on a shared machine
+// it is inflated less by other processes' load than wall time is.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // BenchmarkStepOverhead compares one environment step through the
 // server's request handling (decode, step, encode the reply) with the bare
@@ -26,6 +38,7 @@ func BenchmarkStepOverhead(b *testing.B) {
 		}
 		rs, _ := json.Marshal(map[string]any{"op": "reset", "seed": 1})
 		var out bytes.Buffer
+		c0 := cpuTime(b)
 		for b.Loop() {
 			if s.env.env.Verdict() != stack.Running || !s.env.reset {
 				if _, err := s.reset(rs, nil); err != nil {
@@ -45,6 +58,7 @@ func BenchmarkStepOverhead(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(cpuTime(b)-c0)/float64(b.N), "cpu-ns/op")
 	})
 	b.Run("in-process", func(b *testing.B) {
 		cfg := sim.DefaultConfig()
@@ -54,6 +68,7 @@ func BenchmarkStepOverhead(b *testing.B) {
 		}
 		var obs []float32
 		act := []float32{0.5, -0.2, 0}
+		c0 := cpuTime(b)
 		for b.Loop() {
 			if env.Verdict() != stack.Running || env.World() == nil {
 				if err := env.Reset(1); err != nil {
@@ -63,5 +78,6 @@ func BenchmarkStepOverhead(b *testing.B) {
 			env.Step(clip(act, cfg))
 			obs = env.Observe(obs[:0])
 		}
+		b.ReportMetric(float64(cpuTime(b)-c0)/float64(b.N), "cpu-ns/op")
 	})
 }

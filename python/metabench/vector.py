@@ -22,9 +22,11 @@ class StackVectorEnv:
             raise ValueError(f"num_envs {num_envs} is below 1")
         self.num_envs = num_envs
         self.envs: List[StackEnv] = []
+        seed = kwargs.pop("seed", None)
         try:
-            for _ in range(num_envs):
-                self.envs.append(StackEnv(**kwargs))
+            for i in range(num_envs):
+                # Environment i's first episode has seed + i, as reset(seed=) gives.
+                self.envs.append(StackEnv(seed=None if seed is None else seed + i, **kwargs))
         except Exception:
             self.close()
             raise

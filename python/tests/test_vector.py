@@ -55,3 +55,9 @@ def test_vector_error_keeps_streams_in_step(binary):
             raise AssertionError("a NaN action was accepted")
         obs, *_ = venv.step(np.zeros((2, 3), dtype=np.float32))
         assert obs.shape == (2, 10)
+
+
+def test_constructor_seed_differs_per_environment(binary):
+    with metabench.make_vec(num_envs=2, task="ab", seed=3, demo=False) as venv:
+        obs, infos = venv.reset()
+        assert list(infos["seed"]) == [3, 4] and not np.array_equal(obs[0], obs[1])
