@@ -54,7 +54,11 @@ func BenchmarkStepOverhead(b *testing.B) {
 				b.Fatal(err)
 			}
 			out.Reset()
-			if err := WriteMessage(&out, rep.fields, rep.arrays...); err != nil {
+			hdr, err := replyHeader(nil, "", rep.fields, rep.arrays)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := writeFrame(&out, hdr, rep.arrays); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -11,12 +11,14 @@
 package bridge
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 )
 
 // Version is the protocol version; a request naming another one is refused.
@@ -51,6 +53,7 @@ type Message struct {
 	Header json.RawMessage
 	Arrays []Array
 	base   base // the header's common fields, read once
+	plain  bool // the header has no fields besides base's
 }
 
 // Array returns the array called name.
@@ -118,8 +121,13 @@ func DecodePayload(p []byte) (*Message, error) {
 	}
 	hdr := p[4 : 4+h]
 	m := &Message{Header: hdr}
-	if err := json.Unmarshal(hdr, &m.base); err != nil {
-		return nil, frameErrorf("header is not a JSON object of the protocol's fields: %v", err)
+	// A strict read first: for requests without parameters (step above all)
+	// it is the only parse of the header.
+	if m.plain = decodeStrict(hdr, &m.base) == nil; !m.plain {
+		m.base = base{}
+		if err := json.Unmarshal(hdr, &m.base); err != nil {
+			return nil, frameErrorf("header is not a JSON object of the protocol's fields: %v", err)
+		}
 	}
 	rest := p[4+h:]
 	for i, a := range m.base.Arrays {
@@ -229,6 +237,93 @@ func U64(name string, v []uint64, shape ...int) Array {
 // U8 returns a |u1 array of the given shape holding v (not copied).
 func U8(name string, v []byte, shape ...int) Array {
 	return Array{Name: name, DType: "|u1", Shape: shape, Data: v}
+}
+
+// decodeStrict reads a JSON object into p (whose fields must include all
+// of the object's), and nothing may follow it.
+func decodeStrict(data []byte, p any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the JSON object")
+	}
+	return nil
+}
+
+// replyHeader encodes a reply's header: ok (or the error), the request's
+// id, the fields (a struct or map marshalled to a JSON object) and the
+// arrays' specs. Array names and dtypes are the server's own identifiers.
+func replyHeader(id json.RawMessage, errMsg string, fields any, arrays []Array) ([]byte, error) {
+	b := make([]byte, 0, 256)
+	if errMsg != "" {
+		msg, err := json.Marshal(errMsg)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `{"ok":false,"error":`...), msg...)
+	} else {
+		b = append(b, `{"ok":true`...)
+	}
+	if len(id) > 0 {
+		b = append(append(b, `,"id":`...), id...)
+	}
+	if fields != nil {
+		f, err := json.Marshal(fields)
+		if err != nil {
+			return nil, fmt.Errorf("encode reply header: %w", err)
+		}
+		if len(f) > 2 && f[0] == '{' {
+			b = append(append(b, ','), f[1:len(f)-1]...)
+		}
+	}
+	b = append(b, `,"arrays":[`...)
+	for i, a := range arrays {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":`...)
+		b = strconv.AppendQuote(b, a.Name)
+		b = append(b, `,"dtype":`...)
+		b = strconv.AppendQuote(b, a.DType)
+		b = append(b, `,"shape":[`...)
+		for k, d := range a.Shape {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(d), 10)
+		}
+		b = append(b, "]}"...)
+	}
+	return append(b, "]}"...), nil
+}
+
+// writeFrame writes a frame of an encoded header and the arrays' bytes.
+func writeFrame(w io.Writer, hdr []byte, arrays []Array) error {
+	n := 4 + len(hdr)
+	for _, a := range arrays {
+		n += len(a.Data)
+	}
+	if uint64(n) > math.MaxUint32 {
+		return fmt.Errorf("reply of %d bytes does not fit a frame", n)
+	}
+	var lens [8]byte
+	binary.LittleEndian.PutUint32(lens[:], uint32(n))
+	binary.LittleEndian.PutUint32(lens[4:], uint32(len(hdr)))
+	if _, err := w.Write(lens[:]); err != nil {
+		return err
+	}
+	if _, err := w.Write(hdr); err != nil {
+		return err
+	}
+	for _, a := range arrays {
+		if _, err := w.Write(a.Data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WriteMessage writes one frame: header (marshalled to a JSON object, with

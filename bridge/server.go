@@ -22,15 +22,12 @@ type base struct {
 // reply is what a handler returns: header fields besides ok and id, and
 // arrays.
 type reply struct {
-	fields map[string]any
+	fields any // a struct or map encoded as the header's other fields
 	arrays []Array
 	close  bool // the server ends after sending it
 }
 
-func ok(fields map[string]any, arrays ...Array) reply {
-	if fields == nil {
-		fields = map[string]any{}
-	}
+func ok(fields any, arrays ...Array) reply {
 	return reply{fields: fields, arrays: arrays}
 }
 
@@ -102,15 +99,20 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 		default:
 			id, rep, err = s.Handle(m)
 		}
+		errMsg := ""
 		if err != nil {
-			rep = reply{fields: map[string]any{"ok": false, "error": oneLine(err.Error())}}
-		} else {
-			rep.fields["ok"] = true
+			errMsg, rep = oneLine(err.Error()), reply{}
 		}
-		if len(id) > 0 {
-			rep.fields["id"] = id
+		hdr, err := replyHeader(id, errMsg, rep.fields, rep.arrays)
+		if err != nil {
+			// A result JSON cannot hold (a NaN, say) is the request's
+			// failure, not the server's.
+			rep = reply{close: rep.close}
+			if hdr, err = replyHeader(id, oneLine("reply: "+err.Error()), nil, nil); err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
 		}
-		if err := WriteMessage(bw, rep.fields, rep.arrays...); err != nil {
+		if err := writeFrame(bw, hdr, rep.arrays); err != nil {
 			return fmt.Errorf("serve: write reply: %w", err)
 		}
 		if err := bw.Flush(); err != nil {
@@ -160,17 +162,25 @@ func decode(hdr json.RawMessage, p any) error {
 	return nil
 }
 
-func (s *Server) hello(hdr json.RawMessage, _ *Message) (reply, error) {
+// noParams checks that a request without parameters has none: a header
+// found plain when the frame was decoded needs no second reading.
+func noParams(hdr json.RawMessage, m *Message) error {
+	if m.plain {
+		return nil
+	}
 	var p struct{ base }
-	if err := decode(hdr, &p); err != nil {
+	return decode(hdr, &p)
+}
+
+func (s *Server) hello(hdr json.RawMessage, m *Message) (reply, error) {
+	if err := noParams(hdr, m); err != nil {
 		return reply{}, err
 	}
 	return ok(map[string]any{"protocol": Version, "server": "metabench", "ops": opNames}), nil
 }
 
-func (s *Server) closeOp(hdr json.RawMessage, _ *Message) (reply, error) {
-	var p struct{ base }
-	if err := decode(hdr, &p); err != nil {
+func (s *Server) closeOp(hdr json.RawMessage, m *Message) (reply, error) {
+	if err := noParams(hdr, m); err != nil {
 		return reply{}, err
 	}
 	s.env = nil

@@ -8,6 +8,7 @@ the arrays the header lists (dtype, shape; little-endian, C order).
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import struct
@@ -21,7 +22,10 @@ import numpy as np
 
 PROTOCOL_VERSION = 1
 
+_U32 = struct.Struct("<I")
+
 _DTYPES = {"<f4", "<f8", "<i4", "<i8", "<u8", "|u1"}
+_NP_DTYPES = {d: np.dtype(d) for d in _DTYPES}
 
 
 class ServerError(RuntimeError):
@@ -77,15 +81,15 @@ def encode(header: Dict[str, Any], arrays: Optional[Dict[str, np.ndarray]] = Non
 def decode(payload: bytearray) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
     """A frame's payload (without its length) as header and arrays; the
     arrays are writable views of payload."""
-    (hlen,) = struct.unpack_from("<I", payload, 0)
-    header = json.loads(bytes(payload[4:4 + hlen]))
+    (hlen,) = _U32.unpack_from(payload, 0)
+    header = json.loads(payload[4:4 + hlen])
     arrays = {}
     off = 4 + hlen
     view = memoryview(payload)
-    for spec in header.get("arrays", []):
-        dt = np.dtype(spec["dtype"])
+    for spec in header.get("arrays", ()):
+        dt = _NP_DTYPES.get(spec["dtype"]) or np.dtype(spec["dtype"])
         shape = tuple(spec["shape"])
-        n = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+        n = math.prod(shape) * dt.itemsize
         arrays[spec["name"]] = np.frombuffer(view[off:off + n], dtype=dt).reshape(shape)
         off += n
     if off != len(payload):
@@ -175,7 +179,10 @@ class Client:
         """The next reply, error replies included."""
         if not self._finalizer.alive:
             raise BridgeClosed("the client is closed")
-        (n,) = struct.unpack("<I", self._read(4))
+        head = self._proc.stdout.read(4)
+        if len(head) < 4:
+            raise self._died("ended before replying")
+        (n,) = _U32.unpack(head)
         self._pending -= 1
         return decode(self._read(n))
 
