@@ -69,6 +69,8 @@ func TestBadRequestsGetErrorsAndTheServerGoesOn(t *testing.T) {
 		{[]byte("not JSON"), rawFrame(headerOnly("{nope")), "not a JSON object"},
 		{[]byte("short payload"), rawFrame([]byte{1, 2}), "no header length"},
 		{[]byte("header past the payload"), rawFrame([]byte{200, 0, 0, 0, '{'}), "does not fit"},
+		{[]byte("data after the header object"), rawFrame(headerOnly(`{"op":"hello"} {}`)), "not a JSON object"},
+		{[]byte("parameter to an op without any"), request(t, map[string]any{"op": "step", "action": 1}), "unknown field"},
 		{[]byte("unknown op"), request(t, map[string]any{"op": "fly"}), "unknown op"},
 		{[]byte("other version"), request(t, map[string]any{"op": "hello", "v": 99}), "version 99"},
 		{[]byte("misspelt parameter"), request(t, map[string]any{"op": "make", "task": "ab", "taks": 1}), "unknown field"},
