@@ -148,7 +148,15 @@ def to_hdf5(directory: PathLike, out: PathLike, binary: Optional[str] = None) ->
                 "env_name": "metabench/Stack-v0", "type": 2,
                 "env_kwargs": {"tasks": ds.tasks, "config": ds.config}})
             f.create_group("mask").create_dataset("train", data=np.array(names, dtype="S"))
+        # On disk before it takes the name: a crash leaves the old file or the new one.
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp, out)
+        dirfd = os.open(out.parent, os.O_RDONLY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
