@@ -32,10 +32,18 @@ const (
 	maxDims   = 8
 )
 
-// DTypes maps the dtype strings of the protocol (numpy's array-interface
-// spelling) to their item sizes.
-var dtypeSizes = map[string]int{
-	"<f4": 4, "<f8": 8, "<i4": 4, "<i8": 8, "<u8": 8, "|u1": 1,
+// itemSize returns the item size of a dtype of the protocol (numpy's
+// array-interface spelling).
+func itemSize(dtype string) (int, bool) {
+	switch dtype {
+	case "<f4", "<i4":
+		return 4, true
+	case "<f8", "<i8", "<u8":
+		return 8, true
+	case "|u1":
+		return 1, true
+	}
+	return 0, false
 }
 
 // Array is one array of a frame: raw little-endian bytes with a dtype and a
@@ -150,7 +158,7 @@ func DecodePayload(p []byte) (*Message, error) {
 
 // byteSize checks the dtype and shape and returns the data length.
 func (a *Array) byteSize() (int64, error) {
-	item, ok := dtypeSizes[a.DType]
+	item, ok := itemSize(a.DType)
 	if !ok {
 		return 0, fmt.Errorf("unknown dtype %q (want <f4, <f8, <i4, <i8, <u8 or |u1)", a.DType)
 	}

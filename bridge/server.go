@@ -36,7 +36,9 @@ func ok(fields any, arrays ...Array) reply {
 type handler func(s *Server, hdr json.RawMessage, m *Message) (reply, error)
 
 // opNames lists the requests the server answers, in sorted order.
-var opNames = []string{"bench", "bleu", "close", "demos", "ecfp", "hello", "make", "render", "reset", "step"}
+func opNames() []string {
+	return []string{"bench", "bleu", "close", "demos", "ecfp", "hello", "make", "render", "reset", "step"}
+}
 
 // lookup returns the handler of op.
 func lookup(op string) (handler, bool) {
@@ -135,7 +137,7 @@ func (s *Server) Handle(m *Message) (id json.RawMessage, rep reply, err error) {
 	}
 	h, found := lookup(b.Op)
 	if !found {
-		return b.ID, reply{}, fmt.Errorf("unknown op %q (want one of %s)", b.Op, strings.Join(opNames, ", "))
+		return b.ID, reply{}, fmt.Errorf("unknown op %q (want one of %s)", b.Op, strings.Join(opNames(), ", "))
 	}
 	// A bug in a handler is answered like a bad request: the client learns
 	// of it and the other environments of its vector keep running.
@@ -176,7 +178,7 @@ func (s *Server) hello(hdr json.RawMessage, m *Message) (reply, error) {
 	if err := noParams(hdr, m); err != nil {
 		return reply{}, err
 	}
-	return ok(map[string]any{"protocol": Version, "server": "metabench", "ops": opNames}), nil
+	return ok(map[string]any{"protocol": Version, "server": "metabench", "ops": opNames()}), nil
 }
 
 func (s *Server) closeOp(hdr json.RawMessage, m *Message) (reply, error) {

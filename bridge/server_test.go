@@ -130,7 +130,7 @@ func TestEpisodeOverTheProtocol(t *testing.T) {
 }
 
 func TestEveryOpHasAHandler(t *testing.T) {
-	for _, op := range opNames {
+	for _, op := range opNames() {
 		if _, ok := lookup(op); !ok {
 			t.Errorf("op %q is listed but has no handler", op)
 		}
