@@ -75,3 +75,24 @@ def test_gymnasium_registration_only_if_importable(binary):
     env = gymnasium.make("metabench/Stack-v0", task="ab")
     env.reset(seed=1)
     env.close()
+
+
+def test_render_follows_the_state(binary):
+    with metabench.make(task="ab", render_mode="rgb_array", width=160, height=100, demo=False) as env:
+        env.reset(seed=2)
+        a = env.render().copy()
+        assert a.shape == (100, 160, 3) and len(np.unique(a.reshape(-1, 3), axis=0)) > 3
+        for _ in range(5):
+            env.step([4, 0, 0])  # the gripper moves right
+        b = env.render()
+        assert not np.array_equal(a, b)
+        env.reset(seed=2)
+        assert np.array_equal(env.render(), a)  # same state, same frame
+
+
+def test_in_process_bench(binary):
+    with metabench.make(task="abc", demo=False, expert=False) as env:
+        r = env.bench(500, seed=1)
+        assert r["steps"] == 500 and r["seconds"] > 0
+        with pytest.raises(metabench.ServerError, match="out of range"):
+            env.bench(0)
