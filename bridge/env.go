@@ -8,9 +8,11 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/collect"
+	"github.com/metabench/metabench/policies/policyspec"
 	"github.com/metabench/metabench/sim"
 	"github.com/metabench/metabench/sim/render"
 )
@@ -30,6 +32,7 @@ type session struct {
 	cfg      sim.Config
 	env      *stack.Env
 	expert   *policies.Expert // nil unless asked for
+	policy   policies.Policy  // a policy spec's, nil unless asked for
 	demo     bool
 	noise    float64
 	renderer *render.Renderer
@@ -46,6 +49,18 @@ type makeParams struct {
 	Expert    bool     `json:"expert"`
 	Width     int      `json:"width"`
 	Height    int      `json:"height"`
+	Policy    string   `json:"policy"`
+}
+
+// policyFactory builds the policies a client may ask to see acting beside
+// its own: those `metabench view --policy` names, but replays, which bring
+// episodes of their own.
+func policyFactory() *policyspec.Factory {
+	f := policyspec.Standard(nil)
+	f.Register("model", "model:DIR", func(dir string, cfg sim.Config) (policies.Policy, error) {
+		return imitation.LoadPolicy(dir, cfg)
+	})
+	return f
 }
 
 func (s *Server) makeEnv(hdr json.RawMessage, _ *Message) (reply, error) {
@@ -85,6 +100,11 @@ func (s *Server) makeEnv(hdr json.RawMessage, _ *Message) (reply, error) {
 		renderer: render.New(cfg, render.Options{Width: p.Width, Height: p.Height})}
 	if p.Expert {
 		ses.expert = policies.NewExpert(cfg)
+	}
+	if p.Policy != "" {
+		if ses.policy, err = policyFactory().New(p.Policy, cfg); err != nil {
+			return reply{}, err
+		}
 	}
 	s.env = ses
 	v := float64(cfg.GripperMaxSpeed)
@@ -133,6 +153,9 @@ func (s *Server) reset(hdr json.RawMessage, _ *Message) (reply, error) {
 	ses.reset = true
 	if ses.expert != nil {
 		ses.expert.Reset(ses.task, *p.Seed)
+	}
+	if ses.policy != nil {
+		ses.policy.Reset(ses.task, *p.Seed)
 	}
 	arrays := []Array{ses.observe()}
 	if ses.demo {
@@ -183,6 +206,10 @@ func (ses *session) result(reward float64, arrays []Array) reply {
 	if ses.expert != nil && v == stack.Running {
 		a := stack.ActionVector(ses.expert.Act(env.State()))
 		arrays = append(arrays, F32("expert_action", a[:], stack.ActDim))
+	}
+	if ses.policy != nil && v == stack.Running {
+		a := stack.ActionVector(ses.policy.Act(env.State()))
+		arrays = append(arrays, F32("policy_action", a[:], stack.ActDim))
 	}
 	return ok(&stepResult{Reward: reward, Terminated: terminated, Truncated: truncated,
 		Verdict: v.String(), Steps: env.Steps(), Progress: env.Progress(), Seed: env.Seed()}, arrays...)

@@ -38,7 +38,10 @@ class StackEnv:
     info["demo_actions"] and info["demo_expert_actions"] (T, 3)) for
     one-shot conditioning. With expert=True, every info holds
     info["expert_action"], the clean expert's action in the current state
-    (absent once the episode has ended).
+    (absent once the episode has ended). With policy set to a policy spec
+    ("expert", "noisy-expert:0.3", or "model:DIR" for a model trained by
+    `metabench train imitation`), every info holds info["policy_action"],
+    that policy's action in the current state, to compare with or to act on.
 
     reset(seed=s) starts the episode of reset seed s, the seed
     `metabench demos gen` and the Go code use, and later resets without a
@@ -50,7 +53,8 @@ class StackEnv:
 
     def __init__(self, task: str = "ab", seed: Optional[int] = None, noise: Optional[float] = None,
                  render_mode: Optional[str] = None, demo: bool = True, expert: bool = True,
-                 time_limit: int = 0, width: int = 320, height: int = 200, binary: Optional[str] = None):
+                 time_limit: int = 0, width: int = 320, height: int = 200, policy: Optional[str] = None,
+                 binary: Optional[str] = None):
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode {render_mode!r} is not supported (want None or 'rgb_array')")
         self.render_mode = render_mode
@@ -59,6 +63,8 @@ class StackEnv:
                                   "time_limit": int(time_limit), "width": int(width), "height": int(height)}
         if noise is not None:
             params["noise"] = float(noise)
+        if policy:
+            params["policy"] = str(policy)
         try:
             r = self._client.request("make", **params)
         except Exception:

@@ -96,3 +96,27 @@ def test_in_process_bench(binary):
         assert r["steps"] == 500 and r["seconds"] > 0
         with pytest.raises(metabench.ServerError, match="out of range"):
             env.bench(0)
+
+
+def test_policy_actions(binary, tmp_path):
+    # noisy-expert:0 is the expert: its actions equal the expert's labels.
+    with metabench.make(task="ab c", policy="noisy-expert:0", demo=False) as env:
+        obs, info = env.reset(seed=6)
+        for _ in range(30):
+            assert np.array_equal(info["policy_action"], info["expert_action"])
+            obs, _, term, trunc, info = env.step(info["policy_action"])
+            if term or trunc:
+                break
+    with pytest.raises(metabench.ServerError, match="unknown policy"):
+        metabench.make(task="ab", policy="oracle")
+    # A model trained by `metabench train imitation` acts through the bridge.
+    import subprocess
+    model = tmp_path / "model"
+    subprocess.run([binary, "train", "imitation", "--task", "ab", "--demos", "2", "--steps", "3", "--batch-tasks", "1",
+                    "--pairs", "4", "--out", str(model), "--cache", str(tmp_path / "cache"), "--workers", "1"],
+                   check=True, capture_output=True)
+    with metabench.make(task="ab", policy=f"model:{model}", demo=False, expert=False) as env:
+        obs, info = env.reset(seed=1)
+        a = info["policy_action"]
+        assert a.shape == (3,) and env.action_space.contains(a)
+        env.step(a)
