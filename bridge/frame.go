@@ -308,13 +308,19 @@ func replyHeader(id json.RawMessage, errMsg string, fields any, arrays []Array) 
 	return append(b, "]}"...), nil
 }
 
+// frameSize is the payload length of a frame of hdr and arrays.
+func frameSize(hdr []byte, arrays []Array) uint64 {
+	n := uint64(4 + len(hdr))
+	for _, a := range arrays {
+		n += uint64(len(a.Data))
+	}
+	return n
+}
+
 // writeFrame writes a frame of an encoded header and the arrays' bytes.
 func writeFrame(w io.Writer, hdr []byte, arrays []Array) error {
-	n := 4 + len(hdr)
-	for _, a := range arrays {
-		n += len(a.Data)
-	}
-	if uint64(n) > math.MaxUint32 {
+	n := frameSize(hdr, arrays)
+	if n > math.MaxUint32 {
 		return fmt.Errorf("reply of %d bytes does not fit a frame", n)
 	}
 	var lens [8]byte

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 )
 
@@ -111,6 +112,12 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 			// failure, not the server's.
 			rep = reply{close: rep.close}
 			if hdr, err = replyHeader(id, oneLine("reply: "+err.Error()), nil, nil); err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+		}
+		if n := frameSize(hdr, rep.arrays); n > math.MaxUint32 {
+			rep = reply{close: rep.close}
+			if hdr, err = replyHeader(id, fmt.Sprintf("reply of %d bytes is over the frame limit of 4 GiB: ask for less at a time", n), nil, nil); err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
 		}
