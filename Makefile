@@ -4,17 +4,21 @@
 GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Debian packages the tests need: OpenBLAS for the openblas build of the
-# network engine, numpy to check that Python reads our npz and safetensors.
+# network engine, numpy to check that Python reads our npz and safetensors,
+# h5py and pytest for the Python package's tests (make test-python).
 # The window (gui/, cmd/metabench-gui) needs cgo, X11/GL headers, and for
 # its tests a virtual display and synthetic key presses.
 GUI_APT_PACKAGES := libx11-dev libxext-dev libgl1-mesa-dev libxrandr-dev libxcursor-dev \
                     libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth xdotool
-APT_PACKAGES  := libopenblas-dev python3-numpy $(GUI_APT_PACKAGES)
+APT_PACKAGES  := libopenblas-dev python3-numpy python3-h5py python3-pytest $(GUI_APT_PACKAGES)
 FUZZ_EXECS    ?= 200000
 BIN           := ./metabench
 GUI_BIN       := ./metabench-gui
+# The Debian interpreter, where python3-numpy and friends are installed
+# (a python3 earlier on PATH, from pyenv say, would not see them).
+PYTHON        ?= /usr/bin/python3
 
-.PHONY: all deps build gui bench test lint unit fuzz smoke test-gui test-slurm clean
+.PHONY: all deps build gui bench test lint unit fuzz smoke test-python test-gui test-slurm clean
 
 all: build
 
@@ -45,7 +49,7 @@ gui:
 bench: deps build
 	$(BIN) bench
 
-test: deps lint fuzz smoke unit test-gui test-slurm
+test: deps lint fuzz smoke unit test-python test-gui test-slurm
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -78,6 +82,16 @@ fuzz:
 smoke:
 	tmp=$$(mktemp -d) && CGO_ENABLED=0 $(GO) build -o $$tmp/metabench . && \
 	$$tmp/metabench bench imitation --profile smoke --quiet --cache $$tmp/cache >/dev/null && rm -rf $$tmp
+
+# The Python package (python/) against a pure-Go binary built into a
+# temporary directory: the environment's API contract, the vector
+# environment, datasets and HDF5, ECFP and BLEU against the CLI, and the
+# bridge's errors. The behaviour-cloning example runs too where
+# python3-torch is installed, and is skipped where it is not.
+test-python:
+	tmp=$$(mktemp -d) && CGO_ENABLED=0 $(GO) build -o $$tmp/metabench . && \
+	cd python && METABENCH_BIN=$$tmp/metabench PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests && \
+	rm -rf $$tmp
 
 # Window tests under Xvfb: a real window, pixels checked, a recording replayed.
 test-gui:

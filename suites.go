@@ -25,6 +25,6 @@ func commands() ([]cli.Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmds = append(cmds, slurmCommand(r))
+	cmds = append(cmds, slurmCommand(r), serveCommand())
 	return append(cmds, worldCommands()...), nil
 }

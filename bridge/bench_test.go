@@ -1,0 +1,87 @@
+package bridge
+
+import (
+	"bytes"
+	"encoding/json"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/sim"
+)
+
+// cpuTime is the process's user and system CPU time: on a shared machine
+// it is inflated less by other processes' load than wall time is.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkStepOverhead compares one environment step through the
+// server's request handling (decode, step, encode the reply) with the bare
+// step: the Go share of the bridge's cost per step.
+func BenchmarkStepOverhead(b *testing.B) {
+	var req bytes.Buffer
+	if err := WriteMessage(&req, map[string]any{"op": "step", "v": 1}, F32("action", []float32{0.5, -0.2, 0}, 3)); err != nil {
+		b.Fatal(err)
+	}
+	frame := req.Bytes()[4:]
+	b.Run("bridge", func(b *testing.B) {
+		s := &Server{}
+		mk, _ := json.Marshal(map[string]any{"op": "make", "task": "ab"})
+		if _, err := s.makeEnv(mk, nil); err != nil {
+			b.Fatal(err)
+		}
+		rs, _ := json.Marshal(map[string]any{"op": "reset", "seed": 1})
+		var out bytes.Buffer
+		c0 := cpuTime(b)
+		for b.Loop() {
+			if s.env.env.Verdict() != stack.Running || !s.env.reset {
+				if _, err := s.reset(rs, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			m, err := DecodePayload(frame)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, rep, err := s.Handle(m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out.Reset()
+			hdr, err := replyHeader(nil, "", rep.fields, rep.arrays)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := writeFrame(&out, hdr, rep.arrays); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime(b)-c0)/float64(b.N), "cpu-ns/op")
+	})
+	b.Run("in-process", func(b *testing.B) {
+		cfg := sim.DefaultConfig()
+		env, err := stack.New(stack.MustParse("ab"), stack.Options{Config: &cfg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var obs []float32
+		act := []float32{0.5, -0.2, 0}
+		c0 := cpuTime(b)
+		for b.Loop() {
+			if env.Verdict() != stack.Running || env.World() == nil {
+				if err := env.Reset(1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			env.Step(clip(act, cfg))
+			obs = env.Observe(obs[:0])
+		}
+		b.ReportMetric(float64(cpuTime(b)-c0)/float64(b.N), "cpu-ns/op")
+	})
+}

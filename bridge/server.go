@@ -1,0 +1,199 @@
+package bridge
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// base holds the header fields every request may carry.
+type base struct {
+	Op     string          `json:"op"`
+	ID     json.RawMessage `json:"id,omitempty"`
+	V      *int            `json:"v,omitempty"`
+	Arrays []Array         `json:"arrays,omitempty"`
+}
+
+// reply is what a handler returns: header fields besides ok and id, and
+// arrays.
+type reply struct {
+	fields any // a struct or map encoded as the header's other fields
+	arrays []Array
+	close  bool // the server ends after sending it
+}
+
+func ok(fields any, arrays ...Array) reply {
+	return reply{fields: fields, arrays: arrays}
+}
+
+// handler answers one op; params is the request header, m the whole
+// request.
+type handler func(s *Server, hdr json.RawMessage, m *Message) (reply, error)
+
+// opNames lists the requests the server answers, in sorted order.
+func opNames() []string {
+	return []string{"bench", "bleu", "close", "demos", "ecfp", "hello", "make", "render", "reset", "step"}
+}
+
+// lookup returns the handler of op.
+func lookup(op string) (handler, bool) {
+	switch op {
+	case "hello":
+		return (*Server).hello, true
+	case "make":
+		return (*Server).makeEnv, true
+	case "reset":
+		return (*Server).reset, true
+	case "step":
+		return (*Server).step, true
+	case "render":
+		return (*Server).render, true
+	case "close":
+		return (*Server).closeOp, true
+	case "bench":
+		return (*Server).bench, true
+	case "demos":
+		return (*Server).demos, true
+	case "ecfp":
+		return (*Server).ecfp, true
+	case "bleu":
+		return (*Server).bleu, true
+	}
+	return nil, false
+}
+
+// Server holds one connection's state: at most one environment.
+type Server struct {
+	env *session
+}
+
+// Serve answers requests from r on w until r ends (the client closed its
+// end or died), a "close" request, or a broken stream. A request that
+// cannot be decoded or fails gets an error reply; the server goes on.
+func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
+	br := bufio.NewReaderSize(r, 1<<16)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	s := &Server{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m, err := ReadMessage(br)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		var id json.RawMessage
+		var rep reply
+		var fe *FrameError
+		switch {
+		case errors.As(err, &fe):
+			err = fe
+		case err != nil:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("serve: %w", err)
+		default:
+			id, rep, err = s.Handle(m)
+		}
+		errMsg := ""
+		if err != nil {
+			errMsg, rep = oneLine(err.Error()), reply{}
+		}
+		hdr, err := replyHeader(id, errMsg, rep.fields, rep.arrays)
+		if err != nil {
+			// A result JSON cannot hold (a NaN, say) is the request's
+			// failure, not the server's.
+			rep = reply{close: rep.close}
+			if hdr, err = replyHeader(id, oneLine("reply: "+err.Error()), nil, nil); err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+		}
+		if n := frameSize(hdr, rep.arrays); n > math.MaxUint32 {
+			rep = reply{close: rep.close}
+			if hdr, err = replyHeader(id, fmt.Sprintf("reply of %d bytes is over the frame limit of 4 GiB: ask for less at a time", n), nil, nil); err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+		}
+		if err := writeFrame(bw, hdr, rep.arrays); err != nil {
+			return fmt.Errorf("serve: write reply: %w", err)
+		}
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("serve: write reply: %w", err)
+		}
+		if rep.close {
+			return nil
+		}
+	}
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// Handle answers one decoded request: it returns the request's id (to
+// echo), the reply, or the error to send instead.
+func (s *Server) Handle(m *Message) (id json.RawMessage, rep reply, err error) {
+	b := m.base
+	if b.V != nil && *b.V != Version {
+		return b.ID, reply{}, fmt.Errorf("protocol version %d is not served (this server speaks version %d)", *b.V, Version)
+	}
+	h, found := lookup(b.Op)
+	if !found {
+		return b.ID, reply{}, fmt.Errorf("unknown op %q (want one of %s)", b.Op, strings.Join(opNames(), ", "))
+	}
+	// A bug in a handler is answered like a bad request: the client learns
+	// of it and the other environments of its vector keep running.
+	defer func() {
+		if p := recover(); p != nil {
+			rep, err = reply{}, fmt.Errorf("%s: internal error: %v", b.Op, p)
+		}
+	}()
+	rep, err = h(s, m.Header, m)
+	if err != nil {
+		return b.ID, reply{}, fmt.Errorf("%s: %w", b.Op, err)
+	}
+	return b.ID, rep, nil
+}
+
+// decode reads a request header into p (which embeds base), refusing
+// unknown fields so that a misspelt parameter is an error, not a default.
+func decode(hdr json.RawMessage, p any) error {
+	dec := json.NewDecoder(bytes.NewReader(hdr))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return fmt.Errorf("parameters: %v", err)
+	}
+	return nil
+}
+
+// noParams checks that a request without parameters has none: a header
+// found plain when the frame was decoded needs no second reading.
+func noParams(hdr json.RawMessage, m *Message) error {
+	if m.plain {
+		return nil
+	}
+	var p struct{ base }
+	return decode(hdr, &p)
+}
+
+func (s *Server) hello(hdr json.RawMessage, m *Message) (reply, error) {
+	if err := noParams(hdr, m); err != nil {
+		return reply{}, err
+	}
+	return ok(map[string]any{"protocol": Version, "server": "metabench", "ops": opNames()}), nil
+}
+
+func (s *Server) closeOp(hdr json.RawMessage, m *Message) (reply, error) {
+	if err := noParams(hdr, m); err != nil {
+		return reply{}, err
+	}
+	s.env = nil
+	r := ok(nil)
+	r.close = true
+	return r, nil
+}
