@@ -157,3 +157,18 @@ func tokAll(lines []string) [][]string {
 	}
 	return out
 }
+
+// BenchmarkPairedBootstrap: sacreBLEU's default test (1,000 resamples) on
+// a 3,000-sentence test set, the size of a WMT newstest.
+func BenchmarkPairedBootstrap(b *testing.B) {
+	refs, good, bad := corpus(3000)
+	R := [][]string{refs}
+	g := SentenceStats(good, R, Tokenize13a)
+	s := SentenceStats(bad, R, Tokenize13a)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := PairedBootstrap(s, g, Stats.Sacre, DefaultResamples, DefaultSeed); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
