@@ -26,6 +26,7 @@ func TestCommand(t *testing.T) {
 	hyp := write(t, dir, "hyp", "The cat sat on the mat.\nA dog ran.\n")
 	short := write(t, dir, "short", "The cat sat on the mat.\n")
 	bad := write(t, dir, "bad", "fine\n\xff\xfe\n")
+	worse := write(t, dir, "worse", "A dog sat on the mat.\nThe cat ran.\n")
 	cases := []struct {
 		name    string
 		args    []string
@@ -34,6 +35,12 @@ func TestCommand(t *testing.T) {
 		failure bool
 	}{
 		{"identical 13a", []string{"--ref", ref, "--hyp", hyp}, "BLEU = 100.00 100.0/100.0/100.0/100.0", false, false},
+		{"signature", []string{"--ref", ref, "--hyp", hyp}, "signature: nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:" + ImplVersion, false, false},
+		{"signature none", []string{"--ref", ref, "--ref", ref, "--hyp", hyp, "--tokenize", "none"}, "signature: nrefs:2|case:mixed|eff:no|tok:none|smooth:none|", false, false},
+		{"paired", []string{"--ref", ref, "--hyp", worse, "--hyp2", hyp, "--paired-bs-n", "200", "--seed", "3"}, "signature: nrefs:1|bs:200|seed:3|case:mixed", false, false},
+		{"paired p", []string{"--ref", ref, "--hyp", hyp, "--hyp2", hyp}, "p = 0.0010", false, false},
+		{"paired misaligned", []string{"--ref", ref, "--hyp", hyp, "--hyp2", short}, "short has 1", false, true},
+		{"paired bad n", []string{"--ref", ref, "--hyp", hyp, "--hyp2", hyp, "--paired-bs-n", "0"}, "paired-bs-n", true, false},
 		{"identical none", []string{"--ref", ref, "--hyp", hyp, "--tokenize", "none"}, "BLEU = 100.00", false, false},
 		{"misaligned", []string{"--ref", ref, "--hyp", short}, "has 2 lines but", false, true},
 		{"invalid utf-8", []string{"--ref", ref, "--hyp", bad}, "bad:2: invalid UTF-8", false, true},

@@ -30,7 +30,8 @@ type unit struct {
 	Frac  float64
 }
 
-// Result is what one unit measured: per-task test ROC AUCs.
+// Result is what one unit measured: per-task test ROC AUCs and PRC AUCs
+// (average precision, AveragePrecision).
 type Result struct {
 	Unit    int       `json:"unit"`
 	Exp     string    `json:"exp"`
@@ -38,17 +39,20 @@ type Result struct {
 	Fold    int       `json:"fold"`
 	K       int       `json:"k,omitempty"`
 	Frac    float64   `json:"frac,omitempty"`
-	Tasks   []int     `json:"tasks"`          // tasks with both classes in the test rows
-	AUC     []float64 `json:"auc"`            // per task of Tasks
-	Base    []float64 `json:"base,omitempty"` // pretrain: the same tasks trained from scratch
-	Skipped int       `json:"skipped"`        // tasks with one class in the test rows
+	Tasks   []int     `json:"tasks"`              // tasks with both classes in the test rows
+	AUC     []float64 `json:"auc"`                // per task of Tasks
+	PRC     []float64 `json:"prc"`                // per task of Tasks: average precision
+	Base    []float64 `json:"base,omitempty"`     // pretrain: the same tasks trained from scratch
+	BasePRC []float64 `json:"base_prc,omitempty"` // pretrain: Base's average precision
+	Skipped int       `json:"skipped"`            // tasks with one class in the test rows
 }
 
-// plan lists the units of a run, in a fixed order.
-func plan(p Profile, d *dataset) []unit {
+// plan lists the units of a run, in a fixed order. An 80/10/10 split
+// (real data, or --split scaffold) has one test part, so one fold.
+func plan(p Profile, d *dataset, how string) []unit {
 	var us []unit
 	folds := p.RunFolds
-	if !d.Synth {
+	if !d.Synth || how == "scaffold" {
 		folds = 1
 	}
 	for f := range folds {
@@ -75,11 +79,13 @@ func plan(p Profile, d *dataset) []unit {
 	return us
 }
 
-// split returns the train and test rows of fold f: synthetic data by the
-// stratified k-fold split, real data by the --split choice (DeepChem's
-// random or scaffold 80/10/10; the test part is scored).
+// split returns the train and test rows of fold f: with --split scaffold
+// DeepChem's scaffold split 80/10/10 (synthetic or real data); else
+// synthetic data by the stratified k-fold split and real data by
+// DeepChem's random 80/10/10. The valid part is not used; the test part is
+// scored.
 func split(p Profile, d *dataset, f int, how string, seed uint64) (train, test []int) {
-	if d.Synth {
+	if d.Synth && how != "scaffold" {
 		folds := KFold(d.Data.Rows(), p.Folds, d.anyActive(), seed)
 		for i, k := range folds {
 			if k == f {
@@ -118,22 +124,39 @@ func taskOrder(T int, seed uint64) []int {
 // before seeds.Sub existed.
 func unitSeed(seed uint64, u int) uint64 { return seeds.Sub(seed, uint64(u)) + 1 }
 
-// scoreTasks computes the test AUC of each task in tasks from predict.
-func scoreTasks(test multitask.Data, tasks []int, predict func(k int) []float64) (ok []int, auc []float64, skipped int) {
+// scored is the test metrics of the tasks that have both classes.
+type scored struct {
+	tasks    []int
+	auc, prc []float64
+	skipped  int
+}
+
+// scoreTasks computes the test ROC AUC and average precision of each task
+// in tasks from predict; AUC and AP are defined on the same tasks (both
+// classes present).
+func scoreTasks(test multitask.Data, tasks []int, predict func(k int) []float64) scored {
+	var sc scored
 	for k, t := range tasks {
 		col := make([]int8, test.Rows())
 		for i := range col {
 			col[i] = test.Y[i][t]
 		}
-		a, good := AUC(predict(k), col)
+		p := predict(k)
+		a, good := AUC(p, col)
 		if !good {
-			skipped++
+			sc.skipped++
 			continue
 		}
-		ok = append(ok, t)
-		auc = append(auc, a)
+		ap, _ := AveragePrecision(p, col)
+		sc.tasks = append(sc.tasks, t)
+		sc.auc = append(sc.auc, a)
+		sc.prc = append(sc.prc, ap)
 	}
-	return
+	return sc
+}
+
+func (r *Result) set(sc scored) {
+	r.Tasks, r.AUC, r.PRC, r.Skipped = sc.tasks, sc.auc, sc.prc, sc.skipped
 }
 
 func (p Profile) netConfig(model string) multitask.NetConfig {
@@ -240,7 +263,7 @@ func runUnit(ctx context.Context, o suite.Options, p Profile, d *dataset, u unit
 		if err != nil {
 			return res, err
 		}
-		res.Tasks, res.AUC, res.Skipped = scoreTasks(test, all, func(k int) []float64 { return preds[k] })
+		res.set(scoreTasks(test, all, func(k int) []float64 { return preds[k] }))
 	case ExpAdded, ExpExamples:
 		heldIn := order[:p.HeldIn]
 		n := u.K
@@ -267,7 +290,7 @@ func runUnit(ctx context.Context, o suite.Options, p Profile, d *dataset, u unit
 		if u.Exp == ExpExamples {
 			res.K = len(cols)
 		}
-		res.Tasks, res.AUC, res.Skipped = scoreTasks(test, heldIn, func(k int) []float64 { return preds[k] })
+		res.set(scoreTasks(test, heldIn, func(k int) []float64 { return preds[k] }))
 	case ExpPretrain:
 		heldOut := order[T-p.HeldOut:]
 		pre := slices.Clone(order[:T-p.HeldOut])
@@ -296,9 +319,9 @@ func runUnit(ctx context.Context, o suite.Options, p Profile, d *dataset, u unit
 			return res, err
 		}
 		// Keep tasks where both are defined (the same test rows: same set).
-		tasks, auc, skipped := scoreTasks(test, heldOut, func(k int) []float64 { return fine[k] })
-		_, base, _ := scoreTasks(test, heldOut, func(k int) []float64 { return scratch[k] })
-		res.Tasks, res.AUC, res.Base, res.Skipped = tasks, auc, base, skipped
+		res.set(scoreTasks(test, heldOut, func(k int) []float64 { return fine[k] }))
+		base := scoreTasks(test, heldOut, func(k int) []float64 { return scratch[k] })
+		res.Base, res.BasePRC = base.auc, base.prc
 	default:
 		return res, fmt.Errorf("drug: unknown experiment %q", u.Exp)
 	}

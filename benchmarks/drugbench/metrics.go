@@ -60,6 +60,65 @@ func AUC(scores []float64, labels []int8) (auc float64, ok bool) {
 	return (rankSum - npos*(npos+1)/2) / (npos * nneg), true
 }
 
+// AveragePrecision returns the area under the precision-recall curve of
+// scores against binary labels as scikit-learn's average_precision_score:
+// the step-wise sum over distinct score thresholds, highest first, of the
+// rise in recall times the precision there, AP = Σ (Rₙ − Rₙ₋₁)·Pₙ. Tied
+// scores form one threshold. It is not the trapezoidal area (DeepChem's
+// prc_auc_score), which interpolates linearly between points and
+// overstates a precision-recall curve. Labels < 0 are missing and
+// ignored; ok is false without actives (recall undefined) or inactives,
+// so that the tasks scored are those AUC scores.
+func AveragePrecision(scores []float64, labels []int8) (ap float64, ok bool) {
+	type pair struct {
+		s float64
+		y int8
+	}
+	ps := make([]pair, 0, len(scores))
+	var npos, nneg int
+	for i, s := range scores {
+		if labels[i] < 0 {
+			continue
+		}
+		ps = append(ps, pair{s, labels[i]})
+		if labels[i] == 1 {
+			npos++
+		} else {
+			nneg++
+		}
+	}
+	if npos == 0 || nneg == 0 {
+		return 0, false
+	}
+	slices.SortStableFunc(ps, func(a, b pair) int {
+		switch {
+		case a.s > b.s:
+			return -1
+		case a.s < b.s:
+			return 1
+		}
+		return 0
+	})
+	var tp, fp, prevTP int
+	for i := 0; i < len(ps); {
+		j := i
+		for j < len(ps) && ps[j].s == ps[i].s {
+			if ps[j].y == 1 {
+				tp++
+			} else {
+				fp++
+			}
+			j++
+		}
+		if tp > prevTP {
+			ap += float64(tp-prevTP) / float64(npos) * float64(tp) / float64(tp+fp)
+			prevTP = tp
+		}
+		i = j
+	}
+	return ap, true
+}
+
 // Mean returns the mean of xs (NaN for none).
 func Mean(xs []float64) float64 {
 	if len(xs) == 0 {
@@ -174,33 +233,49 @@ func RandomSplit(n int, frac [3]float64, seed uint64) []int {
 	return out
 }
 
-// ScaffoldSplit is DeepChem's ScaffoldSplitter: molecules grouped by
-// Bemis-Murcko scaffold, groups sorted largest first (ties by first
-// occurrence), and whole groups put into train until it would exceed
-// frac[0], then valid up to frac[1], then test.
+// ScaffoldSplit is DeepChem's ScaffoldSplitter on molecules whose
+// Bemis-Murcko scaffolds are scaffolds (acyclic molecules share the empty
+// one). As DeepChem documents and does: molecules are grouped by scaffold;
+// groups are sorted by size, largest first, and among equal sizes the
+// group whose first molecule comes later goes first (its sort key is
+// (size, first index), reversed); each whole group then goes to train
+// unless train would exceed frac[0]·n, else to valid unless train and
+// valid together would exceed (frac[0]+frac[1])·n, else to test. A group
+// that does not fit does not end the filling: smaller groups after it can
+// still go to train. It returns each molecule's part: 0 train, 1 valid,
+// 2 test.
 func ScaffoldSplit(scaffolds []string, frac [3]float64) []int {
-	groups := map[string][]int{}
-	var order []string
+	index := map[string]int{}
+	var groups [][]int // in order of first occurrence, members ascending
 	for i, s := range scaffolds {
-		if _, ok := groups[s]; !ok {
-			order = append(order, s)
+		g, ok := index[s]
+		if !ok {
+			g = len(groups)
+			index[s] = g
+			groups = append(groups, nil)
 		}
-		groups[s] = append(groups[s], i)
+		groups[g] = append(groups[g], i)
 	}
-	slices.SortStableFunc(order, func(a, b string) int { return len(groups[b]) - len(groups[a]) })
+	slices.SortFunc(groups, func(a, b []int) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return b[0] - a[0]
+	})
 	n := float64(len(scaffolds))
+	trainCut, validCut := frac[0]*n, (frac[0]+frac[1])*n
 	out := make([]int, len(scaffolds))
 	var nTrain, nValid int
-	for _, s := range order {
-		g := groups[s]
-		dst := 2
+	for _, g := range groups {
+		dst := 0
 		switch {
-		case float64(nTrain+len(g)) <= frac[0]*n:
-			dst = 0
+		case float64(nTrain+len(g)) <= trainCut:
 			nTrain += len(g)
-		case float64(nValid+len(g)) <= frac[1]*n:
+		case float64(nTrain+nValid+len(g)) <= validCut:
 			dst = 1
 			nValid += len(g)
+		default:
+			dst = 2
 		}
 		for _, i := range g {
 			out[i] = dst

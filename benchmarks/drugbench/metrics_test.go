@@ -50,7 +50,7 @@ func TestSignTest(t *testing.T) {
 	}
 }
 
-func TestSplits(t *testing.T) {
+func TestKFold(t *testing.T) {
 	strata := make([]int, 100)
 	for i := range 10 {
 		strata[i*10] = 1
@@ -67,11 +67,47 @@ func TestSplits(t *testing.T) {
 			t.Errorf("fold %d: %d rows, %d actives", k, per[k], act[k])
 		}
 	}
-	s := ScaffoldSplit([]string{"a", "b", "a", "c", "a", "b", "d", "e", "f", "g"}, [3]float64{0.8, 0.1, 0.1})
-	want := []int{0, 0, 0, 0, 0, 0, 0, 0, 1, 2}
-	for i := range s {
-		if s[i] != want[i] {
-			t.Fatalf("scaffold split %v, want %v", s, want)
+}
+
+func TestAveragePrecisionHand(t *testing.T) {
+	tests := []struct {
+		name   string
+		scores []float64
+		labels []int8
+		want   float64
+		ok     bool
+	}{
+		// Ranked 1,0,1: recall 1/2 at precision 1, then 1 at precision 2/3.
+		{"step", []float64{0.9, 0.8, 0.7}, []int8{1, 0, 1}, 0.5*1 + 0.5*2.0/3, true},
+		// One threshold for all: precision 2/4 at recall 1 (no interpolation).
+		{"all tied", []float64{0.5, 0.5, 0.5, 0.5}, []int8{0, 1, 0, 1}, 0.5, true},
+		// The tie at 0.5 is one point (2 of 3 positives, precision 2/3)
+		// before 0.1 (recall 1, precision 3/5).
+		{"tie group", []float64{0.5, 0.5, 0.5, 0.1, 0.1}, []int8{1, 1, 0, 1, 0}, 2.0/3*2.0/3 + 1.0/3*3.0/5, true},
+		{"missing ignored", []float64{0.1, 0.9, 0.5}, []int8{0, 1, -1}, 1, true},
+		{"no actives", []float64{0.1, 0.9}, []int8{0, 0}, 0, false},
+		{"no inactives", []float64{0.1, 0.9}, []int8{1, 1}, 0, false},
+	}
+	for _, tc := range tests {
+		got, ok := AveragePrecision(tc.scores, tc.labels)
+		if ok != tc.ok || math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("%s: AP %v (%v), want %v (%v)", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestAveragePrecisionScikitLearn compares AveragePrecision and AUC with
+// scikit-learn's average_precision_score and roc_auc_score on the fixtures
+// of scripts/drug_ap_golden.py (ties, imbalance, continuous scores).
+func TestAveragePrecisionScikitLearn(t *testing.T) {
+	for _, tc := range sklearnAP {
+		ap, ok := AveragePrecision(tc.scores, tc.labels)
+		if !ok || math.Abs(ap-tc.ap) > 1e-12 {
+			t.Errorf("%s: AP %.15f, scikit-learn %.15f", tc.name, ap, tc.ap)
+		}
+		auc, ok := AUC(tc.scores, tc.labels)
+		if !ok || math.Abs(auc-tc.auc) > 1e-12 {
+			t.Errorf("%s: AUC %.15f, scikit-learn %.15f", tc.name, auc, tc.auc)
 		}
 	}
 }

@@ -54,6 +54,14 @@ func TestSmokeShardsMerge(t *testing.T) {
 				t.Fatalf("unit %d: AUC %v", r.Unit, a)
 			}
 		}
+		if len(r.PRC) != len(r.AUC) {
+			t.Fatalf("unit %d: %d PRC AUCs for %d ROC AUCs", r.Unit, len(r.PRC), len(r.AUC))
+		}
+		for _, a := range r.PRC {
+			if !(a > 0 && a <= 1) {
+				t.Fatalf("unit %d: PRC AUC %v", r.Unit, a)
+			}
+		}
 	}
 	for _, e := range []string{ExpModels, ExpAdded, ExpExamples, ExpPretrain} {
 		if !exps[e] {
@@ -240,4 +248,65 @@ func TestResumeFromCache(t *testing.T) {
 	if !bytes.Equal(a.Rows, b.Rows) {
 		t.Fatal("resumed run differs")
 	}
+}
+
+// TestScaffoldSplitRun: --split scaffold on synthetic data scores one
+// fold whose test molecules share no scaffold with the training molecules,
+// and its runs are cached apart from the random split's.
+func TestScaffoldSplitRun(t *testing.T) {
+	s := New()
+	cache := t.TempDir()
+	run := func(how string) Rows {
+		o := suite.Options{Profile: "smoke", Seed: 3, CacheDir: cache, Workers: 2, Flags: map[string]string{"split": how}}
+		rep, err := s.Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows Rows
+		if err := json.Unmarshal(rep.Rows, &rows); err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	sc := run("scaffold")
+	if sc.Data.Split != "scaffold 80/10/10" {
+		t.Errorf("split %q", sc.Data.Split)
+	}
+	for _, r := range sc.Results {
+		if r.Fold != 0 {
+			t.Errorf("unit %d: fold %d in a one-fold split", r.Unit, r.Fold)
+		}
+	}
+	if len(perTask(sc, ModelPMTNN)) == 0 {
+		t.Fatal("PMTNN scored no task")
+	}
+	rnd := run("random")
+	if rnd.Data.Split != "stratified k-fold" {
+		t.Errorf("random split of synthetic data: %q", rnd.Data.Split)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(cache, "drug", "units", "*"))
+	if len(dirs) != 2 {
+		t.Errorf("%d unit cache directories for two splits, want 2", len(dirs))
+	}
+
+	p := profiles["smoke"]
+	d, err := loadDataset(context.Background(), "", p, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, test := split(p, d, 0, "scaffold", 3)
+	seen := map[string]bool{}
+	for _, i := range train {
+		seen[d.Scaff[i]] = true
+	}
+	for _, i := range test {
+		if seen[d.Scaff[i]] {
+			t.Fatalf("test molecule %d shares its scaffold with a training molecule", i)
+		}
+	}
+	n := d.Data.Rows()
+	if len(train) > n*8/10 || len(test) == 0 {
+		t.Errorf("scaffold split: %d train, %d test of %d", len(train), len(test), n)
+	}
+	t.Logf("scaffold split of %d synthetic molecules: %d train, %d test", n, len(train), len(test))
 }

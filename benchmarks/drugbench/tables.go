@@ -10,16 +10,29 @@ import (
 	"github.com/metabench/metabench/internal/plot"
 )
 
-// perTask averages a model's AUC per task over the folds of experiment 1
-// (tasks never evaluable are left out).
+// perTask averages a model's ROC AUC per task over the folds of
+// experiment 1 (tasks never evaluable are left out).
 func perTask(r Rows, model string) map[int]float64 {
+	return perTaskOf(r, model, func(res Result) []float64 { return res.AUC })
+}
+
+// perTaskPRC is perTask of the average precision.
+func perTaskPRC(r Rows, model string) map[int]float64 {
+	return perTaskOf(r, model, func(res Result) []float64 { return res.PRC })
+}
+
+func perTaskOf(r Rows, model string, metric func(Result) []float64) map[int]float64 {
 	sum, n := map[int]float64{}, map[int]int{}
 	for _, res := range r.Results {
 		if res.Exp != ExpModels || res.Model != model {
 			continue
 		}
+		m := metric(res)
+		if len(m) != len(res.Tasks) {
+			continue // rows written before the metric existed
+		}
 		for k, t := range res.Tasks {
-			sum[t] += res.AUC[k]
+			sum[t] += m[k]
 			n[t]++
 		}
 	}
@@ -64,12 +77,26 @@ func groupTasks(r Rows, g string, models []string) []int {
 	return ts
 }
 
+// values returns m's values of the tasks ts, NaN where m has none (a
+// metric the rows do not have).
 func values(m map[int]float64, ts []int) []float64 {
 	out := make([]float64, len(ts))
 	for k, t := range ts {
-		out[k] = m[t]
+		v, ok := m[t]
+		if !ok {
+			v = math.NaN()
+		}
+		out[k] = v
 	}
 	return out
+}
+
+// meanMedian is the "mean / median" cell of vs, "–" when any is missing.
+func meanMedian(vs []float64) string {
+	if slices.ContainsFunc(vs, math.IsNaN) {
+		return "–"
+	}
+	return f3(Mean(vs)) + " / " + f3(Median(vs))
 }
 
 func f3(x float64) string {
@@ -124,20 +151,27 @@ func tables(r Rows) []report.Table {
 			Header: append(append([]string{"group", "tasks"}, models...), ""),
 		}
 		t.Header = t.Header[:len(t.Header)-1]
-		per := map[string]map[int]float64{}
+		per, perPRC := map[string]map[int]float64{}, map[string]map[int]float64{}
 		for _, m := range models {
 			per[m] = perTask(r, m)
+			perPRC[m] = perTaskPRC(r, m)
+		}
+		pt := report.Table{
+			Title:  fmt.Sprintf("(1) Mean / median test PRC AUC per dataset group (%d fold(s)): average precision, step-wise as scikit-learn's average_precision_score, not trapezoidal; MoleculeNet's metric for MUV and PCBA", len(folds)),
+			Header: t.Header,
 		}
 		for _, g := range groupsOf(r) {
 			tasks := groupTasks(r, g, models)
 			row := []string{g, fmt.Sprint(len(tasks))}
+			prow := slices.Clone(row)
 			for _, m := range models {
-				v := values(per[m], tasks)
-				row = append(row, f3(Mean(v))+" / "+f3(Median(v)))
+				row = append(row, meanMedian(values(per[m], tasks)))
+				prow = append(prow, meanMedian(values(perPRC[m], tasks)))
 			}
 			t.Rows = append(t.Rows, row)
+			pt.Rows = append(pt.Rows, prow)
 		}
-		ts = append(ts, t)
+		ts = append(ts, t, pt)
 		if slices.Contains(models, ModelPMTNN) {
 			st := report.Table{
 				Title:  "(1) Pyramidal multitask net against each model: Δ log-odds of mean AUC and sign test over tasks",

@@ -25,7 +25,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	data := fs.String("data", "tox21", "MoleculeNet CSV (.csv, .csv.gz) or tox21 (shipped)")
 	model := fs.String("model", ModelPMTNN, "network: PMTNN (2000, 100) or MTNN (1200)")
 	out := fs.String("out", "", "where to save the network (.safetensors)")
-	how := fs.String("split", "random", "random or scaffold 80/10/10; trains on 80%, reports valid and test ROC AUC")
+	how := fs.String("split", "random", "random or scaffold 80/10/10; trains on 80%, reports valid and test ROC AUC and PRC AUC")
 	seed := fs.Uint64("seed", 1, "seed of the split and the network")
 	epochs := fs.Int("epochs", trainNet.Epochs, "training epochs")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
@@ -72,7 +72,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		return err
 	}
 	t := report.Table{Title: fmt.Sprintf("%s on %s (%s split; %d/%d/%d molecules)", m, d.Name, *how, len(idx[0]), len(idx[1]), len(idx[2])),
-		Header: []string{"part", "tasks scored", "mean ROC AUC", "median"}}
+		Header: []string{"part", "tasks scored", "mean ROC AUC", "median", "mean PRC AUC (AP)"}}
 	for k, name := range []string{"train", "valid", "test"} {
 		sub := d.Data.Subset(idx[k])
 		pr := n.Predict(sub)
@@ -80,8 +80,8 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		for i := range all {
 			all[i] = i
 		}
-		ok, auc, _ := scoreTasks(sub, all, func(j int) []float64 { return multitask.Column(pr, j) })
-		t.Rows = append(t.Rows, []string{name, fmt.Sprint(len(ok)), f3(Mean(auc)), f3(Median(auc))})
+		sc := scoreTasks(sub, all, func(j int) []float64 { return multitask.Column(pr, j) })
+		t.Rows = append(t.Rows, []string{name, fmt.Sprint(len(sc.tasks)), f3(Mean(sc.auc)), f3(Median(sc.auc)), f3(Mean(sc.prc))})
 	}
 	if err := report.Print(e.Stdout, t); err != nil {
 		return err

@@ -7,9 +7,9 @@ import (
 )
 
 // Scaffold returns m's Bemis–Murcko framework: its rings and the linkers
-// between them, with atoms double-bonded to those kept (as RDKit's
-// MurckoScaffold does); side chains are cut and their bonds become
-// hydrogens. A molecule without rings has an empty scaffold (nil).
+// between them, with the atoms double-bonded to those kept (as RDKit's
+// MurckoScaffold does); side chains, including what hangs on those
+// double-bonded atoms, are cut and their bonds become hydrogens. A molecule without rings has an empty scaffold (nil).
 func Scaffold(m *Mol) *Mol {
 	n := len(m.Atoms)
 	keep := make([]bool, n)
@@ -41,13 +41,15 @@ func Scaffold(m *Mol) *Mol {
 	if !anyRing {
 		return nil
 	}
-	// Put back atoms double-bonded to the framework.
+	// Put back atoms double-bonded to the framework, whatever else they
+	// carry (RDKit keeps the =C of an exocyclic alkene and the =N of an
+	// oxime, and cuts what hangs on them).
 	exo := make([]bool, n)
 	for _, b := range m.Bonds {
 		if b.Type == Double {
-			if keep[b.A] && !keep[b.B] && m.Degree(b.B) == 1 {
+			if keep[b.A] && !keep[b.B] {
 				exo[b.B] = true
-			} else if keep[b.B] && !keep[b.A] && m.Degree(b.A) == 1 {
+			} else if keep[b.B] && !keep[b.A] {
 				exo[b.A] = true
 			}
 		}
