@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 
-	"github.com/metabench/metabench/gui/windowcli"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/windowcli"
 )
 
 // runRecord is `metabench record`: keyboard recording in the window binary

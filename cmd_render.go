@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/envs/stack/hud"
 	"github.com/metabench/metabench/internal/cli"
-	"github.com/metabench/metabench/internal/hud"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/collect"
 	"github.com/metabench/metabench/sim"

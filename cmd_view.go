@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/metabench/metabench/gui/windowcli"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/windowcli"
 )
 
 // The window commands. The headless binary has no window: ebiten needs cgo

@@ -9,7 +9,7 @@
 // that `CGO_ENABLED=0 go build ./...` skips it.
 //
 // The window is a thin shell: frames come from sim/render (the renderer of
-// the headless PNG and GIF output) and the heads-up lines from internal/hud;
+// the headless PNG and GIF output) and the heads-up lines from envs/stack/hud;
 // the keyboard logic of recording lives in policies/keyboard. Keys reach
 // both games through keyboard.KeyState, so tests can inject them.
 package gui

@@ -10,7 +10,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 
 	"github.com/metabench/metabench/envs/stack"
-	"github.com/metabench/metabench/internal/hud"
+	"github.com/metabench/metabench/envs/stack/hud"
 	"github.com/metabench/metabench/policies/keyboard"
 	"github.com/metabench/metabench/sim"
 )

@@ -10,7 +10,7 @@ import (
 
 	"github.com/metabench/metabench/envs/demos"
 	"github.com/metabench/metabench/envs/stack"
-	"github.com/metabench/metabench/internal/hud"
+	"github.com/metabench/metabench/envs/stack/hud"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/collect"
 	"github.com/metabench/metabench/policies/keyboard"

@@ -21,7 +21,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/metabench/metabench/gui/windowcli"
+	"github.com/metabench/metabench/windowcli"
 
 	// Before ebiten: a one-line error instead of a panic without a display.
 	_ "github.com/metabench/metabench/cmd/metabench-gui/internal/display"

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/metabench/metabench/gui"
-	"github.com/metabench/metabench/gui/windowcli"
 	"github.com/metabench/metabench/sim"
+	"github.com/metabench/metabench/windowcli"
 )
 
 func runRecord(args []string, stdout io.Writer) error {

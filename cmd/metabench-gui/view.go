@@ -7,8 +7,8 @@ import (
 	"io"
 
 	"github.com/metabench/metabench/gui"
-	"github.com/metabench/metabench/gui/windowcli"
 	"github.com/metabench/metabench/sim"
+	"github.com/metabench/metabench/windowcli"
 )
 
 func runView(args []string, stdout io.Writer) error {
