@@ -142,22 +142,29 @@ func LoadData(dir string, tasks []stack.Task) ([]*TaskData, error) {
 	return out, nil
 }
 
-// Frames returns the frames of d that condition the policy. With rng (training)
-// the full variant applies temporal dropout — ⌊(T+1)(1-p)⌋ frames in order:
-// the last one and a random subset of the others; without (test) it
-// sub-samples the same number of evenly spaced frames ending with the last
-// one. Snapshot and final
-// variants ignore rng.
+// Frames returns the frames of d that condition the policy (see
+// FrameIndices).
 func (a Arch) Frames(d *Demo, rng *rand.Rand) [][]float32 {
+	idx := a.FrameIndices(d, rng)
+	f := make([][]float32, len(idx))
+	for i, j := range idx {
+		f[i] = d.Obs[j]
+	}
+	return f
+}
+
+// FrameIndices returns the indices of the frames of d that condition the
+// policy, in order. With rng (training) the full variant applies temporal
+// dropout — ⌊(T+1)(1-p)⌋ frames in order: the last one and a random subset
+// of the others; without (test) it sub-samples the same number of evenly
+// spaced frames ending with the last one. Snapshot and final variants
+// ignore rng.
+func (a Arch) FrameIndices(d *Demo, rng *rand.Rand) []int {
 	switch a.Cond {
 	case CondFinal:
-		return d.Obs[len(d.Obs)-1:]
+		return []int{len(d.Obs) - 1}
 	case CondSnapshot:
-		f := make([][]float32, len(d.Snaps))
-		for i, s := range d.Snaps {
-			f[i] = d.Obs[s]
-		}
-		return f
+		return slices.Clone(d.Snaps)
 	}
 	n := len(d.Obs)
 	k := a.keep(n)
@@ -166,15 +173,10 @@ func (a Arch) Frames(d *Demo, rng *rand.Rand) [][]float32 {
 		// The last frame is always kept; the others are a random subset.
 		perm := rng.Perm(n - 1)[:k-1]
 		slices.Sort(perm)
-		idx = append(perm, n-1)
-	} else {
-		for j := range k {
-			idx = append(idx, (j+1)*n/k-1)
-		}
+		return append(perm, n-1)
 	}
-	f := make([][]float32, k)
-	for i, j := range idx {
-		f[i] = d.Obs[j]
+	for j := range k {
+		idx = append(idx, (j+1)*n/k-1)
 	}
-	return f
+	return idx
 }

@@ -35,12 +35,14 @@ type Policy struct {
 	opt  PolicyOptions
 	task stack.Task
 
-	embs   [][]float32 // per conditioning demonstration: its embedding [T', B, D]
-	frames []int       // T' per demonstration
-	tp     *nn.Tape[f32]
-	obs    []float32
-	att    Attention
-	probs  []float64 // the averaged action distribution (Arch.NumLogits)
+	embs      [][]float32 // per conditioning demonstration: its embedding [T', B, D]
+	frames    []int       // T' per demonstration
+	goal      []int       // the task's goal supports
+	frameDone []int       // per conditioning frame of the first demonstration: StagesDone
+	tp        *nn.Tape[f32]
+	obs       []float32
+	att       Attention
+	probs     []float64 // the averaged action distribution (Arch.NumLogits)
 }
 
 // NewPolicy wraps a model.
@@ -111,9 +113,15 @@ func RecordDemos(t stack.Task, cfg sim.Config, base uint64, first, n int, noise 
 // (of t, block names included). Each one's embedding is computed once here.
 func (p *Policy) Condition(t stack.Task, ds []*Demo) {
 	p.task = t
-	p.embs, p.frames = p.embs[:0], p.frames[:0]
-	for _, d := range ds {
+	p.goal = t.Supports()
+	p.embs, p.frames, p.frameDone = p.embs[:0], p.frames[:0], p.frameDone[:0]
+	for i, d := range ds {
 		p.tp.Reset()
+		if i == 0 {
+			for _, j := range p.m.Arch.FrameIndices(d, nil) {
+				p.frameDone = append(p.frameDone, StagesDone(d.Obs[j], p.goal))
+			}
+		}
 		fr := p.m.Arch.Frames(d, nil)
 		e := p.m.DemoEmbedding(p.tp, fr, t.NumBlocks)
 		p.embs = append(p.embs, append([]float32(nil), e.Data...))
@@ -168,6 +176,24 @@ func greedy(head string, probs []float64) stack.DiscreteAction {
 // conditioning demonstration): over demonstration frames per context step,
 // and over blocks per fixed query. The slices are reused by the next Act.
 func (p *Policy) Attention() Attention { return p.att }
+
+// StageShare returns, for the last Act on state s, the temporal attention
+// mass (of the first conditioning demonstration, mean over context steps)
+// on the demonstration frames of the stage being executed in s, and the
+// share uniform attention would give. ok is false when there is no such
+// stage: before the first Act, or with every stage done.
+func (p *Policy) StageShare(s *sim.State) (share, chance float64, ok bool) {
+	if len(p.att.Temporal) == 0 || len(p.frameDone) != len(p.att.Temporal[0]) {
+		return 0, 0, false
+	}
+	p.obs = stack.Observe(p.obs[:0], s)
+	done := StagesDone(p.obs, p.goal)
+	if done >= p.task.NumStages() {
+		return 0, 0, false
+	}
+	share, chance = StageShare(meanRows(p.att.Temporal), p.frameDone, done)
+	return share, chance, true
+}
 
 // BlockWeights returns the latest attention over the blocks, one weight per
 // block (the mean of the fixed queries' weights; they sum to 1), for drawing

@@ -291,7 +291,7 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 			return err
 		}
 		t := sets[0].tasks[len(sets[0].tasks)-1]
-		tr, err := imitation.TraceAttention(m, t, stack.EpisodeSeed(evalSeed(*seed), t, 0), demoSeed(*seed))
+		tr, err := imitation.TraceAttention(m, t, stack.EpisodeSeed(evalSeed(*seed), t, 0), demoSeed(*seed), demoNoise)
 		if err != nil {
 			return err
 		}

@@ -221,6 +221,14 @@ type TrainStat struct {
 	ForkedAt      int     `json:"forked_at,omitempty"` // DAgger: forked from BC at this step (samples and seconds count from there)
 }
 
+// Trace is the attention along one rollout of a model on the set's task
+// with the most stages (its first start configuration).
+type Trace struct {
+	Model string `json:"model"`
+	Set   string `json:"set"`
+	imitation.AttentionTrace
+}
+
 // EvalSpeed is the evaluation throughput at one worker count.
 type EvalSpeed struct {
 	Workers        int     `json:"workers"`
@@ -238,7 +246,8 @@ type Rows struct {
 	Ensemble    []imitation.Row   `json:"ensemble,omitempty"`    // BC full with ensembles, model "K=n", test tasks and the training tasks with the most stages
 	Training    []TrainStat       `json:"training,omitempty"`
 	EvalSpeed   []EvalSpeed       `json:"eval_speed,omitempty"`
-	Data        map[string]string `json:"data,omitempty"` // datasets, relative to the cache directory
+	Traces      []Trace           `json:"attention_traces,omitempty"` // one rollout's attention per full-demonstration model and set (shard 0)
+	Data        map[string]string `json:"data,omitempty"`             // datasets, relative to the cache directory
 	World       *WorldRows        `json:"world,omitempty"`
 }
 
@@ -589,6 +598,24 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 			rep.Ensemble = append(rep.Ensemble, r...)
 		}
 	}
+	if o.Shard.Has(0) {
+		for _, s := range []struct {
+			name  string
+			tasks []stack.Task
+		}{{"train", p.TrainTasks}, {"test", p.TestTasks}} {
+			if len(s.tasks) == 0 {
+				continue
+			}
+			t := mostStages(s.tasks)[0]
+			for _, name := range []string{"DAgger", "BC"} {
+				tr, err := imitation.TraceAttention(models[name], t, stack.EpisodeSeed(evalSeed(o.Seed), t, 0), demoSeed(o.Seed), p.DemoNoise)
+				if err != nil {
+					return fmt.Errorf("attention trace of %s on %s: %w", name, t, err)
+				}
+				rep.Traces = append(rep.Traces, Trace{Model: name, Set: s.name, AttentionTrace: *tr})
+			}
+		}
+	}
 	sp, err := EvalThroughput(ctx, models["BC"], o, []int{1, 2})
 	if err != nil {
 		return err
@@ -621,6 +648,11 @@ func EvalThroughput(ctx context.Context, m *imitation.Model, o run, workers []in
 // cache after the first); the world section runs in shard 0.
 func merge(shards []Rows) (Rows, error) {
 	out := Rows{Profile: shards[0].Profile, Training: slices.Clone(shards[0].Training), EvalSpeed: shards[0].EvalSpeed, Data: shards[0].Data}
+	for _, r := range shards {
+		if out.Traces == nil {
+			out.Traces = r.Traces
+		}
+	}
 	var rows, perm, ens [][]imitation.Row
 	for _, r := range shards {
 		rows, perm, ens = append(rows, r.Rows), append(perm, r.Permutation), append(ens, r.Ensemble)
