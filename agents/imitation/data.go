@@ -156,7 +156,7 @@ func (a Arch) Frames(d *Demo, rng *rand.Rand) [][]float32 {
 // FrameIndices returns the indices of the frames of d that condition the
 // policy, in order. With rng (training) the full variant applies temporal
 // dropout — ⌊(T+1)(1-p)⌋ frames in order: the last one and a random subset
-// of the others; without (test) it sub-samples the same number of evenly
+// of the others (with DropLast, a random subset of all frames); without (test) it sub-samples the same number of evenly
 // spaced frames ending with the last one. Snapshot and final variants
 // ignore rng.
 func (a Arch) FrameIndices(d *Demo, rng *rand.Rand) []int {
@@ -169,6 +169,11 @@ func (a Arch) FrameIndices(d *Demo, rng *rand.Rand) []int {
 	n := len(d.Obs)
 	k := a.keep(n)
 	idx := make([]int, 0, k)
+	if rng != nil && a.DropLast {
+		perm := rng.Perm(n)[:k]
+		slices.Sort(perm)
+		return perm
+	}
 	if rng != nil {
 		// The last frame is always kept; the others are a random subset.
 		perm := rng.Perm(n - 1)[:k-1]

@@ -3,6 +3,7 @@ package imitation
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -45,11 +46,17 @@ type EpisodeResult struct {
 
 // ShareSum accumulates, over rollout steps, the temporal attention mass on
 // the demonstration frames of the stage being executed (Policy.StageShare)
-// and its chance level.
+// and its chance level. The sums are integers (millionths), so that rows
+// merged from shards equal the whole run's whatever the order of addition.
 type ShareSum struct {
-	Steps  int     `json:"steps"`
-	Share  float64 `json:"share"`  // sum over steps
-	Chance float64 `json:"chance"` // sum over steps
+	Steps  int   `json:"steps"`
+	Share  int64 `json:"share_micro"`  // sum over steps, in millionths
+	Chance int64 `json:"chance_micro"` // sum over steps, in millionths
+}
+
+// shareStep is one step's share and chance level.
+func shareStep(share, chance float64) ShareSum {
+	return ShareSum{Steps: 1, Share: int64(math.Round(share * 1e6)), Chance: int64(math.Round(chance * 1e6))}
 }
 
 // Add adds another sum.
@@ -65,7 +72,8 @@ func (a ShareSum) Mean() (share, chance float64) {
 	if a.Steps == 0 {
 		return 0, 0
 	}
-	return a.Share / float64(a.Steps), a.Chance / float64(a.Steps)
+	n := 1e6 * float64(a.Steps)
+	return float64(a.Share) / n, float64(a.Chance) / n
 }
 
 // Row counts the outcomes of one model on one task set and stage count.
@@ -155,7 +163,7 @@ func Evaluate(ctx context.Context, m *Model, opt EvalOptions) ([]EpisodeResult, 
 		if lp != nil {
 			visit = func(s *sim.State, _ sim.Control) {
 				if sh, ch, ok := lp.StageShare(s); ok {
-					att.Add(ShareSum{Steps: 1, Share: sh, Chance: ch})
+					att.Add(shareStep(sh, ch))
 				}
 			}
 		}
@@ -285,7 +293,7 @@ func (tr *AttentionTrace) Share() ShareSum {
 			continue
 		}
 		sh, ch := StageShare(w, tr.FrameDone, tr.StepDone[t])
-		s.Add(ShareSum{Steps: 1, Share: sh, Chance: ch})
+		s.Add(shareStep(sh, ch))
 	}
 	return s
 }

@@ -72,8 +72,8 @@ func TestStageShareConstructed(t *testing.T) {
 
 func TestShareSumMerges(t *testing.T) {
 	rows := Merge(
-		[]Row{{Model: "BC", Set: "train", Stages: 2, Attention: ShareSum{Steps: 10, Share: 9, Chance: 5}}},
-		[]Row{{Model: "BC", Set: "train", Stages: 2, Attention: ShareSum{Steps: 30, Share: 3, Chance: 15}}},
+		[]Row{{Model: "BC", Set: "train", Stages: 2, Attention: ShareSum{Steps: 10, Share: 9e6, Chance: 5e6}}},
+		[]Row{{Model: "BC", Set: "train", Stages: 2, Attention: ShareSum{Steps: 30, Share: 3e6, Chance: 15e6}}},
 	)
 	if len(rows) != 1 || rows[0].AttentionShare != 0.3 || rows[0].AttentionChance != 0.5 {
 		t.Fatalf("merged %+v, want share 12/40 = 0.3 and chance 0.5", rows)

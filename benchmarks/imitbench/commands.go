@@ -65,6 +65,8 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	dEps := fs.Int("dagger-episodes", def.DAggerEpisodes, "DAgger rollouts per task and round")
 	dStart := fs.Float64("dagger-start", def.DAggerStart, "fraction of the steps trained by plain BC before the first DAgger round")
 	workers := fs.Int("workers", 0, "parallel dataset generation and DAgger rollouts (0: all CPUs)")
+	dropP := fs.Float64("drop-p", imitation.DefaultArch(imitation.CondFull).DropP, "temporal dropout: probability of dropping a demonstration frame in training")
+	dropLast := fs.Bool("drop-last", false, "temporal dropout may drop the last frame too (default: it is always kept)")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		Float("lr", *lr, 1e-12, 10).Int("checkpoint-every", *every, 0, maxSteps).
 		Int("dagger-rounds", *rounds, 1, 1000).Int("dagger-episodes", *dEps, 1, maxEpisodes).Float("dagger-start", *dStart, 0, 0.999).
 		Int("workers", *workers, 0, cli.MaxWorkers).Int("demos", *demosN, 2, maxDemos).Float("noise", *noise, 0, maxNoise).
-		Int("max-stages", *maxStages, 0, 9).Err()
+		Int("max-stages", *maxStages, 0, 9).Float("drop-p", *dropP, 0, 0.999).Err()
 	if err != nil {
 		return err
 	}
@@ -82,7 +84,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		return cli.Usagef("%s: %v", cmd, err)
 	}
 	arch := imitation.DefaultArch(c)
-	arch.Head = *head
+	arch.Head, arch.DropP, arch.DropLast = *head, *dropP, *dropLast
 	if err := arch.Validate(); err != nil {
 		return cli.Usagef("%s: %v", cmd, err)
 	}

@@ -221,6 +221,35 @@ type TrainStat struct {
 	ForkedAt      int     `json:"forked_at,omitempty"` // DAgger: forked from BC at this step (samples and seconds count from there)
 }
 
+// TaskRow is one model's success on one task of a set.
+type TaskRow struct {
+	Model     string `json:"model"`
+	Set       string `json:"set"`
+	Task      string `json:"task"`
+	Stages    int    `json:"stages"`
+	Episodes  int    `json:"episodes"`
+	Successes int    `json:"successes"`
+}
+
+// taskRows counts a model's successes per task, in the order of res.
+func taskRows(model, set string, res []imitation.EpisodeResult) []TaskRow {
+	var out []TaskRow
+	at := map[string]int{}
+	for _, r := range res {
+		i, ok := at[r.Task]
+		if !ok {
+			out = append(out, TaskRow{Model: model, Set: set, Task: r.Task, Stages: r.Stages})
+			i = len(out) - 1
+			at[r.Task] = i
+		}
+		out[i].Episodes++
+		if r.Verdict == stack.Success {
+			out[i].Successes++
+		}
+	}
+	return out
+}
+
 // Trace is the attention along one rollout of a model on the set's task
 // with the most stages (its first start configuration).
 type Trace struct {
@@ -246,6 +275,7 @@ type Rows struct {
 	Ensemble    []imitation.Row   `json:"ensemble,omitempty"`    // BC full with ensembles, model "K=n", test tasks and the training tasks with the most stages
 	Training    []TrainStat       `json:"training,omitempty"`
 	EvalSpeed   []EvalSpeed       `json:"eval_speed,omitempty"`
+	Tasks       []TaskRow         `json:"task_rows,omitempty"`        // success per model, set and task: the claims' paired items
 	Traces      []Trace           `json:"attention_traces,omitempty"` // one rollout's attention per full-demonstration model and set (shard 0)
 	Data        map[string]string `json:"data,omitempty"`             // datasets, relative to the cache directory
 	World       *WorldRows        `json:"world,omitempty"`
@@ -541,7 +571,9 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		name  string
 		tasks []stack.Task
 	}{{"train", suite.Take(o.Shard, p.TrainTasks)}, {"test", suite.Take(o.Shard, p.TestTasks)}}
-	eval := func(label string, m *imitation.Model, set string, tasks []stack.Task, eps, ens int, relabel bool) ([]imitation.Row, error) {
+	// perm marks the permutation test's evaluations, whose task rows are
+	// kept apart from the success table's (see permPrefix).
+	eval := func(label string, m *imitation.Model, set string, tasks []stack.Task, eps, ens int, relabel, perm bool) ([]imitation.Row, error) {
 		if len(tasks) == 0 {
 			return nil, nil
 		}
@@ -551,17 +583,22 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 			return nil, err
 		}
 		rows := imitation.Summarise(label, set, res)
+		tset := set
+		if perm {
+			tset = permPrefix + set
+		}
+		rep.Tasks = append(rep.Tasks, taskRows(label, tset, res)...)
 		o.logf("imitation %s: evaluated %s on %s: %d episodes in %.1fs", o.Name, label, set, len(res), time.Since(t0).Seconds())
 		return rows, nil
 	}
 	for _, s := range sets {
-		r, err := eval("expert", nil, s.name, s.tasks, p.Episodes, 1, false)
+		r, err := eval("expert", nil, s.name, s.tasks, p.Episodes, 1, false, false)
 		if err != nil {
 			return err
 		}
 		rep.Rows = append(rep.Rows, r...)
 		for _, v := range Variants {
-			r, err := eval(v.Name, models[v.Name], s.name, s.tasks, p.Episodes, 1, false)
+			r, err := eval(v.Name, models[v.Name], s.name, s.tasks, p.Episodes, 1, false, false)
 			if err != nil {
 				return err
 			}
@@ -575,7 +612,7 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		if relabel {
 			set = "train-relabelled"
 		}
-		r, err := eval("BC", models["BC"], set, sets[0].tasks, p.PermEps, 1, relabel)
+		r, err := eval("BC", models["BC"], set, sets[0].tasks, p.PermEps, 1, relabel, true)
 		if err != nil {
 			return err
 		}
@@ -591,7 +628,7 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 	}{{"train", suite.Take(o.Shard, mostStages(p.TrainTasks))}, sets[1]}
 	for _, s := range ensembleSets {
 		for _, k := range p.Ensembles {
-			r, err := eval(fmt.Sprintf("K=%d", k), models["BC"], s.name, s.tasks, p.EnsembleEps, k, false)
+			r, err := eval(fmt.Sprintf("K=%d", k), models["BC"], s.name, s.tasks, p.EnsembleEps, k, false, false)
 			if err != nil {
 				return err
 			}
@@ -656,6 +693,7 @@ func merge(shards []Rows) (Rows, error) {
 	var rows, perm, ens [][]imitation.Row
 	for _, r := range shards {
 		rows, perm, ens = append(rows, r.Rows), append(perm, r.Permutation), append(ens, r.Ensemble)
+		out.Tasks = append(out.Tasks, r.Tasks...)
 		// Prefer the training statistics of a shard that actually trained.
 		for i, st := range r.Training {
 			if i < len(out.Training) && out.Training[i].Cached && !st.Cached {
@@ -667,6 +705,10 @@ func merge(shards []Rows) (Rows, error) {
 		}
 	}
 	out.Rows, out.Permutation, out.Ensemble = inRunOrder(imitation.Merge(rows...)), inRunOrder(imitation.Merge(perm...)), inRunOrder(imitation.Merge(ens...))
+	// Task rows in one order whatever the number of shards.
+	slices.SortStableFunc(out.Tasks, func(a, b TaskRow) int {
+		return cmp.Or(strings.Compare(a.Model, b.Model), strings.Compare(a.Set, b.Set), cmp.Compare(a.Stages, b.Stages), strings.Compare(a.Task, b.Task))
+	})
 	return out, nil
 }
 

@@ -101,13 +101,27 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 			t.Errorf("%s: merged shards %+v, the whole run %+v", tc.table, tc.merged, tc.whole)
 		}
 	}
+	// The claims: all of them (the gap's slope needs two stage counts,
+	// which this profile's tasks have), the same on the merged shards as
+	// on the whole run.
+	mw, err := Measure(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm, err := Measure(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mw) != len(Claims) || !reflect.DeepEqual(mw, mm) {
+		t.Errorf("claims measured on the whole run %+v, on the merged shards %+v; want %d each, equal", mw, mm, len(Claims))
+	}
 	var sb strings.Builder
 	for _, tb := range Tables(m) {
 		if err := report.Print(&sb, tb); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, want := range []string{"expert", "DAgger", "snapshot", "final", "K=1", "relabelled", "episodes/s"} {
+	for _, want := range []string{"expert", "DAgger", "snapshot", "final", "K=1", "relabelled", "episodes/s", "chance"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("tables lack %q", want)
 		}

@@ -31,6 +31,8 @@ func Suite() *suite.Suite {
 		Merge:    merge,
 		Tables:   Tables,
 		Plots:    Plots,
+		Claims:   Claims,
+		Measure:  Measure,
 		Prepare:  true,
 		Commands: Commands(),
 	})
