@@ -27,6 +27,9 @@ type EvalOptions struct {
 	Noise    float64      // noise of the conditioning demonstrations (0: the clean expert); see PolicyOptions.Noise
 	Relabel  bool         // permutation test: each episode's task is randomly relabelled
 	Workers  int          // parallel episodes (0: all CPUs)
+	// Demos, if not nil, keeps the conditioning demonstrations for other
+	// evaluations of the same tasks and episodes (other models).
+	Demos    *DemoCache
 	Progress bool
 	Label    string // progress label
 }
@@ -150,7 +153,7 @@ func Evaluate(ctx context.Context, m *Model, opt EvalOptions) ([]EpisodeResult, 
 			p = policies.NewExpert(cfg)
 			p.Reset(t, seed)
 		} else {
-			ds, err := RecordDemos(t, cfg, opt.DemoSeed, j.k*(4*ens+8), ens, noise)
+			ds, err := opt.Demos.Record(t, cfg, opt.DemoSeed, j.k*(4*ens+8), ens, noise)
 			if err != nil {
 				return err
 			}

@@ -573,12 +573,21 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 	}{{"train", suite.Take(o.Shard, p.TrainTasks)}, {"test", suite.Take(o.Shard, p.TestTasks)}}
 	// perm marks the permutation test's evaluations, whose task rows are
 	// kept apart from the success table's (see permPrefix).
+	// The success table's models share their conditioning demonstrations:
+	// each is a whole expert episode, recorded once per task and episode,
+	// not once per model. The permutation test and the ensembles evaluate
+	// one model each, so they record their own and the cache stays small.
+	var demoCache imitation.DemoCache
 	eval := func(label string, m *imitation.Model, set string, tasks []stack.Task, eps, ens int, relabel, perm bool) ([]imitation.Row, error) {
 		if len(tasks) == 0 {
 			return nil, nil
 		}
 		t0 := time.Now()
-		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Set: set, Tasks: tasks, Episodes: eps, Ensemble: ens, Seed: evalSeed(o.Seed), DemoSeed: demoSeed(o.Seed), Noise: o.Profile.DemoNoise, Relabel: relabel, Workers: o.Workers, Progress: o.Progress, Label: label + " " + set})
+		cache := &demoCache
+		if perm || ens > 1 {
+			cache = nil
+		}
+		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Set: set, Tasks: tasks, Episodes: eps, Ensemble: ens, Seed: evalSeed(o.Seed), DemoSeed: demoSeed(o.Seed), Noise: o.Profile.DemoNoise, Relabel: relabel, Workers: o.Workers, Demos: cache, Progress: o.Progress, Label: label + " " + set})
 		if err != nil {
 			return nil, err
 		}
