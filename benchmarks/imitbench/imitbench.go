@@ -18,6 +18,10 @@
 //	         12000 steps of 8 tasks × 16 pairs per variant (two variants
 //	         train at a time); the 11 test tasks of 1-3 stages; 10 start
 //	         configurations per task. At most 30 minutes on 2 cores.
+//	medium   the 90 training tasks of 1-7 stages, 50 demonstrations each,
+//	         24000 steps per variant; the 31 test tasks of 1-7 stages; 10
+//	         start configurations per task; ensembles of 1 and 5. About 2
+//	         hours on 2 cores (estimated from measured costs, not run whole).
 //	full     every task (95 train, 33 test), 1000 demonstrations per
 //	         training task, 100 start configurations per task: the paper's
 //	         protocol, split into shards (--shard i/n) whose reports merge.
@@ -146,6 +150,17 @@ func profiles() []profile {
 			Profile{TrainTasks: tasksUpTo(stack.Train, 3), TestTasks: tasksUpTo(stack.Test, 3), Demos: 40, Steps: 12000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 2, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
 				EnsembleEps: 10, Ensembles: []int{1, 5, 10}, PermEps: 10, SpeedEps: 8}},
+		// medium: sized from BenchmarkStageCosts (docs/imitation.md, "The
+		// medium profile"): a training step of 8 tasks costs about 80 ms on
+		// tasks of 4-7 stages against 50 ms on 1-3, an evaluation episode
+		// about 0.5 s of one core, so 24000 steps (BC then DAgger on one
+		// core, snapshot then final on the other: ≈ 50 min) and 10 start
+		// configurations on 121 tasks for four models (≈ 20 min) make about
+		// 80-120 minutes on 2 cores.
+		{suite.Profile{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks", Expected: 2 * time.Hour},
+			Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
+				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 1, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
+				EnsembleEps: 5, Ensembles: []int{1, 5}, PermEps: 3, SpeedEps: 8}},
 		{suite.Profile{Name: "full", Summary: "the paper's protocol: every task, 1000 demonstrations each, the paper's sizes (days on 2 cores; shard it)", Expected: 72 * time.Hour},
 			Profile{TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
 				TasksPerBatch: 16, PairsPerTask: 16, DAggerRounds: 5, DAggerEps: 10, Episodes: 100, LR: 1e-3, DemoNoise: DemoNoise,
