@@ -3,8 +3,10 @@ package imitation
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
+	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/envs/stack"
 )
 
@@ -35,5 +37,31 @@ func TestDemoCacheSameResults(t *testing.T) {
 		if n := len(cache.m); n != len(tasks)*2 {
 			t.Fatalf("model %d: %d cached entries, want %d", seed, n, len(tasks)*2)
 		}
+	}
+}
+
+// TestInferenceSameLogits: the acting copy, with the normalised weights
+// precomputed, gives the model's logits bit for bit.
+func TestInferenceSameLogits(t *testing.T) {
+	m, err := NewModel(DefaultArch(CondFull), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range m.MLP { // gains away from their initial norms
+		for j := range l.G.Value {
+			l.G.Value[j] *= 1 + 0.01*float32(i+j%7)
+		}
+	}
+	d := fixture(t)[1].Demos[0]
+	B := d.Blocks
+	run := func(net *Model) []float32 {
+		tp := nn.NewTape[f32]()
+		tp.SetNoGrad(true)
+		emb := net.DemoEmbedding(tp, m.Arch.Frames(d, nil), B)
+		return slices.Clone(net.Logits(tp, emb, d.Obs[:5], B, nil).Data)
+	}
+	want, got := run(m), run(m.inference())
+	if !slices.Equal(want, got) {
+		t.Fatalf("logits differ:\n%v\n%v", want[:8], got[:8])
 	}
 }

@@ -342,3 +342,32 @@ func (m *Model) Loss(tp *nn.Tape[f32], logits *nn.Tensor[f32], labels [][3]int) 
 	parts := tp.Split(logits, 1, stack.NumSpeedBins, stack.NumSpeedBins, 2)
 	return tp.Add(tp.Add(tp.CrossEntropy(parts[0], tx, nil), tp.CrossEntropy(parts[1], ty, nil)), tp.CrossEntropy(parts[2], tg, nil))
 }
+
+// inference returns a copy of m for acting: the weight-normalised layers of
+// the manipulation network hold their normalised weights (computed once,
+// by the same tape operations as every forward pass, so the actions are
+// the same bit for bit) as plain weights. A policy calls the network once
+// per control step with one observation, where normalising the weights
+// cost as much as applying them. The copy shares every other parameter
+// with m and must not be trained.
+func (m *Model) inference() *Model {
+	if !m.Arch.WeightNorm {
+		return m
+	}
+	tp := nn.NewTape[f32]()
+	tp.SetNoGrad(true)
+	c := *m
+	c.MLP = make([]*layers.Linear[f32], len(m.MLP))
+	for i, l := range m.MLP {
+		if l.G == nil {
+			c.MLP[i] = l
+			continue
+		}
+		w := l.Weight(tp)
+		p := nn.NewParam[f32](l.W.Name+".normalised", w.Shape...)
+		copy(p.Value, w.Data)
+		c.MLP[i] = &layers.Linear[f32]{W: p, B: l.B}
+	}
+	c.params = nil // not trainable
+	return &c
+}

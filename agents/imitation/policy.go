@@ -31,6 +31,7 @@ type PolicyOptions struct {
 // policies.Policy. Not safe for concurrent use.
 type Policy struct {
 	m    *Model
+	net  *Model // m for acting: see Model.inference
 	cfg  sim.Config
 	opt  PolicyOptions
 	task stack.Task
@@ -52,7 +53,7 @@ func NewPolicy(m *Model, cfg sim.Config, opt PolicyOptions) *Policy {
 	}
 	tp := nn.NewTape[f32]()
 	tp.SetNoGrad(true)
-	return &Policy{m: m, cfg: cfg, opt: opt, tp: tp, probs: make([]float64, m.Arch.NumLogits())}
+	return &Policy{m: m, net: m.inference(), cfg: cfg, opt: opt, tp: tp, probs: make([]float64, m.Arch.NumLogits())}
 }
 
 // LoadPolicy loads the model in dir (see Load) as a policy. Each episode is
@@ -123,7 +124,7 @@ func (p *Policy) Condition(t stack.Task, ds []*Demo) {
 			}
 		}
 		fr := p.m.Arch.Frames(d, nil)
-		e := p.m.DemoEmbedding(p.tp, fr, t.NumBlocks)
+		e := p.net.DemoEmbedding(p.tp, fr, t.NumBlocks)
 		p.embs = append(p.embs, append([]float32(nil), e.Data...))
 		p.frames = append(p.frames, len(fr))
 	}
@@ -145,7 +146,7 @@ func (p *Policy) Act(s *sim.State) sim.Control {
 		if k == 0 {
 			att = &p.att
 		}
-		lg := p.m.Logits(p.tp, emb, [][]float32{p.obs}, B, att).Data
+		lg := p.net.Logits(p.tp, emb, [][]float32{p.obs}, B, att).Data
 		if p.m.Arch.Head != HeadFactored {
 			addSoftmax(p.probs, lg)
 			continue
