@@ -147,3 +147,33 @@ func BenchmarkStageCosts(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTrainStepTaskGrads measures training throughput with per-task
+// gradients at 1 and 2 workers (tasks of a step computed at a time).
+func BenchmarkTrainStepTaskGrads(b *testing.B) {
+	data := fixture(b)
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			m, err := NewModel(DefaultArch(CondFull), 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			opt := DefaultTrainOptions(AlgoBC)
+			opt.TaskGrads = true
+			tr, err := NewTrainer(m, data, opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr.SetWorkers(w)
+			samples := 0
+			for b.Loop() {
+				_, s, err := tr.TrainStep()
+				if err != nil {
+					b.Fatal(err)
+				}
+				samples += s
+			}
+			b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}

@@ -80,6 +80,10 @@ type Profile struct {
 	DecayAt       float64 // from this fraction of the steps on, the rate is multiplied by DecayBy (0: constant)
 	DecayBy       float64
 	DemoNoise     float64 // noise of the expert's demonstrations, training and conditioning (policies.Noisy scale)
+	// TaskGrads spreads each training step's tasks over the cores a
+	// variant has (imitation.TrainOptions.TaskGrads): on a cluster node the
+	// prepare job's training then uses its cores, not two of them.
+	TaskGrads bool `json:",omitempty"`
 }
 
 // World is the scale of the world section.
@@ -160,7 +164,7 @@ func profiles() []profile {
 		{suite.Profile{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks", Expected: 2 * time.Hour},
 			Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 1, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
-				EnsembleEps: 5, Ensembles: []int{1, 5}, PermEps: 3, SpeedEps: 8}},
+				EnsembleEps: 5, Ensembles: []int{1, 5}, PermEps: 3, SpeedEps: 8, TaskGrads: true}},
 		{suite.Profile{Name: "full", Summary: "the paper's protocol: every task, 1000 demonstrations each, the paper's sizes (days on 2 cores; shard it)", Expected: 72 * time.Hour},
 			Profile{TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
 				TasksPerBatch: 16, PairsPerTask: 16, DAggerRounds: 5, DAggerEps: 10, Episodes: 100, LR: 1e-3, DemoNoise: DemoNoise,
@@ -350,7 +354,7 @@ func (o run) TrainOptions(v Variant, dataset string) imitation.TrainOptions {
 	p := o.Profile
 	t := imitation.DefaultTrainOptions(v.Algo)
 	t.Seed, t.Steps, t.TasksPerBatch, t.PairsPerTask, t.Dataset = o.Seed, p.Steps, p.TasksPerBatch, p.PairsPerTask, filepath.Base(dataset)
-	t.DemoNoise = p.DemoNoise
+	t.DemoNoise, t.TaskGrads = p.DemoNoise, p.TaskGrads
 	if p.LR > 0 {
 		t.LR = p.LR
 	}
@@ -471,7 +475,13 @@ func (r *variantRun) train(ctx context.Context, o run, tr *imitation.Trainer, un
 	if o.Log != nil {
 		lw = prefixWriter{o.Log, r.v.Name + ": ", logMu}
 	}
-	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: r.dir, Resume: true, Until: until, CheckpointEvery: max(100, r.opt.Steps/5), Workers: 1, Log: lw, LogEvery: max(10, r.opt.Steps/30)})
+	// Two variants train at a time; with TaskGrads each spreads its steps
+	// (and DAgger its rollouts) over its half of the cores.
+	workers := 1
+	if r.opt.TaskGrads {
+		workers = max(1, parallel.Workers(o.Workers)/2)
+	}
+	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: r.dir, Resume: true, Until: until, CheckpointEvery: max(100, r.opt.Steps/5), Workers: workers, Log: lw, LogEvery: max(10, r.opt.Steps/30)})
 	if err != nil {
 		return fmt.Errorf("train %s: %w", r.v.Name, err)
 	}
