@@ -370,8 +370,12 @@ func (o run) TrainOptions(v Variant, dataset string) imitation.TrainOptions {
 // trained twice: one core trains BC, forks DAgger from it at that step
 // (imitation.Trainer.Fork; the result is bit for bit the same) and then
 // finishes both; the other core trains the final-state and snapshot
-// variants.
-func TrainVariants(ctx context.Context, o run, dataset string) (map[string]*imitation.Model, []TrainStat, error) {
+// variants. ready, if not nil, receives each model as soon as it is
+// trained or loaded (from the training goroutines).
+func TrainVariants(ctx context.Context, o run, dataset string, ready func(name string, m *imitation.Model)) (map[string]*imitation.Model, []TrainStat, error) {
+	if ready == nil {
+		ready = func(string, *imitation.Model) {}
+	}
 	data, err := imitation.LoadData(dataset, nil)
 	if err != nil {
 		return nil, nil, err
@@ -380,6 +384,9 @@ func TrainVariants(ctx context.Context, o run, dataset string) (map[string]*imit
 	bc, dagger := -1, -1
 	for i, v := range Variants {
 		runs[i] = o.newVariantRun(v, dataset)
+		if runs[i].cached {
+			ready(v.Name, runs[i].model)
+		}
 		switch {
 		case v.Algo == imitation.AlgoBC && v.Cond == imitation.CondFull:
 			bc = i
@@ -401,7 +408,7 @@ func TrainVariants(ctx context.Context, o run, dataset string) (map[string]*imit
 	var logMu sync.Mutex
 	err = parallel.For(ctx, len(jobs), min(2, parallel.Workers(o.Workers)), func(j int) error {
 		if len(jobs[j]) == 2 {
-			return o.trainChain(ctx, runs[jobs[j][0]], runs[jobs[j][1]], data, &logMu)
+			return o.trainChain(ctx, runs[jobs[j][0]], runs[jobs[j][1]], data, &logMu, ready)
 		}
 		r := runs[jobs[j][0]]
 		if r.cached {
@@ -411,7 +418,11 @@ func TrainVariants(ctx context.Context, o run, dataset string) (map[string]*imit
 		if err != nil {
 			return err
 		}
-		return r.train(ctx, o, tr, 0, &logMu)
+		if err := r.train(ctx, o, tr, 0, &logMu); err != nil {
+			return err
+		}
+		ready(r.v.Name, r.model)
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -501,7 +512,7 @@ func (r *variantRun) train(ctx context.Context, o run, tr *imitation.Trainer, un
 // trainChain trains BC and DAgger, forking DAgger from BC at DAgger's first
 // round when neither has gone past it; otherwise each goes on from its own
 // checkpoint.
-func (o run) trainChain(ctx context.Context, bc, dagger *variantRun, data []*imitation.TaskData, logMu *sync.Mutex) error {
+func (o run) trainChain(ctx context.Context, bc, dagger *variantRun, data []*imitation.TaskData, logMu *sync.Mutex, ready func(string, *imitation.Model)) error {
 	var bcTr, dgTr *imitation.Trainer
 	var err error
 	if !bc.cached {
@@ -540,9 +551,13 @@ func (o run) trainChain(ctx context.Context, bc, dagger *variantRun, data []*imi
 		if err := bc.train(ctx, o, bcTr, 0, logMu); err != nil {
 			return err
 		}
+		ready(bc.v.Name, bc.model)
 	}
 	if dgTr != nil {
-		return dagger.train(ctx, o, dgTr, 0, logMu)
+		if err := dagger.train(ctx, o, dgTr, 0, logMu); err != nil {
+			return err
+		}
+		ready(dagger.v.Name, dagger.model)
 	}
 	return nil
 }
@@ -580,11 +595,61 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		return err
 	}
 	rep.Data = map[string]string{"train": rel}
+	sets := []struct {
+		name  string
+		tasks []stack.Task
+	}{{"train", suite.Take(o.Shard, p.TrainTasks)}, {"test", suite.Take(o.Shard, p.TestTasks)}}
+	// The evaluations, in the order their rows are reported: the success
+	// table (the expert and every variant on both sets), the permutation
+	// test (BC on the training tasks as named and relabelled), ensembles
+	// (BC on the training tasks with the most stages — at the quick scale
+	// the test tasks are near the ceiling and the longest training tasks
+	// are not, while the shorter ones would only add evaluation time — and
+	// on the test tasks).
+	var jobs []*evalJob
+	for _, s := range sets {
+		jobs = append(jobs, &evalJob{label: "expert", set: s.name, tasks: s.tasks, eps: p.Episodes, ens: 1, table: tableRows})
+		for _, v := range Variants {
+			jobs = append(jobs, &evalJob{label: v.Name, model: v.Name, set: s.name, tasks: s.tasks, eps: p.Episodes, ens: 1, table: tableRows})
+		}
+	}
+	for _, relabel := range []bool{false, true} {
+		set := "train"
+		if relabel {
+			set = "train-relabelled"
+		}
+		jobs = append(jobs, &evalJob{label: "BC", model: "BC", set: set, tasks: sets[0].tasks, eps: p.PermEps, ens: 1, relabel: relabel, table: tablePermutation})
+	}
+	ensembleSets := []struct {
+		name  string
+		tasks []stack.Task
+	}{{"train", suite.Take(o.Shard, mostStages(p.TrainTasks))}, sets[1]}
+	for _, s := range ensembleSets {
+		for _, k := range p.Ensembles {
+			jobs = append(jobs, &evalJob{label: fmt.Sprintf("K=%d", k), model: "BC", set: s.name, tasks: s.tasks, eps: p.EnsembleEps, ens: k, table: tableEnsemble})
+		}
+	}
+	jobs = slices.DeleteFunc(jobs, func(j *evalJob) bool { return len(j.tasks) == 0 })
+
+	// Evaluation starts with training: a job runs as soon as its model is
+	// trained (the expert's at once), so that a core the shorter training
+	// chain leaves idle evaluates instead. Results do not depend on when
+	// a job runs: an evaluation's episodes are fixed by their seeds.
+	ev := newEvaluator(ctx, o, jobs)
+	var evalDone chan error
+	if !o.Prepare {
+		evalDone = make(chan error, 1)
+		go func() { evalDone <- ev.run() }()
+	}
 	stop = o.Phases.Start("training")
 	o.logf("imitation %s: training %d variants", o.Name, len(Variants))
-	models, stats, err := TrainVariants(ctx, o, ds)
+	models, stats, err := TrainVariants(ctx, o, ds, ev.ready)
 	stop()
 	if err != nil {
+		ev.abort()
+		if evalDone != nil {
+			<-evalDone
+		}
 		return err
 	}
 	rep.Training = stats
@@ -592,82 +657,22 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		return nil
 	}
 	defer o.Phases.Start("evaluation")()
-	sets := []struct {
-		name  string
-		tasks []stack.Task
-	}{{"train", suite.Take(o.Shard, p.TrainTasks)}, {"test", suite.Take(o.Shard, p.TestTasks)}}
-	// perm marks the permutation test's evaluations, whose task rows are
-	// kept apart from the success table's (see permPrefix).
-	// The success table's models share their conditioning demonstrations:
-	// each is a whole expert episode, recorded once per task and episode,
-	// not once per model. The permutation test and the ensembles evaluate
-	// one model each, so they record their own and the cache stays small.
-	var demoCache imitation.DemoCache
-	eval := func(label string, m *imitation.Model, set string, tasks []stack.Task, eps, ens int, relabel, perm bool) ([]imitation.Row, error) {
-		if len(tasks) == 0 {
-			return nil, nil
-		}
-		t0 := time.Now()
-		cache := &demoCache
-		if perm || ens > 1 {
-			cache = nil
-		}
-		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Set: set, Tasks: tasks, Episodes: eps, Ensemble: ens, Seed: evalSeed(o.Seed), DemoSeed: demoSeed(o.Seed), Noise: o.Profile.DemoNoise, Relabel: relabel, Workers: o.Workers, Demos: cache, Progress: o.Progress, Label: label + " " + set})
-		if err != nil {
-			return nil, err
-		}
-		rows := imitation.Summarise(label, set, res)
-		tset := set
-		if perm {
-			tset = permPrefix + set
-		}
-		rep.Tasks = append(rep.Tasks, taskRows(label, tset, res)...)
-		o.logf("imitation %s: evaluated %s on %s: %d episodes in %.1fs", o.Name, label, set, len(res), time.Since(t0).Seconds())
-		return rows, nil
+	for _, v := range Variants {
+		ev.ready(v.Name, models[v.Name])
 	}
-	for _, s := range sets {
-		r, err := eval("expert", nil, s.name, s.tasks, p.Episodes, 1, false, false)
-		if err != nil {
-			return err
-		}
-		rep.Rows = append(rep.Rows, r...)
-		for _, v := range Variants {
-			r, err := eval(v.Name, models[v.Name], s.name, s.tasks, p.Episodes, 1, false, false)
-			if err != nil {
-				return err
-			}
-			rep.Rows = append(rep.Rows, r...)
-		}
+	if err := <-evalDone; err != nil {
+		return err
 	}
-	// Permutation test: BC on relabelled training tasks beside the same
-	// number of episodes on the canonical ones.
-	for _, relabel := range []bool{false, true} {
-		set := "train"
-		if relabel {
-			set = "train-relabelled"
+	for _, j := range jobs {
+		switch j.table {
+		case tableRows:
+			rep.Rows = append(rep.Rows, j.rows...)
+		case tablePermutation:
+			rep.Permutation = append(rep.Permutation, j.rows...)
+		case tableEnsemble:
+			rep.Ensemble = append(rep.Ensemble, j.rows...)
 		}
-		r, err := eval("BC", models["BC"], set, sets[0].tasks, p.PermEps, 1, relabel, true)
-		if err != nil {
-			return err
-		}
-		rep.Permutation = append(rep.Permutation, r...)
-	}
-	// Ensembles on the test tasks and on the training tasks with the most
-	// stages: at the quick scale the test tasks are near the ceiling and the
-	// longest training tasks are not, while the shorter ones would only add
-	// evaluation time.
-	ensembleSets := []struct {
-		name  string
-		tasks []stack.Task
-	}{{"train", suite.Take(o.Shard, mostStages(p.TrainTasks))}, sets[1]}
-	for _, s := range ensembleSets {
-		for _, k := range p.Ensembles {
-			r, err := eval(fmt.Sprintf("K=%d", k), models["BC"], s.name, s.tasks, p.EnsembleEps, k, false, false)
-			if err != nil {
-				return err
-			}
-			rep.Ensemble = append(rep.Ensemble, r...)
-		}
+		rep.Tasks = append(rep.Tasks, j.taskRows...)
 	}
 	if o.Shard.Has(0) {
 		for _, s := range []struct {
@@ -692,6 +697,131 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		return err
 	}
 	rep.EvalSpeed = sp
+	return nil
+}
+
+// Tables an evaluation job's rows go to.
+const (
+	tableRows = iota
+	tablePermutation
+	tableEnsemble
+)
+
+// evalJob is one evaluation of a model on a set of tasks, and its rows.
+type evalJob struct {
+	label, model, set string // model: the variant evaluated; "" for the expert
+	tasks             []stack.Task
+	eps, ens          int
+	relabel           bool
+	table             int
+
+	done     bool
+	rows     []imitation.Row
+	taskRows []TaskRow
+}
+
+// evaluator runs evaluation jobs, in their order among those whose model
+// is ready, one at a time, each on the run's workers.
+type evaluator struct {
+	ctx  context.Context
+	o    run
+	jobs []*evalJob
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	models  map[string]*imitation.Model
+	aborted bool
+	// The success table's models share their conditioning
+	// demonstrations: each is a whole expert episode, recorded once per
+	// task and episode, not once per model. The permutation test and the
+	// ensembles evaluate one model each and record their own, so that the
+	// cache stays small.
+	demos imitation.DemoCache
+}
+
+func newEvaluator(ctx context.Context, o run, jobs []*evalJob) *evaluator {
+	e := &evaluator{ctx: ctx, o: o, jobs: jobs, models: map[string]*imitation.Model{}}
+	e.cond = sync.NewCond(&e.mu)
+	return e
+}
+
+// ready makes a trained model's jobs runnable.
+func (e *evaluator) ready(name string, m *imitation.Model) {
+	e.mu.Lock()
+	e.models[name] = m
+	e.mu.Unlock()
+	e.cond.Broadcast()
+}
+
+// abort stops run before its next job.
+func (e *evaluator) abort() {
+	e.mu.Lock()
+	e.aborted = true
+	e.mu.Unlock()
+	e.cond.Broadcast()
+}
+
+// next waits for a runnable job; nil when every job is done or run was
+// aborted.
+func (e *evaluator) next() (*evalJob, *imitation.Model) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for !e.aborted {
+		left := false
+		for _, j := range e.jobs {
+			if j.done {
+				continue
+			}
+			left = true
+			if m, ok := e.models[j.model]; ok || j.model == "" {
+				return j, m
+			}
+		}
+		if !left {
+			return nil, nil
+		}
+		e.cond.Wait()
+	}
+	return nil, nil
+}
+
+func (e *evaluator) run() error {
+	for {
+		j, m := e.next()
+		if j == nil {
+			return e.ctx.Err()
+		}
+		if err := e.runJob(j, m); err != nil {
+			return err
+		}
+	}
+}
+
+func (e *evaluator) runJob(j *evalJob, m *imitation.Model) error {
+	o := e.o
+	t0 := time.Now()
+	perm := j.table == tablePermutation
+	cache := &e.demos
+	if perm || j.ens > 1 {
+		cache = nil
+	}
+	res, err := imitation.Evaluate(e.ctx, m, imitation.EvalOptions{Set: j.set, Tasks: j.tasks, Episodes: j.eps, Ensemble: j.ens, Seed: evalSeed(o.Seed), DemoSeed: demoSeed(o.Seed),
+		Noise: o.Profile.DemoNoise, Relabel: j.relabel, Workers: o.Workers, Demos: cache, Progress: o.Progress, Label: j.label + " " + j.set})
+	if err != nil {
+		return err
+	}
+	j.rows = imitation.Summarise(j.label, j.set, res)
+	tset := j.set
+	if perm {
+		// Kept apart from the success table's rows of the same model and
+		// set (see permPrefix).
+		tset = permPrefix + j.set
+	}
+	j.taskRows = taskRows(j.label, tset, res)
+	o.logf("imitation %s: evaluated %s on %s: %d episodes in %.1fs", o.Name, j.label, j.set, len(res), time.Since(t0).Seconds())
+	e.mu.Lock()
+	j.done = true
+	e.mu.Unlock()
 	return nil
 }
 
