@@ -140,3 +140,24 @@ func TestProfiles(t *testing.T) {
 		t.Error("unknown profile accepted")
 	}
 }
+
+// TestRunTaskGrads runs the tiny profile with per-task gradients, as the
+// medium profile trains: every table is filled and the claims measured.
+func TestRunTaskGrads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four small models")
+	}
+	p := tiny()
+	p.TaskGrads = true
+	o := run{Profile: p, Name: "tiny", Seed: 4, CacheDir: t.TempDir(), Workers: 4}
+	var r Rows
+	if err := learn(context.Background(), o, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rows) == 0 || len(r.Ensemble) == 0 || len(r.Permutation) == 0 || len(r.Traces) != 4 {
+		t.Fatalf("rows %d, ensemble %d, permutation %d, traces %d", len(r.Rows), len(r.Ensemble), len(r.Permutation), len(r.Traces))
+	}
+	if ms, err := Measure(r); err != nil || len(ms) != len(Claims) {
+		t.Fatalf("claims: %d measured, %v", len(ms), err)
+	}
+}
