@@ -67,6 +67,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	workers := fs.Int("workers", 0, "parallel dataset generation and DAgger rollouts (0: all CPUs)")
 	dropP := fs.Float64("drop-p", imitation.DefaultArch(imitation.CondFull).DropP, "temporal dropout: probability of dropping a demonstration frame in training")
 	dropLast := fs.Bool("drop-last", false, "temporal dropout may drop the last frame too (default: it is always kept)")
+	paperSizes := fs.Bool("paper-sizes", false, "the paper's network sizes (width 64, 4 context steps, MLP 256-256) instead of the scaled-down ones")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
@@ -84,6 +85,9 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		return cli.Usagef("%s: %v", cmd, err)
 	}
 	arch := imitation.DefaultArch(c)
+	if *paperSizes {
+		arch = imitation.PaperArch(c)
+	}
 	arch.Head, arch.DropP, arch.DropLast = *head, *dropP, *dropLast
 	if err := arch.Validate(); err != nil {
 		return cli.Usagef("%s: %v", cmd, err)
