@@ -41,9 +41,9 @@ type EpisodeResult struct {
 	Index   int           `json:"index"`
 	Verdict stack.Verdict `json:"verdict"`
 	Steps   int           `json:"steps"`
-	// Attention is the stage-following attention of the rollout (learned
-	// policies only): sums over the steps at which a stage was being
-	// executed.
+	// Attention is the stage-following attention of the rollout (policies
+	// conditioned on the full demonstration only): sums over the steps at
+	// which a stage was being executed.
 	Attention ShareSum `json:"attention,omitzero"`
 }
 
@@ -87,7 +87,8 @@ type Row struct {
 	Tasks  int    `json:"tasks"`
 	stack.Outcomes
 	// Attention: the stage-following attention over the episodes' steps
-	// (see ShareSum; zero for the expert).
+	// (see ShareSum; zero for the expert and for the snapshot and
+	// final-state conditionings).
 	Attention ShareSum `json:"attention,omitzero"`
 	// AttentionShare and AttentionChance are Attention's means.
 	AttentionShare  float64 `json:"attention_share,omitempty"`
@@ -163,7 +164,9 @@ func Evaluate(ctx context.Context, m *Model, opt EvalOptions) ([]EpisodeResult, 
 		}
 		var att ShareSum
 		var visit func(*sim.State, sim.Control)
-		if lp != nil {
+		// The share is defined on the full demonstration's frames: a
+		// snapshot or the final frame belongs to the stage after it.
+		if lp != nil && m.Arch.Cond == CondFull {
 			visit = func(s *sim.State, _ sim.Control) {
 				if sh, ch, ok := lp.StageShare(s); ok {
 					att.Add(shareStep(sh, ch))
