@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/benchmarks/report"
@@ -67,6 +68,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	workers := fs.Int("workers", 0, "parallel dataset generation and DAgger rollouts (0: all CPUs)")
 	dropP := fs.Float64("drop-p", imitation.DefaultArch(imitation.CondFull).DropP, "temporal dropout: probability of dropping a demonstration frame in training")
 	dropLast := fs.Bool("drop-last", false, "temporal dropout may drop the last frame too (default: it is always kept)")
+	dilations := fs.String("dilations", "", "temporal convolution dilations of the demonstration network, comma-separated (default: the architecture's, 1,2,4,8)")
 	paperSizes := fs.Bool("paper-sizes", false, "the paper's network sizes (width 64, 4 context steps, MLP 256-256) instead of the scaled-down ones")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
@@ -89,6 +91,16 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		arch = imitation.PaperArch(c)
 	}
 	arch.Head, arch.DropP, arch.DropLast = *head, *dropP, *dropLast
+	if *dilations != "" {
+		arch.Dilations = nil
+		for _, f := range strings.Split(*dilations, ",") {
+			d, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				return cli.Usagef("%s: --dilations %q: %v", cmd, *dilations, err)
+			}
+			arch.Dilations = append(arch.Dilations, d)
+		}
+	}
 	if err := arch.Validate(); err != nil {
 		return cli.Usagef("%s: %v", cmd, err)
 	}
