@@ -636,19 +636,30 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 	// chain leaves idle evaluates instead. Results do not depend on when
 	// a job runs: an evaluation's episodes are fixed by their seeds.
 	ev := newEvaluator(ctx, o, jobs)
+	// A failed evaluation stops the training too, rather than after it.
+	tctx, cancelTraining := context.WithCancel(ctx)
+	defer cancelTraining()
 	var evalDone chan error
 	if !o.Prepare {
 		evalDone = make(chan error, 1)
-		go func() { evalDone <- ev.run() }()
+		go func() {
+			err := ev.run()
+			if err != nil {
+				cancelTraining()
+			}
+			evalDone <- err
+		}()
 	}
 	stop = o.Phases.Start("training")
 	o.logf("imitation %s: training %d variants", o.Name, len(Variants))
-	models, stats, err := TrainVariants(ctx, o, ds, ev.ready)
+	models, stats, err := TrainVariants(tctx, o, ds, ev.ready)
 	stop()
 	if err != nil {
 		ev.abort()
 		if evalDone != nil {
-			<-evalDone
+			if eerr := <-evalDone; eerr != nil {
+				return eerr
+			}
 		}
 		return err
 	}
