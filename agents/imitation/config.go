@@ -67,6 +67,12 @@ type Arch struct {
 	// frame (docs/imitation.md). Omitted from the JSON when false, so that
 	// the architectures of earlier checkpoints keep their hash.
 	DropLast bool `json:"drop_last,omitempty"`
+	// TimeFeature adds to every demonstration frame's block inputs its
+	// position in the demonstration (time step / last step, in [0, 1]):
+	// positional information the paper's network does not have (an
+	// attention experiment; docs/imitation.md). Omitted from the JSON when
+	// false.
+	TimeFeature bool `json:"time_feature,omitempty"`
 }
 
 // DefaultArch returns the architecture of the smoke and quick benchmarks for

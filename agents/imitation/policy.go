@@ -123,10 +123,9 @@ func (p *Policy) Condition(t stack.Task, ds []*Demo) {
 				p.frameDone = append(p.frameDone, StagesDone(d.Obs[j], p.goal))
 			}
 		}
-		fr := p.m.Arch.Frames(d, nil)
-		e := p.net.DemoEmbedding(p.tp, fr, t.NumBlocks)
+		e, n := p.net.EmbedDemo(p.tp, d, nil)
 		p.embs = append(p.embs, append([]float32(nil), e.Data...))
-		p.frames = append(p.frames, len(fr))
+		p.frames = append(p.frames, n)
 	}
 	p.tp.Reset()
 }

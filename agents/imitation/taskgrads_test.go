@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/metabench/metabench/agents/nn"
 )
 
 // TestTaskGrads: per-task gradients give the same weights whatever the
@@ -53,5 +55,52 @@ func TestTaskGrads(t *testing.T) {
 	}
 	if !slices.Equal(single, train(false, 1)) {
 		t.Fatal("single tape not deterministic")
+	}
+}
+
+// TestTimeFeature: with Arch.TimeFeature the embedding depends on the
+// frames' positions, both training paths run, and without it a model is
+// initialised as before (the time layer comes last).
+func TestTimeFeature(t *testing.T) {
+	a := smallArch(CondFull)
+	a.TimeFeature = true
+	m, err := NewModel(a, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := NewModel(smallArch(CondFull), 2)
+	for i, p := range plain.Params() {
+		if !slices.Equal(p.Value, m.Params()[i].Value) {
+			t.Fatalf("%s: initialised differently with the time feature", p.Name)
+		}
+	}
+	d := fixture(t)[2].Demos[0]
+	tp := nn.NewTape[f32]()
+	tp.SetNoGrad(true)
+	frames := m.Arch.Frames(d, nil)
+	at := func(t0 float32) []float32 {
+		times := make([]f32, len(frames))
+		for i := range times {
+			times[i] = t0 + float32(i)/float32(2*len(frames))
+		}
+		return slices.Clone(m.demoEmbedding(tp, frames, times, d.Blocks).Data)
+	}
+	if slices.Equal(at(0), at(0.5)) {
+		t.Fatal("the embedding does not depend on the frames' positions")
+	}
+	for _, tg := range []bool{false, true} {
+		opt := DefaultTrainOptions(AlgoBC)
+		opt.TasksPerBatch, opt.PairsPerTask, opt.TaskGrads = 2, 4, tg
+		tr, err := NewTrainer(m, fixture(t), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := slices.Clone(m.TimeIn.W.Value)
+		if _, _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+		if slices.Equal(before, m.TimeIn.W.Value) {
+			t.Fatalf("per-task gradients %v: the time layer did not learn", tg)
+		}
 	}
 }

@@ -252,7 +252,7 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 			j++
 		}
 		cond, imit := td.Demos[i], td.Demos[j]
-		emb := tr.M.DemoEmbedding(tp, tr.M.Arch.Frames(cond, rng), td.Task.NumBlocks)
+		emb, _ := tr.M.EmbedDemo(tp, cond, rng)
 		K := tr.Opt.PairsPerTask
 		obs := make([][]float32, K)
 		labels := make([][3]int, K)
@@ -294,6 +294,7 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 type taskBatch struct {
 	blocks int
 	frames [][]float32
+	times  []float32 // the frames' positions in the demonstration, in [0, 1]
 	obs    [][]float32
 	labels [][3]int
 }
@@ -312,7 +313,12 @@ func (tr *Trainer) drawBatch(rng *rand.Rand) []taskBatch {
 			j++
 		}
 		cond, imit := td.Demos[i], td.Demos[j]
-		b := taskBatch{blocks: td.Task.NumBlocks, frames: tr.M.Arch.Frames(cond, rng)}
+		b := taskBatch{blocks: td.Task.NumBlocks}
+		last := max(len(cond.Obs)-1, 1)
+		for _, f := range tr.M.Arch.FrameIndices(cond, rng) {
+			b.frames = append(b.frames, cond.Obs[f])
+			b.times = append(b.times, float32(f)/float32(last))
+		}
 		K := tr.Opt.PairsPerTask
 		b.obs, b.labels = make([][]float32, K), make([][3]int, K)
 		for k := range K {
@@ -359,7 +365,7 @@ func (tr *Trainer) taskGradStep(rng *rand.Rand) (float64, int, error) {
 		tp := tr.tapes[k]
 		tp.Reset()
 		b := batch[k]
-		emb := rep.DemoEmbedding(tp, b.frames, b.blocks)
+		emb := rep.demoEmbedding(tp, b.frames, b.times, b.blocks)
 		l := rep.Loss(tp, rep.Logits(tp, emb, b.obs, b.blocks, nil), b.labels)
 		nn.ZeroGrads(rep.Params())
 		if err := tp.Backward(tp.Scale(l, 1/float32(nt))); err != nil {

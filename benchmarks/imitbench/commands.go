@@ -69,6 +69,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	dropP := fs.Float64("drop-p", imitation.DefaultArch(imitation.CondFull).DropP, "temporal dropout: probability of dropping a demonstration frame in training")
 	dropLast := fs.Bool("drop-last", false, "temporal dropout may drop the last frame too (default: it is always kept)")
 	dilations := fs.String("dilations", "", "temporal convolution dilations of the demonstration network, comma-separated (default: the architecture's, 1,2,4,8)")
+	timeFeature := fs.Bool("time-feature", false, "give the demonstration network each frame's position in the demonstration")
 	paperSizes := fs.Bool("paper-sizes", false, "the paper's network sizes (width 64, 4 context steps, MLP 256-256) instead of the scaled-down ones")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
@@ -90,7 +91,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	if *paperSizes {
 		arch = imitation.PaperArch(c)
 	}
-	arch.Head, arch.DropP, arch.DropLast = *head, *dropP, *dropLast
+	arch.Head, arch.DropP, arch.DropLast, arch.TimeFeature = *head, *dropP, *dropLast, *timeFeature
 	if *dilations != "" {
 		arch.Dilations = nil
 		for _, f := range strings.Split(*dilations, ",") {
