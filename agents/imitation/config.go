@@ -61,6 +61,18 @@ type Arch struct {
 	WeightNorm bool    `json:"weight_norm"` // weight normalisation in the manipulation network (paper: yes)
 	ReadHidden bool    `json:"read_hidden"` // the fixed queries also read the blocks' hidden states (see package doc)
 	DropP      float64 `json:"drop_p"`      // temporal dropout probability (paper: 0.95)
+	// DropLast lets temporal dropout drop the last frame too: the kept
+	// frames are a uniform random subset. Without it the last frame is
+	// always kept, and the model learns to read the task from that one
+	// frame (docs/imitation.md). Omitted from the JSON when false, so that
+	// the architectures of earlier checkpoints keep their hash.
+	DropLast bool `json:"drop_last,omitempty"`
+	// TimeFeature adds to every demonstration frame's block inputs its
+	// position in the demonstration (time step / last step, in [0, 1]):
+	// positional information the paper's network does not have (an
+	// attention experiment; docs/imitation.md). Omitted from the JSON when
+	// false.
+	TimeFeature bool `json:"time_feature,omitempty"`
 }
 
 // DefaultArch returns the architecture of the smoke and quick benchmarks for

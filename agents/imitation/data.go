@@ -142,39 +142,46 @@ func LoadData(dir string, tasks []stack.Task) ([]*TaskData, error) {
 	return out, nil
 }
 
-// Frames returns the frames of d that condition the policy. With rng (training)
-// the full variant applies temporal dropout — ⌊(T+1)(1-p)⌋ frames in order:
-// the last one and a random subset of the others; without (test) it
-// sub-samples the same number of evenly spaced frames ending with the last
-// one. Snapshot and final
-// variants ignore rng.
+// Frames returns the frames of d that condition the policy (see
+// FrameIndices).
 func (a Arch) Frames(d *Demo, rng *rand.Rand) [][]float32 {
-	switch a.Cond {
-	case CondFinal:
-		return d.Obs[len(d.Obs)-1:]
-	case CondSnapshot:
-		f := make([][]float32, len(d.Snaps))
-		for i, s := range d.Snaps {
-			f[i] = d.Obs[s]
-		}
-		return f
-	}
-	n := len(d.Obs)
-	k := a.keep(n)
-	idx := make([]int, 0, k)
-	if rng != nil {
-		// The last frame is always kept; the others are a random subset.
-		perm := rng.Perm(n - 1)[:k-1]
-		slices.Sort(perm)
-		idx = append(perm, n-1)
-	} else {
-		for j := range k {
-			idx = append(idx, (j+1)*n/k-1)
-		}
-	}
-	f := make([][]float32, k)
+	idx := a.FrameIndices(d, rng)
+	f := make([][]float32, len(idx))
 	for i, j := range idx {
 		f[i] = d.Obs[j]
 	}
 	return f
+}
+
+// FrameIndices returns the indices of the frames of d that condition the
+// policy, in order. With rng (training) the full variant applies temporal
+// dropout — ⌊(T+1)(1-p)⌋ frames in order: the last one and a random subset
+// of the others (with DropLast, a random subset of all frames); without (test) it sub-samples the same number of evenly
+// spaced frames ending with the last one. Snapshot and final variants
+// ignore rng.
+func (a Arch) FrameIndices(d *Demo, rng *rand.Rand) []int {
+	switch a.Cond {
+	case CondFinal:
+		return []int{len(d.Obs) - 1}
+	case CondSnapshot:
+		return slices.Clone(d.Snaps)
+	}
+	n := len(d.Obs)
+	k := a.keep(n)
+	idx := make([]int, 0, k)
+	if rng != nil && a.DropLast {
+		perm := rng.Perm(n)[:k]
+		slices.Sort(perm)
+		return perm
+	}
+	if rng != nil {
+		// The last frame is always kept; the others are a random subset.
+		perm := rng.Perm(n - 1)[:k-1]
+		slices.Sort(perm)
+		return append(perm, n-1)
+	}
+	for j := range k {
+		idx = append(idx, (j+1)*n/k-1)
+	}
+	return idx
 }

@@ -3,6 +3,7 @@ package imitation
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -26,6 +27,9 @@ type EvalOptions struct {
 	Noise    float64      // noise of the conditioning demonstrations (0: the clean expert); see PolicyOptions.Noise
 	Relabel  bool         // permutation test: each episode's task is randomly relabelled
 	Workers  int          // parallel episodes (0: all CPUs)
+	// Demos, if not nil, keeps the conditioning demonstrations for other
+	// evaluations of the same tasks and episodes (other models).
+	Demos    *DemoCache
 	Progress bool
 	Label    string // progress label
 }
@@ -37,6 +41,42 @@ type EpisodeResult struct {
 	Index   int           `json:"index"`
 	Verdict stack.Verdict `json:"verdict"`
 	Steps   int           `json:"steps"`
+	// Attention is the stage-following attention of the rollout (policies
+	// conditioned on the full demonstration only): sums over the steps at
+	// which a stage was being executed.
+	Attention ShareSum `json:"attention,omitzero"`
+}
+
+// ShareSum accumulates, over rollout steps, the temporal attention mass on
+// the demonstration frames of the stage being executed (Policy.StageShare)
+// and its chance level. The sums are integers (millionths), so that rows
+// merged from shards equal the whole run's whatever the order of addition.
+type ShareSum struct {
+	Steps  int   `json:"steps"`
+	Share  int64 `json:"share_micro"`  // sum over steps, in millionths
+	Chance int64 `json:"chance_micro"` // sum over steps, in millionths
+}
+
+// shareStep is one step's share and chance level.
+func shareStep(share, chance float64) ShareSum {
+	return ShareSum{Steps: 1, Share: int64(math.Round(share * 1e6)), Chance: int64(math.Round(chance * 1e6))}
+}
+
+// Add adds another sum.
+func (a *ShareSum) Add(b ShareSum) {
+	a.Steps += b.Steps
+	a.Share += b.Share
+	a.Chance += b.Chance
+}
+
+// Mean returns the mean share and chance level per step (0, 0 without
+// steps).
+func (a ShareSum) Mean() (share, chance float64) {
+	if a.Steps == 0 {
+		return 0, 0
+	}
+	n := 1e6 * float64(a.Steps)
+	return float64(a.Share) / n, float64(a.Chance) / n
 }
 
 // Row counts the outcomes of one model on one task set and stage count.
@@ -46,6 +86,20 @@ type Row struct {
 	Stages int    `json:"stages"`
 	Tasks  int    `json:"tasks"`
 	stack.Outcomes
+	// Attention: the stage-following attention over the episodes' steps
+	// (see ShareSum; zero for the expert and for the snapshot and
+	// final-state conditionings).
+	Attention ShareSum `json:"attention,omitzero"`
+	// AttentionShare and AttentionChance are Attention's means.
+	AttentionShare  float64 `json:"attention_share,omitempty"`
+	AttentionChance float64 `json:"attention_chance,omitempty"`
+}
+
+func (r *Row) setMeans() {
+	if r.Episodes > 0 {
+		r.SuccessRate = float64(r.Successes) / float64(r.Episodes)
+	}
+	r.AttentionShare, r.AttentionChance = r.Attention.Mean()
 }
 
 // Evaluate runs m (nil: the clean scripted expert, for reference) on every
@@ -95,20 +149,32 @@ func Evaluate(ctx context.Context, m *Model, opt EvalOptions) ([]EpisodeResult, 
 			return err
 		}
 		var p policies.Policy
+		var lp *Policy
 		if m == nil {
 			p = policies.NewExpert(cfg)
 			p.Reset(t, seed)
 		} else {
-			ds, err := RecordDemos(t, cfg, opt.DemoSeed, j.k*(4*ens+8), ens, noise)
+			ds, err := opt.Demos.Record(t, cfg, opt.DemoSeed, j.k*(4*ens+8), ens, noise)
 			if err != nil {
 				return err
 			}
-			lp := NewPolicy(m, cfg, PolicyOptions{Ensemble: ens, Noise: noise})
+			lp = NewPolicy(m, cfg, PolicyOptions{Ensemble: ens, Noise: noise})
 			lp.Condition(t, ds)
 			p = lp
 		}
-		v := policies.Rollout(env, p, nil)
-		out[i] = EpisodeResult{Task: j.task.String(), Stages: t.NumStages(), Index: j.k, Verdict: v, Steps: env.Steps()}
+		var att ShareSum
+		var visit func(*sim.State, sim.Control)
+		// The share is defined on the full demonstration's frames: a
+		// snapshot or the final frame belongs to the stage after it.
+		if lp != nil && m.Arch.Cond == CondFull {
+			visit = func(s *sim.State, _ sim.Control) {
+				if sh, ch, ok := lp.StageShare(s); ok {
+					att.Add(shareStep(sh, ch))
+				}
+			}
+		}
+		v := policies.Rollout(env, p, visit)
+		out[i] = EpisodeResult{Task: j.task.String(), Stages: t.NumStages(), Index: j.k, Verdict: v, Steps: env.Steps(), Attention: att}
 		bar.Add(1)
 		return nil
 	})
@@ -132,10 +198,12 @@ func Summarise(model, set string, res []EpisodeResult) []Row {
 		}
 		tasks[r.Stages][r.Task] = true
 		row.Add(r.Verdict)
+		row.Attention.Add(r.Attention)
 	}
 	var rows []Row
 	for s, r := range by {
 		r.Tasks = len(tasks[s])
+		r.setMeans()
 		rows = append(rows, *r)
 	}
 	slices.SortFunc(rows, func(a, b Row) int { return a.Stages - b.Stages })
@@ -162,30 +230,41 @@ func Merge(rows ...[]Row) []Row {
 			o := &out[i]
 			o.Tasks += r.Tasks
 			o.Merge(r.Outcomes)
+			o.Attention.Add(r.Attention)
 		}
 	}
 	for i := range out {
-		if out[i].Episodes > 0 {
-			out[i].SuccessRate = float64(out[i].Successes) / float64(out[i].Episodes)
-		}
+		out[i].setMeans()
 	}
 	return out
 }
 
 // AttentionTrace is the attention along one rollout.
 type AttentionTrace struct {
-	Task     string
-	Verdict  stack.Verdict
-	Blocks   [][]float64 // per step: mean attention of the fixed queries over the blocks
-	Temporal [][]float64 // per step: attention of the last context step over the demonstration frames
+	Task    string        `json:"task"`
+	Verdict stack.Verdict `json:"verdict"`
+	// Blocks: per step, the mean attention of the fixed queries over the
+	// blocks.
+	Blocks [][]float64 `json:"-"`
+	// Temporal: per step, the attention over the conditioning frames, mean
+	// over context steps.
+	Temporal [][]float64 `json:"temporal"`
+	// Frames are the demonstration time steps of the conditioning frames,
+	// FrameDone their stages done (StagesDone).
+	Frames    []int `json:"frames"`
+	FrameDone []int `json:"frame_done"`
+	// StepDone is the rollout's stages done at each step: StepDone[t] = k
+	// means stage k+1 is being executed.
+	StepDone []int `json:"step_done"`
 }
 
 // TraceAttention rolls out m on t from the start configuration of seed,
-// conditioned on one demonstration recorded from demoSeed, and records the
+// conditioned on one demonstration recorded from demoSeed by the expert
+// with noise (the model's training noise, as in Evaluate), and records the
 // attention at every step.
-func TraceAttention(m *Model, t stack.Task, seed, demoSeed uint64) (*AttentionTrace, error) {
+func TraceAttention(m *Model, t stack.Task, seed, demoSeed uint64, noise float64) (*AttentionTrace, error) {
 	cfg := sim.DefaultConfig()
-	ds, err := RecordDemos(t, cfg, demoSeed, 0, 1, 0)
+	ds, err := RecordDemos(t, cfg, demoSeed, 0, 1, noise)
 	if err != nil {
 		return nil, err
 	}
@@ -198,13 +277,31 @@ func TraceAttention(m *Model, t stack.Task, seed, demoSeed uint64) (*AttentionTr
 	}
 	p := NewPolicy(m, cfg, PolicyOptions{})
 	p.Condition(t, ds)
-	tr := &AttentionTrace{Task: t.String()}
-	tr.Verdict = policies.Rollout(env, p, func(*sim.State, sim.Control) {
+	goal := t.Supports()
+	tr := &AttentionTrace{Task: t.String(), Frames: m.Arch.FrameIndices(ds[0], nil), FrameDone: slices.Clone(p.frameDone)}
+	var obs []float32
+	tr.Verdict = policies.Rollout(env, p, func(s *sim.State, _ sim.Control) {
 		tr.Blocks = append(tr.Blocks, p.BlockWeights())
-		a := p.Attention()
-		tr.Temporal = append(tr.Temporal, slices.Clone(a.Temporal[len(a.Temporal)-1]))
+		tr.Temporal = append(tr.Temporal, meanRows(p.Attention().Temporal))
+		obs = stack.Observe(obs[:0], s)
+		tr.StepDone = append(tr.StepDone, StagesDone(obs, goal))
 	})
 	return tr, nil
+}
+
+// Share returns the mean share of the attention on the demonstration
+// frames of the stage being executed, over the steps at which one was.
+func (tr *AttentionTrace) Share() ShareSum {
+	var s ShareSum
+	n := len(stack.MustParse(tr.Task).Stages())
+	for t, w := range tr.Temporal {
+		if tr.StepDone[t] >= n {
+			continue
+		}
+		sh, ch := StageShare(w, tr.FrameDone, tr.StepDone[t])
+		s.Add(shareStep(sh, ch))
+	}
+	return s
 }
 
 // WritePictures writes the trace as two heatmaps into dir:
@@ -220,12 +317,61 @@ func (tr *AttentionTrace) WritePictures(dir string) error {
 	if err := plot.Heatmap(filepath.Join(dir, "attention-blocks.png"), plot.Axes{Title: title, X: "block", Y: "step"}, tr.Blocks, cols); err != nil {
 		return err
 	}
-	cols = cols[:0]
-	if len(tr.Temporal) > 0 {
-		for i := range tr.Temporal[0] {
-			cols = append(cols, fmt.Sprint(i))
+	title = fmt.Sprintf("attention over demonstration frames: %q", tr.Task)
+	if err := plot.Heatmap(filepath.Join(dir, "attention-demo.png"), plot.Axes{Title: title, X: "demonstration frame", Y: "step"}, tr.Temporal, nil); err != nil {
+		return err
+	}
+	return tr.WriteStageFigure(filepath.Join(dir, "attention-stages.png"), "")
+}
+
+// WriteStageFigure draws the attention over demonstration time against the
+// rollout's time, coloured by stage, as the paper's figure: at every
+// rollout step, the attention-weighted mean demonstration time step, one
+// curve per stage being executed; and, per stage of the demonstration, a
+// band edge at the demonstration time step where that stage ends. When the
+// attention follows the stage, each coloured curve stays between its
+// stage's edges.
+func (tr *AttentionTrace) WriteStageFigure(path, title string) error {
+	n := len(stack.MustParse(tr.Task).Stages())
+	var series []plot.Series
+	for k := range n + 1 {
+		name := fmt.Sprintf("executing stage %d", k+1)
+		if k == n {
+			name = "done"
+		}
+		s := plot.Series{Name: name, Group: fmt.Sprint("stage ", k+1)}
+		for t, w := range tr.Temporal {
+			if tr.StepDone[t] != k {
+				continue
+			}
+			var c float64
+			for j, v := range w {
+				c += v * float64(tr.Frames[j])
+			}
+			s.X = append(s.X, float64(t))
+			s.Y = append(s.Y, c)
+		}
+		if len(s.X) > 0 {
+			series = append(series, s)
 		}
 	}
-	title = fmt.Sprintf("attention over demonstration frames: %q", tr.Task)
-	return plot.Heatmap(filepath.Join(dir, "attention-demo.png"), plot.Axes{Title: title, X: "demonstration frame", Y: "step"}, tr.Temporal, nil)
+	// Stage ends in the demonstration: the first frame whose count passes k.
+	last := float64(max(len(tr.Temporal)-1, 1))
+	for k := range n {
+		for j, d := range tr.FrameDone {
+			if d > k {
+				y := float64(tr.Frames[j])
+				series = append(series, plot.Series{Name: fmt.Sprintf("demo stage %d ends", k+1), Group: fmt.Sprint("stage ", k+1), X: []float64{0, last}, Y: []float64{y, y}})
+				break
+			}
+		}
+	}
+	if len(tr.Frames) > 0 {
+		// The demonstration's whole time span, from its first step to its last.
+		series = append(series, plot.Series{Name: "demonstration", X: []float64{0, 0}, Y: []float64{0, float64(tr.Frames[len(tr.Frames)-1])}})
+	}
+	if title == "" {
+		title = fmt.Sprintf("attention over the demonstration: %q (%s)", tr.Task, tr.Verdict)
+	}
+	return plot.Lines(path, plot.Axes{Title: title, X: "rollout step", Y: "demonstration time step (attention-weighted mean)"}, series...)
 }

@@ -357,7 +357,7 @@ func TestEvaluateDeterministic(t *testing.T) {
 
 func TestAttentionPictures(t *testing.T) {
 	m, _ := NewModel(smallArch(CondFull), 1)
-	tr, err := TraceAttention(m, stack.MustParse("ab c"), 1, 2)
+	tr, err := TraceAttention(m, stack.MustParse("ab c"), 1, 2, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func TestAttentionPictures(t *testing.T) {
 	if err := tr.WritePictures(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"attention-blocks.png", "attention-demo.png"} {
+	for _, f := range []string{"attention-blocks.png", "attention-demo.png", "attention-stages.png"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Fatal(f, err)
 		}

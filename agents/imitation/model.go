@@ -107,6 +107,10 @@ type Model struct {
 	// Manipulation network.
 	MLP []*layers.Linear[f32]
 
+	// TimeIn maps a frame's position in the demonstration to the
+	// demonstration network's input width (Arch.TimeFeature; nil without).
+	TimeIn *layers.Linear[f32]
+
 	params []*nn.Param[f32]
 }
 
@@ -142,6 +146,10 @@ func NewModel(a Arch, seed uint64) (*Model, error) {
 		in = w
 	}
 	m.MLP = append(m.MLP, layers.NewLinear[f32](r, "manip.out", in, a.NumLogits(), layers.LinearOpts{WeightNorm: a.WeightNorm}))
+	if a.TimeFeature {
+		// Last, so that the other weights start as without it.
+		m.TimeIn = layers.NewLinear[f32](r, "demo.time", 1, D, layers.LinearOpts{NoBias: true})
+	}
 	m.params = m.collect()
 	return m, nil
 }
@@ -162,6 +170,9 @@ func (m *Model) collect() []*nn.Param[f32] {
 	ps = append(ps, m.FinalQ, m.FinalV)
 	for _, l := range m.MLP {
 		ps = append(ps, l.Params()...)
+	}
+	if m.TimeIn != nil {
+		ps = append(ps, m.TimeIn.Params()...)
 	}
 	return ps
 }
@@ -209,12 +220,42 @@ func blockFeatures(dst []f32, obs [][]f32, B int) []f32 {
 
 // DemoEmbedding runs the demonstration network over the (already
 // sub-sampled) demonstration frames of a task with B blocks and returns the
-// embedding [T', B, D].
+// embedding [T', B, D]. With Arch.TimeFeature it needs the frames'
+// positions: see EmbedDemo.
 func (m *Model) DemoEmbedding(tp *nn.Tape[f32], frames [][]f32, B int) *nn.Tensor[f32] {
+	return m.demoEmbedding(tp, frames, nil, B)
+}
+
+// EmbedDemo embeds the conditioning frames of d (Arch.FrameIndices with
+// rng) and returns the embedding and the number of frames.
+func (m *Model) EmbedDemo(tp *nn.Tape[f32], d *Demo, rng *rand.Rand) (*nn.Tensor[f32], int) {
+	idx := m.Arch.FrameIndices(d, rng)
+	frames := make([][]f32, len(idx))
+	times := make([]f32, len(idx))
+	last := max(len(d.Obs)-1, 1)
+	for i, j := range idx {
+		frames[i] = d.Obs[j]
+		times[i] = f32(j) / f32(last)
+	}
+	return m.demoEmbedding(tp, frames, times, d.Blocks), len(idx)
+}
+
+// demoEmbedding is DemoEmbedding with the frames' positions in [0, 1]
+// (used with Arch.TimeFeature; nil: none).
+func (m *Model) demoEmbedding(tp *nn.Tape[f32], frames [][]f32, times []f32, B int) *nn.Tensor[f32] {
 	T := len(frames)
 	feat := tp.Constant(blockFeatures(make([]f32, 0, T*B*featDim), frames, B), T, B, featDim)
 	pos := tp.Slice(feat, 2, 0, posDim)
 	h := m.DemoIn.Forward(tp, feat) // [T,B,D]
+	if m.TimeIn != nil && times != nil {
+		tt := make([]f32, 0, T*B)
+		for _, t := range times {
+			for range B {
+				tt = append(tt, t)
+			}
+		}
+		h = tp.Add(h, m.TimeIn.Forward(tp, tp.Constant(tt, T, B, 1)))
+	}
 	for i := range m.DemoAtt {
 		r := tp.ReLU(h)
 		n := m.DemoAtt[i].forward(tp, r, r, feat, pos) // [T,B,D]
@@ -341,4 +382,33 @@ func (m *Model) Loss(tp *nn.Tape[f32], logits *nn.Tensor[f32], labels [][3]int) 
 	}
 	parts := tp.Split(logits, 1, stack.NumSpeedBins, stack.NumSpeedBins, 2)
 	return tp.Add(tp.Add(tp.CrossEntropy(parts[0], tx, nil), tp.CrossEntropy(parts[1], ty, nil)), tp.CrossEntropy(parts[2], tg, nil))
+}
+
+// inference returns a copy of m for acting: the weight-normalised layers of
+// the manipulation network hold their normalised weights (computed once,
+// by the same tape operations as every forward pass, so the actions are
+// the same bit for bit) as plain weights. A policy calls the network once
+// per control step with one observation, where normalising the weights
+// cost as much as applying them. The copy shares every other parameter
+// with m and must not be trained.
+func (m *Model) inference() *Model {
+	if !m.Arch.WeightNorm {
+		return m
+	}
+	tp := nn.NewTape[f32]()
+	tp.SetNoGrad(true)
+	c := *m
+	c.MLP = make([]*layers.Linear[f32], len(m.MLP))
+	for i, l := range m.MLP {
+		if l.G == nil {
+			c.MLP[i] = l
+			continue
+		}
+		w := l.Weight(tp)
+		p := nn.NewParam[f32](l.W.Name+".normalised", w.Shape...)
+		copy(p.Value, w.Data)
+		c.MLP[i] = &layers.Linear[f32]{W: p, B: l.B}
+	}
+	c.params = nil // not trainable
+	return &c
 }

@@ -31,16 +31,19 @@ type PolicyOptions struct {
 // policies.Policy. Not safe for concurrent use.
 type Policy struct {
 	m    *Model
+	net  *Model // m for acting: see Model.inference
 	cfg  sim.Config
 	opt  PolicyOptions
 	task stack.Task
 
-	embs   [][]float32 // per conditioning demonstration: its embedding [T', B, D]
-	frames []int       // T' per demonstration
-	tp     *nn.Tape[f32]
-	obs    []float32
-	att    Attention
-	probs  []float64 // the averaged action distribution (Arch.NumLogits)
+	embs      [][]float32 // per conditioning demonstration: its embedding [T', B, D]
+	frames    []int       // T' per demonstration
+	goal      []int       // the task's goal supports
+	frameDone []int       // per conditioning frame of the first demonstration: StagesDone
+	tp        *nn.Tape[f32]
+	obs       []float32
+	att       Attention
+	probs     []float64 // the averaged action distribution (Arch.NumLogits)
 }
 
 // NewPolicy wraps a model.
@@ -50,7 +53,7 @@ func NewPolicy(m *Model, cfg sim.Config, opt PolicyOptions) *Policy {
 	}
 	tp := nn.NewTape[f32]()
 	tp.SetNoGrad(true)
-	return &Policy{m: m, cfg: cfg, opt: opt, tp: tp, probs: make([]float64, m.Arch.NumLogits())}
+	return &Policy{m: m, net: m.inference(), cfg: cfg, opt: opt, tp: tp, probs: make([]float64, m.Arch.NumLogits())}
 }
 
 // LoadPolicy loads the model in dir (see Load) as a policy. Each episode is
@@ -111,13 +114,18 @@ func RecordDemos(t stack.Task, cfg sim.Config, base uint64, first, n int, noise 
 // (of t, block names included). Each one's embedding is computed once here.
 func (p *Policy) Condition(t stack.Task, ds []*Demo) {
 	p.task = t
-	p.embs, p.frames = p.embs[:0], p.frames[:0]
-	for _, d := range ds {
+	p.goal = t.Supports()
+	p.embs, p.frames, p.frameDone = p.embs[:0], p.frames[:0], p.frameDone[:0]
+	for i, d := range ds {
 		p.tp.Reset()
-		fr := p.m.Arch.Frames(d, nil)
-		e := p.m.DemoEmbedding(p.tp, fr, t.NumBlocks)
+		if i == 0 {
+			for _, j := range p.m.Arch.FrameIndices(d, nil) {
+				p.frameDone = append(p.frameDone, StagesDone(d.Obs[j], p.goal))
+			}
+		}
+		e, n := p.net.EmbedDemo(p.tp, d, nil)
 		p.embs = append(p.embs, append([]float32(nil), e.Data...))
-		p.frames = append(p.frames, len(fr))
+		p.frames = append(p.frames, n)
 	}
 	p.tp.Reset()
 }
@@ -137,7 +145,7 @@ func (p *Policy) Act(s *sim.State) sim.Control {
 		if k == 0 {
 			att = &p.att
 		}
-		lg := p.m.Logits(p.tp, emb, [][]float32{p.obs}, B, att).Data
+		lg := p.net.Logits(p.tp, emb, [][]float32{p.obs}, B, att).Data
 		if p.m.Arch.Head != HeadFactored {
 			addSoftmax(p.probs, lg)
 			continue
@@ -168,6 +176,24 @@ func greedy(head string, probs []float64) stack.DiscreteAction {
 // conditioning demonstration): over demonstration frames per context step,
 // and over blocks per fixed query. The slices are reused by the next Act.
 func (p *Policy) Attention() Attention { return p.att }
+
+// StageShare returns, for the last Act on state s, the temporal attention
+// mass (of the first conditioning demonstration, mean over context steps)
+// on the demonstration frames of the stage being executed in s, and the
+// share uniform attention would give. ok is false when there is no such
+// stage: before the first Act, or with every stage done.
+func (p *Policy) StageShare(s *sim.State) (share, chance float64, ok bool) {
+	if len(p.att.Temporal) == 0 || len(p.frameDone) != len(p.att.Temporal[0]) {
+		return 0, 0, false
+	}
+	p.obs = stack.Observe(p.obs[:0], s)
+	done := StagesDone(p.obs, p.goal)
+	if done >= p.task.NumStages() {
+		return 0, 0, false
+	}
+	share, chance = StageShare(meanRows(p.att.Temporal), p.frameDone, done)
+	return share, chance, true
+}
 
 // BlockWeights returns the latest attention over the blocks, one weight per
 // block (the mean of the fixed queries' weights; they sum to 1), for drawing

@@ -63,6 +63,13 @@ type TrainOptions struct {
 	// (policies.Noisy scale); evaluation and the window condition on
 	// demonstrations of the same noise unless told otherwise.
 	DemoNoise float64 `json:"demo_noise"`
+	// TaskGrads computes each task's gradient of a batch on a tape of its
+	// own and adds them up in task order, RunOptions.Workers tasks at a
+	// time: a step spreads over cores, with the same result for any number
+	// of workers. Without it the batch is one tape on one core, as earlier
+	// checkpoints were trained; the two differ in rounding, so it is a
+	// training option.
+	TaskGrads bool `json:"task_grads,omitempty"`
 }
 
 // DefaultTrainOptions returns the settings of the benchmarks' quick profile.
@@ -141,7 +148,18 @@ type Trainer struct {
 	// steps as an uninterrupted run's.
 	lossSum float64
 	lossN   int
+
+	// With TaskGrads: the tasks computed at a time, and per task of a
+	// batch a replica of M (sharing its weights, with gradients of its
+	// own) and a tape.
+	workers  int
+	replicas []*Model
+	tapes    []*nn.Tape[f32]
 }
+
+// SetWorkers sets how many tasks of a batch a TaskGrads step computes at a
+// time (0: all CPUs). It does not change the results.
+func (tr *Trainer) SetWorkers(n int) { tr.workers = n }
 
 // NewTrainer prepares training of m on data.
 func NewTrainer(m *Model, data []*TaskData, opt TrainOptions) (*Trainer, error) {
@@ -221,6 +239,9 @@ func (tr *Trainer) Curve() []LossPoint { return tr.curve }
 // generator seeded by (Seed, step), so a resumed run draws the same batches.
 func (tr *Trainer) TrainStep() (float64, int, error) {
 	rng := rand.New(rand.NewPCG(tr.Opt.Seed, uint64(tr.step)+1))
+	if tr.Opt.TaskGrads {
+		return tr.taskGradStep(rng)
+	}
 	// The tape's arena keeps a free list per buffer size, and batches mix
 	// shapes (frames × blocks), so a long-lived tape would hoard memory.
 	if tr.step%16 == 0 {
@@ -240,7 +261,7 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 			j++
 		}
 		cond, imit := td.Demos[i], td.Demos[j]
-		emb := tr.M.DemoEmbedding(tp, tr.M.Arch.Frames(cond, rng), td.Task.NumBlocks)
+		emb, _ := tr.M.EmbedDemo(tp, cond, rng)
 		K := tr.Opt.PairsPerTask
 		obs := make([][]float32, K)
 		labels := make([][3]int, K)
@@ -276,6 +297,134 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 	}
 	tr.step++
 	return float64(total.Item()), samples, nil
+}
+
+// taskBatch is one task's part of a batch.
+type taskBatch struct {
+	blocks int
+	frames [][]float32
+	times  []float32 // the frames' positions in the demonstration, in [0, 1]
+	obs    [][]float32
+	labels [][3]int
+}
+
+// drawBatch draws a batch from rng in the order TrainStep's single tape
+// does.
+func (tr *Trainer) drawBatch(rng *rand.Rand) []taskBatch {
+	nt := min(tr.Opt.TasksPerBatch, len(tr.Data))
+	order := rng.Perm(len(tr.Data))[:nt]
+	out := make([]taskBatch, 0, nt)
+	for _, ti := range order {
+		td := tr.Data[ti]
+		i := rng.IntN(len(td.Demos))
+		j := rng.IntN(len(td.Demos) - 1)
+		if j >= i {
+			j++
+		}
+		cond, imit := td.Demos[i], td.Demos[j]
+		b := taskBatch{blocks: td.Task.NumBlocks}
+		last := max(len(cond.Obs)-1, 1)
+		for _, f := range tr.M.Arch.FrameIndices(cond, rng) {
+			b.frames = append(b.frames, cond.Obs[f])
+			b.times = append(b.times, float32(f)/float32(last))
+		}
+		K := tr.Opt.PairsPerTask
+		b.obs, b.labels = make([][]float32, K), make([][3]int, K)
+		for k := range K {
+			if len(td.ExtraObs) > 0 && k%4 == 3 {
+				e := rng.IntN(len(td.ExtraObs))
+				b.obs[k], b.labels[k] = td.ExtraObs[e], td.ExtraLabs[e]
+				continue
+			}
+			t := rng.IntN(len(imit.Labels))
+			b.obs[k], b.labels[k] = imit.Obs[t], imit.Labels[t]
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// taskGradStep is TrainStep with TaskGrads: every task's loss, scaled by
+// 1/tasks, is differentiated on its own tape into its own replica's
+// gradients, which are then added up in task order into M's.
+func (tr *Trainer) taskGradStep(rng *rand.Rand) (float64, int, error) {
+	batch := tr.drawBatch(rng)
+	nt := len(batch)
+	ps := tr.M.Params()
+	for len(tr.replicas) < nt {
+		r, err := NewModel(tr.M.Arch, 0)
+		if err != nil {
+			return 0, 0, err
+		}
+		tr.replicas = append(tr.replicas, r)
+		tr.tapes = append(tr.tapes, nn.NewTape[f32]())
+	}
+	losses := make([]float64, nt)
+	err := parallel.For(context.Background(), nt, tr.workers, func(k int) error {
+		rep := tr.replicas[k]
+		// Weights are M's own slices (a resume or the optimiser may have
+		// replaced them since the last step); gradients are the replica's.
+		for i, p := range rep.Params() {
+			p.Value = ps[i].Value
+		}
+		// As TrainStep: a fresh tape now and then, so arenas do not hoard.
+		if tr.step%16 == 0 {
+			tr.tapes[k] = nn.NewTape[f32]()
+		}
+		tp := tr.tapes[k]
+		tp.Reset()
+		b := batch[k]
+		emb := rep.demoEmbedding(tp, b.frames, b.times, b.blocks)
+		l := rep.Loss(tp, rep.Logits(tp, emb, b.obs, b.blocks, nil), b.labels)
+		nn.ZeroGrads(rep.Params())
+		if err := tp.Backward(tp.Scale(l, 1/float32(nt))); err != nil {
+			return err
+		}
+		losses[k] = float64(l.Item())
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, p := range ps {
+		if len(p.Grad) != len(p.Value) {
+			p.Grad = make([]f32, len(p.Value))
+		}
+		clear(p.Grad)
+	}
+	var loss float64
+	samples := 0
+	for k := range nt {
+		for i, p := range ps {
+			g := tr.replicas[k].Params()[i].Grad
+			if len(g) != len(p.Grad) {
+				continue // not in this task's graph
+			}
+			for x, v := range g {
+				p.Grad[x] += v
+			}
+		}
+		loss += losses[k] / float64(nt)
+		samples += len(batch[k].obs)
+	}
+	if err := tr.optimStep(); err != nil {
+		return 0, 0, err
+	}
+	return loss, samples, nil
+}
+
+// optimStep applies the optimiser with the step's learning rate and
+// counts the step.
+func (tr *Trainer) optimStep() error {
+	tr.opt.Config.LR = tr.Opt.LR
+	if tr.Opt.DecayAt > 0 && tr.Opt.DecayBy > 0 && float64(tr.step) >= tr.Opt.DecayAt*float64(tr.Opt.Steps) {
+		tr.opt.Config.LR = tr.Opt.LR * tr.Opt.DecayBy
+	}
+	if err := tr.opt.Step(); err != nil {
+		return fmt.Errorf("imitation: %w", err)
+	}
+	tr.step++
+	return nil
 }
 
 // daggerRounds returns the steps at which DAgger rounds run.
@@ -329,6 +478,9 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 		bar.Add(tr.step)
 	}
 	defer bar.Finish()
+	if tr.workers == 0 {
+		tr.workers = run.Workers
+	}
 	rounds := tr.Opt.daggerRounds()
 	end := tr.Opt.Steps
 	if run.Until > 0 {
@@ -596,6 +748,7 @@ func resumeDiff(was, now TrainOptions) string {
 	add("learning-rate decay", [2]float64{was.DecayAt, was.DecayBy}, [2]float64{now.DecayAt, now.DecayBy})
 	add("DAgger schedule", [3]float64{was.DAggerStart, float64(was.DAggerRounds), float64(was.DAggerEpisodes)}, [3]float64{now.DAggerStart, float64(now.DAggerRounds), float64(now.DAggerEpisodes)})
 	add("dataset", was.Dataset, now.Dataset)
+	add("per-task gradients", was.TaskGrads, now.TaskGrads)
 	add("demonstration noise", was.DemoNoise, now.DemoNoise)
 	return strings.Join(d, ", ")
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/benchmarks/report"
@@ -66,6 +67,11 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	dEps := fs.Int("dagger-episodes", def.DAggerEpisodes, "DAgger rollouts per task and round")
 	dStart := fs.Float64("dagger-start", def.DAggerStart, "fraction of the steps trained by plain BC before the first DAgger round")
 	workers := fs.Int("workers", 0, "parallel dataset generation and DAgger rollouts (0: all CPUs)")
+	dropP := fs.Float64("drop-p", imitation.DefaultArch(imitation.CondFull).DropP, "temporal dropout: probability of dropping a demonstration frame in training")
+	dropLast := fs.Bool("drop-last", false, "temporal dropout may drop the last frame too (default: it is always kept)")
+	dilations := fs.String("dilations", "", "temporal convolution dilations of the demonstration network, comma-separated (default: the architecture's, 1,2,4,8)")
+	timeFeature := fs.Bool("time-feature", false, "give the demonstration network each frame's position in the demonstration")
+	paperSizes := fs.Bool("paper-sizes", false, "the paper's network sizes (width 64, 4 context steps, MLP 256-256) instead of the scaled-down ones")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
@@ -74,7 +80,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		Float("lr", *lr, 1e-12, 10).Int("checkpoint-every", *every, 0, maxSteps).
 		Int("dagger-rounds", *rounds, 1, 1000).Int("dagger-episodes", *dEps, 1, maxEpisodes).Float("dagger-start", *dStart, 0, 0.999).
 		Int("workers", *workers, 0, cli.MaxWorkers).Int("demos", *demosN, 2, maxDemos).Float("noise", *noise, 0, maxNoise).
-		Int("max-stages", *maxStages, 0, 9).Err()
+		Int("max-stages", *maxStages, 0, 9).Float("drop-p", *dropP, 0, 0.999).Err()
 	if err != nil {
 		return err
 	}
@@ -83,7 +89,20 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		return cli.Usagef("%s: %v", cmd, err)
 	}
 	arch := imitation.DefaultArch(c)
-	arch.Head = *head
+	if *paperSizes {
+		arch = imitation.PaperArch(c)
+	}
+	arch.Head, arch.DropP, arch.DropLast, arch.TimeFeature = *head, *dropP, *dropLast, *timeFeature
+	if *dilations != "" {
+		arch.Dilations = nil
+		for _, f := range strings.Split(*dilations, ",") {
+			d, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				return cli.Usagef("%s: --dilations %q: %v", cmd, *dilations, err)
+			}
+			arch.Dilations = append(arch.Dilations, d)
+		}
+	}
 	if err := arch.Validate(); err != nil {
 		return cli.Usagef("%s: %v", cmd, err)
 	}
@@ -299,7 +318,7 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 			return err
 		}
 		t := sets[0].tasks[len(sets[0].tasks)-1]
-		tr, err := imitation.TraceAttention(m, t, stack.EpisodeSeed(evalSeed(*seed), t, 0), demoSeed(*seed))
+		tr, err := imitation.TraceAttention(m, t, stack.EpisodeSeed(evalSeed(*seed), t, 0), demoSeed(*seed), demoNoise)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,10 @@
 //	         12000 steps of 8 tasks × 16 pairs per variant (two variants
 //	         train at a time); the 11 test tasks of 1-3 stages; 10 start
 //	         configurations per task. At most 30 minutes on 2 cores.
+//	medium   the 90 training tasks of 1-7 stages, 50 demonstrations each,
+//	         24000 steps per variant; the 31 test tasks of 1-7 stages; 10
+//	         start configurations per task; ensembles of 1 and 5. About 2
+//	         hours on 2 cores (estimated from measured costs, not run whole).
 //	full     every task (95 train, 33 test), 1000 demonstrations per
 //	         training task, 100 start configurations per task: the paper's
 //	         protocol, split into shards (--shard i/n) whose reports merge.
@@ -76,6 +80,10 @@ type Profile struct {
 	DecayAt       float64 // from this fraction of the steps on, the rate is multiplied by DecayBy (0: constant)
 	DecayBy       float64
 	DemoNoise     float64 // noise of the expert's demonstrations, training and conditioning (policies.Noisy scale)
+	// TaskGrads spreads each training step's tasks over the cores a
+	// variant has (imitation.TrainOptions.TaskGrads): on a cluster node the
+	// prepare job's training then uses its cores, not two of them.
+	TaskGrads bool `json:",omitempty"`
 }
 
 // World is the scale of the world section.
@@ -146,6 +154,17 @@ func profiles() []profile {
 			Profile{TrainTasks: tasksUpTo(stack.Train, 3), TestTasks: tasksUpTo(stack.Test, 3), Demos: 40, Steps: 12000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 2, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
 				EnsembleEps: 10, Ensembles: []int{1, 5, 10}, PermEps: 10, SpeedEps: 8}},
+		// medium: sized from BenchmarkStageCosts (docs/imitation.md, "The
+		// medium profile"): a training step of 8 tasks costs about 80 ms on
+		// tasks of 4-7 stages against 50 ms on 1-3, an evaluation episode
+		// about 0.5 s of one core, so 24000 steps (BC then DAgger on one
+		// core, snapshot then final on the other: ≈ 50 min) and 10 start
+		// configurations on 121 tasks for four models (≈ 20 min) make about
+		// 80-120 minutes on 2 cores.
+		{suite.Profile{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks", Expected: 2 * time.Hour},
+			Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
+				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 1, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
+				EnsembleEps: 5, Ensembles: []int{1, 5}, PermEps: 3, SpeedEps: 8, TaskGrads: true}},
 		{suite.Profile{Name: "full", Summary: "the paper's protocol: every task, 1000 demonstrations each, the paper's sizes (days on 2 cores; shard it)", Expected: 72 * time.Hour},
 			Profile{TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
 				TasksPerBatch: 16, PairsPerTask: 16, DAggerRounds: 5, DAggerEps: 10, Episodes: 100, LR: 1e-3, DemoNoise: DemoNoise,
@@ -221,6 +240,43 @@ type TrainStat struct {
 	ForkedAt      int     `json:"forked_at,omitempty"` // DAgger: forked from BC at this step (samples and seconds count from there)
 }
 
+// TaskRow is one model's success on one task of a set.
+type TaskRow struct {
+	Model     string `json:"model"`
+	Set       string `json:"set"`
+	Task      string `json:"task"`
+	Stages    int    `json:"stages"`
+	Episodes  int    `json:"episodes"`
+	Successes int    `json:"successes"`
+}
+
+// taskRows counts a model's successes per task, in the order of res.
+func taskRows(model, set string, res []imitation.EpisodeResult) []TaskRow {
+	var out []TaskRow
+	at := map[string]int{}
+	for _, r := range res {
+		i, ok := at[r.Task]
+		if !ok {
+			out = append(out, TaskRow{Model: model, Set: set, Task: r.Task, Stages: r.Stages})
+			i = len(out) - 1
+			at[r.Task] = i
+		}
+		out[i].Episodes++
+		if r.Verdict == stack.Success {
+			out[i].Successes++
+		}
+	}
+	return out
+}
+
+// Trace is the attention along one rollout of a model on the set's task
+// with the most stages (its first start configuration).
+type Trace struct {
+	Model string `json:"model"`
+	Set   string `json:"set"`
+	imitation.AttentionTrace
+}
+
 // EvalSpeed is the evaluation throughput at one worker count.
 type EvalSpeed struct {
 	Workers        int     `json:"workers"`
@@ -238,7 +294,9 @@ type Rows struct {
 	Ensemble    []imitation.Row   `json:"ensemble,omitempty"`    // BC full with ensembles, model "K=n", test tasks and the training tasks with the most stages
 	Training    []TrainStat       `json:"training,omitempty"`
 	EvalSpeed   []EvalSpeed       `json:"eval_speed,omitempty"`
-	Data        map[string]string `json:"data,omitempty"` // datasets, relative to the cache directory
+	Tasks       []TaskRow         `json:"task_rows,omitempty"`        // success per model, set and task: the claims' paired items
+	Traces      []Trace           `json:"attention_traces,omitempty"` // one rollout's attention per full-demonstration model and set (shard 0)
+	Data        map[string]string `json:"data,omitempty"`             // datasets, relative to the cache directory
 	World       *WorldRows        `json:"world,omitempty"`
 }
 
@@ -296,7 +354,7 @@ func (o run) TrainOptions(v Variant, dataset string) imitation.TrainOptions {
 	p := o.Profile
 	t := imitation.DefaultTrainOptions(v.Algo)
 	t.Seed, t.Steps, t.TasksPerBatch, t.PairsPerTask, t.Dataset = o.Seed, p.Steps, p.TasksPerBatch, p.PairsPerTask, filepath.Base(dataset)
-	t.DemoNoise = p.DemoNoise
+	t.DemoNoise, t.TaskGrads = p.DemoNoise, p.TaskGrads
 	if p.LR > 0 {
 		t.LR = p.LR
 	}
@@ -312,8 +370,12 @@ func (o run) TrainOptions(v Variant, dataset string) imitation.TrainOptions {
 // trained twice: one core trains BC, forks DAgger from it at that step
 // (imitation.Trainer.Fork; the result is bit for bit the same) and then
 // finishes both; the other core trains the final-state and snapshot
-// variants.
-func TrainVariants(ctx context.Context, o run, dataset string) (map[string]*imitation.Model, []TrainStat, error) {
+// variants. ready, if not nil, receives each model as soon as it is
+// trained or loaded (from the training goroutines).
+func TrainVariants(ctx context.Context, o run, dataset string, ready func(name string, m *imitation.Model)) (map[string]*imitation.Model, []TrainStat, error) {
+	if ready == nil {
+		ready = func(string, *imitation.Model) {}
+	}
 	data, err := imitation.LoadData(dataset, nil)
 	if err != nil {
 		return nil, nil, err
@@ -322,6 +384,9 @@ func TrainVariants(ctx context.Context, o run, dataset string) (map[string]*imit
 	bc, dagger := -1, -1
 	for i, v := range Variants {
 		runs[i] = o.newVariantRun(v, dataset)
+		if runs[i].cached {
+			ready(v.Name, runs[i].model)
+		}
 		switch {
 		case v.Algo == imitation.AlgoBC && v.Cond == imitation.CondFull:
 			bc = i
@@ -343,7 +408,7 @@ func TrainVariants(ctx context.Context, o run, dataset string) (map[string]*imit
 	var logMu sync.Mutex
 	err = parallel.For(ctx, len(jobs), min(2, parallel.Workers(o.Workers)), func(j int) error {
 		if len(jobs[j]) == 2 {
-			return o.trainChain(ctx, runs[jobs[j][0]], runs[jobs[j][1]], data, &logMu)
+			return o.trainChain(ctx, runs[jobs[j][0]], runs[jobs[j][1]], data, &logMu, ready)
 		}
 		r := runs[jobs[j][0]]
 		if r.cached {
@@ -353,7 +418,11 @@ func TrainVariants(ctx context.Context, o run, dataset string) (map[string]*imit
 		if err != nil {
 			return err
 		}
-		return r.train(ctx, o, tr, 0, &logMu)
+		if err := r.train(ctx, o, tr, 0, &logMu); err != nil {
+			return err
+		}
+		ready(r.v.Name, r.model)
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -417,7 +486,13 @@ func (r *variantRun) train(ctx context.Context, o run, tr *imitation.Trainer, un
 	if o.Log != nil {
 		lw = prefixWriter{o.Log, r.v.Name + ": ", logMu}
 	}
-	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: r.dir, Wait: true, Resume: true, Until: until, CheckpointEvery: max(100, r.opt.Steps/5), Workers: 1, Log: lw, LogEvery: max(10, r.opt.Steps/30)})
+	// Two variants train at a time; with TaskGrads each spreads its steps
+	// (and DAgger its rollouts) over its half of the cores.
+	workers := 1
+	if r.opt.TaskGrads {
+		workers = max(1, parallel.Workers(o.Workers)/2)
+	}
+	res, err := imitation.Train(ctx, tr, imitation.RunOptions{Dir: r.dir, Wait: true, Resume: true, Until: until, CheckpointEvery: max(100, r.opt.Steps/5), Workers: workers, Log: lw, LogEvery: max(10, r.opt.Steps/30)})
 	if err != nil {
 		return fmt.Errorf("train %s: %w", r.v.Name, err)
 	}
@@ -437,7 +512,7 @@ func (r *variantRun) train(ctx context.Context, o run, tr *imitation.Trainer, un
 // trainChain trains BC and DAgger, forking DAgger from BC at DAgger's first
 // round when neither has gone past it; otherwise each goes on from its own
 // checkpoint.
-func (o run) trainChain(ctx context.Context, bc, dagger *variantRun, data []*imitation.TaskData, logMu *sync.Mutex) error {
+func (o run) trainChain(ctx context.Context, bc, dagger *variantRun, data []*imitation.TaskData, logMu *sync.Mutex, ready func(string, *imitation.Model)) error {
 	var bcTr, dgTr *imitation.Trainer
 	var err error
 	if !bc.cached {
@@ -476,9 +551,13 @@ func (o run) trainChain(ctx context.Context, bc, dagger *variantRun, data []*imi
 		if err := bc.train(ctx, o, bcTr, 0, logMu); err != nil {
 			return err
 		}
+		ready(bc.v.Name, bc.model)
 	}
 	if dgTr != nil {
-		return dagger.train(ctx, o, dgTr, 0, logMu)
+		if err := dagger.train(ctx, o, dgTr, 0, logMu); err != nil {
+			return err
+		}
+		ready(dagger.v.Name, dagger.model)
 	}
 	return nil
 }
@@ -516,11 +595,72 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		return err
 	}
 	rep.Data = map[string]string{"train": rel}
+	sets := []struct {
+		name  string
+		tasks []stack.Task
+	}{{"train", suite.Take(o.Shard, p.TrainTasks)}, {"test", suite.Take(o.Shard, p.TestTasks)}}
+	// The evaluations, in the order their rows are reported: the success
+	// table (the expert and every variant on both sets), the permutation
+	// test (BC on the training tasks as named and relabelled), ensembles
+	// (BC on the training tasks with the most stages — at the quick scale
+	// the test tasks are near the ceiling and the longest training tasks
+	// are not, while the shorter ones would only add evaluation time — and
+	// on the test tasks).
+	var jobs []*evalJob
+	for _, s := range sets {
+		jobs = append(jobs, &evalJob{label: "expert", set: s.name, tasks: s.tasks, eps: p.Episodes, ens: 1, table: tableRows})
+		for _, v := range Variants {
+			jobs = append(jobs, &evalJob{label: v.Name, model: v.Name, set: s.name, tasks: s.tasks, eps: p.Episodes, ens: 1, table: tableRows})
+		}
+	}
+	for _, relabel := range []bool{false, true} {
+		set := "train"
+		if relabel {
+			set = "train-relabelled"
+		}
+		jobs = append(jobs, &evalJob{label: "BC", model: "BC", set: set, tasks: sets[0].tasks, eps: p.PermEps, ens: 1, relabel: relabel, table: tablePermutation})
+	}
+	ensembleSets := []struct {
+		name  string
+		tasks []stack.Task
+	}{{"train", suite.Take(o.Shard, mostStages(p.TrainTasks))}, sets[1]}
+	for _, s := range ensembleSets {
+		for _, k := range p.Ensembles {
+			jobs = append(jobs, &evalJob{label: fmt.Sprintf("K=%d", k), model: "BC", set: s.name, tasks: s.tasks, eps: p.EnsembleEps, ens: k, table: tableEnsemble})
+		}
+	}
+	jobs = slices.DeleteFunc(jobs, func(j *evalJob) bool { return len(j.tasks) == 0 })
+
+	// Evaluation starts with training: a job runs as soon as its model is
+	// trained (the expert's at once), so that a core the shorter training
+	// chain leaves idle evaluates instead. Results do not depend on when
+	// a job runs: an evaluation's episodes are fixed by their seeds.
+	ev := newEvaluator(ctx, o, jobs)
+	// A failed evaluation stops the training too, rather than after it.
+	tctx, cancelTraining := context.WithCancel(ctx)
+	defer cancelTraining()
+	var evalDone chan error
+	if !o.Prepare {
+		evalDone = make(chan error, 1)
+		go func() {
+			err := ev.run()
+			if err != nil {
+				cancelTraining()
+			}
+			evalDone <- err
+		}()
+	}
 	stop = o.Phases.Start("training")
 	o.logf("imitation %s: training %d variants", o.Name, len(Variants))
-	models, stats, err := TrainVariants(ctx, o, ds)
+	models, stats, err := TrainVariants(tctx, o, ds, ev.ready)
 	stop()
 	if err != nil {
+		ev.abort()
+		if evalDone != nil {
+			if eerr := <-evalDone; eerr != nil {
+				return eerr
+			}
+		}
 		return err
 	}
 	rep.Training = stats
@@ -528,65 +668,39 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		return nil
 	}
 	defer o.Phases.Start("evaluation")()
-	sets := []struct {
-		name  string
-		tasks []stack.Task
-	}{{"train", suite.Take(o.Shard, p.TrainTasks)}, {"test", suite.Take(o.Shard, p.TestTasks)}}
-	eval := func(label string, m *imitation.Model, set string, tasks []stack.Task, eps, ens int, relabel bool) ([]imitation.Row, error) {
-		if len(tasks) == 0 {
-			return nil, nil
-		}
-		t0 := time.Now()
-		res, err := imitation.Evaluate(ctx, m, imitation.EvalOptions{Set: set, Tasks: tasks, Episodes: eps, Ensemble: ens, Seed: evalSeed(o.Seed), DemoSeed: demoSeed(o.Seed), Noise: o.Profile.DemoNoise, Relabel: relabel, Workers: o.Workers, Progress: o.Progress, Label: label + " " + set})
-		if err != nil {
-			return nil, err
-		}
-		rows := imitation.Summarise(label, set, res)
-		o.logf("imitation %s: evaluated %s on %s: %d episodes in %.1fs", o.Name, label, set, len(res), time.Since(t0).Seconds())
-		return rows, nil
+	for _, v := range Variants {
+		ev.ready(v.Name, models[v.Name])
 	}
-	for _, s := range sets {
-		r, err := eval("expert", nil, s.name, s.tasks, p.Episodes, 1, false)
-		if err != nil {
-			return err
+	if err := <-evalDone; err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		switch j.table {
+		case tableRows:
+			rep.Rows = append(rep.Rows, j.rows...)
+		case tablePermutation:
+			rep.Permutation = append(rep.Permutation, j.rows...)
+		case tableEnsemble:
+			rep.Ensemble = append(rep.Ensemble, j.rows...)
 		}
-		rep.Rows = append(rep.Rows, r...)
-		for _, v := range Variants {
-			r, err := eval(v.Name, models[v.Name], s.name, s.tasks, p.Episodes, 1, false)
-			if err != nil {
-				return err
+		rep.Tasks = append(rep.Tasks, j.taskRows...)
+	}
+	if o.Shard.Has(0) {
+		for _, s := range []struct {
+			name  string
+			tasks []stack.Task
+		}{{"train", p.TrainTasks}, {"test", p.TestTasks}} {
+			if len(s.tasks) == 0 {
+				continue
 			}
-			rep.Rows = append(rep.Rows, r...)
-		}
-	}
-	// Permutation test: BC on relabelled training tasks beside the same
-	// number of episodes on the canonical ones.
-	for _, relabel := range []bool{false, true} {
-		set := "train"
-		if relabel {
-			set = "train-relabelled"
-		}
-		r, err := eval("BC", models["BC"], set, sets[0].tasks, p.PermEps, 1, relabel)
-		if err != nil {
-			return err
-		}
-		rep.Permutation = append(rep.Permutation, r...)
-	}
-	// Ensembles on the test tasks and on the training tasks with the most
-	// stages: at the quick scale the test tasks are near the ceiling and the
-	// longest training tasks are not, while the shorter ones would only add
-	// evaluation time.
-	ensembleSets := []struct {
-		name  string
-		tasks []stack.Task
-	}{{"train", suite.Take(o.Shard, mostStages(p.TrainTasks))}, sets[1]}
-	for _, s := range ensembleSets {
-		for _, k := range p.Ensembles {
-			r, err := eval(fmt.Sprintf("K=%d", k), models["BC"], s.name, s.tasks, p.EnsembleEps, k, false)
-			if err != nil {
-				return err
+			t := mostStages(s.tasks)[0]
+			for _, name := range []string{"DAgger", "BC"} {
+				tr, err := imitation.TraceAttention(models[name], t, stack.EpisodeSeed(evalSeed(o.Seed), t, 0), demoSeed(o.Seed), p.DemoNoise)
+				if err != nil {
+					return fmt.Errorf("attention trace of %s on %s: %w", name, t, err)
+				}
+				rep.Traces = append(rep.Traces, Trace{Model: name, Set: s.name, AttentionTrace: *tr})
 			}
-			rep.Ensemble = append(rep.Ensemble, r...)
 		}
 	}
 	sp, err := EvalThroughput(ctx, models["BC"], o, []int{1, 2})
@@ -594,6 +708,131 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		return err
 	}
 	rep.EvalSpeed = sp
+	return nil
+}
+
+// Tables an evaluation job's rows go to.
+const (
+	tableRows = iota
+	tablePermutation
+	tableEnsemble
+)
+
+// evalJob is one evaluation of a model on a set of tasks, and its rows.
+type evalJob struct {
+	label, model, set string // model: the variant evaluated; "" for the expert
+	tasks             []stack.Task
+	eps, ens          int
+	relabel           bool
+	table             int
+
+	done     bool
+	rows     []imitation.Row
+	taskRows []TaskRow
+}
+
+// evaluator runs evaluation jobs, in their order among those whose model
+// is ready, one at a time, each on the run's workers.
+type evaluator struct {
+	ctx  context.Context
+	o    run
+	jobs []*evalJob
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	models  map[string]*imitation.Model
+	aborted bool
+	// The success table's models share their conditioning
+	// demonstrations: each is a whole expert episode, recorded once per
+	// task and episode, not once per model. The permutation test and the
+	// ensembles evaluate one model each and record their own, so that the
+	// cache stays small.
+	demos imitation.DemoCache
+}
+
+func newEvaluator(ctx context.Context, o run, jobs []*evalJob) *evaluator {
+	e := &evaluator{ctx: ctx, o: o, jobs: jobs, models: map[string]*imitation.Model{}}
+	e.cond = sync.NewCond(&e.mu)
+	return e
+}
+
+// ready makes a trained model's jobs runnable.
+func (e *evaluator) ready(name string, m *imitation.Model) {
+	e.mu.Lock()
+	e.models[name] = m
+	e.mu.Unlock()
+	e.cond.Broadcast()
+}
+
+// abort stops run before its next job.
+func (e *evaluator) abort() {
+	e.mu.Lock()
+	e.aborted = true
+	e.mu.Unlock()
+	e.cond.Broadcast()
+}
+
+// next waits for a runnable job; nil when every job is done or run was
+// aborted.
+func (e *evaluator) next() (*evalJob, *imitation.Model) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for !e.aborted {
+		left := false
+		for _, j := range e.jobs {
+			if j.done {
+				continue
+			}
+			left = true
+			if m, ok := e.models[j.model]; ok || j.model == "" {
+				return j, m
+			}
+		}
+		if !left {
+			return nil, nil
+		}
+		e.cond.Wait()
+	}
+	return nil, nil
+}
+
+func (e *evaluator) run() error {
+	for {
+		j, m := e.next()
+		if j == nil {
+			return e.ctx.Err()
+		}
+		if err := e.runJob(j, m); err != nil {
+			return err
+		}
+	}
+}
+
+func (e *evaluator) runJob(j *evalJob, m *imitation.Model) error {
+	o := e.o
+	t0 := time.Now()
+	perm := j.table == tablePermutation
+	cache := &e.demos
+	if perm || j.ens > 1 {
+		cache = nil
+	}
+	res, err := imitation.Evaluate(e.ctx, m, imitation.EvalOptions{Set: j.set, Tasks: j.tasks, Episodes: j.eps, Ensemble: j.ens, Seed: evalSeed(o.Seed), DemoSeed: demoSeed(o.Seed),
+		Noise: o.Profile.DemoNoise, Relabel: j.relabel, Workers: o.Workers, Demos: cache, Progress: o.Progress, Label: j.label + " " + j.set})
+	if err != nil {
+		return err
+	}
+	j.rows = imitation.Summarise(j.label, j.set, res)
+	tset := j.set
+	if perm {
+		// Kept apart from the success table's rows of the same model and
+		// set (see permPrefix).
+		tset = permPrefix + j.set
+	}
+	j.taskRows = taskRows(j.label, tset, res)
+	o.logf("imitation %s: evaluated %s on %s: %d episodes in %.1fs", o.Name, j.label, j.set, len(res), time.Since(t0).Seconds())
+	e.mu.Lock()
+	j.done = true
+	e.mu.Unlock()
 	return nil
 }
 
@@ -621,9 +860,15 @@ func EvalThroughput(ctx context.Context, m *imitation.Model, o run, workers []in
 // cache after the first); the world section runs in shard 0.
 func merge(shards []Rows) (Rows, error) {
 	out := Rows{Profile: shards[0].Profile, Training: slices.Clone(shards[0].Training), EvalSpeed: shards[0].EvalSpeed, Data: shards[0].Data}
+	for _, r := range shards {
+		if out.Traces == nil {
+			out.Traces = r.Traces
+		}
+	}
 	var rows, perm, ens [][]imitation.Row
 	for _, r := range shards {
 		rows, perm, ens = append(rows, r.Rows), append(perm, r.Permutation), append(ens, r.Ensemble)
+		out.Tasks = append(out.Tasks, r.Tasks...)
 		// Prefer the training statistics of a shard that actually trained.
 		for i, st := range r.Training {
 			if i < len(out.Training) && out.Training[i].Cached && !st.Cached {
@@ -635,6 +880,10 @@ func merge(shards []Rows) (Rows, error) {
 		}
 	}
 	out.Rows, out.Permutation, out.Ensemble = inRunOrder(imitation.Merge(rows...)), inRunOrder(imitation.Merge(perm...)), inRunOrder(imitation.Merge(ens...))
+	// Task rows in one order whatever the number of shards.
+	slices.SortStableFunc(out.Tasks, func(a, b TaskRow) int {
+		return cmp.Or(strings.Compare(a.Model, b.Model), strings.Compare(a.Set, b.Set), cmp.Compare(a.Stages, b.Stages), strings.Compare(a.Task, b.Task))
+	})
 	return out, nil
 }
 

@@ -101,13 +101,27 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 			t.Errorf("%s: merged shards %+v, the whole run %+v", tc.table, tc.merged, tc.whole)
 		}
 	}
+	// The claims: all of them (the gap's slope needs two stage counts,
+	// which this profile's tasks have), the same on the merged shards as
+	// on the whole run.
+	mw, err := Measure(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm, err := Measure(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mw) != len(Claims) || !reflect.DeepEqual(mw, mm) {
+		t.Errorf("claims measured on the whole run %+v, on the merged shards %+v; want %d each, equal", mw, mm, len(Claims))
+	}
 	var sb strings.Builder
 	for _, tb := range Tables(m) {
 		if err := report.Print(&sb, tb); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, want := range []string{"expert", "DAgger", "snapshot", "final", "K=1", "relabelled", "episodes/s"} {
+	for _, want := range []string{"expert", "DAgger", "snapshot", "final", "K=1", "relabelled", "episodes/s", "chance"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("tables lack %q", want)
 		}
@@ -124,5 +138,26 @@ func TestProfiles(t *testing.T) {
 	}
 	if _, err := ProfileNamed("huge"); err == nil {
 		t.Error("unknown profile accepted")
+	}
+}
+
+// TestRunTaskGrads runs the tiny profile with per-task gradients, as the
+// medium profile trains: every table is filled and the claims measured.
+func TestRunTaskGrads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four small models")
+	}
+	p := tiny()
+	p.TaskGrads = true
+	o := run{Profile: p, Name: "tiny", Seed: 4, CacheDir: t.TempDir(), Workers: 4}
+	var r Rows
+	if err := learn(context.Background(), o, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rows) == 0 || len(r.Ensemble) == 0 || len(r.Permutation) == 0 || len(r.Traces) != 4 {
+		t.Fatalf("rows %d, ensemble %d, permutation %d, traces %d", len(r.Rows), len(r.Ensemble), len(r.Permutation), len(r.Traces))
+	}
+	if ms, err := Measure(r); err != nil || len(ms) != len(Claims) {
+		t.Fatalf("claims: %d measured, %v", len(ms), err)
 	}
 }

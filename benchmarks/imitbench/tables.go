@@ -167,3 +167,41 @@ func SpeedTable(rep Rows) report.Table {
 	}
 	return t
 }
+
+// AttentionModels are the columns of the attention table: the variants
+// conditioned on the full demonstration, whose frames follow the stages.
+var AttentionModels = []string{"DAgger", "BC"}
+
+// AttentionTable reports, per set and stage count, the share of the
+// temporal attention on the demonstration frames of the stage being
+// executed (imitation.StageShare; mean over the rollouts' steps and context
+// steps), beside the share uniform attention would give. A model whose
+// attention follows the stage is near 1; one that reads a fixed frame sits
+// at or below chance.
+func AttentionTable(rep Rows) report.Table {
+	t := report.Table{
+		Title:  "Temporal attention on the demonstration frames of the stage being executed (share of the mass; chance = uniform attention)",
+		Header: []string{"set", "stages"},
+	}
+	for _, m := range AttentionModels {
+		t.Header = append(t.Header, m, m+" chance")
+	}
+	by, keys := index(rep.Rows)
+	for _, k := range keys {
+		row := []string{k.set, strconv.Itoa(k.stages)}
+		seen := false
+		for _, m := range AttentionModels {
+			r, ok := by[k][m]
+			if !ok || r.Attention.Steps == 0 {
+				row = append(row, "–", "–")
+				continue
+			}
+			seen = true
+			row = append(row, fmt.Sprintf("%.2f", r.AttentionShare), fmt.Sprintf("%.2f", r.AttentionChance))
+		}
+		if seen {
+			t.Rows = append(t.Rows, row)
+		}
+	}
+	return t
+}
