@@ -24,7 +24,13 @@ type Profile struct {
 	BPEMerges     int // real data: merges per language
 	MaxVocab      int // real data: tokens per vocabulary
 	Model         nmt.Config
-	Train         nmt.TrainConfig // Method, Seed and InnerMode (FineTune.Mode) are set per model
+	// Train is the shared models' training; Method and Seed are set per
+	// model, InnerMode and InnerLR from FineTune (trainConfig).
+	Train nmt.TrainConfig
+	// TokenLangEmb adds the ablation with the authors' multitask language
+	// embedding (one table shared by token id, never reset) beside ours,
+	// in the main table (bench nmt --lang-emb both).
+	TokenLangEmb bool
 	// Fine-tuning: sizes in target tokens, support sets per size, the
 	// mode of the main table.
 	Sizes       []int
@@ -80,7 +86,7 @@ func profiles() map[string]Profile {
 		Families: []int{2, 2}, MonoSentences: 2000, TrainSentences: 600, DevSentences: 10, TestSentences: 20,
 		EmbDim: 16, Window: 5, SeedFraction: 0.5, BPEMerges: 200, MaxVocab: 400,
 		Model: nmt.Config{D: 16, Heads: 2, FF: 32, EncLayers: 1, DecLayers: 1, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 32},
-		Train: nmt.TrainConfig{Steps: 30, BatchSize: 8, LR: 3e-3, Warmup: 10, InnerLR: 1e-3},
+		Train: nmt.TrainConfig{Steps: 30, BatchSize: 8, LR: 3e-3, Warmup: 10, InnerTokens: 60},
 		Sizes: []int{200}, SupportSets: 2,
 		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 1, BatchSize: 8, LR: 1e-3},
 		ModesSize: 200, ZeroShot: true, ZeroShotPlain: true,
@@ -90,7 +96,7 @@ func profiles() map[string]Profile {
 		Families: []int{3, 3}, MonoSentences: 60000, TrainSentences: 4000, DevSentences: 60, TestSentences: 120,
 		EmbDim: 64, Window: 5, SeedFraction: 0.5, BPEMerges: 1000, MaxVocab: 1200,
 		Model: nmt.Config{D: 48, Heads: 4, FF: 96, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40},
-		Train: nmt.TrainConfig{Steps: 400, BatchSize: 24, LR: 3e-3, Warmup: 100, InnerLR: 1e-3},
+		Train: nmt.TrainConfig{Steps: 400, BatchSize: 24, LR: 3e-3, Warmup: 100, InnerTokens: 500},
 		Sizes: []int{4000}, SupportSets: 2,
 		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 3, BatchSize: 24, LR: 1e-3},
 		ZeroShot: true,
@@ -101,7 +107,7 @@ func profiles() map[string]Profile {
 		Families: []int{4, 4, 4}, MonoSentences: 100000, TrainSentences: 12000, DevSentences: 100, TestSentences: 400,
 		EmbDim: 64, Window: 5, SeedFraction: 0.5, ValidLanguage: true, BPEMerges: 2000, MaxVocab: 2500,
 		Model: baseModel,
-		Train: nmt.TrainConfig{Steps: 6000, BatchSize: 32, LR: 3e-3, Warmup: 200, InnerLR: 1e-3, EvalEvery: 500, Patience: 3},
+		Train: nmt.TrainConfig{Steps: 6000, BatchSize: 32, LR: 3e-3, Warmup: 200, InnerTokens: 1000, EvalEvery: 500, Patience: 3},
 		Sizes: []int{4000, 16000}, SupportSets: 5,
 		FineTune:  nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 16, Patience: 3, BatchSize: 32, LR: 1e-3},
 		ModesSize: 16000, ZeroShot: true, ZeroShotPlain: true, LangCounts: []int{3}, LangCountSize: 4000,
@@ -114,7 +120,7 @@ func profiles() map[string]Profile {
 	full.MonoSentences, full.TrainSentences = 100000, 100000
 	full.Model = nmt.Config{D: 512, Heads: 8, FF: 512, EncLayers: 6, DecLayers: 6, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 64}
 	full.EmbDim, full.RealEmbDim = 300, 300
-	full.Train = nmt.TrainConfig{Steps: 40000, BatchSize: 128, LR: 5e-4, Warmup: 16000, InnerLR: 1e-4, EvalEvery: 2000}
+	full.Train = nmt.TrainConfig{Steps: 40000, BatchSize: 128, LR: 5e-4, Warmup: 16000, InnerTokens: 2000, EvalEvery: 2000}
 	full.Sizes = []int{0, 4000, 16000, 40000, 160000}
 	full.SupportSets = 5
 	full.FineTune.Epochs = 16

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,6 +87,9 @@ type modelSpec struct {
 	Method nmt.Method
 	ULR    bool
 	Langs  []*langData
+	// TokenEmb gives the model the authors' language embedding, one table
+	// shared by token id (nmt.Config.TokenLangEmb), instead of ours.
+	TokenEmb bool
 }
 
 // unit is one fine-tuning (or evaluation) job.
@@ -98,21 +102,26 @@ type unit struct {
 
 func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 	specs := []modelSpec{
-		{"meta", nmt.Meta, true, d.High},
-		{"multitask", nmt.Multitask, true, d.High},
+		{Name: "meta", Method: nmt.Meta, ULR: true, Langs: d.High},
+		{Name: "multitask", Method: nmt.Multitask, ULR: true, Langs: d.High},
+	}
+	mains := []string{"meta", "multitask"}
+	if p.TokenLangEmb {
+		specs = append(specs, modelSpec{Name: "multitask-tokid", Method: nmt.Multitask, ULR: true, Langs: d.High, TokenEmb: true})
+		mains = append(mains, "multitask-tokid")
 	}
 	if p.ZeroShotPlain {
-		specs = append(specs, modelSpec{"meta-noULR", nmt.Meta, false, d.High})
+		specs = append(specs, modelSpec{Name: "meta-noULR", Method: nmt.Meta, Langs: d.High})
 	}
 	var subsets [][]*langData
 	for _, n := range p.LangCounts {
 		if n < len(d.High) {
 			subsets = append(subsets, roundRobin(d.High, n))
-			specs = append(specs, modelSpec{fmt.Sprintf("meta-%d", n), nmt.Meta, true, subsets[len(subsets)-1]})
+			specs = append(specs, modelSpec{Name: fmt.Sprintf("meta-%d", n), Method: nmt.Meta, ULR: true, Langs: subsets[len(subsets)-1]})
 		}
 	}
 	var us []unit
-	for _, m := range []string{"meta", "multitask"} {
+	for _, m := range mains {
 		for _, l := range d.Low {
 			for _, size := range p.Sizes {
 				for k := range p.SupportSets {
@@ -147,7 +156,7 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 		}
 	}
 	for _, s := range specs {
-		if len(s.Name) > 5 && s.Name[:5] == "meta-" && s.Name != "meta-noULR" {
+		if strings.HasPrefix(s.Name, "meta-") && s.Name != "meta-noULR" {
 			for _, l := range d.Low {
 				for k := range p.SupportSets {
 					us = append(us, unit{"langs", s.Name, l, p.LangCountSize, k, p.FineTune.Mode})
@@ -190,10 +199,19 @@ func roundRobin(ls []*langData, n int) []*langData {
 	return out
 }
 
-// newModel builds an untrained model with the languages ls.
-func newModel(p Profile, d *dataset, ulr bool, seed uint64, ls []*langData) (*nmt.Model[float32], error) {
+// newModel builds an untrained model with the languages ls; tokenEmb
+// gives it the authors' language embedding shared by token id, with a row
+// for every token of every language of d.
+func newModel(p Profile, d *dataset, ulr, tokenEmb bool, seed uint64, ls []*langData) (*nmt.Model[float32], error) {
 	cfg := p.Model
 	cfg.ULR = ulr
+	if tokenEmb {
+		for _, l := range slices.Concat(d.High, d.Low, []*langData{d.Valid}) {
+			if l != nil {
+				cfg.TokenLangEmb = max(cfg.TokenLangEmb, l.Vocab.Size())
+			}
+		}
+	}
 	r := rand.New(rand.NewPCG(seed, 0x6d6f64656c))
 	var keys *nmt.Embeddings
 	if ulr {
@@ -293,7 +311,7 @@ func support(l *langData, size, k int, seed uint64) []nmt.Example {
 // reports which, so that speed counts only the models this run trained.
 func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key string, s modelSpec) (m *nmt.Model[float32], row ModelRow, trained bool, err error) {
 	seed := o.Seed
-	m, err = newModel(p, d, s.ULR, seed, s.Langs)
+	m, err = newModel(p, d, s.ULR, s.TokenEmb, seed, s.Langs)
 	if err != nil {
 		return nil, ModelRow{}, false, err
 	}
@@ -309,11 +327,7 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 			return lm, saved, false, nil
 		}
 	}
-	cfg := p.Train
-	cfg.Method, cfg.Seed = s.Method, seed
-	// The inner step adapts what meta-testing will fine-tune, as in the
-	// authors' code.
-	cfg.InnerMode = p.FineTune.Mode
+	cfg := trainConfig(p, s.Method, seed)
 	var validate func(*nmt.Model[float32]) (float64, error)
 	if d.Valid != nil && cfg.EvalEvery > 0 {
 		validate = func(m *nmt.Model[float32]) (float64, error) {
@@ -345,6 +359,18 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 	return m, row, true, nil
 }
 
+// trainConfig is the training configuration of a shared model. FOMAML
+// runs as the authors ran it: the inner step adapts what meta-testing will
+// fine-tune (their inner optimiser takes --finetune_params) at the
+// fine-tuning rate, on a support-sized batch (Train.InnerTokens).
+func trainConfig(p Profile, method nmt.Method, seed uint64) nmt.TrainConfig {
+	cfg := p.Train
+	cfg.Method, cfg.Seed = method, seed
+	cfg.InnerMode = p.FineTune.Mode
+	cfg.InnerLR = p.FineTune.LR
+	return cfg
+}
+
 // devScore scores a model on l's dev set for choosing the fine-tuning
 // epoch: greedy BLEU, ties broken by chrF. BLEU is 0 whenever no 4-gram
 // matches, as for a small model on news text at every epoch; without the
@@ -364,7 +390,7 @@ func runUnit(ctx context.Context, p Profile, d *dataset, models map[string]*nmt.
 	var m *nmt.Model[float32]
 	if u.Exp == "supervised" {
 		var err error
-		if m, err = newModel(p, d, true, seed, []*langData{u.Lang}); err != nil {
+		if m, err = newModel(p, d, true, false, seed, []*langData{u.Lang}); err != nil {
 			return row, err
 		}
 		cfg := p.Train

@@ -38,7 +38,9 @@ func Suite() *suite.Suite {
 		AcrossPlots: acrossPlots,
 		Plots:       plots,
 		Prepare:     true,
-		Commands:    []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
+		Flags: []suite.Flag{{Name: "lang-emb", Default: "ours",
+			Usage: "ours: one E_lang per language, zero at the start; both: also multitask with the authors' embedding shared by token id, never reset"}},
+		Commands: []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
 	})
 }
 
@@ -52,12 +54,19 @@ type configuration struct {
 
 // version changes when the code changes results, so that cached models
 // of older code are not reused.
-const version = 5
+const version = 6
 
 func profileOf(o suite.Options) (Profile, error) {
 	p, ok := profiles()[o.Profile]
 	if !ok {
 		return Profile{}, cli.Usagef("nmt: unknown profile %q", o.Profile)
+	}
+	switch o.Flags["lang-emb"] {
+	case "", "ours":
+	case "both":
+		p.TokenLangEmb = true
+	default:
+		return Profile{}, cli.Usagef("nmt: --lang-emb %q: want ours or both", o.Flags["lang-emb"])
 	}
 	return p.forData(o.Data), nil
 }
@@ -216,6 +225,10 @@ func tables(r Rows) []report.Table {
 		if real {
 			t.Header = append(t.Header, "chrF meta", "chrF multitask")
 		}
+		tokid := slices.ContainsFunc(r.Units, func(u Row) bool { return u.Exp == "main" && u.Model == "multitask-tokid" })
+		if tokid {
+			t.Header = append(t.Header, "multitask, authors' E", "meta − it")
+		}
 		for _, l := range langs {
 			for _, s := range sizesOf(r, "main") {
 				keep := func(model string) func(Row) bool {
@@ -225,6 +238,10 @@ func tables(r Rows) []report.Table {
 				row := []string{l, fmt.Sprint(s), m.String(), mt.String(), fmt.Sprintf("%+.2f", m.mean-mt.mean)}
 				if real {
 					row = append(row, meanStd(collectChrF(r, keep("meta"))).String(), meanStd(collectChrF(r, keep("multitask"))).String())
+				}
+				if tokid {
+					a := meanStd(collect(r, keep("multitask-tokid")))
+					row = append(row, a.String(), fmt.Sprintf("%+.2f", m.mean-a.mean))
 				}
 				t.Rows = append(t.Rows, row)
 			}
