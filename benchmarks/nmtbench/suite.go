@@ -38,6 +38,8 @@ func Suite() *suite.Suite {
 		AcrossPlots: acrossPlots,
 		Plots:       plots,
 		Prepare:     true,
+		Claims:      paperClaims,
+		Measure:     measure,
 		Flags: []suite.Flag{{Name: "lang-emb", Default: "ours",
 			Usage: "ours: one E_lang per language, zero at the start; both: also multitask with the authors' embedding shared by token id, never reset"}},
 		Commands: []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
