@@ -186,3 +186,52 @@ func TestTokenLangEmb(t *testing.T) {
 		t.Error("a vocabulary larger than the shared table was accepted")
 	}
 }
+
+// TestFineTuneSteps: the fixed-K fine-tuning sees the model after exactly
+// the asked steps, in order, starting with K = 0 (the model unchanged);
+// after n steps of one batch each it equals n one-batch epochs of
+// FineTune without a dev set; the model it was given stays unchanged.
+func TestFineTuneSteps(t *testing.T) {
+	m, l, b := tinyModel[float32](t, true)
+	data := tinyData(b)
+	before := slices.Clone(l.E.Value)
+	cfg := FineTuneConfig{Mode: FineTuneEmbEnc, BatchSize: len(data), LR: 1e-2, Seed: 4}
+	var got []int
+	snap := map[int][]float32{}
+	err := FineTuneSteps(context.Background(), m, "xx", data, cfg, []int{0, 1, 3}, func(k int, c *Model[float32]) error {
+		got = append(got, k)
+		cl, err := c.Lang("xx")
+		if err != nil {
+			return err
+		}
+		snap[k] = slices.Clone(cl.E.Value)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []int{0, 1, 3}) {
+		t.Fatalf("called at %v, want [0 1 3]", got)
+	}
+	if !slices.Equal(snap[0], before) || slices.Equal(snap[1], before) || !slices.Equal(l.E.Value, before) {
+		t.Error("K = 0 is not the model before fine-tuning, K = 1 did not move E_lang, or the given model changed")
+	}
+	cfg.Epochs = 3
+	ft, _, _, err := FineTune(context.Background(), m, "xx", data, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, _ := ft.Lang("xx")
+	if !slices.Equal(fl.E.Value, snap[3]) {
+		t.Error("3 fixed-K steps differ from 3 one-batch epochs of FineTune")
+	}
+	for _, tc := range []struct {
+		name string
+		data []Example
+		ks   []int
+	}{{"negative K", data, []int{-1}}, {"no data", nil, []int{2}}} {
+		if err := FineTuneSteps(context.Background(), m, "xx", tc.data, cfg, tc.ks, func(int, *Model[float32]) error { return nil }); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}

@@ -149,7 +149,9 @@ type TrainConfig struct {
 	// InnerTokens, if positive, makes each meta step's support and query
 	// batch a support-sized batch: sentences are drawn until their target
 	// side holds InnerTokens tokens, as the authors' inner batch of about
-	// 2,000 tokens was half a 4k support set. Zero: BatchSize sentences.
+	// 2,000 tokens was half a 4k support set. Multitask batches then hold
+	// as many tokens, so that a meta step costs two multitask steps.
+	// Zero: BatchSize sentences.
 	InnerTokens int
 	// InnerSteps is the number of inner Adam steps per meta step (0: 1).
 	InnerSteps int
@@ -289,6 +291,9 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 		switch cfg.Method {
 		case Multitask:
 			b := batchOf(r, tasks[ti].Data, cfg.BatchSize)
+			if cfg.InnerTokens > 0 {
+				b = tokenBatchOf(r, tasks[ti].Data, cfg.InnerTokens)
+			}
 			res.Tokens += targetTokens(b)
 			tp.Reset()
 			loss := m.Loss(tp, l, b, rnd)
@@ -489,4 +494,75 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 		}
 	}
 	return c, bestEpoch, bestScore, nil
+}
+
+// FineTuneSteps fine-tunes a copy of m on data of language code for the
+// largest of ks steps, each on cfg.BatchSize sentences (a new shuffle of
+// data every epoch), and calls at with the model after k steps for every k
+// of ks (k = 0: before fine-tuning). It takes no dev set: the fixed-K
+// protocol measures how far a model adapts in a fixed number of steps, not
+// how good an epoch chosen on one small dev set is. cfg.Epochs and
+// cfg.Patience are not used.
+func FineTuneSteps(ctx context.Context, m *Model[float32], code string, data []Example, cfg FineTuneConfig, ks []int, at func(k int, c *Model[float32]) error) error {
+	c := m.Clone()
+	l, err := c.Lang(code)
+	if err != nil {
+		return err
+	}
+	train, err := c.modeParams(l, cfg.Mode)
+	if err != nil {
+		return err
+	}
+	last := 0
+	for _, k := range ks {
+		if k < 0 {
+			return fmt.Errorf("nmt: fine-tune: %d steps", k)
+		}
+		last = max(last, k)
+	}
+	if len(data) == 0 && last > 0 {
+		return fmt.Errorf("nmt: fine-tune %s: no data for %d steps", code, last)
+	}
+	for _, p := range c.AllParams() {
+		p.Frozen = !slices.Contains(train, p) // c is a copy: nothing to restore
+	}
+	if slices.Contains(ks, 0) {
+		if err := at(0, c); err != nil {
+			return err
+		}
+	}
+	opt := optim.NewAdam(optim.Config{LR: cfg.LR, ClipNorm: 1}, AdamTransformer, optim.NewGroup("ft", train...))
+	r := rand.New(rand.NewPCG(cfg.Seed, 0x6674))
+	rnd := rand.New(rand.NewPCG(cfg.Seed, 0x6474)).Float64
+	tp := nn.NewTape[float32]()
+	bs := max(cfg.BatchSize, 1)
+	var order []int
+	for step := 1; step <= last; step++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if len(order) == 0 {
+			order = r.Perm(len(data))
+		}
+		var b Batch
+		for _, i := range order[:min(bs, len(order))] {
+			b.Src = append(b.Src, data[i].Src)
+			b.Tgt = append(b.Tgt, data[i].Tgt)
+		}
+		order = order[min(bs, len(order)):]
+		tp.Reset()
+		if err := tp.Backward(c.Loss(tp, l, b, rnd)); err != nil {
+			return fmt.Errorf("nmt: fine-tune step %d: %w", step, err)
+		}
+		if err := opt.Step(); err != nil {
+			return fmt.Errorf("nmt: fine-tune step %d: %w", step, err)
+		}
+		opt.ZeroGrad()
+		if slices.Contains(ks, step) {
+			if err := at(step, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

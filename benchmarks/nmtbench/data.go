@@ -73,12 +73,13 @@ func synthetic(p Profile, seed uint64) (*dataset, error) {
 	}
 	for fi, f := range w.Families {
 		for li, l := range f.Langs {
-			ld, err := synthLang(w, l, d, p, seed)
+			low := li == len(f.Langs)-1
+			ld, err := synthLang(w, l, d, p, seed, low)
 			if err != nil {
 				return nil, fmt.Errorf("language %s: %w", l.Code, err)
 			}
 			switch {
-			case li == len(f.Langs)-1:
+			case low:
 				d.Low = append(d.Low, ld)
 			case fi == 0 && li == len(f.Langs)-2 && len(f.Langs) > 2 && p.ValidLanguage:
 				d.Valid = ld
@@ -90,27 +91,28 @@ func synthetic(p Profile, seed uint64) (*dataset, error) {
 	return d, nil
 }
 
-func synthLang(w *lang.World, l *lang.Language, d *dataset, p Profile, seed uint64) (*langData, error) {
-	mono := w.Monolingual(l, p.MonoSentences)
+func synthLang(w *lang.World, l *lang.Language, d *dataset, p Profile, seed uint64, low bool) (*langData, error) {
+	n := p.MonoSentences
+	if low && p.LowMonoSentences > 0 {
+		n = p.LowMonoSentences // a low-resource language has less text of any kind
+	}
+	mono := w.Monolingual(l, n)
 	v := nmt.BuildVocab(mono, 1, 0)
 	emb, err := nmt.PPMISVD(mono, v, p.EmbDim, p.Window)
 	if err != nil {
 		return nil, err
 	}
-	// Seed dictionary: roots of a random half of the content words paired
-	// with the English base words; the other half measures the alignment.
+	// Seed dictionary: p.SeedPairs content words drawn at random (a small
+	// bilingual dictionary, as for a real language without parallel
+	// data), paired with their English base words; every other content
+	// word measures the alignment.
 	r := rand.New(rand.NewPCG(seed, uint64(len(l.Code))<<32|uint64(l.Code[0])<<8|uint64(l.Code[len(l.Code)-1])))
-	var seedPairs, held [][2]int
+	var pairs [][2]int
 	add := func(kind string, n int, eng func(int) string) {
 		for i := range n {
 			s, e := v.ID(l.Root(kind, i)), d.Eng.ID(eng(i))
-			if s == nmt.UNK || e == nmt.UNK {
-				continue
-			}
-			if r.Float64() < p.SeedFraction {
-				seedPairs = append(seedPairs, [2]int{s, e})
-			} else {
-				held = append(held, [2]int{s, e})
+			if s != nmt.UNK && e != nmt.UNK {
+				pairs = append(pairs, [2]int{s, e})
 			}
 		}
 	}
@@ -118,6 +120,12 @@ func synthLang(w *lang.World, l *lang.Language, d *dataset, p Profile, seed uint
 	add("noun", nn, lang.EnglishNoun)
 	add("verb", nv, lang.EnglishVerb)
 	add("adj", na, lang.EnglishAdj)
+	r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
+	k := min(p.SeedPairs, len(pairs)-1)
+	if k < 1 {
+		return nil, fmt.Errorf("%d dictionary pairs for a seed dictionary of %d", len(pairs), p.SeedPairs)
+	}
+	seedPairs, held := pairs[:k], pairs[k:]
 	wm, err := nmt.Procrustes(emb, d.EngEmb, seedPairs)
 	if err != nil {
 		return nil, err

@@ -64,3 +64,58 @@ func TestLangEmbFlag(t *testing.T) {
 		t.Errorf("the main table has no column of the ablation: %v", h)
 	}
 }
+
+// TestFixedKUsesNoDev: the fixed-K protocol's rows do not change when the
+// low-resource language's dev set is replaced by another or removed: no
+// epoch or step is chosen on it, and no dev score is recorded.
+func TestFixedKUsesNoDev(t *testing.T) {
+	p := profiles()["smoke"]
+	p.FineTune.Epochs = 3
+	d, err := synthetic(p, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := newModel(p, d, true, false, 5, d.High)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := trainConfig(p, nmt.Multitask, 5)
+	if _, err := nmt.Train(context.Background(), m, tasks(d.High), cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	models := map[string]*nmt.Model[float32]{"multitask": m}
+	low := d.Low[0]
+	dev := low.Dev
+	run := func(u unit) Row {
+		t.Helper()
+		r, err := runUnit(context.Background(), p, d, models, u, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	var want []Row
+	for _, k := range []int{0, 1, 3} {
+		want = append(want, run(unit{Exp: "fixedk", Model: "multitask", Lang: low, Size: 200, Mode: nmt.FineTuneEmbEnc, K: k}))
+	}
+	for _, tc := range []struct {
+		name string
+		dev  []nmt.Example
+	}{{"another language's dev set", d.Low[1].Dev}, {"no dev set", nil}, {"the test set", low.Test}} {
+		low.Dev = tc.dev
+		for i, k := range []int{0, 1, 3} {
+			if got := run(unit{Exp: "fixedk", Model: "multitask", Lang: low, Size: 200, Mode: nmt.FineTuneEmbEnc, K: k}); got != want[i] {
+				t.Errorf("%s: K = %d: %+v, with the dev set %+v", tc.name, k, got, want[i])
+			}
+		}
+	}
+	low.Dev = dev
+	for _, w := range want {
+		if w.Dev != 0 || w.BestEpoch != 0 {
+			t.Errorf("a fixed-K row with a dev score or chosen epoch: %+v", w)
+		}
+	}
+	if want[0].K != 0 || want[2].K != 3 || want[2].Tokens == 0 {
+		t.Errorf("rows do not say their K and support set: %+v", want)
+	}
+}

@@ -26,7 +26,8 @@ type Row struct {
 	Size      int     `json:"size"` // fine-tuning target tokens asked for
 	Set       int     `json:"set"`  // support set
 	Mode      string  `json:"mode,omitempty"`
-	Tokens    int     `json:"tokens"` // target tokens of the support set
+	K         int     `json:"k,omitempty"` // fixedk: fine-tuning steps
+	Tokens    int     `json:"tokens"`      // target tokens of the support set
 	BestEpoch int     `json:"best_epoch"`
 	Dev       float64 `json:"dev_bleu"`
 	BLEU      float64 `json:"bleu"` // test, multi-bleu on tokens
@@ -98,6 +99,7 @@ type unit struct {
 	Lang       *langData
 	Size, Set  int
 	Mode       nmt.Mode
+	K          int // fixedk: fine-tuning steps
 }
 
 func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
@@ -125,7 +127,7 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 		for _, l := range d.Low {
 			for _, size := range p.Sizes {
 				for k := range p.SupportSets {
-					us = append(us, unit{"main", m, l, size, k, p.FineTune.Mode})
+					us = append(us, unit{Exp: "main", Model: m, Lang: l, Size: size, Set: k, Mode: p.FineTune.Mode})
 				}
 			}
 		}
@@ -138,7 +140,7 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 						if mode == p.FineTune.Mode && slices.Contains(p.Sizes, p.ModesSize) {
 							continue // the main table has it
 						}
-						us = append(us, unit{"modes", m, l, p.ModesSize, k, mode})
+						us = append(us, unit{Exp: "modes", Model: m, Lang: l, Size: p.ModesSize, Set: k, Mode: mode})
 					}
 				}
 			}
@@ -151,7 +153,7 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 		}
 		for _, m := range zs {
 			for _, l := range d.Low {
-				us = append(us, unit{"zeroshot", m, l, 0, 0, ""})
+				us = append(us, unit{Exp: "zeroshot", Model: m, Lang: l})
 			}
 		}
 	}
@@ -159,14 +161,26 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 		if strings.HasPrefix(s.Name, "meta-") && s.Name != "meta-noULR" {
 			for _, l := range d.Low {
 				for k := range p.SupportSets {
-					us = append(us, unit{"langs", s.Name, l, p.LangCountSize, k, p.FineTune.Mode})
+					us = append(us, unit{Exp: "langs", Model: s.Name, Lang: l, Size: p.LangCountSize, Set: k, Mode: p.FineTune.Mode})
 				}
 			}
 		}
 	}
 	if p.SupervisedSteps > 0 {
 		for _, l := range d.Low {
-			us = append(us, unit{"supervised", "supervised", l, l.TrainTokens, 0, ""})
+			us = append(us, unit{Exp: "supervised", Model: "supervised", Lang: l, Size: l.TrainTokens})
+		}
+	}
+	// The fixed-K protocol: BLEU after K fine-tuning steps, no dev set.
+	for _, m := range []string{"meta", "multitask"} {
+		for _, l := range d.Low {
+			for _, size := range p.FixedKSizes {
+				for set := range p.SupportSets {
+					for _, k := range p.FixedK {
+						us = append(us, unit{Exp: "fixedk", Model: m, Lang: l, Size: size, Set: set, Mode: p.FineTune.Mode, K: k})
+					}
+				}
+			}
 		}
 	}
 	return specs, us
@@ -395,10 +409,34 @@ func runUnit(ctx context.Context, p Profile, d *dataset, models map[string]*nmt.
 		}
 		cfg := p.Train
 		cfg.Method, cfg.Seed, cfg.Steps, cfg.EvalEvery = nmt.Multitask, seed, p.SupervisedSteps, 0
+		cfg.InnerTokens = 0 // batches of BatchSize sentences: the upper bound needs many steps, not large batches
 		if _, err := nmt.Train(ctx, m, tasks([]*langData{u.Lang}), cfg, nil); err != nil {
 			return row, err
 		}
 		row.Tokens = u.Lang.TrainTokens
+	} else if u.Exp == "fixedk" {
+		row.K = u.K
+		base := models[u.Model].Clone()
+		if _, err := base.AddLanguage(r, u.Lang.Code, u.Lang.Vocab, u.Lang.Emb); err != nil {
+			return row, err
+		}
+		data := support(u.Lang, u.Size, u.Set, seed)
+		for _, e := range data {
+			row.Tokens += len(e.Tgt)
+		}
+		ft := p.FineTune
+		ft.Mode, ft.Seed = u.Mode, seed+uint64(u.Set)
+		err := nmt.FineTuneSteps(ctx, base, u.Lang.Code, data, ft, []int{u.K}, func(_ int, c *nmt.Model[float32]) error {
+			m = c
+			return nil
+		})
+		if err != nil {
+			return row, err
+		}
+		// Greedy: the protocol compares many models at many K cheaply; the
+		// converged protocol reports beam search.
+		row.BLEU, row.ChrF, err = score(m, d, u.Lang.Code, u.Lang.Test, p.TestEval, 1, 1)
+		return row, err
 	} else {
 		base := models[u.Model]
 		m = base.Clone()

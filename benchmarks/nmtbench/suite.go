@@ -250,6 +250,39 @@ func tables(r Rows) []report.Table {
 		}
 		ts = append(ts, t)
 	}
+	if langs := langsOf(r, "fixedk"); len(langs) > 0 {
+		var ks []int
+		for _, u := range r.Units {
+			if u.Exp == "fixedk" && !slices.Contains(ks, u.K) {
+				ks = append(ks, u.K)
+			}
+		}
+		slices.Sort(ks)
+		t := report.Table{Title: "Fixed-K protocol: test BLEU (greedy) after K fine-tuning steps, no dev selection; meta / multitask / meta − multitask (mean over support sets)",
+			Header: []string{"language", "tokens"}}
+		for _, k := range ks {
+			t.Header = append(t.Header, fmt.Sprintf("K=%d", k))
+		}
+		for _, l := range langs {
+			for _, size := range sizesOf(r, "fixedk") {
+				row := []string{l, fmt.Sprint(size)}
+				for _, k := range ks {
+					get := func(model string) stat {
+						return meanStd(collect(r, func(u Row) bool {
+							return u.Exp == "fixedk" && u.Model == model && u.Lang == l && u.Size == size && u.K == k
+						}))
+					}
+					m, mt := get("meta"), get("multitask")
+					row = append(row, fmt.Sprintf("%.1f / %.1f / %+.1f", m.mean, mt.mean, m.mean-mt.mean))
+				}
+				t.Rows = append(t.Rows, row)
+			}
+		}
+		ts = append(ts, t)
+	}
+	if g := gates(r); len(g.Rows) > 0 {
+		ts = append(ts, g)
+	}
 	if langs := langsOf(r, "modes"); len(langs) > 0 {
 		size := sizesOf(r, "modes")[0]
 		t := report.Table{Title: fmt.Sprintf("BLEU by fine-tuning mode at %d target tokens", size),
@@ -374,4 +407,66 @@ func plots(r Rows, dir string) ([]string, error) {
 		return nil, err
 	}
 	return []string{path}, nil
+}
+
+// Design gates: the task must leave room for the effect the suite
+// measures. A saturated task (every model near the ceiling) or one where
+// nothing translates cannot tell meta-learning from multitask learning.
+const (
+	gateCeiling      = 95 // supervised upper bound, BLEU, at least
+	gateFineTuneLow  = 30 // fine-tuned BLEU at 250-1,000 target tokens, within
+	gateFineTuneHigh = 85
+	gateZeroShot     = 30 // zero-shot BLEU with ULR, at most
+	gateSmallLow     = 250
+	gateSmallHigh    = 1000
+)
+
+// gates returns the table of the design gates the rows can check.
+func gates(r Rows) report.Table {
+	t := report.Table{Title: "Design gates (is there room for the effect?)", Header: []string{"gate", "measured", "want", "met"}}
+	add := func(name string, v float64, want string, ok bool) {
+		t.Rows = append(t.Rows, []string{name, fmt.Sprintf("%.2f", v), want, map[bool]string{true: "yes", false: "NO"}[ok]})
+	}
+	if sup := collect(r, func(u Row) bool { return u.Exp == "supervised" }); len(sup) > 0 {
+		v := slices.Min(sup)
+		add("supervised upper bound, lowest language", v, fmt.Sprintf("≥ %d", gateCeiling), v >= gateCeiling)
+	}
+	for _, size := range sizesOf(r, "main") {
+		if size < gateSmallLow || size > gateSmallHigh {
+			continue
+		}
+		for _, m := range []string{"meta", "multitask"} {
+			xs := collect(r, func(u Row) bool { return u.Exp == "main" && u.Model == m && u.Size == size })
+			if len(xs) == 0 {
+				continue
+			}
+			lo, hi := slices.Min(xs), slices.Max(xs)
+			v := meanStd(xs).mean
+			add(fmt.Sprintf("fine-tuned %s at %d tokens, mean (range %.1f-%.1f)", m, size, lo, hi), v,
+				fmt.Sprintf("%d-%d", gateFineTuneLow, gateFineTuneHigh), v >= gateFineTuneLow && v <= gateFineTuneHigh)
+		}
+	}
+	var zs []float64
+	for _, m := range []string{"meta", "multitask"} {
+		for _, l := range langsOf(r, "zeroshot") {
+			if x := collect(r, func(u Row) bool { return u.Exp == "zeroshot" && u.Model == m && u.Lang == l }); len(x) > 0 {
+				zs = append(zs, meanStd(x).mean)
+			}
+		}
+	}
+	if len(zs) > 0 {
+		v := slices.Max(zs)
+		add("zero-shot with ULR, highest language", v, fmt.Sprintf("≤ %d", gateZeroShot), v <= gateZeroShot)
+	}
+	var p1 []float64
+	for _, a := range r.Align {
+		if a.Role == "low" && a.Held > 0 {
+			p1 = append(p1, a.P1)
+		}
+	}
+	if len(p1) > 0 {
+		v := meanStd(p1).mean
+		add(fmt.Sprintf("alignment P@1 of low-resource languages, mean (range %.2f-%.2f)", slices.Min(p1), slices.Max(p1)), v, "0.20-0.35", v >= 0.2 && v <= 0.35)
+	}
+	return t
 }
