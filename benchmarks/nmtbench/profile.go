@@ -1,6 +1,7 @@
 package nmtbench
 
 import (
+	"slices"
 	"time"
 
 	"github.com/metabench/metabench/agents/nmt"
@@ -71,6 +72,13 @@ type Profile struct {
 	RealSizes  []int
 	RealMaxLen int
 	RealEmbDim int
+	// Tatoeba's sentences are short (5-7 words) and its low-resource
+	// languages have 1,775-6,000 pairs: TatoebaSizes replace RealSizes.
+	TatoebaSizes []int
+	// SupervisedHigh adds the supervised upper bound (SupervisedSteps) on
+	// these high-resource languages of real data: a check that the model
+	// and data translate at all before any meta-learning.
+	SupervisedHigh []string
 }
 
 // forData returns p adjusted for real data when data is set.
@@ -80,6 +88,13 @@ func (p Profile) forData(data string) Profile {
 	}
 	if len(p.RealSizes) > 0 {
 		p.Sizes = p.RealSizes
+	}
+	if data == "tatoeba" && len(p.TatoebaSizes) > 0 {
+		p.Sizes = p.TatoebaSizes
+		p.FixedKSizes = slices.DeleteFunc(slices.Clone(p.FixedKSizes), func(s int) bool { return !slices.Contains(p.Sizes, s) })
+	}
+	if data == "" {
+		p.SupervisedHigh = nil
 	}
 	if p.RealMaxLen > 0 {
 		p.Model.MaxLen = p.RealMaxLen
@@ -113,7 +128,7 @@ func profiles() map[string]Profile {
 		FineTune: nmt.FineTuneConfig{Mode: nmt.FineTuneEmbEnc, Epochs: 3, BatchSize: 24, LR: 1e-3},
 		ZeroShot: true,
 		DevEval:  30, TestEval: 100, Beam: 1, LenPenalty: 1,
-		RealSizes: []int{4000, 16000}, RealMaxLen: 64, RealEmbDim: 32,
+		RealSizes: []int{4000, 16000}, RealMaxLen: 64, RealEmbDim: 32, TatoebaSizes: []int{1000},
 	}
 	// quick: 9 high-resource languages in 3 families, a low-resource
 	// language in each and a fourth low-resource language alone in a
@@ -133,6 +148,7 @@ func profiles() map[string]Profile {
 		SupervisedSteps: 3000,
 		DevEval:         100, TestEval: 200, Beam: 4, LenPenalty: 1,
 		RealSizes: []int{4000, 16000}, RealMaxLen: 64, RealEmbDim: 32,
+		TatoebaSizes: []int{250, 1000, 4000}, SupervisedHigh: []string{"spa"},
 	}
 	full := quick
 	full.Families = []int{6, 6, 6, 6, 1}

@@ -170,6 +170,11 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 		for _, l := range d.Low {
 			us = append(us, unit{Exp: "supervised", Model: "supervised", Lang: l, Size: l.TrainTokens})
 		}
+		for _, code := range p.SupervisedHigh {
+			if i := slices.IndexFunc(d.High, func(l *langData) bool { return l.Code == code }); i >= 0 {
+				us = append(us, unit{Exp: "supervised", Model: "supervised", Lang: d.High[i], Size: d.High[i].TrainTokens})
+			}
+		}
 	}
 	// The fixed-K protocol: BLEU after K fine-tuning steps, no dev set.
 	for _, m := range []string{"meta", "multitask"} {
@@ -251,9 +256,11 @@ func tasks(ls []*langData) []nmt.Task {
 	return out
 }
 
-// score decodes the first n sentences of set and returns corpus BLEU
-// (multi-bleu on tokens) and chrF.
-func score(m *nmt.Model[float32], d *dataset, code string, set []nmt.Example, n, beam int, lp float64) (float64, float64, error) {
+// score decodes the first n sentences of set and returns corpus BLEU and
+// chrF: with refs (real data: the English references as written),
+// sacreBLEU with 13a tokenisation of the detokenised hypotheses;
+// without, multi-bleu on the synthetic tokens.
+func score(m *nmt.Model[float32], d *dataset, code string, set []nmt.Example, refs []string, n, beam int, lp float64) (float64, float64, error) {
 	l, err := m.Lang(code)
 	if err != nil {
 		return 0, 0, err
@@ -276,9 +283,17 @@ func score(m *nmt.Model[float32], d *dataset, code string, set []nmt.Example, n,
 	var st bleu.Stats
 	var cs bleu.ChrFStats
 	for i, e := range set {
-		h, r := d.text(hyps[i]), d.text(e.Tgt)
-		st.Add(h, [][]string{r})
-		cs.Add(join(h), join(r))
+		h, r := join(d.text(hyps[i])), join(d.text(e.Tgt))
+		if refs != nil {
+			r = refs[i]
+			st.Add(bleu.Tokenize13a(h), [][]string{bleu.Tokenize13a(r)})
+		} else {
+			st.Add(strings.Fields(h), [][]string{strings.Fields(r)})
+		}
+		cs.Add(h, r)
+	}
+	if refs != nil {
+		return st.Sacre().Score, cs.Score(), nil
 	}
 	return st.MultiBLEU().Score, cs.Score(), nil
 }
@@ -356,7 +371,7 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 			if err != nil {
 				return 0, err
 			}
-			b, _, err := score(ftm, d, d.Valid.Code, d.Valid.Dev, p.DevEval, 1, 1)
+			b, _, err := score(ftm, d, d.Valid.Code, d.Valid.Dev, d.Valid.DevRef, p.DevEval, 1, 1)
 			return b, err
 		}
 	}
@@ -393,7 +408,7 @@ func trainConfig(p Profile, method nmt.Method, seed uint64) nmt.TrainConfig {
 // is not a tie.
 func devScore(p Profile, d *dataset, l *langData) func(*nmt.Model[float32]) (float64, error) {
 	return func(c *nmt.Model[float32]) (float64, error) {
-		b, chrf, err := score(c, d, l.Code, l.Dev, p.DevEval, 1, 1)
+		b, chrf, err := score(c, d, l.Code, l.Dev, l.DevRef, p.DevEval, 1, 1)
 		return b + chrf*1e-6, err
 	}
 }
@@ -435,7 +450,7 @@ func runUnit(ctx context.Context, p Profile, d *dataset, models map[string]*nmt.
 		}
 		// Greedy: the protocol compares many models at many K cheaply; the
 		// converged protocol reports beam search.
-		row.BLEU, row.ChrF, err = score(m, d, u.Lang.Code, u.Lang.Test, p.TestEval, 1, 1)
+		row.BLEU, row.ChrF, err = score(m, d, u.Lang.Code, u.Lang.Test, u.Lang.TestRef, p.TestEval, 1, 1)
 		return row, err
 	} else {
 		base := models[u.Model]
@@ -457,7 +472,7 @@ func runUnit(ctx context.Context, p Profile, d *dataset, models map[string]*nmt.
 		}
 	}
 	var err error
-	row.BLEU, row.ChrF, err = score(m, d, u.Lang.Code, u.Lang.Test, p.TestEval, p.Beam, p.LenPenalty)
+	row.BLEU, row.ChrF, err = score(m, d, u.Lang.Code, u.Lang.Test, u.Lang.TestRef, p.TestEval, p.Beam, p.LenPenalty)
 	return row, err
 }
 

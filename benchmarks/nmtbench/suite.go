@@ -78,13 +78,14 @@ func config(o suite.Options) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Data != "" && o.Data != "ntrex" {
+	builtin := o.Data == "ntrex" || o.Data == "tatoeba"
+	if o.Data != "" && !builtin {
 		if fi, err := os.Stat(o.Data); err != nil || !fi.IsDir() {
-			return nil, cli.Usagef("nmt: --data %q: want ntrex or a directory (languages.tsv, eng.txt, CODE.txt)", o.Data)
+			return nil, cli.Usagef("nmt: --data %q: want ntrex, tatoeba or a directory (languages.tsv with eng.txt and CODE.txt, or CODE.tsv pairs)", o.Data)
 		}
 	}
 	data := o.Data
-	if data != "" && data != "ntrex" {
+	if data != "" && !builtin {
 		data, _ = filepath.Abs(data)
 	}
 	return configuration{Profile: p, Seed: o.Seed, Data: data, Version: version}, nil
@@ -331,7 +332,11 @@ func tables(r Rows) []report.Table {
 		ts = append(ts, t)
 	}
 	if langs := langsOf(r, "supervised"); len(langs) > 0 {
-		t := report.Table{Title: "Fully supervised upper bound (all training data of the language, from scratch)", Header: []string{"language", "tokens", "BLEU", "chrF"}}
+		bl := "BLEU"
+		if r.Data != "synthetic" {
+			bl = "sacreBLEU 13a"
+		}
+		t := report.Table{Title: "Fully supervised upper bound (all training data of the language, from scratch)", Header: []string{"language", "tokens", bl, "chrF"}}
 		for _, u := range r.Units {
 			if u.Exp == "supervised" {
 				t.Rows = append(t.Rows, []string{u.Lang, fmt.Sprint(u.Tokens), fmt.Sprintf("%.2f", u.BLEU), fmt.Sprintf("%.2f", u.ChrF)})
@@ -419,6 +424,8 @@ const (
 	gateZeroShot     = 30 // zero-shot BLEU with ULR, at most
 	gateSmallLow     = 250
 	gateSmallHigh    = 1000
+	// Real data: a supervised model of one high-resource pair.
+	gateRealSupervised = 15
 )
 
 // gates returns the table of the design gates the rows can check.
@@ -426,6 +433,19 @@ func gates(r Rows) report.Table {
 	t := report.Table{Title: "Design gates (is there room for the effect?)", Header: []string{"gate", "measured", "want", "met"}}
 	add := func(name string, v float64, want string, ok bool) {
 		t.Rows = append(t.Rows, []string{name, fmt.Sprintf("%.2f", v), want, map[bool]string{true: "yes", false: "NO"}[ok]})
+	}
+	role := map[string]string{}
+	for _, a := range r.Align {
+		role[a.Lang] = a.Role
+	}
+	if r.Data != "synthetic" {
+		// Real data: the gate is that the model and data translate at all.
+		for _, u := range r.Units {
+			if u.Exp == "supervised" && role[u.Lang] == "high" {
+				add(fmt.Sprintf("supervised %s (high-resource, sacreBLEU 13a)", u.Lang), u.BLEU, fmt.Sprintf("≥ %d", gateRealSupervised), u.BLEU >= gateRealSupervised)
+			}
+		}
+		return t
 	}
 	if sup := collect(r, func(u Row) bool { return u.Exp == "supervised" }); len(sup) > 0 {
 		v := slices.Min(sup)
