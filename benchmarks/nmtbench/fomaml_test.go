@@ -119,3 +119,33 @@ func TestFixedKUsesNoDev(t *testing.T) {
 		t.Errorf("rows do not say their K and support set: %+v", want)
 	}
 }
+
+// TestPlanMultitaskDouble: the equal-compute arm is multitask at twice the
+// steps, in the main table beside meta and multitask at equal steps.
+func TestPlanMultitaskDouble(t *testing.T) {
+	d := &dataset{High: []*langData{{Code: "h1", Family: "a"}, {Code: "h2", Family: "b"}}, Low: []*langData{{Code: "l1"}}}
+	for _, on := range []bool{false, true} {
+		p := profiles()["smoke"]
+		p.MultitaskDouble = on
+		specs, units := plan(p, d)
+		i := slices.IndexFunc(specs, func(s modelSpec) bool { return s.Name == "multitask-2x" })
+		if (i >= 0) != on {
+			t.Fatalf("MultitaskDouble %v: specs %v", on, specs)
+		}
+		if !on {
+			continue
+		}
+		if specs[i].Method != nmt.Multitask || specs[i].StepsFactor != 2 || !specs[i].ULR {
+			t.Errorf("equal-compute arm %+v", specs[i])
+		}
+		n := 0
+		for _, u := range units {
+			if u.Exp == "main" && u.Model == "multitask-2x" {
+				n++
+			}
+		}
+		if want := len(p.Sizes) * p.SupportSets; n != want {
+			t.Errorf("%d main units of multitask-2x, want %d", n, want)
+		}
+	}
+}

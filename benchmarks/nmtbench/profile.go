@@ -38,6 +38,9 @@ type Profile struct {
 	// embedding (one table shared by token id, never reset) beside ours,
 	// in the main table (bench nmt --lang-emb both).
 	TokenLangEmb bool
+	// MultitaskDouble adds multitask trained for twice the steps (equal
+	// compute: a meta step costs two multitask steps) to the main table.
+	MultitaskDouble bool
 	// Fine-tuning: sizes in target tokens, support sets per size, the
 	// mode of the main table.
 	Sizes       []int
@@ -159,6 +162,7 @@ func profiles() map[string]Profile {
 	full.Sizes = []int{250, 500, 1000, 4000, 16000, 40000, 160000}
 	full.FixedKSizes = []int{250, 1000, 4000}
 	full.SupportSets = 5
+	full.MultitaskDouble = true
 	full.FineTune.Epochs = 16
 	full.LangCounts = []int{5, 10, 15, 18}
 	full.SupervisedSteps = 40000

@@ -91,6 +91,8 @@ type modelSpec struct {
 	// TokenEmb gives the model the authors' language embedding, one table
 	// shared by token id (nmt.Config.TokenLangEmb), instead of ours.
 	TokenEmb bool
+	// StepsFactor multiplies the profile's training steps (0: 1).
+	StepsFactor int
 }
 
 // unit is one fine-tuning (or evaluation) job.
@@ -111,6 +113,12 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 	if p.TokenLangEmb {
 		specs = append(specs, modelSpec{Name: "multitask-tokid", Method: nmt.Multitask, ULR: true, Langs: d.High, TokenEmb: true})
 		mains = append(mains, "multitask-tokid")
+	}
+	if p.MultitaskDouble {
+		// A meta step computes two batches' gradients, a multitask step
+		// one: at twice the steps multitask has meta's compute.
+		specs = append(specs, modelSpec{Name: "multitask-2x", Method: nmt.Multitask, ULR: true, Langs: d.High, StepsFactor: 2})
+		mains = append(mains, "multitask-2x")
 	}
 	if p.ZeroShotPlain {
 		specs = append(specs, modelSpec{Name: "meta-noULR", Method: nmt.Meta, Langs: d.High})
@@ -357,6 +365,7 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 		}
 	}
 	cfg := trainConfig(p, s.Method, seed)
+	cfg.Steps *= max(s.StepsFactor, 1)
 	var validate func(*nmt.Model[float32]) (float64, error)
 	if d.Valid != nil && cfg.EvalEvery > 0 {
 		validate = func(m *nmt.Model[float32]) (float64, error) {

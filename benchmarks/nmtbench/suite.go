@@ -232,6 +232,10 @@ func tables(r Rows) []report.Table {
 		if tokid {
 			t.Header = append(t.Header, "multitask, authors' E", "meta − it")
 		}
+		double := slices.ContainsFunc(r.Units, func(u Row) bool { return u.Exp == "main" && u.Model == "multitask-2x" })
+		if double {
+			t.Header = append(t.Header, "multitask, 2× steps", "meta − it")
+		}
 		for _, l := range langs {
 			for _, s := range sizesOf(r, "main") {
 				keep := func(model string) func(Row) bool {
@@ -244,6 +248,10 @@ func tables(r Rows) []report.Table {
 				}
 				if tokid {
 					a := meanStd(collect(r, keep("multitask-tokid")))
+					row = append(row, a.String(), fmt.Sprintf("%+.2f", m.mean-a.mean))
+				}
+				if double {
+					a := meanStd(collect(r, keep("multitask-2x")))
 					row = append(row, a.String(), fmt.Sprintf("%+.2f", m.mean-a.mean))
 				}
 				t.Rows = append(t.Rows, row)
