@@ -235,3 +235,48 @@ func TestFineTuneSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestRefinedProcrustes: from 10 seed pairs in 16 dimensions Procrustes
+// alone cannot recover a rotation (noisy vectors); self-learning on
+// mutual nearest neighbours does.
+func TestRefinedProcrustes(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 1))
+	n, d := 300, 16
+	eng := &Embeddings{Dim: d, Vecs: make([]float64, n*d)}
+	for i := numSpecial * d; i < len(eng.Vecs); i++ {
+		eng.Vecs[i] = r.NormFloat64()
+	}
+	// A random orthogonal map: Procrustes between eng and a random copy.
+	other := &Embeddings{Dim: d, Vecs: make([]float64, n*d)}
+	for i := numSpecial * d; i < len(other.Vecs); i++ {
+		other.Vecs[i] = r.NormFloat64()
+	}
+	var all [][2]int
+	for i := numSpecial; i < n; i++ {
+		all = append(all, [2]int{i, i})
+	}
+	rot, err := Procrustes(eng, other, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := eng.Map(rot)
+	for i := numSpecial * d; i < len(src.Vecs); i++ {
+		src.Vecs[i] += 0.2 * r.NormFloat64()
+	}
+	seed, held := all[:10], all[10:]
+	w0, err := Procrustes(src, eng, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := RefinedProcrustes(src, eng, seed, 5, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p0, p := PrecisionAt1(src.Map(w0), eng, held), PrecisionAt1(src.Map(w), eng, held)
+	if p0 > 0.5 || p < 0.95 {
+		t.Fatalf("P@1 %.2f from the seed alone (want ≤ 0.5), %.2f refined (want ≥ 0.95)", p0, p)
+	}
+	if testing.Verbose() {
+		t.Logf("P@1 %.2f from the seed alone, %.2f refined", p0, p)
+	}
+}

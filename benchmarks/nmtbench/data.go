@@ -13,6 +13,10 @@ import (
 	"github.com/metabench/metabench/envs/lang"
 )
 
+// alignTop bounds the words (by frequency) among which the alignment's
+// self-learning pairs mutual nearest neighbours.
+const alignTop = 2000
+
 // langData is one source language ready for the model: its vocabulary,
 // monolingual embeddings aligned to English, and parallel sets.
 type langData struct {
@@ -132,7 +136,7 @@ func synthLang(w *lang.World, l *lang.Language, d *dataset, p Profile, seed uint
 		return nil, fmt.Errorf("%d dictionary pairs for a seed dictionary of %d", len(pairs), p.SeedPairs)
 	}
 	seedPairs, held := pairs[:k], pairs[k:]
-	wm, err := nmt.Procrustes(emb, d.EngEmb, seedPairs)
+	wm, err := nmt.RefinedProcrustes(emb, d.EngEmb, seedPairs, p.AlignRefine, alignTop)
 	if err != nil {
 		return nil, err
 	}

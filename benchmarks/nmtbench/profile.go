@@ -25,6 +25,9 @@ type Profile struct {
 	// SeedPairs is the size of each synthetic language's seed dictionary
 	// for the alignment (random content words; the rest measure it).
 	SeedPairs int
+	// AlignRefine is the number of self-learning iterations of the
+	// alignment (nmt.RefinedProcrustes; 0: Procrustes on the seed only).
+	AlignRefine int
 	// ValidLanguage holds one high-resource language out of training, for
 	// early stopping of (meta-)training.
 	ValidLanguage bool
@@ -113,7 +116,7 @@ var baseModel = nmt.Config{D: 64, Heads: 4, FF: 128, EncLayers: 2, DecLayers: 2,
 func profiles() map[string]Profile {
 	smoke := Profile{
 		Families: []int{2, 2}, MonoSentences: 2000, TrainSentences: 600, DevSentences: 10, TestSentences: 20,
-		EmbDim: 16, Window: 5, SeedPairs: 30, BPEMerges: 200, MaxVocab: 400,
+		EmbDim: 16, Window: 5, SeedPairs: 30, AlignRefine: 5, BPEMerges: 200, MaxVocab: 400,
 		Model: nmt.Config{D: 16, Heads: 2, FF: 32, EncLayers: 1, DecLayers: 1, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 32},
 		Train: nmt.TrainConfig{Steps: 30, BatchSize: 8, LR: 3e-3, Warmup: 10, InnerTokens: 60},
 		Sizes: []int{200}, SupportSets: 2,
@@ -123,8 +126,8 @@ func profiles() map[string]Profile {
 		DevEval: 10, TestEval: 20, Beam: 2, LenPenalty: 1,
 	}
 	def := Profile{
-		Families: []int{3, 3}, MonoSentences: 60000, LowMonoSentences: 15000, TrainSentences: 4000, DevSentences: 60, TestSentences: 120,
-		EmbDim: 64, Window: 5, SeedPairs: 30, BPEMerges: 1000, MaxVocab: 1200,
+		Families: []int{3, 3}, MonoSentences: 60000, LowMonoSentences: 30000, TrainSentences: 4000, DevSentences: 60, TestSentences: 120,
+		EmbDim: 64, Window: 5, SeedPairs: 30, AlignRefine: 5, BPEMerges: 1000, MaxVocab: 1200,
 		Model: nmt.Config{D: 48, Heads: 4, FF: 96, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40},
 		Train: nmt.TrainConfig{Steps: 400, BatchSize: 24, LR: 3e-3, Warmup: 100, InnerTokens: 500},
 		Sizes: []int{1000}, SupportSets: 2,
@@ -140,8 +143,8 @@ func profiles() map[string]Profile {
 	// Both shared models train for the same number of steps, with no
 	// early stopping on a validation language.
 	quick := Profile{
-		Families: []int{4, 4, 4, 1}, MonoSentences: 100000, LowMonoSentences: 20000, TrainSentences: 12000, DevSentences: 100, TestSentences: 200,
-		EmbDim: 64, Window: 5, SeedPairs: 30, BPEMerges: 2000, MaxVocab: 2500,
+		Families: []int{4, 4, 4, 1}, MonoSentences: 100000, LowMonoSentences: 40000, TrainSentences: 12000, DevSentences: 100, TestSentences: 200,
+		EmbDim: 64, Window: 5, SeedPairs: 30, AlignRefine: 5, BPEMerges: 2000, MaxVocab: 2500,
 		Model: baseModel,
 		Train: nmt.TrainConfig{Steps: 1000, BatchSize: 32, LR: 3e-3, Warmup: 200, InnerTokens: 1000},
 		Sizes: []int{250, 500, 1000, 4000}, SupportSets: 5,
@@ -155,7 +158,7 @@ func profiles() map[string]Profile {
 	}
 	full := quick
 	full.Families = []int{6, 6, 6, 6, 1}
-	full.MonoSentences, full.LowMonoSentences, full.TrainSentences = 100000, 20000, 100000
+	full.MonoSentences, full.LowMonoSentences, full.TrainSentences = 100000, 40000, 100000
 	full.Model = nmt.Config{D: 512, Heads: 8, FF: 512, EncLayers: 6, DecLayers: 6, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 64}
 	full.EmbDim, full.RealEmbDim = 300, 300
 	full.Train = nmt.TrainConfig{Steps: 40000, BatchSize: 128, LR: 5e-4, Warmup: 16000, InnerTokens: 2000}
