@@ -1,6 +1,8 @@
 package nmtbench
 
 import (
+	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -48,5 +50,34 @@ func TestTatoebaSplit(t *testing.T) {
 	}
 	if _, err := Suite().ConfigKey(suite.Options{Profile: "smoke", Data: "tatoeba"}); err != nil {
 		t.Errorf("--data tatoeba: %v", err)
+	}
+}
+
+// TestTatoebaSmoke: bench nmt --data tatoeba runs end to end (smoke
+// scale): meta and multitask fine-tuned on the five low-resource
+// languages, scored with chrF beside sacreBLEU.
+func TestTatoebaSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 23 vocabularies")
+	}
+	rep, err := Suite().Run(context.Background(), suite.Options{Profile: "smoke", Seed: 1, Data: "tatoeba", Workers: 2, Flags: map[string]string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Rows
+	if err := json.Unmarshal(rep.Rows, &r); err != nil {
+		t.Fatal(err)
+	}
+	if got := langsOf(r, "main"); !slices.Equal(got, []string{"ron", "lav", "fin", "tur", "kor"}) {
+		t.Errorf("main table languages %v", got)
+	}
+	if h := tables(r)[0].Header; !slices.Contains(h, "chrF meta") {
+		t.Errorf("main table header %v has no chrF", h)
+	}
+	for _, u := range r.Units {
+		if u.ChrF <= 0 {
+			t.Errorf("unit %d (%s %s %s) has chrF %v", u.Unit, u.Exp, u.Model, u.Lang, u.ChrF)
+			break
+		}
 	}
 }
