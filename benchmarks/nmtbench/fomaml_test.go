@@ -63,6 +63,20 @@ func TestLangEmbFlag(t *testing.T) {
 	if h := tables(r)[0].Header; !slices.Contains(h, "multitask, authors' E") {
 		t.Errorf("the main table has no column of the ablation: %v", h)
 	}
+	// The claims of a real run: the ablation's rows do not disturb them.
+	ms, err := measure(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, m := range ms {
+		got[m.Claim] = true
+	}
+	for _, id := range []string{claimMetaBeatsMultitask, claimEmbEncBest, claimULRZeroShot} {
+		if !got[id] {
+			t.Errorf("the smoke run does not measure %s (measured %v)", id, ms)
+		}
+	}
 }
 
 // TestFixedKUsesNoDev: the fixed-K protocol's rows do not change when the
