@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -288,4 +289,68 @@ func PrecisionAt1(src, tgt *Embeddings, pairs [][2]int) float64 {
 		}
 	}
 	return float64(hit) / float64(len(pairs))
+}
+
+// RefinedProcrustes aligns src to tgt from a small seed dictionary by
+// self-learning (Artetxe, Labaka & Agirre 2017, who align from 25 pairs;
+// the refinement of Conneau et al. 2018): Procrustes on the seed, then
+// iters times, Procrustes on the seed plus every pair of mutual nearest
+// neighbours (by cosine) among the first top ids of each vocabulary
+// (vocabularies are ordered by frequency; frequent words have the best
+// vectors). With a seed smaller than the dimension, Procrustes alone is
+// underdetermined; the induced pairs constrain the rest of the map.
+func RefinedProcrustes(src, tgt *Embeddings, seed [][2]int, iters, top int) ([]float64, error) {
+	w, err := Procrustes(src, tgt, seed)
+	if err != nil {
+		return nil, err
+	}
+	ns, nt := min(len(src.Vecs)/src.Dim, top), min(len(tgt.Vecs)/tgt.Dim, top)
+	for range iters {
+		m := src.Map(w)
+		fwd := nearest(m, tgt, numSpecial, ns, nt)
+		bwd := nearest(tgt, m, numSpecial, nt, ns)
+		pairs := slices.Clone(seed)
+		for i := numSpecial; i < ns; i++ {
+			if j := fwd[i]; j >= 0 && bwd[j] == i {
+				pairs = append(pairs, [2]int{i, j})
+			}
+		}
+		if w, err = Procrustes(src, tgt, pairs); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// nearest returns, for each id i in [from, na) of a with a non-zero
+// vector, the id j in [from, nb) of b with the highest cosine (-1 if none).
+func nearest(a, b *Embeddings, from, na, nb int) []int {
+	out := make([]int, na)
+	for i := range out {
+		out[i] = -1
+	}
+	norms := make([]float64, nb)
+	for j := from; j < nb; j++ {
+		norms[j] = norm(b.Row(j))
+	}
+	for i := from; i < na; i++ {
+		x := a.Row(i)
+		if norm(x) == 0 {
+			continue
+		}
+		best := math.Inf(-1)
+		for j := from; j < nb; j++ {
+			if norms[j] == 0 {
+				continue
+			}
+			var s float64
+			for k, v := range b.Row(j) {
+				s += v * x[k]
+			}
+			if s /= norms[j]; s > best {
+				best, out[i] = s, j
+			}
+		}
+	}
+	return out
 }

@@ -23,6 +23,14 @@ type Config struct {
 	LabelSmoothing float64
 	// MaxLen bounds sentence lengths in tokens (positions).
 	MaxLen int
+	// TokenLangEmb, if positive, replaces the per-language E_lang by one
+	// table of TokenLangEmb rows shared by every source language and
+	// indexed by token id, as the language-specific embedding of the
+	// authors' code is: multitask training never resets it, and a new
+	// language starts from the rows its token ids share with the
+	// training languages (an ablation; zero is ours, one E_lang per
+	// language starting at zero).
+	TokenLangEmb int `json:",omitempty"`
 }
 
 // Validate checks that a configuration is usable.
@@ -38,6 +46,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("nmt: ULR temperature %v", c.Temp)
 	case c.MaxLen < 2 || c.MaxLen > 1024:
 		return fmt.Errorf("nmt: max length %d", c.MaxLen)
+	case c.TokenLangEmb < 0 || c.TokenLangEmb > 1<<20:
+		return fmt.Errorf("nmt: shared language embedding of %d rows", c.TokenLangEmb)
 	}
 	return nil
 }
@@ -66,8 +76,11 @@ type Model[T nn.Float] struct {
 	// ULR: A (e×e, identity at start), the frozen English keys (K×e) and
 	// the universal values U (K×D); nil without ULR.
 	A, Keys, U *nn.Param[T]
-	langs      []*SrcLang[T]
-	pos        []T // [MaxLen, D] sinusoidal positions
+	// tokenE is the language embedding shared by token id
+	// (Config.TokenLangEmb); nil otherwise.
+	tokenE *nn.Param[T]
+	langs  []*SrcLang[T]
+	pos    []T // [MaxLen, D] sinusoidal positions
 }
 
 // NewModel returns a model into the English vocabulary tgt. With ULR,
@@ -109,6 +122,13 @@ func NewModel[T nn.Float](r *rand.Rand, cfg Config, tgt *Vocab, keys *Embeddings
 		m.Keys.Frozen = true
 		m.U = normalParam[T](r, "ulr.U", 1/math.Sqrt(float64(cfg.D)), k, cfg.D)
 	}
+	if cfg.TokenLangEmb > 0 {
+		if cfg.ULR {
+			m.tokenE = nn.NewParam[T]("src.tokid.E", cfg.TokenLangEmb, cfg.D)
+		} else {
+			m.tokenE = normalParam[T](r, "src.tokid.E", 1/math.Sqrt(float64(cfg.D)), cfg.TokenLangEmb, cfg.D)
+		}
+	}
 	m.pos = sinusoid[T](cfg.MaxLen, cfg.D)
 	return m, nil
 }
@@ -140,6 +160,9 @@ func sinusoid[T nn.Float](n, d int) []T {
 // and E starts at zero; without ULR, E is a fresh random embedding.
 func (m *Model[T]) AddLanguage(r *rand.Rand, code string, v *Vocab, eq *Embeddings) (*SrcLang[T], error) {
 	l := &SrcLang[T]{Code: code, Vocab: v}
+	if m.tokenE != nil && v.Size() > m.tokenE.Shape[0] {
+		return nil, fmt.Errorf("nmt: language %s: %d tokens for a shared language embedding of %d rows", code, v.Size(), m.tokenE.Shape[0])
+	}
 	if m.Cfg.ULR {
 		if eq == nil || eq.Dim != m.A.Shape[0] || len(eq.Vecs) != v.Size()*eq.Dim {
 			return nil, fmt.Errorf("nmt: language %s: ULR needs aligned %d-d embeddings for its %d tokens", code, m.A.Shape[0], v.Size())
@@ -152,6 +175,9 @@ func (m *Model[T]) AddLanguage(r *rand.Rand, code string, v *Vocab, eq *Embeddin
 		l.E = nn.NewParam[T]("src."+code+".E", v.Size(), m.Cfg.D)
 	} else {
 		l.E = normalParam[T](r, "src."+code+".E", 1/math.Sqrt(float64(m.Cfg.D)), v.Size(), m.Cfg.D)
+	}
+	if m.tokenE != nil {
+		l.E = m.tokenE
 	}
 	for i, o := range m.langs {
 		if o.Code == code {
@@ -211,11 +237,16 @@ func (m *Model[T]) AllParams() []*nn.Param[T] {
 	if m.Cfg.ULR {
 		ps = append(ps, m.A, m.Keys, m.U)
 	}
+	if m.tokenE != nil {
+		ps = append(ps, m.tokenE)
+	}
 	for _, l := range m.langs {
 		if l.EQ != nil {
 			ps = append(ps, l.EQ)
 		}
-		ps = append(ps, l.E)
+		if m.tokenE == nil {
+			ps = append(ps, l.E)
+		}
 	}
 	return ps
 }
@@ -250,9 +281,14 @@ func (m *Model[T]) Clone() *Model[T] {
 	}
 	c.EncLN, c.DecLN = ln(m.EncLN), ln(m.DecLN)
 	c.TgtEmb, c.A, c.Keys, c.U = cp(m.TgtEmb), cp(m.A), cp(m.Keys), cp(m.U)
+	c.tokenE = cp(m.tokenE)
 	c.langs = nil
 	for _, l := range m.langs {
-		c.langs = append(c.langs, &SrcLang[T]{Code: l.Code, Vocab: l.Vocab, EQ: cp(l.EQ), E: cp(l.E)})
+		e := c.tokenE
+		if e == nil {
+			e = cp(l.E)
+		}
+		c.langs = append(c.langs, &SrcLang[T]{Code: l.Code, Vocab: l.Vocab, EQ: cp(l.EQ), E: e})
 	}
 	return &c
 }

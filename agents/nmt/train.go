@@ -3,6 +3,7 @@ package nmt
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -42,6 +43,14 @@ func MetaGrad[T nn.Float](params []*nn.Param[T], inner []bool, support, query me
 type FOMAML[T nn.Float] struct {
 	tp   *nn.Tape[T]
 	fast []*nn.Param[T]
+	// Steps is the number of inner Adam steps (0 means 1), each on the
+	// support loss at the weights the previous one left.
+	Steps int
+	// Moved, if TrackMoves, holds after MetaGrad the largest change of any
+	// coordinate of each parameter in the inner steps: what shows that a
+	// parameter (E_lang above all) adapts, and by how much.
+	TrackMoves bool
+	Moved      []float64
 }
 
 // MetaGrad is [MetaGrad] with f's buffers.
@@ -61,13 +70,29 @@ func (f *FOMAML[T]) MetaGrad(params []*nn.Param[T], inner []bool, support, query
 			fastInner = append(fastInner, p)
 		}
 	}
-	s, err := f.gradAt(params, fast, support)
-	if err != nil {
-		return 0, 0, fmt.Errorf("nmt: inner step: %w", err)
-	}
 	opt := optim.NewAdam(optim.Config{LR: innerLR}, AdamTransformer, optim.NewGroup("inner", fastInner...))
-	if err := opt.Step(); err != nil {
-		return 0, 0, fmt.Errorf("nmt: inner step: %w", err)
+	var s T
+	for k := range max(f.Steps, 1) {
+		l, err := f.gradAt(params, fast, support)
+		if err != nil {
+			return 0, 0, fmt.Errorf("nmt: inner step %d: %w", k+1, err)
+		}
+		if k == 0 {
+			s = l
+		}
+		if err := opt.Step(); err != nil {
+			return 0, 0, fmt.Errorf("nmt: inner step %d: %w", k+1, err)
+		}
+	}
+	if f.TrackMoves {
+		f.Moved = f.Moved[:0]
+		for i, p := range fast {
+			var mv float64
+			for j, v := range p.Value {
+				mv = max(mv, math.Abs(float64(v-params[i].Value[j])))
+			}
+			f.Moved = append(f.Moved, mv)
+		}
 	}
 	q, err := f.gradAt(params, fast, query)
 	if err != nil {
@@ -120,7 +145,19 @@ type TrainConfig struct {
 	BatchSize int // sentence pairs per batch (the support and the query batch each)
 	LR        float64
 	Warmup    int
-	InnerLR   float64 // FOMAML's inner Adam rate
+	InnerLR   float64 // FOMAML's inner Adam rate (the suite sets it to the fine-tuning rate)
+	// InnerTokens, if positive, makes each meta step's support and query
+	// batch a support-sized batch: sentences are drawn until their target
+	// side holds InnerTokens tokens, as the authors' inner batch of about
+	// 2,000 tokens was half a 4k support set. Multitask batches then hold
+	// as many tokens, so that a meta step costs two multitask steps.
+	// Zero: BatchSize sentences.
+	InnerTokens int
+	// InnerSteps is the number of inner Adam steps per meta step (0: 1).
+	InnerSteps int
+	// OnInner, if not nil, sees every meta step's inner step (tests and
+	// diagnostics).
+	OnInner func(InnerStep) `json:"-"`
 	// InnerMode is which parameters FOMAML's inner step adapts: the
 	// fine-tuning mode meta-testing will use, as in the authors' code
 	// (its inner optimiser takes --finetune_params). Empty means every
@@ -138,6 +175,18 @@ type TrainConfig struct {
 	Patience int
 }
 
+// InnerStep describes one meta step's inner step.
+type InnerStep struct {
+	Step          int
+	Lang          string
+	SupportTokens int // target tokens of the support batch (with EOS)
+	QueryTokens   int
+	LR            float64
+	// ELangMoved is the largest change of a coordinate of E_lang in the
+	// inner step (zero when E_lang is not adapted or there is no ULR).
+	ELangMoved float64
+}
+
 // TrainResult summarises a training run.
 type TrainResult struct {
 	Steps     int       `json:"steps"`
@@ -153,6 +202,19 @@ func batchOf(r *rand.Rand, data []Example, n int) Batch {
 		e := data[r.IntN(len(data))]
 		b.Src = append(b.Src, e.Src)
 		b.Tgt = append(b.Tgt, e.Tgt)
+	}
+	return b
+}
+
+// tokenBatchOf draws sentences until their target side (with EOS) holds
+// at least tokens tokens.
+func tokenBatchOf(r *rand.Rand, data []Example, tokens int) Batch {
+	var b Batch
+	for n := 0; n < tokens; {
+		e := data[r.IntN(len(data))]
+		b.Src = append(b.Src, e.Src)
+		b.Tgt = append(b.Tgt, e.Tgt)
+		n += len(e.Tgt) + 1
 	}
 	return b
 }
@@ -200,7 +262,9 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 	}
 	if !m.Cfg.ULR || cfg.Method == Multitask {
 		for _, l := range langs {
-			shared = append(shared, l.E)
+			if !slices.Contains(shared, l.E) { // one table for all with Config.TokenLangEmb
+				shared = append(shared, l.E)
+			}
 		}
 	}
 	opt := optim.NewAdam(optim.Config{LR: cfg.LR, Schedule: optim.WarmupInvSqrt(cfg.Warmup), ClipNorm: 1}, AdamTransformer,
@@ -217,7 +281,7 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 	var lossSum float64
 	var lossN int
 	tp := nn.NewTape[float32]()
-	var fomaml FOMAML[float32]
+	fomaml := FOMAML[float32]{Steps: cfg.InnerSteps, TrackMoves: cfg.OnInner != nil}
 	for step := 1; step <= cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -227,6 +291,9 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 		switch cfg.Method {
 		case Multitask:
 			b := batchOf(r, tasks[ti].Data, cfg.BatchSize)
+			if cfg.InnerTokens > 0 {
+				b = tokenBatchOf(r, tasks[ti].Data, cfg.InnerTokens)
+			}
 			res.Tokens += targetTokens(b)
 			tp.Reset()
 			loss := m.Loss(tp, l, b, rnd)
@@ -235,7 +302,12 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 			}
 			lossSum += float64(loss.Item())
 		case Meta:
-			b1, b2 := batchOf(r, tasks[ti].Data, cfg.BatchSize), batchOf(r, tasks[ti].Data, cfg.BatchSize)
+			var b1, b2 Batch
+			if cfg.InnerTokens > 0 {
+				b1, b2 = tokenBatchOf(r, tasks[ti].Data, cfg.InnerTokens), tokenBatchOf(r, tasks[ti].Data, cfg.InnerTokens)
+			} else {
+				b1, b2 = batchOf(r, tasks[ti].Data, cfg.BatchSize), batchOf(r, tasks[ti].Data, cfg.BatchSize)
+			}
 			res.Tokens += targetTokens(b1) + targetTokens(b2)
 			params := slices.Clone(shared)
 			if m.Cfg.ULR {
@@ -255,6 +327,13 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 				cfg.InnerLR)
 			if err != nil {
 				return res, fmt.Errorf("nmt: meta step %d: %w", step, err)
+			}
+			if cfg.OnInner != nil {
+				is := InnerStep{Step: step, Lang: l.Code, SupportTokens: targetTokens(b1), QueryTokens: targetTokens(b2), LR: cfg.InnerLR}
+				if m.Cfg.ULR {
+					is.ELangMoved = fomaml.Moved[len(params)-1] // l.E is last
+				}
+				cfg.OnInner(is)
 			}
 			if m.Cfg.ULR {
 				clear(l.E.Value) // E_lang is reset after every meta step
@@ -415,4 +494,75 @@ func FineTune(ctx context.Context, m *Model[float32], code string, data []Exampl
 		}
 	}
 	return c, bestEpoch, bestScore, nil
+}
+
+// FineTuneSteps fine-tunes a copy of m on data of language code for the
+// largest of ks steps, each on cfg.BatchSize sentences (a new shuffle of
+// data every epoch), and calls at with the model after k steps for every k
+// of ks (k = 0: before fine-tuning). It takes no dev set: the fixed-K
+// protocol measures how far a model adapts in a fixed number of steps, not
+// how good an epoch chosen on one small dev set is. cfg.Epochs and
+// cfg.Patience are not used.
+func FineTuneSteps(ctx context.Context, m *Model[float32], code string, data []Example, cfg FineTuneConfig, ks []int, at func(k int, c *Model[float32]) error) error {
+	c := m.Clone()
+	l, err := c.Lang(code)
+	if err != nil {
+		return err
+	}
+	train, err := c.modeParams(l, cfg.Mode)
+	if err != nil {
+		return err
+	}
+	last := 0
+	for _, k := range ks {
+		if k < 0 {
+			return fmt.Errorf("nmt: fine-tune: %d steps", k)
+		}
+		last = max(last, k)
+	}
+	if len(data) == 0 && last > 0 {
+		return fmt.Errorf("nmt: fine-tune %s: no data for %d steps", code, last)
+	}
+	for _, p := range c.AllParams() {
+		p.Frozen = !slices.Contains(train, p) // c is a copy: nothing to restore
+	}
+	if slices.Contains(ks, 0) {
+		if err := at(0, c); err != nil {
+			return err
+		}
+	}
+	opt := optim.NewAdam(optim.Config{LR: cfg.LR, ClipNorm: 1}, AdamTransformer, optim.NewGroup("ft", train...))
+	r := rand.New(rand.NewPCG(cfg.Seed, 0x6674))
+	rnd := rand.New(rand.NewPCG(cfg.Seed, 0x6474)).Float64
+	tp := nn.NewTape[float32]()
+	bs := max(cfg.BatchSize, 1)
+	var order []int
+	for step := 1; step <= last; step++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if len(order) == 0 {
+			order = r.Perm(len(data))
+		}
+		var b Batch
+		for _, i := range order[:min(bs, len(order))] {
+			b.Src = append(b.Src, data[i].Src)
+			b.Tgt = append(b.Tgt, data[i].Tgt)
+		}
+		order = order[min(bs, len(order)):]
+		tp.Reset()
+		if err := tp.Backward(c.Loss(tp, l, b, rnd)); err != nil {
+			return fmt.Errorf("nmt: fine-tune step %d: %w", step, err)
+		}
+		if err := opt.Step(); err != nil {
+			return fmt.Errorf("nmt: fine-tune step %d: %w", step, err)
+		}
+		opt.ZeroGrad()
+		if slices.Contains(ks, step) {
+			if err := at(step, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -209,7 +209,7 @@ func evalCommand() cli.Command {
 					return err
 				}
 			}
-			b, chrf, err := score(m, d, l.Code, l.Test, *n, *beam, p.LenPenalty)
+			b, chrf, err := score(m, d, l.Code, l.Test, l.TestRef, *n, *beam, p.LenPenalty)
 			if err != nil {
 				return err
 			}

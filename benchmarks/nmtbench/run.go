@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,7 +27,8 @@ type Row struct {
 	Size      int     `json:"size"` // fine-tuning target tokens asked for
 	Set       int     `json:"set"`  // support set
 	Mode      string  `json:"mode,omitempty"`
-	Tokens    int     `json:"tokens"` // target tokens of the support set
+	K         int     `json:"k,omitempty"` // fixedk: fine-tuning steps
+	Tokens    int     `json:"tokens"`      // target tokens of the support set
 	BestEpoch int     `json:"best_epoch"`
 	Dev       float64 `json:"dev_bleu"`
 	BLEU      float64 `json:"bleu"` // test, multi-bleu on tokens
@@ -87,6 +89,11 @@ type modelSpec struct {
 	Method nmt.Method
 	ULR    bool
 	Langs  []*langData
+	// TokenEmb gives the model the authors' language embedding, one table
+	// shared by token id (nmt.Config.TokenLangEmb), instead of ours.
+	TokenEmb bool
+	// StepsFactor multiplies the profile's training steps (0: 1).
+	StepsFactor int
 }
 
 // unit is one fine-tuning (or evaluation) job.
@@ -95,29 +102,41 @@ type unit struct {
 	Lang       *langData
 	Size, Set  int
 	Mode       nmt.Mode
+	K          int // fixedk: fine-tuning steps
 }
 
 func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 	specs := []modelSpec{
-		{"meta", nmt.Meta, true, d.High},
-		{"multitask", nmt.Multitask, true, d.High},
+		{Name: "meta", Method: nmt.Meta, ULR: true, Langs: d.High},
+		{Name: "multitask", Method: nmt.Multitask, ULR: true, Langs: d.High},
+	}
+	mains := []string{"meta", "multitask"}
+	if p.TokenLangEmb {
+		specs = append(specs, modelSpec{Name: "multitask-tokid", Method: nmt.Multitask, ULR: true, Langs: d.High, TokenEmb: true})
+		mains = append(mains, "multitask-tokid")
+	}
+	if p.MultitaskDouble {
+		// A meta step computes two batches' gradients, a multitask step
+		// one: at twice the steps multitask has meta's compute.
+		specs = append(specs, modelSpec{Name: "multitask-2x", Method: nmt.Multitask, ULR: true, Langs: d.High, StepsFactor: 2})
+		mains = append(mains, "multitask-2x")
 	}
 	if p.ZeroShotPlain {
-		specs = append(specs, modelSpec{"meta-noULR", nmt.Meta, false, d.High})
+		specs = append(specs, modelSpec{Name: "meta-noULR", Method: nmt.Meta, Langs: d.High})
 	}
 	var subsets [][]*langData
 	for _, n := range p.LangCounts {
 		if n < len(d.High) {
 			subsets = append(subsets, roundRobin(d.High, n))
-			specs = append(specs, modelSpec{fmt.Sprintf("meta-%d", n), nmt.Meta, true, subsets[len(subsets)-1]})
+			specs = append(specs, modelSpec{Name: fmt.Sprintf("meta-%d", n), Method: nmt.Meta, ULR: true, Langs: subsets[len(subsets)-1]})
 		}
 	}
 	var us []unit
-	for _, m := range []string{"meta", "multitask"} {
+	for _, m := range mains {
 		for _, l := range d.Low {
 			for _, size := range p.Sizes {
 				for k := range p.SupportSets {
-					us = append(us, unit{"main", m, l, size, k, p.FineTune.Mode})
+					us = append(us, unit{Exp: "main", Model: m, Lang: l, Size: size, Set: k, Mode: p.FineTune.Mode})
 				}
 			}
 		}
@@ -130,7 +149,7 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 						if mode == p.FineTune.Mode && slices.Contains(p.Sizes, p.ModesSize) {
 							continue // the main table has it
 						}
-						us = append(us, unit{"modes", m, l, p.ModesSize, k, mode})
+						us = append(us, unit{Exp: "modes", Model: m, Lang: l, Size: p.ModesSize, Set: k, Mode: mode})
 					}
 				}
 			}
@@ -143,22 +162,39 @@ func plan(p Profile, d *dataset) ([]modelSpec, []unit) {
 		}
 		for _, m := range zs {
 			for _, l := range d.Low {
-				us = append(us, unit{"zeroshot", m, l, 0, 0, ""})
+				us = append(us, unit{Exp: "zeroshot", Model: m, Lang: l})
 			}
 		}
 	}
 	for _, s := range specs {
-		if len(s.Name) > 5 && s.Name[:5] == "meta-" && s.Name != "meta-noULR" {
+		if strings.HasPrefix(s.Name, "meta-") && s.Name != "meta-noULR" {
 			for _, l := range d.Low {
 				for k := range p.SupportSets {
-					us = append(us, unit{"langs", s.Name, l, p.LangCountSize, k, p.FineTune.Mode})
+					us = append(us, unit{Exp: "langs", Model: s.Name, Lang: l, Size: p.LangCountSize, Set: k, Mode: p.FineTune.Mode})
 				}
 			}
 		}
 	}
 	if p.SupervisedSteps > 0 {
 		for _, l := range d.Low {
-			us = append(us, unit{"supervised", "supervised", l, l.TrainTokens, 0, ""})
+			us = append(us, unit{Exp: "supervised", Model: "supervised", Lang: l, Size: l.TrainTokens})
+		}
+		for _, code := range p.SupervisedHigh {
+			if i := slices.IndexFunc(d.High, func(l *langData) bool { return l.Code == code }); i >= 0 {
+				us = append(us, unit{Exp: "supervised", Model: "supervised", Lang: d.High[i], Size: d.High[i].TrainTokens})
+			}
+		}
+	}
+	// The fixed-K protocol: BLEU after K fine-tuning steps, no dev set.
+	for _, m := range []string{"meta", "multitask"} {
+		for _, l := range d.Low {
+			for _, size := range p.FixedKSizes {
+				for set := range p.SupportSets {
+					for _, k := range p.FixedK {
+						us = append(us, unit{Exp: "fixedk", Model: m, Lang: l, Size: size, Set: set, Mode: p.FineTune.Mode, K: k})
+					}
+				}
+			}
 		}
 	}
 	return specs, us
@@ -191,10 +227,19 @@ func roundRobin(ls []*langData, n int) []*langData {
 	return out
 }
 
-// newModel builds an untrained model with the languages ls.
-func newModel(p Profile, d *dataset, ulr bool, seed uint64, ls []*langData) (*nmt.Model[float32], error) {
+// newModel builds an untrained model with the languages ls; tokenEmb
+// gives it the authors' language embedding shared by token id, with a row
+// for every token of every language of d.
+func newModel(p Profile, d *dataset, ulr, tokenEmb bool, seed uint64, ls []*langData) (*nmt.Model[float32], error) {
 	cfg := p.Model
 	cfg.ULR = ulr
+	if tokenEmb {
+		for _, l := range slices.Concat(d.High, d.Low, []*langData{d.Valid}) {
+			if l != nil {
+				cfg.TokenLangEmb = max(cfg.TokenLangEmb, l.Vocab.Size())
+			}
+		}
+	}
 	r := rand.New(rand.NewPCG(seed, 0x6d6f64656c))
 	var keys *nmt.Embeddings
 	if ulr {
@@ -220,9 +265,11 @@ func tasks(ls []*langData) []nmt.Task {
 	return out
 }
 
-// score decodes the first n sentences of set and returns corpus BLEU
-// (multi-bleu on tokens) and chrF.
-func score(m *nmt.Model[float32], d *dataset, code string, set []nmt.Example, n, beam int, lp float64) (float64, float64, error) {
+// score decodes the first n sentences of set and returns corpus BLEU and
+// chrF: with refs (real data: the English references as written),
+// sacreBLEU with 13a tokenisation of the detokenised hypotheses;
+// without, multi-bleu on the synthetic tokens.
+func score(m *nmt.Model[float32], d *dataset, code string, set []nmt.Example, refs []string, n, beam int, lp float64) (float64, float64, error) {
 	l, err := m.Lang(code)
 	if err != nil {
 		return 0, 0, err
@@ -245,9 +292,17 @@ func score(m *nmt.Model[float32], d *dataset, code string, set []nmt.Example, n,
 	var st bleu.Stats
 	var cs bleu.ChrFStats
 	for i, e := range set {
-		h, r := d.text(hyps[i]), d.text(e.Tgt)
-		st.Add(h, [][]string{r})
-		cs.Add(join(h), join(r))
+		h, r := join(d.text(hyps[i])), join(d.text(e.Tgt))
+		if refs != nil {
+			r = refs[i]
+			st.Add(bleu.Tokenize13a(h), [][]string{bleu.Tokenize13a(r)})
+		} else {
+			st.Add(strings.Fields(h), [][]string{strings.Fields(r)})
+		}
+		cs.Add(h, r)
+	}
+	if refs != nil {
+		return st.Sacre().Score, cs.Score(), nil
 	}
 	return st.MultiBLEU().Score, cs.Score(), nil
 }
@@ -294,7 +349,7 @@ func support(l *langData, size, k int, seed uint64) []nmt.Example {
 // reports which, so that speed counts only the models this run trained.
 func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key string, s modelSpec) (m *nmt.Model[float32], row ModelRow, trained bool, err error) {
 	seed := o.Seed
-	m, err = newModel(p, d, s.ULR, seed, s.Langs)
+	m, err = newModel(p, d, s.ULR, s.TokenEmb, seed, s.Langs)
 	if err != nil {
 		return nil, ModelRow{}, false, err
 	}
@@ -317,11 +372,8 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 			return lm, saved, false, nil
 		}
 	}
-	cfg := p.Train
-	cfg.Method, cfg.Seed = s.Method, seed
-	// The inner step adapts what meta-testing will fine-tune, as in the
-	// authors' code.
-	cfg.InnerMode = p.FineTune.Mode
+	cfg := trainConfig(p, s.Method, seed)
+	cfg.Steps *= max(s.StepsFactor, 1)
 	var validate func(*nmt.Model[float32]) (float64, error)
 	if d.Valid != nil && cfg.EvalEvery > 0 {
 		validate = func(m *nmt.Model[float32]) (float64, error) {
@@ -336,7 +388,7 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 			if err != nil {
 				return 0, err
 			}
-			b, _, err := score(ftm, d, d.Valid.Code, d.Valid.Dev, p.DevEval, 1, 1)
+			b, _, err := score(ftm, d, d.Valid.Code, d.Valid.Dev, d.Valid.DevRef, p.DevEval, 1, 1)
 			return b, err
 		}
 	}
@@ -353,6 +405,18 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 	return m, row, true, nil
 }
 
+// trainConfig is the training configuration of a shared model. FOMAML
+// runs as the authors ran it: the inner step adapts what meta-testing will
+// fine-tune (their inner optimiser takes --finetune_params) at the
+// fine-tuning rate, on a support-sized batch (Train.InnerTokens).
+func trainConfig(p Profile, method nmt.Method, seed uint64) nmt.TrainConfig {
+	cfg := p.Train
+	cfg.Method, cfg.Seed = method, seed
+	cfg.InnerMode = p.FineTune.Mode
+	cfg.InnerLR = p.FineTune.LR
+	return cfg
+}
+
 // devScore scores a model on l's dev set for choosing the fine-tuning
 // epoch: greedy BLEU, ties broken by chrF. BLEU is 0 whenever no 4-gram
 // matches, as for a small model on news text at every epoch; without the
@@ -361,7 +425,7 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 // is not a tie.
 func devScore(p Profile, d *dataset, l *langData) func(*nmt.Model[float32]) (float64, error) {
 	return func(c *nmt.Model[float32]) (float64, error) {
-		b, chrf, err := score(c, d, l.Code, l.Dev, p.DevEval, 1, 1)
+		b, chrf, err := score(c, d, l.Code, l.Dev, l.DevRef, p.DevEval, 1, 1)
 		return b + chrf*1e-6, err
 	}
 }
@@ -372,15 +436,39 @@ func runUnit(ctx context.Context, p Profile, d *dataset, models map[string]*nmt.
 	var m *nmt.Model[float32]
 	if u.Exp == "supervised" {
 		var err error
-		if m, err = newModel(p, d, true, seed, []*langData{u.Lang}); err != nil {
+		if m, err = newModel(p, d, true, false, seed, []*langData{u.Lang}); err != nil {
 			return row, err
 		}
 		cfg := p.Train
 		cfg.Method, cfg.Seed, cfg.Steps, cfg.EvalEvery = nmt.Multitask, seed, p.SupervisedSteps, 0
+		cfg.InnerTokens = 0 // batches of BatchSize sentences: the upper bound needs many steps, not large batches
 		if _, err := nmt.Train(ctx, m, tasks([]*langData{u.Lang}), cfg, nil); err != nil {
 			return row, err
 		}
 		row.Tokens = u.Lang.TrainTokens
+	} else if u.Exp == "fixedk" {
+		row.K = u.K
+		base := models[u.Model].Clone()
+		if _, err := base.AddLanguage(r, u.Lang.Code, u.Lang.Vocab, u.Lang.Emb); err != nil {
+			return row, err
+		}
+		data := support(u.Lang, u.Size, u.Set, seed)
+		for _, e := range data {
+			row.Tokens += len(e.Tgt)
+		}
+		ft := p.FineTune
+		ft.Mode, ft.Seed = u.Mode, seed+uint64(u.Set)
+		err := nmt.FineTuneSteps(ctx, base, u.Lang.Code, data, ft, []int{u.K}, func(_ int, c *nmt.Model[float32]) error {
+			m = c
+			return nil
+		})
+		if err != nil {
+			return row, err
+		}
+		// Greedy: the protocol compares many models at many K cheaply; the
+		// converged protocol reports beam search.
+		row.BLEU, row.ChrF, err = score(m, d, u.Lang.Code, u.Lang.Test, u.Lang.TestRef, p.TestEval, 1, 1)
+		return row, err
 	} else {
 		base := models[u.Model]
 		m = base.Clone()
@@ -401,7 +489,7 @@ func runUnit(ctx context.Context, p Profile, d *dataset, models map[string]*nmt.
 		}
 	}
 	var err error
-	row.BLEU, row.ChrF, err = score(m, d, u.Lang.Code, u.Lang.Test, p.TestEval, p.Beam, p.LenPenalty)
+	row.BLEU, row.ChrF, err = score(m, d, u.Lang.Code, u.Lang.Test, u.Lang.TestRef, p.TestEval, p.Beam, p.LenPenalty)
 	return row, err
 }
 

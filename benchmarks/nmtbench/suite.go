@@ -38,7 +38,11 @@ func Suite() *suite.Suite {
 		AcrossPlots: acrossPlots,
 		Plots:       plots,
 		Prepare:     true,
-		Commands:    []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
+		Claims:      paperClaims,
+		Measure:     measure,
+		Flags: []suite.Flag{{Name: "lang-emb", Default: "ours",
+			Usage: "ours: one E_lang per language, zero at the start; both: also multitask with the authors' embedding shared by token id, never reset"}},
+		Commands: []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
 	})
 }
 
@@ -52,12 +56,19 @@ type configuration struct {
 
 // version changes when the code changes results, so that cached models
 // of older code are not reused.
-const version = 5
+const version = 6
 
 func profileOf(o suite.Options) (Profile, error) {
 	p, ok := profiles()[o.Profile]
 	if !ok {
 		return Profile{}, cli.Usagef("nmt: unknown profile %q", o.Profile)
+	}
+	switch o.Flags["lang-emb"] {
+	case "", "ours":
+	case "both":
+		p.TokenLangEmb = true
+	default:
+		return Profile{}, cli.Usagef("nmt: --lang-emb %q: want ours or both", o.Flags["lang-emb"])
 	}
 	return p.forData(o.Data), nil
 }
@@ -67,13 +78,14 @@ func config(o suite.Options) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Data != "" && o.Data != "ntrex" {
+	builtin := o.Data == "ntrex" || o.Data == "tatoeba"
+	if o.Data != "" && !builtin {
 		if fi, err := os.Stat(o.Data); err != nil || !fi.IsDir() {
-			return nil, cli.Usagef("nmt: --data %q: want ntrex or a directory (languages.tsv, eng.txt, CODE.txt)", o.Data)
+			return nil, cli.Usagef("nmt: --data %q: want ntrex, tatoeba or a directory (languages.tsv with eng.txt and CODE.txt, or CODE.tsv pairs)", o.Data)
 		}
 	}
 	data := o.Data
-	if data != "" && data != "ntrex" {
+	if data != "" && !builtin {
 		data, _ = filepath.Abs(data)
 	}
 	return configuration{Profile: p, Seed: o.Seed, Data: data, Version: version}, nil
@@ -216,6 +228,14 @@ func tables(r Rows) []report.Table {
 		if real {
 			t.Header = append(t.Header, "chrF meta", "chrF multitask")
 		}
+		tokid := slices.ContainsFunc(r.Units, func(u Row) bool { return u.Exp == "main" && u.Model == "multitask-tokid" })
+		if tokid {
+			t.Header = append(t.Header, "multitask, authors' E", "meta − it")
+		}
+		double := slices.ContainsFunc(r.Units, func(u Row) bool { return u.Exp == "main" && u.Model == "multitask-2x" })
+		if double {
+			t.Header = append(t.Header, "multitask, 2× steps", "meta − it")
+		}
 		for _, l := range langs {
 			for _, s := range sizesOf(r, "main") {
 				keep := func(model string) func(Row) bool {
@@ -226,10 +246,51 @@ func tables(r Rows) []report.Table {
 				if real {
 					row = append(row, meanStd(collectChrF(r, keep("meta"))).String(), meanStd(collectChrF(r, keep("multitask"))).String())
 				}
+				if tokid {
+					a := meanStd(collect(r, keep("multitask-tokid")))
+					row = append(row, a.String(), fmt.Sprintf("%+.2f", m.mean-a.mean))
+				}
+				if double {
+					a := meanStd(collect(r, keep("multitask-2x")))
+					row = append(row, a.String(), fmt.Sprintf("%+.2f", m.mean-a.mean))
+				}
 				t.Rows = append(t.Rows, row)
 			}
 		}
 		ts = append(ts, t)
+	}
+	if langs := langsOf(r, "fixedk"); len(langs) > 0 {
+		var ks []int
+		for _, u := range r.Units {
+			if u.Exp == "fixedk" && !slices.Contains(ks, u.K) {
+				ks = append(ks, u.K)
+			}
+		}
+		slices.Sort(ks)
+		t := report.Table{Title: "Fixed-K protocol: test BLEU (greedy) after K fine-tuning steps, no dev selection; meta / multitask / meta − multitask (mean over support sets)",
+			Header: []string{"language", "tokens"}}
+		for _, k := range ks {
+			t.Header = append(t.Header, fmt.Sprintf("K=%d", k))
+		}
+		for _, l := range langs {
+			for _, size := range sizesOf(r, "fixedk") {
+				row := []string{l, fmt.Sprint(size)}
+				for _, k := range ks {
+					get := func(model string) stat {
+						return meanStd(collect(r, func(u Row) bool {
+							return u.Exp == "fixedk" && u.Model == model && u.Lang == l && u.Size == size && u.K == k
+						}))
+					}
+					m, mt := get("meta"), get("multitask")
+					row = append(row, fmt.Sprintf("%.1f / %.1f / %+.1f", m.mean, mt.mean, m.mean-mt.mean))
+				}
+				t.Rows = append(t.Rows, row)
+			}
+		}
+		ts = append(ts, t)
+	}
+	if g := gates(r); len(g.Rows) > 0 {
+		ts = append(ts, g)
 	}
 	if langs := langsOf(r, "modes"); len(langs) > 0 {
 		size := sizesOf(r, "modes")[0]
@@ -279,7 +340,11 @@ func tables(r Rows) []report.Table {
 		ts = append(ts, t)
 	}
 	if langs := langsOf(r, "supervised"); len(langs) > 0 {
-		t := report.Table{Title: "Fully supervised upper bound (all training data of the language, from scratch)", Header: []string{"language", "tokens", "BLEU", "chrF"}}
+		bl := "BLEU"
+		if r.Data != "synthetic" {
+			bl = "sacreBLEU 13a"
+		}
+		t := report.Table{Title: "Fully supervised upper bound (all training data of the language, from scratch)", Header: []string{"language", "tokens", bl, "chrF"}}
 		for _, u := range r.Units {
 			if u.Exp == "supervised" {
 				t.Rows = append(t.Rows, []string{u.Lang, fmt.Sprint(u.Tokens), fmt.Sprintf("%.2f", u.BLEU), fmt.Sprintf("%.2f", u.ChrF)})
@@ -355,4 +420,81 @@ func plots(r Rows, dir string) ([]string, error) {
 		return nil, err
 	}
 	return []string{path}, nil
+}
+
+// Design gates: the task must leave room for the effect the suite
+// measures. A saturated task (every model near the ceiling) or one where
+// nothing translates cannot tell meta-learning from multitask learning.
+const (
+	gateCeiling      = 95 // supervised upper bound, BLEU, at least
+	gateFineTuneLow  = 30 // fine-tuned BLEU at 250-1,000 target tokens, within
+	gateFineTuneHigh = 85
+	gateZeroShot     = 30 // zero-shot BLEU with ULR, at most
+	gateSmallLow     = 250
+	gateSmallHigh    = 1000
+	// Real data: a supervised model of one high-resource pair.
+	gateRealSupervised = 15
+)
+
+// gates returns the table of the design gates the rows can check.
+func gates(r Rows) report.Table {
+	t := report.Table{Title: "Design gates (is there room for the effect?)", Header: []string{"gate", "measured", "want", "met"}}
+	add := func(name string, v float64, want string, ok bool) {
+		t.Rows = append(t.Rows, []string{name, fmt.Sprintf("%.2f", v), want, map[bool]string{true: "yes", false: "NO"}[ok]})
+	}
+	role := map[string]string{}
+	for _, a := range r.Align {
+		role[a.Lang] = a.Role
+	}
+	if r.Data != "synthetic" {
+		// Real data: the gate is that the model and data translate at all.
+		for _, u := range r.Units {
+			if u.Exp == "supervised" && role[u.Lang] == "high" {
+				add(fmt.Sprintf("supervised %s (high-resource, sacreBLEU 13a)", u.Lang), u.BLEU, fmt.Sprintf("≥ %d", gateRealSupervised), u.BLEU >= gateRealSupervised)
+			}
+		}
+		return t
+	}
+	if sup := collect(r, func(u Row) bool { return u.Exp == "supervised" }); len(sup) > 0 {
+		v := slices.Min(sup)
+		add("supervised upper bound, lowest language", v, fmt.Sprintf("≥ %d", gateCeiling), v >= gateCeiling)
+	}
+	for _, size := range sizesOf(r, "main") {
+		if size < gateSmallLow || size > gateSmallHigh {
+			continue
+		}
+		for _, m := range []string{"meta", "multitask"} {
+			xs := collect(r, func(u Row) bool { return u.Exp == "main" && u.Model == m && u.Size == size })
+			if len(xs) == 0 {
+				continue
+			}
+			lo, hi := slices.Min(xs), slices.Max(xs)
+			v := meanStd(xs).mean
+			add(fmt.Sprintf("fine-tuned %s at %d tokens, mean (range %.1f-%.1f)", m, size, lo, hi), v,
+				fmt.Sprintf("%d-%d", gateFineTuneLow, gateFineTuneHigh), v >= gateFineTuneLow && v <= gateFineTuneHigh)
+		}
+	}
+	var zs []float64
+	for _, m := range []string{"meta", "multitask"} {
+		for _, l := range langsOf(r, "zeroshot") {
+			if x := collect(r, func(u Row) bool { return u.Exp == "zeroshot" && u.Model == m && u.Lang == l }); len(x) > 0 {
+				zs = append(zs, meanStd(x).mean)
+			}
+		}
+	}
+	if len(zs) > 0 {
+		v := slices.Max(zs)
+		add("zero-shot with ULR, highest language", v, fmt.Sprintf("≤ %d", gateZeroShot), v <= gateZeroShot)
+	}
+	var p1 []float64
+	for _, a := range r.Align {
+		if a.Role == "low" && a.Held > 0 {
+			p1 = append(p1, a.P1)
+		}
+	}
+	if len(p1) > 0 {
+		v := meanStd(p1).mean
+		add(fmt.Sprintf("alignment P@1 of low-resource languages, mean (range %.2f-%.2f)", slices.Min(p1), slices.Max(p1)), v, "0.20-0.35", v >= 0.2 && v <= 0.35)
+	}
+	return t
 }
