@@ -377,6 +377,13 @@ func tables(r Rows) []report.Table {
 		}
 		ts = append(ts, t)
 	}
+	// Every BLEU above is one convention, stated as sacreBLEU states its.
+	sig := bleu.SignatureOf("none", 1)
+	how := "multi-bleu on the synthetic language's tokens"
+	if r.Data != "synthetic" {
+		sig, how = bleu.SignatureOf("13a", 1), "sacreBLEU's definition on the detokenised text"
+	}
+	ts = append(ts, report.Table{Title: "BLEU signature", Header: []string{"BLEU", "signature"}, Rows: [][]string{{how, sig.String()}}})
 	if s := r.Speed; s != nil {
 		ts = append(ts, report.Table{Title: "Speed (this run, this machine)", Header: []string{"measure", "value"}, Rows: [][]string{
 			{"shared-model training, target tokens/s per worker", trainRate(s)},
