@@ -102,12 +102,27 @@ func run(ctx context.Context, e cli.Env, args []string) error {
 // change of load on a shared machine falls on both.
 func Compare(ctx context.Context, opt Options, python string, threads, rounds int) (*Comparison, error) {
 	c := &Comparison{}
+	models := opt.Models
+	if len(models) == 0 {
+		models = Models()
+	}
+	d, err := newRealData(models, opt.Seed)
+	if err != nil {
+		return nil, err
+	}
+	opt.data = d
+	// The reference runs the synthetic models it knows and the real steps
+	// on the same data as the engine.
+	only := torchref.Only(models)
+	if !opt.NoMatMul {
+		only = append(only, "matmul")
+	}
 	for range rounds {
 		eng, err := Run(ctx, opt)
 		if err != nil {
 			return nil, err
 		}
-		ref, err := torchref.Run(ctx, python, threads)
+		ref, err := torchref.Run(ctx, python, threads, only, d.Inputs)
 		if err != nil {
 			return nil, err
 		}

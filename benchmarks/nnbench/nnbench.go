@@ -10,7 +10,15 @@
 //     then a 64→256→64 MLP, both residual;
 //   - pixelcnn: gated masked-convolution PixelCNN, 5 layers of 32 channels,
 //     28×28 binary images, batch 16;
-//   - lstm: an LSTM cell (64→64) unrolled 20 steps, batch 32.
+//   - lstm: an LSTM cell (64→64) unrolled 20 steps, batch 32;
+//   - transformer: the nmt suite's quick-profile Transformer on random ids.
+//
+// and the suites' real training steps, built from the suites' packages on
+// data drawn by their own generators at the quick profiles' sizes (see
+// real.go): nmt-ulr (the ULR training step), nmt-fomaml (FOMAML's inner
+// and outer step), density-gated and density-attention (the conditional
+// and the attention PixelCNN on character episodes). With --torch the
+// reference script runs the same steps on the same data (passed as JSON).
 //
 // The same measurements exist as Go benchmarks:
 //
@@ -48,6 +56,8 @@ type Options struct {
 	NoMatMul bool
 	// Seed fixes weights and data.
 	Seed uint64
+	// data is the real steps' data, prepared once for all rounds.
+	data *realData
 }
 
 // MatMulResult is one float32 matrix-multiply measurement.
@@ -128,6 +138,13 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 			return rep, fmt.Errorf("nnbench: unknown model %q (want one of %v)", name, Models())
 		}
 	}
+	if opt.data == nil {
+		d, err := newRealData(models, opt.Seed)
+		if err != nil {
+			return rep, err
+		}
+		opt.data = d
+	}
 	for _, name := range models {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -170,7 +187,7 @@ func measureMatMul(s [3]int, opt Options) MatMulResult {
 }
 
 func measureTrain(ctx context.Context, name string, opt Options) (TrainResult, error) {
-	t, err := newModel(name, opt.Seed)
+	t, err := newModel(name, opt.Seed, opt.data)
 	if err != nil {
 		return TrainResult{}, err
 	}

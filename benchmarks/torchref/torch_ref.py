@@ -91,7 +91,9 @@ def parse_args():
     p.add_argument("--min-time", type=float, default=1.0,
                    help="target seconds per timed repeat (default 1.0)")
     p.add_argument("--only", default="mlp,attention,pixelcnn,lstm,transformer,matmul",
-                   help="comma-separated subset of benchmarks")
+                   help="comma-separated subset of benchmarks; the suites' real steps (nmt-ulr, "
+                        "nmt-fomaml, density-gated, density-attention) need --data")
+    p.add_argument("--data", help="JSON of the real steps' data, written by `metabench bench nn --torch`")
     args = p.parse_args()
     if args.threads < 1:
         p.error("--threads must be at least 1")
@@ -123,6 +125,11 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 torch.set_num_threads(1)
+# Subnormal floats: the engine's kernels flush them to zero (FTZ/DAZ, issue
+# 23), so PyTorch does too; the real steps (ULR's softmax at temperature
+# 0.05, Adam's moments) produce many, and on Intel cores an unflushed
+# subnormal costs a microcode assist per operation on either side.
+torch.set_flush_denormal(True)
 try:
     torch.set_num_interop_threads(1)
 except RuntimeError:
@@ -318,9 +325,283 @@ def bench_transformer():
     return trainer(model, loss)
 
 
+
+# ---------------------------------------------------------------- the suites' real steps
+#
+# The same steps as benchmarks/nnbench's real models, on the data the Go
+# side drew with the suites' own generators (--data, JSON): token ids and
+# aligned embeddings of one synthetic language for nmt, character episodes
+# for density. Weights start from PyTorch's initialisation (speed does not
+# depend on them).
+
+PAD, BOS, EOS = 0, 1, 2
+
+
+def sinusoid(n, d):
+    pos = torch.zeros(n, d)
+    p = torch.arange(n, dtype=torch.float32).unsqueeze(1)
+    div = torch.pow(10000.0, torch.arange(0, d, 2, dtype=torch.float32) / d)
+    pos[:, 0::2] = torch.sin(p / div)
+    pos[:, 1::2] = torch.cos(p / div)
+    return pos
+
+
+class ULRTransformer(nn.Module):
+    """The nmt suite's model (agents/nmt): pre-norm Transformer with final
+    layer norms, GELU, dropout, target embedding tied to the output layer,
+    and the universal lexical representation for source tokens:
+    E_lang[x] + softmax(E_Q[x] A Keys^T / temp) U, computed once per
+    distinct token (E_lang starts at zero, A at the identity; E_Q and the
+    English keys are frozen)."""
+
+    def __init__(self, c):
+        super().__init__()
+        d, e, vs, vt = c["d"], c["emb_dim"], c["src_vocab"], c["tgt_vocab"]
+        self.d, self.temp = d, c["temp"]
+        self.E = nn.Parameter(torch.zeros(vs, d))
+        self.A = nn.Parameter(torch.eye(e))
+        self.U = nn.Parameter(torch.randn(vt - 4, d) / math.sqrt(d))
+        self.tgt = nn.Parameter(torch.randn(vt, d) / math.sqrt(d))
+        self.register_buffer("EQ", torch.tensor(c["eq"], dtype=torch.float32).view(vs, e))
+        self.register_buffer("keys", torch.tensor(c["keys"], dtype=torch.float32).view(vt - 4, e))
+        self.register_buffer("pos", sinusoid(c["max_len"], d))
+        self.core = nn.Transformer(d, c["heads"], c["layers"], c["layers"], c["ff"], dropout=c["dropout"],
+                                   activation="gelu", batch_first=True, norm_first=True)
+
+    def embed_source(self, ids):
+        uniq, where = torch.unique(ids, return_inverse=True)
+        p = torch.softmax((self.EQ[uniq] @ self.A) @ self.keys.t() / self.temp, dim=-1)
+        return self.E[ids] + (p @ self.U)[where]
+
+    def forward(self, src, src_pad, tgt_in, mask):
+        s = self.embed_source(src) * math.sqrt(self.d) + self.pos[: src.shape[1]]
+        t = F.embedding(tgt_in, self.tgt) * math.sqrt(self.d) + self.pos[: tgt_in.shape[1]]
+        h = self.core(s, t, tgt_mask=mask, src_key_padding_mask=src_pad, memory_key_padding_mask=src_pad)
+        return h @ self.tgt.t()
+
+
+def nmt_batch(b):
+    """Pads a batch as agents/nmt does: source + EOS, BOS + target as the
+    decoder input, target + EOS as the output (padding ignored)."""
+    src = [x + [EOS] for x in b["src"]]
+    tin = [[BOS] + x for x in b["tgt"]]
+    tout = [x + [EOS] for x in b["tgt"]]
+    S, T = max(map(len, src)), max(map(len, tin))
+    pad = lambda xs, n, v: torch.tensor([x + [v] * (n - len(x)) for x in xs])
+    src_t = pad(src, S, PAD)
+    mask = torch.triu(torch.full((T, T), float("-inf")), diagonal=1)
+    return src_t, src_t == PAD, pad(tin, T, PAD), pad(tout, T, -1), mask
+
+
+def nmt_loss(model, c, batch):
+    src, src_pad, tin, tout, mask = batch
+    logits = model(src, src_pad, tin, mask)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tout.reshape(-1), ignore_index=-1,
+                           label_smoothing=c["label_smoothing"])
+
+
+def warmup_inv_sqrt(warmup):
+    return lambda step: min(max(step, 1) / warmup, math.sqrt(warmup / max(step, 1)))
+
+
+def bench_nmt_ulr(data):
+    """One multitask training step: loss, backward, clip at norm 1, Adam
+    (0.9, 0.98, 1e-9) with the warm-up schedule."""
+    c = data["nmt"]
+    model = ULRTransformer(c).train()
+    batch = nmt_batch(c["batches"][0])
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params, lr=c["lr"], betas=(0.9, 0.98), eps=1e-9)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_inv_sqrt(c["warmup"]))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        nmt_loss(model, c, batch).backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+    return step
+
+
+def bench_nmt_fomaml(data):
+    """FOMAML's meta step as agents/nmt runs it: the fast weights start as
+    a copy of the saved ones; a fresh Adam takes one step on the support
+    batch over the embeddings and the encoder (not U); the gradient of the
+    query batch at the adapted weights becomes the saved weights' gradient;
+    the outer Adam (without E_lang) steps; E_lang is reset to zero."""
+    c = data["nmt"]
+    model, fast = ULRTransformer(c).train(), ULRTransformer(c).train()
+    support, query = nmt_batch(c["batches"][0]), nmt_batch(c["batches"][1])
+    names = [n for n, _ in model.named_parameters()]
+    saved = dict(model.named_parameters())
+    fastp = dict(fast.named_parameters())
+    inner = [fastp[n] for n in names if n in ("E", "A") or n.startswith("core.encoder.")]
+    shared = [saved[n] for n in names if n != "E"]
+    opt = torch.optim.Adam(shared, lr=c["lr"], betas=(0.9, 0.98), eps=1e-9)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_inv_sqrt(c["warmup"]))
+
+    def step():
+        with torch.no_grad():
+            for n in names:
+                fastp[n].copy_(saved[n])
+        fast.zero_grad(set_to_none=True)
+        nmt_loss(fast, c, support).backward()
+        torch.optim.Adam(inner, lr=c["inner_lr"], betas=(0.9, 0.98), eps=1e-9).step()
+        fast.zero_grad(set_to_none=True)
+        nmt_loss(fast, c, query).backward()
+        for n in names:
+            saved[n].grad = fastp[n].grad
+        torch.nn.utils.clip_grad_norm_(shared, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            model.E.zero_()
+        model.E.grad = None
+    return step
+
+
+POS_FEATURES = 14
+
+
+def positions(h, w, y0, rows):
+    """agents/density's position channels [14, rows*w]: x, y in [-1, 1] and
+    sin, cos of pi*f*x and pi*f*y for f = 1, 2, 4."""
+    fx = (2 * (torch.arange(w, dtype=torch.float64) + 0.5) / w - 1).expand(rows, w)
+    fy = (2 * (torch.arange(y0, y0 + rows, dtype=torch.float64) + 0.5) / h - 1).unsqueeze(1).expand(rows, w)
+    f = [fx, fy]
+    for k in (1, 2, 4):
+        f += [torch.sin(math.pi * k * fx), torch.cos(math.pi * k * fx),
+              torch.sin(math.pi * k * fy), torch.cos(math.pi * k * fy)]
+    return torch.stack(f).reshape(POS_FEATURES, rows * w).float()
+
+
+class DensityPixelCNN(nn.Module):
+    """agents/density's gated PixelCNN with vertical and horizontal stacks
+    (no blind spot), conditioned on a support vector ("conditional") or
+    attending over support positions in every layer but the first
+    ("attention"); support encoder of two 3x3 convolutions with 2x2 average
+    pooling between them."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        Fc, E, k, cond = c["channels"], c["enc_channels"], c["first_kernel"], c["kind"] == "conditional"
+        self.att = c["kind"] == "attention"
+        self.v, self.h, self.link, self.out = (nn.ModuleList() for _ in range(4))
+        self.condv, self.condh = nn.ModuleList(), nn.ModuleList()
+        self.attq, self.attk, self.attv, self.atto = (nn.ModuleList() for _ in range(4))
+        self.qpos = nn.ParameterList()
+        for l in range(c["layers"]):
+            cin, kk = (1, k) if l == 0 else (Fc, 3)
+            self.v.append(nn.Conv2d(cin, 2 * Fc, (kk // 2 + 1, kk)))
+            self.h.append(nn.Conv2d(cin, 2 * Fc, (1, kk // 2 if l == 0 else kk // 2 + 1)))
+            self.link.append(nn.Conv2d(Fc, 2 * Fc, 1))
+            self.out.append(nn.Conv2d(Fc, Fc, 1))
+            if cond:
+                self.condv.append(nn.Linear(c["cond_dim"], 2 * Fc, bias=False))
+                self.condh.append(nn.Linear(c["cond_dim"], 2 * Fc, bias=False))
+            if self.att and l > 0:
+                self.attq.append(nn.Conv2d(Fc, c["key_dim"], 1))
+                self.attk.append(nn.Conv2d(E + POS_FEATURES, c["key_dim"], 1))
+                self.attv.append(nn.Conv2d(E + POS_FEATURES, Fc, 1))
+                self.atto.append(nn.Conv2d(Fc, 2 * Fc, 1))
+                self.qpos.append(nn.Parameter(torch.empty(c["key_dim"], POS_FEATURES).uniform_(-0.25, 0.25)))
+        self.head1, self.head2 = nn.Conv2d(Fc, Fc, 1), nn.Conv2d(Fc, 1, 1)
+        self.enc1 = nn.Conv2d(1, E, 3, padding=1, bias=not cond)
+        self.enc2 = nn.Conv2d(E, E, 3, padding=1, bias=not cond)
+        ph, pw = c["h"] // c["pool"], c["w"] // c["pool"]
+        if cond:
+            self.encfc = nn.Linear(E * ph * pw, c["cond_dim"], bias=False)
+        self.register_buffer("spos", positions(ph, pw, 0, ph).reshape(1, POS_FEATURES, ph, pw))
+        self.register_buffer("qposc", positions(c["h"], c["w"], 0, c["h"]))
+
+    def encode(self, support, b, k):
+        c = self.c
+        e = F.relu(self.enc1(support.reshape(b * k, 1, c["h"], c["w"])))
+        if c["pool"] == 2:
+            e = F.avg_pool2d(e, 2)
+        e = F.relu(self.enc2(e))
+        if not self.att:
+            v = self.encfc(e.flatten(1)).reshape(b, k, -1).mean(1)
+            return F.layer_norm(v, (v.shape[1],), eps=1e-5), None, None
+        p = e.shape[2] * e.shape[3]
+        feat = torch.cat([e, self.spos.expand(b * k, -1, -1, -1)], 1)
+        em = lambda t: t.reshape(b, k, t.shape[1], p).transpose(1, 2).reshape(b, t.shape[1], k * p)
+        keys = [em(f(feat)) for f in self.attk]
+        vals = [em(f(feat)) for f in self.attv]
+        return None, keys, vals
+
+    def forward(self, x, support, b, k):
+        cond, keys, vals = self.encode(support, b, k)
+        rows, w, d = x.shape[2], x.shape[3], self.c["key_dim"]
+        vs, v = [], x
+        for l, conv in enumerate(self.v):
+            kk = conv.kernel_size[1]
+            if l == 0:
+                pre = conv(F.pad(v, (kk // 2, kk // 2, kk // 2 + 1, 0)))[:, :, :rows]
+            else:
+                pre = conv(F.pad(v, (kk // 2, kk // 2, kk // 2, 0)))
+            if cond is not None:
+                pre = pre + self.condv[l](cond)[:, :, None, None]
+            a, g = pre.chunk(2, 1)
+            v = torch.tanh(a) * torch.sigmoid(g)
+            vs.append(v)
+        h = x
+        for l, conv in enumerate(self.h):
+            kw = conv.kernel_size[1]
+            if l == 0:
+                pre = conv(F.pad(h, (kw, 0, 0, 0)))[..., :w]
+            else:
+                pre = conv(F.pad(h, (kw - 1, 0, 0, 0)))
+            pre = pre + self.link[l](vs[l])
+            if cond is not None:
+                pre = pre + self.condh[l](cond)[:, :, None, None]
+            if self.att and l > 0:
+                q = self.attq[l - 1](h).reshape(b, d, rows * w) + self.qpos[l - 1] @ self.qposc
+                wts = torch.softmax(q.transpose(1, 2) @ keys[l - 1] / math.sqrt(d), dim=2)
+                read = vals[l - 1] @ wts.transpose(1, 2)
+                pre = pre + self.atto[l - 1](read.reshape(b, -1, rows, w))
+            a, g = pre.chunk(2, 1)
+            o = self.out[l](torch.tanh(a) * torch.sigmoid(g))
+            h = o + h if l > 0 else o
+        return self.head2(F.relu(self.head1(F.relu(h))))
+
+
+def bench_density(data, name):
+    """One training step of the density suite's model on a batch of B
+    episodes with k support images: mean BCE over the targets' pixels,
+    clip at norm 1, Adam."""
+    c = data["density"][name]
+    cfg = c["config"]
+    model = DensityPixelCNN(cfg)
+    b, k = c["b"], c["k"]
+    x = torch.tensor(c["targets"], dtype=torch.float32).reshape(b, 1, cfg["h"], cfg["w"])
+    support = torch.tensor(c["support"], dtype=torch.float32)
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params, lr=c["lr"])
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.binary_cross_entropy_with_logits(model(x, support, b, k), x).backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+    return step
+
+
+REAL = {
+    "nmt-ulr": bench_nmt_ulr,
+    "nmt-fomaml": bench_nmt_fomaml,
+    "density-gated": lambda d: bench_density(d, "density-gated"),
+    "density-attention": lambda d: bench_density(d, "density-attention"),
+}
+
 def main():
     torch.manual_seed(0)
     only = set(ARGS.only.split(","))
+    unknown = only - {"mlp", "attention", "pixelcnn", "lstm", "transformer", "matmul"} - set(REAL)
+    if unknown:
+        sys.exit("torch_ref.py: unknown benchmark(s) %s" % ", ".join(sorted(unknown)))
     result = {
         "torch_version": torch.__version__,
         "threads": ARGS.threads,
@@ -332,6 +613,16 @@ def main():
         if name in only:
             torch.manual_seed(0)
             result[name + "_steps_per_s"] = measure(build(), ARGS.min_time, ARGS.repeats)
+    real = [n for n in REAL if n in only]
+    if real:
+        if not ARGS.data:
+            sys.exit("torch_ref.py: %s need --data" % ", ".join(real))
+        with open(ARGS.data) as f:
+            data = json.load(f)
+        result["real_steps_per_s"] = {}
+        for name in real:
+            torch.manual_seed(0)
+            result["real_steps_per_s"][name] = measure(REAL[name](data), ARGS.min_time, ARGS.repeats)
     if "matmul" in only:
         with torch.no_grad():
             result["matmul_gflops"] = bench_matmul()
@@ -345,6 +636,8 @@ def main():
         key = name + "_steps_per_s"
         if key in result:
             print("%-22s %10.1f steps/s" % (name, result[key]))
+    for name, v in result.get("real_steps_per_s", {}).items():
+        print("%-22s %10.1f steps/s" % (name, v))
     for key, v in result.get("matmul_gflops", {}).items():
         print("%-22s %10.1f GFLOPS" % ("matmul " + key, v))
 
