@@ -111,20 +111,45 @@ func Compare(ctx context.Context, opt Options, python string, threads, rounds in
 		return nil, err
 	}
 	opt.data = d
-	// The reference runs the synthetic models it knows and the real steps
-	// on the same data as the engine.
-	only := torchref.Only(models)
-	if !opt.NoMatMul {
-		only = append(only, "matmul")
-	}
+	// Each model is timed by the engine and then by the reference right
+	// after, so that both meet nearly the same load on a shared machine;
+	// rounds repeat the pairs. The reference runs the synthetic models it
+	// knows and the real steps on the same data as the engine.
 	for range rounds {
-		eng, err := Run(ctx, opt)
+		mm := opt
+		mm.NoTrain = true
+		eng, err := Run(ctx, mm)
 		if err != nil {
 			return nil, err
 		}
-		ref, err := torchref.Run(ctx, python, threads, only, d.Inputs)
-		if err != nil {
-			return nil, err
+		var ref torchref.Result
+		var done []string // the reference's benchmarks already run this round
+		for i, m := range models {
+			o := opt
+			o.Models, o.NoMatMul = []string{m}, true
+			r, err := Run(ctx, o)
+			if err != nil {
+				return nil, err
+			}
+			eng.Train = append(eng.Train, r.Train...)
+			var only []string
+			for _, b := range torchref.Only(o.Models) {
+				if !slices.Contains(done, b) {
+					only = append(only, b)
+				}
+			}
+			if i == 0 && !opt.NoMatMul {
+				only = append(only, "matmul")
+			}
+			if len(only) == 0 {
+				continue
+			}
+			res, err := torchref.Run(ctx, python, threads, only, d.Inputs)
+			if err != nil {
+				return nil, err
+			}
+			ref.Merge(res)
+			done = append(done, only...)
 		}
 		c.Rounds = append(c.Rounds, Round{Engine: eng, Torch: ref})
 		c.Torch = ref.TorchVersion

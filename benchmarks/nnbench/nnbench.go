@@ -174,6 +174,34 @@ func timeLoop(opt Options, f func() error) (iters int, elapsed time.Duration, er
 	return iters, time.Since(start), nil
 }
 
+// repeats is the number of timed repeats of a training measurement, as
+// in the reference script: a burst of load from other processes spoils
+// one repeat, not the median.
+const repeats = 5
+
+// timeRepeats runs f once untimed, then in repeats timed runs of
+// opt.Duration/repeats each (and together at least opt.MinIters calls),
+// and returns the calls made and the median rate in calls per second.
+func timeRepeats(opt Options, f func() error) (iters int, rate float64, err error) {
+	if err := f(); err != nil {
+		return 0, 0, err
+	}
+	per, minN := opt.Duration/repeats, (opt.MinIters+repeats-1)/repeats
+	rates := make([]float64, 0, repeats)
+	for range repeats {
+		n, start := 0, time.Now()
+		for n < minN || time.Since(start) < per {
+			if err := f(); err != nil {
+				return iters + n, 0, err
+			}
+			n++
+		}
+		rates = append(rates, float64(n)/time.Since(start).Seconds())
+		iters += n
+	}
+	return iters, median(rates), nil
+}
+
 func measureMatMul(s [3]int, opt Options) MatMulResult {
 	m, k, n := s[0], s[1], s[2]
 	r := rand.New(rand.NewPCG(opt.Seed, 1))
@@ -193,7 +221,7 @@ func measureTrain(ctx context.Context, name string, opt Options) (TrainResult, e
 	}
 	res := TrainResult{Name: name, Description: t.desc}
 	first := true
-	iters, el, err := timeLoop(opt, func() error {
+	iters, rate, err := timeRepeats(opt, func() error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -208,8 +236,8 @@ func measureTrain(ctx context.Context, name string, opt Options) (TrainResult, e
 		return res, err
 	}
 	res.Steps = iters
-	res.StepsPerSec = float64(iters) / el.Seconds()
-	res.MsPerStep = 1e3 * el.Seconds() / float64(max(iters, 1))
+	res.StepsPerSec = rate
+	res.MsPerStep = 1e3 / rate
 	return res, nil
 }
 

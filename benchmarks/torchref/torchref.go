@@ -49,6 +49,31 @@ var synthetic = map[string]string{"mlp": "mlp", "mlp-dense": "mlp", "attention":
 // real lists the suites' real steps the script runs on the data it is given.
 var real = []string{"nmt-ulr", "nmt-fomaml", "density-gated", "density-attention"}
 
+// Merge copies into r the measurements of o (a run of other benchmarks).
+func (r *Result) Merge(o Result) {
+	if o.TorchVersion != "" {
+		r.TorchVersion, r.Threads, r.OpenBLASThreads = o.TorchVersion, o.Threads, o.OpenBLASThreads
+	}
+	for _, f := range []struct {
+		dst *float64
+		src float64
+	}{{&r.MLPStepsPerSec, o.MLPStepsPerSec}, {&r.AttnStepsPerSec, o.AttnStepsPerSec},
+		{&r.PixelCNNStepsPerSec, o.PixelCNNStepsPerSec}, {&r.LSTMStepsPerSec, o.LSTMStepsPerSec}, {&r.TransformerSteps, o.TransformerSteps}} {
+		if f.src != 0 {
+			*f.dst = f.src
+		}
+	}
+	if o.MatMulGFLOPS != nil {
+		r.MatMulGFLOPS = o.MatMulGFLOPS
+	}
+	for k, v := range o.Real {
+		if r.Real == nil {
+			r.Real = map[string]float64{}
+		}
+		r.Real[k] = v
+	}
+}
+
 // Only returns the script's benchmark names (its --only list) that time
 // the given models of benchmarks/nnbench, in order and without repeats.
 func Only(models []string) []string {
