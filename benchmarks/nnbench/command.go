@@ -44,6 +44,10 @@ type Ratio struct {
 	Min         float64 `json:"ratio_min"`
 	Max         float64 `json:"ratio_max"`
 	RoundsCount int     `json:"rounds"`
+	// CPUMedian is the median ratio of steps per CPU second (0 if either
+	// side did not measure it): on a shared machine, the ratio without
+	// the time each side waited for the core.
+	CPUMedian float64 `json:"ratio_cpu_median,omitempty"`
 }
 
 func run(ctx context.Context, e cli.Env, args []string) error {
@@ -155,7 +159,7 @@ func Compare(ctx context.Context, opt Options, python string, threads, rounds in
 		c.Torch = ref.TorchVersion
 	}
 	for _, t := range c.Rounds[0].Engine.Train {
-		var gos, tos, ratios []float64
+		var gos, tos, ratios, cpus []float64
 		for _, r := range c.Rounds {
 			ts, ok := r.Torch.StepsPerSec(t.Name)
 			i := slices.IndexFunc(r.Engine.Train, func(x TrainResult) bool { return x.Name == t.Name })
@@ -164,12 +168,19 @@ func Compare(ctx context.Context, opt Options, python string, threads, rounds in
 			}
 			g := r.Engine.Train[i].StepsPerSec
 			gos, tos, ratios = append(gos, g), append(tos, ts), append(ratios, g/ts)
+			if tc, ok := r.Torch.CPUStepsPerSec(t.Name); ok && tc > 0 && r.Engine.Train[i].CPUStepsPerSec > 0 {
+				cpus = append(cpus, r.Engine.Train[i].CPUStepsPerSec/tc)
+			}
 		}
 		if len(ratios) == 0 {
 			continue
 		}
-		c.Ratios = append(c.Ratios, Ratio{Model: t.Name, GoSteps: median(gos), TorchSteps: median(tos),
-			Median: median(ratios), Min: slices.Min(ratios), Max: slices.Max(ratios), RoundsCount: len(ratios)})
+		rt := Ratio{Model: t.Name, GoSteps: median(gos), TorchSteps: median(tos),
+			Median: median(ratios), Min: slices.Min(ratios), Max: slices.Max(ratios), RoundsCount: len(ratios)}
+		if len(cpus) == len(ratios) {
+			rt.CPUMedian = median(cpus)
+		}
+		c.Ratios = append(c.Ratios, rt)
 	}
 	return c, nil
 }
@@ -188,11 +199,15 @@ func (c *Comparison) Table(threads int) report.Table {
 	t := report.Table{
 		Title: fmt.Sprintf("Training steps/s against PyTorch %s: %d interleaved rounds, %d thread(s) each; ratio = metabench/PyTorch per round",
 			c.Torch, len(c.Rounds), threads),
-		Header: []string{"model", "metabench", "PyTorch", "ratio (median)", "ratio (min-max)"},
+		Header: []string{"model", "metabench", "PyTorch", "ratio (median)", "ratio (min-max)", "ratio per CPU second (median)"},
 	}
 	for _, r := range c.Ratios {
+		cpu := "-"
+		if r.CPUMedian > 0 {
+			cpu = fmt.Sprintf("%.2f×", r.CPUMedian)
+		}
 		t.Rows = append(t.Rows, []string{r.Model, fmt.Sprintf("%.1f", r.GoSteps), fmt.Sprintf("%.1f", r.TorchSteps),
-			fmt.Sprintf("%.2f×", r.Median), fmt.Sprintf("%.2f-%.2f×", r.Min, r.Max)})
+			fmt.Sprintf("%.2f×", r.Median), fmt.Sprintf("%.2f-%.2f×", r.Min, r.Max), cpu})
 	}
 	return t
 }

@@ -76,9 +76,13 @@ type TrainResult struct {
 	Description string  `json:"description"`
 	Steps       int     `json:"steps"`
 	StepsPerSec float64 `json:"steps_per_sec"`
-	MsPerStep   float64 `json:"ms_per_step"`
-	FirstLoss   float64 `json:"first_loss"`
-	LastLoss    float64 `json:"last_loss"`
+	// CPUStepsPerSec is steps per second of the process's CPU time (0
+	// where it is not measured): on a shared machine it leaves out the
+	// time other processes held the core.
+	CPUStepsPerSec float64 `json:"cpu_steps_per_sec,omitempty"`
+	MsPerStep      float64 `json:"ms_per_step"`
+	FirstLoss      float64 `json:"first_loss"`
+	LastLoss       float64 `json:"last_loss"`
 }
 
 // Report is the outcome of [Run]; it marshals to JSON.
@@ -181,25 +185,34 @@ const repeats = 5
 
 // timeRepeats runs f once untimed, then in repeats timed runs of
 // opt.Duration/repeats each (and together at least opt.MinIters calls),
-// and returns the calls made and the median rate in calls per second.
-func timeRepeats(opt Options, f func() error) (iters int, rate float64, err error) {
+// and returns the calls made and the median rates in calls per second of
+// wall time and of the process's CPU time (0 if not measured).
+func timeRepeats(opt Options, f func() error) (iters int, rate, cpuRate float64, err error) {
 	if err := f(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	per, minN := opt.Duration/repeats, (opt.MinIters+repeats-1)/repeats
 	rates := make([]float64, 0, repeats)
+	var cpuRates []float64
 	for range repeats {
 		n, start := 0, time.Now()
+		c0, cok := cpuTime()
 		for n < minN || time.Since(start) < per {
 			if err := f(); err != nil {
-				return iters + n, 0, err
+				return iters + n, 0, 0, err
 			}
 			n++
 		}
 		rates = append(rates, float64(n)/time.Since(start).Seconds())
+		if c1, ok := cpuTime(); ok && cok && c1 > c0 {
+			cpuRates = append(cpuRates, float64(n)/(c1-c0).Seconds())
+		}
 		iters += n
 	}
-	return iters, median(rates), nil
+	if len(cpuRates) == repeats {
+		cpuRate = median(cpuRates)
+	}
+	return iters, median(rates), cpuRate, nil
 }
 
 func measureMatMul(s [3]int, opt Options) MatMulResult {
@@ -221,7 +234,7 @@ func measureTrain(ctx context.Context, name string, opt Options) (TrainResult, e
 	}
 	res := TrainResult{Name: name, Description: t.desc}
 	first := true
-	iters, rate, err := timeRepeats(opt, func() error {
+	iters, rate, cpuRate, err := timeRepeats(opt, func() error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -236,7 +249,7 @@ func measureTrain(ctx context.Context, name string, opt Options) (TrainResult, e
 		return res, err
 	}
 	res.Steps = iters
-	res.StepsPerSec = rate
+	res.StepsPerSec, res.CPUStepsPerSec = rate, cpuRate
 	res.MsPerStep = 1e3 / rate
 	return res, nil
 }

@@ -39,6 +39,9 @@ type Result struct {
 	MatMulGFLOPS        map[string]float64 `json:"matmul_gflops"`
 	// Real holds the suites' real steps by model name (nmt-ulr, …).
 	Real map[string]float64 `json:"real_steps_per_s,omitempty"`
+	// CPU is steps per second of the process's CPU time, by the script's
+	// benchmark name (see [Only]).
+	CPU map[string]float64 `json:"cpu_steps_per_s,omitempty"`
 }
 
 // synthetic maps the models of benchmarks/nnbench to the script's
@@ -72,6 +75,22 @@ func (r *Result) Merge(o Result) {
 		}
 		r.Real[k] = v
 	}
+	for k, v := range o.CPU {
+		if r.CPU == nil {
+			r.CPU = map[string]float64{}
+		}
+		r.CPU[k] = v
+	}
+}
+
+// CPUStepsPerSec is [Result.StepsPerSec] per second of CPU time.
+func (r Result) CPUStepsPerSec(model string) (float64, bool) {
+	b := Only([]string{model})
+	if len(b) == 0 {
+		return 0, false
+	}
+	v, ok := r.CPU[b[0]]
+	return v, ok
 }
 
 // Only returns the script's benchmark names (its --only list) that time
