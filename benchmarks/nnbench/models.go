@@ -101,6 +101,11 @@ func newModel(name string, seed uint64, d *realData) (*trainer, error) {
 			return nil, fmt.Errorf("nnbench: %s: no density data prepared", name)
 		}
 		return newDensity(name, seed, d)
+	case ModelImitationBC:
+		if d == nil || d.imitation == nil {
+			return nil, fmt.Errorf("nnbench: %s: no imitation data prepared", name)
+		}
+		return newImitation(seed, d)
 	case ModelMLP:
 		return newMLP(r, false), nil
 	case ModelMLPDense:

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/metabench/metabench/agents/density"
+	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/agents/nmt"
 	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/agents/nn/optim"
@@ -32,7 +33,7 @@ const (
 
 // realModels lists the real steps, in report order.
 func realModels() []string {
-	return []string{ModelNMTULR, ModelNMTFOMAML, ModelDensityGated, ModelDensityAttention}
+	return []string{ModelNMTULR, ModelNMTFOMAML, ModelDensityGated, ModelDensityAttention, ModelImitationBC}
 }
 
 // nmtQuick mirrors the nmt suite's quick profile (benchmarks/nmtbench):
@@ -75,8 +76,9 @@ type nmtData struct {
 
 // realData is what the real steps train on, built once per run.
 type realData struct {
-	nmt   *nmtData
-	chars images.Source
+	nmt       *nmtData
+	chars     images.Source
+	imitation []*imitation.TaskData
 	// Inputs is what the PyTorch reference needs to run the same steps on
 	// the same data.
 	Inputs RealInputs
@@ -84,8 +86,9 @@ type realData struct {
 
 // RealInputs is the data of the real steps for the reference script.
 type RealInputs struct {
-	NMT     *NMTInputs                `json:"nmt,omitempty"`
-	Density map[string]*DensityInputs `json:"density,omitempty"`
+	NMT       *NMTInputs                `json:"nmt,omitempty"`
+	Density   map[string]*DensityInputs `json:"density,omitempty"`
+	Imitation *ImitationInputs          `json:"imitation,omitempty"`
 }
 
 // NMTInputs are the nmt steps' sizes and batches (ids without BOS/EOS).
@@ -173,6 +176,13 @@ func newRealData(models []string, seed uint64) (*realData, error) {
 			return nil, fmt.Errorf("nnbench: density batch: %w", err)
 		}
 		d.Inputs.Density[name] = &DensityInputs{Config: densityConfig(name), B: bt.B, K: bt.K, LR: q.lr, Targets: bt.Targets, Support: bt.Support}
+	}
+	if slices.Contains(models, ModelImitationBC) {
+		data, in, err := newImitationData(seed)
+		if err != nil {
+			return nil, fmt.Errorf("nnbench: imitation data: %w", err)
+		}
+		d.imitation, d.Inputs.Imitation = data, in
 	}
 	return d, nil
 }

@@ -600,11 +600,168 @@ def bench_density(data, name):
     return step
 
 
+
+POS_DIM, ROBOT_DIM = 7, 4
+FEAT_DIM = POS_DIM + ROBOT_DIM
+NUM_QUERIES = 2
+
+
+def log_scale(v):
+    return torch.sign(v) * torch.log1p(v.abs() / 0.01) / 4
+
+
+def block_features(obs, B):
+    """agents/imitation's per-block features [rows, B, 11]: dx, dy, tilt,
+    their signed log scales (dx, dy, dy+0.5, dy+1.5), robot state."""
+    blocks = obs[:, : 3 * B].reshape(-1, B, 3)
+    dx, dy = blocks[..., 0], blocks[..., 1]
+    rob = obs[:, 3 * B: 3 * B + ROBOT_DIM].unsqueeze(1).expand(-1, B, -1)
+    return torch.cat([blocks, torch.stack([log_scale(dx), log_scale(dy), log_scale(dy + 0.5),
+                                           log_scale(dy + 1.5)], -1), rob], -1)
+
+
+class Bahdanau(nn.Module):
+    def __init__(self, q_in, c_in, att, heads):
+        super().__init__()
+        self.q, self.c = nn.Linear(q_in, att), nn.Linear(c_in, att, bias=False)
+        self.v = nn.Parameter(torch.empty(att, heads).uniform_(-1 / math.sqrt(att), 1 / math.sqrt(att)))
+
+
+class Neighbourhood(nn.Module):
+    """Every block attends over the blocks of its frame (additive
+    attention, memory = position and hidden state)."""
+
+    def __init__(self, d_in, mem_in, att, heads, out):
+        super().__init__()
+        self.att, self.heads = Bahdanau(d_in, d_in, att, heads), heads
+        self.out = nn.Linear(d_in + heads * (POS_DIM + mem_in) + FEAT_DIM, out)
+
+    def forward(self, x, mem, feat, pos):
+        N, B, _ = x.shape
+        s = torch.tanh(self.att.q(x).unsqueeze(2) + self.att.c(x).unsqueeze(1))  # [N,B,B,A]
+        alpha = torch.softmax((s @ self.att.v).permute(0, 3, 1, 2), -1)  # [N,H,B,B]
+        m = torch.cat([pos, mem], 2)
+        res = torch.bmm(alpha.reshape(N, self.heads * B, B), m)
+        res = res.reshape(N, self.heads, B, -1).transpose(1, 2).reshape(N, B, -1)
+        return self.out(torch.cat([x, res, feat], 2))
+
+
+class OneShotImitation(nn.Module):
+    """agents/imitation's network: demonstration network (neighbourhood
+    attention and causal dilated temporal convolutions), context network
+    (temporal and spatial attention, untied LSTM steps, fixed queries over
+    the blocks) and the manipulation MLP with weight normalisation."""
+
+    def __init__(self, a, n_logits):
+        super().__init__()
+        D, A, H = a["width"], a["att_dim"], a["heads"]
+        self.a = a
+        self.demo_in = nn.Linear(FEAT_DIM, D)
+        self.demo_att = nn.ModuleList(Neighbourhood(D, D, A, H, D) for _ in a["dilations"])
+        self.demo_conv = nn.ModuleList(nn.Linear(2 * (D + FEAT_DIM), D) for _ in a["dilations"])
+        self.ctx_in = nn.Linear(FEAT_DIM, D)
+        self.temp_att = nn.ModuleList(Bahdanau(D, D, A, H) for _ in range(a["ctx_steps"]))
+        self.space_att = nn.ModuleList(Neighbourhood(D + H * D, D, A, H, D) for _ in range(a["ctx_steps"]))
+        self.lstm = nn.ModuleList(nn.LSTMCell(H * D + D + FEAT_DIM, D) for _ in range(a["ctx_steps"]))
+        self.final_key = nn.Linear(D, A)
+        self.final_q = nn.Parameter(torch.empty(NUM_QUERIES, A).uniform_(-1, 1))
+        self.final_v = nn.Parameter(torch.empty(A, H).uniform_(-1 / math.sqrt(A), 1 / math.sqrt(A)))
+        n = ROBOT_DIM + NUM_QUERIES * H * POS_DIM + (NUM_QUERIES * H * D if a["read_hidden"] else 0)
+        mlp = []
+        for w in a["hidden"] + [n_logits]:
+            lin = nn.Linear(n, w)
+            mlp.append(torch.nn.utils.weight_norm(lin) if a["weight_norm"] else lin)
+            n = w
+        self.mlp = nn.ModuleList(mlp)
+
+    def demo_embedding(self, frames, B):
+        feat = block_features(frames, B)
+        pos = feat[..., :POS_DIM]
+        h = self.demo_in(feat)
+        for att, conv, d in zip(self.demo_att, self.demo_conv, self.a["dilations"]):
+            r = F.relu(h)
+            x = torch.cat([att(r, r, feat, pos), feat], 2)
+            T = x.shape[0]
+            shifted = torch.cat([x.new_zeros((min(d, T),) + x.shape[1:]), x[: max(T - d, 0)]], 0)
+            h = h + F.relu(conv(torch.cat([shifted, x], 2)))
+        return h
+
+    def logits(self, emb, obs, B):
+        K, T = obs.shape[0], emb.shape[0]
+        D, H = self.a["width"], self.a["heads"]
+        feat = block_features(obs, B)
+        pos, rob = feat[..., :POS_DIM], feat[:, 0, POS_DIM:]
+        h, c = self.ctx_in(feat), None
+        emb_flat = emb.reshape(T, B * D)
+        for ta, sa, cell in zip(self.temp_att, self.space_att, self.lstm):
+            sc = torch.tanh(ta.q(h).unsqueeze(1) + ta.c(emb).unsqueeze(0))  # [K,T,B,A]
+            alpha = torch.softmax((sc @ ta.v).sum(2).transpose(1, 2), -1)  # [K,H,T]
+            read = (alpha.reshape(K * H, T) @ emb_flat).reshape(K, H, B, D).transpose(1, 2).reshape(K, B, H * D)
+            sp = sa(torch.cat([h, read], 2), h, feat, pos)
+            inp = torch.cat([read, sp, feat], 2).reshape(K * B, -1)
+            hc = (h.reshape(K * B, D), c if c is not None else h.new_zeros(K * B, D))
+            hf, c = cell(inp, hc)
+            h = hf.reshape(K, B, D)
+        key = self.final_key(h)
+        sc = torch.tanh(key.unsqueeze(1) + self.final_q.reshape(1, NUM_QUERIES, 1, -1))  # [K,Q,B,A]
+        al = torch.softmax((sc @ self.final_v).transpose(2, 3), -1).reshape(K, NUM_QUERIES * H, B)
+        parts = [rob, torch.bmm(al, pos).reshape(K, -1)]
+        if self.a["read_hidden"]:
+            parts.append(torch.bmm(al, h).reshape(K, -1))
+        z = torch.cat(parts, 1)
+        for i, lin in enumerate(self.mlp):
+            z = lin(z)
+            if i < len(self.mlp) - 1:
+                z = F.relu(z)
+        return z
+
+
+def bench_imitation(data):
+    """The BC step of imitation.Trainer: per step, 8 tasks; per task one
+    demonstration conditions (temporal dropout keeps the last frame and a
+    random subset, floor(n(1-p)) frames, at least 2) and 16 (observation,
+    action) pairs come from another; mean cross-entropy over the joint
+    action, clip at norm 10, Adamax. Batches are drawn from the same
+    demonstrations with the same distribution (Python's generator)."""
+    import random
+    c = data["imitation"]
+    a, nb = c["arch"], c["speed_bins"]
+    model = OneShotImitation(a, c["num_logits"])
+    tasks = []
+    for t in c["tasks"]:
+        demos = [(torch.tensor(o, dtype=torch.float32), torch.tensor([(x * nb + y) * 2 + g for x, y, g in l]))
+                 for o, l in zip(t["obs"], t["labels"])]
+        tasks.append((t["blocks"], demos))
+    params = list(model.parameters())
+    opt = torch.optim.Adamax(params, lr=c["lr"], betas=(0.9, 0.999), eps=1e-8)
+    rng = random.Random(0)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        total = 0
+        chosen = rng.sample(range(len(tasks)), min(c["tasks_per_batch"], len(tasks)))
+        for ti in chosen:
+            B, demos = tasks[ti]
+            i, j = rng.sample(range(len(demos)), 2)
+            obs, _ = demos[i]
+            n = obs.shape[0]
+            k = min(n, max(int(math.floor(n * (1 - a["drop_p"]))), 2))
+            idx = sorted(rng.sample(range(n - 1), k - 1)) + [n - 1]
+            emb = model.demo_embedding(obs[idx], B)
+            iobs, ilab = demos[j]
+            rows = [rng.randrange(ilab.shape[0]) for _ in range(c["pairs_per_task"])]
+            total = total + F.cross_entropy(model.logits(emb, iobs[rows], B), ilab[rows])
+        (total / len(chosen)).backward()
+        torch.nn.utils.clip_grad_norm_(params, c["clip_norm"])
+        opt.step()
+    return step
+
 REAL = {
     "nmt-ulr": bench_nmt_ulr,
     "nmt-fomaml": bench_nmt_fomaml,
     "density-gated": lambda d: bench_density(d, "density-gated"),
     "density-attention": lambda d: bench_density(d, "density-attention"),
+    "imitation-bc": bench_imitation,
 }
 
 def main():

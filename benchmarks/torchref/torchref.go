@@ -50,7 +50,7 @@ var synthetic = map[string]string{"mlp": "mlp", "mlp-dense": "mlp", "attention":
 	"lstm": "lstm", "transformer": "transformer"}
 
 // real lists the suites' real steps the script runs on the data it is given.
-var real = []string{"nmt-ulr", "nmt-fomaml", "density-gated", "density-attention"}
+var real = []string{"nmt-ulr", "nmt-fomaml", "density-gated", "density-attention", "imitation-bc"}
 
 // Merge copies into r the measurements of o (a run of other benchmarks).
 func (r *Result) Merge(o Result) {
