@@ -197,6 +197,16 @@ func opCases() []gradCase {
 			o := ConvOpts{PadTop: 2, PadBottom: 1, PadLeft: 0, PadRight: 1, DilH: 2, DilW: 1}
 			return probe(tp, tp.Conv2D(tp.Param(p[0]), tp.Param(p[1]), tp.Param(p[2]), o))
 		}},
+		{"Conv2DPointwise", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "x", 2, 3, 4, 5), randParam(r, "w", 4, 3, 1, 1), randParam(r, "b", 4)}
+		}, func(tp *tape, p []*par) *ten {
+			return probe(tp, tp.Conv2D(tp.Param(p[0]), tp.Param(p[1]), tp.Param(p[2]), ConvOpts{}))
+		}},
+		{"Conv2DPointwisePadded", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "x", 2, 3, 4, 5), randParam(r, "w", 2, 3, 1, 1)}
+		}, func(tp *tape, p []*par) *ten {
+			return probe(tp, tp.Conv2D(tp.Param(p[0]), tp.Param(p[1]), nil, ConvOpts{PadLeft: 1}))
+		}},
 		{"Conv1DCausal", func(r *rand.Rand) []*par {
 			return []*par{randParam(r, "x", 2, 3, 9), randParam(r, "w", 2, 3, 3)}
 		}, func(tp *tape, p []*par) *ten {
