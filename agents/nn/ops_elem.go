@@ -106,11 +106,22 @@ func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 	}
 	tp.record(name, out, func() {
 		var ga, gb []T
+		var freshA, freshB bool
 		if a.requiresGrad {
-			ga = tp.grad(a)
+			if (kind == binAdd || kind == binSub) && a.Grad == nil {
+				// a has out's shape and every consumer of out has run:
+				// out's gradient becomes a's, as Reshape hands it on.
+				a.Grad = out.Grad
+			} else {
+				ga, freshA = tp.gradFor(a)
+			}
 		}
 		if b.requiresGrad {
-			gb = tp.grad(b)
+			if rows == 1 {
+				gb, freshB = tp.gradFor(b)
+			} else {
+				gb = tp.grad(b) // summed over rows
+			}
 		}
 		for r := range rows {
 			g := out.Grad[r*nb : (r+1)*nb]
@@ -118,22 +129,51 @@ func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 			y := b.Data[:nb]
 			if ga != nil {
 				ga := ga[r*nb : (r+1)*nb]
-				switch kind {
-				case binAdd, binSub:
+				switch {
+				case freshA && (kind == binAdd || kind == binSub):
+					copy(ga, g)
+				case freshA && kind == binMul:
+					for j := range g {
+						ga[j] = g[j] * y[j]
+					}
+				case freshA && kind == binDiv:
+					for j := range g {
+						ga[j] = g[j] / y[j]
+					}
+				case kind == binAdd, kind == binSub:
 					for j := range g {
 						ga[j] += g[j]
 					}
-				case binMul:
+				case kind == binMul:
 					for j := range g {
 						ga[j] += g[j] * y[j]
 					}
-				case binDiv:
+				case kind == binDiv:
 					for j := range g {
 						ga[j] += g[j] / y[j]
 					}
 				}
 			}
-			if gb != nil {
+			if gb != nil && freshB {
+				// rows == 1: the only row assigns the whole buffer.
+				gb := gb[:nb]
+				switch kind {
+				case binAdd:
+					copy(gb, g)
+				case binSub:
+					for j := range g {
+						gb[j] = -g[j]
+					}
+				case binMul:
+					for j := range g {
+						gb[j] = g[j] * x[j]
+					}
+				case binDiv:
+					for j := range g {
+						gb[j] = -(g[j] * x[j] / (y[j] * y[j]))
+					}
+				}
+			} else if gb != nil {
 				gb := gb[:nb]
 				switch kind {
 				case binAdd:
@@ -157,6 +197,17 @@ func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 		}
 	}, a, b)
 	return out
+}
+
+// gradFor returns t's gradient buffer for a backward pass that writes each
+// element of it once. A buffer created here is not cleared (fresh is true):
+// the caller assigns instead of adding, saving a pass that zeroes it.
+func (tp *Tape[T]) gradFor(t *Tensor[T]) (g []T, fresh bool) {
+	if t.Grad != nil {
+		return t.Grad, false
+	}
+	t.Grad = tp.arena.getRaw(len(t.Data))
+	return t.Grad, true
 }
 
 // BroadcastTo expands a to shape following NumPy rules (axes aligned at the
@@ -404,8 +455,34 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 		}
 	}
 	tp.record(unNames[kind], out, func() {
-		ga := tp.grad(a)[:len(x)]
+		ga, fresh := tp.gradFor(a)
+		ga = ga[:len(x)]
 		g := out.Grad[:len(x)]
+		if fresh {
+			// The activations' gradients are assigned into a new buffer;
+			// the other ops add into a cleared one.
+			switch kind {
+			case unReLU:
+				if x32, ok := any(x).([]float32); ok {
+					g32, ga32 := any(g).([]float32)[:len(x32)], any(ga).([]float32)[:len(x32)]
+					for i, v := range x32 {
+						ga32[i] = math.Float32frombits(math.Float32bits(g32[i]) & positiveMask(math.Float32bits(v)))
+					}
+					return
+				}
+			case unTanh:
+				for i, v := range y {
+					ga[i] = g[i] * (1 - v*v)
+				}
+				return
+			case unSigmoid:
+				for i, v := range y {
+					ga[i] = g[i] * v * (1 - v)
+				}
+				return
+			}
+			clear(ga)
+		}
 		switch kind {
 		case unReLU:
 			if x32, ok := any(x).([]float32); ok {
@@ -599,10 +676,18 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 		}
 	}
 	tp.record("GatedActivation", out, func() {
-		ga := tp.grad(a)
+		ga, fresh := tp.gradFor(a)
 		for o := range outer {
 			t, s, g := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Grad[o*half:(o+1)*half]
 			da, db := ga[o*2*half:o*2*half+half], ga[o*2*half+half:(o+1)*2*half]
+			da, db, s, t = da[:len(g)], db[:len(g)], s[:len(g)], t[:len(g)]
+			if fresh {
+				for i, gi := range g {
+					da[i] = gi * s[i] * (1 - t[i]*t[i])
+					db[i] = gi * t[i] * s[i] * (1 - s[i])
+				}
+				continue
+			}
 			for i, gi := range g {
 				da[i] += gi * s[i] * (1 - t[i]*t[i])
 				db[i] += gi * t[i] * s[i] * (1 - s[i])
