@@ -8,8 +8,9 @@
 //   - mlp-dense: the same network on dense Gaussian inputs;
 //   - attention: single-head self-attention, batch 32, 10 tokens, d = 64,
 //     then a 64→256→64 MLP, both residual;
-//   - pixelcnn: gated masked-convolution PixelCNN, 5 layers of 32 channels,
-//     28×28 binary images, batch 16;
+//   - pixelcnn: gated masked-convolution PixelCNN, a 7×7 mask-A layer and
+//     four residual 3×3 mask-B layers of 32 channels, 28×28 binary images,
+//     batch 16;
 //   - lstm: an LSTM cell (64→64) unrolled 20 steps, batch 32;
 //   - transformer: the nmt suite's quick-profile Transformer on random ids.
 //
