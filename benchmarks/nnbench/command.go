@@ -22,10 +22,12 @@ func Command() cli.Command {
 
 // Comparison is the engine against PyTorch over interleaved rounds.
 type Comparison struct {
-	Rounds []Round  `json:"rounds"`
-	Ratios []Ratio  `json:"ratios"`
-	Torch  string   `json:"torch_version"`
-	Engine []Report `json:"-"`
+	Rounds []Round `json:"rounds"`
+	Ratios []Ratio `json:"ratios"` // in report order
+	// Models holds the same ratios keyed by model name.
+	Models map[string]Ratio `json:"models"`
+	Torch  string           `json:"torch_version"`
+	Engine []Report         `json:"-"`
 }
 
 // Round is one engine pass and one PyTorch pass, back to back.
@@ -105,7 +107,7 @@ func run(ctx context.Context, e cli.Env, args []string) error {
 // Compare measures the engine and PyTorch in alternating rounds, so that a
 // change of load on a shared machine falls on both.
 func Compare(ctx context.Context, opt Options, python string, threads, rounds int) (*Comparison, error) {
-	c := &Comparison{}
+	c := &Comparison{Models: map[string]Ratio{}}
 	models := opt.Models
 	if len(models) == 0 {
 		models = Models()
@@ -181,6 +183,7 @@ func Compare(ctx context.Context, opt Options, python string, threads, rounds in
 			rt.CPUMedian = median(cpus)
 		}
 		c.Ratios = append(c.Ratios, rt)
+		c.Models[rt.Model] = rt
 	}
 	return c, nil
 }

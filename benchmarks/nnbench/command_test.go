@@ -44,6 +44,9 @@ echo "{\"torch_version\":\"fake\",\"mlp_steps_per_s\":$(( (n + 1) * 10 ))}"
 	if r.Median != median(ratios) || r.RoundsCount != 3 || r.Min > r.Median || r.Max < r.Median {
 		t.Fatalf("ratio %+v from per-round ratios %v", r, ratios)
 	}
+	if c.Models["mlp"] != r {
+		t.Fatalf("ratio by name %+v, in the list %+v", c.Models["mlp"], r)
+	}
 	if b, _ := os.ReadFile(log); strings.Count(string(b), "call") != 3 {
 		t.Fatalf("the reference ran %d times", strings.Count(string(b), "call"))
 	}
