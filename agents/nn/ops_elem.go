@@ -66,6 +66,11 @@ func broadcastShape(op string, a, b []int) []int {
 
 func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 	name := binNames[kind]
+	if kind == binAdd || kind == binMul {
+		if inner, ok := perChannel(a.Shape, b.Shape); ok {
+			return tp.binaryPerChannel(kind, a, b, inner)
+		}
+	}
 	if !slices.Equal(a.Shape, b.Shape) && !(len(a.Data) >= len(b.Data) && suffixOf(a.Shape, b.Shape)) {
 		shape := broadcastShape(name, a.Shape, b.Shape)
 		if !slices.Equal(a.Shape, shape) {
@@ -193,6 +198,81 @@ func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 						gb[j] -= g[j] * x[j] / (y[j] * y[j])
 					}
 				}
+			}
+		}
+	}, a, b)
+	return out
+}
+
+// perChannel reports whether b has a's shape with its trailing axes cut to
+// one ([N, C, 1, 1] against [N, C, H, W]: a bias or a conditioning vector
+// per channel), and the number of elements of a per element of b.
+func perChannel(a, b []int) (inner int, ok bool) {
+	if len(a) != len(b) {
+		return 0, false
+	}
+	inner = 1
+	j := len(a)
+	for j > 0 && b[j-1] == 1 {
+		j--
+		inner *= a[j]
+	}
+	return inner, inner > 1 && j < len(a) && slices.Equal(a[:j], b[:j])
+}
+
+// binaryPerChannel is a+b or a·b for b of [perChannel]'s shape: each
+// element of b meets a run of inner elements of a, without broadcasting b
+// to a's size first.
+func (tp *Tape[T]) binaryPerChannel(kind binKind, a, b *Tensor[T], inner int) *Tensor[T] {
+	out := tp.newOutRaw(slices.Clone(a.Shape), a, b)
+	for o, v := range b.Data {
+		x, y := a.Data[o*inner:(o+1)*inner], out.Data[o*inner:(o+1)*inner]
+		if kind == binAdd {
+			for j := range y {
+				y[j] = x[j] + v
+			}
+		} else {
+			for j := range y {
+				y[j] = x[j] * v
+			}
+		}
+	}
+	tp.record(binNames[kind], out, func() {
+		if b.requiresGrad {
+			gb := tp.grad(b)
+			for o := range gb {
+				g := out.Grad[o*inner : (o+1)*inner]
+				if kind == binAdd {
+					gb[o] += sum4(g)
+				} else {
+					gb[o] += dot4(g, a.Data[o*inner:(o+1)*inner])
+				}
+			}
+		}
+		if !a.requiresGrad {
+			return
+		}
+		if kind == binAdd {
+			if a.Grad == nil {
+				a.Grad = out.Grad // see binary
+				return
+			}
+			for j, g := range out.Grad {
+				a.Grad[j] += g
+			}
+			return
+		}
+		ga, fresh := tp.gradFor(a)
+		for o, v := range b.Data {
+			g, d := out.Grad[o*inner:(o+1)*inner], ga[o*inner:(o+1)*inner]
+			if fresh {
+				for j := range d {
+					d[j] = g[j] * v
+				}
+				continue
+			}
+			for j := range d {
+				d[j] += g[j] * v
 			}
 		}
 	}, a, b)

@@ -197,6 +197,17 @@ func opCases() []gradCase {
 			o := ConvOpts{PadTop: 2, PadBottom: 1, PadLeft: 0, PadRight: 1, DilH: 2, DilW: 1}
 			return probe(tp, tp.Conv2D(tp.Param(p[0]), tp.Param(p[1]), tp.Param(p[2]), o))
 		}},
+		{"AddPerChannel", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "a", 2, 3, 4, 5), randParam(r, "b", 2, 3, 1, 1)}
+		}, func(tp *tape, p []*par) *ten {
+			return probe(tp, tp.Add(tp.Param(p[0]), tp.Param(p[1])))
+		}},
+		{"MulPerChannel", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "a", 2, 3, 4), randParam(r, "b", 2, 1, 1)}
+		}, func(tp *tape, p []*par) *ten {
+			a := tp.Param(p[0])
+			return probe(tp, tp.Mul(tp.Mul(a, tp.Param(p[1])), a))
+		}},
 		{"Conv2DPointwise", func(r *rand.Rand) []*par {
 			return []*par{randParam(r, "x", 2, 3, 4, 5), randParam(r, "w", 4, 3, 1, 1), randParam(r, "b", 4)}
 		}, func(tp *tape, p []*par) *ten {
@@ -446,5 +457,40 @@ func TestSmoothedCrossEntropyMatchesTorch(t *testing.T) {
 		if math.Abs(got-tt.want) > 1e-12 {
 			t.Errorf("eps %v: got %.16g, want %.16g", tt.eps, got, tt.want)
 		}
+	}
+}
+
+// TestPerChannelMatchesBroadcast checks the per-channel fast path of Add
+// and Mul against the operand broadcast explicitly.
+func TestPerChannelMatchesBroadcast(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		a, b []int
+		fast bool
+		mul  bool
+	}{
+		{"bias NCHW add", []int{2, 3, 4, 5}, []int{2, 3, 1, 1}, true, false},
+		{"per row mul", []int{3, 4}, []int{3, 1}, true, true},
+		{"not trailing", []int{2, 3, 4}, []int{1, 3, 4}, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, ok := perChannel(c.a, c.b); ok != c.fast {
+				t.Fatalf("perChannel(%v, %v) = %v", c.a, c.b, ok)
+			}
+			r := rand.New(rand.NewPCG(3, 4))
+			pa, pb := randParam(r, "a", c.a...), randParam(r, "b", c.b...)
+			tp := NewTape[float64]()
+			a, b := tp.Param(pa), tp.Param(pb)
+			op := tp.Add
+			if c.mul {
+				op = tp.Mul
+			}
+			got, want := op(a, b), op(a, tp.BroadcastTo(b, c.a...))
+			for i := range want.Data {
+				if got.Data[i] != want.Data[i] {
+					t.Fatalf("element %d: %v, broadcast %v", i, got.Data[i], want.Data[i])
+				}
+			}
+		})
 	}
 }
