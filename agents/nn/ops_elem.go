@@ -636,7 +636,16 @@ func (tp *Tape[T]) Scale(a *Tensor[T], c T) *Tensor[T] {
 		out.Data[i] = c * v
 	}
 	tp.record("Scale", out, func() {
-		ga := tp.grad(a)
+		if a.Grad == nil {
+			// out's gradient is final (see binary): scale it in place and
+			// hand it on.
+			for i, g := range out.Grad {
+				out.Grad[i] = c * g
+			}
+			a.Grad = out.Grad
+			return
+		}
+		ga := a.Grad
 		for i, g := range out.Grad {
 			ga[i] += c * g
 		}
@@ -651,7 +660,11 @@ func (tp *Tape[T]) AddScalar(a *Tensor[T], c T) *Tensor[T] {
 		out.Data[i] = v + c
 	}
 	tp.record("AddScalar", out, func() {
-		ga := tp.grad(a)
+		if a.Grad == nil {
+			a.Grad = out.Grad // see binary
+			return
+		}
+		ga := a.Grad
 		for i, g := range out.Grad {
 			ga[i] += g
 		}

@@ -141,9 +141,16 @@ func (tp *Tape[T]) softmax(a *Tensor[T], axis int, logs bool) *Tensor[T] {
 		name = "LogSoftmax"
 	}
 	tp.record(name, out, func() {
+		if inner == 1 && a.Grad == nil {
+			// Rows are independent: each row's input gradient overwrites
+			// its output gradient, which then becomes a's (see binary).
+			softmaxRowsBackward(out.Grad, out.Grad, out.Data, dim, logs, true)
+			a.Grad = out.Grad
+			return
+		}
 		ga := tp.grad(a)
 		if inner == 1 {
-			softmaxRowsBackward(ga, out.Grad, out.Data, dim, logs)
+			softmaxRowsBackward(ga, out.Grad, out.Data, dim, logs, false)
 			return
 		}
 		for o := range outer {
@@ -176,7 +183,8 @@ func (tp *Tape[T]) softmax(a *Tensor[T], axis int, logs bool) *Tensor[T] {
 // softmaxRowsBackward adds the input gradient of softmax (or log-softmax)
 // taken over contiguous rows of length dim, given the output y and its
 // gradient g: softmax dx = y·(g − Σ g·y), log-softmax dx = g − exp(y)·Σ g.
-func softmaxRowsBackward[T Float](ga, g, y []T, dim int, logs bool) {
+// With assign it stores dx instead of adding it; ga may then be g itself.
+func softmaxRowsBackward[T Float](ga, g, y []T, dim int, logs, assign bool) {
 	var p []T
 	if logs {
 		p = make([]T, dim)
@@ -190,12 +198,24 @@ func softmaxRowsBackward[T Float](ga, g, y []T, dim int, logs bool) {
 			}
 			copy(p, yr)
 			expInPlace(p)
+			if assign {
+				for d, v := range gr {
+					ar[d] = v - p[d]*s
+				}
+				continue
+			}
 			for d, v := range gr {
 				ar[d] += v - p[d]*s
 			}
 			continue
 		}
 		s = dot4(gr, yr)
+		if assign {
+			for d, v := range gr {
+				ar[d] = yr[d] * (v - s)
+			}
+			continue
+		}
 		for d, v := range gr {
 			ar[d] += yr[d] * (v - s)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -196,6 +197,19 @@ func opCases() []gradCase {
 		}, func(tp *tape, p []*par) *ten {
 			o := ConvOpts{PadTop: 2, PadBottom: 1, PadLeft: 0, PadRight: 1, DilH: 2, DilW: 1}
 			return probe(tp, tp.Conv2D(tp.Param(p[0]), tp.Param(p[1]), tp.Param(p[2]), o))
+		}},
+		// Ops on intermediate tensors, whose gradient buffers the backward
+		// pass creates (and may take over from the output) rather than
+		// adds into.
+		{"FreshGradients", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "x", 3, 8), randParam(r, "y", 3, 8)}
+		}, func(tp *tape, p []*par) *ten {
+			x, y := tp.Param(p[0]), tp.Param(p[1])
+			s := tp.Softmax(tp.Scale(tp.Add(x, y), 0.7), -1)
+			l := tp.LogSoftmax(tp.AddScalar(tp.Mul(x, y), 0.5), -1)
+			g := tp.GatedActivation(tp.Sub(tp.Tanh(x), tp.Sigmoid(y)), 1)
+			h := tp.Div(tp.ReLU(tp.Add(x, s)), tp.AddScalar(tp.Square(y), 1))
+			return probe(tp, tp.Add(tp.Add(s, l), tp.Add(tp.Concat(1, g, g), h)))
 		}},
 		{"AddPerChannel", func(r *rand.Rand) []*par {
 			return []*par{randParam(r, "a", 2, 3, 4, 5), randParam(r, "b", 2, 3, 1, 1)}
@@ -492,5 +506,34 @@ func TestPerChannelMatchesBroadcast(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGradientsOnReusedTape runs the same step twice on one tape: the
+// second run's gradient buffers come back from the arena holding the
+// first run's values, so a backward pass that adds into a buffer it should
+// overwrite gives different gradients.
+func TestGradientsOnReusedTape(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	px, py := randParam(r, "x", 4, 6, 3, 3), randParam(r, "y", 4, 6, 1, 1)
+	tp := NewTape[float64]()
+	run := func() [][]float64 {
+		tp.Reset()
+		ZeroGrads([]*par{px, py})
+		x, y := tp.Param(px), tp.Param(py)
+		a := tp.Add(tp.Mul(x, y), tp.Scale(x, 0.3))
+		g := tp.GatedActivation(tp.Tanh(a), 1)
+		s := tp.Softmax(tp.AddScalar(tp.Sigmoid(g), 1), -1)
+		l := tp.LogSoftmax(tp.Div(tp.ReLU(tp.Sub(g, s)), tp.AddScalar(tp.Square(s), 1)), 2)
+		if err := tp.Backward(tp.Mean(tp.Mul(l, l))); err != nil {
+			t.Fatal(err)
+		}
+		return [][]float64{slices.Clone(px.Grad), slices.Clone(py.Grad)}
+	}
+	first, second := run(), run()
+	for i := range first {
+		if !slices.Equal(first[i], second[i]) {
+			t.Fatalf("parameter %d: gradients differ on the reused tape", i)
+		}
 	}
 }
