@@ -53,11 +53,15 @@ func (tp *Tape[T]) SumAxis(a *Tensor[T], axis int) *Tensor[T] {
 		}
 	}
 	tp.record("SumAxis", out, func() {
-		ga := tp.grad(a)
+		ga, fresh := tp.gradFor(a)
 		for o := range outer {
 			g := out.Grad[o*inner : (o+1)*inner]
 			for d := range dim {
 				dst := ga[(o*dim+d)*inner : (o*dim+d+1)*inner]
+				if fresh {
+					copy(dst, g)
+					continue
+				}
 				for i, v := range g {
 					dst[i] += v
 				}
