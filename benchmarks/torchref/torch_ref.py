@@ -98,6 +98,8 @@ def parse_args():
                    help="comma-separated subset of benchmarks; the suites' real steps (nmt-ulr, "
                         "nmt-fomaml, density-gated, density-attention) need --data")
     p.add_argument("--data", help="JSON of the real steps' data, written by `metabench bench nn --torch`")
+    p.add_argument("--serve", action="store_true",
+                   help="answer timing requests on stdin, one JSON object a line (see serve)")
     args = p.parse_args()
     if args.threads < 1:
         p.error("--threads must be at least 1")
@@ -767,7 +769,58 @@ REAL = {
     "imitation-bc": bench_imitation,
 }
 
+SYNTHETIC = {"mlp": bench_mlp, "attention": bench_attention, "pixelcnn": bench_pixelcnn,
+             "lstm": bench_lstm, "transformer": bench_transformer}
+
+
+def serve():
+    """Timing server for `metabench bench nn --torch`, which alternates
+    short timed runs of the engine and of PyTorch on the same model so that
+    both meet the same load on a shared machine. It first prints
+    {"torch_version", "threads", "openblas_num_threads"}; then for each
+    request line {"bench": name, "seconds": s} it builds the benchmark on
+    first use (seed 0) and warms it up (0.5 s, at least 3 steps), runs steps
+    for at least s seconds (at least one step) and prints {"bench", "calls",
+    "wall", "cpu"}: steps run, and wall and process CPU seconds they took."""
+    data = None
+    if ARGS.data:
+        with open(ARGS.data) as f:
+            data = json.load(f)
+    print(json.dumps({"torch_version": torch.__version__, "threads": ARGS.threads,
+                      "openblas_num_threads": int(os.environ["OPENBLAS_NUM_THREADS"])}), flush=True)
+    steps = {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        name = req["bench"]
+        if name not in steps:
+            torch.manual_seed(0)
+            if name in SYNTHETIC:
+                steps[name] = SYNTHETIC[name]()
+            elif name in REAL:
+                if data is None:
+                    sys.exit("torch_ref.py: %s needs --data" % name)
+                steps[name] = REAL[name](data)
+            else:
+                sys.exit("torch_ref.py: unknown benchmark %s" % name)
+            n, t0 = 0, time.perf_counter()
+            while n < 3 or time.perf_counter() - t0 < 0.5:
+                steps[name]()
+                n += 1
+        step, calls = steps[name], 0
+        t0, c0 = time.perf_counter(), time.process_time()
+        while calls < 1 or time.perf_counter() - t0 < req["seconds"]:
+            step()
+            calls += 1
+        print(json.dumps({"bench": name, "calls": calls, "wall": time.perf_counter() - t0,
+                          "cpu": time.process_time() - c0}), flush=True)
+
+
 def main():
+    if ARGS.serve:
+        serve()
+        return
     torch.manual_seed(0)
     only = set(ARGS.only.split(","))
     unknown = only - {"mlp", "attention", "pixelcnn", "lstm", "transformer", "matmul"} - set(REAL)

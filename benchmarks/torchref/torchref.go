@@ -42,6 +42,19 @@ type Result struct {
 	// CPU is steps per second of the process's CPU time, by the script's
 	// benchmark name (see [Only]).
 	CPU map[string]float64 `json:"cpu_steps_per_s,omitempty"`
+	// Paired and PairedCPU hold, by model name of benchmarks/nnbench, the
+	// rates of a [Server] run timed in turns with the engine on that model
+	// (per second of wall and of CPU time); they take precedence.
+	Paired    map[string]float64 `json:"paired_steps_per_s,omitempty"`
+	PairedCPU map[string]float64 `json:"paired_cpu_steps_per_s,omitempty"`
+}
+
+// SetPaired records the rates of model timed in turns with the engine.
+func (r *Result) SetPaired(model string, steps, cpu float64) {
+	if r.Paired == nil {
+		r.Paired, r.PairedCPU = map[string]float64{}, map[string]float64{}
+	}
+	r.Paired[model], r.PairedCPU[model] = steps, cpu
 }
 
 // synthetic maps the models of benchmarks/nnbench to the script's
@@ -85,6 +98,9 @@ func (r *Result) Merge(o Result) {
 
 // CPUStepsPerSec is [Result.StepsPerSec] per second of CPU time.
 func (r Result) CPUStepsPerSec(model string) (float64, bool) {
+	if v, ok := r.PairedCPU[model]; ok {
+		return v, true
+	}
 	b := Only([]string{model})
 	if len(b) == 0 {
 		return 0, false
@@ -163,6 +179,9 @@ func Run(ctx context.Context, python string, threads int, only []string, data an
 // "mlp-dense" (and of "mlp", whose sparse input PyTorch would multiply
 // densely all the same).
 func (r Result) StepsPerSec(model string) (float64, bool) {
+	if v, ok := r.Paired[model]; ok {
+		return v, true
+	}
 	if v, ok := r.Real[model]; ok {
 		return v, true
 	}
