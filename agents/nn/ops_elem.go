@@ -717,19 +717,24 @@ func (tp *Tape[T]) Dropout(a *Tensor[T], p float64, rnd func() float64) *Tensor[
 	if p >= 1 {
 		panic(fmt.Sprintf("nn: Dropout: p = %v, want < 1", p))
 	}
-	keep := tp.arena.get(len(a.Data))
+	keep := tp.arena.getRaw(len(a.Data))
 	s := T(1 / (1 - p))
-	for i := range keep {
-		if rnd() >= p {
-			keep[i] = s
-		}
-	}
 	out := tp.newOutRaw(slices.Clone(a.Shape), a)
 	for i, v := range a.Data {
-		out.Data[i] = v * keep[i]
+		k := T(0)
+		if rnd() >= p {
+			k = s
+		}
+		keep[i], out.Data[i] = k, v*k
 	}
 	tp.record("Dropout", out, func() {
-		ga := tp.grad(a)
+		ga, fresh := tp.gradFor(a)
+		if fresh {
+			for i, g := range out.Grad {
+				ga[i] = g * keep[i]
+			}
+			return
+		}
 		for i, g := range out.Grad {
 			ga[i] += g * keep[i]
 		}
