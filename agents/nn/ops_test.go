@@ -509,10 +509,11 @@ func TestPerChannelMatchesBroadcast(t *testing.T) {
 	}
 }
 
-// TestGradientsOnReusedTape runs the same step twice on one tape: the
-// second run's gradient buffers come back from the arena holding the
-// first run's values, so a backward pass that adds into a buffer it should
-// overwrite gives different gradients.
+// TestGradientsOnReusedTape runs the same step twice on one tape, and once
+// more on a tape whose new buffers hold NaN: the second run's gradient
+// buffers come back from the arena holding the first run's values, so a
+// backward pass that adds into a buffer it should overwrite gives
+// different gradients (or NaN).
 func TestGradientsOnReusedTape(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	px, py := randParam(r, "x", 4, 6, 3, 3), randParam(r, "y", 4, 6, 1, 1)
@@ -527,15 +528,19 @@ func TestGradientsOnReusedTape(t *testing.T) {
 		s := tp.Softmax(tp.AddScalar(tp.Sigmoid(g), 1), -1)
 		s = tp.Add(s, tp.Reshape(tp.SumAxis(tp.Tanh(s), 1), 4, 1, 3, 3))
 		l := tp.LogSoftmax(tp.Div(tp.ReLU(tp.Sub(g, s)), tp.AddScalar(tp.Square(s), 1)), 2)
+		l = tp.LayerNorm(tp.Scale(l, 2), nil, nil, 1e-5)
 		if err := tp.Backward(tp.Mean(tp.Mul(l, l))); err != nil {
 			t.Fatal(err)
 		}
 		return [][]float64{slices.Clone(px.Grad), slices.Clone(py.Grad)}
 	}
 	first, second := run(), run()
+	tp = NewTape[float64]()
+	tp.arena.poison = true // new buffers full of NaN: reading one shows
+	third := run()
 	for i := range first {
-		if !slices.Equal(first[i], second[i]) {
-			t.Fatalf("parameter %d: gradients differ on the reused tape", i)
+		if !slices.Equal(first[i], second[i]) || !slices.Equal(first[i], third[i]) {
+			t.Fatalf("parameter %d: gradients differ on the reused tape or with poisoned buffers", i)
 		}
 	}
 }
