@@ -544,3 +544,82 @@ func TestGradientsOnReusedTape(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchMatMulWide checks batched products with a wide transposed
+// operand (the attention shapes that gemmWide computes transposed), forward
+// and backward, against sums written out in float64.
+func TestBatchMatMulWide(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		sa, sb         []int
+		transA, transB bool
+	}{
+		{"read: A·Bᵀ, few rows", []int{2, 3, 200}, []int{2, 100, 200}, false, true},
+		{"scores: Aᵀ·B, gradient of A is wide", []int{2, 16, 200}, []int{2, 16, 150}, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(9, 10))
+			pa, pb := randParam(r, "a", c.sa...), randParam(r, "b", c.sb...)
+			at := func(p *par, tr bool, bi, i, j int) float64 { // op(p)[bi][i][j]
+				if tr {
+					i, j = j, i
+				}
+				return p.Value[(bi*p.Shape[1]+i)*p.Shape[2]+j]
+			}
+			m, k := c.sa[1], c.sa[2]
+			if c.transA {
+				m, k = k, m
+			}
+			n := c.sb[2]
+			if c.transB {
+				n = c.sb[1]
+			}
+			tp := NewTape[float64]()
+			out := tp.BatchMatMul(tp.Param(pa), tp.Param(pb), c.transA, c.transB)
+			w := make([]float64, len(out.Data)) // loss Σ w·C
+			for i := range w {
+				w[i] = r.NormFloat64()
+			}
+			if err := tp.Backward(tp.Sum(tp.Mul(out, tp.Constant(w, out.Shape...)))); err != nil {
+				t.Fatal(err)
+			}
+			ga, gb := make([]float64, len(pa.Value)), make([]float64, len(pb.Value))
+			for bi := range 2 {
+				for i := range m {
+					for j := range n {
+						var s float64
+						for l := range k {
+							s += at(pa, c.transA, bi, i, l) * at(pb, c.transB, bi, l, j)
+						}
+						o := (bi*m+i)*n + j
+						if d := out.Data[o] - s; d > 1e-9 || d < -1e-9 {
+							t.Fatalf("C[%d,%d,%d] = %v, want %v", bi, i, j, out.Data[o], s)
+						}
+						for l := range k { // dC/dA and dC/dB, mapped back through op
+							ai, aj := i, l
+							if c.transA {
+								ai, aj = l, i
+							}
+							ga[(bi*pa.Shape[1]+ai)*pa.Shape[2]+aj] += w[o] * at(pb, c.transB, bi, l, j)
+							bi2, bj := l, j
+							if c.transB {
+								bi2, bj = j, l
+							}
+							gb[(bi*pb.Shape[1]+bi2)*pb.Shape[2]+bj] += w[o] * at(pa, c.transA, bi, i, l)
+						}
+					}
+				}
+			}
+			for _, g := range []struct {
+				name      string
+				got, want []float64
+			}{{"A", pa.Grad, ga}, {"B", pb.Grad, gb}} {
+				for i := range g.want {
+					if d := g.got[i] - g.want[i]; d > 1e-9 || d < -1e-9 {
+						t.Fatalf("gradient of %s[%d] = %v, want %v", g.name, i, g.got[i], g.want[i])
+					}
+				}
+			}
+		})
+	}
+}
