@@ -125,24 +125,41 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 			}
 		}
 	}
-	cols := tp.arena.getRaw(n * k * p) // im2col writes every element
+	// A 1×1 kernel without padding reads the image as its own columns: no
+	// im2col, and the column gradient goes straight into the image's.
+	pointwise := kh == 1 && kw == 1 && nt == 1 && o.PadTop == 0 && o.PadBottom == 0 && o.PadLeft == 0 && o.PadRight == 0
+	var cols []T
+	if !pointwise {
+		cols = tp.arena.getRaw(n * k * p) // im2col writes every element
+	}
+	colOf := func(i int) []T {
+		if pointwise {
+			return x.Data[i*c*h*wd : (i+1)*c*h*wd]
+		}
+		return cols[i*k*p : (i+1)*k*p]
+	}
 	for i := range n {
-		col := cols[i*k*p : (i+1)*k*p]
-		im2colTaps(col, x.Data[i*c*h*wd:(i+1)*c*h*wd], geo, taps)
+		if !pointwise {
+			im2colTaps(colOf(i), x.Data[i*c*h*wd:(i+1)*c*h*wd], geo, taps)
+		}
 		y := out.Data[i*f*p : (i+1)*f*p]
-		gemm(false, false, f, p, k, 1, wc, k, col, p, 0, y, p)
+		// The bias goes in first and the product is added to it: one pass
+		// over the output instead of a cleared output and a second pass.
+		var beta T
 		if bias != nil {
 			for j, b := range bias.Data {
 				row := y[j*p : (j+1)*p]
 				for q := range row {
-					row[q] += b
+					row[q] = b
 				}
 			}
+			beta = 1
 		}
+		gemm(false, false, f, p, k, 1, wc, k, colOf(i), p, beta, y, p)
 	}
 	tp.record(op, out, func() {
 		var dcol, dwT []T
-		if x.requiresGrad {
+		if x.requiresGrad && !pointwise {
 			dcol = tp.arena.getRaw(k * p) // overwritten by gemm with beta 0
 		}
 		if w.requiresGrad {
@@ -153,21 +170,22 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 		for i := range n {
 			g := out.Grad[i*f*p : (i+1)*f*p]
 			if dwT != nil {
-				gemm(false, true, k, f, p, 1, cols[i*k*p:(i+1)*k*p], p, g, p, 1, dwT, f)
+				gemm(false, true, k, f, p, 1, colOf(i), p, g, p, 1, dwT, f)
 			}
 			if bias != nil && bias.requiresGrad {
 				gb := tp.grad(bias)
 				for j := range f {
-					var s T
-					for _, v := range g[j*p : (j+1)*p] {
-						s += v
-					}
-					gb[j] += s
+					gb[j] += sum4(g[j*p : (j+1)*p])
 				}
 			}
-			if dcol != nil {
+			if x.requiresGrad {
+				gx := tp.grad(x)[i*c*h*wd : (i+1)*c*h*wd]
+				if pointwise {
+					gemm(true, false, k, p, f, 1, wc, k, g, p, 1, gx, p)
+					continue
+				}
 				gemm(true, false, k, p, f, 1, wc, k, g, p, 0, dcol, p)
-				col2imTaps(tp.grad(x)[i*c*h*wd:(i+1)*c*h*wd], dcol, geo, taps)
+				col2imTaps(gx, dcol, geo, taps)
 			}
 		}
 		if dwT != nil {

@@ -66,6 +66,11 @@ func broadcastShape(op string, a, b []int) []int {
 
 func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 	name := binNames[kind]
+	if kind == binAdd || kind == binMul {
+		if inner, ok := perChannel(a.Shape, b.Shape); ok {
+			return tp.binaryPerChannel(kind, a, b, inner)
+		}
+	}
 	if !slices.Equal(a.Shape, b.Shape) && !(len(a.Data) >= len(b.Data) && suffixOf(a.Shape, b.Shape)) {
 		shape := broadcastShape(name, a.Shape, b.Shape)
 		if !slices.Equal(a.Shape, shape) {
@@ -106,11 +111,22 @@ func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 	}
 	tp.record(name, out, func() {
 		var ga, gb []T
+		var freshA, freshB bool
 		if a.requiresGrad {
-			ga = tp.grad(a)
+			if (kind == binAdd || kind == binSub) && a.Grad == nil {
+				// a has out's shape and every consumer of out has run:
+				// out's gradient becomes a's, as Reshape hands it on.
+				a.Grad = out.Grad
+			} else {
+				ga, freshA = tp.gradFor(a)
+			}
 		}
 		if b.requiresGrad {
-			gb = tp.grad(b)
+			if rows == 1 {
+				gb, freshB = tp.gradFor(b)
+			} else {
+				gb = tp.grad(b) // summed over rows
+			}
 		}
 		for r := range rows {
 			g := out.Grad[r*nb : (r+1)*nb]
@@ -118,22 +134,51 @@ func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 			y := b.Data[:nb]
 			if ga != nil {
 				ga := ga[r*nb : (r+1)*nb]
-				switch kind {
-				case binAdd, binSub:
+				switch {
+				case freshA && (kind == binAdd || kind == binSub):
+					copy(ga, g)
+				case freshA && kind == binMul:
+					for j := range g {
+						ga[j] = g[j] * y[j]
+					}
+				case freshA && kind == binDiv:
+					for j := range g {
+						ga[j] = g[j] / y[j]
+					}
+				case kind == binAdd, kind == binSub:
 					for j := range g {
 						ga[j] += g[j]
 					}
-				case binMul:
+				case kind == binMul:
 					for j := range g {
 						ga[j] += g[j] * y[j]
 					}
-				case binDiv:
+				case kind == binDiv:
 					for j := range g {
 						ga[j] += g[j] / y[j]
 					}
 				}
 			}
-			if gb != nil {
+			if gb != nil && freshB {
+				// rows == 1: the only row assigns the whole buffer.
+				gb := gb[:nb]
+				switch kind {
+				case binAdd:
+					copy(gb, g)
+				case binSub:
+					for j := range g {
+						gb[j] = -g[j]
+					}
+				case binMul:
+					for j := range g {
+						gb[j] = g[j] * x[j]
+					}
+				case binDiv:
+					for j := range g {
+						gb[j] = -(g[j] * x[j] / (y[j] * y[j]))
+					}
+				}
+			} else if gb != nil {
 				gb := gb[:nb]
 				switch kind {
 				case binAdd:
@@ -157,6 +202,92 @@ func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 		}
 	}, a, b)
 	return out
+}
+
+// perChannel reports whether b has a's shape with its trailing axes cut to
+// one ([N, C, 1, 1] against [N, C, H, W]: a bias or a conditioning vector
+// per channel), and the number of elements of a per element of b.
+func perChannel(a, b []int) (inner int, ok bool) {
+	if len(a) != len(b) {
+		return 0, false
+	}
+	inner = 1
+	j := len(a)
+	for j > 0 && b[j-1] == 1 {
+		j--
+		inner *= a[j]
+	}
+	return inner, inner > 1 && j < len(a) && slices.Equal(a[:j], b[:j])
+}
+
+// binaryPerChannel is a+b or a·b for b of [perChannel]'s shape: each
+// element of b meets a run of inner elements of a, without broadcasting b
+// to a's size first.
+func (tp *Tape[T]) binaryPerChannel(kind binKind, a, b *Tensor[T], inner int) *Tensor[T] {
+	out := tp.newOutRaw(slices.Clone(a.Shape), a, b)
+	for o, v := range b.Data {
+		x, y := a.Data[o*inner:(o+1)*inner], out.Data[o*inner:(o+1)*inner]
+		if kind == binAdd {
+			for j := range y {
+				y[j] = x[j] + v
+			}
+		} else {
+			for j := range y {
+				y[j] = x[j] * v
+			}
+		}
+	}
+	tp.record(binNames[kind], out, func() {
+		if b.requiresGrad {
+			gb := tp.grad(b)
+			for o := range gb {
+				g := out.Grad[o*inner : (o+1)*inner]
+				if kind == binAdd {
+					gb[o] += sum4(g)
+				} else {
+					gb[o] += dot4(g, a.Data[o*inner:(o+1)*inner])
+				}
+			}
+		}
+		if !a.requiresGrad {
+			return
+		}
+		if kind == binAdd {
+			if a.Grad == nil {
+				a.Grad = out.Grad // see binary
+				return
+			}
+			for j, g := range out.Grad {
+				a.Grad[j] += g
+			}
+			return
+		}
+		ga, fresh := tp.gradFor(a)
+		for o, v := range b.Data {
+			g, d := out.Grad[o*inner:(o+1)*inner], ga[o*inner:(o+1)*inner]
+			if fresh {
+				for j := range d {
+					d[j] = g[j] * v
+				}
+				continue
+			}
+			for j := range d {
+				d[j] += g[j] * v
+			}
+		}
+	}, a, b)
+	return out
+}
+
+// gradFor returns t's gradient buffer for a backward pass that writes each
+// element of it once. A buffer created here is not cleared (fresh is true):
+// the caller assigns instead of adding, saving a pass that zeroes it.
+func (tp *Tape[T]) gradFor(t *Tensor[T]) (g []T, fresh bool) {
+	if t.Grad != nil {
+		return t.Grad, false
+	}
+	t.Grad = tp.arena.getRaw(len(t.Data))
+	return t.Grad, true
 }
 
 // BroadcastTo expands a to shape following NumPy rules (axes aligned at the
@@ -404,8 +535,34 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 		}
 	}
 	tp.record(unNames[kind], out, func() {
-		ga := tp.grad(a)[:len(x)]
+		ga, fresh := tp.gradFor(a)
+		ga = ga[:len(x)]
 		g := out.Grad[:len(x)]
+		if fresh {
+			// The activations' gradients are assigned into a new buffer;
+			// the other ops add into a cleared one.
+			switch kind {
+			case unReLU:
+				if x32, ok := any(x).([]float32); ok {
+					g32, ga32 := any(g).([]float32)[:len(x32)], any(ga).([]float32)[:len(x32)]
+					for i, v := range x32 {
+						ga32[i] = math.Float32frombits(math.Float32bits(g32[i]) & positiveMask(math.Float32bits(v)))
+					}
+					return
+				}
+			case unTanh:
+				for i, v := range y {
+					ga[i] = g[i] * (1 - v*v)
+				}
+				return
+			case unSigmoid:
+				for i, v := range y {
+					ga[i] = g[i] * v * (1 - v)
+				}
+				return
+			}
+			clear(ga)
+		}
 		switch kind {
 		case unReLU:
 			if x32, ok := any(x).([]float32); ok {
@@ -479,7 +636,16 @@ func (tp *Tape[T]) Scale(a *Tensor[T], c T) *Tensor[T] {
 		out.Data[i] = c * v
 	}
 	tp.record("Scale", out, func() {
-		ga := tp.grad(a)
+		if a.Grad == nil {
+			// out's gradient is final (see binary): scale it in place and
+			// hand it on.
+			for i, g := range out.Grad {
+				out.Grad[i] = c * g
+			}
+			a.Grad = out.Grad
+			return
+		}
+		ga := a.Grad
 		for i, g := range out.Grad {
 			ga[i] += c * g
 		}
@@ -494,7 +660,11 @@ func (tp *Tape[T]) AddScalar(a *Tensor[T], c T) *Tensor[T] {
 		out.Data[i] = v + c
 	}
 	tp.record("AddScalar", out, func() {
-		ga := tp.grad(a)
+		if a.Grad == nil {
+			a.Grad = out.Grad // see binary
+			return
+		}
+		ga := a.Grad
 		for i, g := range out.Grad {
 			ga[i] += g
 		}
@@ -547,19 +717,24 @@ func (tp *Tape[T]) Dropout(a *Tensor[T], p float64, rnd func() float64) *Tensor[
 	if p >= 1 {
 		panic(fmt.Sprintf("nn: Dropout: p = %v, want < 1", p))
 	}
-	keep := tp.arena.get(len(a.Data))
+	keep := tp.arena.getRaw(len(a.Data))
 	s := T(1 / (1 - p))
-	for i := range keep {
-		if rnd() >= p {
-			keep[i] = s
-		}
-	}
 	out := tp.newOutRaw(slices.Clone(a.Shape), a)
 	for i, v := range a.Data {
-		out.Data[i] = v * keep[i]
+		k := T(0)
+		if rnd() >= p {
+			k = s
+		}
+		keep[i], out.Data[i] = k, v*k
 	}
 	tp.record("Dropout", out, func() {
-		ga := tp.grad(a)
+		ga, fresh := tp.gradFor(a)
+		if fresh {
+			for i, g := range out.Grad {
+				ga[i] = g * keep[i]
+			}
+			return
+		}
 		for i, g := range out.Grad {
 			ga[i] += g * keep[i]
 		}
@@ -599,10 +774,18 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 		}
 	}
 	tp.record("GatedActivation", out, func() {
-		ga := tp.grad(a)
+		ga, fresh := tp.gradFor(a)
 		for o := range outer {
 			t, s, g := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Grad[o*half:(o+1)*half]
 			da, db := ga[o*2*half:o*2*half+half], ga[o*2*half+half:(o+1)*2*half]
+			da, db, s, t = da[:len(g)], db[:len(g)], s[:len(g)], t[:len(g)]
+			if fresh {
+				for i, gi := range g {
+					da[i] = gi * s[i] * (1 - t[i]*t[i])
+					db[i] = gi * t[i] * s[i] * (1 - s[i])
+				}
+				continue
+			}
 			for i, gi := range g {
 				da[i] += gi * s[i] * (1 - t[i]*t[i])
 				db[i] += gi * t[i] * s[i] * (1 - s[i])

@@ -215,8 +215,9 @@ func (tp *Tape[T]) LayerNorm(x, gain, bias *Tensor[T], eps T) *Tensor[T] {
 	}
 	tp.record("LayerNorm", out, func() {
 		var gx, gg, gb []T
+		var freshX bool
 		if x.requiresGrad {
-			gx = tp.grad(x)
+			gx, freshX = tp.gradFor(x)
 		}
 		if gain != nil && gain.requiresGrad {
 			gg = tp.grad(gain)
@@ -254,6 +255,12 @@ func (tp *Tape[T]) LayerNorm(x, gain, bias *Tensor[T], eps T) *Tensor[T] {
 			m1 /= T(d)
 			m2 /= T(d)
 			gr := gx[r*d : (r+1)*d]
+			if freshX {
+				for i, v := range dh {
+					gr[i] = rstd[r] * (v - m1 - hr[i]*m2)
+				}
+				continue
+			}
 			for i, v := range dh {
 				gr[i] += rstd[r] * (v - m1 - hr[i]*m2)
 			}

@@ -133,6 +133,32 @@ func (tp *Tape[T]) matmul2(name string, out, a, b *Tensor[T], tA, tB bool, m, n,
 	}, a, b)
 }
 
+// gemmWide is gemm for the products the attention layers make: C = A·Bᵀ
+// with few rows (m) and a wide transposed operand B (n×k). Packing B
+// transposes all of it; Cᵀ = B·Aᵀ packs only A's few rows transposed, and
+// turning the m×n result round is cheap. Each element is the same sum
+// over k. Other shapes go to gemm.
+func (tp *Tape[T]) gemmWide(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if transA || !transB || n < 8*m || n*k < 1<<14 {
+		gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	ct := tp.arena.getRaw(n * m)
+	gemm(false, true, n, m, k, alpha, b, ldb, a, lda, 0, ct, m)
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			for j := range row {
+				row[j] = ct[j*m+i]
+			}
+			continue
+		}
+		for j := range row {
+			row[j] = beta*row[j] + ct[j*m+i]
+		}
+	}
+}
+
 // mmBackward accumulates the gradients of C = op(A)·op(B) given dC.
 func mmBackward[T Float](tp *Tape[T], dc []T, a, b *Tensor[T], tA, tB bool, m, n, k, lda, ldb int) {
 	ad, bd := a.Data, b.Data
@@ -184,7 +210,7 @@ func (tp *Tape[T]) BatchMatMul(a, b *Tensor[T], transA, transB bool) *Tensor[T] 
 	}
 	sa, sb, sc := m*k, k*n, m*n
 	for i := range batch {
-		gemm(transA, transB, m, n, k, 1, a.Data[i*sa:(i+1)*sa], lda, b.Data[i*sb:(i+1)*sb], ldb, 0, out.Data[i*sc:(i+1)*sc], n)
+		tp.gemmWide(transA, transB, m, n, k, 1, a.Data[i*sa:(i+1)*sa], lda, b.Data[i*sb:(i+1)*sb], ldb, 0, out.Data[i*sc:(i+1)*sc], n)
 	}
 	tp.record("BatchMatMul", out, func() {
 		var ga, gb []T
@@ -200,9 +226,9 @@ func (tp *Tape[T]) BatchMatMul(a, b *Tensor[T], transA, transB bool) *Tensor[T] 
 			if ga != nil {
 				g := ga[i*sa : (i+1)*sa]
 				if !transA {
-					gemm(false, !transB, m, k, n, 1, dc, n, bd, ldb, 1, g, lda)
+					tp.gemmWide(false, !transB, m, k, n, 1, dc, n, bd, ldb, 1, g, lda)
 				} else {
-					gemm(transB, true, k, m, n, 1, bd, ldb, dc, n, 1, g, lda)
+					tp.gemmWide(transB, true, k, m, n, 1, bd, ldb, dc, n, 1, g, lda)
 				}
 			}
 			if gb != nil {

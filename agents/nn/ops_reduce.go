@@ -53,11 +53,15 @@ func (tp *Tape[T]) SumAxis(a *Tensor[T], axis int) *Tensor[T] {
 		}
 	}
 	tp.record("SumAxis", out, func() {
-		ga := tp.grad(a)
+		ga, fresh := tp.gradFor(a)
 		for o := range outer {
 			g := out.Grad[o*inner : (o+1)*inner]
 			for d := range dim {
 				dst := ga[(o*dim+d)*inner : (o*dim+d+1)*inner]
+				if fresh {
+					copy(dst, g)
+					continue
+				}
 				for i, v := range g {
 					dst[i] += v
 				}
@@ -141,9 +145,16 @@ func (tp *Tape[T]) softmax(a *Tensor[T], axis int, logs bool) *Tensor[T] {
 		name = "LogSoftmax"
 	}
 	tp.record(name, out, func() {
+		if inner == 1 && a.Grad == nil {
+			// Rows are independent: each row's input gradient overwrites
+			// its output gradient, which then becomes a's (see binary).
+			softmaxRowsBackward(out.Grad, out.Grad, out.Data, dim, logs, true)
+			a.Grad = out.Grad
+			return
+		}
 		ga := tp.grad(a)
 		if inner == 1 {
-			softmaxRowsBackward(ga, out.Grad, out.Data, dim, logs)
+			softmaxRowsBackward(ga, out.Grad, out.Data, dim, logs, false)
 			return
 		}
 		for o := range outer {
@@ -176,7 +187,8 @@ func (tp *Tape[T]) softmax(a *Tensor[T], axis int, logs bool) *Tensor[T] {
 // softmaxRowsBackward adds the input gradient of softmax (or log-softmax)
 // taken over contiguous rows of length dim, given the output y and its
 // gradient g: softmax dx = y·(g − Σ g·y), log-softmax dx = g − exp(y)·Σ g.
-func softmaxRowsBackward[T Float](ga, g, y []T, dim int, logs bool) {
+// With assign it stores dx instead of adding it; ga may then be g itself.
+func softmaxRowsBackward[T Float](ga, g, y []T, dim int, logs, assign bool) {
 	var p []T
 	if logs {
 		p = make([]T, dim)
@@ -190,18 +202,103 @@ func softmaxRowsBackward[T Float](ga, g, y []T, dim int, logs bool) {
 			}
 			copy(p, yr)
 			expInPlace(p)
+			if assign {
+				for d, v := range gr {
+					ar[d] = v - p[d]*s
+				}
+				continue
+			}
 			for d, v := range gr {
 				ar[d] += v - p[d]*s
 			}
 			continue
 		}
-		for d, v := range gr {
-			s += v * yr[d]
+		s = dot4(gr, yr)
+		if assign {
+			for d, v := range gr {
+				ar[d] = yr[d] * (v - s)
+			}
+			continue
 		}
 		for d, v := range gr {
 			ar[d] += yr[d] * (v - s)
 		}
 	}
+}
+
+// dot4 returns Σ a·b with four partial sums: one running sum is a chain of
+// dependent additions, four let them overlap (the rows of attention and
+// output softmaxes are hundreds long).
+func dot4[T Float](a, b []T) T {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 T
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sum4 returns Σ x with four partial sums (see dot4).
+func sum4[T Float](x []T) T {
+	var s0, s1, s2, s3 T
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i]
+		s1 += x[i+1]
+		s2 += x[i+2]
+		s3 += x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// max4 returns the largest element of x (−Inf if empty) with four running
+// maxima compared directly: the builtin max's NaN and signed-zero handling
+// costs a chain of branches an element. NaNs are skipped here; a row that
+// holds one still comes out all NaN from softmax (exp(NaN − m) poisons the
+// sum), as with the builtin.
+func max4(x []float32) float32 {
+	m0 := float32(math.Inf(-1))
+	m1, m2, m3 := m0, m0, m0
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		if x[i] > m0 {
+			m0 = x[i]
+		}
+		if x[i+1] > m1 {
+			m1 = x[i+1]
+		}
+		if x[i+2] > m2 {
+			m2 = x[i+2]
+		}
+		if x[i+3] > m3 {
+			m3 = x[i+3]
+		}
+	}
+	for ; i < len(x); i++ {
+		if x[i] > m0 {
+			m0 = x[i]
+		}
+	}
+	if m1 > m0 {
+		m0 = m1
+	}
+	if m3 > m2 {
+		m2 = m3
+	}
+	if m2 > m0 {
+		m0 = m2
+	}
+	return m0
 }
 
 // expInPlace sets p[i] = exp(p[i]), vectorised for float32.
@@ -219,22 +316,19 @@ func expInPlace[T Float](p []T) {
 // row's maximum m and Σ exp(x−m), so that log-softmax(x)ᵢ = xᵢ − m − log s.
 func softmaxRow[T Float](y, x []T, logs bool) (m T, s float64) {
 	y = y[:len(x)]
-	m = T(math.Inf(-1))
-	for _, v := range x {
-		m = max(m, v)
-	}
 	if x32, ok := any(x).([]float32); ok {
-		y32, m32 := any(y).([]float32)[:len(x32)], float32(m)
+		y32, m32 := any(y).([]float32)[:len(x32)], max4(x32)
+		m = T(m32)
 		for i, v := range x32 {
 			y32[i] = v - m32
 		}
 		simd.Exp(y32, y32)
-		var s32 float32
-		for _, e := range y32 {
-			s32 += e
-		}
-		s = float64(s32)
+		s = float64(sum4(y32))
 	} else {
+		m = T(math.Inf(-1))
+		for _, v := range x {
+			m = max(m, v)
+		}
 		for i, v := range x {
 			e := math.Exp(float64(v - m))
 			s += e

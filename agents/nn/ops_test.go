@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -196,6 +197,40 @@ func opCases() []gradCase {
 		}, func(tp *tape, p []*par) *ten {
 			o := ConvOpts{PadTop: 2, PadBottom: 1, PadLeft: 0, PadRight: 1, DilH: 2, DilW: 1}
 			return probe(tp, tp.Conv2D(tp.Param(p[0]), tp.Param(p[1]), tp.Param(p[2]), o))
+		}},
+		// Ops on intermediate tensors, whose gradient buffers the backward
+		// pass creates (and may take over from the output) rather than
+		// adds into.
+		{"FreshGradients", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "x", 3, 8), randParam(r, "y", 3, 8)}
+		}, func(tp *tape, p []*par) *ten {
+			x, y := tp.Param(p[0]), tp.Param(p[1])
+			s := tp.Softmax(tp.Scale(tp.Add(x, y), 0.7), -1)
+			l := tp.LogSoftmax(tp.AddScalar(tp.Mul(x, y), 0.5), -1)
+			g := tp.GatedActivation(tp.Sub(tp.Tanh(x), tp.Sigmoid(y)), 1)
+			h := tp.Div(tp.ReLU(tp.Add(x, s)), tp.AddScalar(tp.Square(y), 1))
+			return probe(tp, tp.Add(tp.Add(s, l), tp.Add(tp.Concat(1, g, g), h)))
+		}},
+		{"AddPerChannel", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "a", 2, 3, 4, 5), randParam(r, "b", 2, 3, 1, 1)}
+		}, func(tp *tape, p []*par) *ten {
+			return probe(tp, tp.Add(tp.Param(p[0]), tp.Param(p[1])))
+		}},
+		{"MulPerChannel", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "a", 2, 3, 4), randParam(r, "b", 2, 1, 1)}
+		}, func(tp *tape, p []*par) *ten {
+			a := tp.Param(p[0])
+			return probe(tp, tp.Mul(tp.Mul(a, tp.Param(p[1])), a))
+		}},
+		{"Conv2DPointwise", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "x", 2, 3, 4, 5), randParam(r, "w", 4, 3, 1, 1), randParam(r, "b", 4)}
+		}, func(tp *tape, p []*par) *ten {
+			return probe(tp, tp.Conv2D(tp.Param(p[0]), tp.Param(p[1]), tp.Param(p[2]), ConvOpts{}))
+		}},
+		{"Conv2DPointwisePadded", func(r *rand.Rand) []*par {
+			return []*par{randParam(r, "x", 2, 3, 4, 5), randParam(r, "w", 2, 3, 1, 1)}
+		}, func(tp *tape, p []*par) *ten {
+			return probe(tp, tp.Conv2D(tp.Param(p[0]), tp.Param(p[1]), nil, ConvOpts{PadLeft: 1}))
 		}},
 		{"Conv1DCausal", func(r *rand.Rand) []*par {
 			return []*par{randParam(r, "x", 2, 3, 9), randParam(r, "w", 2, 3, 3)}
@@ -436,5 +471,155 @@ func TestSmoothedCrossEntropyMatchesTorch(t *testing.T) {
 		if math.Abs(got-tt.want) > 1e-12 {
 			t.Errorf("eps %v: got %.16g, want %.16g", tt.eps, got, tt.want)
 		}
+	}
+}
+
+// TestPerChannelMatchesBroadcast checks the per-channel fast path of Add
+// and Mul against the operand broadcast explicitly.
+func TestPerChannelMatchesBroadcast(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		a, b []int
+		fast bool
+		mul  bool
+	}{
+		{"bias NCHW add", []int{2, 3, 4, 5}, []int{2, 3, 1, 1}, true, false},
+		{"per row mul", []int{3, 4}, []int{3, 1}, true, true},
+		{"not trailing", []int{2, 3, 4}, []int{1, 3, 4}, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, ok := perChannel(c.a, c.b); ok != c.fast {
+				t.Fatalf("perChannel(%v, %v) = %v", c.a, c.b, ok)
+			}
+			r := rand.New(rand.NewPCG(3, 4))
+			pa, pb := randParam(r, "a", c.a...), randParam(r, "b", c.b...)
+			tp := NewTape[float64]()
+			a, b := tp.Param(pa), tp.Param(pb)
+			op := tp.Add
+			if c.mul {
+				op = tp.Mul
+			}
+			got, want := op(a, b), op(a, tp.BroadcastTo(b, c.a...))
+			for i := range want.Data {
+				if got.Data[i] != want.Data[i] {
+					t.Fatalf("element %d: %v, broadcast %v", i, got.Data[i], want.Data[i])
+				}
+			}
+		})
+	}
+}
+
+// TestGradientsOnReusedTape runs the same step twice on one tape, and once
+// more on a tape whose new buffers hold NaN: the second run's gradient
+// buffers come back from the arena holding the first run's values, so a
+// backward pass that adds into a buffer it should overwrite gives
+// different gradients (or NaN).
+func TestGradientsOnReusedTape(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	px, py := randParam(r, "x", 4, 6, 3, 3), randParam(r, "y", 4, 6, 1, 1)
+	tp := NewTape[float64]()
+	run := func() [][]float64 {
+		tp.Reset()
+		ZeroGrads([]*par{px, py})
+		x, y := tp.Param(px), tp.Param(py)
+		a := tp.Add(tp.Mul(x, y), tp.Scale(x, 0.3))
+		drop := rand.New(rand.NewPCG(7, 8)).Float64 // the same mask in both runs
+		g := tp.GatedActivation(tp.Dropout(tp.Tanh(a), 0.3, drop), 1)
+		s := tp.Softmax(tp.AddScalar(tp.Sigmoid(g), 1), -1)
+		s = tp.Add(s, tp.Reshape(tp.SumAxis(tp.Tanh(s), 1), 4, 1, 3, 3))
+		l := tp.LogSoftmax(tp.Div(tp.ReLU(tp.Sub(g, s)), tp.AddScalar(tp.Square(s), 1)), 2)
+		l = tp.LayerNorm(tp.Scale(l, 2), nil, nil, 1e-5)
+		if err := tp.Backward(tp.Mean(tp.Mul(l, l))); err != nil {
+			t.Fatal(err)
+		}
+		return [][]float64{slices.Clone(px.Grad), slices.Clone(py.Grad)}
+	}
+	first, second := run(), run()
+	tp = NewTape[float64]()
+	tp.arena.poison = true // new buffers full of NaN: reading one shows
+	third := run()
+	for i := range first {
+		if !slices.Equal(first[i], second[i]) || !slices.Equal(first[i], third[i]) {
+			t.Fatalf("parameter %d: gradients differ on the reused tape or with poisoned buffers", i)
+		}
+	}
+}
+
+// TestBatchMatMulWide checks batched products with a wide transposed
+// operand (the attention shapes that gemmWide computes transposed), forward
+// and backward, against sums written out in float64.
+func TestBatchMatMulWide(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		sa, sb         []int
+		transA, transB bool
+	}{
+		{"read: A·Bᵀ, few rows", []int{2, 3, 200}, []int{2, 100, 200}, false, true},
+		{"scores: Aᵀ·B, gradient of A is wide", []int{2, 16, 200}, []int{2, 16, 150}, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(9, 10))
+			pa, pb := randParam(r, "a", c.sa...), randParam(r, "b", c.sb...)
+			at := func(p *par, tr bool, bi, i, j int) float64 { // op(p)[bi][i][j]
+				if tr {
+					i, j = j, i
+				}
+				return p.Value[(bi*p.Shape[1]+i)*p.Shape[2]+j]
+			}
+			m, k := c.sa[1], c.sa[2]
+			if c.transA {
+				m, k = k, m
+			}
+			n := c.sb[2]
+			if c.transB {
+				n = c.sb[1]
+			}
+			tp := NewTape[float64]()
+			out := tp.BatchMatMul(tp.Param(pa), tp.Param(pb), c.transA, c.transB)
+			w := make([]float64, len(out.Data)) // loss Σ w·C
+			for i := range w {
+				w[i] = r.NormFloat64()
+			}
+			if err := tp.Backward(tp.Sum(tp.Mul(out, tp.Constant(w, out.Shape...)))); err != nil {
+				t.Fatal(err)
+			}
+			ga, gb := make([]float64, len(pa.Value)), make([]float64, len(pb.Value))
+			for bi := range 2 {
+				for i := range m {
+					for j := range n {
+						var s float64
+						for l := range k {
+							s += at(pa, c.transA, bi, i, l) * at(pb, c.transB, bi, l, j)
+						}
+						o := (bi*m+i)*n + j
+						if d := out.Data[o] - s; d > 1e-9 || d < -1e-9 {
+							t.Fatalf("C[%d,%d,%d] = %v, want %v", bi, i, j, out.Data[o], s)
+						}
+						for l := range k { // dC/dA and dC/dB, mapped back through op
+							ai, aj := i, l
+							if c.transA {
+								ai, aj = l, i
+							}
+							ga[(bi*pa.Shape[1]+ai)*pa.Shape[2]+aj] += w[o] * at(pb, c.transB, bi, l, j)
+							bi2, bj := l, j
+							if c.transB {
+								bi2, bj = j, l
+							}
+							gb[(bi*pb.Shape[1]+bi2)*pb.Shape[2]+bj] += w[o] * at(pa, c.transA, bi, i, l)
+						}
+					}
+				}
+			}
+			for _, g := range []struct {
+				name      string
+				got, want []float64
+			}{{"A", pa.Grad, ga}, {"B", pb.Grad, gb}} {
+				for i := range g.want {
+					if d := g.got[i] - g.want[i]; d > 1e-9 || d < -1e-9 {
+						t.Fatalf("gradient of %s[%d] = %v, want %v", g.name, i, g.got[i], g.want[i])
+					}
+				}
+			}
+		})
 	}
 }

@@ -364,6 +364,9 @@ func firstNonFinite[T Float](x []T) int {
 type arena[T Float] struct {
 	classes map[int]*sizeClass[T]
 	used    [][]T // full-capacity buffers handed out since the last reset
+	// poison fills every buffer getRaw hands out with NaN (tests: an op
+	// that reads a buffer it should only write shows up as a NaN).
+	poison bool
 }
 
 type sizeClass[T Float] struct {
@@ -405,6 +408,11 @@ func (a *arena[T]) getRaw(n int) []T {
 		b = make([]T, size)
 	}
 	a.used = append(a.used, b)
+	if a.poison {
+		for i := range b {
+			b[i] = T(math.NaN())
+		}
+	}
 	return b[:n:n] // a full slice expression: append must not reach the class's spare capacity
 }
 

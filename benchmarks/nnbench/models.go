@@ -15,11 +15,21 @@ type trainer struct {
 	tp         *nn.Tape[float32]
 	opt        *optim.Optimizer[float32]
 	loss       func(tp *nn.Tape[float32]) *nn.Tensor[float32]
+	// custom, if set, is the whole step (a suite's own training step that
+	// is more than loss, backward and one update, e.g. FOMAML's).
+	custom func() (float32, error)
 }
 
 // step performs forward, backward and an optimiser update, returning the
 // loss before the update.
 func (t *trainer) step() (float32, error) {
+	if t.custom != nil {
+		v, err := t.custom()
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", t.name, err)
+		}
+		return v, nil
+	}
 	t.tp.Reset()
 	l := t.loss(t.tp)
 	v := l.Item()
@@ -73,12 +83,29 @@ const (
 
 // Models lists the training benchmarks in report order.
 func Models() []string {
-	return []string{ModelMLP, ModelMLPDense, ModelAttention, ModelPixelCNN, ModelLSTM, ModelTransformer}
+	return append([]string{ModelMLP, ModelMLPDense, ModelAttention, ModelPixelCNN, ModelLSTM, ModelTransformer}, realModels()...)
 }
 
-func newModel(name string, seed uint64) (*trainer, error) {
+// newModel builds a model; the real steps take their data from d, which
+// must have been prepared for them by newRealData.
+func newModel(name string, seed uint64, d *realData) (*trainer, error) {
 	r := rand.New(rand.NewPCG(seed, 0x6e6e))
 	switch name {
+	case ModelNMTULR, ModelNMTFOMAML:
+		if d == nil || d.nmt == nil {
+			return nil, fmt.Errorf("nnbench: %s: no nmt data prepared", name)
+		}
+		return newNMT(name, seed, d)
+	case ModelDensityGated, ModelDensityAttention:
+		if d == nil || d.Inputs.Density[name] == nil {
+			return nil, fmt.Errorf("nnbench: %s: no density data prepared", name)
+		}
+		return newDensity(name, seed, d)
+	case ModelImitationBC:
+		if d == nil || d.imitation == nil {
+			return nil, fmt.Errorf("nnbench: %s: no imitation data prepared", name)
+		}
+		return newImitation(seed, d)
 	case ModelMLP:
 		return newMLP(r, false), nil
 	case ModelMLPDense:

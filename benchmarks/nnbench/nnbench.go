@@ -8,9 +8,18 @@
 //   - mlp-dense: the same network on dense Gaussian inputs;
 //   - attention: single-head self-attention, batch 32, 10 tokens, d = 64,
 //     then a 64→256→64 MLP, both residual;
-//   - pixelcnn: gated masked-convolution PixelCNN, 5 layers of 32 channels,
-//     28×28 binary images, batch 16;
-//   - lstm: an LSTM cell (64→64) unrolled 20 steps, batch 32.
+//   - pixelcnn: gated masked-convolution PixelCNN, a 7×7 mask-A layer and
+//     four residual 3×3 mask-B layers of 32 channels, 28×28 binary images,
+//     batch 16;
+//   - lstm: an LSTM cell (64→64) unrolled 20 steps, batch 32;
+//   - transformer: the nmt suite's quick-profile Transformer on random ids.
+//
+// and the suites' real training steps, built from the suites' packages on
+// data drawn by their own generators at the quick profiles' sizes (see
+// real.go): nmt-ulr (the ULR training step), nmt-fomaml (FOMAML's inner
+// and outer step), density-gated and density-attention (the conditional
+// and the attention PixelCNN on character episodes). With --torch the
+// reference script runs the same steps on the same data (passed as JSON).
 //
 // The same measurements exist as Go benchmarks:
 //
@@ -48,6 +57,8 @@ type Options struct {
 	NoMatMul bool
 	// Seed fixes weights and data.
 	Seed uint64
+	// data is the real steps' data, prepared once for all rounds.
+	data *realData
 }
 
 // MatMulResult is one float32 matrix-multiply measurement.
@@ -66,9 +77,13 @@ type TrainResult struct {
 	Description string  `json:"description"`
 	Steps       int     `json:"steps"`
 	StepsPerSec float64 `json:"steps_per_sec"`
-	MsPerStep   float64 `json:"ms_per_step"`
-	FirstLoss   float64 `json:"first_loss"`
-	LastLoss    float64 `json:"last_loss"`
+	// CPUStepsPerSec is steps per second of the process's CPU time (0
+	// where it is not measured): on a shared machine it leaves out the
+	// time other processes held the core.
+	CPUStepsPerSec float64 `json:"cpu_steps_per_sec,omitempty"`
+	MsPerStep      float64 `json:"ms_per_step"`
+	FirstLoss      float64 `json:"first_loss"`
+	LastLoss       float64 `json:"last_loss"`
 }
 
 // Report is the outcome of [Run]; it marshals to JSON.
@@ -128,6 +143,13 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 			return rep, fmt.Errorf("nnbench: unknown model %q (want one of %v)", name, Models())
 		}
 	}
+	if opt.data == nil {
+		d, err := newRealData(models, opt.Seed)
+		if err != nil {
+			return rep, err
+		}
+		opt.data = d
+	}
 	for _, name := range models {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -157,6 +179,43 @@ func timeLoop(opt Options, f func() error) (iters int, elapsed time.Duration, er
 	return iters, time.Since(start), nil
 }
 
+// repeats is the number of timed repeats of a training measurement, as
+// in the reference script: a burst of load from other processes spoils
+// one repeat, not the median.
+const repeats = 5
+
+// timeRepeats runs f once untimed, then in repeats timed runs of
+// opt.Duration/repeats each (and together at least opt.MinIters calls),
+// and returns the calls made and the median rates in calls per second of
+// wall time and of the process's CPU time (0 if not measured).
+func timeRepeats(opt Options, f func() error) (iters int, rate, cpuRate float64, err error) {
+	if err := f(); err != nil {
+		return 0, 0, 0, err
+	}
+	per, minN := opt.Duration/repeats, (opt.MinIters+repeats-1)/repeats
+	rates := make([]float64, 0, repeats)
+	var cpuRates []float64
+	for range repeats {
+		n, start := 0, time.Now()
+		c0, cok := cpuTime()
+		for n < minN || time.Since(start) < per {
+			if err := f(); err != nil {
+				return iters + n, 0, 0, err
+			}
+			n++
+		}
+		rates = append(rates, float64(n)/time.Since(start).Seconds())
+		if c1, ok := cpuTime(); ok && cok && c1 > c0 {
+			cpuRates = append(cpuRates, float64(n)/(c1-c0).Seconds())
+		}
+		iters += n
+	}
+	if len(cpuRates) == repeats {
+		cpuRate = median(cpuRates)
+	}
+	return iters, median(rates), cpuRate, nil
+}
+
 func measureMatMul(s [3]int, opt Options) MatMulResult {
 	m, k, n := s[0], s[1], s[2]
 	r := rand.New(rand.NewPCG(opt.Seed, 1))
@@ -170,13 +229,13 @@ func measureMatMul(s [3]int, opt Options) MatMulResult {
 }
 
 func measureTrain(ctx context.Context, name string, opt Options) (TrainResult, error) {
-	t, err := newModel(name, opt.Seed)
+	t, err := newModel(name, opt.Seed, opt.data)
 	if err != nil {
 		return TrainResult{}, err
 	}
 	res := TrainResult{Name: name, Description: t.desc}
 	first := true
-	iters, el, err := timeLoop(opt, func() error {
+	iters, rate, cpuRate, err := timeRepeats(opt, func() error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -191,8 +250,8 @@ func measureTrain(ctx context.Context, name string, opt Options) (TrainResult, e
 		return res, err
 	}
 	res.Steps = iters
-	res.StepsPerSec = float64(iters) / el.Seconds()
-	res.MsPerStep = 1e3 * el.Seconds() / float64(max(iters, 1))
+	res.StepsPerSec, res.CPUStepsPerSec = rate, cpuRate
+	res.MsPerStep = 1e3 / rate
 	return res, nil
 }
 

@@ -41,7 +41,7 @@ func TestModelsLearn(t *testing.T) {
 			if name == ModelMLPDense || (testing.Short() && name == ModelMLP) {
 				t.Skip("slow in pure Go; the MLP case covers the model")
 			}
-			m, err := newModel(name, 1)
+			m, err := testModel(name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func BenchmarkMatMul(b *testing.B) {
 func BenchmarkTrain(b *testing.B) {
 	for _, name := range Models() {
 		b.Run(name, func(b *testing.B) {
-			m, err := newModel(name, 1)
+			m, err := testModel(name)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -94,4 +94,13 @@ func BenchmarkTrain(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 		})
 	}
+}
+
+// testModel builds a model with the data it needs.
+func testModel(name string) (*trainer, error) {
+	d, err := newRealData([]string{name}, 1)
+	if err != nil {
+		return nil, err
+	}
+	return newModel(name, 1, d)
 }
