@@ -18,7 +18,7 @@ GUI_BIN       := ./metabench-gui
 # (a python3 earlier on PATH, from pyenv say, would not see them).
 PYTHON        ?= /usr/bin/python3
 
-.PHONY: all deps build gui bench test lint unit fuzz smoke test-python test-gui test-slurm clean
+.PHONY: all deps build build-openblas gui bench test lint unit fuzz smoke test-python test-gui test-slurm clean
 
 all: build
 
@@ -31,15 +31,16 @@ deps:
 	fi
 	$(GO) mod download
 
-# The headless binary, without a window. With OpenBLAS and a C compiler
-# present it links OpenBLAS (the fast path for benchmarks); otherwise it is
-# pure Go (CGO_ENABLED=0 works on any machine).
+# The headless binary, without a window: pure Go (no cgo), which gives the
+# same bits for the same seed on every x86-64 CPU with AVX2 and FMA
+# (docs/engine.md). `make build-openblas` links OpenBLAS instead: about 3%
+# less CPU time on `metabench bench` on the 2-core AMD EPYC, but OpenBLAS
+# picks its kernels by CPU model, so its results differ between CPUs.
 build:
-	@if dpkg -s libopenblas-dev >/dev/null 2>&1 && command -v gcc >/dev/null; then \
-		echo "building with OpenBLAS"; CGO_ENABLED=1 $(GO) build -tags openblas -o $(BIN) .; \
-	else \
-		echo "building pure Go (no OpenBLAS found)"; CGO_ENABLED=0 $(GO) build -o $(BIN) .; \
-	fi
+	CGO_ENABLED=0 $(GO) build -o $(BIN) .
+
+build-openblas:
+	CGO_ENABLED=1 $(GO) build -tags openblas -o $(BIN) .
 
 # The window: `metabench view` and `metabench record` run this binary.
 gui:
