@@ -2,6 +2,7 @@ package density
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -187,17 +188,22 @@ func TestGradients(t *testing.T) {
 
 // TestMetaGradient checks the Meta PixelCNN's second-order meta-gradient
 // with respect to the learned inner loss φ against central differences of
-// the outer loss after one inner step.
+// the outer loss after the inner steps (one and two), including the
+// learned per-tensor step sizes.
 func TestMetaGradient(t *testing.T) {
-	for _, kind := range []string{Meta, AttentionMeta} {
-		t.Run(kind, func(t *testing.T) { testMetaGradient(t, kind) })
+	for _, tc := range []struct {
+		kind  string
+		steps int
+	}{{Meta, 1}, {Meta, 2}, {AttentionMeta, 1}} {
+		t.Run(fmt.Sprintf("%s/steps=%d", tc.kind, tc.steps), func(t *testing.T) { testMetaGradient(t, tc.kind, tc.steps) })
 	}
 }
 
-func testMetaGradient(t *testing.T, kind string) {
+func testMetaGradient(t *testing.T, kind string, steps int) {
 	const h, w = 4, 4
 	cfg := tinyConfig(kind, h, w)
 	cfg.Layers = 2
+	cfg.InnerSteps = steps
 	m, err := NewModel[float64](cfg, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +239,13 @@ func testMetaGradient(t *testing.T, kind string) {
 	}
 	if worst > 1e-3 {
 		t.Fatalf("meta-gradient relative error %.3g", worst)
+	}
+	var stepGrad float64
+	for _, g := range m.inner.logStep.Grad {
+		stepGrad = max(stepGrad, math.Abs(g))
+	}
+	if stepGrad == 0 {
+		t.Fatal("no gradient on the step sizes")
 	}
 }
 
