@@ -46,9 +46,10 @@ func taskFor(profile, name, data string) (Task, Arch, error) {
 		name = "characters"
 	}
 	var names []string
+	last := p.Tasks[len(p.Tasks)-1]
 	all := append(slices.Clone(p.Tasks), Task{Name: "objects", Side: 26, Objects: images.DefaultObjects(), Supports: []int{1, 2, 4, 8},
-		TrainK: []int{1, 2, 4, 8}, Steps: p.Tasks[len(p.Tasks)-1].Steps, MetaSteps: p.Tasks[len(p.Tasks)-1].MetaSteps,
-		Batch: p.Tasks[len(p.Tasks)-1].Batch, LR: p.Tasks[len(p.Tasks)-1].LR, Episodes: p.Tasks[len(p.Tasks)-1].Episodes})
+		TrainK: []int{1, 2, 4, 8}, Steps: last.Steps, InnerLR: last.InnerLR, InnerSteps: last.InnerSteps,
+		Batch: last.Batch, LR: last.LR, Episodes: last.Episodes})
 	for _, t := range all {
 		if t.Name == name {
 			return t, p.Arch, nil
@@ -93,18 +94,16 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 		return err
 	}
 	maxK := min(slices.Max(append(slices.Clone(t.Supports), t.TrainK...)), src.Support())
-	m, err := density.New(arch.config(*kind, t.Side, maxK), trainSeed(*seed, 0, *kind))
+	m, err := density.New(arch.config(*kind, t, maxK), trainSeed(*seed, 0, *kind))
 	if err != nil {
 		return err
 	}
 	n := t.Steps
-	if *kind == density.Meta || *kind == density.AttentionMeta {
-		n = t.MetaSteps
-	}
 	if *steps > 0 {
 		n = *steps
 	}
 	tc := density.TrainConfig{Steps: n, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(*seed, 0, *kind), Chunks: t.chunks(), Workers: *workers}
+	cpu0 := cpuSeconds()
 	st, err := density.Train(ctx, m, src, tc, func(step int, loss float64) {
 		if (step+1)%max(1, n/10) == 0 {
 			fmt.Fprintf(e.Stderr, "step %d/%d: loss %.4f nats/dim\n", step+1, n, loss)
@@ -113,15 +112,17 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	info := TrainRow{Task: t.Name, Model: *kind, Steps: st.Steps, FinalLoss: st.FinalLoss, ImagesPerSec: st.ImagesPerSec, Seconds: st.Seconds}
+	cpu := cpuSeconds() - cpu0
+	info := TrainRow{Task: t.Name, Model: *kind, Steps: st.Steps, Episodes: st.Steps * t.Batch, Budget: "own steps", FinalLoss: st.FinalLoss,
+		ImagesPerSec: st.ImagesPerSec, Seconds: st.Seconds, CPUSeconds: cpu}
 	for _, p := range m.AllParams() {
 		info.Params += p.Size()
 	}
 	if err := SaveWithSource(*out, m, info, source{Task: t, Seed: *seed, Data: *data}); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "trained %s on %s: %d steps in %.1f s (%.0f images/s), final loss %.4f nats/dim; saved %s\n",
-		*kind, t.Name, st.Steps, st.Seconds, st.ImagesPerSec, st.FinalLoss, *out)
+	fmt.Fprintf(e.Stdout, "trained %s on %s: %d steps in %.1f s wall, %.1f s CPU (%.0f images/s), final loss %.4f nats/dim; saved %s\n",
+		*kind, t.Name, st.Steps, st.Seconds, cpu, st.ImagesPerSec, st.FinalLoss, *out)
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/metabench/metabench/agents/density"
@@ -39,6 +40,17 @@ type Rows struct {
 	Training []TrainRow `json:"training"`           // per task and model, from the shard that trained it
 	Figures  []Figure   `json:"figures,omitempty"`  // sample grids and attention maps
 	Sampling []SpeedRow `json:"sampling,omitempty"` // samples/s
+	// Specificity: how much each Meta model's adaptation depends on the
+	// support, at the task's largest support size.
+	Specificity []SpecRow `json:"specificity,omitempty"`
+}
+
+// SpecRow is the support-specificity diagnostic of one Meta model.
+type SpecRow struct {
+	Unit  int    `json:"unit"`
+	Task  string `json:"task"`
+	Model string `json:"model"`
+	density.Specificity
 }
 
 // Result is one unit: a model's nats/dim on a task's test episodes at one
@@ -57,11 +69,14 @@ type Result struct {
 type TrainRow struct {
 	TaskIndex    int     `json:"task_index"` // position of the task in the profile
 	Task         string  `json:"task"`
-	Model        string  `json:"model"`
+	Model        string  `json:"model"` // the task's model entry: kind or kind@steps
 	Steps        int     `json:"steps"`
+	Episodes     int     `json:"episodes"` // training episodes seen: steps × batch
+	Budget       string  `json:"budget"`   // equal steps, or what the entry's own steps match
 	FinalLoss    float64 `json:"final_loss"`
 	ImagesPerSec float64 `json:"images_per_s"` // training episodes (target images) per second; 0 if loaded from the cache
-	Seconds      float64 `json:"seconds"`
+	Seconds      float64 `json:"seconds"`      // wall time
+	CPUSeconds   float64 `json:"cpu_seconds"`  // user + system CPU time of the process while training (0: not measured)
 	Params       int     `json:"params"`
 }
 
@@ -213,16 +228,25 @@ type unit struct {
 	model  string
 	k      int
 	figure bool
+	spec   bool // support-specificity diagnostic of a Meta model
 }
 
 // units enumerates a profile's work in a fixed order: every (task, model,
-// support size) result, then every figure.
+// support size) result, then every Meta model's support-specificity
+// diagnostic at the task's largest support size, then every figure.
 func units(tasks []Task) []unit {
 	var us []unit
 	for ti, t := range tasks {
 		for _, m := range t.Models {
 			for _, k := range t.Supports {
 				us = append(us, unit{task: ti, model: m, k: k})
+			}
+		}
+	}
+	for ti, t := range tasks {
+		for _, m := range t.Models {
+			if kind, _, err := t.modelSpec(m); err == nil && (kind == density.Meta || kind == density.AttentionMeta) {
+				us = append(us, unit{task: ti, model: m, k: slices.Max(t.Supports), spec: true})
 			}
 		}
 	}
@@ -285,6 +309,15 @@ func (b *bench) run(ctx context.Context, o suite.Options) (Rows, error) {
 		if err != nil {
 			return Rows{}, err
 		}
+		if u.spec {
+			sr, err := r.specificity(ctx, i, u, m)
+			if err != nil {
+				return Rows{}, err
+			}
+			o.Logf("density: %s %s k=%d: own support %.4f, another's %.4f, unadapted %.4f nats/dim", sr.Task, sr.Model, sr.K, sr.Own, sr.Other, sr.Unadapted)
+			rows.Specificity = append(rows.Specificity, sr)
+			continue
+		}
 		if u.figure {
 			f, err := r.figure(ctx, i, u, m)
 			if err != nil {
@@ -324,6 +357,7 @@ func Merge(shards []Rows) (Rows, error) {
 		out.Results = append(out.Results, s.Results...)
 		out.Figures = append(out.Figures, s.Figures...)
 		out.Sampling = append(out.Sampling, s.Sampling...)
+		out.Specificity = append(out.Specificity, s.Specificity...)
 		for _, t := range s.Training {
 			if !slices.ContainsFunc(out.Training, func(u TrainRow) bool { return u.Task == t.Task && u.Model == t.Model }) {
 				out.Training = append(out.Training, t)
@@ -332,6 +366,7 @@ func Merge(shards []Rows) (Rows, error) {
 	}
 	slices.SortStableFunc(out.Results, func(a, b Result) int { return a.Unit - b.Unit })
 	slices.SortStableFunc(out.Figures, func(a, b Figure) int { return a.Unit - b.Unit })
+	slices.SortStableFunc(out.Specificity, func(a, b SpecRow) int { return a.Unit - b.Unit })
 	for i := 1; i < len(out.Results); i++ {
 		if out.Results[i].Unit == out.Results[i-1].Unit {
 			return Rows{}, fmt.Errorf("unit %d measured by two shards", out.Results[i].Unit)
@@ -341,13 +376,18 @@ func Merge(shards []Rows) (Rows, error) {
 		if a.TaskIndex != b.TaskIndex {
 			return a.TaskIndex - b.TaskIndex
 		}
-		return modelOrder(a.Model) - modelOrder(b.Model)
+		if d := modelOrder(a.Model) - modelOrder(b.Model); d != 0 {
+			return d
+		}
+		return a.Steps - b.Steps
 	})
 	return out, nil
 }
 
-func modelOrder(m string) int {
-	return slices.Index(density.Kinds(), m)
+// modelOrder is a model entry's kind's place in the report order.
+func modelOrder(entry string) int {
+	kind, _, _ := strings.Cut(entry, "@")
+	return slices.Index(density.Kinds(), kind)
 }
 
 // meanStdErr returns the mean and its standard error.

@@ -3,12 +3,15 @@ package densitybench
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/metabench/metabench/agents/density"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/cli"
 )
@@ -162,5 +165,67 @@ func TestBadData(t *testing.T) {
 	}
 	if _, err := s.Run(context.Background(), suite.Options{Profile: "nope"}); !cli.IsUsage(err) {
 		t.Fatalf("unknown profile: %v", err)
+	}
+}
+
+func TestModelSpec(t *testing.T) {
+	task := Task{Steps: 300, BudgetMatch: density.Meta}
+	for _, tc := range []struct {
+		entry  string
+		kind   string
+		steps  int
+		budget string
+		bad    bool
+	}{
+		{entry: "conditional", kind: density.Conditional, steps: 300, budget: "equal steps"},
+		{entry: "conditional@3000", kind: density.Conditional, steps: 3000, budget: "wall time ≈ meta's"},
+		{entry: "meta", kind: density.Meta, steps: 300, budget: "equal steps"},
+		{entry: "conditional@", bad: true},
+		{entry: "conditional@0", bad: true},
+		{entry: "conditional@x", bad: true},
+		{entry: "nope@10", bad: true},
+	} {
+		kind, steps, err := task.modelSpec(tc.entry)
+		if (err != nil) != tc.bad {
+			t.Fatalf("%q: error %v", tc.entry, err)
+		}
+		if tc.bad {
+			continue
+		}
+		if kind != tc.kind || steps != tc.steps || task.budget(tc.entry) != tc.budget {
+			t.Errorf("%q: %s, %d steps, %q", tc.entry, kind, steps, task.budget(tc.entry))
+		}
+	}
+}
+
+// TestProfilesEqualSteps: within a task every model trains the task's
+// steps unless its entry names its own, and every entry parses.
+func TestProfilesEqualSteps(t *testing.T) {
+	for name, p := range profiles() {
+		for _, task := range append(slices.Clone(p.Tasks), p.Omniglot) {
+			for _, m := range task.Models {
+				if _, _, err := task.modelSpec(m); err != nil {
+					t.Errorf("%s %s: %v", name, task.Name, err)
+				}
+			}
+		}
+	}
+}
+
+func TestSlope(t *testing.T) {
+	for _, tc := range []struct {
+		xs, ys []float64
+		want   float64
+		ok     bool
+	}{
+		{[]float64{0, 1, 2, 3}, []float64{0.08, 0.07, 0.06, 0.05}, -0.01, true},
+		{[]float64{0, 1, 2, 3}, []float64{0.05, 0.05, 0.05, 0.05}, 0, true},
+		{[]float64{1, 1}, []float64{0.1, 0.2}, 0, false},
+		{[]float64{1}, []float64{0.1}, 0, false},
+	} {
+		b, ok := Slope(tc.xs, tc.ys)
+		if ok != tc.ok || math.Abs(b-tc.want) > 1e-12 {
+			t.Errorf("Slope(%v, %v) = %v, %v; want %v, %v", tc.xs, tc.ys, b, ok, tc.want, tc.ok)
+		}
 	}
 }
