@@ -37,10 +37,12 @@ func taskFor(profile, name, data string) (Task, Arch, error) {
 		return Task{}, Arch{}, err
 	}
 	if data != "" {
-		if name != "" && name != "omniglot" {
+		t := p.Omniglot
+		t.Name = parseData(data).taskName()
+		if name != "" && name != t.Name && name != "omniglot" {
 			return Task{}, Arch{}, cli.Usagef("--data gives Omniglot; --task %s does not read it", name)
 		}
-		return p.Omniglot, p.Arch, nil
+		return t, p.Arch, nil
 	}
 	if name == "" {
 		name = "characters"
@@ -63,7 +65,7 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("train density")
 	profile := fs.String("profile", "default", "scale of the network and training: smoke, default, quick or full")
 	task := fs.String("task", "", "task: flip, characters or objects (default characters; omniglot with --data)")
-	data := fs.String("data", "", "real data: omniglot (shipped), an Omniglot .npz, a directory of them or of PNGs")
+	data := fs.String("data", "", "real data: omniglot (shipped, paper protocol), omniglot-maxpool (shipped, max-pooled), an Omniglot .npz, a directory of them or of PNGs (prefix maxpool: to max-pool)")
 	kind := fs.String("model", density.Conditional, "model: "+strings.Join(density.Kinds(), ", "))
 	steps := fs.Int("steps", 0, "training steps (0: the profile's)")
 	seed := fs.Uint64("seed", 1, "seed of data, weights and training")

@@ -229,3 +229,19 @@ func TestSlope(t *testing.T) {
 		}
 	}
 }
+
+// TestPaperNumbersOnlyUnderThePaperProtocol: the paper's Omniglot numbers
+// appear beside the area-binarised set's results, not the max-pooled set's.
+func TestPaperNumbersOnlyUnderThePaperProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		data  string
+		paper bool
+	}{{BuiltinOmniglot, true}, {BuiltinOmniglotMaxPool, false}, {MaxPoolPrefix + "/x.npz", false}, {"/x.npz", true}} {
+		name := parseData(tc.data).taskName()
+		tables := Tables(Rows{Results: []Result{{Task: name, Model: density.Conditional, K: 1, Episodes: 2, NatsPerDim: 0.1}}})
+		got := strings.Contains(strings.Join(tables[0].Header, " "), "paper")
+		if got != tc.paper {
+			t.Errorf("--data %s (task %s): paper column %v, want %v", tc.data, name, got, tc.paper)
+		}
+	}
+}

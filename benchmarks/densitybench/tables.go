@@ -56,7 +56,7 @@ func Tables(r Rows) []report.Table {
 		}
 		paper := paperNats[task]
 		if paper != nil {
-			t.Header = append(t.Header, "paper (full scale)")
+			t.Header = append(t.Header, "paper (10+ layers, full training; same data protocol)")
 		}
 		for _, m := range models {
 			steps := "-"
