@@ -104,6 +104,10 @@ type Result struct {
 	Episodes   int     `json:"episodes"`
 	NatsPerDim float64 `json:"nats_per_dim"`
 	StdErr     float64 `json:"std_err"`
+	// Nats is each test episode's nats/dim, in episode order: episodes are
+	// paired across models and support sizes (the same targets), so
+	// claims take per-episode differences.
+	Nats []float64 `json:"nats,omitempty"`
 }
 
 // TrainRow describes the training of one model.
@@ -178,6 +182,8 @@ func New(assets fs.FS) *suite.Suite {
 		Config:   b.config,
 		Run:      b.run,
 		Merge:    Merge,
+		Claims:   Claims(),
+		Measure:  Measure,
 		Tables:   Tables,
 		Plots:    Plots,
 		Commands: b.commands(),

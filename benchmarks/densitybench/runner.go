@@ -126,7 +126,7 @@ func (r *runner) evaluate(ctx context.Context, unit int, u unit, m *density.Mode
 		return Result{}, fmt.Errorf("density: evaluate %s %s k=%d: %w", t.Name, u.model, u.k, err)
 	}
 	mean, se := meanStdErr(nats)
-	return Result{Unit: unit, Task: t.Name, Model: u.model, K: u.k, Episodes: len(nats), NatsPerDim: mean, StdErr: se}, nil
+	return Result{Unit: unit, Task: t.Name, Model: u.model, K: u.k, Episodes: len(nats), NatsPerDim: mean, StdErr: se, Nats: nats}, nil
 }
 
 // specificity measures how much a Meta model's adaptation depends on the
