@@ -108,10 +108,12 @@ var (
 )
 
 // quickModels are the quick profile's models on characters and Omniglot:
-// all four at the task's steps, and the conditional model again with
-// about the Meta PixelCNN's wall time (its step costs 3·InnerSteps+1
-// passes over the support where the conditional's costs one).
-var quickModels = []string{uncond, cond, att, meta, cond + "@3000"}
+// all four at the task's 250 steps, and the conditional model again with
+// about the Meta PixelCNN's training time. Measured at the quick size
+// (train density --profile quick --task characters, CPU seconds per step,
+// docs/density.md): meta with two inner steps 3.06, conditional 0.1125,
+// so 250 meta steps cost about 6,800 conditional ones.
+var quickModels = []string{uncond, cond, att, meta, cond + "@6800"}
 
 func chars(side, alphabets, test, characters int) images.CharacterConfig {
 	return images.CharacterConfig{Side: side, Alphabets: alphabets, TestAlphabets: test, Characters: characters, Drawers: 20}
@@ -155,11 +157,11 @@ func profiles() map[string]Profile {
 				{Name: "flip", Side: 16, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
 					Steps: 1500, Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 400, Figures: []string{att}, FigureK: 1},
 				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: quickModels,
-					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 300, BudgetMatch: meta, InnerLR: 0.5, InnerSteps: 2,
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 250, BudgetMatch: meta, InnerLR: 0.5, InnerSteps: 2,
 					Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
 			},
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: quickModels, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
-				Steps: 300, BudgetMatch: meta, InnerLR: 0.5, InnerSteps: 2,
+				Steps: 250, BudgetMatch: meta, InnerLR: 0.5, InnerSteps: 2,
 				Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 16,
 		},
