@@ -39,7 +39,7 @@ func decode(t *testing.T, rep *suite.Report) Rows {
 // science is what must not depend on sharding or reruns: the results and
 // the figures' images and attention weights (not their timings).
 func science(r Rows) (Rows, []string) {
-	out := Rows{Results: r.Results}
+	out := Rows{Results: r.Results, Specificity: r.Specificity}
 	for _, f := range r.Figures {
 		f.SamplesPS = 0
 		out.Figures = append(out.Figures, f)
@@ -243,5 +243,42 @@ func TestPaperNumbersOnlyUnderThePaperProtocol(t *testing.T) {
 		if got != tc.paper {
 			t.Errorf("--data %s (task %s): paper column %v, want %v", tc.data, name, got, tc.paper)
 		}
+	}
+}
+
+// TestMeasureSmokeRun: on a real (smoke) run every claim is measured, and
+// the per-episode effects agree with the tables' means.
+func TestMeasureSmokeRun(t *testing.T) {
+	_, rows := runRows(t, newSuite(), suite.Options{Profile: "smoke", Seed: 1})
+	ms, err := Measure(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, m := range ms {
+		got[m.Claim] = m.Value
+	}
+	for _, c := range Claims() {
+		if _, ok := got[c.ID]; !ok {
+			t.Errorf("claim %s not measured on the smoke run", c.ID)
+		}
+	}
+	var want float64
+	var n int
+	for _, r := range rows.Results {
+		if r.Task == "characters" && r.Model == density.Meta {
+			for _, c := range rows.Results {
+				if c.Task == r.Task && c.Model == density.Conditional && c.K == r.K {
+					want += r.NatsPerDim - c.NatsPerDim
+					n++
+				}
+			}
+		}
+	}
+	if n == 0 || math.Abs(got[ClaimMetaConditional]-want/float64(n)) > 1e-12 {
+		t.Errorf("meta − conditional %v from episodes, %v from the means (%d support sizes)", got[ClaimMetaConditional], want/float64(max(n, 1)), n)
+	}
+	if len(rows.Specificity) == 0 {
+		t.Error("no support-specificity rows for the meta models")
 	}
 }
