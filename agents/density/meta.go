@@ -87,12 +87,13 @@ func (m *Model[T]) checkSupport(support []T, k int) error {
 
 // innerGrad evaluates the inner loss on the support at θ = at with the
 // loss's parameters phi (clones of its lossParams holding their values),
-// leaving ∇θ in at's Grad and ∇φ in phi's Grad.
-func (m *Model[T]) innerGrad(at, phi []*nn.Param[T], support []T, k int) error {
+// leaving ∇θ in at's Grad and ∇φ in phi's Grad. tp is reset and reused:
+// its buffers serve every pass of an episode and of the next ones.
+func (m *Model[T]) innerGrad(tp *nn.Tape[T], at, phi []*nn.Param[T], support []T, k int) error {
 	h, w := m.Cfg.H, m.Cfg.W
 	nn.ZeroGrads(at)
 	nn.ZeroGrads(phi)
-	tp := nn.NewTape[T]()
+	tp.Reset()
 	tp.SubstituteParams(m.Params(), at)
 	tp.SubstituteParams(m.inner.lossParams(), phi)
 	l := m.innerValue(tp, tp.Constant(support, k, 1, h, w), m.supportContext(tp, support, k))
@@ -107,13 +108,13 @@ func (m *Model[T]) innerGrad(at, phi []*nn.Param[T], support []T, k int) error {
 
 // adaptPath runs the inner loop from θ and returns every iterate θ₀..θ_S
 // (θ₀ a clone of θ; iterate t < S holds ∇θ g at itself in its Grad).
-func (m *Model[T]) adaptPath(support []T, k int) ([][]*nn.Param[T], error) {
+func (m *Model[T]) adaptPath(tp *nn.Tape[T], support []T, k int) ([][]*nn.Param[T], error) {
 	alpha := m.StepSizes()
 	phi := nn.CloneParams(m.inner.lossParams())
 	path := [][]*nn.Param[T]{nn.CloneParams(m.Params())}
 	for t := range m.Cfg.innerSteps() {
 		cur := path[t]
-		if err := m.innerGrad(cur, phi, support, k); err != nil {
+		if err := m.innerGrad(tp, cur, phi, support, k); err != nil {
 			return nil, fmt.Errorf("step %d: %w", t, err)
 		}
 		next := nn.CloneParams(cur)
@@ -139,6 +140,11 @@ func (m *Model[T]) adaptPath(support []T, k int) ([][]*nn.Param[T], error) {
 // ∇g at θ_t ± ε(α⊙v)/‖α⊙v‖ (the scheme of agents/nn/meta, with a step
 // size per tensor). The model's parameters are read, not changed.
 func (m *Model[T]) MetaLoss(support []T, k int, target []T) (float64, error) {
+	return m.metaLoss(nn.NewTape[T](), support, k, target)
+}
+
+// metaLoss is MetaLoss on a tape that it resets and reuses.
+func (m *Model[T]) metaLoss(tp *nn.Tape[T], support []T, k int, target []T) (float64, error) {
 	if !m.Cfg.meta() {
 		return 0, fmt.Errorf("density: MetaLoss on a %s model", m.Cfg.Kind)
 	}
@@ -146,19 +152,20 @@ func (m *Model[T]) MetaLoss(support []T, k int, target []T) (float64, error) {
 	if err := m.checkSupport(support, k); err != nil || len(target) != h*w {
 		return 0, fmt.Errorf("density: meta episode of %d support pixels (k = %d) and %d target pixels for %d×%d", len(support), k, len(target), h, w)
 	}
-	path, err := m.adaptPath(support, k)
+	path, err := m.adaptPath(tp, support, k)
 	if err != nil {
 		return 0, fmt.Errorf("density: inner loop: %w", err)
 	}
 	theta := m.Params()
 	final := path[len(path)-1]
-	tp := nn.NewTape[T]()
+	tp.Reset()
 	tp.SubstituteParams(theta, final)
 	x := tp.Constant(target, 1, 1, h, w)
 	outer := tp.BCEWithLogits(m.Logits(tp, x, m.supportContext(tp, support, k)), target, nil)
 	if err := tp.Backward(outer); err != nil {
 		return 0, fmt.Errorf("density: outer loss: %w", err)
 	}
+	outerLoss := float64(outer.Item())
 	v := make([][]T, len(final))
 	for i, p := range final {
 		v[i] = append([]T(nil), p.Grad...)
@@ -201,14 +208,14 @@ func (m *Model[T]) MetaLoss(support []T, k int, target []T) (float64, error) {
 				minus[i].Value[j] -= d * vj
 			}
 		}
-		if err := m.innerGrad(plus, phi, support, k); err != nil {
+		if err := m.innerGrad(tp, plus, phi, support, k); err != nil {
 			return 0, fmt.Errorf("density: HVP at step %d: %w", t, err)
 		}
 		phiPlus := make([][]T, len(phi))
 		for i, p := range phi {
 			phiPlus[i] = append([]T(nil), p.Grad...)
 		}
-		if err := m.innerGrad(minus, phi, support, k); err != nil {
+		if err := m.innerGrad(tp, minus, phi, support, k); err != nil {
 			return 0, fmt.Errorf("density: HVP at step %d: %w", t, err)
 		}
 		f := T(1 / (2 * hh))
@@ -233,7 +240,7 @@ func (m *Model[T]) MetaLoss(support []T, k int, target []T) (float64, error) {
 			p.Grad[j] += g
 		}
 	}
-	return float64(outer.Item()), nil
+	return outerLoss, nil
 }
 
 // Adapt returns the Meta PixelCNN's parameters for one support set after
@@ -246,7 +253,7 @@ func (m *Model[T]) Adapt(support []T, k int) ([]*nn.Param[T], error) {
 	if err := m.checkSupport(support, k); err != nil {
 		return nil, err
 	}
-	path, err := m.adaptPath(support, k)
+	path, err := m.adaptPath(nn.NewTape[T](), support, k)
 	if err != nil {
 		return nil, fmt.Errorf("density: inner loop: %w", err)
 	}

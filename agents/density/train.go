@@ -161,7 +161,7 @@ func Train[T nn.Float](ctx context.Context, m *Model[T], src images.Source, tc T
 			if m.Cfg.meta() {
 				var sum float64
 				for e := range part.B {
-					l, err := cm.MetaLoss(part.Support[e*k*hw:(e+1)*k*hw], k, part.Targets[e*hw:(e+1)*hw])
+					l, err := cm.metaLoss(tp, part.Support[e*k*hw:(e+1)*k*hw], k, part.Targets[e*hw:(e+1)*hw])
 					if err != nil {
 						return err
 					}
