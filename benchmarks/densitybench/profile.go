@@ -111,9 +111,9 @@ var (
 // all four at the task's 250 steps, and the conditional model again with
 // about the Meta PixelCNN's training time. Measured at the quick size
 // (train density --profile quick --task characters, CPU seconds per step,
-// docs/density.md): meta with two inner steps 3.06, conditional 0.1125,
-// so 250 meta steps cost about 6,800 conditional ones.
-var quickModels = []string{uncond, cond, att, meta, cond + "@6800"}
+// docs/density.md): meta with two inner steps 2.45, conditional 0.113,
+// so 250 meta steps cost about 5,400 conditional ones.
+var quickModels = []string{uncond, cond, att, meta, cond + "@5400"}
 
 func chars(side, alphabets, test, characters int) images.CharacterConfig {
 	return images.CharacterConfig{Side: side, Alphabets: alphabets, TestAlphabets: test, Characters: characters, Drawers: 20}
