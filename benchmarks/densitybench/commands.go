@@ -189,6 +189,14 @@ func (b *bench) evalCmd(ctx context.Context, e cli.Env, args []string) error {
 		mean, se := meanStdErr(nats)
 		rows.Results = append(rows.Results, Result{Task: s.Task.Name, Model: m.Cfg.Kind, K: k, Episodes: len(nats), NatsPerDim: mean, StdErr: se})
 	}
+	if m.Cfg.Kind == density.Meta || m.Cfg.Kind == density.AttentionMeta {
+		k := slices.Max(ks)
+		sp, err := density.MeasureSpecificity(ctx, m, src, k, evalSeed(*seed), max(*episodes, 2), *workers)
+		if err != nil {
+			return err
+		}
+		rows.Specificity = append(rows.Specificity, SpecRow{Task: s.Task.Name, Model: m.Cfg.Kind, Specificity: sp})
+	}
 	for _, t := range Tables(rows) {
 		if err := printTable(e, t); err != nil {
 			return err
