@@ -47,11 +47,11 @@ func Claims() []claims.Claim {
 	cs := []claims.Claim{
 		{ID: ClaimMetaConditional, Primary: true, Margin: 0.002, Direction: claims.Negative, Unit: "nats/dim",
 			Statement: "The Meta PixelCNN, adapted to each support set by a learned inner loss, models the target better than the conditional PixelCNN.",
-			Effect:    "test nats/dim Meta PixelCNN − conditional, per test episode averaged over the support sizes, few-shot task (omniglot, omniglot-maxpool or characters, the first in the run)",
-			Budget:    equalStepsBudget},
+			Effect:    "test nats/dim Meta PixelCNN − conditional trained as many steps, per test episode averaged over the support sizes, few-shot task (omniglot, omniglot-maxpool or characters, the first in the run)",
+			Budget:    "equal training steps and episodes seen (the Meta model's steps; the quick profile's conditional@150 row), same test targets"},
 		{ID: ClaimMetaConditionalWall, Direction: claims.Negative, Unit: "nats/dim",
 			Statement: "The Meta PixelCNN beats the conditional PixelCNN given the same training wall time.",
-			Effect:    "test nats/dim Meta PixelCNN − conditional@steps (its steps sized to the meta model's wall time), averaged over the support sizes, few-shot task",
+			Effect:    "test nats/dim Meta PixelCNN − the conditional entry labelled " + BudgetTimeMatched + " (its steps sized to the meta model's training time), averaged over the support sizes, few-shot task",
 			Budget:    "about equal training wall time: the conditional model trains more steps (see the training table's wall and CPU seconds)"},
 		{ID: ClaimAttentionConditional, Direction: claims.Negative, Unit: "nats/dim",
 			Statement: "The Attention PixelCNN models few-shot characters better than the conditional PixelCNN (Omniglot: 0.071 vs 0.077 nats/dim).",
@@ -99,13 +99,14 @@ func Measure(r Rows) ([]claims.Measurement, error) {
 		}
 	}
 	if task != "" {
+		metaEntry := firstEntry(r, task, density.Meta)
 		pairs := []struct{ id, a, b string }{
-			{ClaimMetaConditional, density.Meta, density.Conditional},
+			{ClaimMetaConditional, metaEntry, stepMatched(r, task, metaEntry, density.Conditional)},
 			{ClaimAttentionConditional, density.Attention, density.Conditional},
 			{ClaimConditionalUncond, density.Conditional, density.Unconditional},
 		}
 		for _, p := range pairs {
-			if !equalSteps(r, task, p.a, p.b) {
+			if p.a == "" || p.b == "" || !equalSteps(r, task, p.a, p.b) {
 				continue
 			}
 			items, err := pairedOverK(r, task, p.a, p.b)
@@ -114,15 +115,19 @@ func Measure(r Rows) ([]claims.Measurement, error) {
 			}
 			add(p.id, items)
 		}
-		if wall := wallMatched(r, task, density.Conditional); wall != "" {
-			items, err := pairedOverK(r, task, density.Meta, wall)
+		if wall := timeMatched(r, task, density.Conditional); wall != "" && metaEntry != "" {
+			items, err := pairedOverK(r, task, metaEntry, wall)
 			if err != nil {
 				return nil, fmt.Errorf("density claim %s: %w", ClaimMetaConditionalWall, err)
 			}
 			add(ClaimMetaConditionalWall, items)
 		}
 		for _, kind := range kClaimKinds {
-			items, err := kEffect(r, task, kind)
+			entry := kind
+			if kind == density.Meta {
+				entry = metaEntry
+			}
+			items, err := kEffect(r, task, entry)
 			if err != nil {
 				return nil, fmt.Errorf("density claim %s%s: %w", kind, ClaimImprovesWithK, err)
 			}
@@ -156,26 +161,62 @@ func result(r Rows, task, model string, k int) *Result {
 // steps, as far as the training rows say (no rows: the entries are plain
 // kinds, which the profiles train at the task's steps).
 func equalSteps(r Rows, task, a, b string) bool {
-	sa, sb := -1, -1
-	for _, tr := range r.Training {
-		if tr.Task != task {
-			continue
-		}
-		switch tr.Model {
-		case a:
-			sa = tr.Steps
-		case b:
-			sb = tr.Steps
-		}
-	}
-	return sa == sb
+	return entrySteps(r, task, a) == entrySteps(r, task, b)
 }
 
-// wallMatched is the task's entry of kind trained for a wall-time match
-// (TrainRow.Budget), or "".
-func wallMatched(r Rows, task, kind string) string {
+// kindOf is a model entry's kind.
+func kindOf(entry string) string {
+	kind, _, _ := strings.Cut(entry, "@")
+	return kind
+}
+
+// firstEntry is the task's first result entry of kind (plain or
+// kind@steps), or "".
+func firstEntry(r Rows, task, kind string) string {
+	for _, res := range r.Results {
+		if res.Task == task && kindOf(res.Model) == kind {
+			return res.Model
+		}
+	}
+	return ""
+}
+
+// entrySteps is an entry's training steps from the training rows, or -1.
+func entrySteps(r Rows, task, entry string) int {
 	for _, tr := range r.Training {
-		if tr.Task == task && strings.HasPrefix(tr.Model, kind+"@") && strings.HasPrefix(tr.Budget, "wall time") {
+		if tr.Task == task && tr.Model == entry {
+			return tr.Steps
+		}
+	}
+	return -1
+}
+
+// stepMatched is the task's entry of kind trained as many steps as entry:
+// the plain kind if so, else a kind@steps one; "" if none.
+func stepMatched(r Rows, task, entry, kind string) string {
+	if entry == "" {
+		return ""
+	}
+	n := entrySteps(r, task, entry)
+	var cands []string
+	for _, res := range r.Results {
+		if res.Task == task && kindOf(res.Model) == kind && !slices.Contains(cands, res.Model) {
+			cands = append(cands, res.Model)
+		}
+	}
+	for _, c := range cands {
+		if entrySteps(r, task, c) == n {
+			return c
+		}
+	}
+	return ""
+}
+
+// timeMatched is the task's entry of kind trained for a match of the Meta
+// model's training time (TrainRow.Budget), or "".
+func timeMatched(r Rows, task, kind string) string {
+	for _, tr := range r.Training {
+		if tr.Task == task && kindOf(tr.Model) == kind && tr.Budget == BudgetTimeMatched {
 			return tr.Model
 		}
 	}

@@ -41,7 +41,7 @@ func handRows() Rows {
 		Training: []TrainRow{
 			train("flip", density.Conditional, 300, "equal steps"), train("flip", density.Attention, 300, "equal steps"),
 			train(ch, density.Unconditional, 300, "equal steps"), train(ch, density.Conditional, 300, "equal steps"),
-			train(ch, density.Conditional+"@3000", 3000, "wall time ≈ meta's"),
+			train(ch, density.Conditional+"@3000", 3000, BudgetTimeMatched),
 			train(ch, density.Attention, 300, "equal steps"), train(ch, density.Meta, 300, "equal steps"),
 		},
 	}
@@ -112,6 +112,50 @@ func TestMeasureHandBuiltRows(t *testing.T) {
 	primaries := slices.DeleteFunc(Claims(), func(c claims.Claim) bool { return !c.Primary })
 	if len(primaries) != 1 || primaries[0].ID != ClaimMetaConditional || primaries[0].Margin <= 0 {
 		t.Errorf("primary claims %+v, want %s alone with a margin", primaries, ClaimMetaConditional)
+	}
+}
+
+// TestMeasureStepMatchedRow: with the Meta model at its own steps, the
+// primary claim compares it with the conditional entry of the same steps,
+// not with the conditional model of the task's steps.
+func TestMeasureStepMatchedRow(t *testing.T) {
+	r := handRows()
+	for i := range r.Results {
+		if r.Results[i].Model == density.Meta {
+			r.Results[i].Model = density.Meta + "@150"
+		}
+	}
+	for i := range r.Training {
+		if r.Training[i].Model == density.Meta {
+			r.Training[i].Model, r.Training[i].Steps = density.Meta+"@150", 150
+		}
+	}
+	// The step-matched conditional: 0.001 worse than meta on every episode.
+	for _, k := range []int{1, 4} {
+		m := result(r, "characters", density.Meta+"@150", k)
+		worse := make([]float64, len(m.Nats))
+		for i, v := range m.Nats {
+			worse[i] = v + 0.001
+		}
+		r.Results = append(r.Results, res("characters", density.Conditional+"@150", k, worse...))
+	}
+	r.Training = append(r.Training, train("characters", density.Conditional+"@150", 150, BudgetStepMatched))
+	ms, err := Measure(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]float64{}
+	for _, m := range ms {
+		found[m.Claim] = m.Value
+	}
+	if v, ok := found[ClaimMetaConditional]; !ok || math.Abs(v+0.001) > 1e-12 {
+		t.Errorf("%s = %v (measured %v), want -0.001 against conditional@150", ClaimMetaConditional, v, ok)
+	}
+	if v, ok := found[ClaimMetaConditionalWall]; !ok || math.Abs(v-0.0175/3) > 1e-12 {
+		t.Errorf("%s = %v (measured %v), want %v against conditional@3000", ClaimMetaConditionalWall, v, ok, 0.0175/3)
+	}
+	if v, ok := found[density.Meta+ClaimImprovesWithK]; !ok || math.Abs(v+1.0/3000) > 1e-12 {
+		t.Errorf("meta improves with k = %v (measured %v)", v, ok)
 	}
 }
 

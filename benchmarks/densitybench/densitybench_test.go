@@ -169,7 +169,7 @@ func TestBadData(t *testing.T) {
 }
 
 func TestModelSpec(t *testing.T) {
-	task := Task{Steps: 300, BudgetMatch: density.Meta}
+	task := Task{Steps: 300, Budgets: map[string]string{"conditional@3000": BudgetTimeMatched}}
 	for _, tc := range []struct {
 		entry  string
 		kind   string
@@ -178,7 +178,8 @@ func TestModelSpec(t *testing.T) {
 		bad    bool
 	}{
 		{entry: "conditional", kind: density.Conditional, steps: 300, budget: "equal steps"},
-		{entry: "conditional@3000", kind: density.Conditional, steps: 3000, budget: "wall time ≈ meta's"},
+		{entry: "conditional@3000", kind: density.Conditional, steps: 3000, budget: BudgetTimeMatched},
+		{entry: "meta@20", kind: density.Meta, steps: 20, budget: "own steps"},
 		{entry: "meta", kind: density.Meta, steps: 300, budget: "equal steps"},
 		{entry: "conditional@", bad: true},
 		{entry: "conditional@0", bad: true},

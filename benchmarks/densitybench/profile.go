@@ -26,9 +26,10 @@ type Task struct {
 	// Steps is every model's training steps unless its entry says @steps:
 	// comparisons are at equal steps and episodes seen.
 	Steps int `json:"steps"`
-	// BudgetMatch names the model whose wall time the @steps entries were
-	// sized to match (a label; the training table shows both times).
-	BudgetMatch string `json:"budget_match,omitempty"`
+	// Budgets labels the @steps entries' budgets in the training table
+	// (BudgetStepMatched, BudgetTimeMatched or free text); an entry without
+	// a label is "own steps", a plain kind "equal steps".
+	Budgets map[string]string `json:"budgets,omitempty"`
 	// InnerLR and InnerSteps are the Meta models' base inner step size
 	// (0 means 0.05) and number of inner steps (0 means 1).
 	InnerLR    float64 `json:"inner_lr,omitempty"`
@@ -91,13 +92,22 @@ func (t Task) modelSpec(entry string) (kind string, steps int, err error) {
 	return kind, steps, nil
 }
 
+// Budget labels that the claims read (Measure).
+const (
+	// BudgetStepMatched: the entry has the Meta model's steps.
+	BudgetStepMatched = "steps = meta's"
+	// BudgetTimeMatched: the entry's steps were sized to the Meta model's
+	// training time.
+	BudgetTimeMatched = "time ≈ meta's"
+)
+
 // budget labels a model entry's training budget.
 func (t Task) budget(entry string) string {
+	if l, ok := t.Budgets[entry]; ok {
+		return l
+	}
 	if !strings.Contains(entry, "@") {
 		return "equal steps"
-	}
-	if t.BudgetMatch != "" {
-		return "wall time ≈ " + t.BudgetMatch + "'s"
 	}
 	return "own steps"
 }
@@ -108,12 +118,22 @@ var (
 )
 
 // quickModels are the quick profile's models on characters and Omniglot:
-// all four at the task's 250 steps, and the conditional model again with
-// about the Meta PixelCNN's training time. Measured at the quick size
-// (train density --profile quick --task characters, CPU seconds per step,
-// docs/density.md): meta with two inner steps 2.45, conditional 0.113,
-// so 250 meta steps cost about 5,400 conditional ones.
-var quickModels = []string{uncond, cond, att, meta, cond + "@5400"}
+// unconditional, conditional and attention at the task's 1,500 steps (250
+// were too few for the conditional and attention models to use the
+// support: flat in k); the Meta PixelCNN at the 150 steps the profile can
+// afford; the conditional model at those 150 steps (step-matched) and at
+// about the Meta PixelCNN's training time (time-matched). Measured at the
+// quick size (train density --profile quick --task characters, CPU seconds
+// per step, docs/density.md): meta with two inner steps 2.45, conditional
+// 0.113, so 150 meta steps cost about 3,300 conditional ones.
+var quickModels = []string{uncond, cond, att, meta + "@150", cond + "@150", cond + "@3300"}
+
+// quickBudgets labels quickModels' own-step entries.
+var quickBudgets = map[string]string{
+	meta + "@150":  "own steps: a meta step costs ~22 conditional ones",
+	cond + "@150":  BudgetStepMatched,
+	cond + "@3300": BudgetTimeMatched,
+}
 
 func chars(side, alphabets, test, characters int) images.CharacterConfig {
 	return images.CharacterConfig{Side: side, Alphabets: alphabets, TestAlphabets: test, Characters: characters, Drawers: 20}
@@ -129,7 +149,7 @@ func profiles() map[string]Profile {
 				{Name: "flip", Side: 8, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
 					Steps: 4, Batch: 4, LR: 2e-3, Episodes: 6, Figures: []string{att}, FigureK: 1},
 				{Name: "characters", Side: 12, Characters: chars(12, 4, 1, 3), Models: []string{uncond, cond, att, meta, attMeta, cond + "@6"},
-					Supports: []int{1, 2}, TrainK: []int{1, 2}, Steps: 4, BudgetMatch: meta, InnerSteps: 2, Batch: 4, LR: 2e-3, Episodes: 6,
+					Supports: []int{1, 2}, TrainK: []int{1, 2}, Steps: 4, Budgets: map[string]string{cond + "@6": BudgetTimeMatched}, InnerSteps: 2, Batch: 4, LR: 2e-3, Episodes: 6,
 					Figures: []string{cond}, FigureK: 2},
 			},
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{cond, att, meta}, Supports: []int{1, 2}, TrainK: []int{1, 2},
@@ -157,11 +177,11 @@ func profiles() map[string]Profile {
 				{Name: "flip", Side: 16, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
 					Steps: 1500, Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 400, Figures: []string{att}, FigureK: 1},
 				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: quickModels,
-					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 250, BudgetMatch: meta, InnerLR: 0.5, InnerSteps: 2,
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 1500, Budgets: quickBudgets, InnerLR: 0.5, InnerSteps: 2,
 					Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
 			},
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: quickModels, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
-				Steps: 250, BudgetMatch: meta, InnerLR: 0.5, InnerSteps: 2,
+				Steps: 1500, Budgets: quickBudgets, InnerLR: 0.5, InnerSteps: 2,
 				Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 16,
 		},
