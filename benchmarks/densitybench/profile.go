@@ -123,16 +123,16 @@ var (
 // support: flat in k); the Meta PixelCNN at the 150 steps the profile can
 // afford; the conditional model at those 150 steps (step-matched) and at
 // about the Meta PixelCNN's training time (time-matched). Measured at the
-// quick size (train density --profile quick --task characters, CPU seconds
-// per step, docs/density.md): meta with two inner steps 2.45, conditional
-// 0.113, so 150 meta steps cost about 3,300 conditional ones.
-var quickModels = []string{uncond, cond, att, meta + "@150", cond + "@150", cond + "@3300"}
+// quick size (train density --profile quick --task characters --steps 150,
+// CPU seconds, docs/density.md): meta with two inner steps 262 s,
+// conditional 16.4 s, so 150 meta steps cost about 2,400 conditional ones.
+var quickModels = []string{uncond, cond, att, meta + "@150", cond + "@150", cond + "@2400"}
 
 // quickBudgets labels quickModels' own-step entries.
 var quickBudgets = map[string]string{
-	meta + "@150":  "own steps: a meta step costs ~22 conditional ones",
+	meta + "@150":  "own steps: a meta step costs ~16 conditional ones",
 	cond + "@150":  BudgetStepMatched,
-	cond + "@3300": BudgetTimeMatched,
+	cond + "@2400": BudgetTimeMatched,
 }
 
 func chars(side, alphabets, test, characters int) images.CharacterConfig {
