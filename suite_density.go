@@ -8,10 +8,11 @@ import (
 	"github.com/metabench/metabench/benchmarks/suite"
 )
 
-// densityAssets is the Omniglot set the density suite's real-data profile
-// uses (--data omniglot), with its licence.
+// densityAssets are the Omniglot sets the density suite's real-data
+// profiles use (--data omniglot: the paper protocol; omniglot-maxpool),
+// with their licence.
 //
-//go:embed assets/density/omniglot26.bits.gz assets/density/LICENSE.omniglot
+//go:embed assets/density/omniglot26.bits.gz assets/density/omniglot26-maxpool.bits.gz assets/density/LICENSE.omniglot
 var densityAssets embed.FS
 
 // densitySuite returns the density suite (Reed et al. 2018).

@@ -2,6 +2,7 @@ package density
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -84,6 +85,70 @@ func TestCausalMask(t *testing.T) {
 	}
 }
 
+// TestNormalised sums p(x) over all 512 binary 3×3 images for every model
+// kind (the meta kinds after adapting to the support) and checks that it
+// is 1: with causality (TestCausalMask), this is what makes nats/dim a
+// likelihood. A logit that read its own pixel would push the sum above 1.
+func TestNormalised(t *testing.T) {
+	const h, w = 3, 3
+	const n = 1 << (h * w)
+	for _, kind := range Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			cfg := tinyConfig(kind, h, w)
+			cfg.Pool = 1
+			m, err := NewModel[float64](cfg, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(7, 8))
+			perturb(m.AllParams(), r, 0.5)
+			support := randBits(r, 2*h*w)
+			xs := make([]float64, 0, n*h*w)
+			for v := range n {
+				for i := range h * w {
+					xs = append(xs, float64(v>>i&1))
+				}
+			}
+			tp := nn.NewTape[float64]()
+			tp.SetNoGrad(true)
+			if cfg.meta() {
+				fast, err := m.Adapt(support, 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tp.SubstituteParams(m.Params(), fast)
+			}
+			ctx := m.supportContext(tp, support, 2)
+			if !cfg.meta() {
+				// One support set for all n images: the context of batch n.
+				rep := make([]float64, 0, n*2*h*w)
+				for range n {
+					rep = append(rep, support...)
+				}
+				if ctx, err = m.Encode(tp, rep, n, 2); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var sum float64
+			if cfg.meta() {
+				for v := range n {
+					x := xs[v*h*w : (v+1)*h*w]
+					l := m.Logits(tp, tp.Constant(x, 1, 1, h, w), ctx).Data
+					sum += math.Exp(-float64(h*w) * NatsPerDim(l, x, h*w)[0])
+				}
+			} else {
+				l := m.Logits(tp, tp.Constant(xs, n, 1, h, w), ctx).Data
+				for _, nats := range NatsPerDim(l, xs, h*w) {
+					sum += math.Exp(-float64(h*w) * nats)
+				}
+			}
+			if math.Abs(sum-1) > 1e-12 {
+				t.Fatalf("p(x) sums to %.15f over the %d images", sum, n)
+			}
+		})
+	}
+}
+
 // TestGradients checks backpropagation through every part of every model
 // (stacks, conditioning, encoder, attention, learned inner loss) against
 // central differences in float64.
@@ -123,17 +188,22 @@ func TestGradients(t *testing.T) {
 
 // TestMetaGradient checks the Meta PixelCNN's second-order meta-gradient
 // with respect to the learned inner loss φ against central differences of
-// the outer loss after one inner step.
+// the outer loss after the inner steps (one and two), including the
+// learned per-tensor step sizes.
 func TestMetaGradient(t *testing.T) {
-	for _, kind := range []string{Meta, AttentionMeta} {
-		t.Run(kind, func(t *testing.T) { testMetaGradient(t, kind) })
+	for _, tc := range []struct {
+		kind  string
+		steps int
+	}{{Meta, 1}, {Meta, 2}, {AttentionMeta, 1}} {
+		t.Run(fmt.Sprintf("%s/steps=%d", tc.kind, tc.steps), func(t *testing.T) { testMetaGradient(t, tc.kind, tc.steps) })
 	}
 }
 
-func testMetaGradient(t *testing.T, kind string) {
+func testMetaGradient(t *testing.T, kind string, steps int) {
 	const h, w = 4, 4
 	cfg := tinyConfig(kind, h, w)
 	cfg.Layers = 2
+	cfg.InnerSteps = steps
 	m, err := NewModel[float64](cfg, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +239,13 @@ func testMetaGradient(t *testing.T, kind string) {
 	}
 	if worst > 1e-3 {
 		t.Fatalf("meta-gradient relative error %.3g", worst)
+	}
+	var stepGrad float64
+	for _, g := range m.inner.logStep.Grad {
+		stepGrad = max(stepGrad, math.Abs(g))
+	}
+	if stepGrad == 0 {
+		t.Fatal("no gradient on the step sizes")
 	}
 }
 

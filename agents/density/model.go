@@ -43,8 +43,13 @@ type Config struct {
 	KeyDim      int     `json:"key_dim"`      // attention key/query size
 	Pool        int     `json:"pool"`         // support feature maps are average-pooled by this (1 or 2)
 	MaxSupport  int     `json:"max_support"`  // largest support set the model takes
-	InnerLR     float64 `json:"inner_lr"`     // Meta: step size of the inner step
+	InnerLR     float64 `json:"inner_lr"`     // Meta: base step size of the inner steps
+	// InnerSteps is the Meta models' number of inner steps; 0 means 1.
+	InnerSteps int `json:"inner_steps,omitempty"`
 }
+
+// innerSteps is InnerSteps with its default.
+func (c Config) innerSteps() int { return max(c.InnerSteps, 1) }
 
 func (c Config) attention() bool { return c.Kind == Attention || c.Kind == AttentionMeta }
 func (c Config) meta() bool      { return c.Kind == Meta || c.Kind == AttentionMeta }
@@ -78,6 +83,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("density: max support %d, want 1..1000", c.MaxSupport)
 	case c.meta() && !(c.InnerLR > 0 && c.InnerLR < 10):
 		return fmt.Errorf("density: inner step size %v, want in (0, 10)", c.InnerLR)
+	case c.InnerSteps < 0 || c.InnerSteps > 16:
+		return fmt.Errorf("density: %d inner steps, want 0..16 (0 means 1)", c.InnerSteps)
 	}
 	return nil
 }
@@ -218,6 +225,7 @@ func NewModel[T nn.Float](cfg Config, seed uint64) (*Model[T], error) {
 	}
 	if cfg.meta() {
 		m.inner = newInnerLoss[T](r, F)
+		m.inner.logStep = nn.NewParam[T]("inner.logstep", len(m.Params()))
 	}
 	return m, nil
 }

@@ -87,6 +87,23 @@ func (bt Batch[T]) part(lo, hi, hw int) Batch[T] {
 	return Batch[T]{B: hi - lo, K: bt.K, Targets: bt.Targets[lo*hw : hi*hw], Support: bt.Support[lo*bt.K*hw : hi*bt.K*hw]}
 }
 
+// stepLRScale multiplies the learning rate of the Meta models' log step
+// sizes. Adam moves a parameter by about the learning rate per step, so at
+// 2e-3 a log step size could change by at most 0.6 in the quick profile's
+// meta steps, while the meta-gradient asked for larger steps throughout.
+const stepLRScale = 10
+
+// paramGroups are m's optimiser groups: everything, with the Meta models'
+// step sizes in a group of their own at stepLRScale.
+func paramGroups[T nn.Float](m *Model[T]) []*optim.Group[T] {
+	if m.inner == nil {
+		return []*optim.Group[T]{optim.NewGroup("all", m.AllParams()...)}
+	}
+	steps := optim.NewGroup("inner.logstep", m.inner.logStep)
+	steps.LRScale = stepLRScale
+	return []*optim.Group[T]{optim.NewGroup("all", append(m.Params(), m.inner.lossParams()...)...), steps}
+}
+
 // Train trains m on episodes of src's training split with Adam. progress,
 // if not nil, is called after every step with the step's loss.
 func Train[T nn.Float](ctx context.Context, m *Model[T], src images.Source, tc TrainConfig, progress func(step int, loss float64)) (TrainStats, error) {
@@ -102,7 +119,7 @@ func Train[T nn.Float](ctx context.Context, m *Model[T], src images.Source, tc T
 		}
 	}
 	all := m.AllParams()
-	opt := optim.NewAdam(optim.Config{LR: tc.LR, ClipNorm: 1}, optim.AdamOpts{}, optim.NewGroup("all", all...))
+	opt := optim.NewAdam(optim.Config{LR: tc.LR, ClipNorm: 1}, optim.AdamOpts{}, paramGroups(m)...)
 	copies := make([]*Model[T], tc.Chunks)
 	for i := range copies {
 		copies[i] = m.clone()
@@ -144,7 +161,7 @@ func Train[T nn.Float](ctx context.Context, m *Model[T], src images.Source, tc T
 			if m.Cfg.meta() {
 				var sum float64
 				for e := range part.B {
-					l, err := cm.MetaLoss(part.Support[e*k*hw:(e+1)*k*hw], k, part.Targets[e*hw:(e+1)*hw])
+					l, err := cm.metaLoss(tp, part.Support[e*k*hw:(e+1)*k*hw], k, part.Targets[e*hw:(e+1)*hw])
 					if err != nil {
 						return err
 					}

@@ -39,18 +39,21 @@ func taskFor(profile, name, data string) (Task, Arch, error) {
 		return Task{}, Arch{}, err
 	}
 	if data != "" {
-		if name != "" && name != "omniglot" {
+		t := p.Omniglot
+		t.Name = parseData(data).taskName()
+		if name != "" && name != t.Name && name != "omniglot" {
 			return Task{}, Arch{}, cli.Usagef("--data gives Omniglot; --task %s does not read it", name)
 		}
-		return p.Omniglot, p.Arch, nil
+		return t, p.Arch, nil
 	}
 	if name == "" {
 		name = "characters"
 	}
 	var names []string
+	last := p.Tasks[len(p.Tasks)-1]
 	all := append(slices.Clone(p.Tasks), Task{Name: "objects", Side: 26, Objects: images.DefaultObjects(), Supports: []int{1, 2, 4, 8},
-		TrainK: []int{1, 2, 4, 8}, Steps: p.Tasks[len(p.Tasks)-1].Steps, MetaSteps: p.Tasks[len(p.Tasks)-1].MetaSteps,
-		Batch: p.Tasks[len(p.Tasks)-1].Batch, LR: p.Tasks[len(p.Tasks)-1].LR, Episodes: p.Tasks[len(p.Tasks)-1].Episodes})
+		TrainK: []int{1, 2, 4, 8}, Steps: last.Steps, InnerLR: last.InnerLR, InnerSteps: last.InnerSteps,
+		Batch: last.Batch, LR: last.LR, Episodes: last.Episodes})
 	for _, t := range all {
 		if t.Name == name {
 			return t, p.Arch, nil
@@ -64,7 +67,7 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("train density")
 	profile := fs.String("profile", "default", "scale of the network and training: smoke, default, quick or full")
 	task := fs.String("task", "", "task: flip, characters or objects (default characters; omniglot with --data)")
-	data := fs.String("data", "", "real data: omniglot (shipped), an Omniglot .npz, a directory of them or of PNGs")
+	data := fs.String("data", "", "real data: omniglot (shipped, paper protocol), omniglot-maxpool (shipped, max-pooled), an Omniglot .npz, a directory of them or of PNGs (prefix maxpool: to max-pool)")
 	kind := fs.String("model", density.Conditional, "model: "+strings.Join(density.Kinds(), ", "))
 	steps := fs.Int("steps", 0, "training steps (0: the profile's)")
 	seed := fs.Uint64("seed", 1, "seed of data, weights and training")
@@ -95,14 +98,11 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 		return err
 	}
 	maxK := min(slices.Max(append(slices.Clone(t.Supports), t.TrainK...)), src.Support())
-	m, err := density.New(arch.config(*kind, t.Side, maxK), trainSeed(*seed, 0, *kind))
+	m, err := density.New(arch.config(*kind, t, maxK), trainSeed(*seed, 0, *kind))
 	if err != nil {
 		return err
 	}
 	n := t.Steps
-	if *kind == density.Meta || *kind == density.AttentionMeta {
-		n = t.MetaSteps
-	}
 	if *steps > 0 {
 		n = *steps
 	}
@@ -118,6 +118,7 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 		return fmt.Errorf("train density: %w", err)
 	}
 	tc := density.TrainConfig{Steps: n, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(*seed, 0, *kind), Chunks: t.chunks(), Workers: *workers}
+	cpu0 := cpuSeconds()
 	st, err := density.Train(ctx, m, src, tc, func(step int, loss float64) {
 		if (step+1)%max(1, n/10) == 0 {
 			fmt.Fprintf(e.Stderr, "step %d/%d: loss %.4f nats/dim\n", step+1, n, loss)
@@ -126,15 +127,17 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	info := TrainRow{Task: t.Name, Model: *kind, Steps: st.Steps, FinalLoss: st.FinalLoss, ImagesPerSec: st.ImagesPerSec, Seconds: st.Seconds}
+	cpu := cpuSeconds() - cpu0
+	info := TrainRow{Task: t.Name, Model: *kind, Steps: st.Steps, Episodes: st.Steps * t.Batch, Budget: "own steps", FinalLoss: st.FinalLoss,
+		ImagesPerSec: st.ImagesPerSec, Seconds: st.Seconds, CPUSeconds: cpu}
 	for _, p := range m.AllParams() {
 		info.Params += p.Size()
 	}
 	if err := SaveWithSource(*out, m, info, source{Task: t, Seed: *seed, Data: *data}); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "trained %s on %s: %d steps in %.1f s (%.0f images/s), final loss %.4f nats/dim; saved %s\n",
-		*kind, t.Name, st.Steps, st.Seconds, st.ImagesPerSec, st.FinalLoss, *out)
+	fmt.Fprintf(e.Stdout, "trained %s on %s: %d steps in %.1f s wall, %.1f s CPU (%.0f images/s), final loss %.4f nats/dim; saved %s\n",
+		*kind, t.Name, st.Steps, st.Seconds, cpu, st.ImagesPerSec, st.FinalLoss, *out)
 	return nil
 }
 
@@ -198,6 +201,14 @@ func (b *bench) evalCmd(ctx context.Context, e cli.Env, args []string) error {
 		}
 		mean, se := meanStdErr(nats)
 		rows.Results = append(rows.Results, Result{Task: s.Task.Name, Model: m.Cfg.Kind, K: k, Episodes: len(nats), NatsPerDim: mean, StdErr: se})
+	}
+	if m.Cfg.Kind == density.Meta || m.Cfg.Kind == density.AttentionMeta {
+		k := slices.Max(ks)
+		sp, err := density.MeasureSpecificity(ctx, m, src, k, evalSeed(*seed), max(*episodes, 2), *workers)
+		if err != nil {
+			return err
+		}
+		rows.Specificity = append(rows.Specificity, SpecRow{Task: s.Task.Name, Model: m.Cfg.Kind, Specificity: sp})
 	}
 	for _, t := range Tables(rows) {
 		if err := printTable(e, t); err != nil {

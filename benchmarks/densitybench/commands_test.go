@@ -85,4 +85,13 @@ func TestTrainEvalSample(t *testing.T) {
 	if _, err := run("train", "--task", "nope", "--out", model); !cli.IsUsage(err) {
 		t.Fatalf("unknown task: %v", err)
 	}
+	// A Meta PixelCNN's eval adds the support-specificity table.
+	metaDir := filepath.Join(dir, "meta")
+	if _, err := run("train", "--profile", "smoke", "--task", "characters", "--model", "meta", "--steps", "2", "--out", metaDir); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("eval", "--model", metaDir, "--support", "1,2", "--episodes", "3")
+	if err != nil || !strings.Contains(out, "another episode's") || !strings.Contains(out, "slope") {
+		t.Fatalf("eval meta: %v\n%s", err, out)
+	}
 }

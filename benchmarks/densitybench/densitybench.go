@@ -16,6 +16,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/metabench/metabench/agents/density"
@@ -27,11 +28,52 @@ import (
 // Name is the suite's name.
 const Name = "density"
 
-// BuiltinOmniglot names the Omniglot set shipped in assets/density.
-const BuiltinOmniglot = "omniglot"
+// Omniglot as --data: the shipped sets (assets/density) by name, or a path
+// to Lake's images, resized by the paper protocol unless prefixed with
+// MaxPoolPrefix.
+const (
+	// BuiltinOmniglot is the shipped set under the paper protocol
+	// (images.ResizeArea, the 45/5 alphabet split).
+	BuiltinOmniglot = "omniglot"
+	// BuiltinOmniglotMaxPool is the shipped set max-pooled to 26×26
+	// (images.ResizeMaxPool), the same split.
+	BuiltinOmniglotMaxPool = "omniglot-maxpool"
+	// MaxPoolPrefix before a path resizes its 105×105 images by max-pooling.
+	MaxPoolPrefix = "maxpool:"
+	// OmniglotAsset and OmniglotMaxPoolAsset are the shipped sets' file
+	// names inside the assets.
+	OmniglotAsset        = "omniglot26.bits.gz"
+	OmniglotMaxPoolAsset = "omniglot26-maxpool.bits.gz"
+)
 
-// OmniglotAsset is the file name of the shipped set inside the assets.
-const OmniglotAsset = "omniglot26.bits.gz"
+// omniglotData is what --data names: a shipped asset (asset ≠ "") or a
+// path, and the resizing; maxpool tasks are named omniglot-maxpool so that
+// the paper's numbers, which are under the other protocol, are not shown
+// beside them.
+type omniglotData struct {
+	asset, path string
+	resize      images.Resize
+}
+
+func parseData(data string) omniglotData {
+	switch {
+	case data == BuiltinOmniglot:
+		return omniglotData{asset: OmniglotAsset}
+	case data == BuiltinOmniglotMaxPool:
+		return omniglotData{asset: OmniglotMaxPoolAsset, resize: images.ResizeMaxPool}
+	case strings.HasPrefix(data, MaxPoolPrefix):
+		return omniglotData{path: strings.TrimPrefix(data, MaxPoolPrefix), resize: images.ResizeMaxPool}
+	}
+	return omniglotData{path: data}
+}
+
+// taskName is the Omniglot task's name under this protocol.
+func (d omniglotData) taskName() string {
+	if d.resize == images.ResizeMaxPool {
+		return "omniglot-maxpool"
+	}
+	return "omniglot"
+}
 
 // Rows are what a run (or a shard of one) measures.
 type Rows struct {
@@ -39,6 +81,17 @@ type Rows struct {
 	Training []TrainRow `json:"training"`           // per task and model, from the shard that trained it
 	Figures  []Figure   `json:"figures,omitempty"`  // sample grids and attention maps
 	Sampling []SpeedRow `json:"sampling,omitempty"` // samples/s
+	// Specificity: how much each Meta model's adaptation depends on the
+	// support, at the task's largest support size.
+	Specificity []SpecRow `json:"specificity,omitempty"`
+}
+
+// SpecRow is the support-specificity diagnostic of one Meta model.
+type SpecRow struct {
+	Unit  int    `json:"unit"`
+	Task  string `json:"task"`
+	Model string `json:"model"`
+	density.Specificity
 }
 
 // Result is one unit: a model's nats/dim on a task's test episodes at one
@@ -51,17 +104,24 @@ type Result struct {
 	Episodes   int     `json:"episodes"`
 	NatsPerDim float64 `json:"nats_per_dim"`
 	StdErr     float64 `json:"std_err"`
+	// Nats is each test episode's nats/dim, in episode order: episodes are
+	// paired across models and support sizes (the same targets), so
+	// claims take per-episode differences.
+	Nats []float64 `json:"nats,omitempty"`
 }
 
 // TrainRow describes the training of one model.
 type TrainRow struct {
 	TaskIndex    int     `json:"task_index"` // position of the task in the profile
 	Task         string  `json:"task"`
-	Model        string  `json:"model"`
+	Model        string  `json:"model"` // the task's model entry: kind or kind@steps
 	Steps        int     `json:"steps"`
+	Episodes     int     `json:"episodes"` // training episodes seen: steps × batch
+	Budget       string  `json:"budget"`   // equal steps, or what the entry's own steps match
 	FinalLoss    float64 `json:"final_loss"`
 	ImagesPerSec float64 `json:"images_per_s"` // training episodes (target images) per second; 0 if loaded from the cache
-	Seconds      float64 `json:"seconds"`
+	Seconds      float64 `json:"seconds"`      // wall time
+	CPUSeconds   float64 `json:"cpu_seconds"`  // user + system CPU time of the process while training (0: not measured)
 	Params       int     `json:"params"`
 }
 
@@ -122,6 +182,8 @@ func New(assets fs.FS) *suite.Suite {
 		Config:   b.config,
 		Run:      b.run,
 		Merge:    Merge,
+		Claims:   Claims(),
+		Measure:  Measure,
 		Tables:   Tables,
 		Plots:    Plots,
 		Commands: b.commands(),
@@ -140,28 +202,29 @@ func profileOf(name string) (Profile, error) {
 	return p, nil
 }
 
-// dataIdentity names the real data: the built-in set by its hash, a path
-// by its absolute name, size and modification time.
+// dataIdentity names the real data: a shipped set by its hash, a path by
+// its protocol, absolute name, size and modification time.
 func (b *bench) dataIdentity(data string) (string, error) {
 	if data == "" {
 		return "", nil
 	}
-	if data == BuiltinOmniglot {
+	d := parseData(data)
+	if d.asset != "" {
 		if b.assets == nil {
-			return "", cli.Usagef("density: --data omniglot: this build has no shipped Omniglot set")
+			return "", cli.Usagef("density: --data %s: this build has no shipped Omniglot set", data)
 		}
-		raw, err := fs.ReadFile(b.assets, OmniglotAsset)
+		raw, err := fs.ReadFile(b.assets, d.asset)
 		if err != nil {
 			return "", fmt.Errorf("density: shipped Omniglot: %w", err)
 		}
 		h := sha256.Sum256(raw)
-		return "omniglot:" + hex.EncodeToString(h[:8]), nil
+		return data + ":" + hex.EncodeToString(h[:8]), nil
 	}
-	fi, err := os.Stat(data)
+	fi, err := os.Stat(d.path)
 	if err != nil {
 		return "", cli.Usagef("density: --data %s: %v", data, err)
 	}
-	return fmt.Sprintf("%s:%d:%d", data, fi.Size(), fi.ModTime().UnixNano()), nil
+	return fmt.Sprintf("%s:%s:%d:%d", d.resize, d.path, fi.Size(), fi.ModTime().UnixNano()), nil
 }
 
 func (b *bench) config(o suite.Options) (any, error) {
@@ -178,15 +241,19 @@ func (b *bench) config(o suite.Options) (any, error) {
 
 // loadOmniglot reads the real data named by data.
 func (b *bench) loadOmniglot(data string) (*images.Set, error) {
-	if data == BuiltinOmniglot {
-		f, err := b.assets.Open(OmniglotAsset)
+	d := parseData(data)
+	if d.asset != "" {
+		if b.assets == nil {
+			return nil, cli.Usagef("density: --data %s: this build has no shipped Omniglot set", data)
+		}
+		f, err := b.assets.Open(d.asset)
 		if err != nil {
 			return nil, fmt.Errorf("density: shipped Omniglot: %w", err)
 		}
 		defer f.Close()
-		return images.ReadPacked(f, "assets/density/"+OmniglotAsset)
+		return images.ReadPacked(f, "assets/density/"+d.asset)
 	}
-	return images.Omniglot(data)
+	return images.OmniglotResized(d.path, d.resize)
 }
 
 // taskSource builds a task's episodes.
@@ -198,7 +265,7 @@ func taskSource(t Task, seed uint64, omni *images.Set) (images.Source, error) {
 		return images.Characters(t.Characters, seed)
 	case "objects":
 		return images.Objects(t.Objects, seed)
-	case "omniglot":
+	case "omniglot", "omniglot-maxpool":
 		if omni == nil {
 			return nil, fmt.Errorf("density: the omniglot task needs --data")
 		}
@@ -213,16 +280,25 @@ type unit struct {
 	model  string
 	k      int
 	figure bool
+	spec   bool // support-specificity diagnostic of a Meta model
 }
 
 // units enumerates a profile's work in a fixed order: every (task, model,
-// support size) result, then every figure.
+// support size) result, then every Meta model's support-specificity
+// diagnostic at the task's largest support size, then every figure.
 func units(tasks []Task) []unit {
 	var us []unit
 	for ti, t := range tasks {
 		for _, m := range t.Models {
 			for _, k := range t.Supports {
 				us = append(us, unit{task: ti, model: m, k: k})
+			}
+		}
+	}
+	for ti, t := range tasks {
+		for _, m := range t.Models {
+			if kind, _, err := t.modelSpec(m); err == nil && (kind == density.Meta || kind == density.AttentionMeta) {
+				us = append(us, unit{task: ti, model: m, k: slices.Max(t.Supports), spec: true})
 			}
 		}
 	}
@@ -236,7 +312,9 @@ func units(tasks []Task) []unit {
 
 func tasksOf(p Profile, data string) []Task {
 	if data != "" {
-		return []Task{p.Omniglot}
+		t := p.Omniglot
+		t.Name = parseData(data).taskName()
+		return []Task{t}
 	}
 	return p.Tasks
 }
@@ -285,6 +363,15 @@ func (b *bench) run(ctx context.Context, o suite.Options) (Rows, error) {
 		if err != nil {
 			return Rows{}, err
 		}
+		if u.spec {
+			sr, err := r.specificity(ctx, i, u, m)
+			if err != nil {
+				return Rows{}, err
+			}
+			o.Logf("density: %s %s k=%d: own support %.4f, another's %.4f, unadapted %.4f nats/dim", sr.Task, sr.Model, sr.K, sr.Own, sr.Other, sr.Unadapted)
+			rows.Specificity = append(rows.Specificity, sr)
+			continue
+		}
 		if u.figure {
 			f, err := r.figure(ctx, i, u, m)
 			if err != nil {
@@ -324,6 +411,7 @@ func Merge(shards []Rows) (Rows, error) {
 		out.Results = append(out.Results, s.Results...)
 		out.Figures = append(out.Figures, s.Figures...)
 		out.Sampling = append(out.Sampling, s.Sampling...)
+		out.Specificity = append(out.Specificity, s.Specificity...)
 		for _, t := range s.Training {
 			if !slices.ContainsFunc(out.Training, func(u TrainRow) bool { return u.Task == t.Task && u.Model == t.Model }) {
 				out.Training = append(out.Training, t)
@@ -332,6 +420,7 @@ func Merge(shards []Rows) (Rows, error) {
 	}
 	slices.SortStableFunc(out.Results, func(a, b Result) int { return a.Unit - b.Unit })
 	slices.SortStableFunc(out.Figures, func(a, b Figure) int { return a.Unit - b.Unit })
+	slices.SortStableFunc(out.Specificity, func(a, b SpecRow) int { return a.Unit - b.Unit })
 	for i := 1; i < len(out.Results); i++ {
 		if out.Results[i].Unit == out.Results[i-1].Unit {
 			return Rows{}, fmt.Errorf("unit %d measured by two shards", out.Results[i].Unit)
@@ -341,13 +430,18 @@ func Merge(shards []Rows) (Rows, error) {
 		if a.TaskIndex != b.TaskIndex {
 			return a.TaskIndex - b.TaskIndex
 		}
-		return modelOrder(a.Model) - modelOrder(b.Model)
+		if d := modelOrder(a.Model) - modelOrder(b.Model); d != 0 {
+			return d
+		}
+		return a.Steps - b.Steps
 	})
 	return out, nil
 }
 
-func modelOrder(m string) int {
-	return slices.Index(density.Kinds(), m)
+// modelOrder is a model entry's kind's place in the report order.
+func modelOrder(entry string) int {
+	kind, _, _ := strings.Cut(entry, "@")
+	return slices.Index(density.Kinds(), kind)
 }
 
 // meanStdErr returns the mean and its standard error.

@@ -3,12 +3,15 @@ package densitybench
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/metabench/metabench/agents/density"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/cli"
 )
@@ -36,7 +39,7 @@ func decode(t *testing.T, rep *suite.Report) Rows {
 // science is what must not depend on sharding or reruns: the results and
 // the figures' images and attention weights (not their timings).
 func science(r Rows) (Rows, []string) {
-	out := Rows{Results: r.Results}
+	out := Rows{Results: r.Results, Specificity: r.Specificity}
 	for _, f := range r.Figures {
 		f.SamplesPS = 0
 		out.Figures = append(out.Figures, f)
@@ -162,5 +165,121 @@ func TestBadData(t *testing.T) {
 	}
 	if _, err := s.Run(context.Background(), suite.Options{Profile: "nope"}); !cli.IsUsage(err) {
 		t.Fatalf("unknown profile: %v", err)
+	}
+}
+
+func TestModelSpec(t *testing.T) {
+	task := Task{Steps: 300, Budgets: map[string]string{"conditional@3000": BudgetTimeMatched}}
+	for _, tc := range []struct {
+		entry  string
+		kind   string
+		steps  int
+		budget string
+		bad    bool
+	}{
+		{entry: "conditional", kind: density.Conditional, steps: 300, budget: "equal steps"},
+		{entry: "conditional@3000", kind: density.Conditional, steps: 3000, budget: BudgetTimeMatched},
+		{entry: "meta@20", kind: density.Meta, steps: 20, budget: "own steps"},
+		{entry: "meta", kind: density.Meta, steps: 300, budget: "equal steps"},
+		{entry: "conditional@", bad: true},
+		{entry: "conditional@0", bad: true},
+		{entry: "conditional@x", bad: true},
+		{entry: "nope@10", bad: true},
+	} {
+		kind, steps, err := task.modelSpec(tc.entry)
+		if (err != nil) != tc.bad {
+			t.Fatalf("%q: error %v", tc.entry, err)
+		}
+		if tc.bad {
+			continue
+		}
+		if kind != tc.kind || steps != tc.steps || task.budget(tc.entry) != tc.budget {
+			t.Errorf("%q: %s, %d steps, %q", tc.entry, kind, steps, task.budget(tc.entry))
+		}
+	}
+}
+
+// TestProfilesEqualSteps: within a task every model trains the task's
+// steps unless its entry names its own, and every entry parses.
+func TestProfilesEqualSteps(t *testing.T) {
+	for name, p := range profiles() {
+		for _, task := range append(slices.Clone(p.Tasks), p.Omniglot) {
+			for _, m := range task.Models {
+				if _, _, err := task.modelSpec(m); err != nil {
+					t.Errorf("%s %s: %v", name, task.Name, err)
+				}
+			}
+		}
+	}
+}
+
+func TestSlope(t *testing.T) {
+	for _, tc := range []struct {
+		xs, ys []float64
+		want   float64
+		ok     bool
+	}{
+		{[]float64{0, 1, 2, 3}, []float64{0.08, 0.07, 0.06, 0.05}, -0.01, true},
+		{[]float64{0, 1, 2, 3}, []float64{0.05, 0.05, 0.05, 0.05}, 0, true},
+		{[]float64{1, 1}, []float64{0.1, 0.2}, 0, false},
+		{[]float64{1}, []float64{0.1}, 0, false},
+	} {
+		b, ok := Slope(tc.xs, tc.ys)
+		if ok != tc.ok || math.Abs(b-tc.want) > 1e-12 {
+			t.Errorf("Slope(%v, %v) = %v, %v; want %v, %v", tc.xs, tc.ys, b, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestPaperNumbersOnlyUnderThePaperProtocol: the paper's Omniglot numbers
+// appear beside the area-binarised set's results, not the max-pooled set's.
+func TestPaperNumbersOnlyUnderThePaperProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		data  string
+		paper bool
+	}{{BuiltinOmniglot, true}, {BuiltinOmniglotMaxPool, false}, {MaxPoolPrefix + "/x.npz", false}, {"/x.npz", true}} {
+		name := parseData(tc.data).taskName()
+		tables := Tables(Rows{Results: []Result{{Task: name, Model: density.Conditional, K: 1, Episodes: 2, NatsPerDim: 0.1}}})
+		got := strings.Contains(strings.Join(tables[0].Header, " "), "paper")
+		if got != tc.paper {
+			t.Errorf("--data %s (task %s): paper column %v, want %v", tc.data, name, got, tc.paper)
+		}
+	}
+}
+
+// TestMeasureSmokeRun: on a real (smoke) run every claim is measured, and
+// the per-episode effects agree with the tables' means.
+func TestMeasureSmokeRun(t *testing.T) {
+	_, rows := runRows(t, newSuite(), suite.Options{Profile: "smoke", Seed: 1})
+	ms, err := Measure(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, m := range ms {
+		got[m.Claim] = m.Value
+	}
+	for _, c := range Claims() {
+		if _, ok := got[c.ID]; !ok {
+			t.Errorf("claim %s not measured on the smoke run", c.ID)
+		}
+	}
+	var want float64
+	var n int
+	for _, r := range rows.Results {
+		if r.Task == "characters" && r.Model == density.Meta {
+			for _, c := range rows.Results {
+				if c.Task == r.Task && c.Model == density.Conditional && c.K == r.K {
+					want += r.NatsPerDim - c.NatsPerDim
+					n++
+				}
+			}
+		}
+	}
+	if n == 0 || math.Abs(got[ClaimMetaConditional]-want/float64(n)) > 1e-12 {
+		t.Errorf("meta − conditional %v from episodes, %v from the means (%d support sizes)", got[ClaimMetaConditional], want/float64(max(n, 1)), n)
+	}
+	if len(rows.Specificity) == 0 {
+		t.Error("no support-specificity rows for the meta models")
 	}
 }

@@ -1,6 +1,11 @@
 package densitybench
 
 import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/metabench/metabench/agents/density"
 	"github.com/metabench/metabench/envs/images"
 )
@@ -12,12 +17,24 @@ type Task struct {
 	Side       int                    `json:"side"`
 	Characters images.CharacterConfig `json:"characters,omitzero"`
 	Objects    images.ObjectConfig    `json:"objects,omitzero"`
-	Models     []string               `json:"models"`
-	Supports   []int                  `json:"supports"`   // evaluated
-	TrainK     []int                  `json:"train_k"`    // drawn per training step
-	Steps      int                    `json:"steps"`      // per model (non-meta)
-	MetaSteps  int                    `json:"meta_steps"` // for the Meta PixelCNN, whose step costs ~4 passes per episode
-	Batch      int                    `json:"batch"`
+	// Models are model kinds, or "kind@steps" for a kind trained a
+	// different number of steps (its own row, e.g. a conditional model
+	// given the Meta PixelCNN's wall time).
+	Models   []string `json:"models"`
+	Supports []int    `json:"supports"` // evaluated
+	TrainK   []int    `json:"train_k"`  // drawn per training step
+	// Steps is every model's training steps unless its entry says @steps:
+	// comparisons are at equal steps and episodes seen.
+	Steps int `json:"steps"`
+	// Budgets labels the @steps entries' budgets in the training table
+	// (BudgetStepMatched, BudgetTimeMatched or free text); an entry without
+	// a label is "own steps", a plain kind "equal steps".
+	Budgets map[string]string `json:"budgets,omitempty"`
+	// InnerLR and InnerSteps are the Meta models' base inner step size
+	// (0 means 0.05) and number of inner steps (0 means 1).
+	InnerLR    float64 `json:"inner_lr,omitempty"`
+	InnerSteps int     `json:"inner_steps,omitempty"`
+	Batch      int     `json:"batch"`
 	// Chunks splits each batch (memory: one chunk's activations per
 	// worker); 0 means 2. The sum of chunk gradients is fixed by it.
 	Chunks   int     `json:"chunks,omitempty"`
@@ -45,19 +62,78 @@ type Profile struct {
 	SampleSpeed int `json:"sample_speed"`
 }
 
-func (a Arch) config(kind string, side, maxK int) density.Config {
+func (a Arch) config(kind string, t Task, maxK int) density.Config {
 	pool := 1
-	if side%2 == 0 && side > 16 {
+	if t.Side%2 == 0 && t.Side > 16 {
 		pool = 2
 	}
-	return density.Config{Kind: kind, H: side, W: side, Layers: a.Layers, Channels: a.Channels, FirstKernel: a.FirstKernel,
-		EncChannels: a.EncChannels, CondDim: a.CondDim, KeyDim: a.KeyDim, Pool: pool, MaxSupport: maxK, InnerLR: 0.05}
+	lr := t.InnerLR
+	if lr == 0 {
+		lr = 0.05
+	}
+	return density.Config{Kind: kind, H: t.Side, W: t.Side, Layers: a.Layers, Channels: a.Channels, FirstKernel: a.FirstKernel,
+		EncChannels: a.EncChannels, CondDim: a.CondDim, KeyDim: a.KeyDim, Pool: pool, MaxSupport: maxK, InnerLR: lr,
+		InnerSteps: t.InnerSteps}
+}
+
+// modelSpec splits a task's model entry, "kind" or "kind@steps", into the
+// kind and its training steps (the task's Steps unless given).
+func (t Task) modelSpec(entry string) (kind string, steps int, err error) {
+	kind, n, found := strings.Cut(entry, "@")
+	steps = t.Steps
+	if found {
+		if steps, err = strconv.Atoi(n); err != nil || steps < 1 {
+			return "", 0, fmt.Errorf("density: model %q: want kind@steps with steps ≥ 1", entry)
+		}
+	}
+	if !slices.Contains(density.Kinds(), kind) {
+		return "", 0, fmt.Errorf("density: model %q: unknown kind %q", entry, kind)
+	}
+	return kind, steps, nil
+}
+
+// Budget labels that the claims read (Measure).
+const (
+	// BudgetStepMatched: the entry has the Meta model's steps.
+	BudgetStepMatched = "steps = meta's"
+	// BudgetTimeMatched: the entry's steps were sized to the Meta model's
+	// training time.
+	BudgetTimeMatched = "time ≈ meta's"
+)
+
+// budget labels a model entry's training budget.
+func (t Task) budget(entry string) string {
+	if l, ok := t.Budgets[entry]; ok {
+		return l
+	}
+	if !strings.Contains(entry, "@") {
+		return "equal steps"
+	}
+	return "own steps"
 }
 
 var (
 	uncond, cond, att, meta = density.Unconditional, density.Conditional, density.Attention, density.Meta
 	attMeta                 = density.AttentionMeta
 )
+
+// quickModels are the quick profile's models on characters and Omniglot:
+// unconditional, conditional and attention at the task's 1,500 steps (250
+// were too few for the conditional and attention models to use the
+// support: flat in k); the Meta PixelCNN at the 150 steps the profile can
+// afford; the conditional model at those 150 steps (step-matched) and at
+// about the Meta PixelCNN's training time (time-matched). Measured at the
+// quick size (train density --profile quick --task characters --steps 150,
+// CPU seconds, docs/density.md): meta with two inner steps 262 s,
+// conditional 16.4 s, so 150 meta steps cost about 2,400 conditional ones.
+var quickModels = []string{uncond, cond, att, meta + "@150", cond + "@150", cond + "@2400"}
+
+// quickBudgets labels quickModels' own-step entries.
+var quickBudgets = map[string]string{
+	meta + "@150":  "own steps: a meta step costs ~16 conditional ones",
+	cond + "@150":  BudgetStepMatched,
+	cond + "@2400": BudgetTimeMatched,
+}
 
 func chars(side, alphabets, test, characters int) images.CharacterConfig {
 	return images.CharacterConfig{Side: side, Alphabets: alphabets, TestAlphabets: test, Characters: characters, Drawers: 20}
@@ -72,12 +148,12 @@ func profiles() map[string]Profile {
 			Tasks: []Task{
 				{Name: "flip", Side: 8, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
 					Steps: 4, Batch: 4, LR: 2e-3, Episodes: 6, Figures: []string{att}, FigureK: 1},
-				{Name: "characters", Side: 12, Characters: chars(12, 4, 1, 3), Models: []string{uncond, cond, att, meta, attMeta},
-					Supports: []int{1, 2}, TrainK: []int{1, 2}, Steps: 4, MetaSteps: 2, Batch: 4, LR: 2e-3, Episodes: 6,
+				{Name: "characters", Side: 12, Characters: chars(12, 4, 1, 3), Models: []string{uncond, cond, att, meta, attMeta, cond + "@6"},
+					Supports: []int{1, 2}, TrainK: []int{1, 2}, Steps: 4, Budgets: map[string]string{cond + "@6": BudgetTimeMatched}, InnerSteps: 2, Batch: 4, LR: 2e-3, Episodes: 6,
 					Figures: []string{cond}, FigureK: 2},
 			},
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{cond, att, meta}, Supports: []int{1, 2}, TrainK: []int{1, 2},
-				Steps: 2, MetaSteps: 1, Batch: 2, LR: 2e-3, Episodes: 4},
+				Steps: 2, Batch: 2, LR: 2e-3, Episodes: 4},
 			SampleSpeed: 2,
 		},
 		// default: the ~30 s section of `metabench bench`: one-shot image
@@ -100,12 +176,13 @@ func profiles() map[string]Profile {
 			Tasks: []Task{
 				{Name: "flip", Side: 16, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
 					Steps: 1500, Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 400, Figures: []string{att}, FigureK: 1},
-				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{uncond, cond, att, meta},
-					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 1500, MetaSteps: 300, Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300,
-					Figures: []string{cond, att}, FigureK: 4},
+				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: quickModels,
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 1500, Budgets: quickBudgets, InnerLR: 0.5, InnerSteps: 2,
+					Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
 			},
-			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond, att, meta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
-				Steps: 1500, MetaSteps: 300, Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
+			Omniglot: Task{Name: "omniglot", Side: 26, Models: quickModels, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
+				Steps: 1500, Budgets: quickBudgets, InnerLR: 0.5, InnerSteps: 2,
+				Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 16,
 		},
 		// full: the paper's scale of training (days on 2 cores).
@@ -115,14 +192,14 @@ func profiles() map[string]Profile {
 				{Name: "flip", Side: 32, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
 					Steps: 100000, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000, Figures: []string{att}, FigureK: 1},
 				{Name: "characters", Side: 26, Characters: images.DefaultCharacters(), Models: []string{uncond, cond, att, meta, attMeta},
-					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, MetaSteps: 20000, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000,
+					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, InnerLR: 0.5, InnerSteps: 2, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000,
 					Figures: []string{cond, att}, FigureK: 4},
 				{Name: "objects", Side: 26, Objects: images.DefaultObjects(), Models: []string{cond, att},
 					Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8}, Steps: 100000, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000,
 					Figures: []string{att}, FigureK: 4},
 			},
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond, att, meta, attMeta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
-				Steps: 100000, MetaSteps: 20000, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000, Figures: []string{cond, att}, FigureK: 4},
+				Steps: 100000, InnerLR: 0.5, InnerSteps: 2, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 32,
 		},
 	}

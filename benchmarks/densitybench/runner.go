@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/metabench/metabench/agents/density"
@@ -35,28 +36,34 @@ func trainSeed(seed uint64, task int, model string) uint64 {
 func evalSeed(seed uint64) uint64 { return seed ^ 0x5eed_e7a1 }
 
 // modelDir is where a trained model of this configuration is cached.
-func (r *runner) modelDir(task int, model string) string {
+func (r *runner) modelDir(task int, entry string) string {
 	if r.o.CacheDir == "" {
 		return ""
 	}
-	return filepath.Join(r.o.CacheDir, Name, r.key, fmt.Sprintf("%s-%s", r.tasks[task].Name, model))
+	return filepath.Join(r.o.CacheDir, Name, r.key, fmt.Sprintf("%s-%s", r.tasks[task].Name, strings.ReplaceAll(entry, "@", "-")))
 }
 
-func (r *runner) modelConfig(task int, model string) density.Config {
+func (r *runner) modelConfig(task int, kind string) density.Config {
 	t := r.tasks[task]
-	return r.p.Arch.config(model, t.Side, min(slices.Max(append(slices.Clone(t.Supports), t.TrainK...)), r.sources[task].Support()))
+	return r.p.Arch.config(kind, t, min(slices.Max(append(slices.Clone(t.Supports), t.TrainK...)), r.sources[task].Support()))
 }
 
-// model returns the trained model of a task, training it (and caching it
-// under CacheDir) on first use.
-func (r *runner) model(ctx context.Context, task int, kind string, rows *Rows) (*density.Model[float32], error) {
-	id := fmt.Sprintf("%d/%s", task, kind)
+// model returns the trained model of a task's model entry ("kind" or
+// "kind@steps"), training it (and caching it under CacheDir) on first use.
+// An entry with its own steps starts from the same weights and episodes
+// as its kind's.
+func (r *runner) model(ctx context.Context, task int, entry string, rows *Rows) (*density.Model[float32], error) {
+	id := fmt.Sprintf("%d/%s", task, entry)
 	if m, ok := r.models[id]; ok {
 		return m, nil
 	}
 	t := r.tasks[task]
+	kind, steps, err := t.modelSpec(entry)
+	if err != nil {
+		return nil, err
+	}
 	cfg := r.modelConfig(task, kind)
-	dir := r.modelDir(task, kind)
+	dir := r.modelDir(task, entry)
 	if dir != "" {
 		// Another process training this model (a shard, a second run on
 		// the cache) is waited for; what it saved is then loaded.
@@ -65,12 +72,13 @@ func (r *runner) model(ctx context.Context, task int, kind string, rows *Rows) (
 			return nil, fmt.Errorf("density: %w", err)
 		}
 		defer unlock()
-		if m, info, err := Load(dir); err == nil && m.Cfg == cfg {
+		if m, info, err := Load(dir); err == nil && m.Cfg == cfg && info.Steps == steps {
 			r.models[id] = m
 			info.ImagesPerSec = 0 // not measured in this run
 			info.TaskIndex = task
+			info.Model = entry
 			rows.Training = append(rows.Training, info)
-			r.o.Logf("density: %s %s loaded from %s", t.Name, kind, dir)
+			r.o.Logf("density: %s %s loaded from %s", t.Name, entry, dir)
 			return m, nil
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			r.o.Logf("density: %s: %v; training again", dir, err)
@@ -80,34 +88,33 @@ func (r *runner) model(ctx context.Context, task int, kind string, rows *Rows) (
 	if err != nil {
 		return nil, err
 	}
-	steps := t.Steps
-	if kind == density.Meta || kind == density.AttentionMeta {
-		steps = t.MetaSteps
-	}
 	tc := density.TrainConfig{Steps: steps, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(r.o.Seed, task, kind),
 		Chunks: t.chunks(), Workers: r.o.Workers}
 	stop := r.o.Phases.Start("train")
 	bar := &progress.Bar{}
 	if r.o.Progress {
-		bar = progress.New(steps, fmt.Sprintf("train %s %s", t.Name, kind))
+		bar = progress.New(steps, fmt.Sprintf("train %s %s", t.Name, entry))
 	}
+	cpu0 := cpuSeconds()
 	st, err := density.Train(ctx, m, r.sources[task], tc, func(step int, loss float64) {
 		bar.Add(1)
 		if !r.o.Progress && steps >= 100 && (step+1)%(steps/5) == 0 {
-			r.o.Logf("density: training %s %s: step %d/%d, loss %.4f nats/dim", t.Name, kind, step+1, steps, loss)
+			r.o.Logf("density: training %s %s: step %d/%d, loss %.4f nats/dim", t.Name, entry, step+1, steps, loss)
 		}
 	})
+	cpu := cpuSeconds() - cpu0
 	bar.Finish()
 	stop()
 	if err != nil {
-		return nil, fmt.Errorf("density: train %s %s: %w", t.Name, kind, err)
+		return nil, fmt.Errorf("density: train %s %s: %w", t.Name, entry, err)
 	}
 	n := 0
 	for _, p := range m.AllParams() {
 		n += p.Size()
 	}
-	info := TrainRow{TaskIndex: task, Task: t.Name, Model: kind, Steps: st.Steps, FinalLoss: st.FinalLoss, ImagesPerSec: st.ImagesPerSec, Seconds: st.Seconds, Params: n}
-	r.o.Logf("density: trained %s %s: %d steps in %.1fs (%.0f images/s), final loss %.4f nats/dim", t.Name, kind, st.Steps, st.Seconds, st.ImagesPerSec, st.FinalLoss)
+	info := TrainRow{TaskIndex: task, Task: t.Name, Model: entry, Steps: st.Steps, Episodes: st.Steps * t.Batch, Budget: t.budget(entry),
+		FinalLoss: st.FinalLoss, ImagesPerSec: st.ImagesPerSec, Seconds: st.Seconds, CPUSeconds: cpu, Params: n}
+	r.o.Logf("density: trained %s %s: %d steps in %.1fs wall, %.1fs CPU (%.0f images/s), final loss %.4f nats/dim", t.Name, entry, st.Steps, st.Seconds, cpu, st.ImagesPerSec, st.FinalLoss)
 	if dir != "" {
 		if err := Save(dir, m, info); err != nil {
 			return nil, err
@@ -127,7 +134,20 @@ func (r *runner) evaluate(ctx context.Context, unit int, u unit, m *density.Mode
 		return Result{}, fmt.Errorf("density: evaluate %s %s k=%d: %w", t.Name, u.model, u.k, err)
 	}
 	mean, se := meanStdErr(nats)
-	return Result{Unit: unit, Task: t.Name, Model: u.model, K: u.k, Episodes: len(nats), NatsPerDim: mean, StdErr: se}, nil
+	return Result{Unit: unit, Task: t.Name, Model: u.model, K: u.k, Episodes: len(nats), NatsPerDim: mean, StdErr: se, Nats: nats}, nil
+}
+
+// specificity measures how much a Meta model's adaptation depends on the
+// support (density.MeasureSpecificity) on the task's test episodes.
+func (r *runner) specificity(ctx context.Context, unit int, u unit, m *density.Model[float32]) (SpecRow, error) {
+	t := r.tasks[u.task]
+	stop := r.o.Phases.Start("eval")
+	defer stop()
+	s, err := density.MeasureSpecificity(ctx, m, r.sources[u.task], u.k, evalSeed(r.o.Seed), t.Episodes, r.o.Workers)
+	if err != nil {
+		return SpecRow{}, fmt.Errorf("density: support specificity %s %s k=%d: %w", t.Name, u.model, u.k, err)
+	}
+	return SpecRow{Unit: unit, Task: t.Name, Model: u.model, Specificity: s}, nil
 }
 
 func bitString(im []float32) string {

@@ -46,22 +46,41 @@ func Tables(r Rows) []report.Table {
 			}
 		}
 		slices.Sort(ks)
-		t := report.Table{Title: fmt.Sprintf("%s: test nats/dim ± s.e. (bits/dim) by support size", task), Header: []string{"model"}}
+		t := report.Table{Title: fmt.Sprintf("%s: test nats/dim ± s.e. (bits/dim) by support size; slope: nats/dim per doubling of k (least squares)", task),
+			Header: []string{"model", "steps"}}
 		for _, k := range ks {
 			t.Header = append(t.Header, fmt.Sprintf("k=%d", k))
 		}
+		if len(ks) > 1 {
+			t.Header = append(t.Header, "slope")
+		}
 		paper := paperNats[task]
 		if paper != nil {
-			t.Header = append(t.Header, "paper (full scale)")
+			t.Header = append(t.Header, "paper (10+ layers, full training; same data protocol)")
 		}
 		for _, m := range models {
-			row := []string{m}
+			steps := "-"
+			for _, tr := range r.Training {
+				if tr.Task == task && tr.Model == m {
+					steps = strconv.Itoa(tr.Steps)
+				}
+			}
+			row := []string{m, steps}
+			var xs, ys []float64
 			for _, k := range ks {
 				cell := "-"
 				for _, res := range r.Results {
 					if res.Task == task && res.Model == m && res.K == k {
 						cell = fmt.Sprintf("%.4f ± %.4f (%.4f)", res.NatsPerDim, res.StdErr, res.NatsPerDim/math.Ln2)
+						xs, ys = append(xs, math.Log2(float64(k))), append(ys, res.NatsPerDim)
 					}
+				}
+				row = append(row, cell)
+			}
+			if len(ks) > 1 {
+				cell := "-"
+				if b, ok := Slope(xs, ys); ok {
+					cell = fmt.Sprintf("%+.5f", b)
 				}
 				row = append(row, cell)
 			}
@@ -76,12 +95,24 @@ func Tables(r Rows) []report.Table {
 		}
 		out = append(out, t)
 	}
+	if len(r.Specificity) > 0 {
+		t := report.Table{Title: "Meta PixelCNN: does adaptation use the support? Target nats/dim unadapted, adapted on its own support, on another episode's; " +
+			"share = (other − own)/(unadapted − own); inner steps Δθ: ‖Δθ‖/‖θ‖, cosine own vs other, |ln ‖Δθ_own‖/‖Δθ_other‖|",
+			Header: []string{"task", "model", "k", "episodes", "unadapted", "own", "other", "other − own ± s.e.", "share", "‖Δθ‖/‖θ‖", "cosine", "|ln size ratio|"}}
+		for _, sr := range r.Specificity {
+			t.Rows = append(t.Rows, []string{sr.Task, sr.Model, strconv.Itoa(sr.K), strconv.Itoa(sr.Episodes),
+				fmt.Sprintf("%.4f", sr.Unadapted), fmt.Sprintf("%.4f", sr.Own), fmt.Sprintf("%.4f", sr.Other),
+				fmt.Sprintf("%.4f ± %.4f", sr.Other-sr.Own, sr.OwnSE), fmt.Sprintf("%.3f", sr.Share),
+				fmt.Sprintf("%.4f", sr.StepNorm), fmt.Sprintf("%.4f", sr.StepCos), fmt.Sprintf("%.3f", sr.StepNormRatio)})
+		}
+		out = append(out, t)
+	}
 	if len(r.Training) > 0 {
-		t := report.Table{Title: "training (images/s: target images per second; 0 = loaded from the cache)",
-			Header: []string{"task", "model", "params", "steps", "final loss nats/dim", "seconds", "images/s"}}
+		t := report.Table{Title: "training (episodes: steps × batch; wall and CPU seconds of this process while training; images/s: target images per second; 0 = loaded from the cache)",
+			Header: []string{"task", "model", "budget", "params", "steps", "episodes", "final loss nats/dim", "wall s", "CPU s", "images/s"}}
 		for _, tr := range r.Training {
-			t.Rows = append(t.Rows, []string{tr.Task, tr.Model, strconv.Itoa(tr.Params), strconv.Itoa(tr.Steps),
-				fmt.Sprintf("%.4f", tr.FinalLoss), fmt.Sprintf("%.1f", tr.Seconds), fmt.Sprintf("%.0f", tr.ImagesPerSec)})
+			t.Rows = append(t.Rows, []string{tr.Task, tr.Model, tr.Budget, strconv.Itoa(tr.Params), strconv.Itoa(tr.Steps), strconv.Itoa(tr.Episodes),
+				fmt.Sprintf("%.4f", tr.FinalLoss), fmt.Sprintf("%.1f", tr.Seconds), fmt.Sprintf("%.1f", tr.CPUSeconds), fmt.Sprintf("%.0f", tr.ImagesPerSec)})
 		}
 		out = append(out, t)
 	}
@@ -95,6 +126,28 @@ func Tables(r Rows) []report.Table {
 		out = append(out, t)
 	}
 	return out
+}
+
+// Slope is the least-squares slope of ys on xs; ok is false with fewer
+// than two distinct xs.
+func Slope(xs, ys []float64) (b float64, ok bool) {
+	if len(xs) != len(ys) || len(xs) < 2 {
+		return 0, false
+	}
+	var mx, my float64
+	for i := range xs {
+		mx += xs[i] / float64(len(xs))
+		my += ys[i] / float64(len(xs))
+	}
+	var sxy, sxx float64
+	for i := range xs {
+		sxy += (xs[i] - mx) * (ys[i] - my)
+		sxx += (xs[i] - mx) * (xs[i] - mx)
+	}
+	if sxx == 0 {
+		return 0, false
+	}
+	return sxy / sxx, true
 }
 
 // Plots writes, for every figure, a sample grid (one row per test episode:

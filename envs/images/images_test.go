@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,6 +85,46 @@ func TestDownsample(t *testing.T) {
 		}
 		if v != want {
 			t.Fatalf("pixel %d = %v, want %v", i, v, want)
+		}
+	}
+}
+
+func TestDownsampleArea(t *testing.T) {
+	square := func(y0, x0, n int) []bool {
+		ink := make([]bool, rawSide*rawSide)
+		for y := y0; y < y0+n; y++ {
+			for x := x0; x < x0+n; x++ {
+				ink[y*rawSide+x] = true
+			}
+		}
+		return ink
+	}
+	full := square(0, 0, rawSide)
+	for _, tc := range []struct {
+		name string
+		ink  []bool
+		on   []int // inked output pixels
+	}{
+		{"blank", make([]bool, rawSide*rawSide), nil},
+		{"full", full, nil}, // every pixel, checked below
+		// Output pixel (1, 1) covers [4.04, 8.08)²: a 4×4 square at 4..7
+		// covers 3.96² of its 4.04², so it inks it and nothing else.
+		{"one block", square(4, 4, 4), []int{1*OmniglotSide + 1}},
+		// A 2×2 square covers under half of any output pixel.
+		{"small", square(4, 4, 2), nil},
+		// The last row and column count: 4 pixels at 101..104 cover most
+		// of output (25, 25) = [101, 105)².
+		{"corner", square(101, 101, 4), []int{25*OmniglotSide + 25}},
+	} {
+		got := DownsampleArea(tc.ink)
+		for i, v := range got {
+			want := float32(0)
+			if slices.Contains(tc.on, i) || tc.name == "full" {
+				want = 1
+			}
+			if v != want {
+				t.Errorf("%s: pixel %d = %v, want %v", tc.name, i, v, want)
+			}
 		}
 	}
 }
