@@ -8,40 +8,54 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// AUC returns the area under the ROC curve of scores against binary
-// labels (the Mann-Whitney statistic: the probability that a random active
-// scores above a random inactive, ties counting half), as scikit-learn's
-// roc_auc_score. ok is false when only one class is present (undefined).
-func AUC(scores []float64, labels []int8) (auc float64, ok bool) {
-	type pair struct {
-		s float64
-		y int8
-	}
-	ps := make([]pair, 0, len(scores))
-	var npos, nneg float64
+// example is one labelled example's score and class (1 active, 0 inactive).
+type example struct {
+	s float64
+	y int8
+}
+
+// labelled returns the examples with a label (labels < 0 are missing),
+// sorted by score, ascending or descending, ties in input order, with the
+// counts of actives and inactives.
+func labelled(scores []float64, labels []int8, descending bool) (ps []example, npos, nneg int) {
+	ps = make([]example, 0, len(scores))
 	for i, s := range scores {
 		if labels[i] < 0 {
 			continue
 		}
-		ps = append(ps, pair{s, labels[i]})
+		ps = append(ps, example{s, labels[i]})
 		if labels[i] == 1 {
 			npos++
 		} else {
 			nneg++
 		}
 	}
-	if npos == 0 || nneg == 0 {
-		return 0, false
-	}
-	slices.SortStableFunc(ps, func(a, b pair) int {
+	slices.SortStableFunc(ps, func(a, b example) int {
+		c := 0
 		switch {
 		case a.s < b.s:
-			return -1
+			c = -1
 		case a.s > b.s:
-			return 1
+			c = 1
 		}
-		return 0
+		if descending {
+			c = -c
+		}
+		return c
 	})
+	return ps, npos, nneg
+}
+
+// AUC returns the area under the ROC curve of scores against binary
+// labels (the Mann-Whitney statistic: the probability that a random active
+// scores above a random inactive, ties counting half), as scikit-learn's
+// roc_auc_score. ok is false when only one class is present (undefined).
+func AUC(scores []float64, labels []int8) (auc float64, ok bool) {
+	ps, np, nn := labelled(scores, labels, false)
+	if np == 0 || nn == 0 {
+		return 0, false
+	}
+	npos, nneg := float64(np), float64(nn)
 	// Sum of the ranks of the actives, ties given their mean rank.
 	var rankSum float64
 	for i := 0; i < len(ps); {
@@ -70,35 +84,10 @@ func AUC(scores []float64, labels []int8) (auc float64, ok bool) {
 // ignored; ok is false without actives (recall undefined) or inactives,
 // so that the tasks scored are those AUC scores.
 func AveragePrecision(scores []float64, labels []int8) (ap float64, ok bool) {
-	type pair struct {
-		s float64
-		y int8
-	}
-	ps := make([]pair, 0, len(scores))
-	var npos, nneg int
-	for i, s := range scores {
-		if labels[i] < 0 {
-			continue
-		}
-		ps = append(ps, pair{s, labels[i]})
-		if labels[i] == 1 {
-			npos++
-		} else {
-			nneg++
-		}
-	}
+	ps, npos, nneg := labelled(scores, labels, true)
 	if npos == 0 || nneg == 0 {
 		return 0, false
 	}
-	slices.SortStableFunc(ps, func(a, b pair) int {
-		switch {
-		case a.s > b.s:
-			return -1
-		case a.s < b.s:
-			return 1
-		}
-		return 0
-	})
 	var tp, fp, prevTP int
 	for i := 0; i < len(ps); {
 		j := i
