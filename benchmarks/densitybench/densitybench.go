@@ -174,8 +174,8 @@ func New(assets fs.FS) *suite.Suite {
 		Summary: "few-shot density estimation (Reed et al. 2018): conditional, attention and meta PixelCNN, nats/dim by support size",
 		Profiles: []suite.Profile{
 			{Name: "smoke", Summary: "every model and task kind, tiny (tests)", Expected: 5 * time.Second},
-			{Name: "default", Summary: "one-shot image flipping (12×12): conditional vs attention PixelCNN", Expected: 20 * time.Second},
-			{Name: "quick", Summary: "flipping 16×16 (conditional vs attention); characters (or --data Omniglot) by support size 1/2/4/8: unconditional, conditional, attention, meta", Expected: 15 * time.Minute},
+			{Name: "default", Summary: "one-shot image flipping (12×12): conditional vs attention PixelCNN", Expected: 10 * time.Second},
+			{Name: "quick", Summary: "flipping 16×16 (conditional vs attention); characters (or --data Omniglot) by support size 1/2/4/8: unconditional, conditional, attention, meta", Expected: 30 * time.Minute},
 			{Name: "full", Summary: "paper-scale networks and training", Expected: 72 * time.Hour},
 		},
 		Default:  "default",
