@@ -4,9 +4,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
-	"os"
-	"path"
-	"slices"
 	"strings"
 )
 
@@ -25,44 +22,16 @@ type PairCorpus struct {
 //	languages.tsv   one "code high|low|valid" a line
 //	CODE.tsv[.gz]   one "english<TAB>source" pair a line
 func ReadPairs(fsys fs.FS, dir string) (*PairCorpus, error) {
-	join := func(n string) string {
-		if fsys == nil {
-			return dir + string(os.PathSeparator) + n
-		}
-		return path.Join(dir, n)
-	}
-	exists := func(n string) bool {
-		var err error
-		if fsys == nil {
-			_, err = os.Stat(join(n))
-		} else {
-			_, err = fs.Stat(fsys, join(n))
-		}
-		return err == nil
-	}
-	langs, err := ReadLines(fsys, join("languages.tsv"))
+	d := dataDir{fsys, dir}
+	langs, err := d.languages()
 	if err != nil {
 		return nil, fmt.Errorf("read pairs: %w", err)
 	}
 	c := &PairCorpus{English: map[string][]string{}, Source: map[string][]string{}}
-	for i, l := range langs {
-		f := strings.Fields(l)
-		if len(f) != 2 || !slices.Contains([]string{"high", "low", "valid"}, f[1]) {
-			return nil, fmt.Errorf("read pairs: %s:%d: want \"code high|low|valid\", got %q", join("languages.tsv"), i+1, l)
-		}
-		code := f[0]
-		if _, dup := c.Source[code]; dup || code == "eng" {
-			return nil, fmt.Errorf("read pairs: %s:%d: language %q listed twice", join("languages.tsv"), i+1, code)
-		}
-		name := ""
-		for _, n := range []string{code + ".tsv", code + ".tsv.gz"} {
-			if exists(n) {
-				name = join(n)
-				break
-			}
-		}
-		if name == "" {
-			return nil, fmt.Errorf("read pairs: %s: no %s.tsv or %s.tsv.gz", dir, code, code)
+	for _, r := range langs {
+		name, err := d.pick(r.code, ".tsv")
+		if err != nil {
+			return nil, fmt.Errorf("read pairs: %w", err)
 		}
 		lines, err := ReadLines(fsys, name)
 		if err != nil {
@@ -77,18 +46,11 @@ func ReadPairs(fsys fs.FS, dir string) (*PairCorpus, error) {
 			}
 			eng[j], src[j] = e, s
 		}
-		c.English[code], c.Source[code] = eng, src
-		switch f[1] {
-		case "high":
-			c.High = append(c.High, code)
-		case "low":
-			c.Low = append(c.Low, code)
-		default:
-			c.Valid = append(c.Valid, code)
-		}
+		c.English[r.code], c.Source[r.code] = eng, src
+		group(&c.High, &c.Low, &c.Valid, r)
 	}
 	if len(c.High) == 0 || len(c.Low) == 0 {
-		return nil, fmt.Errorf("read pairs: %s lists %d high- and %d low-resource languages, want at least one of each", join("languages.tsv"), len(c.High), len(c.Low))
+		return nil, fmt.Errorf("read pairs: %s lists %d high- and %d low-resource languages, want at least one of each", d.join("languages.tsv"), len(c.High), len(c.Low))
 	}
 	return c, nil
 }

@@ -61,6 +61,8 @@ func TestReadPairs(t *testing.T) {
 		{"empty side", "d/yy.tsv", "Hello .\t \n", "yy.tsv:1"},
 		{"missing file", "d/yy.tsv", "", "no yy.tsv"},
 		{"bad role", "d/languages.tsv", "xx high\nyy medium\n", "languages.tsv:2"},
+		{"a path for a code", "d/languages.tsv", "xx high\n../yy low\n", "languages.tsv:2"},
+		{"listed twice", "d/languages.tsv", "xx high\nxx low\n", "listed twice"},
 	} {
 		fs := fstest.MapFS{}
 		for k, v := range good {

@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -97,54 +94,21 @@ type Corpus struct {
 //	CODE.txt[.gz]   each language's side, line-aligned with English
 //	docs.txt        optional: the document id of each line
 func ReadCorpus(fsys fs.FS, dir string) (*Corpus, error) {
-	join := func(n string) string {
-		if fsys == nil {
-			return dir + string(os.PathSeparator) + n
-		}
-		return path.Join(dir, n)
-	}
-	exists := func(n string) bool {
-		var err error
-		if fsys == nil {
-			_, err = os.Stat(join(n))
-		} else {
-			_, err = fs.Stat(fsys, join(n))
-		}
-		return err == nil
-	}
-	pick := func(base string) (string, error) {
-		for _, n := range []string{base + ".txt", base + ".txt.gz"} {
-			if exists(n) {
-				return join(n), nil
-			}
-		}
-		return "", fmt.Errorf("%s: no %s.txt or %s.txt.gz", dir, base, base)
-	}
-	langs, err := ReadLines(fsys, join("languages.tsv"))
+	d := dataDir{fsys, dir}
+	langs, err := d.languages()
 	if err != nil {
 		return nil, fmt.Errorf("read corpus: %w", err)
 	}
 	c := &Corpus{Source: map[string][]string{}}
-	engPath, err := pick("eng")
+	engPath, err := d.pick("eng", ".txt")
 	if err != nil {
 		return nil, fmt.Errorf("read corpus: %w", err)
 	}
 	if c.English, err = ReadLines(fsys, engPath); err != nil {
 		return nil, fmt.Errorf("read corpus: %w", err)
 	}
-	for i, l := range langs {
-		f := strings.Fields(l)
-		if len(f) != 2 || !slices.Contains([]string{"high", "low", "valid"}, f[1]) {
-			return nil, fmt.Errorf("read corpus: %s:%d: want \"code high|low|valid\", got %q", join("languages.tsv"), i+1, l)
-		}
-		code := f[0]
-		if err := CheckCode(code); err != nil {
-			return nil, fmt.Errorf("read corpus: %s:%d: %w", join("languages.tsv"), i+1, err)
-		}
-		if _, dup := c.Source[code]; dup || code == "eng" {
-			return nil, fmt.Errorf("read corpus: %s:%d: language %q listed twice", join("languages.tsv"), i+1, code)
-		}
-		p, err := pick(code)
+	for _, r := range langs {
+		p, err := d.pick(r.code, ".txt")
 		if err != nil {
 			return nil, fmt.Errorf("read corpus: %w", err)
 		}
@@ -155,25 +119,18 @@ func ReadCorpus(fsys fs.FS, dir string) (*Corpus, error) {
 		if len(lines) != len(c.English) {
 			return nil, fmt.Errorf("read corpus: %s has %d lines but %s has %d (files must be line-aligned)", p, len(lines), engPath, len(c.English))
 		}
-		c.Source[code] = lines
-		switch f[1] {
-		case "high":
-			c.High = append(c.High, code)
-		case "low":
-			c.Low = append(c.Low, code)
-		default:
-			c.Valid = append(c.Valid, code)
-		}
+		c.Source[r.code] = lines
+		group(&c.High, &c.Low, &c.Valid, r)
 	}
 	if len(c.High) == 0 || len(c.Low) == 0 {
-		return nil, fmt.Errorf("read corpus: %s lists %d high- and %d low-resource languages, want at least one of each", join("languages.tsv"), len(c.High), len(c.Low))
+		return nil, fmt.Errorf("read corpus: %s lists %d high- and %d low-resource languages, want at least one of each", d.join("languages.tsv"), len(c.High), len(c.Low))
 	}
-	if exists("docs.txt") {
-		if c.Docs, err = ReadLines(fsys, join("docs.txt")); err != nil {
+	if d.exists("docs.txt") {
+		if c.Docs, err = ReadLines(fsys, d.join("docs.txt")); err != nil {
 			return nil, fmt.Errorf("read corpus: %w", err)
 		}
 		if len(c.Docs) != len(c.English) {
-			return nil, fmt.Errorf("read corpus: %s has %d lines but %s has %d", join("docs.txt"), len(c.Docs), engPath, len(c.English))
+			return nil, fmt.Errorf("read corpus: %s has %d lines but %s has %d", d.join("docs.txt"), len(c.Docs), engPath, len(c.English))
 		}
 	}
 	return c, nil
