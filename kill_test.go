@@ -48,7 +48,7 @@ func cacheFiles(t *testing.T, dir string, suffixes ...string) map[string][]byte 
 // agents/imitation, with checkpoints.)
 func TestKillAndRerunBench(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts 40 processes")
+		t.Skip("starts 60 processes")
 	}
 	tests := []struct {
 		name     string
@@ -57,6 +57,7 @@ func TestKillAndRerunBench(t *testing.T) {
 	}{
 		{"density", []string{"bench", "density", "--profile", "smoke", "--quiet", "--workers", "1"}, []string{".safetensors"}},
 		{"drug", []string{"bench", "drug", "--profile", "smoke", "--quiet", "--workers", "1"}, []string{".json"}},
+		{"nmt", []string{"bench", "nmt", "--profile", "smoke", "--quiet", "--workers", "1"}, []string{".safetensors"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

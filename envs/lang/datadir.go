@@ -48,7 +48,8 @@ type langRole struct {
 }
 
 // languages reads languages.tsv: one "code high|low|valid" a line, each
-// code a name (CheckCode), none twice and none "eng".
+// code a name (CheckCode), none twice and none "eng", at least one high-
+// and one low-resource language.
 func (d dataDir) languages() ([]langRole, error) {
 	name := d.join("languages.tsv")
 	lines, err := ReadLines(d.fsys, name)
@@ -68,6 +69,18 @@ func (d dataDir) languages() ([]langRole, error) {
 			return nil, fmt.Errorf("%s:%d: language %q listed twice", name, i+1, f[0])
 		}
 		out = append(out, langRole{f[0], f[1]})
+	}
+	count := func(role string) int {
+		n := 0
+		for _, r := range out {
+			if r.role == role {
+				n++
+			}
+		}
+		return n
+	}
+	if h, l := count("high"), count("low"); h == 0 || l == 0 {
+		return nil, fmt.Errorf("%s lists %d high- and %d low-resource languages, want at least one of each", name, h, l)
 	}
 	return out, nil
 }

@@ -122,9 +122,6 @@ func ReadCorpus(fsys fs.FS, dir string) (*Corpus, error) {
 		c.Source[r.code] = lines
 		group(&c.High, &c.Low, &c.Valid, r)
 	}
-	if len(c.High) == 0 || len(c.Low) == 0 {
-		return nil, fmt.Errorf("read corpus: %s lists %d high- and %d low-resource languages, want at least one of each", d.join("languages.tsv"), len(c.High), len(c.Low))
-	}
 	if d.exists("docs.txt") {
 		if c.Docs, err = ReadLines(fsys, d.join("docs.txt")); err != nil {
 			return nil, fmt.Errorf("read corpus: %w", err)
