@@ -66,8 +66,8 @@ lint:
 	if [ -n "$$bad" ]; then echo "internal/ imports the project outside internal/:"; echo "$$bad"; exit 1; fi
 
 unit:
-	CGO_ENABLED=1 $(GO) test -tags openblas ./agents/nn/... ./benchmarks/nnbench/...
-	CGO_ENABLED=0 $(GO) test -tags purego ./agents/nn/internal/simd/
+	CGO_ENABLED=1 $(GO) test -tags openblas ./nn/... ./benchmarks/nnbench/...
+	CGO_ENABLED=0 $(GO) test -tags purego ./nn/internal/simd/
 	CGO_ENABLED=0 $(GO) test -timeout 30m ./...
 
 # Short runs of every fuzz target, a fixed number of inputs each (the seed

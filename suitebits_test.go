@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/internal/golden"
+	"github.com/metabench/metabench/nn"
 )
 
 var updateSuiteBits = flag.Bool("update-suite-bits", false, "rewrite testdata/suite-bits.golden from this machine")
@@ -74,7 +74,7 @@ func suiteBits(t *testing.T, suite string) map[string]string {
 // its trained models and tables with testdata/suite-bits.golden, written on
 // another machine: the pure-Go build promises the same bits for the same
 // seed on every x86-64 CPU with AVX2 and FMA. Where a file differs,
-// TestOpBits in agents/nn tells which op parts first. Rewrite the file with
+// TestOpBits in nn tells which op parts first. Rewrite the file with
 // -update-suite-bits only when a suite's results change on purpose.
 func TestSuiteBits(t *testing.T) {
 	if strings.Contains(nn.Backend(), "openblas") || !strings.Contains(nn.Backend(), "AVX2") {

@@ -4,7 +4,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 // TestWorkersBoundKernels runs a suite with two workers on more

@@ -7,8 +7,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/envs/images"
+	"github.com/metabench/metabench/nn"
 )
 
 func tinyConfig(kind string, h, w int) Config {

@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 // innerLoss is the Meta PixelCNN's learned inner loss g_φ over the
@@ -137,7 +137,7 @@ func (m *Model[T]) adaptPath(tp *nn.Tape[T], support []T, k int) ([][]*nn.Param[
 // target's NLL under the last iterate. The adjoint v goes back through
 // each step as v ← v − H_θθ(α⊙v), with H_φθ(α⊙v) for φ and −α_l⟨v_l,
 // ∇_l g⟩ for a_l; the Hessian-vector products are central differences of
-// ∇g at θ_t ± ε(α⊙v)/‖α⊙v‖ (the scheme of agents/nn/meta, with a step
+// ∇g at θ_t ± ε(α⊙v)/‖α⊙v‖ (the scheme of nn/meta, with a step
 // size per tensor). The model's parameters are read, not changed.
 func (m *Model[T]) MetaLoss(support []T, k int, target []T) (float64, error) {
 	return m.metaLoss(nn.NewTape[T](), support, k, target)

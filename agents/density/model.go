@@ -14,8 +14,8 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/layers"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/layers"
 )
 
 // Kinds of model.

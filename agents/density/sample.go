@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 // receptiveRows is how many rows above row y the vertical stack's output

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/envs/images"
 	"github.com/metabench/metabench/internal/parallel"
+	"github.com/metabench/metabench/nn"
 )
 
 // Specificity measures how much of a Meta model's adaptation depends on

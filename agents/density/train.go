@@ -7,10 +7,10 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/optim"
 	"github.com/metabench/metabench/envs/images"
 	"github.com/metabench/metabench/internal/parallel"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/optim"
 )
 
 // TrainConfig sets up training.

@@ -13,10 +13,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/safetensors"
 	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/infile"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/safetensors"
 )
 
 // A model directory holds its newest checkpoint as one subdirectory,

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/nn"
 )
 
 // TestDemoCacheSameResults evaluates two models with and without a shared

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/nn"
 	"github.com/metabench/metabench/sim"
 )
 

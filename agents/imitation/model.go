@@ -5,9 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/layers"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/layers"
 )
 
 // Per-block input features: the block's position (dx, dy, tilt, then on a

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/nn"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/collect"
 	"github.com/metabench/metabench/sim"

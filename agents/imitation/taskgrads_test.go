@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 // TestTaskGrads: per-task gradients give the same weights whatever the

@@ -16,14 +16,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/optim"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/internal/plot"
 	"github.com/metabench/metabench/internal/progress"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/optim"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/sim"
 )

@@ -1,6 +1,6 @@
 // Package multitask holds the models of the drug suite (Ramsundar et al.
 // 2015): logistic regression, a random forest of Gini trees, and
-// single-task and multitask networks on the agents/nn engine — one hidden
+// single-task and multitask networks on the nn engine — one hidden
 // layer of 1200 or the pyramidal (2000, 100) trunk, one two-class head
 // per task, dropout, actives and inactives re-weighted to equal weight per
 // task and missing labels masked out of the loss.

@@ -6,9 +6,9 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/layers"
-	"github.com/metabench/metabench/agents/nn/optim"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/layers"
+	"github.com/metabench/metabench/nn/optim"
 )
 
 // NetConfig configures a (multitask) network: a trunk of ReLU layers

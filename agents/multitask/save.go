@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/metabench/metabench/agents/nn/safetensors"
+	"github.com/metabench/metabench/nn/safetensors"
 )
 
 // netMeta is what a saved network records besides its weights.

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/layers"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/layers"
 )
 
 // decoder decodes a batch incrementally: each step feeds one token per

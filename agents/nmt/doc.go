@@ -1,7 +1,7 @@
 // Package nmt is neural machine translation for low-resource languages
 // after Gu et al. 2018, "Meta-learning for low-resource neural machine
 // translation" (docs/nmt.md): a Transformer encoder-decoder on the
-// agents/nn engine, the universal lexical representation (ULR) that lets
+// nn engine, the universal lexical representation (ULR) that lets
 // languages with different vocabularies share one model, monolingual
 // embeddings (PPMI + SVD) aligned to English by orthogonal Procrustes,
 // first-order MAML and multitask training over many source languages,

@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/layers"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/layers"
 )
 
 // Config sizes a model. The paper's Transformer has D = 512, FF = 512,

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 	"gonum.org/v1/gonum/mat"
 )
 

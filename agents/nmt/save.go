@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/metabench/metabench/agents/nn/safetensors"
 	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/nn/safetensors"
 )
 
 // Files of a saved model directory.

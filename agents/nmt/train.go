@@ -7,9 +7,9 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/meta"
-	"github.com/metabench/metabench/agents/nn/optim"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/meta"
+	"github.com/metabench/metabench/nn/optim"
 )
 
 // Example is one sentence pair as ids (no BOS or EOS).

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 
 	"github.com/metabench/metabench/agents/density"
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/safetensors"
 	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/safetensors"
 )
 
 // Files of a model directory.

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/metabench/metabench/agents/density"
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/images"
 	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/progress"
+	"github.com/metabench/metabench/nn"
 )
 
 // runner trains (or loads) each model once per process and runs units.

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/benchmarks/torchref"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/nn"
 )
 
 // Command returns `metabench bench nn`: the engine's speed, and with

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/layers"
-	"github.com/metabench/metabench/agents/nn/optim"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/layers"
+	"github.com/metabench/metabench/nn/optim"
 )
 
 // trainer runs one training step of a benchmark model on a fixed batch.

@@ -1,4 +1,4 @@
-// Package nnbench measures the neural-network engine in agents/nn: float32
+// Package nnbench measures the neural-network engine in nn: float32
 // matrix-multiply throughput and training steps per second (forward,
 // backward and an Adam update on a fixed batch) of the reference models:
 //
@@ -38,8 +38,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/nn"
 )
 
 // Options configures [Run].

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 func TestRunSmoke(t *testing.T) {

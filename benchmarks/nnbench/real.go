@@ -8,10 +8,10 @@ import (
 	"github.com/metabench/metabench/agents/density"
 	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/agents/nmt"
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/optim"
 	"github.com/metabench/metabench/envs/images"
 	"github.com/metabench/metabench/envs/lang"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/optim"
 )
 
 // The suites' real training steps, built from the suites' public APIs on

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/metabench/metabench/agents/nmt"
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 // newTransformer is the nmt suite's quick-profile model (docs/nmt.md): a

@@ -31,10 +31,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/metabench/metabench/agents/nn"
 	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/nn"
 )
 
 // Profile is one scale of a suite. Its scale fields live in the suite's own

@@ -1,7 +1,7 @@
 package nn
 
 import (
-	simd "github.com/metabench/metabench/agents/nn/internal/simd"
+	simd "github.com/metabench/metabench/nn/internal/simd"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"

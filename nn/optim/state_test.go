@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 // TestStateRoundTrip checks that an optimiser restored from a saved state

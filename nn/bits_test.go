@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	simd "github.com/metabench/metabench/agents/nn/internal/simd"
 	"github.com/metabench/metabench/internal/golden"
+	simd "github.com/metabench/metabench/nn/internal/simd"
 )
 
 var updateBits = flag.Bool("update-bits", false, "rewrite testdata/op-bits.golden from this machine")
@@ -154,7 +154,7 @@ func TestOpBits(t *testing.T) {
 	}
 	differ, err := golden.Check(path, got, *updateBits,
 		"op: sha256 (first 8 bytes) of its float32 output and input gradients",
-		"go test -run TestOpBits ./agents/nn -args -update-bits")
+		"go test -run TestOpBits ./nn -args -update-bits")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/safetensors"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/safetensors"
 )
 
 // State metadata keys in a saved optimiser state.

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 // quadGrad sets p.Grad to the gradient of Σ (θ - target)².

@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/metabench/metabench/agents/nn/internal/simd"
+	"github.com/metabench/metabench/nn/internal/simd"
 )
 
 type binKind int

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 func randData(r *rand.Rand, n int) []float64 {

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 // Schedule maps the 1-based step number to a learning-rate multiplier.

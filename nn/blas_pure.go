@@ -3,7 +3,7 @@
 package nn
 
 import (
-	simd "github.com/metabench/metabench/agents/nn/internal/simd"
+	simd "github.com/metabench/metabench/nn/internal/simd"
 )
 
 func backendName() string {

@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/metabench/metabench/agents/nn/safetensors"
+	"github.com/metabench/metabench/nn/safetensors"
 )
 
 // Save a checkpoint, load it back, check it against the model's parameters

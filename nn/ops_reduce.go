@@ -4,7 +4,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/metabench/metabench/agents/nn/internal/simd"
+	"github.com/metabench/metabench/nn/internal/simd"
 )
 
 // Sum returns the sum of all elements as a one-element tensor.

@@ -6,8 +6,8 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/metabench/metabench/agents/nn"
-	"github.com/metabench/metabench/agents/nn/optim"
+	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/optim"
 )
 
 type f32 = nn.Tensor[float32]

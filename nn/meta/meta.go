@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/metabench/metabench/agents/nn"
+	"github.com/metabench/metabench/nn"
 )
 
 // LossFunc builds a forward pass on tp and returns a scalar loss. It must
