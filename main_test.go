@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs one command line and returns its exit code, stdout and stderr.
@@ -36,26 +35,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"bench", "expert", "--noise", "-1"}, 2, "--noise -1 is out of range"},
 		{[]string{"bench", "sim", "--repeats", "0"}, 2, "--repeats 0 is out of range"},
 		{[]string{"bench", "sim", "extra"}, 2, `unexpected argument "extra"`},
-		{[]string{"render", "--gif", "x.gif"}, 2, "--task is required"},
-		{[]string{"render", "--task", "ab"}, 2, "give --gif OUT and/or --png OUT"},
-		{[]string{"render", "--task", "abcdefghijk", "--png", "x.png"}, 2, "beyond j"},
-		{[]string{"render", "--task", "ab", "--png", "x.png", "--width", "10"}, 2, "out of range"},
-		{[]string{"render", "--task", "ab", "--png", "/nonexistent-dir/x.png"}, 1, "/nonexistent-dir/x.png"},
 		{[]string{"bench", "nn", "--model", "resnet"}, 2, `unknown model "resnet"`},
 		{[]string{"bench", "nn", "--threads", "0"}, 2, "--threads 0 is out of range"},
 		{[]string{"bench", "nn", "--duration", "-1s"}, 2, "--duration -1s is out of range"},
 		{[]string{"bench", "demos", "--repeats", "0"}, 2, "--repeats 0 is out of range"},
-		{[]string{"demos"}, 2, "give a subcommand"},
-		{[]string{"demos", "shuffle"}, 2, `unknown subcommand "shuffle"`},
-		{[]string{"demos", "gen", "--split", "train"}, 2, "--out DIR is required"},
-		{[]string{"demos", "gen", "--out", "x"}, 2, "give --split or --task"},
-		{[]string{"demos", "gen", "--out", "x", "--task", "ab", "--episodes", "-3"}, 2, "--episodes -3 is out of range"},
-		{[]string{"demos", "gen", "--out", "x", "--task", "abcc"}, 2, "appears more than once"},
-		{[]string{"demos", "replay"}, 2, "give the dataset directory"},
-		{[]string{"demos", "replay", "a", "b"}, 2, `unexpected argument "b"`},
-		{[]string{"demos", "replay", "/nonexistent/dataset"}, 1, "/nonexistent/dataset"},
-		{[]string{"demos", "info", "/nonexistent/dataset"}, 1, "/nonexistent/dataset"},
-		{[]string{"demos", "export", "/nonexistent/dataset"}, 2, "--npz OUT is required"},
 		{[]string{"train"}, 2, "train: give a command (imitation"},
 		{[]string{"train", "imitation"}, 2, "--out is required"},
 		{[]string{"train", "imitation", "--out", "x", "--cond", "movie"}, 2, `unknown conditioning "movie"`},
@@ -124,57 +107,67 @@ func TestBenchExpertJSON(t *testing.T) {
 	}
 }
 
-func TestRenderWritesGIFAndPNG(t *testing.T) {
-	dir := t.TempDir()
-	gif, png := filepath.Join(dir, "r.gif"), filepath.Join(dir, "r.png")
-	code, stdout, stderr := runCLI(t, "render", "--task", "ab", "--seed", "2", "--gif", gif, "--png", png, "--width", "160", "--height", "100")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+// TestBenchLimits: every count of the world's speed benchmarks is bounded,
+// every float flag finite and in range, --workers non-negative and a task
+// given once: usage errors (exit 2) in one line naming the flag, through
+// `bench NAME`.
+func TestBenchLimits(t *testing.T) {
+	huge, big := "9000000000000000000", "1000000000000"
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"bench", "expert", "--episodes", huge}, "--episodes 9000000000000000000 is out of range [1, 1000000]"},
+		{[]string{"bench", "expert", "--episodes", big}, "--episodes 1000000000000 is out of range"},
+		{[]string{"bench", "expert", "--noise", "NaN"}, "--noise NaN is not a finite number"},
+		{[]string{"bench", "expert", "--noise", "-Inf"}, "--noise -Inf is not a finite number"},
+		{[]string{"bench", "expert", "--noise", "11"}, "--noise 11 is out of range"},
+		{[]string{"bench", "expert", "--workers", "-1"}, "--workers -1 is out of range"},
+		{[]string{"bench", "expert", "--task", "ab", "--task", "ab"}, `--task "ab" is given twice`},
+		{[]string{"bench", "demos", "--episodes", huge}, "--episodes 9000000000000000000 is out of range"},
+		{[]string{"bench", "demos", "--repeats", big}, "--repeats 1000000000000 is out of range"},
+		{[]string{"bench", "sim", "--repeats", huge}, "--repeats 9000000000000000000 is out of range"},
+		{[]string{"bench", "sim", "--budget", "0s"}, "--budget 0s is out of range"},
+		{[]string{"bench", "sim", "--budget", "2000h"}, "--budget 2000h0m0s is out of range"},
 	}
-	for _, p := range []string{gif, png} {
-		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
-			t.Fatalf("%s not written: %v", p, err)
-		}
-	}
-	if !strings.Contains(stdout, "success") {
-		t.Fatalf("render output %q does not report the verdict", stdout)
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != 2 || !strings.Contains(stderr, tc.msg) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit 2 and one line with %q", code, stderr, tc.msg)
+			}
+		})
 	}
 }
 
-func TestDemosCommands(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "demos")
-	if code, _, stderr := runCLI(t, "demos", "gen", "--out", dir, "--task", "ab", "--task", "ab c", "--episodes", "2"); code != 0 {
-		t.Fatalf("gen: exit %d: %s", code, stderr)
+// TestBenchInterrupts: a cancelled context (what Ctrl-C and SIGTERM do to
+// the root's) stops the long speed benchmarks within a second or so, with
+// exit 1 and one line saying so in words — never "context canceled".
+func TestBenchInterrupts(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"bench expert", []string{"bench", "expert", "--task", "abcdefghij", "--episodes", "100000", "--workers", "2"}},
+		{"bench demos", []string{"bench", "demos", "--episodes", "1000", "--repeats", "1"}},
 	}
-	code, stdout, stderr := runCLI(t, "demos", "replay", dir)
-	if code != 0 || !strings.Contains(stdout, "all 4 episodes of 2 tasks replay exactly") {
-		t.Fatalf("replay: exit %d, %q %q", code, stdout, stderr)
-	}
-	code, stdout, _ = runCLI(t, "demos", "info", dir, "--json")
-	var info struct {
-		Episodes     int     `json:"episodes"`
-		BytesPerStep float64 `json:"bytes_per_step"`
-	}
-	if code != 0 || json.Unmarshal([]byte(stdout), &info) != nil || info.Episodes != 4 || info.BytesPerStep <= 0 {
-		t.Fatalf("info --json: exit %d, %q", code, stdout)
-	}
-	npz := filepath.Join(t.TempDir(), "d.npz")
-	if code, _, stderr := runCLI(t, "demos", "export", dir, "--npz", npz); code != 0 {
-		t.Fatalf("export: exit %d: %s", code, stderr)
-	}
-
-	// A corrupted shard is reported on one line, with exit status 1.
-	shards, _ := filepath.Glob(filepath.Join(dir, "shards", "*"))
-	if len(shards) == 0 {
-		t.Fatal("no shard files")
-	}
-	data, _ := os.ReadFile(shards[0])
-	data[len(data)/2] ^= 0xff
-	if err := os.WriteFile(shards[0], data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	code, _, stderr = runCLI(t, "demos", "replay", dir)
-	if code != 1 || !strings.Contains(stderr, filepath.Base(shards[0])) || strings.Count(stderr, "\n") != 1 {
-		t.Fatalf("replay of a corrupt dataset: exit %d, stderr %q", code, stderr)
+	const after = 300 * time.Millisecond
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(after, cancel)
+			defer cancel()
+			t0 := time.Now()
+			var out, errOut bytes.Buffer
+			code := run(ctx, tc.args, &out, &errOut)
+			late := time.Since(t0) - after
+			stderr := errOut.String()
+			if code != 1 || !strings.Contains(stderr, "interrupted before it finished") || strings.Contains(stderr, "context canceled") || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit 1 and one line saying it was interrupted", code, stderr)
+			}
+			if late > 1500*time.Millisecond {
+				t.Errorf("went on for %v after the interrupt", late)
+			}
+		})
 	}
 }

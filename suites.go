@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/worldcli"
 )
 
 // registry lists the suites and speed benchmarks of the program, in the
@@ -26,5 +27,5 @@ func commands() ([]cli.Command, error) {
 		return nil, err
 	}
 	cmds = append(cmds, slurmCommand(r), serveCommand())
-	return append(cmds, worldCommands()...), nil
+	return append(cmds, worldcli.Commands()...), nil
 }

@@ -1,4 +1,4 @@
-package main
+package worldcli
 
 import (
 	"context"
@@ -21,11 +21,20 @@ import (
 // command line with package windowcli, so -h and a bad flag are answered
 // here, without a window.
 
+// runView is `metabench view`: a rollout in the window binary.
 func runView(ctx context.Context, e cli.Env, args []string) error {
 	if _, err := windowcli.ParseView(args, e.Stdout); err != nil {
 		return err
 	}
 	return runGUI(ctx, e, "view", args)
+}
+
+// runRecord is `metabench record`: keyboard recording in the window binary.
+func runRecord(ctx context.Context, e cli.Env, args []string) error {
+	if _, err := windowcli.ParseRecord(args, e.Stdout); err != nil {
+		return err
+	}
+	return runGUI(ctx, e, "record", args)
 }
 
 // guiBinaryName is the window binary's file name.

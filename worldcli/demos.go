@@ -1,4 +1,4 @@
-package main
+package worldcli
 
 import (
 	"context"
@@ -32,6 +32,7 @@ func demosCommands() []cli.Command {
 	}
 }
 
+// runDemos is `metabench demos SUBCOMMAND`.
 func runDemos(ctx context.Context, e cli.Env, args []string) error {
 	cmds := demosCommands()
 	if len(args) == 0 {

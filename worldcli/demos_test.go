@@ -1,4 +1,4 @@
-package main
+package worldcli
 
 import (
 	"bytes"
@@ -8,17 +8,27 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/metabench/metabench/internal/cli"
 )
 
-// runCtx runs one command line with ctx and returns its exit code, stdout
-// and stderr.
+// runCtx runs one command line of the world's tools with ctx as the
+// metabench binary does (errors one line, prefixed "metabench: ") and
+// returns its exit code, stdout and stderr.
 func runCtx(ctx context.Context, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	code := run(ctx, args, &out, &errOut)
+	err := cli.Dispatch(ctx, cli.Env{Stdout: &out, Stderr: &errOut}, "metabench", Commands(), args)
+	code := cli.ExitCode(&errOut, "metabench", err)
 	return code, out.String(), errOut.String()
 }
 
-// TestWorldLimits: every count of the world's commands is bounded, every
+// runCLI is runCtx without a deadline or a cancellation.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	return runCtx(context.Background(), args...)
+}
+
+// TestWorldLimits: every count of the world's tools is bounded, every
 // float flag finite and in range, --workers non-negative and a task given
 // once: usage errors (exit 2) in one line naming the flag, before any work.
 func TestWorldLimits(t *testing.T) {
@@ -42,18 +52,6 @@ func TestWorldLimits(t *testing.T) {
 		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--task", "ab"}, `--task "ab" is given twice`},
 		{[]string{"demos", "gen", "--out", out, "--task", "ab c", "--task", "ab  c"}, `--task "ab c" is given twice`},
 		{[]string{"demos", "replay", "--workers", "-1", out}, "--workers -1 is out of range"},
-		{[]string{"bench", "expert", "--episodes", huge}, "--episodes 9000000000000000000 is out of range [1, 1000000]"},
-		{[]string{"bench", "expert", "--episodes", big}, "--episodes 1000000000000 is out of range"},
-		{[]string{"bench", "expert", "--noise", "NaN"}, "--noise NaN is not a finite number"},
-		{[]string{"bench", "expert", "--noise", "-Inf"}, "--noise -Inf is not a finite number"},
-		{[]string{"bench", "expert", "--noise", "11"}, "--noise 11 is out of range"},
-		{[]string{"bench", "expert", "--workers", "-1"}, "--workers -1 is out of range"},
-		{[]string{"bench", "expert", "--task", "ab", "--task", "ab"}, `--task "ab" is given twice`},
-		{[]string{"bench", "demos", "--episodes", huge}, "--episodes 9000000000000000000 is out of range"},
-		{[]string{"bench", "demos", "--repeats", big}, "--repeats 1000000000000 is out of range"},
-		{[]string{"bench", "sim", "--repeats", huge}, "--repeats 9000000000000000000 is out of range"},
-		{[]string{"bench", "sim", "--budget", "0s"}, "--budget 0s is out of range"},
-		{[]string{"bench", "sim", "--budget", "2000h"}, "--budget 2000h0m0s is out of range"},
 		{[]string{"render", "--task", "ab", "--png", out, "--noise", "NaN"}, "--noise NaN is not a finite number"},
 		{[]string{"render", "--task", "ab", "--png", out, "--noise", "-1"}, "--noise -1 is out of range"},
 		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "NaN"}, "--speed NaN is not a finite number"},
@@ -103,8 +101,6 @@ func TestInterrupts(t *testing.T) {
 		msg   string
 	}{
 		{"demos gen", []string{"demos", "gen", "--out", dir, "--split", "train", "--episodes", "30", "--workers", "2"}, 1500 * time.Millisecond, "run the same command again to resume"},
-		{"bench expert", []string{"bench", "expert", "--task", "abcdefghij", "--episodes", "100000", "--workers", "2"}, 300 * time.Millisecond, "interrupted before it finished"},
-		{"bench demos", []string{"bench", "demos", "--episodes", "1000", "--repeats", "1"}, 300 * time.Millisecond, "interrupted before it finished"},
 		{"demos replay", []string{"demos", "replay", dir}, 0, "run it again to check every episode"},
 		{"render", []string{"render", "--task", "abcdefghij", "--gif", gif}, 0, "no file was written"},
 	}

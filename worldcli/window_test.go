@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package worldcli
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/metabench/metabench/internal/cli"
 )
 
 func TestWindowCommandsWithoutAWindow(t *testing.T) {
@@ -64,7 +66,8 @@ func TestWindowCommandsWithoutAWindow(t *testing.T) {
 // arguments and exits 3.
 func TestViewExecsTheWindowBinary(t *testing.T) {
 	if os.Getenv("METABENCH_TEST_EXEC") == "1" {
-		os.Exit(run(context.Background(), []string{"view", "--task", "ab", "--seed", "4"}, os.Stdout, os.Stderr))
+		err := cli.Dispatch(context.Background(), cli.Env{Stdout: os.Stdout, Stderr: os.Stderr}, "metabench", Commands(), []string{"view", "--task", "ab", "--seed", "4"})
+		os.Exit(cli.ExitCode(os.Stderr, "metabench", err))
 	}
 	fake := filepath.Join(t.TempDir(), guiBinaryName)
 	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho \"gui $*\"\nexit 3\n"), 0o755); err != nil {

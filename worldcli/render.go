@@ -1,4 +1,4 @@
-package main
+package worldcli
 
 import (
 	"context"
@@ -20,6 +20,7 @@ const (
 	renderMinSpeed, renderMaxSpeed = 0.1, 20.0
 )
 
+// runRender is `metabench render`: the expert's rollout of one task.
 func runRender(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("render")
 	spec := fs.String("task", "", "task spec, e.g. \"ab cde\" (required)")
