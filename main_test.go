@@ -35,6 +35,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"bench", "expert", "--noise", "-1"}, 2, "--noise -1 is out of range"},
 		{[]string{"bench", "sim", "--repeats", "0"}, 2, "--repeats 0 is out of range"},
 		{[]string{"bench", "sim", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"serve", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"bench", "nn", "--model", "resnet"}, 2, `unknown model "resnet"`},
 		{[]string{"bench", "nn", "--threads", "0"}, 2, "--threads 0 is out of range"},
 		{[]string{"bench", "nn", "--duration", "-1s"}, 2, "--duration -1s is out of range"},
@@ -79,7 +80,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"bench", "expert", "-h"}, {"bench", "-h"}, {"demos", "-h"}, {"train", "imitation", "-h"}, {"help", "bench"}} {
+	for _, args := range [][]string{{"help"}, {"bench", "expert", "-h"}, {"bench", "-h"}, {"demos", "-h"}, {"render", "-h"}, {"view", "-h"}, {"record", "-h"}, {"serve", "-h"}, {"slurm", "-h"}, {"train", "imitation", "-h"}, {"help", "bench"}} {
 		code, stdout, stderr := runCLI(t, args...)
 		if code != 0 || stdout == "" || stderr != "" {
 			t.Errorf("%v: code %d, stdout %q, stderr %q", args, code, stdout, stderr)

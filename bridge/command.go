@@ -1,17 +1,16 @@
-package main
+package bridge
 
 import (
 	"context"
 	"errors"
 	"os"
 
-	"github.com/metabench/metabench/bridge"
 	"github.com/metabench/metabench/internal/cli"
 )
 
-// serveCommand is `metabench serve`: the bridge protocol (docs/python.md)
-// on stdin and stdout, for the Python package and any other client.
-func serveCommand() cli.Command {
+// Command is `metabench serve`: the bridge protocol (docs/python.md) on
+// stdin and stdout, for the Python package and any other client.
+func Command() cli.Command {
 	return cli.Command{Name: "serve", Summary: "serve the world, its datasets, ECFP and BLEU over a binary protocol on stdin/stdout (docs/python.md)", Run: runServe}
 }
 
@@ -26,7 +25,7 @@ func runServe(ctx context.Context, e cli.Env, args []string) error {
 	// Clients start the server in a session of its own, so a Ctrl-C meant
 	// for the client does not end it under them.
 	done := make(chan error, 1)
-	go func() { done <- bridge.Serve(ctx, os.Stdin, os.Stdout) }()
+	go func() { done <- Serve(ctx, os.Stdin, os.Stdout) }()
 	select {
 	case err := <-done:
 		return err
