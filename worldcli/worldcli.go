@@ -4,10 +4,12 @@
 // `metabench view` and `metabench record`, which hand their command line to
 // the window binary. The root registers Commands like a suite's verbs.
 //
-// It sits beside windowcli, above envs/, sim/ and policies/: the tools drive
-// the expert (policies/) and the recorder (policies/collect) over the world,
-// and envs/ and sim/ import nothing of policies or benchmarks. It has no
-// window and imports no ebiten, so the headless binary can hold it.
+// It is a top-level package beside windowcli, not under envs/stack: the
+// tools drive the expert (policies/) and the recorder (policies/collect) over
+// the world and print with the harness's tables (benchmarks/report), while
+// envs/ and sim/ import nothing of policies/ or benchmarks/. It has no window
+// and imports no ebiten, so the headless binary holds it; view and record
+// check their command line with windowcli, then hand it to metabench-gui.
 package worldcli
 
 import "github.com/metabench/metabench/internal/cli"
