@@ -465,6 +465,9 @@ func TestForkContinuesAsFromScratch(t *testing.T) {
 			t.Fatalf("forked DAgger differs from DAgger from scratch in %s", p.Name)
 		}
 	}
+	if a, b := string(scratch.trace.CSV(scratch.Step())), string(forked.trace.CSV(forked.Step())); a != b || bc.trace == forked.trace {
+		t.Errorf("forked DAgger's trace\n%s\nDAgger from scratch:\n%s", b, a)
+	}
 	if len(bc.Data[0].ExtraObs) != 0 || len(forked.Data[0].ExtraObs) == 0 {
 		t.Error("the DAgger pool leaked into the BC trainer's data, or was not filled")
 	}
