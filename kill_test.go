@@ -44,11 +44,10 @@ func cacheFiles(t *testing.T, dir string, suffixes ...string) map[string][]byte 
 
 // TestKillAndRerunBench kills the suites' benchmarks that train and cache
 // models (density's networks, drug's per-unit results, and their weights'
-// traces) with SIGKILL at 20
-// moments of a seeded schedule, rerunning the same command after each;
-// the last run must finish, and the cache must hold byte for byte what an
-// uninterrupted run's does. (Imitation's trainer has its own kill test, in
-// agents/imitation, with checkpoints.)
+// traces) with SIGKILL at 20 moments of a seeded schedule, rerunning the
+// same command after each; the last run must finish, and the cache must
+// hold byte for byte what an uninterrupted run's does. (Imitation's trainer
+// has its own kill test, in agents/imitation, with checkpoints.)
 func TestKillAndRerunBench(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 60 processes")

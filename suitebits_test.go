@@ -119,7 +119,7 @@ func TestSuiteBits(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(differ) > 0 {
-		msg := fmt.Sprintf("%d files differ from %s:\n%s", len(differ), path, strings.Join(differ, "\n"))
+		msg := fmt.Sprintf("%d hashes differ from %s:\n%s", len(differ), path, strings.Join(differ, "\n"))
 		if parts := traceParts(differ, got); len(parts) > 0 {
 			msg += "\nWhere the weights part:\n" + strings.Join(parts, "\n") +
 				"\nRun `go test -run TestOpBits ./nn` on this machine: its per-op hashes name the first op that computes other bits."
@@ -157,9 +157,9 @@ func traceParts(differ []string, got map[string]string) []string {
 			}
 		}
 		if same < 0 {
-			out = append(out, fmt.Sprintf("%s: the weights differ from step %d, the first traced", file, n))
+			out = append(out, fmt.Sprintf("%s: the weights differ from step %d on, the first traced", file, n))
 		} else {
-			out = append(out, fmt.Sprintf("%s: the weights differ after step %d, the same after step %d", file, n, same))
+			out = append(out, fmt.Sprintf("%s: the weights first differ after step %d (the same after step %d)", file, n, same))
 		}
 	}
 	return out
@@ -174,8 +174,8 @@ func TestTraceParts(t *testing.T) {
 		want   []string
 	}{
 		{"tables only", []string{"nmt out/t.csv: e, golden x"}, nil},
-		{"from the first step", []string{f + "@step=1: a, golden x", f + "@step=10: b, golden y"}, []string{f + ": the weights differ from step 1, the first traced"}},
-		{"later steps", []string{f + "@step=250: d, golden x", f + "@step=100: c, golden y"}, []string{f + ": the weights differ after step 100, the same after step 10"}},
+		{"from the first step", []string{f + "@step=1: a, golden x", f + "@step=10: b, golden y"}, []string{f + ": the weights differ from step 1 on, the first traced"}},
+		{"later steps", []string{f + "@step=250: d, golden x", f + "@step=100: c, golden y"}, []string{f + ": the weights first differ after step 100 (the same after step 10)"}},
 		{"a step in one run only", []string{f + "@step=1000: in the file, not in this run"}, nil},
 	}
 	for _, tc := range tests {

@@ -203,3 +203,17 @@ func TestParseTraceRefuses(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFingerprint hashes a million weights, the cost of one traced
+// step of a model that size.
+func BenchmarkFingerprint(b *testing.B) {
+	p := nn.NewParam[float32]("w", 1000, 1000)
+	for i := range p.Value {
+		p.Value[i] = float32(i)
+	}
+	ps := []*nn.Param[float32]{p}
+	b.SetBytes(4 * int64(p.Size()))
+	for b.Loop() {
+		Fingerprint(ps)
+	}
+}
