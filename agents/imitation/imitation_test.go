@@ -143,7 +143,7 @@ func TestCheckpointRoundTripAndResume(t *testing.T) {
 	if err != nil || filepath.Base(ck) != checkpointDir(6) {
 		t.Fatalf("latest checkpoint %q (%v), want %s", ck, err, checkpointDir(6))
 	}
-	for _, f := range []string{ConfigFile, WeightsFile, OptimFile, LossCSV} {
+	for _, f := range []string{ConfigFile, WeightsFile, OptimFile, LossCSV, TraceFile} {
 		if _, err := os.Stat(filepath.Join(ck, f)); err != nil {
 			t.Fatal(err)
 		}
