@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/metabench/metabench/nn/optim"
 )
 
 // cacheFiles returns the files of a cache directory whose name has one of
@@ -41,11 +43,11 @@ func cacheFiles(t *testing.T, dir string, suffixes ...string) map[string][]byte 
 }
 
 // TestKillAndRerunBench kills the suites' benchmarks that train and cache
-// models (density's networks, drug's per-unit results) with SIGKILL at 20
-// moments of a seeded schedule, rerunning the same command after each;
-// the last run must finish, and the cache must hold byte for byte what an
-// uninterrupted run's does. (Imitation's trainer has its own kill test, in
-// agents/imitation, with checkpoints.)
+// models (density's networks, drug's per-unit results, and their weights'
+// traces) with SIGKILL at 20 moments of a seeded schedule, rerunning the
+// same command after each; the last run must finish, and the cache must
+// hold byte for byte what an uninterrupted run's does. (Imitation's trainer
+// has its own kill test, in agents/imitation, with checkpoints.)
 func TestKillAndRerunBench(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 60 processes")
@@ -55,9 +57,9 @@ func TestKillAndRerunBench(t *testing.T) {
 		args     []string
 		suffixes []string // the cached files that must be identical
 	}{
-		{"density", []string{"bench", "density", "--profile", "smoke", "--quiet", "--workers", "1"}, []string{".safetensors"}},
-		{"drug", []string{"bench", "drug", "--profile", "smoke", "--quiet", "--workers", "1"}, []string{".json"}},
-		{"nmt", []string{"bench", "nmt", "--profile", "smoke", "--quiet", "--workers", "1"}, []string{".safetensors"}},
+		{"density", []string{"bench", "density", "--profile", "smoke", "--quiet", "--workers", "1"}, []string{".safetensors", optim.TraceFile}},
+		{"drug", []string{"bench", "drug", "--profile", "smoke", "--quiet", "--workers", "1"}, []string{".json", optim.TraceFile}},
+		{"nmt", []string{"bench", "nmt", "--profile", "smoke", "--quiet", "--workers", "1"}, []string{".safetensors", optim.TraceFile}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,14 +1,21 @@
 package density
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/metabench/metabench/envs/images"
 	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/optim"
 )
 
 func tinyConfig(kind string, h, w int) Config {
@@ -421,5 +428,73 @@ func TestConditionStaysSupportDependent(t *testing.T) {
 	}
 	if ratio := spread / math.Sqrt(size); !(ratio > 0.01) {
 		t.Fatalf("support vector spread across episodes %.4f of its size: it ignores the support", ratio)
+	}
+}
+
+// TestTrainTrace: with TrainConfig.Trace, Train returns the trace of the
+// weights, ending with the trained model's, the same for any number of
+// workers; WriteTrace puts it in a model directory; without Trace there is
+// none.
+func TestTrainTrace(t *testing.T) {
+	src, err := images.Characters(images.CharacterConfig{Side: 12, Alphabets: 4, TestAlphabets: 1, Characters: 3, Drawers: 20}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		kind    string
+		steps   int
+		workers int
+		trace   bool
+		want    []int
+	}{
+		{"conditional", Conditional, 12, 1, true, []int{1, 10, 12}},
+		{"conditional, two workers", Conditional, 12, 2, true, []int{1, 10, 12}},
+		{"meta", Meta, 3, 1, true, []int{1, 3}},
+		{"off", Conditional, 3, 1, false, nil},
+	}
+	traces := map[string][]byte{}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{Kind: tc.kind, H: 12, W: 12, Layers: 2, Channels: 4, FirstKernel: 3, EncChannels: 4, CondDim: 4, Pool: 2, MaxSupport: 2, InnerLR: 0.1}
+			m, err := New(cfg, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			trainCfg := TrainConfig{Steps: tc.steps, Batch: 2, LR: 2e-3, Supports: []int{1, 2}, Seed: 1, Chunks: 2, Workers: tc.workers, Trace: tc.trace}
+			st, err := Train(context.Background(), m, src, trainCfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if err := WriteTrace(dir, st); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, optim.TraceFile))
+			if !tc.trace {
+				if st.Trace != nil || !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("a trace without TrainConfig.Trace (%v):\n%s", err, st.Trace)
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(b, st.Trace) {
+				t.Fatalf("WriteTrace wrote %q (%v), want %q", b, err, st.Trace)
+			}
+			pts, err := optim.ParseTrace(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps []int
+			for _, p := range pts {
+				steps = append(steps, p.Step)
+			}
+			if !slices.Equal(steps, tc.want) || pts[len(pts)-1].SHA256 != optim.Fingerprint(m.AllParams()) {
+				t.Errorf("steps %v, want %v ending with the trained weights", steps, tc.want)
+			}
+			if prev, ok := traces[tc.kind]; ok && !bytes.Equal(prev, b) {
+				t.Errorf("with %d workers the trace is\n%s\nwith one\n%s", tc.workers, b, prev)
+			}
+			traces[tc.kind] = b
+		})
 	}
 }

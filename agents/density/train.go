@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"time"
 
 	"github.com/metabench/metabench/envs/images"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/nn"
 	"github.com/metabench/metabench/nn/optim"
@@ -25,6 +27,9 @@ type TrainConfig struct {
 	// order, so the result does not depend on the number of workers.
 	Chunks  int `json:"chunks"`
 	Workers int `json:"-"`
+	// Trace, if set, makes Train record the fingerprints of the weights
+	// along training into TrainStats.Trace (optim.Trace).
+	Trace bool `json:"-"`
 }
 
 // Validate reports the first bad field.
@@ -50,6 +55,10 @@ type TrainStats struct {
 	FinalLoss    float64 `json:"final_loss"` // mean training loss (nats/dim) of the last tenth of steps
 	Seconds      float64 `json:"seconds"`
 	ImagesPerSec float64 `json:"images_per_s"`
+	// Trace is the trace file (optim.Trace) of the trained weights, with
+	// TrainConfig.Trace: their fingerprints after steps 1, 10, 100, … and
+	// at the end.
+	Trace []byte `json:"-"`
 }
 
 // clone returns a model of the same configuration with copies of m's
@@ -119,6 +128,10 @@ func Train[T nn.Float](ctx context.Context, m *Model[T], src images.Source, tc T
 		}
 	}
 	all := m.AllParams()
+	var trace *optim.Trace[T]
+	if tc.Trace {
+		trace = optim.NewTrace(all)
+	}
 	opt := optim.NewAdam(optim.Config{LR: tc.LR, ClipNorm: 1}, optim.AdamOpts{}, paramGroups(m)...)
 	copies := make([]*Model[T], tc.Chunks)
 	for i := range copies {
@@ -200,6 +213,7 @@ func Train[T nn.Float](ctx context.Context, m *Model[T], src images.Source, tc T
 		if err := opt.Step(); err != nil {
 			return TrainStats{}, fmt.Errorf("density: step %d: %w", step, err)
 		}
+		trace.Observe(step + 1)
 		if step >= tc.Steps-max(1, tc.Steps/10) {
 			tail += loss
 			tailN++
@@ -216,7 +230,23 @@ func Train[T nn.Float](ctx context.Context, m *Model[T], src images.Source, tc T
 	if sec > 0 {
 		st.ImagesPerSec = float64(tc.Steps*tc.Batch) / sec
 	}
+	if trace != nil {
+		st.Trace = trace.CSV(tc.Steps)
+	}
 	return st, nil
+}
+
+// WriteTrace writes the trace of a training run (TrainStats.Trace) into
+// the model directory dir as optim.TraceFile; a run without one writes
+// nothing.
+func WriteTrace(dir string, st TrainStats) error {
+	if st.Trace == nil {
+		return nil
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, optim.TraceFile), st.Trace, 0o644); err != nil {
+		return fmt.Errorf("density: %w", err)
+	}
+	return nil
 }
 
 // Evaluate returns the nats/dim of each of the test (or training)

@@ -16,12 +16,14 @@ import (
 	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/infile"
 	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/optim"
 	"github.com/metabench/metabench/nn/safetensors"
 )
 
 // A model directory holds its newest checkpoint as one subdirectory,
 // ckpt-<step>, with every file of that step in it: config.json,
-// model.safetensors, optim.safetensors, the DAgger pool and the loss curve.
+// model.safetensors, optim.safetensors, the DAgger pool, the loss curve and
+// the weights' trace.
 // A checkpoint is written whole into a temporary directory and published by
 // one rename, so a run killed at any moment leaves the previous checkpoint
 // or the new one, never a mix of steps. loss.csv and loss.png beside the
@@ -32,6 +34,7 @@ const (
 	OptimFile   = "optim.safetensors" // the optimiser's state (optim.Optimizer.SaveState)
 	PoolFile    = "dagger.gob"        // DAgger's labelled states
 	LossCSV     = "loss.csv"
+	TraceFile   = optim.TraceFile // the weights' fingerprints along training (optim.Trace)
 	LossPNG     = "loss.png"
 
 	checkpointPrefix = "ckpt-"

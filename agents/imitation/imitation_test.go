@@ -143,7 +143,7 @@ func TestCheckpointRoundTripAndResume(t *testing.T) {
 	if err != nil || filepath.Base(ck) != checkpointDir(6) {
 		t.Fatalf("latest checkpoint %q (%v), want %s", ck, err, checkpointDir(6))
 	}
-	for _, f := range []string{ConfigFile, WeightsFile, OptimFile, LossCSV} {
+	for _, f := range []string{ConfigFile, WeightsFile, OptimFile, LossCSV, TraceFile} {
 		if _, err := os.Stat(filepath.Join(ck, f)); err != nil {
 			t.Fatal(err)
 		}
@@ -464,6 +464,9 @@ func TestForkContinuesAsFromScratch(t *testing.T) {
 		if !slices.Equal(p.Value, forked.M.Params()[i].Value) {
 			t.Fatalf("forked DAgger differs from DAgger from scratch in %s", p.Name)
 		}
+	}
+	if a, b := string(scratch.trace.CSV(scratch.Step())), string(forked.trace.CSV(forked.Step())); a != b || bc.trace == forked.trace {
+		t.Errorf("forked DAgger's trace\n%s\nDAgger from scratch:\n%s", b, a)
 	}
 	if len(bc.Data[0].ExtraObs) != 0 || len(forked.Data[0].ExtraObs) == 0 {
 		t.Error("the DAgger pool leaked into the BC trainer's data, or was not filled")

@@ -41,8 +41,8 @@ func newKillTrainer(t *testing.T, steps int) *Trainer {
 // TestKillDuringCheckpointResumes kills a trainer that checkpoints every
 // step with SIGKILL at 20 random moments (a seeded schedule); after each
 // kill the model directory must pass the --out check, load and resume, and
-// the final weights, loss.csv (but for its wall-time column) and loss.png
-// must equal those of an uninterrupted run.
+// the final weights, loss.csv (but for its wall-time column), loss.png and
+// the weights' trace must equal those of an uninterrupted run.
 func TestKillDuringCheckpointResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 20 processes")
@@ -100,6 +100,9 @@ func TestKillDuringCheckpointResumes(t *testing.T) {
 	}
 	if a, b := stepLoss(t, straightDir), stepLoss(t, dir); a != b {
 		t.Errorf("loss.csv after 20 kills:\n%s\nuninterrupted:\n%s", b, a)
+	}
+	if a, b := checkpointTrace(t, straightDir), checkpointTrace(t, dir); a != b {
+		t.Errorf("%s after 20 kills:\n%s\nuninterrupted:\n%s", TraceFile, b, a)
 	}
 	a, _ := os.ReadFile(filepath.Join(straightDir, LossPNG))
 	b, _ := os.ReadFile(filepath.Join(dir, LossPNG))

@@ -24,9 +24,24 @@ func stepLoss(t *testing.T, dir string) string {
 	return string(b)
 }
 
+// checkpointTrace returns the weights' trace in the newest checkpoint of
+// dir, which a resumed run must also reproduce byte for byte.
+func checkpointTrace(t *testing.T, dir string) string {
+	t.Helper()
+	ck, err := LatestCheckpoint(dir)
+	if err != nil || ck == "" {
+		t.Fatalf("no checkpoint in %s (%v)", dir, err)
+	}
+	b, err := os.ReadFile(filepath.Join(ck, TraceFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestResumedLossCurveIdentical: a run stopped at a step that is not a
 // curve point and resumed, or a finished run extended to more steps,
-// writes the loss.csv and loss.png of an uninterrupted run (before, the
+// writes the loss.csv, loss.png and weights' trace of an uninterrupted run (before, the
 // resumed run's first row averaged only the steps since it started, and
 // the stop added a row of its own).
 func TestResumedLossCurveIdentical(t *testing.T) {
@@ -62,6 +77,9 @@ func TestResumedLossCurveIdentical(t *testing.T) {
 			}
 			if a, b := stepLoss(t, straight), stepLoss(t, pieces); a != b {
 				t.Errorf("loss.csv after stops at %v:\n%s\nuninterrupted:\n%s", tc.stops, b, a)
+			}
+			if a, b := checkpointTrace(t, straight), checkpointTrace(t, pieces); a != b {
+				t.Errorf("%s after stops at %v:\n%s\nuninterrupted:\n%s", TraceFile, tc.stops, b, a)
 			}
 			a, _ := os.ReadFile(filepath.Join(straight, LossPNG))
 			b, _ := os.ReadFile(filepath.Join(pieces, LossPNG))

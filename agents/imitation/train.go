@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -139,8 +140,12 @@ type Trainer struct {
 	Opt  TrainOptions
 	Cfg  sim.Config
 
-	opt   *optim.Optimizer[f32]
-	step  int
+	opt  *optim.Optimizer[f32]
+	step int
+	// The weights' fingerprints along training, kept in every checkpoint
+	// and resumed with it, so that a run made in pieces writes the trace of
+	// a run made in one.
+	trace *optim.Trace[f32]
 	tp    *nn.Tape[f32]
 	curve []LossPoint
 	// The losses of the steps since the last curve point: a checkpoint
@@ -174,7 +179,7 @@ func NewTrainer(m *Model, data []*TaskData, opt TrainOptions) (*Trainer, error) 
 			return nil, fmt.Errorf("task %s: %d demonstrations, need at least 2", td.Task, len(td.Demos))
 		}
 	}
-	return &Trainer{M: m, Data: data, Opt: opt, Cfg: sim.DefaultConfig(), opt: newOptimizer(m, opt), tp: nn.NewTape[f32]()}, nil
+	return &Trainer{M: m, Data: data, Opt: opt, Cfg: sim.DefaultConfig(), opt: newOptimizer(m, opt), trace: optim.NewTrace(m.Params()), tp: nn.NewTape[f32]()}, nil
 }
 
 // newOptimizer returns the paper's optimiser, Adamax (β1 = 0.9, β2 = 0.999,
@@ -224,7 +229,7 @@ func (tr *Trainer) Fork(opt TrainOptions) (*Trainer, error) {
 	if err := o.CopyStateFrom(tr.opt); err != nil {
 		return nil, fmt.Errorf("fork at step %d: %w", tr.step, err)
 	}
-	return &Trainer{M: m, Data: data, Opt: opt, Cfg: tr.Cfg, opt: o, step: tr.step, tp: nn.NewTape[f32](), curve: slices.Clone(tr.curve),
+	return &Trainer{M: m, Data: data, Opt: opt, Cfg: tr.Cfg, opt: o, step: tr.step, trace: tr.trace.Clone(m.Params()), tp: nn.NewTape[f32](), curve: slices.Clone(tr.curve),
 		lossSum: tr.lossSum, lossN: tr.lossN}, nil
 }
 
@@ -288,14 +293,9 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 	if err := tp.Backward(total); err != nil {
 		return 0, 0, err
 	}
-	tr.opt.Config.LR = tr.Opt.LR
-	if tr.Opt.DecayAt > 0 && tr.Opt.DecayBy > 0 && float64(tr.step) >= tr.Opt.DecayAt*float64(tr.Opt.Steps) {
-		tr.opt.Config.LR = tr.Opt.LR * tr.Opt.DecayBy
+	if err := tr.optimStep(); err != nil {
+		return 0, 0, err
 	}
-	if err := tr.opt.Step(); err != nil {
-		return 0, 0, fmt.Errorf("imitation: %w", err)
-	}
-	tr.step++
 	return float64(total.Item()), samples, nil
 }
 
@@ -413,8 +413,8 @@ func (tr *Trainer) taskGradStep(rng *rand.Rand) (float64, int, error) {
 	return loss, samples, nil
 }
 
-// optimStep applies the optimiser with the step's learning rate and
-// counts the step.
+// optimStep applies the optimiser with the step's learning rate, counts
+// the step and traces the weights.
 func (tr *Trainer) optimStep() error {
 	tr.opt.Config.LR = tr.Opt.LR
 	if tr.Opt.DecayAt > 0 && tr.Opt.DecayBy > 0 && float64(tr.step) >= tr.Opt.DecayAt*float64(tr.Opt.Steps) {
@@ -424,6 +424,7 @@ func (tr *Trainer) optimStep() error {
 		return fmt.Errorf("imitation: %w", err)
 	}
 	tr.step++
+	tr.trace.Observe(tr.step)
 	return nil
 }
 
@@ -563,8 +564,8 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 
 // Save writes a checkpoint of the current step into the model directory
 // dir as one unit (see LatestCheckpoint): weights, config.json, optimiser
-// state, DAgger pool and loss curve; then the loss curve as CSV and PNG
-// beside it, for people.
+// state, DAgger pool, loss curve and the weights' trace; then the loss
+// curve as CSV and PNG beside it, for people.
 func (tr *Trainer) Save(dir string) error {
 	curve := tr.curveCSV()
 	err := writeCheckpoint(dir, tr.step, func(ck string) error {
@@ -572,6 +573,9 @@ func (tr *Trainer) Save(dir string) error {
 			return err
 		}
 		if err := tr.opt.SaveState(filepath.Join(ck, OptimFile)); err != nil {
+			return err
+		}
+		if err := tr.trace.WriteFile(filepath.Join(ck, TraceFile), tr.step); err != nil {
 			return err
 		}
 		if tr.Opt.Algo == AlgoDAgger {
@@ -656,6 +660,11 @@ func (tr *Trainer) resume(dir string) error {
 		return fmt.Errorf("resume: optimiser state at step %d, weights at %d", tr.opt.Steps(), cc.Step)
 	}
 	tr.step = cc.Step
+	// A checkpoint of an older metabench has no trace: the trace then holds
+	// only the steps from here on.
+	if err := tr.trace.Resume(filepath.Join(ck, TraceFile), tr.step); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("resume: %w", err)
+	}
 	if tr.Opt.Algo == AlgoDAgger {
 		f, err := os.Open(filepath.Join(ck, PoolFile))
 		if err != nil {

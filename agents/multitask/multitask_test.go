@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/metabench/metabench/nn/optim"
 )
 
 // toy returns rows of 64 random bits; task 0 is active when bits 3 and 7
@@ -172,6 +174,49 @@ func BenchmarkTrainForest(b *testing.B) {
 	for b.Loop() {
 		if _, err := TrainForest(context.Background(), x, y, ForestConfig{Trees: 20, Workers: 1}, 1); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestTrainTraced: TrainTraced gives Train's weights and their trace, whose
+// steps are the optimiser's (1, 10, 100, … and the last) and whose last
+// line is the trained weights.
+func TestTrainTraced(t *testing.T) {
+	tests := []struct {
+		rows, epochs int
+		want         []int
+	}{
+		{200, 1, []int{1, 4}},      // 200 rows in batches of 64: 4 steps an epoch
+		{200, 3, []int{1, 10, 12}}, // a power of ten mid-run
+		{200, 25, []int{1, 10, 100}},
+	}
+	for _, tc := range tests {
+		cfg := NetConfig{Hidden: []int{16}, Epochs: tc.epochs, Batch: 64, LR: 0.01}
+		d := toy(tc.rows, 3)
+		plain, _ := NewNet(cfg, 64, 2, 5)
+		traced, _ := NewNet(cfg, 64, 2, 5)
+		if err := plain.Train(context.Background(), d, 5); err != nil {
+			t.Fatal(err)
+		}
+		b, err := traced.TrainTraced(context.Background(), d, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range plain.Params() {
+			if !slices.Equal(p.Value, traced.Params()[i].Value) {
+				t.Fatalf("%d epochs: TrainTraced's %s differs from Train's", tc.epochs, p.Name)
+			}
+		}
+		pts, err := optim.ParseTrace(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var steps []int
+		for _, p := range pts {
+			steps = append(steps, p.Step)
+		}
+		if !slices.Equal(steps, tc.want) || pts[len(pts)-1].SHA256 != optim.Fingerprint(plain.Params()) {
+			t.Errorf("%d epochs: trace steps %v, want %v ending with the trained weights", tc.epochs, steps, tc.want)
 		}
 	}
 }

@@ -112,8 +112,27 @@ func (n *Net) forward(tp *nn.Tape[float32], in *nn.Tensor[float32], rnd func() f
 // minibatches: per-task softmax cross-entropy, actives and inactives of
 // each task weighted to equal total weight, missing labels masked out.
 func (n *Net) Train(ctx context.Context, d Data, seed uint64) error {
+	_, err := n.train(ctx, d, seed, nil)
+	return err
+}
+
+// TrainTraced is Train that also returns the trace file (optim.Trace) of
+// the weights: their fingerprints after steps 1, 10, 100, … and at the
+// end. The weights are those Train gives.
+func (n *Net) TrainTraced(ctx context.Context, d Data, seed uint64) ([]byte, error) {
+	trace := optim.NewTrace(n.Params())
+	steps, err := n.train(ctx, d, seed, trace)
+	if err != nil {
+		return nil, err
+	}
+	return trace.CSV(steps), nil
+}
+
+// train is Train, observing every step into trace (if not nil); it returns
+// the number of steps taken.
+func (n *Net) train(ctx context.Context, d Data, seed uint64, trace *optim.Trace[float32]) (int, error) {
 	if d.Tasks() != n.Tasks || d.Bits != n.Bits {
-		return fmt.Errorf("net: data of %d tasks and %d bits for a net of %d and %d", d.Tasks(), d.Bits, n.Tasks, n.Bits)
+		return 0, fmt.Errorf("net: data of %d tasks and %d bits for a net of %d and %d", d.Tasks(), d.Bits, n.Tasks, n.Bits)
 	}
 	T := n.Tasks
 	wPos, wNeg := make([]float32, T), make([]float32, T)
@@ -139,7 +158,7 @@ func (n *Net) Train(ctx context.Context, d Data, seed uint64) error {
 		perm := r.Perm(d.Rows())
 		for s := 0; s < len(perm); s += B {
 			if err := ctx.Err(); err != nil {
-				return err
+				return 0, err
 			}
 			idx := perm[s:min(s+B, len(perm))]
 			b := len(idx)
@@ -167,15 +186,16 @@ func (n *Net) Train(ctx context.Context, d Data, seed uint64) error {
 			logits := n.forward(tp, tp.Constant(buf[:b*n.Bits], b, n.Bits), drop.Float64)
 			loss := tp.CrossEntropy(tp.Reshape(logits, b*T, 2), targets[:b*T], weights[:b*T])
 			if err := tp.Backward(loss); err != nil {
-				return fmt.Errorf("net: %w", err)
+				return 0, fmt.Errorf("net: %w", err)
 			}
 			if err := opt.Step(); err != nil {
-				return fmt.Errorf("net: %w", err)
+				return 0, fmt.Errorf("net: %w", err)
 			}
+			trace.Observe(opt.Steps())
 			opt.ZeroGrad()
 		}
 	}
-	return nil
+	return opt.Steps(), nil
 }
 
 // Predict returns, per row and task, the probability of the active class.

@@ -1,6 +1,7 @@
 package nmt
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/optim"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -450,5 +452,76 @@ func TestTrainPatience(t *testing.T) {
 			t.Errorf("patience %d: %d steps (want %d), %d validations (want %d), best step %d score %v (want 4, 3)",
 				tc.patience, res.Steps, tc.steps, calls, tc.calls, res.BestStep, res.BestScore)
 		}
+	}
+}
+
+// TestTrainTrace: with TrainConfig.Trace, Train returns the trace of the
+// weights it trains, ending at the step of the weights it leaves in the
+// model (the best step with early stopping); the same run gives the same
+// file, and without Trace there is none.
+func TestTrainTrace(t *testing.T) {
+	tests := []struct {
+		name     string
+		method   Method
+		trace    bool
+		validate bool // best validation score at step 4 of 12
+		steps    []int
+	}{
+		{"multitask", Multitask, true, false, []int{1, 10, 12}},
+		{"meta", Meta, true, false, []int{1, 10, 12}},
+		{"best step kept", Multitask, true, true, []int{1, 4}},
+		{"off", Multitask, false, false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			run := func() ([]byte, []*nn.Param[float32]) {
+				m, l, b := tinyModel[float32](t, true)
+				cfg := TrainConfig{Method: tc.method, Steps: 12, BatchSize: 2, LR: 1e-3, Warmup: 1, InnerLR: 1e-3, Seed: 1, Trace: tc.trace}
+				var validate func(*Model[float32]) (float64, error)
+				if tc.validate {
+					cfg.EvalEvery = 2
+					scores := []float64{1, 3, 2, 2, 1, 1}
+					calls := 0
+					validate = func(*Model[float32]) (float64, error) {
+						calls++
+						return scores[calls-1], nil
+					}
+				}
+				res, err := Train(context.Background(), m, []Task{{Lang: "xx", Data: tinyData(b)}}, cfg, validate)
+				if err != nil {
+					t.Fatal(err)
+				}
+				trained := append(m.EncoderParams(), m.DecoderParams()...)
+				trained = append(trained, m.A, m.U)
+				if tc.method == Multitask {
+					trained = append(trained, l.E)
+				}
+				return res.Trace, trained
+			}
+			a, trained := run()
+			if b, _ := run(); !bytes.Equal(a, b) {
+				t.Errorf("two runs gave the traces\n%s\nand\n%s", a, b)
+			}
+			if !tc.trace {
+				if a != nil {
+					t.Errorf("a trace without TrainConfig.Trace:\n%s", a)
+				}
+				return
+			}
+			pts, err := optim.ParseTrace(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps []int
+			for _, p := range pts {
+				steps = append(steps, p.Step)
+			}
+			if !slices.Equal(steps, tc.steps) {
+				t.Errorf("steps %v, want %v", steps, tc.steps)
+			}
+			if last := pts[len(pts)-1].SHA256; last != optim.Fingerprint(trained) {
+				t.Error("the trace's last line is not the weights left in the model")
+			}
+		})
 	}
 }

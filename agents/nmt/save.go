@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/metabench/metabench/internal/atomicfile"
+	"github.com/metabench/metabench/nn/optim"
 	"github.com/metabench/metabench/nn/safetensors"
 )
 
@@ -71,6 +72,19 @@ func Save(dir string, m *Model[float32], extra any) error {
 		enc.SetIndent("", " ")
 		return enc.Encode(sc)
 	})
+}
+
+// WriteTrace writes the trace of a training run (TrainResult.Trace) into
+// the model directory dir as optim.TraceFile; a run without one writes
+// nothing.
+func WriteTrace(dir string, res TrainResult) error {
+	if res.Trace == nil {
+		return nil
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, optim.TraceFile), res.Trace, 0o644); err != nil {
+		return fmt.Errorf("nmt: %w", err)
+	}
+	return nil
 }
 
 // Load reads a model saved by Save, and unmarshals its extra JSON into

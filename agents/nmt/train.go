@@ -173,6 +173,9 @@ type TrainConfig struct {
 	// validation has not improved for Patience evaluations; the best
 	// weights are kept either way.
 	Patience int
+	// Trace, if set, makes Train record the fingerprints of the weights it
+	// trains along training into TrainResult.Trace (optim.Trace).
+	Trace bool `json:"-"`
 }
 
 // InnerStep describes one meta step's inner step.
@@ -194,6 +197,11 @@ type TrainResult struct {
 	BestScore float64   `json:"best_score"`
 	Losses    []float64 `json:"losses"` // mean loss per eval interval (or per 100 steps)
 	Tokens    int       `json:"tokens"` // target tokens processed
+	// Trace is the trace file (optim.Trace) of the weights Train leaves in
+	// the model, with TrainConfig.Trace: their fingerprints after steps 1,
+	// 10, 100, … up to the step they are from (the best step when early
+	// stopping kept an earlier step's weights), then at that step.
+	Trace []byte `json:"-"`
 }
 
 func batchOf(r *rand.Rand, data []Example, n int) Batch {
@@ -269,6 +277,10 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 	}
 	opt := optim.NewAdam(optim.Config{LR: cfg.LR, Schedule: optim.WarmupInvSqrt(cfg.Warmup), ClipNorm: 1}, AdamTransformer,
 		optim.NewGroup("shared", shared...))
+	var trace *optim.Trace[float32]
+	if cfg.Trace {
+		trace = optim.NewTrace(shared)
+	}
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x6e6d74))
 	drop := rand.New(rand.NewPCG(cfg.Seed, 0x64726f70))
 	rnd := drop.Float64
@@ -347,6 +359,7 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 		if err := opt.Step(); err != nil {
 			return res, fmt.Errorf("nmt: step %d: %w", step, err)
 		}
+		trace.Observe(step)
 		opt.ZeroGrad()
 		res.Steps = step
 		if step%interval == 0 || step == cfg.Steps {
@@ -367,10 +380,15 @@ func Train(ctx context.Context, m *Model[float32], tasks []Task, cfg TrainConfig
 			}
 		}
 	}
+	at := res.Steps
 	if best != nil {
 		for i, p := range shared {
 			copy(p.Value, best[i].Value)
 		}
+		at = res.BestStep
+	}
+	if trace != nil {
+		res.Trace = trace.CSV(at)
 	}
 	return res, nil
 }

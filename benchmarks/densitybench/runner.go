@@ -89,7 +89,7 @@ func (r *runner) model(ctx context.Context, task int, entry string, rows *Rows) 
 		return nil, err
 	}
 	tc := density.TrainConfig{Steps: steps, Batch: t.Batch, LR: t.LR, Supports: t.TrainK, Seed: trainSeed(r.o.Seed, task, kind),
-		Chunks: t.chunks(), Workers: r.o.Workers}
+		Chunks: t.chunks(), Workers: r.o.Workers, Trace: dir != ""}
 	stop := r.o.Phases.Start("train")
 	bar := &progress.Bar{}
 	if r.o.Progress {
@@ -116,6 +116,10 @@ func (r *runner) model(ctx context.Context, task int, entry string, rows *Rows) 
 		FinalLoss: st.FinalLoss, ImagesPerSec: st.ImagesPerSec, Seconds: st.Seconds, CPUSeconds: cpu, Params: n}
 	r.o.Logf("density: trained %s %s: %d steps in %.1fs wall, %.1fs CPU (%.0f images/s), final loss %.4f nats/dim", t.Name, entry, st.Steps, st.Seconds, cpu, st.ImagesPerSec, st.FinalLoss)
 	if dir != "" {
+		// Before the model: a model in the cache always has its trace.
+		if err := density.WriteTrace(dir, st); err != nil {
+			return nil, err
+		}
 		if err := Save(dir, m, info); err != nil {
 			return nil, err
 		}

@@ -45,6 +45,9 @@ type Result struct {
 	Base    []float64 `json:"base,omitempty"`     // pretrain: the same tasks trained from scratch
 	BasePRC []float64 `json:"base_prc,omitempty"` // pretrain: Base's average precision
 	Skipped int       `json:"skipped"`            // tasks with one class in the test rows
+	// trace is the weights' trace (optim.Trace) of the unit's multitask
+	// network, if it trains one; the unit cache keeps it beside the result.
+	trace []byte
 }
 
 // plan lists the units of a run, in a fixed order. An 80/10/10 split
@@ -221,22 +224,23 @@ func singleTask(ctx context.Context, o suite.Options, p Profile, model string, t
 }
 
 // multiTask trains one network on the tasks cols of train and returns its
-// test predictions per task of cols.
-func multiTask(ctx context.Context, p Profile, model string, train, test multitask.Data, cols []int, seed uint64) ([][]float64, *multitask.Net, error) {
+// test predictions per task of cols, and its weights' trace.
+func multiTask(ctx context.Context, p Profile, model string, train, test multitask.Data, cols []int, seed uint64) ([][]float64, *multitask.Net, []byte, error) {
 	tr := columns(train, cols)
 	n, err := multitask.NewNet(p.netConfig(model), tr.Bits, len(cols), seed)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if err := n.Train(ctx, tr, seed); err != nil {
-		return nil, nil, err
+	trace, err := n.TrainTraced(ctx, tr, seed)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	pr := n.Predict(test)
 	out := make([][]float64, len(cols))
 	for k := range cols {
 		out[k] = multitask.Column(pr, k)
 	}
-	return out, n, nil
+	return out, n, trace, nil
 }
 
 // runUnit measures one unit.
@@ -256,7 +260,7 @@ func runUnit(ctx context.Context, o suite.Options, p Profile, d *dataset, u unit
 		var preds [][]float64
 		var err error
 		if u.Model == ModelMTNN || u.Model == ModelPMTNN {
-			preds, _, err = multiTask(ctx, p, u.Model, train, test, all, seed)
+			preds, _, res.trace, err = multiTask(ctx, p, u.Model, train, test, all, seed)
 		} else {
 			preds, err = singleTask(ctx, o, p, u.Model, train, test, all, seed)
 		}
@@ -282,10 +286,11 @@ func runUnit(ctx context.Context, o suite.Options, p Profile, d *dataset, u unit
 			}
 			train = d.Data.Subset(sub)
 		}
-		preds, _, err := multiTask(ctx, p, u.Model, train, test, cols, seed)
+		preds, _, trace, err := multiTask(ctx, p, u.Model, train, test, cols, seed)
 		if err != nil {
 			return res, err
 		}
+		res.trace = trace
 		res.K = len(cols) - p.HeldIn
 		if u.Exp == ExpExamples {
 			res.K = len(cols)
@@ -294,10 +299,11 @@ func runUnit(ctx context.Context, o suite.Options, p Profile, d *dataset, u unit
 	case ExpPretrain:
 		heldOut := order[T-p.HeldOut:]
 		pre := slices.Clone(order[:T-p.HeldOut])
-		_, net, err := multiTask(ctx, p, u.Model, train, test, pre, seed)
+		_, net, trace, err := multiTask(ctx, p, u.Model, train, test, pre, seed)
 		if err != nil {
 			return res, err
 		}
+		res.trace = trace
 		fine := make([][]float64, len(heldOut))
 		for k, t := range heldOut {
 			m, err := net.WithNewHead(1, seed+uint64(k))

@@ -13,6 +13,7 @@ import (
 	"github.com/metabench/metabench/envs/molecules"
 	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
+	"github.com/metabench/metabench/nn/optim"
 )
 
 // Rows are what a run of the suite measured.
@@ -238,6 +239,12 @@ func (c unitCache) load(i int) (Result, bool) {
 func (c unitCache) store(i int, r Result) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return err
+	}
+	// Before the result: a cached unit always has its network's trace.
+	if r.trace != nil {
+		if err := atomicfile.WriteFile(filepath.Join(c.dir, fmt.Sprintf("unit-%04d-%s", i, optim.TraceFile)), r.trace, 0o644); err != nil {
+			return err
+		}
 	}
 	b, err := json.Marshal(r)
 	if err != nil {

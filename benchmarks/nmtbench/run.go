@@ -374,6 +374,7 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 	}
 	cfg := trainConfig(p, s.Method, seed)
 	cfg.Steps *= max(s.StepsFactor, 1)
+	cfg.Trace = cacheDir != ""
 	var validate func(*nmt.Model[float32]) (float64, error)
 	if d.Valid != nil && cfg.EvalEvery > 0 {
 		validate = func(m *nmt.Model[float32]) (float64, error) {
@@ -398,6 +399,10 @@ func trainModel(ctx context.Context, o suite.Options, p Profile, d *dataset, key
 	}
 	row.Steps, row.BestStep, row.BestScore, row.Losses, row.Tokens = res.Steps, res.BestStep, res.BestScore, res.Losses, res.Tokens
 	if cacheDir != "" {
+		// Before the model: a model in the cache always has its trace.
+		if err := nmt.WriteTrace(cacheDir, res); err != nil {
+			return nil, row, false, err
+		}
 		if err := nmt.Save(cacheDir, m, row); err != nil {
 			return nil, row, false, err
 		}
