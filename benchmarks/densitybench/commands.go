@@ -32,12 +32,9 @@ func (b *bench) commands() []cli.Command {
 	}
 }
 
-// taskFor returns profile's task called name (omniglot when data is set).
-func taskFor(profile, name, data string) (Task, Arch, error) {
-	p, err := profileOf(profile)
-	if err != nil {
-		return Task{}, Arch{}, err
-	}
+// taskFor returns the task called name of profile, whose scale is p
+// (omniglot when data is set).
+func taskFor(profile string, p Profile, name, data string) (Task, Arch, error) {
 	if data != "" {
 		t := p.Omniglot
 		t.Name = parseData(data).taskName()
@@ -83,7 +80,11 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 	if !slices.Contains(density.Kinds(), *kind) {
 		return cli.Usagef("train density: --model %q, want one of %s", *kind, strings.Join(density.Kinds(), ", "))
 	}
-	t, arch, err := taskFor(*profile, *task, *data)
+	p, err := b.spec().Scale(*profile)
+	if err != nil {
+		return err
+	}
+	t, arch, err := taskFor(*profile, p, *task, *data)
 	if err != nil {
 		return err
 	}

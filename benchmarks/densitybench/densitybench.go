@@ -17,7 +17,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/metabench/metabench/agents/density"
 	"github.com/metabench/metabench/benchmarks/suite"
@@ -169,15 +168,15 @@ type config struct {
 // (OmniglotAsset); nil disables --data omniglot.
 func New(assets fs.FS) *suite.Suite {
 	b := &bench{assets: assets}
-	return suite.New(suite.Spec[Rows]{
-		Name:    Name,
-		Summary: "few-shot density estimation (Reed et al. 2018): conditional, attention and meta PixelCNN, nats/dim by support size",
-		Profiles: []suite.Profile{
-			{Name: "smoke", Summary: "every model and task kind, tiny (tests)", Expected: 5 * time.Second},
-			{Name: "default", Summary: "one-shot image flipping (12×12): conditional vs attention PixelCNN", Expected: 10 * time.Second},
-			{Name: "quick", Summary: "flipping 16×16 (conditional vs attention); characters (or --data Omniglot) by support size 1/2/4/8: unconditional, conditional, attention, meta", Expected: 30 * time.Minute},
-			{Name: "full", Summary: "paper-scale networks and training", Expected: 72 * time.Hour},
-		},
+	return suite.New(b.spec())
+}
+
+// spec declares the density suite.
+func (b *bench) spec() suite.Spec[Profile, config, Rows] {
+	return suite.Spec[Profile, config, Rows]{
+		Name:     Name,
+		Summary:  "few-shot density estimation (Reed et al. 2018): conditional, attention and meta PixelCNN, nats/dim by support size",
+		Profiles: profiles(),
 		Default:  "default",
 		Config:   b.config,
 		Run:      b.run,
@@ -187,19 +186,11 @@ func New(assets fs.FS) *suite.Suite {
 		Tables:   Tables,
 		Plots:    Plots,
 		Commands: b.commands(),
-	})
+	}
 }
 
 type bench struct {
 	assets fs.FS
-}
-
-func profileOf(name string) (Profile, error) {
-	p, ok := profiles()[name]
-	if !ok {
-		return Profile{}, cli.Usagef("density: unknown profile %q", name)
-	}
-	return p, nil
 }
 
 // dataIdentity names the real data: a shipped set by its hash, a path by
@@ -227,14 +218,10 @@ func (b *bench) dataIdentity(data string) (string, error) {
 	return fmt.Sprintf("%s:%s:%d:%d", d.resize, d.path, fi.Size(), fi.ModTime().UnixNano()), nil
 }
 
-func (b *bench) config(o suite.Options) (any, error) {
-	p, err := profileOf(o.Profile)
-	if err != nil {
-		return nil, err
-	}
+func (b *bench) config(o suite.Options, p Profile) (config, error) {
 	id, err := b.dataIdentity(o.Data)
 	if err != nil {
-		return nil, err
+		return config{}, err
 	}
 	return config{Profile: p, Seed: o.Seed, Data: id}, nil
 }
@@ -319,13 +306,11 @@ func tasksOf(p Profile, data string) []Task {
 	return p.Tasks
 }
 
-func (b *bench) run(ctx context.Context, o suite.Options) (Rows, error) {
-	p, err := profileOf(o.Profile)
-	if err != nil {
-		return Rows{}, err
-	}
+func (b *bench) run(ctx context.Context, s suite.Setup[config]) (Rows, error) {
+	o, p, key := s.Options, s.Config.Profile, s.Key
 	tasks := tasksOf(p, o.Data)
 	var omni *images.Set
+	var err error
 	if o.Data != "" {
 		stop := o.Phases.Start("data")
 		omni, err = b.loadOmniglot(o.Data)
@@ -335,11 +320,6 @@ func (b *bench) run(ctx context.Context, o suite.Options) (Rows, error) {
 		}
 		o.Logf("density: Omniglot %d training and %d test characters (%d×%d)", len(omni.Train), len(omni.Test), omni.H, omni.W)
 	}
-	cfgKey, err := b.config(o)
-	if err != nil {
-		return Rows{}, err
-	}
-	key := suite.Key(cfgKey)
 	sources := make([]images.Source, len(tasks))
 	stop := o.Phases.Start("data")
 	for i, t := range tasks {

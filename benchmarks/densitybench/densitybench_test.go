@@ -202,7 +202,8 @@ func TestModelSpec(t *testing.T) {
 // TestProfilesEqualSteps: within a task every model trains the task's
 // steps unless its entry names its own, and every entry parses.
 func TestProfilesEqualSteps(t *testing.T) {
-	for name, p := range profiles() {
+	for _, pr := range profiles() {
+		name, p := pr.Name, pr.Scale
 		for _, task := range append(slices.Clone(p.Tasks), p.Omniglot) {
 			for _, m := range task.Models {
 				if _, _, err := task.modelSpec(m); err != nil {

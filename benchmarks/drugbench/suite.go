@@ -45,6 +45,9 @@ type config struct {
 	Seed    uint64  `json:"seed"`
 	ECFP    molecules.ECFP
 	Version int `json:"version"`
+	// table is what Data names, read once by configOf (nil for the
+	// synthetic data); not part of the key.
+	table *molecules.Table
 }
 
 // version changes when the suite's results change for the same config
@@ -52,72 +55,54 @@ type config struct {
 const version = 2
 
 // New returns the drug suite.
-func New() *suite.Suite {
-	return suite.New(suite.Spec[Rows]{
-		Name:    "drug",
-		Summary: "massively multitask networks for drug discovery (Ramsundar et al. 2015): ECFP4, multitask nets vs LR/RF/single-task",
-		Profiles: []suite.Profile{
-			{Name: "smoke", Summary: "tiny synthetic collection, small nets, every experiment (tests)", Expected: 5 * time.Second},
-			{Name: "default", Summary: "synthetic PCBA/MUV/Tox21/DUD-E-shaped assays: pyramidal multitask net vs LR, RF, MTNN on one fold", Expected: 5 * time.Second},
-			{Name: "quick", Summary: "the paper's five experiments at reduced scale (3 of 5 folds), speed", Expected: 15 * time.Minute},
-			{Name: "full", Summary: "larger collection (40,000 molecules, 96 assays), all folds (not run; time is an estimate)", Expected: 6 * time.Hour},
-		},
-		Default: "default",
-		Config:  configOf,
-		Run:     run,
-		Merge:   merge,
-		Tables:  tables,
-		Plots:   plots,
-		Claims:  suiteClaims,
-		Measure: measure,
+func New() *suite.Suite { return suite.New(spec()) }
+
+// spec declares the drug suite.
+func spec() suite.Spec[Profile, config, Rows] {
+	return suite.Spec[Profile, config, Rows]{
+		Name:     "drug",
+		Summary:  "massively multitask networks for drug discovery (Ramsundar et al. 2015): ECFP4, multitask nets vs LR/RF/single-task",
+		Profiles: profiles,
+		Default:  "default",
+		Config:   configOf,
+		Run:      run,
+		Merge:    merge,
+		Tables:   tables,
+		Plots:    plots,
+		Claims:   suiteClaims,
+		Measure:  measure,
 		Flags: []suite.Flag{
 			{Name: "split", Default: "random", Usage: "random (synthetic data: stratified k-fold; real data: DeepChem's random 80/10/10) or scaffold (DeepChem's scaffold 80/10/10, one fold); the test part is scored"},
 			{Name: "rdkit", Usage: "python with RDKit: also measure RDKit's SMILES → ECFP4 molecules/s in the same run"},
 			{Name: "sklearn", Usage: "python with scikit-learn: also time RandomForestClassifier on the same fingerprints and labels"},
 		},
 		Commands: Commands(),
-	})
+	}
 }
 
-func profileOf(name string) (Profile, error) {
-	p, ok := profiles[name]
-	if !ok {
-		return Profile{}, cli.Usagef("drug: unknown profile %q", name)
-	}
-	return p, nil
-}
-
-func configOf(o suite.Options) (any, error) {
-	p, err := profileOf(o.Profile)
-	if err != nil {
-		return nil, err
-	}
+// configOf checks --split and reads --data (once: run uses the table).
+func configOf(o suite.Options, p Profile) (config, error) {
 	how := o.Flags["split"]
 	if how == "" {
 		how = "random"
 	}
 	if how != "random" && how != "scaffold" {
-		return nil, cli.Usagef("bench drug: --split %q: want random or scaffold", how)
+		return config{}, cli.Usagef("bench drug: --split %q: want random or scaffold", how)
 	}
-	if o.Data != "" && o.Data != "tox21" {
-		if _, err := LoadTable(o.Data); err != nil {
-			return nil, err
+	c := config{Profile: p, Data: o.Data, Split: how, Seed: o.Seed, ECFP: molecules.DefaultECFP, Version: version}
+	if o.Data != "" {
+		var err error
+		if c.table, err = LoadTable(o.Data); err != nil {
+			return config{}, err
 		}
 	}
-	return config{Profile: p, Data: o.Data, Split: how, Seed: o.Seed, ECFP: molecules.DefaultECFP, Version: version}, nil
+	return c, nil
 }
 
-func run(ctx context.Context, o suite.Options) (Rows, error) {
-	p, err := profileOf(o.Profile)
-	if err != nil {
-		return Rows{}, err
-	}
-	how := o.Flags["split"]
-	if how == "" {
-		how = "random"
-	}
+func run(ctx context.Context, s suite.Setup[config]) (Rows, error) {
+	o, p, how := s.Options, s.Config.Profile, s.Config.Split
 	stop := o.Phases.Start("data")
-	d, err := loadDataset(ctx, o.Data, p, o.Seed)
+	d, err := loadDataset(ctx, o.Data, s.Config.table, p, o.Seed)
 	stop()
 	if err != nil {
 		return Rows{}, err
@@ -128,11 +113,7 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 	}
 	units := plan(p, d, how)
 	o.Logf("drug: %s, %d molecules × %d tasks, %d units", d.Name, d.Data.Rows(), d.Data.Tasks(), len(units))
-	cfg, err := configOf(o)
-	if err != nil {
-		return Rows{}, err
-	}
-	cache := unitCache{dir: filepath.Join(o.CacheDir, "drug", "units", suite.Key(cfg))}
+	cache := unitCache{dir: filepath.Join(o.CacheDir, "drug", "units", s.Key)}
 	for i, u := range units {
 		if !o.Shard.Has(i) {
 			continue

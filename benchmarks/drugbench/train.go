@@ -42,9 +42,13 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	if *how != "random" && *how != "scaffold" {
 		return cli.Usagef("train drug: --split %q: want random or scaffold", *how)
 	}
-	p := profiles["quick"]
+	p := quick
 	p.Net.Epochs = *epochs
-	d, err := loadDataset(ctx, *data, Profile{}, *seed)
+	tab, err := LoadTable(*data)
+	if err != nil {
+		return err
+	}
+	d, err := loadDataset(ctx, *data, tab, Profile{}, *seed)
 	if err != nil {
 		return err
 	}

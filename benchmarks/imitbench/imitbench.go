@@ -51,7 +51,6 @@ import (
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/demos"
 	"github.com/metabench/metabench/envs/stack"
-	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/policies"
 	"github.com/metabench/metabench/policies/collect"
@@ -133,25 +132,18 @@ func mostStages(tasks []stack.Task) []stack.Task {
 	return out
 }
 
-// profile is a declared profile: its name, summary and expected wall time,
-// and its scale.
-type profile struct {
-	info  suite.Profile
-	scale Profile
-}
-
 // profiles declares the suite's profiles in order of scale.
-func profiles() []profile {
-	return []profile{
-		{suite.Profile{Name: "default", Summary: "the world: physics speed, expert success on all 128 tasks, demonstration throughput", Expected: 30 * time.Second},
-			Profile{World: &World{SimBlocks: []int{2, 4, 6, 8, 10}, SimBudget: 300 * time.Millisecond, SimRepeats: 5,
+func profiles() []suite.Profile[Profile] {
+	return []suite.Profile[Profile]{
+		{Name: "default", Summary: "the world: physics speed, expert success on all 128 tasks, demonstration throughput", Expected: 30 * time.Second,
+			Scale: Profile{World: &World{SimBlocks: []int{2, 4, 6, 8, 10}, SimBudget: 300 * time.Millisecond, SimRepeats: 5,
 				ExpertEpisodes: 10, ExpertNoise: []float64{policies.DefaultNoise}, GenEpisodes: 4, GenRepeats: 3}}},
-		{suite.Profile{Name: "smoke", Summary: "the whole imitation pipeline on 3 one-stage tasks (numbers show only that it runs)", Expected: 80 * time.Second},
-			Profile{TrainTasks: tasksUpTo(stack.Train, 1)[:3], TestTasks: tasksUpTo(stack.Test, 1), Demos: 8, Steps: 2500,
+		{Name: "smoke", Summary: "the whole imitation pipeline on 3 one-stage tasks (numbers show only that it runs)", Expected: 80 * time.Second,
+			Scale: Profile{TrainTasks: tasksUpTo(stack.Train, 1)[:3], TestTasks: tasksUpTo(stack.Test, 1), Demos: 8, Steps: 2500,
 				TasksPerBatch: 3, PairsPerTask: 16, DAggerRounds: 1, DAggerEps: 2, Episodes: 4, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
 				EnsembleEps: 1, Ensembles: []int{1, 2}, PermEps: 1, SpeedEps: 2}},
-		{suite.Profile{Name: "quick", Summary: "the paper's tables on the 42 tasks of 1-3 stages, scaled-down networks", Expected: 20 * time.Minute},
-			Profile{TrainTasks: tasksUpTo(stack.Train, 3), TestTasks: tasksUpTo(stack.Test, 3), Demos: 40, Steps: 12000,
+		{Name: "quick", Summary: "the paper's tables on the 42 tasks of 1-3 stages, scaled-down networks", Expected: 20 * time.Minute,
+			Scale: Profile{TrainTasks: tasksUpTo(stack.Train, 3), TestTasks: tasksUpTo(stack.Test, 3), Demos: 40, Steps: 12000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 2, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
 				EnsembleEps: 10, Ensembles: []int{1, 5, 10}, PermEps: 10, SpeedEps: 8}},
 		// medium: sized from BenchmarkStageCosts (docs/imitation.md, "The
@@ -161,25 +153,15 @@ func profiles() []profile {
 		// core, snapshot then final on the other: ≈ 50 min) and 10 start
 		// configurations on 121 tasks for four models (≈ 20 min) make about
 		// 80-120 minutes on 2 cores.
-		{suite.Profile{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks", Expected: 2 * time.Hour},
-			Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
+		{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks", Expected: 2 * time.Hour,
+			Scale: Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 1, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
 				EnsembleEps: 5, Ensembles: []int{1, 5}, PermEps: 3, SpeedEps: 8, TaskGrads: true}},
-		{suite.Profile{Name: "full", Summary: "the paper's protocol: every task, 1000 demonstrations each, the paper's sizes (days on 2 cores; shard it)", Expected: 72 * time.Hour},
-			Profile{TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
+		{Name: "full", Summary: "the paper's protocol: every task, 1000 demonstrations each, the paper's sizes (days on 2 cores; shard it)", Expected: 72 * time.Hour,
+			Scale: Profile{TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
 				TasksPerBatch: 16, PairsPerTask: 16, DAggerRounds: 5, DAggerEps: 10, Episodes: 100, LR: 1e-3, DemoNoise: DemoNoise,
 				EnsembleEps: 20, Ensembles: []int{1, 5, 10}, PermEps: 20, SpeedEps: 20, PaperSizes: true}},
 	}
-}
-
-// ProfileNamed returns the scale of a declared profile.
-func ProfileNamed(name string) (Profile, error) {
-	for _, p := range profiles() {
-		if p.info.Name == name {
-			return p.scale, nil
-		}
-	}
-	return Profile{}, cli.Usagef("imitation: unknown profile %q", name)
 }
 
 // DemoNoise is the noise of the expert's demonstrations in every profile

@@ -16,17 +16,16 @@ import (
 )
 
 // Suite returns the one-shot imitation suite.
-func Suite() *suite.Suite {
-	var infos []suite.Profile
-	for _, p := range profiles() {
-		infos = append(infos, p.info)
-	}
-	return suite.New(suite.Spec[Rows]{
+func Suite() *suite.Suite { return suite.New(spec()) }
+
+// spec declares the one-shot imitation suite.
+func spec() suite.Spec[Profile, config, Rows] {
+	return suite.Spec[Profile, config, Rows]{
 		Name:     "imitation",
 		Summary:  "one-shot imitation (Duan et al. 2017): block stacking from one demonstration",
-		Profiles: infos,
+		Profiles: profiles(),
 		Default:  "default",
-		Config:   config,
+		Config:   configOf,
 		Run:      runSuite,
 		Merge:    merge,
 		Tables:   Tables,
@@ -35,32 +34,27 @@ func Suite() *suite.Suite {
 		Measure:  Measure,
 		Prepare:  true,
 		Commands: Commands(),
-	})
+	}
 }
 
 // config is what determines a run's results: the profile's scale and the
 // seed (the shard does not: shards merge into the whole run).
-func config(o suite.Options) (any, error) {
-	if o.Data != "" {
-		return nil, cli.Usagef("imitation: --data: the suite generates its demonstrations; it reads no data")
-	}
-	p, err := ProfileNamed(o.Profile)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Profile Profile
-		Seed    uint64
-	}{p, o.Seed}, nil
+type config struct {
+	Profile Profile
+	Seed    uint64
 }
 
-func newRun(o suite.Options) (run, error) {
-	p, err := ProfileNamed(o.Profile)
-	if err != nil {
-		return run{}, err
+func configOf(o suite.Options, p Profile) (config, error) {
+	if o.Data != "" {
+		return config{}, cli.Usagef("imitation: --data: the suite generates its demonstrations; it reads no data")
 	}
-	return run{Profile: p, Name: o.Profile, Seed: o.Seed, CacheDir: o.CacheDir, Shard: o.Shard, Workers: o.Workers,
-		Progress: o.Progress, Prepare: o.Prepare, Log: o.Log, Phases: o.Phases}, nil
+	return config{p, o.Seed}, nil
+}
+
+func newRun(s suite.Setup[config]) run {
+	o := s.Options
+	return run{Profile: s.Config.Profile, Name: o.Profile, Seed: o.Seed, CacheDir: o.CacheDir, Shard: o.Shard, Workers: o.Workers,
+		Progress: o.Progress, Prepare: o.Prepare, Log: o.Log, Phases: o.Phases}
 }
 
 func (o run) logf(format string, a ...any) {
@@ -69,11 +63,9 @@ func (o run) logf(format string, a ...any) {
 	}
 }
 
-func runSuite(ctx context.Context, so suite.Options) (Rows, error) {
-	o, err := newRun(so)
-	if err != nil {
-		return Rows{}, err
-	}
+func runSuite(ctx context.Context, s suite.Setup[config]) (Rows, error) {
+	o := newRun(s)
+	var err error
 	rep := Rows{Profile: o.Name}
 	if w := o.Profile.World; w != nil && o.Shard.Has(0) && !o.Prepare {
 		if rep.World, err = world(ctx, o, w); err != nil {

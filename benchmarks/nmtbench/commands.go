@@ -46,14 +46,12 @@ func (c *common) register(fs interface {
 }
 
 func (c *common) dataset(ctx context.Context) (Profile, *dataset, error) {
-	p, err := profileOf(suite.Options{Profile: c.profile, Data: c.data})
+	su, err := spec().Setup(suite.Options{Profile: c.profile, Data: c.data})
 	if err != nil {
-		return p, nil, err
+		return Profile{}, nil, err
 	}
+	p := su.Config.Profile
 	if c.data != "" {
-		if _, err := config(suite.Options{Profile: c.profile, Data: c.data}); err != nil {
-			return p, nil, err
-		}
 		d, err := real(p, c.seed, c.data)
 		return p, d, err
 	}

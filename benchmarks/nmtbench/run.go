@@ -493,11 +493,9 @@ func runUnit(ctx context.Context, p Profile, d *dataset, models map[string]*nmt.
 	return row, err
 }
 
-func run(ctx context.Context, o suite.Options) (Rows, error) {
-	p, err := profileOf(o)
-	if err != nil {
-		return Rows{}, err
-	}
+func run(ctx context.Context, s suite.Setup[configuration]) (Rows, error) {
+	o, p, key := s.Options, s.Config.Profile, s.Key
+	var err error
 	stop := o.Phases.Start("data")
 	var d *dataset
 	if o.Data == "" {
@@ -524,7 +522,6 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 		}
 	}
 	specs, units := plan(p, d)
-	key, _ := configKey(o)
 	mine := suite.Take(o.Shard, indices(len(units)))
 	needed := map[string]bool{}
 	for _, i := range mine {

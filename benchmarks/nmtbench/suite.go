@@ -24,11 +24,14 @@ import (
 )
 
 // Suite returns the nmt suite.
-func Suite() *suite.Suite {
-	return suite.New(suite.Spec[Rows]{
+func Suite() *suite.Suite { return suite.New(spec()) }
+
+// spec declares the nmt suite.
+func spec() suite.Spec[Profile, configuration, Rows] {
+	return suite.Spec[Profile, configuration, Rows]{
 		Name:        "nmt",
 		Summary:     "meta-learning for low-resource translation (Gu et al. 2018): FOMAML vs multitask, ULR, BLEU",
-		Profiles:    suiteProfiles,
+		Profiles:    profiles(),
 		Default:     "default",
 		Config:      config,
 		Run:         run,
@@ -43,7 +46,7 @@ func Suite() *suite.Suite {
 		Flags: []suite.Flag{{Name: "lang-emb", Default: "ours",
 			Usage: "ours: one E_lang per language, zero at the start; both: also multitask with the authors' embedding shared by token id, never reset"}},
 		Commands: []cli.Command{trainCommand(), evalCommand(), translateCommand(), bleu.Command()},
-	})
+	}
 }
 
 // configuration is what determines a run's results.
@@ -58,45 +61,32 @@ type configuration struct {
 // of older code are not reused.
 const version = 6
 
-func profileOf(o suite.Options) (Profile, error) {
-	p, ok := profiles()[o.Profile]
-	if !ok {
-		return Profile{}, cli.Usagef("nmt: unknown profile %q", o.Profile)
-	}
+// config makes the configuration of o at scale p: the scale as --lang-emb
+// and the data adjust it, and the data's identity (a directory by its
+// absolute path).
+func config(o suite.Options, p Profile) (configuration, error) {
 	switch o.Flags["lang-emb"] {
 	case "", "ours":
 	case "both":
 		p.TokenLangEmb = true
 	default:
-		return Profile{}, cli.Usagef("nmt: --lang-emb %q: want ours or both", o.Flags["lang-emb"])
+		return configuration{}, cli.Usagef("nmt: --lang-emb %q: want ours or both", o.Flags["lang-emb"])
 	}
-	return p.forData(o.Data), nil
-}
-
-func config(o suite.Options) (any, error) {
-	p, err := profileOf(o)
-	if err != nil {
-		return nil, err
-	}
+	p = p.forData(o.Data)
 	builtin := o.Data == "ntrex" || o.Data == "tatoeba"
 	if o.Data != "" && !builtin {
 		if fi, err := os.Stat(o.Data); err != nil || !fi.IsDir() {
-			return nil, cli.Usagef("nmt: --data %q: want ntrex, tatoeba or a directory (languages.tsv with eng.txt and CODE.txt, or CODE.tsv pairs)", o.Data)
+			return configuration{}, cli.Usagef("nmt: --data %q: want ntrex, tatoeba or a directory (languages.tsv with eng.txt and CODE.txt, or CODE.tsv pairs)", o.Data)
 		}
 	}
 	data := o.Data
 	if data != "" && !builtin {
-		data, _ = filepath.Abs(data)
+		var err error
+		if data, err = filepath.Abs(data); err != nil {
+			return configuration{}, fmt.Errorf("nmt: --data %q: %w", o.Data, err)
+		}
 	}
 	return configuration{Profile: p, Seed: o.Seed, Data: data, Version: version}, nil
-}
-
-func configKey(o suite.Options) (string, error) {
-	c, err := config(o)
-	if err != nil {
-		return "", err
-	}
-	return suite.Key(c), nil
 }
 
 // merge combines shard rows: the trained models (every shard reports the
