@@ -284,3 +284,19 @@ func TestMeasureSmokeRun(t *testing.T) {
 		t.Error("no support-specificity rows for the meta models")
 	}
 }
+
+// TestTrainSeedIsUnchanged: a model's training seed, written with
+// seeds.Sub, is the formula the suite's results were made with.
+func TestTrainSeedIsUnchanged(t *testing.T) {
+	tests := []struct {
+		seed  uint64
+		task  int
+		model string
+	}{{1, 0, "conditional"}, {3, 2, "attention-meta"}, {1 << 40, 1, "unconditional@6"}}
+	for _, tt := range tests {
+		want := tt.seed*1_000_003 + uint64(tt.task)*7919 + uint64(modelOrder(tt.model)+1)*104729
+		if got := trainSeed(tt.seed, tt.task, tt.model); got != want {
+			t.Errorf("trainSeed(%d, %d, %s) = %d, want %d", tt.seed, tt.task, tt.model, got, want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/metabench/metabench/envs/images"
 	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/progress"
+	"github.com/metabench/metabench/internal/seeds"
 	"github.com/metabench/metabench/nn"
 )
 
@@ -28,9 +29,11 @@ type runner struct {
 	models  map[string]*density.Model[float32]
 }
 
-// Seeds of the run's parts, derived from the run seed.
+// Seeds of the run's parts, derived from the run seed: a model's is its
+// task's sub-seed moved by a prime multiple of the model's place, so that
+// the models of one task draw their own streams.
 func trainSeed(seed uint64, task int, model string) uint64 {
-	return seed*1_000_003 + uint64(task)*7919 + uint64(modelOrder(model)+1)*104729
+	return seeds.Sub(seed, uint64(task)) + uint64(modelOrder(model)+1)*104729
 }
 
 func evalSeed(seed uint64) uint64 { return seed ^ 0x5eed_e7a1 }

@@ -26,7 +26,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	model := fs.String("model", ModelPMTNN, "network: PMTNN (2000, 100) or MTNN (1200)")
 	out := fs.String("out", "", "where to save the network (.safetensors)")
 	how := fs.String("split", "random", "random or scaffold 80/10/10; trains on 80%, reports valid and test ROC AUC and PRC AUC")
-	seed := fs.Uint64("seed", 1, "seed of the split and the network")
+	seed := cli.Seed(fs, "the split and the network")
 	epochs := fs.Int("epochs", trainNet.Epochs, "training epochs")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err

@@ -558,7 +558,8 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 }
 
 // Seeds of evaluation: start configurations and conditioning demonstrations
-// come from base seeds no dataset uses.
+// come from base seeds no dataset uses. They are not seeds.Sub: 0xe7a1 is
+// no multiple of its 7,919, and changing them changes the suite's results.
 func evalSeed(seed uint64) uint64 { return seed*1_000_003 + 0xe7a1 }
 func demoSeed(seed uint64) uint64 { return seed*1_000_033 + 0xd3e0 }
 
