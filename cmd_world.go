@@ -24,4 +24,4 @@ func benches() []cli.Command {
 }
 
 // imitationSuite returns the one-shot imitation suite.
-func imitationSuite() *suite.Suite { return imitbench.Suite() }
+func imitationSuite() *suite.Suite { return imitbench.New() }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/stackbench"
 )
 
 type rowKey struct {
@@ -204,4 +205,16 @@ func AttentionTable(rep Rows) report.Table {
 		}
 	}
 	return t
+}
+
+// Tables returns every table of a run's rows.
+func Tables(r Rows) []report.Table {
+	var out []report.Table
+	if w := r.World; w != nil {
+		out = append(out, stackbench.SimTable(w.Sim), stackbench.ExpertTable(w.Expert), stackbench.GenTable(w.Gen))
+	}
+	if len(r.Training) > 0 {
+		out = append(out, SuccessTable(r), FailureTable(r), AttentionTable(r), EnsembleTable(r), PermutationTable(r), SpeedTable(r))
+	}
+	return out
 }

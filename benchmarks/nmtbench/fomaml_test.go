@@ -37,11 +37,11 @@ func TestTrainConfigAsAuthors(t *testing.T) {
 // language embedding beside ours, in the main table; a bad value is a
 // usage error.
 func TestLangEmbFlag(t *testing.T) {
-	_, err := Suite().ConfigKey(suite.Options{Profile: "smoke", Flags: map[string]string{"lang-emb": "theirs"}})
+	_, err := New().ConfigKey(suite.Options{Profile: "smoke", Flags: map[string]string{"lang-emb": "theirs"}})
 	if err == nil || !cli.IsUsage(err) {
 		t.Fatalf("--lang-emb theirs: %v", err)
 	}
-	rep, err := Suite().Run(context.Background(), suite.Options{Profile: "smoke", Seed: 2, Workers: 2, Flags: map[string]string{"lang-emb": "both"}})
+	rep, err := New().Run(context.Background(), suite.Options{Profile: "smoke", Seed: 2, Workers: 2, Flags: map[string]string{"lang-emb": "both"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,8 @@ import (
 	"github.com/metabench/metabench/internal/plot"
 )
 
-// Suite returns the nmt suite.
-func Suite() *suite.Suite { return suite.New(spec()) }
+// New returns the nmt suite.
+func New() *suite.Suite { return suite.New(spec()) }
 
 // spec declares the nmt suite.
 func spec() suite.Spec[Profile, configuration, Rows] {
