@@ -144,3 +144,25 @@ func columns(x multitask.Data, cols []int) multitask.Data {
 	}
 	return out
 }
+
+func describe(d *dataset, how string) DataInfo {
+	info := DataInfo{Name: d.Name, Read: d.Source, Molecules: d.Data.Rows(), Unparsable: len(d.Bad),
+		Tasks: d.Tasks, Groups: d.Group, Occurrence: d.occurrence(), Split: "stratified k-fold"}
+	if !d.Synth || how == "scaffold" {
+		info.Split = how + " 80/10/10"
+	}
+	info.BadRows = d.Bad[:min(len(d.Bad), 20)]
+	T := d.Data.Tasks()
+	info.Labelled, info.Actives = make([]int, T), make([]int, T)
+	for _, row := range d.Data.Y {
+		for t, v := range row {
+			if v >= 0 {
+				info.Labelled[t]++
+			}
+			if v == 1 {
+				info.Actives[t]++
+			}
+		}
+	}
+	return info
+}

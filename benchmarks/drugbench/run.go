@@ -2,12 +2,17 @@ package drugbench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/metabench/metabench/agents/multitask"
 	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/internal/seeds"
 )
@@ -326,4 +331,85 @@ func runUnit(ctx context.Context, o suite.Options, p Profile, d *dataset, u unit
 		return res, fmt.Errorf("drug: unknown experiment %q", u.Exp)
 	}
 	return res, nil
+}
+
+func run(ctx context.Context, s suite.Setup[config]) (Rows, error) {
+	o, p, how := s.Options, s.Config.Profile, s.Config.Split
+	stop := o.Phases.Start("data")
+	d, err := loadDataset(ctx, o.Data, s.Config.table, p, o.Seed)
+	stop()
+	if err != nil {
+		return Rows{}, err
+	}
+	rows := Rows{Data: describe(d, how)}
+	if len(d.Bad) > 0 {
+		o.Logf("drug: %d of %d SMILES did not parse and were skipped (first: line %d: %s)", len(d.Bad), d.Source, d.Bad[0].Line, d.Bad[0].Err)
+	}
+	units := plan(p, d, how)
+	o.Logf("drug: %s, %d molecules × %d tasks, %d units", d.Name, d.Data.Rows(), d.Data.Tasks(), len(units))
+	cache := unitCache{dir: filepath.Join(o.CacheDir, "drug", "units", s.Key)}
+	for i, u := range units {
+		if !o.Shard.Has(i) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return rows, err
+		}
+		stop := o.Phases.Start(u.Exp)
+		t0 := time.Now()
+		if u.Exp == ExpSpeed {
+			sp, err := measureSpeed(ctx, o, p)
+			stop()
+			if err != nil {
+				return rows, err
+			}
+			rows.Speed = sp
+			continue
+		}
+		r, ok := cache.load(i)
+		if !ok {
+			r, err = runUnit(ctx, o, p, d, u, i, how)
+			if err != nil {
+				stop()
+				return rows, fmt.Errorf("drug %s %s fold %d: %w", u.Exp, u.Model, u.Fold, err)
+			}
+			if err := cache.store(i, r); err != nil {
+				o.Logf("drug: cannot cache unit %d: %v", i, err)
+			}
+		}
+		stop()
+		o.Logf("drug: unit %d/%d %s %s fold %d k %d: mean AUC %.3f (%.1fs)", i+1, len(units), u.Exp, u.Model, u.Fold, r.K, Mean(r.AUC), time.Since(t0).Seconds())
+		rows.Results = append(rows.Results, r)
+	}
+	return rows, nil
+}
+
+// unitCache keeps each finished unit's result under the cache directory,
+// keyed by the run's configuration, so that a rerun (after an interrupt or
+// a failure) resumes instead of starting over. Speed is never cached.
+type unitCache struct{ dir string }
+
+func (c unitCache) path(i int) string { return filepath.Join(c.dir, fmt.Sprintf("unit-%04d.json", i)) }
+
+func (c unitCache) load(i int) (Result, bool) {
+	b, err := os.ReadFile(c.path(i))
+	if err != nil {
+		return Result{}, false
+	}
+	var r Result
+	if json.Unmarshal(b, &r) != nil || r.Unit != i || len(r.AUC) != len(r.Tasks) || len(r.PRC) != len(r.Tasks) {
+		return Result{}, false
+	}
+	return r, true
+}
+
+func (c unitCache) store(i int, r Result) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(c.path(i), b, 0o644)
 }
