@@ -140,9 +140,9 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	}
 	var part []int
 	if *how == "scaffold" {
-		part = ScaffoldSplit(d.Scaff, [3]float64{0.8, 0.1, 0.1})
+		part = molecules.ScaffoldSplit(d.Scaff, [3]float64{0.8, 0.1, 0.1})
 	} else {
-		part = RandomSplit(d.Data.Rows(), [3]float64{0.8, 0.1, 0.1}, *seed)
+		part = molecules.RandomSplit(d.Data.Rows(), [3]float64{0.8, 0.1, 0.1}, *seed)
 	}
 	idx := [3][]int{}
 	for i, k := range part {
@@ -224,7 +224,7 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 				lab++
 			}
 		}
-		a, ok := AUC(multitask.Column(pr, k), y)
+		a, ok := multitask.AUC(multitask.Column(pr, k), y)
 		cell := "one class"
 		if ok {
 			cell = f3(a)

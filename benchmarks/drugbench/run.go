@@ -12,6 +12,7 @@ import (
 
 	"github.com/metabench/metabench/agents/multitask"
 	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/envs/molecules"
 	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/internal/seeds"
@@ -91,7 +92,7 @@ func plan(p Profile, d *dataset, how string) []unit {
 // scored.
 func split(p Profile, d *dataset, f int, how string, seed uint64) (train, test []int) {
 	if d.Synth && how != "scaffold" {
-		folds := KFold(d.Data.Rows(), p.Folds, d.anyActive(), seed)
+		folds := molecules.KFold(d.Data.Rows(), p.Folds, d.anyActive(), seed)
 		for i, k := range folds {
 			if k == f {
 				test = append(test, i)
@@ -103,9 +104,9 @@ func split(p Profile, d *dataset, f int, how string, seed uint64) (train, test [
 	}
 	var part []int
 	if how == "scaffold" {
-		part = ScaffoldSplit(d.Scaff, [3]float64{0.8, 0.1, 0.1})
+		part = molecules.ScaffoldSplit(d.Scaff, [3]float64{0.8, 0.1, 0.1})
 	} else {
-		part = RandomSplit(d.Data.Rows(), [3]float64{0.8, 0.1, 0.1}, seed)
+		part = molecules.RandomSplit(d.Data.Rows(), [3]float64{0.8, 0.1, 0.1}, seed)
 	}
 	for i, k := range part {
 		switch k {
@@ -147,12 +148,12 @@ func scoreTasks(test multitask.Data, tasks []int, predict func(k int) []float64)
 			col[i] = test.Y[i][t]
 		}
 		p := predict(k)
-		a, good := AUC(p, col)
+		a, good := multitask.AUC(p, col)
 		if !good {
 			sc.skipped++
 			continue
 		}
-		ap, _ := AveragePrecision(p, col)
+		ap, _ := multitask.AveragePrecision(p, col)
 		sc.tasks = append(sc.tasks, t)
 		sc.auc = append(sc.auc, a)
 		sc.prc = append(sc.prc, ap)
