@@ -322,7 +322,7 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := tr.WritePictures(*attention); err != nil {
+		if err := writeAttentionPictures(tr, *attention); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.Stderr, "attention pictures of %q (%s) in %s\n", t, tr.Verdict, *attention)

@@ -270,7 +270,7 @@ func Plots(r Rows, dir string) ([]string, error) {
 		path := filepath.Join(dir, fmt.Sprintf("attention-%s-%s.png", strings.ToLower(tr.Model), tr.Set))
 		sh, ch := tr.Share().Mean()
 		title := fmt.Sprintf("%s, %s task %q (%s): share %.2f, chance %.2f", tr.Model, tr.Set, tr.Task, tr.Verdict, sh, ch)
-		if err := tr.WriteStageFigure(path, title); err != nil {
+		if err := writeStageFigure(&tr.AttentionTrace, path, title); err != nil {
 			return nil, err
 		}
 		paths = append(paths, path)
