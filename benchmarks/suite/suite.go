@@ -7,11 +7,13 @@
 // type C and its rows type R with a Spec, and turned into a Suite with New;
 // the harness handles everything around the science:
 //
-//	s := suite.New(suite.Spec[Scale, config, Rows]{
+//	s := suite.New(suite.Spec[Profile, config, Rows]{
 //		Name: "drug", Profiles: profiles, Default: "default",
 //		Config: configOf, Run: run, Merge: merge, Tables: tables,
 //	})
 //
+// Profile is the suite's scale type (suite.Profile[Profile] carries one as
+// Scale), config what determines a run's results, Rows what a run measures.
 // The harness resolves --profile to its Scale once, hands it to Config,
 // keys the configuration Config returns, and hands both to Run (Setup).
 // Run sees only its shard of the work (Options.Shard); Merge combines the
@@ -361,9 +363,6 @@ func (s *Suite) Profile(name string) (ProfileInfo, error) {
 // resolve checks o and resolves it once (Spec.Setup): the key of its
 // configuration and the run of it.
 func (s *Suite) resolve(o Options) (string, func(context.Context) (json.RawMessage, error), error) {
-	if _, err := s.Profile(o.Profile); err != nil {
-		return "", nil, err
-	}
 	if o.Shard.Count > 1 && s.merge == nil {
 		return "", nil, cli.Usagef("%s does not split into shards", s.name)
 	}
