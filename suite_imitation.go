@@ -6,4 +6,4 @@ import (
 )
 
 // imitationSuite returns the one-shot imitation suite.
-func imitationSuite() *suite.Suite { return imitbench.Suite() }
+func imitationSuite() *suite.Suite { return imitbench.New() }

@@ -7,4 +7,4 @@ import (
 
 // nmtSuite returns the nmt suite: meta-learning for low-resource
 // translation (docs/nmt.md).
-func nmtSuite() *suite.Suite { return nmtbench.Suite() }
+func nmtSuite() *suite.Suite { return nmtbench.New() }

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 # Golden scaffolds and scaffold split of the shipped Tox21 for
-# benchmarks/drugbench/scaffold_test.go, computed with Debian bookworm's
+# envs/molecules/split_test.go, computed with Debian bookworm's
 # python3-rdkit (2022.09) by:
 #
-#   /usr/bin/python3 scripts/drug_scaffold_golden.py | gzip -9n > benchmarks/drugbench/testdata/tox21_scaffold_rdkit.tsv.gz
+#   /usr/bin/python3 scripts/drug_scaffold_golden.py | gzip -9n > envs/molecules/testdata/tox21_scaffold_rdkit.tsv.gz
 #
 # One line per molecule RDKit parses, in file order: the 1-based line of
 # the row in tox21.csv, its Bemis-Murcko scaffold as DeepChem computes it

@@ -68,7 +68,7 @@ func ParseView(args []string, stdout io.Writer) (*View, error) {
 	var tasks stringList
 	fs.Var(&tasks, "task", "task spec, e.g. \"ab cde\" (repeatable: n cycles through them; with one, n goes on through --split)")
 	split := fs.String("split", "train", "the tasks n goes through when fewer than two --task are given (train or test)")
-	fs.Uint64Var(&v.Seed, "seed", 1, "reset seed of the first episode (r draws new ones from it)")
+	cli.SeedVar(fs, &v.Seed, cli.DefaultSeed, "the first episode's reset (r draws new ones from it)")
 	fs.StringVar(&v.Policy, "policy", "expert", "policy: "+Policies().Usage())
 	fs.Float64Var(&v.Speed, "speed", 1, "playback speed, a multiple of real time (0.25 to 32)")
 	fs.IntVar(&v.Width, "width", 960, "frame width in pixels")
@@ -135,7 +135,7 @@ func ParseRecord(args []string, stdout io.Writer) (*Record, error) {
 	var r Record
 	spec := fs.String("task", "", "task spec, e.g. \"ab\" (required)")
 	fs.StringVar(&r.Dir, "dir", "", "dataset directory to append the episodes to, created if missing (required)")
-	fs.Uint64Var(&r.Seed, "seed", 0, "base reset seed of the session's episodes (0: from the clock)")
+	cli.SeedVar(fs, &r.Seed, 0, "the resets of the session's episodes, their base (0: from the clock)")
 	fs.BoolVar(&r.SaveFailures, "save-failures", false, "also save episodes that did not succeed")
 	fs.IntVar(&r.Width, "width", 960, "frame width in pixels")
 	fs.IntVar(&r.Height, "height", 600, "frame height in pixels")

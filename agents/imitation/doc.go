@@ -131,9 +131,9 @@
 // the model never saw. Episodes run in parallel (internal/parallel) and
 // results are stored by index, so they do not depend on the worker count.
 // Relabel runs the permutation test: each episode's task has its blocks
-// renamed by a random permutation. TraceAttention and
-// AttentionTrace.WritePictures draw the attention over blocks and over
-// demonstration frames along one rollout as PNG heatmaps.
+// renamed by a random permutation. TraceAttention records the attention
+// over blocks and over demonstration frames along one rollout (the suite,
+// benchmarks/imitbench, draws it).
 //
 // Policy implements policies.Policy; LoadPolicy builds one from a model
 // directory for the window (model:DIR), and Policy.BlockWeights gives the

@@ -355,23 +355,6 @@ func TestEvaluateDeterministic(t *testing.T) {
 	}
 }
 
-func TestAttentionPictures(t *testing.T) {
-	m, _ := NewModel(smallArch(CondFull), 1)
-	tr, err := TraceAttention(m, stack.MustParse("ab c"), 1, 2, 0.5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := tr.WritePictures(dir); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"attention-blocks.png", "attention-demo.png", "attention-stages.png"} {
-		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
-			t.Fatal(f, err)
-		}
-	}
-}
-
 func TestHeads(t *testing.T) {
 	rise := stack.DiscreteAction{X: 5, Y: 7}    // vx 0, vy 0.3
 	travel := stack.DiscreteAction{X: 10, Y: 5} // vx 4, vy 0

@@ -3,7 +3,8 @@
 // single-task and multitask networks on the nn engine — one hidden
 // layer of 1200 or the pyramidal (2000, 100) trunk, one two-class head
 // per task, dropout, actives and inactives re-weighted to equal weight per
-// task and missing labels masked out of the loss.
+// task and missing labels masked out of the loss — and the metrics of their
+// scores: ROC AUC and average precision, as scikit-learn computes them.
 //
 // Inputs are binary fingerprints given as sorted on-bit lists (Data);
 // labels are 0, 1 or -1 (missing). Everything random takes a seed, and

@@ -197,7 +197,8 @@ func Command() cli.Command {
 			hyp := fs.String("hyp", "", "hypothesis file, line-aligned with the references (with --hyp2: the baseline)")
 			hyp2 := fs.String("hyp2", "", "second system's hypothesis file: paired bootstrap test against --hyp (sacreBLEU's --paired-bs)")
 			n := fs.Int("paired-bs-n", DefaultResamples, "paired bootstrap resamples")
-			seed := fs.Uint64("seed", DefaultSeed, "seed of the paired bootstrap resamples")
+			seed := new(uint64)
+			cli.SeedVar(fs, seed, DefaultSeed, "the paired bootstrap resamples")
 			tok := fs.String("tokenize", "13a", "13a (sacreBLEU's default, exp smoothing) or none (pre-tokenised text, multi-bleu)")
 			if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 				return err

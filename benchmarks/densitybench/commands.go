@@ -32,12 +32,9 @@ func (b *bench) commands() []cli.Command {
 	}
 }
 
-// taskFor returns profile's task called name (omniglot when data is set).
-func taskFor(profile, name, data string) (Task, Arch, error) {
-	p, err := profileOf(profile)
-	if err != nil {
-		return Task{}, Arch{}, err
-	}
+// taskFor returns the task called name of profile, whose scale is p
+// (omniglot when data is set).
+func taskFor(profile string, p Profile, name, data string) (Task, Arch, error) {
 	if data != "" {
 		t := p.Omniglot
 		t.Name = parseData(data).taskName()
@@ -70,20 +67,24 @@ func (b *bench) trainCmd(ctx context.Context, e cli.Env, args []string) error {
 	data := fs.String("data", "", "real data: omniglot (shipped, paper protocol), omniglot-maxpool (shipped, max-pooled), an Omniglot .npz, a directory of them or of PNGs (prefix maxpool: to max-pool)")
 	kind := fs.String("model", density.Conditional, "model: "+strings.Join(density.Kinds(), ", "))
 	steps := fs.Int("steps", 0, "training steps (0: the profile's)")
-	seed := fs.Uint64("seed", 1, "seed of data, weights and training")
+	seed := cli.Seed(fs, "data, weights and training")
 	out := fs.String("out", "", "model directory to write (required)")
-	workers := fs.Int("workers", 0, "parallel workers (0: all CPUs)")
+	workers := cli.Workers(fs)
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	if err := cli.NewCheck("train density").Required("out", *out).Int("steps", *steps, 0, 10_000_000).
-		Int("workers", *workers, 0, cli.MaxWorkers).Err(); err != nil {
+		Workers(*workers).Err(); err != nil {
 		return err
 	}
 	if !slices.Contains(density.Kinds(), *kind) {
 		return cli.Usagef("train density: --model %q, want one of %s", *kind, strings.Join(density.Kinds(), ", "))
 	}
-	t, arch, err := taskFor(*profile, *task, *data)
+	p, err := b.spec().Scale(*profile)
+	if err != nil {
+		return err
+	}
+	t, arch, err := taskFor(*profile, p, *task, *data)
 	if err != nil {
 		return err
 	}
@@ -159,13 +160,13 @@ func (b *bench) evalCmd(ctx context.Context, e cli.Env, args []string) error {
 	dir := fs.String("model", "", "model directory written by train density (required)")
 	supports := fs.String("support", "1,2,4,8", "support sizes to evaluate")
 	episodes := fs.Int("episodes", 200, "test episodes per support size")
-	seed := fs.Uint64("seed", 1, "seed of the test episodes")
-	workers := fs.Int("workers", 0, "parallel workers (0: all CPUs)")
+	seed := cli.Seed(fs, "the test episodes")
+	workers := cli.Workers(fs)
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	if err := cli.NewCheck("eval density").Required("model", *dir).Int("episodes", *episodes, 1, 1_000_000).
-		Int("workers", *workers, 0, cli.MaxWorkers).Err(); err != nil {
+		Workers(*workers).Err(); err != nil {
 		return err
 	}
 	ks, err := parseInts("support", *supports, 1, 1000)
@@ -225,7 +226,7 @@ func (b *bench) sampleCmd(ctx context.Context, e cli.Env, args []string) error {
 	fs.Var(&supports, "support", "support image (PNG, H×W of the model, or 105×105 Omniglot for 26×26 models; dark = ink); repeatable")
 	out := fs.String("out", "", "PNG grid to write: the support images, then the samples (required)")
 	n := fs.Int("n", 8, "samples to draw")
-	seed := fs.Uint64("seed", 1, "sampling seed")
+	seed := cli.Seed(fs, "the samples")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}

@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/metabench/metabench/agents/density"
+	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/images"
 )
 
@@ -139,11 +141,12 @@ func chars(side, alphabets, test, characters int) images.CharacterConfig {
 	return images.CharacterConfig{Side: side, Alphabets: alphabets, TestAlphabets: test, Characters: characters, Drawers: 20}
 }
 
-// profiles maps names to scales. Behaviour follows the fields only.
-func profiles() map[string]Profile {
-	return map[string]Profile{
+// profiles are the suite's scales, in order. Behaviour follows the fields
+// only.
+func profiles() []suite.Profile[Profile] {
+	return []suite.Profile[Profile]{
 		// smoke: every model and task kind, tiny, a few seconds.
-		"smoke": {
+		{Name: "smoke", Summary: "every model and task kind, tiny (tests)", Expected: 5 * time.Second, Scale: Profile{
 			Arch: Arch{Layers: 2, Channels: 4, FirstKernel: 3, EncChannels: 4, CondDim: 4, KeyDim: 4},
 			Tasks: []Task{
 				{Name: "flip", Side: 8, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
@@ -155,12 +158,12 @@ func profiles() map[string]Profile {
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{cond, att, meta}, Supports: []int{1, 2}, TrainK: []int{1, 2},
 				Steps: 2, Batch: 2, LR: 2e-3, Episodes: 4},
 			SampleSpeed: 2,
-		},
+		}},
 		// default: the ~30 s section of `metabench bench`: one-shot image
 		// flipping, where only attention can copy the support pixel by
 		// pixel (mirrored), against the conditional PixelCNN whose support
 		// vector cannot carry the image.
-		"default": {
+		{Name: "default", Summary: "one-shot image flipping (12×12): conditional vs attention PixelCNN", Expected: 10 * time.Second, Scale: Profile{
 			Arch: Arch{Layers: 3, Channels: 16, FirstKernel: 5, EncChannels: 16, CondDim: 32, KeyDim: 16},
 			Tasks: []Task{
 				{Name: "flip", Side: 12, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
@@ -169,9 +172,9 @@ func profiles() map[string]Profile {
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond}, Supports: []int{1, 4}, TrainK: []int{1, 2, 4},
 				Steps: 260, Batch: 16, LR: 3e-3, Episodes: 160, Figures: []string{cond}, FigureK: 4},
 			SampleSpeed: 8,
-		},
+		}},
 		// quick: the paper's tables at reduced scale (≤ 30 min on 2 cores).
-		"quick": {
+		{Name: "quick", Summary: "flipping 16×16 (conditional vs attention); characters (or --data Omniglot) by support size 1/2/4/8: unconditional, conditional, attention, meta", Expected: 30 * time.Minute, Scale: Profile{
 			Arch: Arch{Layers: 5, Channels: 24, FirstKernel: 5, EncChannels: 24, CondDim: 64, KeyDim: 16},
 			Tasks: []Task{
 				{Name: "flip", Side: 16, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
@@ -184,9 +187,9 @@ func profiles() map[string]Profile {
 				Steps: 1500, Budgets: quickBudgets, InnerLR: 0.5, InnerSteps: 2,
 				Batch: 16, Chunks: 8, LR: 2e-3, Episodes: 300, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 16,
-		},
+		}},
 		// full: the paper's scale of training (days on 2 cores).
-		"full": {
+		{Name: "full", Summary: "paper-scale networks and training", Expected: 72 * time.Hour, Scale: Profile{
 			Arch: Arch{Layers: 10, Channels: 64, FirstKernel: 7, EncChannels: 64, CondDim: 128, KeyDim: 32},
 			Tasks: []Task{
 				{Name: "flip", Side: 32, Models: []string{cond, att}, Supports: []int{1}, TrainK: []int{1},
@@ -201,6 +204,6 @@ func profiles() map[string]Profile {
 			Omniglot: Task{Name: "omniglot", Side: 26, Models: []string{uncond, cond, att, meta, attMeta}, Supports: []int{1, 2, 4, 8}, TrainK: []int{1, 2, 4, 8},
 				Steps: 100000, InnerLR: 0.5, InnerSteps: 2, Batch: 32, Chunks: 8, LR: 1e-3, Episodes: 2000, Figures: []string{cond, att}, FigureK: 4},
 			SampleSpeed: 32,
-		},
+		}},
 	}
 }

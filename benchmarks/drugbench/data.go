@@ -40,8 +40,10 @@ func LoadTable(data string) (*molecules.Table, error) {
 	return molecules.ReadCSVFile(data)
 }
 
-func loadDataset(ctx context.Context, data string, p Profile, seed uint64) (*dataset, error) {
-	var tab *molecules.Table
+// loadDataset builds the dataset of a run: the profile's synthetic
+// collection when data is "", else tab, the table --data named (LoadTable),
+// subsampled to the profile's MaxReal.
+func loadDataset(ctx context.Context, data string, tab *molecules.Table, p Profile, seed uint64) (*dataset, error) {
 	d := &dataset{}
 	if data == "" {
 		cfg := molecules.AssayConfig{Molecules: p.Molecules, Groups: p.Groups, Families: p.Families, Noise: p.Noise}
@@ -55,9 +57,8 @@ func loadDataset(ctx context.Context, data string, p Profile, seed uint64) (*dat
 		}
 		d.Name, d.Synth = "synthetic", true
 	} else {
-		var err error
-		if tab, err = LoadTable(data); err != nil {
-			return nil, err
+		if tab == nil {
+			return nil, fmt.Errorf("drug: --data %s: the table was not read", data)
 		}
 		if p.MaxReal > 0 && len(tab.SMILES) > p.MaxReal {
 			r := rand.New(rand.NewPCG(seed, 0x7375627365))
@@ -142,4 +143,26 @@ func columns(x multitask.Data, cols []int) multitask.Data {
 		out.Y[i] = r
 	}
 	return out
+}
+
+func describe(d *dataset, how string) DataInfo {
+	info := DataInfo{Name: d.Name, Read: d.Source, Molecules: d.Data.Rows(), Unparsable: len(d.Bad),
+		Tasks: d.Tasks, Groups: d.Group, Occurrence: d.occurrence(), Split: "stratified k-fold"}
+	if !d.Synth || how == "scaffold" {
+		info.Split = how + " 80/10/10"
+	}
+	info.BadRows = d.Bad[:min(len(d.Bad), 20)]
+	T := d.Data.Tasks()
+	info.Labelled, info.Actives = make([]int, T), make([]int, T)
+	for _, row := range d.Data.Y {
+		for t, v := range row {
+			if v >= 0 {
+				info.Labelled[t]++
+			}
+			if v == 1 {
+				info.Actives[t]++
+			}
+		}
+	}
+	return info
 }

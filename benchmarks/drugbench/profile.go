@@ -1,7 +1,10 @@
 package drugbench
 
 import (
+	"time"
+
 	"github.com/metabench/metabench/agents/multitask"
+	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/molecules"
 )
 
@@ -68,9 +71,20 @@ var paperGroups = func(scale int, cov float64) []molecules.GroupSpec {
 // decay strong enough for ~30 actives per task.
 var trainNet = multitask.NetConfig{Dropout: 0.1, Epochs: 15, Batch: 128, LR: 0.001, WeightDecay: 1e-3}
 
-// profiles are the suite's scales.
-var profiles = map[string]Profile{
-	"smoke": {
+// quick is the quick profile's scale; `train drug` trains its networks.
+var quick = Profile{
+	Molecules: 6000, Groups: paperGroups(2, 1), Families: 4, Noise: 0.5,
+	Folds: 5, RunFolds: 3, Models: AllModels,
+	Wide: []int{1200}, Pyramid: []int{2000, 100}, Net: trainNet,
+	LR:     multitask.LogisticConfig{Epochs: 10, LR: 0.01, L2: 1e-4, Balanc: true},
+	Forest: multitask.ForestConfig{Trees: 100},
+	HeldIn: 10, TasksAdded: []int{0, 4, 8, 14}, Fractions: []float64{0.25, 0.5, 1}, TaskSets: []int{10, 24},
+	HeldOut: 4, Speed: true,
+}
+
+// profiles are the suite's scales, in order.
+var profiles = []suite.Profile[Profile]{
+	{Name: "smoke", Summary: "tiny synthetic collection, small nets, every experiment (tests)", Expected: 5 * time.Second, Scale: Profile{
 		Molecules: 800, Groups: []molecules.GroupSpec{
 			{Name: "PCBA", Tasks: 3, Coverage: 0.8, ActiveRate: 0.04},
 			{Name: "Tox21", Tasks: 3, Coverage: 0.8, ActiveRate: 0.05},
@@ -81,25 +95,17 @@ var profiles = map[string]Profile{
 		LR:     multitask.LogisticConfig{Epochs: 5, LR: 0.01, L2: 1e-4, Balanc: true},
 		Forest: multitask.ForestConfig{Trees: 10},
 		HeldIn: 2, TasksAdded: []int{0, 2, 4}, Fractions: []float64{0.5, 1}, TaskSets: []int{2, 6}, HeldOut: 1,
-	},
-	"default": {
+	}},
+	{Name: "default", Summary: "synthetic PCBA/MUV/Tox21/DUD-E-shaped assays: pyramidal multitask net vs LR, RF, MTNN on one fold", Expected: 5 * time.Second, Scale: Profile{
 		Molecules: 3000, Groups: paperGroups(1, 1.2), Families: 3, Noise: 0.5, MaxReal: 2000,
 		Folds: 5, RunFolds: 1, Models: []string{ModelLR, ModelRF, ModelMTNN, ModelPMTNN},
 		Wide: []int{1200}, Pyramid: []int{2000, 100},
 		Net:    multitask.NetConfig{Dropout: 0.1, Epochs: 12, Batch: 128, LR: 0.001, WeightDecay: 1e-3},
 		LR:     multitask.LogisticConfig{Epochs: 10, LR: 0.01, L2: 1e-4, Balanc: true},
 		Forest: multitask.ForestConfig{Trees: 50},
-	},
-	"quick": {
-		Molecules: 6000, Groups: paperGroups(2, 1), Families: 4, Noise: 0.5,
-		Folds: 5, RunFolds: 3, Models: AllModels,
-		Wide: []int{1200}, Pyramid: []int{2000, 100}, Net: trainNet,
-		LR:     multitask.LogisticConfig{Epochs: 10, LR: 0.01, L2: 1e-4, Balanc: true},
-		Forest: multitask.ForestConfig{Trees: 100},
-		HeldIn: 10, TasksAdded: []int{0, 4, 8, 14}, Fractions: []float64{0.25, 0.5, 1}, TaskSets: []int{10, 24},
-		HeldOut: 4, Speed: true,
-	},
-	"full": {
+	}},
+	{Name: "quick", Summary: "the paper's five experiments at reduced scale (3 of 5 folds), speed", Expected: 15 * time.Minute, Scale: quick},
+	{Name: "full", Summary: "larger collection (40,000 molecules, 96 assays), all folds (not run; time is an estimate)", Expected: 6 * time.Hour, Scale: Profile{
 		Molecules: 40000, Groups: paperGroups(8, 1), Families: 12, Noise: 0.5,
 		Folds: 5, RunFolds: 5, Models: AllModels,
 		Wide: []int{1200}, Pyramid: []int{2000, 100}, Net: trainNet,
@@ -107,5 +113,5 @@ var profiles = map[string]Profile{
 		Forest: multitask.ForestConfig{Trees: 100},
 		HeldIn: 10, TasksAdded: []int{0, 10, 20, 40, 80}, Fractions: []float64{0.25, 0.5, 1}, TaskSets: []int{10, 40, 96},
 		HeldOut: 8, Speed: true,
-	},
+	}},
 }

@@ -153,7 +153,7 @@ func measureSpeed(ctx context.Context, o suite.Options, p Profile) (*Speed, erro
 		return nil, err
 	}
 	sp.ForestSec = time.Since(t0).Seconds()
-	sp.ForestAUC, _ = AUC(forest.Predict(xte), yte)
+	sp.ForestAUC, _ = multitask.AUC(forest.Predict(xte), yte)
 	if py := o.Flags["sklearn"]; py != "" {
 		path := filepath.Join(dir, "forest-speed.npz")
 		dense := func(d multitask.Data) []byte {

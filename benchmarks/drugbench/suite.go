@@ -1,19 +1,22 @@
+// Package drugbench is the drug suite of metabench: Ramsundar et al.
+// (2015), "Massively multitask networks for drug discovery", at reduced
+// scale. It featurises molecules (synthetic assay collections shaped like
+// PCBA, MUV, Tox21 and DUD-E, or a MoleculeNet CSV such as the shipped
+// Tox21) as ECFP4 fingerprints, trains logistic regression, random
+// forests and single-task and multitask networks, and reports the paper's
+// experiments as tables and plots: models against baselines per dataset
+// group, tasks added to held-in tasks, more tasks against more examples,
+// pretraining then training on a held-out task, and the multitask gain
+// against the active-occurrence rate. Facts and choices: docs/drug.md.
 package drugbench
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/molecules"
-	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
-	"github.com/metabench/metabench/nn/optim"
 )
 
 // Rows are what a run of the suite measured.
@@ -46,6 +49,9 @@ type config struct {
 	Seed    uint64  `json:"seed"`
 	ECFP    molecules.ECFP
 	Version int `json:"version"`
+	// table is what Data names, read once by configOf (nil for the
+	// synthetic data); not part of the key.
+	table *molecules.Table
 }
 
 // version changes when the suite's results change for the same config
@@ -53,143 +59,48 @@ type config struct {
 const version = 2
 
 // New returns the drug suite.
-func New() *suite.Suite {
-	return suite.New(suite.Spec[Rows]{
-		Name:    "drug",
-		Summary: "massively multitask networks for drug discovery (Ramsundar et al. 2015): ECFP4, multitask nets vs LR/RF/single-task",
-		Profiles: []suite.Profile{
-			{Name: "smoke", Summary: "tiny synthetic collection, small nets, every experiment (tests)", Expected: 5 * time.Second},
-			{Name: "default", Summary: "synthetic PCBA/MUV/Tox21/DUD-E-shaped assays: pyramidal multitask net vs LR, RF, MTNN on one fold", Expected: 5 * time.Second},
-			{Name: "quick", Summary: "the paper's five experiments at reduced scale (3 of 5 folds), speed", Expected: 15 * time.Minute},
-			{Name: "full", Summary: "larger collection (40,000 molecules, 96 assays), all folds (not run; time is an estimate)", Expected: 6 * time.Hour},
-		},
-		Default: "default",
-		Config:  configOf,
-		Run:     run,
-		Merge:   merge,
-		Tables:  tables,
-		Plots:   plots,
-		Claims:  suiteClaims,
-		Measure: measure,
+func New() *suite.Suite { return suite.New(spec()) }
+
+// spec declares the drug suite.
+func spec() suite.Spec[Profile, config, Rows] {
+	return suite.Spec[Profile, config, Rows]{
+		Name:     "drug",
+		Summary:  "massively multitask networks for drug discovery (Ramsundar et al. 2015): ECFP4, multitask nets vs LR/RF/single-task",
+		Profiles: profiles,
+		Default:  "default",
+		Config:   configOf,
+		Run:      run,
+		Merge:    merge,
+		Tables:   tables,
+		Plots:    plots,
+		Claims:   suiteClaims,
+		Measure:  measure,
 		Flags: []suite.Flag{
 			{Name: "split", Default: "random", Usage: "random (synthetic data: stratified k-fold; real data: DeepChem's random 80/10/10) or scaffold (DeepChem's scaffold 80/10/10, one fold); the test part is scored"},
 			{Name: "rdkit", Usage: "python with RDKit: also measure RDKit's SMILES → ECFP4 molecules/s in the same run"},
 			{Name: "sklearn", Usage: "python with scikit-learn: also time RandomForestClassifier on the same fingerprints and labels"},
 		},
 		Commands: Commands(),
-	})
+	}
 }
 
-func profileOf(name string) (Profile, error) {
-	p, ok := profiles[name]
-	if !ok {
-		return Profile{}, cli.Usagef("drug: unknown profile %q", name)
-	}
-	return p, nil
-}
-
-func configOf(o suite.Options) (any, error) {
-	p, err := profileOf(o.Profile)
-	if err != nil {
-		return nil, err
-	}
+// configOf checks --split and reads --data (once: run uses the table).
+func configOf(o suite.Options, p Profile) (config, error) {
 	how := o.Flags["split"]
 	if how == "" {
 		how = "random"
 	}
 	if how != "random" && how != "scaffold" {
-		return nil, cli.Usagef("bench drug: --split %q: want random or scaffold", how)
+		return config{}, cli.Usagef("bench drug: --split %q: want random or scaffold", how)
 	}
-	if o.Data != "" && o.Data != "tox21" {
-		if _, err := LoadTable(o.Data); err != nil {
-			return nil, err
+	c := config{Profile: p, Data: o.Data, Split: how, Seed: o.Seed, ECFP: molecules.DefaultECFP, Version: version}
+	if o.Data != "" {
+		var err error
+		if c.table, err = LoadTable(o.Data); err != nil {
+			return config{}, err
 		}
 	}
-	return config{Profile: p, Data: o.Data, Split: how, Seed: o.Seed, ECFP: molecules.DefaultECFP, Version: version}, nil
-}
-
-func run(ctx context.Context, o suite.Options) (Rows, error) {
-	p, err := profileOf(o.Profile)
-	if err != nil {
-		return Rows{}, err
-	}
-	how := o.Flags["split"]
-	if how == "" {
-		how = "random"
-	}
-	stop := o.Phases.Start("data")
-	d, err := loadDataset(ctx, o.Data, p, o.Seed)
-	stop()
-	if err != nil {
-		return Rows{}, err
-	}
-	rows := Rows{Data: describe(d, how)}
-	if len(d.Bad) > 0 {
-		o.Logf("drug: %d of %d SMILES did not parse and were skipped (first: line %d: %s)", len(d.Bad), d.Source, d.Bad[0].Line, d.Bad[0].Err)
-	}
-	units := plan(p, d, how)
-	o.Logf("drug: %s, %d molecules × %d tasks, %d units", d.Name, d.Data.Rows(), d.Data.Tasks(), len(units))
-	cfg, err := configOf(o)
-	if err != nil {
-		return Rows{}, err
-	}
-	cache := unitCache{dir: filepath.Join(o.CacheDir, "drug", "units", suite.Key(cfg))}
-	for i, u := range units {
-		if !o.Shard.Has(i) {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return rows, err
-		}
-		stop := o.Phases.Start(u.Exp)
-		t0 := time.Now()
-		if u.Exp == ExpSpeed {
-			sp, err := measureSpeed(ctx, o, p)
-			stop()
-			if err != nil {
-				return rows, err
-			}
-			rows.Speed = sp
-			continue
-		}
-		r, ok := cache.load(i)
-		if !ok {
-			r, err = runUnit(ctx, o, p, d, u, i, how)
-			if err != nil {
-				stop()
-				return rows, fmt.Errorf("drug %s %s fold %d: %w", u.Exp, u.Model, u.Fold, err)
-			}
-			if err := cache.store(i, r); err != nil {
-				o.Logf("drug: cannot cache unit %d: %v", i, err)
-			}
-		}
-		stop()
-		o.Logf("drug: unit %d/%d %s %s fold %d k %d: mean AUC %.3f (%.1fs)", i+1, len(units), u.Exp, u.Model, u.Fold, r.K, Mean(r.AUC), time.Since(t0).Seconds())
-		rows.Results = append(rows.Results, r)
-	}
-	return rows, nil
-}
-
-func describe(d *dataset, how string) DataInfo {
-	info := DataInfo{Name: d.Name, Read: d.Source, Molecules: d.Data.Rows(), Unparsable: len(d.Bad),
-		Tasks: d.Tasks, Groups: d.Group, Occurrence: d.occurrence(), Split: "stratified k-fold"}
-	if !d.Synth || how == "scaffold" {
-		info.Split = how + " 80/10/10"
-	}
-	info.BadRows = d.Bad[:min(len(d.Bad), 20)]
-	T := d.Data.Tasks()
-	info.Labelled, info.Actives = make([]int, T), make([]int, T)
-	for _, row := range d.Data.Y {
-		for t, v := range row {
-			if v >= 0 {
-				info.Labelled[t]++
-			}
-			if v == 1 {
-				info.Actives[t]++
-			}
-		}
-	}
-	return info
+	return c, nil
 }
 
 // merge combines shard rows: every shard describes the same data; results
@@ -215,40 +126,4 @@ func merge(shards []Rows) (Rows, error) {
 		}
 	}
 	return out, nil
-}
-
-// unitCache keeps each finished unit's result under the cache directory,
-// keyed by the run's configuration, so that a rerun (after an interrupt or
-// a failure) resumes instead of starting over. Speed is never cached.
-type unitCache struct{ dir string }
-
-func (c unitCache) path(i int) string { return filepath.Join(c.dir, fmt.Sprintf("unit-%04d.json", i)) }
-
-func (c unitCache) load(i int) (Result, bool) {
-	b, err := os.ReadFile(c.path(i))
-	if err != nil {
-		return Result{}, false
-	}
-	var r Result
-	if json.Unmarshal(b, &r) != nil || r.Unit != i || len(r.AUC) != len(r.Tasks) || len(r.PRC) != len(r.Tasks) {
-		return Result{}, false
-	}
-	return r, true
-}
-
-func (c unitCache) store(i int, r Result) error {
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
-		return err
-	}
-	// Before the result: a cached unit always has its network's trace.
-	if r.trace != nil {
-		if err := atomicfile.WriteFile(filepath.Join(c.dir, fmt.Sprintf("unit-%04d-%s", i, optim.TraceFile)), r.trace, 0o644); err != nil {
-			return err
-		}
-	}
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(c.path(i), b, 0o644)
 }

@@ -289,8 +289,11 @@ func TestScaffoldSplitRun(t *testing.T) {
 		t.Errorf("%d unit cache directories for two splits, want 2", len(dirs))
 	}
 
-	p := profiles["smoke"]
-	d, err := loadDataset(context.Background(), "", p, 3)
+	p, err := spec().Scale("smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := loadDataset(context.Background(), "", nil, p, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,13 +60,13 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	tasksPer := fs.Int("batch-tasks", def.TasksPerBatch, "tasks per batch")
 	pairs := fs.Int("pairs", def.PairsPerTask, "(observation, label) pairs per task and batch")
 	lr := fs.Float64("lr", def.LR, "Adamax learning rate")
-	seed := fs.Uint64("seed", 1, "seed of the dataset, initialisation and batches")
+	seed := cli.Seed(fs, "the dataset, initialisation and batches")
 	resume := fs.Bool("resume", true, "continue from a checkpoint in --out")
 	every := fs.Int("checkpoint-every", 200, "steps between checkpoints")
 	rounds := fs.Int("dagger-rounds", def.DAggerRounds, "DAgger rounds")
 	dEps := fs.Int("dagger-episodes", def.DAggerEpisodes, "DAgger rollouts per task and round")
 	dStart := fs.Float64("dagger-start", def.DAggerStart, "fraction of the steps trained by plain BC before the first DAgger round")
-	workers := fs.Int("workers", 0, "parallel dataset generation and DAgger rollouts (0: all CPUs)")
+	workers := cli.Workers(fs) // dataset generation and DAgger rollouts
 	dropP := fs.Float64("drop-p", imitation.DefaultArch(imitation.CondFull).DropP, "temporal dropout: probability of dropping a demonstration frame in training")
 	dropLast := fs.Bool("drop-last", false, "temporal dropout may drop the last frame too (default: it is always kept)")
 	dilations := fs.String("dilations", "", "temporal convolution dilations of the demonstration network, comma-separated (default: the architecture's, 1,2,4,8)")
@@ -79,7 +79,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		Int("steps", *steps, 1, maxSteps).Int("batch-tasks", *tasksPer, 1, 1024).Int("pairs", *pairs, 1, 4096).
 		Float("lr", *lr, 1e-12, 10).Int("checkpoint-every", *every, 0, maxSteps).
 		Int("dagger-rounds", *rounds, 1, 1000).Int("dagger-episodes", *dEps, 1, maxEpisodes).Float("dagger-start", *dStart, 0, 0.999).
-		Int("workers", *workers, 0, cli.MaxWorkers).Int("demos", *demosN, 2, maxDemos).Float("noise", *noise, 0, maxNoise).
+		Workers(*workers).Int("demos", *demosN, 2, maxDemos).Float("noise", *noise, 0, maxNoise).
 		Int("max-stages", *maxStages, 0, 9).Float("drop-p", *dropP, 0, 0.999).Err()
 	if err != nil {
 		return err
@@ -241,17 +241,17 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 	maxStages := fs.Int("max-stages", 3, "with a split: only tasks of at most this many stages (0: all)")
 	episodes := fs.Int("episodes", 10, "start configurations per task")
 	ensemble := fs.Int("ensemble", 1, "demonstrations per episode (action distributions averaged)")
-	seed := fs.Uint64("seed", 1, "evaluation seed (start configurations and demonstrations; never a dataset's)")
+	seed := cli.Seed(fs, "the evaluation: start configurations and demonstrations (never a dataset's)")
 	relabel := fs.Bool("relabel", false, "permutation test: relabel the blocks of every episode's task at random")
 	noise := fs.Float64("noise", 0, "expert noise of the conditioning demonstrations (default: the noise the model was trained with)")
-	workers := fs.Int("workers", 0, "parallel episodes (0: all CPUs)")
+	workers := cli.Workers(fs)
 	jsonOut := fs.Bool("json", false, "print JSON instead of tables")
 	attention := fs.String("attention", "", "write attention heatmaps of one rollout of the first task into this directory")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	err := cli.NewCheck(cmd).Required("model", *model).Int("episodes", *episodes, 1, maxEpisodes).Int("ensemble", *ensemble, 1, maxEnsemble).
-		Float("noise", *noise, 0, maxNoise).Int("workers", *workers, 0, cli.MaxWorkers).Int("max-stages", *maxStages, 0, 9).Err()
+		Float("noise", *noise, 0, maxNoise).Workers(*workers).Int("max-stages", *maxStages, 0, 9).Err()
 	if err != nil {
 		return err
 	}
@@ -322,7 +322,7 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := tr.WritePictures(*attention); err != nil {
+		if err := writeAttentionPictures(tr, *attention); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.Stderr, "attention pictures of %q (%s) in %s\n", t, tr.Verdict, *attention)

@@ -1,32 +1,64 @@
+// Package imitbench is the one-shot imitation suite (Duan et al. 2017;
+// docs/imitation.md): it builds (or reuses) demonstration datasets, trains
+// the policy variants — DAgger, behaviour cloning on the full
+// demonstration, on snapshots, on the final state — and evaluates them
+// beside the scripted expert on training and test tasks, printing the
+// paper's tables. Its default section measures the block-stacking world
+// itself: physics speed, the expert's success, demonstration throughput.
+//
+// # Profiles
+//
+//	default  the world: physics speed by number of blocks, the expert's
+//	         success on every task with and without noise, demonstration
+//	         generation on 1 and 2 workers (about 30 s).
+//	smoke    3 training tasks (1 stage) and 2 test tasks, 8 demonstrations
+//	         each, 2500 steps: the whole pipeline in about a minute (CI);
+//	         the numbers only show that it runs.
+//	quick    the 31 training tasks of 1-3 stages, 40 demonstrations each,
+//	         12000 steps of 8 tasks × 16 pairs per variant (two variants
+//	         train at a time); the 11 test tasks of 1-3 stages; 10 start
+//	         configurations per task. At most 30 minutes on 2 cores.
+//	medium   the 90 training tasks of 1-7 stages, 50 demonstrations each,
+//	         24000 steps per variant; the 31 test tasks of 1-7 stages; 10
+//	         start configurations per task; ensembles of 1 and 5. About 2
+//	         hours on 2 cores (estimated from measured costs, not run whole).
+//	full     every task (95 train, 33 test), 1000 demonstrations per
+//	         training task, 100 start configurations per task: the paper's
+//	         protocol, split into shards (--shard i/n) whose reports merge.
+//
+// smoke and quick train with Adamax at lr 3e-3 instead of the paper's 1e-3:
+// with a few thousand steps, 1e-3 reached the same loss about 2.5× later.
+// They also divide the rate by 5 for the last quarter of the steps. full
+// uses the paper's constant 1e-3 and sizes (imitation.PaperArch).
+//
+// Everything is deterministic: the same profile and seed give the same
+// datasets, models and tables (for a given binary and CPU).
 package imitbench
 
 import (
-	"context"
+	"cmp"
 	"fmt"
-	"path/filepath"
+	"slices"
 	"strings"
 
-	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/benchmarks/stackbench"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/stack"
-	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/cli"
-	"github.com/metabench/metabench/internal/plot"
 )
 
-// Suite returns the one-shot imitation suite.
-func Suite() *suite.Suite {
-	var infos []suite.Profile
-	for _, p := range profiles() {
-		infos = append(infos, p.info)
-	}
-	return suite.New(suite.Spec[Rows]{
+// New returns the one-shot imitation suite.
+func New() *suite.Suite { return suite.New(spec()) }
+
+// spec declares the one-shot imitation suite.
+func spec() suite.Spec[Profile, config, Rows] {
+	return suite.Spec[Profile, config, Rows]{
 		Name:     "imitation",
 		Summary:  "one-shot imitation (Duan et al. 2017): block stacking from one demonstration",
-		Profiles: infos,
+		Profiles: profiles(),
 		Default:  "default",
-		Config:   config,
+		Config:   configOf,
 		Run:      runSuite,
 		Merge:    merge,
 		Tables:   Tables,
@@ -35,151 +67,161 @@ func Suite() *suite.Suite {
 		Measure:  Measure,
 		Prepare:  true,
 		Commands: Commands(),
-	})
+	}
 }
 
 // config is what determines a run's results: the profile's scale and the
 // seed (the shard does not: shards merge into the whole run).
-func config(o suite.Options) (any, error) {
+type config struct {
+	Profile Profile
+	Seed    uint64
+}
+
+func configOf(o suite.Options, p Profile) (config, error) {
 	if o.Data != "" {
-		return nil, cli.Usagef("imitation: --data: the suite generates its demonstrations; it reads no data")
+		return config{}, cli.Usagef("imitation: --data: the suite generates its demonstrations; it reads no data")
 	}
-	p, err := ProfileNamed(o.Profile)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Profile Profile
-		Seed    uint64
-	}{p, o.Seed}, nil
+	return config{p, o.Seed}, nil
 }
 
-func newRun(o suite.Options) (run, error) {
-	p, err := ProfileNamed(o.Profile)
-	if err != nil {
-		return run{}, err
-	}
-	return run{Profile: p, Name: o.Profile, Seed: o.Seed, CacheDir: o.CacheDir, Shard: o.Shard, Workers: o.Workers,
-		Progress: o.Progress, Prepare: o.Prepare, Log: o.Log, Phases: o.Phases}, nil
+// TrainStat reports one variant's training.
+type TrainStat struct {
+	Variant       string  `json:"variant"`
+	Dir           string  `json:"dir"` // relative to the cache directory
+	Steps         int     `json:"steps"`
+	Cached        bool    `json:"cached"`
+	Samples       int     `json:"samples"`
+	Seconds       float64 `json:"seconds"`
+	SamplesPerSec float64 `json:"samples_per_sec"`
+	FinalLoss     float64 `json:"final_loss"`
+	DAggerPairs   int     `json:"dagger_pairs,omitempty"`
+	ForkedAt      int     `json:"forked_at,omitempty"` // DAgger: forked from BC at this step (samples and seconds count from there)
 }
 
-func (o run) logf(format string, a ...any) {
-	if o.Log != nil {
-		fmt.Fprintf(o.Log, format+"\n", a...)
-	}
+// TaskRow is one model's success on one task of a set.
+type TaskRow struct {
+	Model     string `json:"model"`
+	Set       string `json:"set"`
+	Task      string `json:"task"`
+	Stages    int    `json:"stages"`
+	Episodes  int    `json:"episodes"`
+	Successes int    `json:"successes"`
 }
 
-func runSuite(ctx context.Context, so suite.Options) (Rows, error) {
-	o, err := newRun(so)
-	if err != nil {
-		return Rows{}, err
-	}
-	rep := Rows{Profile: o.Name}
-	if w := o.Profile.World; w != nil && o.Shard.Has(0) && !o.Prepare {
-		if rep.World, err = world(ctx, o, w); err != nil {
-			return Rows{}, err
+// taskRows counts a model's successes per task, in the order of res.
+func taskRows(model, set string, res []imitation.EpisodeResult) []TaskRow {
+	var out []TaskRow
+	at := map[string]int{}
+	for _, r := range res {
+		i, ok := at[r.Task]
+		if !ok {
+			out = append(out, TaskRow{Model: model, Set: set, Task: r.Task, Stages: r.Stages})
+			i = len(out) - 1
+			at[r.Task] = i
 		}
-	}
-	if o.Profile.Learns() {
-		if err := learn(ctx, o, &rep); err != nil {
-			return Rows{}, err
+		out[i].Episodes++
+		if r.Verdict == stack.Success {
+			out[i].Successes++
 		}
-	}
-	return rep, nil
-}
-
-// world measures the block-stacking world: physics speed, the expert on
-// every task, demonstration throughput.
-func world(ctx context.Context, o run, w *World) (*WorldRows, error) {
-	var out WorldRows
-	var err error
-	stop := o.Phases.Start("physics speed")
-	out.Sim, err = stackbench.SimSpeedContext(ctx, stackbench.SimOptions{Blocks: w.SimBlocks, Budget: w.SimBudget, Repeats: w.SimRepeats, Seed: o.Seed})
-	stop()
-	if err != nil {
-		return nil, err
-	}
-	stop = o.Phases.Start("expert")
-	out.Expert, err = stackbench.Expert(ctx, stackbench.ExpertOptions{
-		Sets:     []stackbench.TaskSet{{Label: "train", Tasks: stack.Tasks(stack.Train)}, {Label: "test", Tasks: stack.Tasks(stack.Test)}},
-		Episodes: w.ExpertEpisodes, Noise: append([]float64{0}, w.ExpertNoise...), Seed: o.Seed, Workers: o.Workers, Progress: o.Progress,
-	})
-	stop()
-	if err != nil {
-		return nil, err
-	}
-	stop = o.Phases.Start("demonstration throughput")
-	out.Gen, err = stackbench.GenSpeed(ctx, stackbench.GenOptions{Workers: []int{1, 2}, Tasks: stackbench.DefaultGenTasks(), Episodes: w.GenEpisodes, Repeats: w.GenRepeats})
-	stop()
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// Tables returns every table of a run's rows.
-func Tables(r Rows) []report.Table {
-	var out []report.Table
-	if w := r.World; w != nil {
-		out = append(out, stackbench.SimTable(w.Sim), stackbench.ExpertTable(w.Expert), stackbench.GenTable(w.Gen))
-	}
-	if len(r.Training) > 0 {
-		out = append(out, SuccessTable(r), FailureTable(r), AttentionTable(r), EnsembleTable(r), PermutationTable(r), SpeedTable(r))
 	}
 	return out
 }
 
-// Plots draws the paper's figures: success against the number of stages,
-// one curve per model (the expert's, each algorithm and conditioning), on
-// the training and the test tasks, with their data in success-by-stages.csv;
-// and the attention over the demonstration along one rollout of each
-// full-demonstration model (attention-MODEL-SET.png).
-func Plots(r Rows, dir string) ([]string, error) {
-	if len(r.Rows) == 0 {
-		return nil, nil
+// Trace is the attention along one rollout of a model on the set's task
+// with the most stages (its first start configuration).
+type Trace struct {
+	Model string `json:"model"`
+	Set   string `json:"set"`
+	imitation.AttentionTrace
+}
+
+// EvalSpeed is the evaluation throughput at one worker count.
+type EvalSpeed struct {
+	Workers        int     `json:"workers"`
+	Episodes       int     `json:"episodes"`
+	Seconds        float64 `json:"seconds"`
+	EpisodesPerSec float64 `json:"episodes_per_sec"`
+}
+
+// Rows are what a run measures: the success tables' rows, training and
+// evaluation throughput, and the world section's tables.
+type Rows struct {
+	Profile     string            `json:"profile"`
+	Rows        []imitation.Row   `json:"rows,omitempty"`        // models expert, DAgger, BC, snapshot, final; sets train, test
+	Permutation []imitation.Row   `json:"permutation,omitempty"` // BC on relabelled training tasks (set "train-relabelled") and not
+	Ensemble    []imitation.Row   `json:"ensemble,omitempty"`    // BC full with ensembles, model "K=n", test tasks and the training tasks with the most stages
+	Training    []TrainStat       `json:"training,omitempty"`
+	EvalSpeed   []EvalSpeed       `json:"eval_speed,omitempty"`
+	Tasks       []TaskRow         `json:"task_rows,omitempty"`        // success per model, set and task: the claims' paired items
+	Traces      []Trace           `json:"attention_traces,omitempty"` // one rollout's attention per full-demonstration model and set (shard 0)
+	Data        map[string]string `json:"data,omitempty"`             // datasets, relative to the cache directory
+	World       *WorldRows        `json:"world,omitempty"`
+}
+
+// WorldRows are the tables of the world section.
+type WorldRows struct {
+	Sim    []stackbench.SimRow    `json:"sim"`
+	Expert []stackbench.ExpertRow `json:"expert"`
+	Gen    []stackbench.GenRow    `json:"demos"`
+}
+
+// merge merges the rows of the shards of one run, in shard order, into
+// the rows of the whole run. Training happens in every shard (from the
+// cache after the first); the world section runs in shard 0.
+func merge(shards []Rows) (Rows, error) {
+	out := Rows{Profile: shards[0].Profile, Training: slices.Clone(shards[0].Training), EvalSpeed: shards[0].EvalSpeed, Data: shards[0].Data}
+	for _, r := range shards {
+		if out.Traces == nil {
+			out.Traces = r.Traces
+		}
 	}
-	var paths []string
-	var csv strings.Builder
-	csv.WriteString("set,model,stages,tasks,episodes,successes,success_rate,wrong_moves,manipulation_failures,timeouts,attention_share,attention_chance\n")
-	for _, set := range []string{"train", "test"} {
-		var series []plot.Series
-		for _, model := range Columns {
-			s := plot.Series{Name: model}
-			for _, row := range r.Rows {
-				if row.Set == set && row.Model == model && row.Episodes > 0 {
-					s.X = append(s.X, float64(row.Stages))
-					s.Y = append(s.Y, 100*float64(row.Successes)/float64(row.Episodes))
-					fmt.Fprintf(&csv, "%s,%s,%d,%d,%d,%d,%.4f,%d,%d,%d,%.4f,%.4f\n", set, model, row.Stages, row.Tasks, row.Episodes, row.Successes,
-						row.SuccessRate, row.WrongMoves, row.ManipulationFailures, row.Timeouts, row.AttentionShare, row.AttentionChance)
-				}
+	var rows, perm, ens [][]imitation.Row
+	for _, r := range shards {
+		rows, perm, ens = append(rows, r.Rows), append(perm, r.Permutation), append(ens, r.Ensemble)
+		out.Tasks = append(out.Tasks, r.Tasks...)
+		// Prefer the training statistics of a shard that actually trained.
+		for i, st := range r.Training {
+			if i < len(out.Training) && out.Training[i].Cached && !st.Cached {
+				out.Training[i] = st
 			}
-			if len(s.X) > 0 {
-				series = append(series, s)
-			}
 		}
-		if len(series) == 0 {
-			continue
+		if out.World == nil {
+			out.World = r.World
 		}
-		path := filepath.Join(dir, "success-"+set+".png")
-		title := fmt.Sprintf("One-shot imitation (%s): success on %s tasks", r.Profile, set)
-		if err := plot.Lines(path, plot.Axes{Title: title, X: "stages", Y: "success (%)"}, series...); err != nil {
-			return nil, err
-		}
-		paths = append(paths, path)
 	}
-	path := filepath.Join(dir, "success-by-stages.csv")
-	if err := atomicfile.WriteFile(path, []byte(csv.String()), 0o644); err != nil {
-		return nil, err
-	}
-	paths = append(paths, path)
-	for _, tr := range r.Traces {
-		path := filepath.Join(dir, fmt.Sprintf("attention-%s-%s.png", strings.ToLower(tr.Model), tr.Set))
-		sh, ch := tr.Share().Mean()
-		title := fmt.Sprintf("%s, %s task %q (%s): share %.2f, chance %.2f", tr.Model, tr.Set, tr.Task, tr.Verdict, sh, ch)
-		if err := tr.WriteStageFigure(path, title); err != nil {
-			return nil, err
+	out.Rows, out.Permutation, out.Ensemble = inRunOrder(imitation.Merge(rows...)), inRunOrder(imitation.Merge(perm...)), inRunOrder(imitation.Merge(ens...))
+	// Task rows in one order whatever the number of shards.
+	slices.SortStableFunc(out.Tasks, func(a, b TaskRow) int {
+		return cmp.Or(strings.Compare(a.Model, b.Model), strings.Compare(a.Set, b.Set), cmp.Compare(a.Stages, b.Stages), strings.Compare(a.Task, b.Task))
+	})
+	return out, nil
+}
+
+// inRunOrder sorts rows as an unsharded run writes them: by set (train,
+// relabelled train, test), then model (the table's columns, ensembles by
+// size), then stages.
+func inRunOrder(rows []imitation.Row) []imitation.Row {
+	setRank := func(s string) int {
+		switch s {
+		case "train":
+			return 0
+		case "train-relabelled":
+			return 1
 		}
-		paths = append(paths, path)
+		return 2
 	}
-	return paths, nil
+	modelRank := func(m string) int {
+		if i := slices.Index(Columns, m); i >= 0 {
+			return i
+		}
+		var k int
+		if _, err := fmt.Sscanf(m, "K=%d", &k); err == nil {
+			return len(Columns) + k
+		}
+		return 1 << 30
+	}
+	slices.SortStableFunc(rows, func(a, b imitation.Row) int {
+		return cmp.Or(cmp.Compare(setRank(a.Set), setRank(b.Set)), cmp.Compare(modelRank(a.Model), modelRank(b.Model)), cmp.Compare(a.Stages, b.Stages))
+	})
+	return rows
 }

@@ -94,6 +94,8 @@ func paired(a, b map[cellKey]float64) ([]float64, bool) {
 	return out, len(out) == len(a) && len(out) == len(b)
 }
 
+// mean is the mean of xs summed in order (not gonum's stat.Mean, whose
+// SIMD sum differs in the last bit: the claims' effects would move).
 func mean(xs []float64) float64 {
 	var s float64
 	for _, x := range xs {

@@ -3,6 +3,7 @@ package nmtbench
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -36,24 +37,19 @@ type common struct {
 	seed          uint64
 }
 
-func (c *common) register(fs interface {
-	StringVar(*string, string, string, string)
-	Uint64Var(*uint64, string, uint64, string)
-}) {
+func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.profile, "profile", "default", "scale of the data and model: smoke, default, quick or full")
 	fs.StringVar(&c.data, "data", "", "real data: ntrex or a directory (default: synthetic languages)")
-	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
+	cli.SeedVar(fs, &c.seed, cli.DefaultSeed, "data, models and fine-tuning")
 }
 
 func (c *common) dataset(ctx context.Context) (Profile, *dataset, error) {
-	p, err := profileOf(suite.Options{Profile: c.profile, Data: c.data})
+	su, err := spec().Setup(suite.Options{Profile: c.profile, Data: c.data})
 	if err != nil {
-		return p, nil, err
+		return Profile{}, nil, err
 	}
+	p := su.Config.Profile
 	if c.data != "" {
-		if _, err := config(suite.Options{Profile: c.profile, Data: c.data}); err != nil {
-			return p, nil, err
-		}
 		d, err := real(p, c.seed, c.data)
 		return p, d, err
 	}

@@ -16,7 +16,8 @@ import (
 // parameters, and takes a support-sized batch; the quick profile's is
 // about 1k target tokens.
 func TestTrainConfigAsAuthors(t *testing.T) {
-	for name, p := range profiles() {
+	for _, pr := range profiles() {
+		name, p := pr.Name, pr.Scale
 		for _, method := range []nmt.Method{nmt.Meta, nmt.Multitask} {
 			cfg := trainConfig(p, method, 7)
 			if cfg.InnerLR != p.FineTune.LR || cfg.InnerMode != p.FineTune.Mode || cfg.Method != method || cfg.Seed != 7 {
@@ -27,7 +28,7 @@ func TestTrainConfigAsAuthors(t *testing.T) {
 			}
 		}
 	}
-	if got := profiles()["quick"].Train.InnerTokens; got < 800 || got > 1200 {
+	if got := scale(t, "quick").Train.InnerTokens; got < 800 || got > 1200 {
 		t.Errorf("quick: inner batch of %d target tokens, want about 1k", got)
 	}
 }
@@ -36,11 +37,11 @@ func TestTrainConfigAsAuthors(t *testing.T) {
 // language embedding beside ours, in the main table; a bad value is a
 // usage error.
 func TestLangEmbFlag(t *testing.T) {
-	_, err := Suite().ConfigKey(suite.Options{Profile: "smoke", Flags: map[string]string{"lang-emb": "theirs"}})
+	_, err := New().ConfigKey(suite.Options{Profile: "smoke", Flags: map[string]string{"lang-emb": "theirs"}})
 	if err == nil || !cli.IsUsage(err) {
 		t.Fatalf("--lang-emb theirs: %v", err)
 	}
-	rep, err := Suite().Run(context.Background(), suite.Options{Profile: "smoke", Seed: 2, Workers: 2, Flags: map[string]string{"lang-emb": "both"}})
+	rep, err := New().Run(context.Background(), suite.Options{Profile: "smoke", Seed: 2, Workers: 2, Flags: map[string]string{"lang-emb": "both"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestLangEmbFlag(t *testing.T) {
 // low-resource language's dev set is replaced by another or removed: no
 // epoch or step is chosen on it, and no dev score is recorded.
 func TestFixedKUsesNoDev(t *testing.T) {
-	p := profiles()["smoke"]
+	p := scale(t, "smoke")
 	p.FineTune.Epochs = 3
 	d, err := synthetic(context.Background(), p, 5)
 	if err != nil {
@@ -139,7 +140,7 @@ func TestFixedKUsesNoDev(t *testing.T) {
 func TestPlanMultitaskDouble(t *testing.T) {
 	d := &dataset{High: []*langData{{Code: "h1", Family: "a"}, {Code: "h2", Family: "b"}}, Low: []*langData{{Code: "l1"}}}
 	for _, on := range []bool{false, true} {
-		p := profiles()["smoke"]
+		p := scale(t, "smoke")
 		p.MultitaskDouble = on
 		specs, units := plan(p, d)
 		i := slices.IndexFunc(specs, func(s modelSpec) bool { return s.Name == "multitask-2x" })
@@ -162,4 +163,14 @@ func TestPlanMultitaskDouble(t *testing.T) {
 			t.Errorf("%d main units of multitask-2x, want %d", n, want)
 		}
 	}
+}
+
+// scale returns the scale of the profile called name.
+func scale(t *testing.T, name string) Profile {
+	t.Helper()
+	p, err := spec().Scale(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

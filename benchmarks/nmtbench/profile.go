@@ -113,7 +113,9 @@ func (p Profile) forData(data string) Profile {
 
 var baseModel = nmt.Config{D: 64, Heads: 4, FF: 128, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40}
 
-func profiles() map[string]Profile {
+// profiles are the suite's scales, in order. Behaviour follows the fields
+// only.
+func profiles() []suite.Profile[Profile] {
 	smoke := Profile{
 		Families: []int{2, 2}, MonoSentences: 2000, TrainSentences: 600, DevSentences: 10, TestSentences: 20,
 		EmbDim: 16, Window: 5, SeedPairs: 30, AlignRefine: 5, BPEMerges: 200, MaxVocab: 400,
@@ -170,12 +172,10 @@ func profiles() map[string]Profile {
 	full.LangCounts = []int{5, 10, 15, 18}
 	full.SupervisedSteps = 40000
 	full.DevEval, full.TestEval = 500, 1000
-	return map[string]Profile{"smoke": smoke, "default": def, "quick": quick, "full": full}
-}
-
-var suiteProfiles = []suite.Profile{
-	{Name: "smoke", Summary: "tests: 4 tiny languages, a 16-wide 1+1-layer model, 30 training steps", Expected: 10 * time.Second},
-	{Name: "default", Summary: "FOMAML vs multitask on 2 synthetic low-resource languages at 4k target tokens, zero-shot with ULR", Expected: 30 * time.Second},
-	{Name: "quick", Summary: "13 synthetic languages, 4 low-resource (one of a typology no training family has): 250-4k tokens, fixed-K and converged protocols, modes, zero-shot with/without ULR, 3 vs 9 languages, upper bound, design gates", Expected: 30 * time.Minute},
-	{Name: "full", Summary: "paper scale: 25 languages, Transformer 512×6, 5 support sets, sizes 0-160k", Expected: 48 * time.Hour},
+	return []suite.Profile[Profile]{
+		{Name: "smoke", Summary: "tests: 4 tiny languages, a 16-wide 1+1-layer model, 30 training steps", Expected: 10 * time.Second, Scale: smoke},
+		{Name: "default", Summary: "FOMAML vs multitask on 2 synthetic low-resource languages at 4k target tokens, zero-shot with ULR", Expected: 30 * time.Second, Scale: def},
+		{Name: "quick", Summary: "13 synthetic languages, 4 low-resource (one of a typology no training family has): 250-4k tokens, fixed-K and converged protocols, modes, zero-shot with/without ULR, 3 vs 9 languages, upper bound, design gates", Expected: 30 * time.Minute, Scale: quick},
+		{Name: "full", Summary: "paper scale: 25 languages, Transformer 512×6, 5 support sets, sizes 0-160k", Expected: 48 * time.Hour, Scale: full},
+	}
 }

@@ -17,72 +17,6 @@ import (
 	"github.com/metabench/metabench/internal/parallel"
 )
 
-// Row is the result of one unit of work: a low-resource language
-// fine-tuned (or not) from one trained model.
-type Row struct {
-	Unit      int     `json:"unit"`
-	Exp       string  `json:"exp"`   // main, modes, zeroshot, langs, supervised
-	Model     string  `json:"model"` // meta, multitask, meta-noULR, meta-N, supervised
-	Lang      string  `json:"lang"`
-	Size      int     `json:"size"` // fine-tuning target tokens asked for
-	Set       int     `json:"set"`  // support set
-	Mode      string  `json:"mode,omitempty"`
-	K         int     `json:"k,omitempty"` // fixedk: fine-tuning steps
-	Tokens    int     `json:"tokens"`      // target tokens of the support set
-	BestEpoch int     `json:"best_epoch"`
-	Dev       float64 `json:"dev_bleu"`
-	BLEU      float64 `json:"bleu"` // test, multi-bleu on tokens
-	ChrF      float64 `json:"chrf"`
-}
-
-// ModelRow summarises the training of one shared model.
-type ModelRow struct {
-	Name      string    `json:"name"`
-	Method    string    `json:"method"`
-	ULR       bool      `json:"ulr"`
-	Langs     []string  `json:"langs"`
-	Steps     int       `json:"steps"`
-	BestStep  int       `json:"best_step"`
-	BestScore float64   `json:"best_score"`
-	Losses    []float64 `json:"losses"`
-	Tokens    int       `json:"tokens"`
-}
-
-// AlignRow is the monolingual embedding alignment of one language.
-type AlignRow struct {
-	Lang   string  `json:"lang"`
-	Role   string  `json:"role"`
-	Family string  `json:"family,omitempty"`
-	Seed   int     `json:"seed_pairs"`
-	Held   int     `json:"held_pairs"`
-	P1     float64 `json:"p_at_1"`
-	Train  int     `json:"train_tokens"`
-}
-
-// Speed is measured on the machine of the run (not merged bit-identically:
-// it is wall time). Training and fine-tuning share the workers, so their
-// times are worker-seconds (one worker runs one job at a time), and the
-// training rate is that of one worker.
-type Speed struct {
-	TrainTokensPerSec  float64 `json:"train_tokens_per_s"`
-	DecodeSentsPerSec  float64 `json:"beam_decode_sentences_per_s"`
-	GreedySentsPerSec  float64 `json:"greedy_decode_sentences_per_s"`
-	TrainSeconds       float64 `json:"train_seconds"`
-	FineTuneSeconds    float64 `json:"finetune_seconds"`
-	BeamWidth          int     `json:"beam_width"`
-	DecodedSentences   int     `json:"decoded_sentences"`
-	TrainedTargetToken int     `json:"trained_target_tokens"`
-}
-
-// Rows are what a run of the suite measures.
-type Rows struct {
-	Data   string     `json:"data"`
-	Models []ModelRow `json:"models"`
-	Align  []AlignRow `json:"align"`
-	Units  []Row      `json:"units"`
-	Speed  *Speed     `json:"speed,omitempty"`
-}
-
 // modelSpec is a shared model to train.
 type modelSpec struct {
 	Name   string
@@ -498,11 +432,9 @@ func runUnit(ctx context.Context, p Profile, d *dataset, models map[string]*nmt.
 	return row, err
 }
 
-func run(ctx context.Context, o suite.Options) (Rows, error) {
-	p, err := profileOf(o)
-	if err != nil {
-		return Rows{}, err
-	}
+func run(ctx context.Context, s suite.Setup[configuration]) (Rows, error) {
+	o, p, key := s.Options, s.Config.Profile, s.Key
+	var err error
 	stop := o.Phases.Start("data")
 	var d *dataset
 	if o.Data == "" {
@@ -529,7 +461,6 @@ func run(ctx context.Context, o suite.Options) (Rows, error) {
 		}
 	}
 	specs, units := plan(p, d)
-	key, _ := configKey(o)
 	mine := suite.Take(o.Shard, indices(len(units)))
 	needed := map[string]bool{}
 	for _, i := range mine {

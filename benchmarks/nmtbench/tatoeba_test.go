@@ -48,7 +48,7 @@ func TestTatoebaSplit(t *testing.T) {
 	if n < 100000 || len(where) >= n {
 		t.Errorf("%d pairs with %d distinct English sentences: the check saw no repeated sentence", n, len(where))
 	}
-	if _, err := Suite().ConfigKey(suite.Options{Profile: "smoke", Data: "tatoeba"}); err != nil {
+	if _, err := New().ConfigKey(suite.Options{Profile: "smoke", Data: "tatoeba"}); err != nil {
 		t.Errorf("--data tatoeba: %v", err)
 	}
 }
@@ -60,7 +60,7 @@ func TestTatoebaSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 23 vocabularies")
 	}
-	rep, err := Suite().Run(context.Background(), suite.Options{Profile: "smoke", Seed: 1, Data: "tatoeba", Workers: 2, Flags: map[string]string{}})
+	rep, err := New().Run(context.Background(), suite.Options{Profile: "smoke", Seed: 1, Data: "tatoeba", Workers: 2, Flags: map[string]string{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -245,6 +245,8 @@ func pair(ctx context.Context, name, bench string, opt Options, srv *torchref.Se
 	return res, median(tw), cpu, nil
 }
 
+// median is the middle of x, the mean of the two middle values for an even
+// count (as NumPy's): gonum's stat.Quantile picks one of them.
 func median(x []float64) float64 {
 	s := slices.Sorted(slices.Values(x))
 	n := len(s)

@@ -53,7 +53,7 @@ func (f *flags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.res.Mem, "mem", "", "memory per job: 4000M, 16G, … (default: the cluster's)")
 	fs.StringVar(&f.dir, "dir", "", "directory on the shared file system for scripts, logs/ and results/ (default slurm/SUITE-PROFILE)")
 	fs.StringVar(&f.cache, "cache", "", "cache on the shared file system where the stages meet (default DIR/cache)")
-	fs.Uint64Var(&f.seed, "seed", 1, "seed of data, models and evaluation")
+	cli.SeedVar(fs, &f.seed, cli.DefaultSeed, "data, models and evaluation")
 	fs.StringVar(&f.seeds, "seeds", "", "one run per seed of this list (1-5, 1,3,7-9), each in DIR/seed-S with the shared cache; with --wait, the claims decided over them")
 	fs.StringVar(&f.data, "data", "", "real data (a path or a built-in name) instead of the synthetic data")
 	fs.StringVar(&f.binary, "binary", "", "metabench on the cluster's nodes (default: this program)")

@@ -67,34 +67,25 @@ type fakeConfig struct {
 // seed) trained once into the cache, then evaluated on units of work that
 // the shards split.
 func fakeSuite() *suite.Suite {
-	profiles := map[string]fakeConfig{"smoke": {Units: 10}, "full": {Units: 40, Pause: 3000}}
-	config := func(o suite.Options) (any, error) {
-		c, ok := profiles[o.Profile]
-		if !ok {
-			return nil, cli.Usagef("fake: no profile %q", o.Profile)
-		}
+	config := func(o suite.Options, c fakeConfig) (fakeConfig, error) {
 		if o.Data != "" {
-			return nil, cli.Usagef("fake: no real data (got --data %q)", o.Data)
+			return fakeConfig{}, cli.Usagef("fake: no real data (got --data %q)", o.Data)
 		}
 		c.Seed = o.Seed
 		return c, nil
 	}
-	return suite.New(suite.Spec[fakeRows]{
+	return suite.New(suite.Spec[fakeConfig, fakeConfig, fakeRows]{
 		Name:    "fake",
 		Summary: "a test suite",
-		Profiles: []suite.Profile{
-			{Name: "smoke", Summary: "10 units", Expected: time.Second},
-			{Name: "full", Summary: "40 units, 3 s per shard", Expected: 12 * time.Second},
+		Profiles: []suite.Profile[fakeConfig]{
+			{Name: "smoke", Summary: "10 units", Expected: time.Second, Scale: fakeConfig{Units: 10}},
+			{Name: "full", Summary: "40 units, 3 s per shard", Expected: 12 * time.Second, Scale: fakeConfig{Units: 40, Pause: 3000}},
 		},
 		Default: "smoke",
 		Prepare: true,
 		Config:  config,
-		Run: func(ctx context.Context, o suite.Options) (fakeRows, error) {
-			c, err := config(o)
-			if err != nil {
-				return fakeRows{}, err
-			}
-			cfg := c.(fakeConfig)
+		Run: func(ctx context.Context, s suite.Setup[fakeConfig]) (fakeRows, error) {
+			o, cfg := s.Options, s.Config
 			model, err := fakeModel(o.CacheDir, cfg)
 			if err != nil {
 				return fakeRows{}, err
@@ -182,10 +173,10 @@ func fakeModel(cache string, cfg fakeConfig) ([]float64, error) {
 
 // wholeSuite does not split into shards.
 func wholeSuite() *suite.Suite {
-	return suite.New(suite.Spec[int]{
-		Name: "whole", Profiles: []suite.Profile{{Name: "full"}}, Default: "full",
-		Config: func(suite.Options) (any, error) { return 1, nil },
-		Run:    func(context.Context, suite.Options) (int, error) { return 1, nil },
+	return suite.New(suite.Spec[struct{}, int, int]{
+		Name: "whole", Profiles: []suite.Profile[struct{}]{{Name: "full"}}, Default: "full",
+		Config: func(suite.Options, struct{}) (int, error) { return 1, nil },
+		Run:    func(context.Context, suite.Setup[int]) (int, error) { return 1, nil },
 		Tables: func(int) []report.Table { return nil },
 	})
 }

@@ -107,16 +107,16 @@ func runExpert(ctx context.Context, e cli.Env, args []string) error {
 	fs.Var(&specs, "task", "evaluate this task spec instead of a split (repeatable, each once)")
 	opt := DefaultExpertOptions()
 	fs.IntVar(&opt.Episodes, "episodes", opt.Episodes, fmt.Sprintf("episodes per task and noise level (1 to %d)", MaxExpertEpisodes))
-	fs.Uint64Var(&opt.Seed, "seed", opt.Seed, "base seed of the episodes")
+	cli.SeedVar(fs, &opt.Seed, opt.Seed, "the episodes (their base seed)")
 	noise := fs.Float64("noise", policies.DefaultNoise, fmt.Sprintf("demonstration noise scale evaluated beside the clean expert (0 to %g; 0: the clean expert only)", collect.MaxNoise))
-	fs.IntVar(&opt.Workers, "workers", 0, fmt.Sprintf("parallel episodes (0: all CPUs; at most %d)", cli.MaxWorkers))
+	cli.WorkersVar(fs, &opt.Workers)
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	err := cli.NewCheck("bench expert").
 		Int("episodes", opt.Episodes, 1, MaxExpertEpisodes).
 		Float("noise", *noise, 0, collect.MaxNoise).
-		Int("workers", opt.Workers, 0, cli.MaxWorkers).Err()
+		Workers(opt.Workers).Err()
 	if err != nil {
 		return err
 	}

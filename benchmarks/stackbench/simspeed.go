@@ -116,6 +116,8 @@ func SimSpeedContext(ctx context.Context, opt SimOptions) ([]SimRow, error) {
 	return rows, nil
 }
 
+// median is the middle of xs, the mean of the two middle values for an
+// even count (as NumPy's): gonum's stat.Quantile picks one of them.
 func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)

@@ -133,16 +133,16 @@ func (f *sharedFlags) register(fs *flag.FlagSet, defProfile string, withProfile 
 		fs.BoolVar(&f.prepare, "prepare", false, "only build what shards reuse from the cache (datasets, models) and measure nothing")
 		fs.StringVar(&f.seeds, "seeds", "", "run whole runs of these seeds (1-5, 1,3,7-9), each cached and resumable, then decide the suite's claims over them")
 	}
-	fs.Uint64Var(&f.seed, "seed", 1, "seed of data, models and evaluation")
+	cli.SeedVar(fs, &f.seed, cli.DefaultSeed, "data, models and evaluation")
 	fs.StringVar(&f.cache, "cache", ".cache/metabench", "cache of datasets and models; a rerun resumes from it")
 	fs.StringVar(&f.out, "out", "", "also write the results into this directory: report.json, a CSV per table, plots as PNG")
 	fs.BoolVar(&f.json, "json", false, "print the JSON report instead of tables")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
-	fs.IntVar(&f.workers, "workers", 0, "parallel workers (0: all CPUs)")
+	cli.WorkersVar(fs, &f.workers)
 }
 
 func (f *sharedFlags) check(cmd string) error {
-	return cli.NewCheck(cmd).Int("workers", f.workers, 0, cli.MaxWorkers).Err()
+	return cli.NewCheck(cmd).Workers(f.workers).Err()
 }
 
 func (f *sharedFlags) options(e cli.Env) Options {

@@ -51,11 +51,11 @@ func effectSuite() *suite.Suite {
 	for _, k := range known {
 		cs = append(cs, k.claim)
 	}
-	return suite.New(suite.Spec[effectRows]{
+	return suite.New(suite.Spec[struct{}, uint64, effectRows]{
 		Name: "effect", Summary: "a suite whose effects are known", Default: "small",
-		Profiles: []suite.Profile{{Name: "small", Expected: 1}},
-		Config:   func(o suite.Options) (any, error) { return struct{ Seed uint64 }{o.Seed}, nil },
-		Run: func(ctx context.Context, o suite.Options) (effectRows, error) {
+		Profiles: []suite.Profile[struct{}]{{Name: "small", Expected: 1}},
+		Config:   func(o suite.Options, _ struct{}) (uint64, error) { return o.Seed, nil },
+		Run: func(ctx context.Context, o suite.Setup[uint64]) (effectRows, error) {
 			var r effectRows
 			for _, k := range known {
 				v := k.effect + k.spread*seedShift(o.Seed)
@@ -247,10 +247,10 @@ func TestSeedsFlagRefuses(t *testing.T) {
 	if _, err := plain("--seeds", "1-2"); err != nil {
 		t.Errorf("a suite with across-seed tables and no claims: %v", err)
 	}
-	noClaims := suite.New(suite.Spec[int]{
-		Name: "plain", Default: "small", Profiles: []suite.Profile{{Name: "small", Expected: 1}},
-		Config: func(o suite.Options) (any, error) { return o.Seed, nil },
-		Run: func(context.Context, suite.Options) (int, error) {
+	noClaims := suite.New(suite.Spec[struct{}, uint64, int]{
+		Name: "plain", Default: "small", Profiles: []suite.Profile[struct{}]{{Name: "small", Expected: 1}},
+		Config: func(o suite.Options, _ struct{}) (uint64, error) { return o.Seed, nil },
+		Run: func(context.Context, suite.Setup[uint64]) (int, error) {
 			t.Error("ran a seed it cannot compare")
 			return 0, nil
 		},
@@ -300,10 +300,10 @@ func ExampleParseSeeds() {
 // TestFailingMeasureKeepsTheRun: a Measure that fails on a run's rows
 // leaves the report with its rows and the reason, and --across refuses.
 func TestFailingMeasureKeepsTheRun(t *testing.T) {
-	s := suite.New(suite.Spec[effectRows]{
-		Name: "broken", Default: "small", Profiles: []suite.Profile{{Name: "small", Expected: 1}},
-		Config: func(o suite.Options) (any, error) { return o.Seed, nil },
-		Run: func(ctx context.Context, o suite.Options) (effectRows, error) {
+	s := suite.New(suite.Spec[struct{}, uint64, effectRows]{
+		Name: "broken", Default: "small", Profiles: []suite.Profile[struct{}]{{Name: "small", Expected: 1}},
+		Config: func(o suite.Options, _ struct{}) (uint64, error) { return o.Seed, nil },
+		Run: func(ctx context.Context, o suite.Setup[uint64]) (effectRows, error) {
 			return effectRows{Items: [][]float64{{1}}}, nil
 		},
 		Tables:  func(r effectRows) []report.Table { return nil },

@@ -3,14 +3,19 @@
 // cache keys, the versioned JSON report envelope, the merging of shard
 // reports, and the `bench` command line shared by all suites.
 //
-// A suite is written against typed rows R with a Spec and turned into a
-// Suite with New; the harness handles everything around the science:
+// A suite is written against its profiles' scale type P, its configuration
+// type C and its rows type R with a Spec, and turned into a Suite with New;
+// the harness handles everything around the science:
 //
-//	s := suite.New(suite.Spec[Rows]{
+//	s := suite.New(suite.Spec[Profile, config, Rows]{
 //		Name: "drug", Profiles: profiles, Default: "default",
-//		Config: config, Run: run, Merge: merge, Tables: tables,
+//		Config: configOf, Run: run, Merge: merge, Tables: tables,
 //	})
 //
+// Profile is the suite's scale type (suite.Profile[Profile] carries one as
+// Scale), config what determines a run's results, Rows what a run measures.
+// The harness resolves --profile to its Scale once, hands it to Config,
+// keys the configuration Config returns, and hands both to Run (Setup).
 // Run sees only its shard of the work (Options.Shard); Merge combines the
 // rows of all shards into the rows of an unsharded run, so that a merged
 // report's tables equal those of one run, bit for bit.
@@ -37,13 +42,37 @@ import (
 	"github.com/metabench/metabench/nn"
 )
 
-// Profile is one scale of a suite. Its scale fields live in the suite's own
-// configuration (Spec.Config); behaviour follows those fields, never the
-// profile's name.
-type Profile struct {
+// Profile is one scale of a suite: its name on the command line, what it
+// runs, and its Scale, the suite's own fields that the run follows.
+// Behaviour follows the Scale, never the profile's name.
+type Profile[P any] struct {
 	Name     string
 	Summary  string
 	Expected time.Duration // wall time on the reference machine (2 cores, AMD EPYC)
+	Scale    P
+}
+
+// Info returns p without its scale.
+func (p Profile[P]) Info() ProfileInfo {
+	return ProfileInfo{Name: p.Name, Summary: p.Summary, Expected: p.Expected}
+}
+
+// ProfileInfo is a profile as a registered suite shows it, its scale type
+// erased: what `bench -h` lists.
+type ProfileInfo struct {
+	Name     string
+	Summary  string
+	Expected time.Duration
+}
+
+// Setup is one run as the harness resolved it, once, before any work: the
+// options, the configuration that Spec.Config made of them and of the
+// profile's scale, and the configuration's Key (the report's config; a
+// suite's cache entries are named by it).
+type Setup[C any] struct {
+	Options
+	Config C
+	Key    string
 }
 
 // Options configure one run of a suite. The zero Shard is the whole run.
@@ -77,22 +106,27 @@ type Flag struct {
 	Name, Default, Usage string
 }
 
-// Spec declares a suite over its own row type R (what one run measures,
+// Spec declares a suite over its own types: P, the scale of a profile; C,
+// the configuration of a run (what determines its results: the scale, the
+// data's identity, the seed; JSON-encodable, its unexported fields are not
+// part of the key); and R, the rows (what one run measures,
 // JSON-encodable).
-type Spec[R any] struct {
+type Spec[P, C, R any] struct {
 	Name    string
 	Summary string // one line: the paper and what the suite measures
 	// Profiles in order of scale; Default names the short section that
 	// `metabench bench` runs (about 30 s, a real result).
-	Profiles []Profile
+	Profiles []Profile[P]
 	Default  string
-	// Config returns the configuration that determines the results of o —
-	// the profile's scale fields, the data's identity, the seed — or a
-	// cli.UsageError for a bad profile or data. Its hash (Key) goes into the
-	// report, and only reports of one configuration merge.
-	Config func(o Options) (any, error)
-	// Run measures o's shard.
-	Run func(ctx context.Context, o Options) (R, error)
+	// Config returns the configuration that determines the results of o
+	// run at the scale of o's profile — the scale, the data's identity,
+	// the seed — or a cli.UsageError for bad data or flags. Its hash (Key)
+	// goes into the report, and only reports of one configuration merge.
+	// Data that Config reads to check it may ride along in unexported
+	// fields of C, so that Run does not read it again.
+	Config func(o Options, scale P) (C, error)
+	// Run measures the shard of the run the harness resolved.
+	Run func(ctx context.Context, s Setup[C]) (R, error)
 	// Merge combines the rows of every shard, in shard order, into those of
 	// an unsharded run. Nil: the suite does not shard.
 	Merge func(shards []R) (R, error)
@@ -126,15 +160,14 @@ type Spec[R any] struct {
 // Suite is a registered suite: a Spec with its row type erased.
 type Suite struct {
 	name, summary string
-	profiles      []Profile
+	profiles      []ProfileInfo
 	def           string
 	flags         []Flag
 	prepares      bool
 	commands      []cli.Command
-	config        func(Options) (any, error)
+	setup         func(Options) (string, func(context.Context) (json.RawMessage, error), error)
 	claims        []claims.Claim
 	measure       func(json.RawMessage) ([]claims.Measurement, error)
-	run           func(context.Context, Options) (json.RawMessage, error)
 	merge         func([]json.RawMessage) (json.RawMessage, error)
 	tables        func(json.RawMessage) ([]report.Table, error)
 	across        func([]json.RawMessage, []uint64) ([]report.Table, error)
@@ -144,12 +177,19 @@ type Suite struct {
 
 // New checks a spec and returns its suite. It panics on a malformed spec:
 // that is a programming error found by the registry's tests.
-func New[R any](s Spec[R]) *Suite {
+func New[P, C, R any](s Spec[P, C, R]) *Suite {
 	if s.Name == "" || s.Run == nil || s.Config == nil || s.Tables == nil || len(s.Profiles) == 0 {
 		panic("suite.New: a spec needs Name, Profiles, Config, Run and Tables")
 	}
-	if !slices.ContainsFunc(s.Profiles, func(p Profile) bool { return p.Name == s.Default }) {
+	if !slices.ContainsFunc(s.Profiles, func(p Profile[P]) bool { return p.Name == s.Default }) {
 		panic(fmt.Sprintf("suite.New(%s): default profile %q is not declared", s.Name, s.Default))
+	}
+	infos := make([]ProfileInfo, len(s.Profiles))
+	for i, p := range s.Profiles {
+		if slices.ContainsFunc(s.Profiles[:i], func(q Profile[P]) bool { return q.Name == p.Name }) {
+			panic(fmt.Sprintf("suite.New(%s): profile %q declared twice", s.Name, p.Name))
+		}
+		infos[i] = p.Info()
 	}
 	if err := claims.Check(s.Claims); err != nil {
 		panic(fmt.Sprintf("suite.New(%s): %v", s.Name, err))
@@ -165,14 +205,19 @@ func New[R any](s Spec[R]) *Suite {
 		return r, nil
 	}
 	out := &Suite{
-		name: s.Name, summary: s.Summary, profiles: s.Profiles, def: s.Default, flags: s.Flags, prepares: s.Prepare, commands: s.Commands,
-		config: s.Config,
-		run: func(ctx context.Context, o Options) (json.RawMessage, error) {
-			r, err := s.Run(ctx, o)
+		name: s.Name, summary: s.Summary, profiles: infos, def: s.Default, flags: s.Flags, prepares: s.Prepare, commands: s.Commands,
+		setup: func(o Options) (string, func(context.Context) (json.RawMessage, error), error) {
+			su, err := s.Setup(o)
 			if err != nil {
-				return nil, err
+				return "", nil, err
 			}
-			return json.Marshal(r)
+			return su.Key, func(ctx context.Context) (json.RawMessage, error) {
+				r, err := s.Run(ctx, su)
+				if err != nil {
+					return nil, err
+				}
+				return json.Marshal(r)
+			}, nil
 		},
 		tables: func(raw json.RawMessage) ([]report.Table, error) {
 			r, err := decode(raw)
@@ -246,6 +291,47 @@ func New[R any](s Spec[R]) *Suite {
 	return out
 }
 
+// Scale returns the scale of the profile called name, or a usage error
+// listing the profiles: the one place a profile's name is looked up.
+func (s Spec[P, C, R]) Scale(name string) (P, error) {
+	for _, p := range s.Profiles {
+		if p.Name == name {
+			return p.Scale, nil
+		}
+	}
+	infos := make([]ProfileInfo, len(s.Profiles))
+	for i, p := range s.Profiles {
+		infos[i] = p.Info()
+	}
+	var zero P
+	return zero, unknownProfile(s.Name, name, infos)
+}
+
+// Setup resolves o once: its profile's scale, the configuration Config
+// makes of them, and the configuration's key. The harness runs it before
+// Run; a suite's commands that take --profile use it too.
+func (s Spec[P, C, R]) Setup(o Options) (Setup[C], error) {
+	scale, err := s.Scale(o.Profile)
+	if err != nil {
+		return Setup[C]{}, err
+	}
+	c, err := s.Config(o, scale)
+	if err != nil {
+		return Setup[C]{}, err
+	}
+	return Setup[C]{Options: o, Config: c, Key: Key(c)}, nil
+}
+
+// unknownProfile is the usage error for a profile name that is not one of
+// profiles.
+func unknownProfile(suite, name string, profiles []ProfileInfo) error {
+	names := make([]string, len(profiles))
+	for i, p := range profiles {
+		names[i] = p.Name
+	}
+	return cli.Usagef("%s: unknown profile %q (want %s)", suite, name, strings.Join(names, ", "))
+}
+
 // Name returns the suite's name, as on the command line.
 func (s *Suite) Name() string { return s.name }
 
@@ -253,7 +339,7 @@ func (s *Suite) Name() string { return s.name }
 func (s *Suite) Summary() string { return s.summary }
 
 // Profiles returns the suite's profiles in order of scale.
-func (s *Suite) Profiles() []Profile { return slices.Clone(s.profiles) }
+func (s *Suite) Profiles() []ProfileInfo { return slices.Clone(s.profiles) }
 
 // DefaultProfile names the profile `metabench bench` runs.
 func (s *Suite) DefaultProfile() string { return s.def }
@@ -265,55 +351,51 @@ func (s *Suite) Prepares() bool { return s.prepares }
 func (s *Suite) Commands() []cli.Command { return s.commands }
 
 // Profile returns the profile called name, or a usage error listing them.
-func (s *Suite) Profile(name string) (Profile, error) {
+func (s *Suite) Profile(name string) (ProfileInfo, error) {
 	for _, p := range s.profiles {
 		if p.Name == name {
 			return p, nil
 		}
 	}
-	names := make([]string, len(s.profiles))
-	for i, p := range s.profiles {
-		names[i] = p.Name
+	return ProfileInfo{}, unknownProfile(s.name, name, s.profiles)
+}
+
+// resolve checks o and resolves it once (Spec.Setup): the key of its
+// configuration and the run of it.
+func (s *Suite) resolve(o Options) (string, func(context.Context) (json.RawMessage, error), error) {
+	if o.Shard.Count > 1 && s.merge == nil {
+		return "", nil, cli.Usagef("%s does not split into shards", s.name)
 	}
-	return Profile{}, cli.Usagef("%s: unknown profile %q (want %s)", s.name, name, strings.Join(names, ", "))
+	if o.Prepare && !s.prepares {
+		return "", nil, cli.Usagef("bench %s: %s has no prepare stage", s.name, s.name)
+	}
+	if o.Prepare && o.Shard.Count > 1 {
+		return "", nil, cli.Usagef("bench %s: give --prepare or --shard, not both", s.name)
+	}
+	return s.setup(o)
 }
 
 // ConfigKey checks o and returns the key of its configuration.
 func (s *Suite) ConfigKey(o Options) (string, error) {
-	if _, err := s.Profile(o.Profile); err != nil {
-		return "", err
-	}
-	if o.Shard.Count > 1 && s.merge == nil {
-		return "", cli.Usagef("%s does not split into shards", s.name)
-	}
-	if o.Prepare && !s.prepares {
-		return "", cli.Usagef("bench %s: %s has no prepare stage", s.name, s.name)
-	}
-	if o.Prepare && o.Shard.Count > 1 {
-		return "", cli.Usagef("bench %s: give --prepare or --shard, not both", s.name)
-	}
-	cfg, err := s.config(o)
-	if err != nil {
-		return "", err
-	}
-	return Key(cfg), nil
+	key, _, err := s.resolve(o)
+	return key, err
 }
 
 // Run runs o's shard of the suite and returns its report.
 func (s *Suite) Run(ctx context.Context, o Options) (*Report, error) {
-	key, err := s.ConfigKey(o)
-	if err != nil {
-		return nil, err
-	}
 	if o.Phases == nil {
 		o.Phases = &Phases{}
+	}
+	key, run, err := s.resolve(o)
+	if err != nil {
+		return nil, err
 	}
 	// --workers bounds the engine's kernel goroutines too, not only the
 	// suite's own: N workers never run more than N kernels at once.
 	defer nn.SetThreads(nn.SetThreads(o.Workers))
 	resetPeakRSS()
 	start := time.Now()
-	rows, err := s.run(ctx, o)
+	rows, err := run(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -23,25 +23,27 @@ type sumRows struct {
 	Value []int `json:"value"`
 }
 
+// fakeConfig is the fake suite's configuration: its number of units.
+type fakeConfig struct{ N int }
+
 // fake is a suite of n units of work whose value depends on the seed and
 // the profile's scale.
 func fake() *suite.Suite {
-	scale := map[string]int{"small": 5, "large": 11}
-	return suite.New(suite.Spec[sumRows]{
+	return suite.New(suite.Spec[int, fakeConfig, sumRows]{
 		Name:     "fake",
 		Summary:  "a suite for testing the harness",
-		Profiles: []suite.Profile{{Name: "small", Expected: 1}, {Name: "large", Expected: 2}},
+		Profiles: []suite.Profile[int]{{Name: "small", Expected: 1, Scale: 5}, {Name: "large", Expected: 2, Scale: 11}},
 		Default:  "small",
-		Config: func(o suite.Options) (any, error) {
-			n, ok := scale[o.Profile]
-			if !ok {
-				return nil, cli.Usagef("fake: no profile %q", o.Profile)
+		Config: func(o suite.Options, n int) (fakeConfig, error) {
+			if o.Data != "" {
+				return fakeConfig{}, cli.Usagef("fake: --data %q: the suite reads no data", o.Data)
 			}
-			return struct{ N int }{n}, nil
+			return fakeConfig{N: n}, nil
 		},
-		Run: func(ctx context.Context, o suite.Options) (sumRows, error) {
+		Run: func(ctx context.Context, s suite.Setup[fakeConfig]) (sumRows, error) {
+			o := s.Options
 			var r sumRows
-			units := make([]int, scale[o.Profile])
+			units := make([]int, s.Config.N)
 			for i := range units {
 				units[i] = i
 			}
@@ -216,9 +218,9 @@ func TestAcrossRefuses(t *testing.T) {
 	tampered.Config = "0123456789ab"
 	other := *whole(3, "small")
 	other.Suite = "other"
-	plain := suite.New(suite.Spec[sumRows]{Name: "plain", Profiles: []suite.Profile{{Name: "p"}}, Default: "p",
-		Config: func(suite.Options) (any, error) { return 0, nil },
-		Run:    func(context.Context, suite.Options) (sumRows, error) { return sumRows{}, nil },
+	plain := suite.New(suite.Spec[int, int, sumRows]{Name: "plain", Profiles: []suite.Profile[int]{{Name: "p"}}, Default: "p",
+		Config: func(suite.Options, int) (int, error) { return 0, nil },
+		Run:    func(context.Context, suite.Setup[int]) (sumRows, error) { return sumRows{}, nil },
 		Tables: func(sumRows) []report.Table { return nil }})
 	tests := []struct {
 		name  string
@@ -406,4 +408,61 @@ func ExampleSuite_Across() {
 	// Output:
 	// [1 2] [unit seed 1 seed 2]
 	// [2 1004 2004]
+}
+
+// TestSetupResolvesOnce: the harness looks the profile up and makes the
+// configuration once per run, and hands Run the scale's configuration
+// and its key; a bad profile or data is a one-line usage error before any
+// work.
+func TestSetupResolvesOnce(t *testing.T) {
+	var configs, runs int
+	var got suite.Setup[fakeConfig]
+	spec := suite.Spec[int, fakeConfig, int]{
+		Name: "once", Default: "small",
+		Profiles: []suite.Profile[int]{{Name: "small", Scale: 3}, {Name: "large", Scale: 7}},
+		Config: func(o suite.Options, n int) (fakeConfig, error) {
+			configs++
+			if o.Data != "" {
+				return fakeConfig{}, cli.Usagef("once: --data %q: no data", o.Data)
+			}
+			return fakeConfig{N: n}, nil
+		},
+		Run: func(_ context.Context, s suite.Setup[fakeConfig]) (int, error) {
+			runs++
+			got = s
+			return s.Config.N, nil
+		},
+		Tables: func(int) []report.Table { return nil },
+	}
+	s := suite.New(spec)
+	rep, err := s.Run(context.Background(), suite.Options{Profile: "large", Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if configs != 1 || runs != 1 {
+		t.Errorf("one run made %d configurations and %d runs, want 1 and 1", configs, runs)
+	}
+	if got.Config.N != 7 || got.Seed != 4 || got.Profile != "large" || got.Key != suite.Key(fakeConfig{N: 7}) || rep.Config != got.Key {
+		t.Errorf("Run got %+v, report config %s", got, rep.Config)
+	}
+	if scale, err := spec.Scale("small"); err != nil || scale != 3 {
+		t.Errorf("Scale(small) = %d, %v", scale, err)
+	}
+	tests := []struct {
+		name string
+		o    suite.Options
+		want string
+	}{
+		{"unknown profile", suite.Options{Profile: "huge"}, `once: unknown profile "huge" (want small, large)`},
+		{"bad data", suite.Options{Profile: "small", Data: "x"}, `once: --data "x": no data`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs = 0
+			_, err := s.Run(context.Background(), tt.o)
+			if err == nil || err.Error() != tt.want || !cli.IsUsage(err) || runs != 0 {
+				t.Errorf("error %v (runs %d), want the usage error %q and no run", err, runs, tt.want)
+			}
+		})
+	}
 }

@@ -201,6 +201,3 @@ func (c *Check) Required(name, v string) *Check {
 
 // Err returns the first failed check, or nil.
 func (c *Check) Err() error { return c.err }
-
-// MaxWorkers bounds --workers: more goroutines than this only cost memory.
-const MaxWorkers = 1024

@@ -18,7 +18,7 @@ import (
 
 func runSmoke(t *testing.T, shard suite.Shard, cache string) Rows {
 	t.Helper()
-	rep, err := Suite().Run(context.Background(), suite.Options{Profile: "smoke", Seed: 3, Shard: shard, CacheDir: cache, Workers: 2})
+	rep, err := New().Run(context.Background(), suite.Options{Profile: "smoke", Seed: 3, Shard: shard, CacheDir: cache, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestCacheResumes(t *testing.T) {
 
 func TestBadData(t *testing.T) {
 	for _, data := range []string{"nope-not-a-dir", "ntrx"} {
-		_, err := Suite().ConfigKey(suite.Options{Profile: "smoke", Data: data})
+		_, err := New().ConfigKey(suite.Options{Profile: "smoke", Data: data})
 		if err == nil || !cli.IsUsage(err) || !strings.Contains(err.Error(), data) {
 			t.Errorf("--data %s: %v", data, err)
 		}
@@ -100,7 +100,7 @@ func TestBadData(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "eng.txt"), []byte("a b\nc d\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "xx.txt"), []byte("e f\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "yy.txt"), []byte("g h\ni j\n"), 0o644)
-	_, err := Suite().Run(context.Background(), suite.Options{Profile: "smoke", Data: dir})
+	_, err := New().Run(context.Background(), suite.Options{Profile: "smoke", Data: dir})
 	if err == nil || !strings.Contains(err.Error(), "xx.txt has 1 lines") {
 		t.Fatalf("misaligned data: %v", err)
 	}

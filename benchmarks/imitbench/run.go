@@ -1,42 +1,6 @@
-// Package imitbench is the one-shot imitation suite (Duan et al. 2017;
-// docs/imitation.md): it builds (or reuses) demonstration datasets, trains
-// the policy variants — DAgger, behaviour cloning on the full
-// demonstration, on snapshots, on the final state — and evaluates them
-// beside the scripted expert on training and test tasks, printing the
-// paper's tables. Its default section measures the block-stacking world
-// itself: physics speed, the expert's success, demonstration throughput.
-//
-// # Profiles
-//
-//	default  the world: physics speed by number of blocks, the expert's
-//	         success on every task with and without noise, demonstration
-//	         generation on 1 and 2 workers (about 30 s).
-//	smoke    3 training tasks (1 stage) and 2 test tasks, 8 demonstrations
-//	         each, 2500 steps: the whole pipeline in about a minute (CI);
-//	         the numbers only show that it runs.
-//	quick    the 31 training tasks of 1-3 stages, 40 demonstrations each,
-//	         12000 steps of 8 tasks × 16 pairs per variant (two variants
-//	         train at a time); the 11 test tasks of 1-3 stages; 10 start
-//	         configurations per task. At most 30 minutes on 2 cores.
-//	medium   the 90 training tasks of 1-7 stages, 50 demonstrations each,
-//	         24000 steps per variant; the 31 test tasks of 1-7 stages; 10
-//	         start configurations per task; ensembles of 1 and 5. About 2
-//	         hours on 2 cores (estimated from measured costs, not run whole).
-//	full     every task (95 train, 33 test), 1000 demonstrations per
-//	         training task, 100 start configurations per task: the paper's
-//	         protocol, split into shards (--shard i/n) whose reports merge.
-//
-// smoke and quick train with Adamax at lr 3e-3 instead of the paper's 1e-3:
-// with a few thousand steps, 1e-3 reached the same loss about 2.5× later.
-// They also divide the rate by 5 for the last quarter of the steps. full
-// uses the paper's constant 1e-3 and sizes (imitation.PaperArch).
-//
-// Everything is deterministic: the same profile and seed give the same
-// datasets, models and tables (for a given binary and CPU).
 package imitbench
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -49,152 +13,9 @@ import (
 	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/benchmarks/stackbench"
 	"github.com/metabench/metabench/benchmarks/suite"
-	"github.com/metabench/metabench/envs/demos"
 	"github.com/metabench/metabench/envs/stack"
-	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/parallel"
-	"github.com/metabench/metabench/policies"
-	"github.com/metabench/metabench/policies/collect"
 )
-
-// Profile is the scale of a run. A profile with World set measures the
-// block-stacking world; one with Steps > 0 trains and evaluates the
-// policies.
-type Profile struct {
-	World         *World       `json:",omitempty"`
-	TrainTasks    []stack.Task `json:",omitempty"`
-	TestTasks     []stack.Task `json:",omitempty"`
-	Demos         int          // demonstrations per training task
-	Steps         int          // training steps per variant
-	TasksPerBatch int
-	PairsPerTask  int
-	DAggerRounds  int
-	DAggerEps     int
-	Episodes      int // evaluation start configurations per task
-	EnsembleEps   int // episodes per task for the ensemble table
-	Ensembles     []int
-	PermEps       int     // episodes per training task for the permutation test
-	SpeedEps      int     // episodes per worker count for the evaluation throughput
-	PaperSizes    bool    // imitation.PaperArch instead of the scaled-down DefaultArch
-	LR            float64 // Adamax learning rate
-	DecayAt       float64 // from this fraction of the steps on, the rate is multiplied by DecayBy (0: constant)
-	DecayBy       float64
-	DemoNoise     float64 // noise of the expert's demonstrations, training and conditioning (policies.Noisy scale)
-	// TaskGrads spreads each training step's tasks over the cores a
-	// variant has (imitation.TrainOptions.TaskGrads): on a cluster node the
-	// prepare job's training then uses its cores, not two of them.
-	TaskGrads bool `json:",omitempty"`
-}
-
-// World is the scale of the world section.
-type World struct {
-	SimBlocks      []int         // block counts of the physics-speed table
-	SimBudget      time.Duration // wall time per physics measurement
-	SimRepeats     int
-	ExpertEpisodes int       // per task and noise level, every task of both splits
-	ExpertNoise    []float64 // noise levels beside the clean expert
-	GenEpisodes    int       // per task and measurement of generation speed
-	GenRepeats     int
-}
-
-// Learns reports whether the profile trains policies.
-func (p Profile) Learns() bool { return p.Steps > 0 }
-
-// Arch returns the architecture of a conditioning variant in this profile.
-func (p Profile) Arch(c imitation.Cond) imitation.Arch {
-	if p.PaperSizes {
-		return imitation.PaperArch(c)
-	}
-	return imitation.DefaultArch(c)
-}
-
-func tasksUpTo(s stack.Split, maxStages int) []stack.Task {
-	var out []stack.Task
-	for _, t := range stack.Tasks(s) {
-		if t.NumStages() <= maxStages {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// mostStages returns the tasks with the largest number of stages.
-func mostStages(tasks []stack.Task) []stack.Task {
-	most := 0
-	for _, t := range tasks {
-		most = max(most, t.NumStages())
-	}
-	var out []stack.Task
-	for _, t := range tasks {
-		if t.NumStages() == most {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// profile is a declared profile: its name, summary and expected wall time,
-// and its scale.
-type profile struct {
-	info  suite.Profile
-	scale Profile
-}
-
-// profiles declares the suite's profiles in order of scale.
-func profiles() []profile {
-	return []profile{
-		{suite.Profile{Name: "default", Summary: "the world: physics speed, expert success on all 128 tasks, demonstration throughput", Expected: 30 * time.Second},
-			Profile{World: &World{SimBlocks: []int{2, 4, 6, 8, 10}, SimBudget: 300 * time.Millisecond, SimRepeats: 5,
-				ExpertEpisodes: 10, ExpertNoise: []float64{policies.DefaultNoise}, GenEpisodes: 4, GenRepeats: 3}}},
-		{suite.Profile{Name: "smoke", Summary: "the whole imitation pipeline on 3 one-stage tasks (numbers show only that it runs)", Expected: 80 * time.Second},
-			Profile{TrainTasks: tasksUpTo(stack.Train, 1)[:3], TestTasks: tasksUpTo(stack.Test, 1), Demos: 8, Steps: 2500,
-				TasksPerBatch: 3, PairsPerTask: 16, DAggerRounds: 1, DAggerEps: 2, Episodes: 4, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
-				EnsembleEps: 1, Ensembles: []int{1, 2}, PermEps: 1, SpeedEps: 2}},
-		{suite.Profile{Name: "quick", Summary: "the paper's tables on the 42 tasks of 1-3 stages, scaled-down networks", Expected: 20 * time.Minute},
-			Profile{TrainTasks: tasksUpTo(stack.Train, 3), TestTasks: tasksUpTo(stack.Test, 3), Demos: 40, Steps: 12000,
-				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 2, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
-				EnsembleEps: 10, Ensembles: []int{1, 5, 10}, PermEps: 10, SpeedEps: 8}},
-		// medium: sized from BenchmarkStageCosts (docs/imitation.md, "The
-		// medium profile"): a training step of 8 tasks costs about 80 ms on
-		// tasks of 4-7 stages against 50 ms on 1-3, an evaluation episode
-		// about 0.5 s of one core, so 24000 steps (BC then DAgger on one
-		// core, snapshot then final on the other: ≈ 50 min) and 10 start
-		// configurations on 121 tasks for four models (≈ 20 min) make about
-		// 80-120 minutes on 2 cores.
-		{suite.Profile{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks", Expected: 2 * time.Hour},
-			Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
-				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 1, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
-				EnsembleEps: 5, Ensembles: []int{1, 5}, PermEps: 3, SpeedEps: 8, TaskGrads: true}},
-		{suite.Profile{Name: "full", Summary: "the paper's protocol: every task, 1000 demonstrations each, the paper's sizes (days on 2 cores; shard it)", Expected: 72 * time.Hour},
-			Profile{TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
-				TasksPerBatch: 16, PairsPerTask: 16, DAggerRounds: 5, DAggerEps: 10, Episodes: 100, LR: 1e-3, DemoNoise: DemoNoise,
-				EnsembleEps: 20, Ensembles: []int{1, 5, 10}, PermEps: 20, SpeedEps: 20, PaperSizes: true}},
-	}
-}
-
-// ProfileNamed returns the scale of a declared profile.
-func ProfileNamed(name string) (Profile, error) {
-	for _, p := range profiles() {
-		if p.info.Name == name {
-			return p.scale, nil
-		}
-	}
-	return Profile{}, cli.Usagef("imitation: unknown profile %q", name)
-}
-
-// DemoNoise is the noise of the expert's demonstrations in every profile
-// (policies.Noisy: σ = 0.5·(|v| + 0.1) per velocity component), for the
-// training datasets and the demonstrations that condition evaluation
-// episodes. The paper found injected noise important for behaviour cloning
-// and does not give its magnitude. On the quick profile, with 12000 steps,
-// full-demonstration BC succeeded on 73% of 3-stage training episodes with
-// noise 0.2 (policies.DefaultNoise) and 88% with 0.5: the wider spread of
-// states in noisier demonstrations is what lets the policy recover from
-// its own deviations. The expert still succeeds at 0.5 (1240 of 1254
-// attempts on the quick profile's tasks); failed attempts are retried and
-// left out of the datasets. A trained model records its demonstrations'
-// noise (imitation.TrainOptions.DemoNoise).
-const DemoNoise = 0.5
 
 // Variant is one trained policy of the tables.
 type Variant struct {
@@ -224,129 +45,6 @@ type run struct {
 	Prepare  bool // build the datasets and train the models; evaluate nothing
 	Log      io.Writer
 	Phases   *suite.Phases
-}
-
-// TrainStat reports one variant's training.
-type TrainStat struct {
-	Variant       string  `json:"variant"`
-	Dir           string  `json:"dir"` // relative to the cache directory
-	Steps         int     `json:"steps"`
-	Cached        bool    `json:"cached"`
-	Samples       int     `json:"samples"`
-	Seconds       float64 `json:"seconds"`
-	SamplesPerSec float64 `json:"samples_per_sec"`
-	FinalLoss     float64 `json:"final_loss"`
-	DAggerPairs   int     `json:"dagger_pairs,omitempty"`
-	ForkedAt      int     `json:"forked_at,omitempty"` // DAgger: forked from BC at this step (samples and seconds count from there)
-}
-
-// TaskRow is one model's success on one task of a set.
-type TaskRow struct {
-	Model     string `json:"model"`
-	Set       string `json:"set"`
-	Task      string `json:"task"`
-	Stages    int    `json:"stages"`
-	Episodes  int    `json:"episodes"`
-	Successes int    `json:"successes"`
-}
-
-// taskRows counts a model's successes per task, in the order of res.
-func taskRows(model, set string, res []imitation.EpisodeResult) []TaskRow {
-	var out []TaskRow
-	at := map[string]int{}
-	for _, r := range res {
-		i, ok := at[r.Task]
-		if !ok {
-			out = append(out, TaskRow{Model: model, Set: set, Task: r.Task, Stages: r.Stages})
-			i = len(out) - 1
-			at[r.Task] = i
-		}
-		out[i].Episodes++
-		if r.Verdict == stack.Success {
-			out[i].Successes++
-		}
-	}
-	return out
-}
-
-// Trace is the attention along one rollout of a model on the set's task
-// with the most stages (its first start configuration).
-type Trace struct {
-	Model string `json:"model"`
-	Set   string `json:"set"`
-	imitation.AttentionTrace
-}
-
-// EvalSpeed is the evaluation throughput at one worker count.
-type EvalSpeed struct {
-	Workers        int     `json:"workers"`
-	Episodes       int     `json:"episodes"`
-	Seconds        float64 `json:"seconds"`
-	EpisodesPerSec float64 `json:"episodes_per_sec"`
-}
-
-// Rows are what a run measures: the success tables' rows, training and
-// evaluation throughput, and the world section's tables.
-type Rows struct {
-	Profile     string            `json:"profile"`
-	Rows        []imitation.Row   `json:"rows,omitempty"`        // models expert, DAgger, BC, snapshot, final; sets train, test
-	Permutation []imitation.Row   `json:"permutation,omitempty"` // BC on relabelled training tasks (set "train-relabelled") and not
-	Ensemble    []imitation.Row   `json:"ensemble,omitempty"`    // BC full with ensembles, model "K=n", test tasks and the training tasks with the most stages
-	Training    []TrainStat       `json:"training,omitempty"`
-	EvalSpeed   []EvalSpeed       `json:"eval_speed,omitempty"`
-	Tasks       []TaskRow         `json:"task_rows,omitempty"`        // success per model, set and task: the claims' paired items
-	Traces      []Trace           `json:"attention_traces,omitempty"` // one rollout's attention per full-demonstration model and set (shard 0)
-	Data        map[string]string `json:"data,omitempty"`             // datasets, relative to the cache directory
-	World       *WorldRows        `json:"world,omitempty"`
-}
-
-// WorldRows are the tables of the world section.
-type WorldRows struct {
-	Sim    []stackbench.SimRow    `json:"sim"`
-	Expert []stackbench.ExpertRow `json:"expert"`
-	Gen    []stackbench.GenRow    `json:"demos"`
-}
-
-func specs(ts []stack.Task) []string {
-	s := make([]string, len(ts))
-	for i, t := range ts {
-		s[i] = t.String()
-	}
-	return s
-}
-
-// dataset builds (or reuses, resumably) the profile's training dataset in
-// the cache and returns its directory.
-func dataset(ctx context.Context, o run) (string, error) {
-	p := o.Profile
-	key := suite.Key(struct {
-		Tasks []string
-		N     int
-		Seed  uint64
-		Noise float64
-	}{specs(p.TrainTasks), p.Demos, o.Seed, p.DemoNoise})
-	dir := filepath.Join(o.CacheDir, "imitation", "demos-"+key)
-	// A complete dataset is only read: shards that start together on a
-	// cluster all find the one their prepare stage built, and none of them
-	// takes the writer's lock.
-	if complete(dir) {
-		return dir, nil
-	}
-	_, err := collect.Generate(ctx, collect.GenOptions{Dir: dir, Tasks: p.TrainTasks, Episodes: p.Demos, Seed: o.Seed, Noise: p.DemoNoise, Workers: o.Workers, Progress: o.Progress})
-	if err != nil {
-		return "", fmt.Errorf("demonstrations: %w", err)
-	}
-	return dir, nil
-}
-
-// complete reports whether dir holds a complete, verified dataset.
-func complete(dir string) bool {
-	ds, err := demos.Open(dir)
-	if err != nil {
-		return false
-	}
-	defer ds.Close()
-	return ds.Info().Status == demos.StatusComplete
 }
 
 // TrainOptions returns the training options of a variant.
@@ -576,7 +274,8 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 }
 
 // Seeds of evaluation: start configurations and conditioning demonstrations
-// come from base seeds no dataset uses.
+// come from base seeds no dataset uses. They are not seeds.Sub: 0xe7a1 is
+// no multiple of its 7,919, and changing them changes the suite's results.
 func evalSeed(seed uint64) uint64 { return seed*1_000_003 + 0xe7a1 }
 func demoSeed(seed uint64) uint64 { return seed*1_000_033 + 0xd3e0 }
 
@@ -855,63 +554,60 @@ func EvalThroughput(ctx context.Context, m *imitation.Model, o run, workers []in
 	return out, nil
 }
 
-// merge merges the rows of the shards of one run, in shard order, into
-// the rows of the whole run. Training happens in every shard (from the
-// cache after the first); the world section runs in shard 0.
-func merge(shards []Rows) (Rows, error) {
-	out := Rows{Profile: shards[0].Profile, Training: slices.Clone(shards[0].Training), EvalSpeed: shards[0].EvalSpeed, Data: shards[0].Data}
-	for _, r := range shards {
-		if out.Traces == nil {
-			out.Traces = r.Traces
-		}
-	}
-	var rows, perm, ens [][]imitation.Row
-	for _, r := range shards {
-		rows, perm, ens = append(rows, r.Rows), append(perm, r.Permutation), append(ens, r.Ensemble)
-		out.Tasks = append(out.Tasks, r.Tasks...)
-		// Prefer the training statistics of a shard that actually trained.
-		for i, st := range r.Training {
-			if i < len(out.Training) && out.Training[i].Cached && !st.Cached {
-				out.Training[i] = st
-			}
-		}
-		if out.World == nil {
-			out.World = r.World
-		}
-	}
-	out.Rows, out.Permutation, out.Ensemble = inRunOrder(imitation.Merge(rows...)), inRunOrder(imitation.Merge(perm...)), inRunOrder(imitation.Merge(ens...))
-	// Task rows in one order whatever the number of shards.
-	slices.SortStableFunc(out.Tasks, func(a, b TaskRow) int {
-		return cmp.Or(strings.Compare(a.Model, b.Model), strings.Compare(a.Set, b.Set), cmp.Compare(a.Stages, b.Stages), strings.Compare(a.Task, b.Task))
-	})
-	return out, nil
+func newRun(s suite.Setup[config]) run {
+	o := s.Options
+	return run{Profile: s.Config.Profile, Name: o.Profile, Seed: o.Seed, CacheDir: o.CacheDir, Shard: o.Shard, Workers: o.Workers,
+		Progress: o.Progress, Prepare: o.Prepare, Log: o.Log, Phases: o.Phases}
 }
 
-// inRunOrder sorts rows as an unsharded run writes them: by set (train,
-// relabelled train, test), then model (the table's columns, ensembles by
-// size), then stages.
-func inRunOrder(rows []imitation.Row) []imitation.Row {
-	setRank := func(s string) int {
-		switch s {
-		case "train":
-			return 0
-		case "train-relabelled":
-			return 1
-		}
-		return 2
+func (o run) logf(format string, a ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", a...)
 	}
-	modelRank := func(m string) int {
-		if i := slices.Index(Columns, m); i >= 0 {
-			return i
+}
+
+func runSuite(ctx context.Context, s suite.Setup[config]) (Rows, error) {
+	o := newRun(s)
+	var err error
+	rep := Rows{Profile: o.Name}
+	if w := o.Profile.World; w != nil && o.Shard.Has(0) && !o.Prepare {
+		if rep.World, err = world(ctx, o, w); err != nil {
+			return Rows{}, err
 		}
-		var k int
-		if _, err := fmt.Sscanf(m, "K=%d", &k); err == nil {
-			return len(Columns) + k
-		}
-		return 1 << 30
 	}
-	slices.SortStableFunc(rows, func(a, b imitation.Row) int {
-		return cmp.Or(cmp.Compare(setRank(a.Set), setRank(b.Set)), cmp.Compare(modelRank(a.Model), modelRank(b.Model)), cmp.Compare(a.Stages, b.Stages))
+	if o.Profile.Learns() {
+		if err := learn(ctx, o, &rep); err != nil {
+			return Rows{}, err
+		}
+	}
+	return rep, nil
+}
+
+// world measures the block-stacking world: physics speed, the expert on
+// every task, demonstration throughput.
+func world(ctx context.Context, o run, w *World) (*WorldRows, error) {
+	var out WorldRows
+	var err error
+	stop := o.Phases.Start("physics speed")
+	out.Sim, err = stackbench.SimSpeedContext(ctx, stackbench.SimOptions{Blocks: w.SimBlocks, Budget: w.SimBudget, Repeats: w.SimRepeats, Seed: o.Seed})
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	stop = o.Phases.Start("expert")
+	out.Expert, err = stackbench.Expert(ctx, stackbench.ExpertOptions{
+		Sets:     []stackbench.TaskSet{{Label: "train", Tasks: stack.Tasks(stack.Train)}, {Label: "test", Tasks: stack.Tasks(stack.Test)}},
+		Episodes: w.ExpertEpisodes, Noise: append([]float64{0}, w.ExpertNoise...), Seed: o.Seed, Workers: o.Workers, Progress: o.Progress,
 	})
-	return rows
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	stop = o.Phases.Start("demonstration throughput")
+	out.Gen, err = stackbench.GenSpeed(ctx, stackbench.GenOptions{Workers: []int{1, 2}, Tasks: stackbench.DefaultGenTasks(), Episodes: w.GenEpisodes, Repeats: w.GenRepeats})
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/metabench/metabench/envs/images"
 	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/internal/progress"
+	"github.com/metabench/metabench/internal/seeds"
 	"github.com/metabench/metabench/nn"
 )
 
@@ -28,9 +29,11 @@ type runner struct {
 	models  map[string]*density.Model[float32]
 }
 
-// Seeds of the run's parts, derived from the run seed.
+// Seeds of the run's parts, derived from the run seed: a model's is its
+// task's sub-seed moved by a prime multiple of the model's place, so that
+// the models of one task draw their own streams.
 func trainSeed(seed uint64, task int, model string) uint64 {
-	return seed*1_000_003 + uint64(task)*7919 + uint64(modelOrder(model)+1)*104729
+	return seeds.Sub(seed, uint64(task)) + uint64(modelOrder(model)+1)*104729
 }
 
 func evalSeed(seed uint64) uint64 { return seed ^ 0x5eed_e7a1 }
@@ -299,4 +302,126 @@ func (t Task) chunks() int {
 		return min(t.Chunks, t.Batch)
 	}
 	return min(2, t.Batch)
+}
+
+// unit is one evaluation or figure of a run.
+type unit struct {
+	task   int
+	model  string
+	k      int
+	figure bool
+	spec   bool // support-specificity diagnostic of a Meta model
+}
+
+// units enumerates a profile's work in a fixed order: every (task, model,
+// support size) result, then every Meta model's support-specificity
+// diagnostic at the task's largest support size, then every figure.
+func units(tasks []Task) []unit {
+	var us []unit
+	for ti, t := range tasks {
+		for _, m := range t.Models {
+			for _, k := range t.Supports {
+				us = append(us, unit{task: ti, model: m, k: k})
+			}
+		}
+	}
+	for ti, t := range tasks {
+		for _, m := range t.Models {
+			if kind, _, err := t.modelSpec(m); err == nil && (kind == density.Meta || kind == density.AttentionMeta) {
+				us = append(us, unit{task: ti, model: m, k: slices.Max(t.Supports), spec: true})
+			}
+		}
+	}
+	for ti, t := range tasks {
+		for _, m := range t.Figures {
+			us = append(us, unit{task: ti, model: m, k: t.FigureK, figure: true})
+		}
+	}
+	return us
+}
+
+func tasksOf(p Profile, data string) []Task {
+	if data != "" {
+		t := p.Omniglot
+		t.Name = parseData(data).taskName()
+		return []Task{t}
+	}
+	return p.Tasks
+}
+
+func (b *bench) run(ctx context.Context, s suite.Setup[config]) (Rows, error) {
+	o, p, key := s.Options, s.Config.Profile, s.Key
+	tasks := tasksOf(p, o.Data)
+	var omni *images.Set
+	var err error
+	if o.Data != "" {
+		stop := o.Phases.Start("data")
+		omni, err = b.loadOmniglot(o.Data)
+		stop()
+		if err != nil {
+			return Rows{}, err
+		}
+		o.Logf("density: Omniglot %d training and %d test characters (%d×%d)", len(omni.Train), len(omni.Test), omni.H, omni.W)
+	}
+	sources := make([]images.Source, len(tasks))
+	stop := o.Phases.Start("data")
+	for i, t := range tasks {
+		if sources[i], err = taskSource(t, o.Seed, omni); err != nil {
+			stop()
+			return Rows{}, err
+		}
+	}
+	stop()
+	r := &runner{o: o, p: p, tasks: tasks, sources: sources, key: key, models: map[string]*density.Model[float32]{}}
+	var rows Rows
+	all := units(tasks)
+	for i, u := range all {
+		if !o.Shard.Has(i) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return Rows{}, err
+		}
+		m, err := r.model(ctx, u.task, u.model, &rows)
+		if err != nil {
+			return Rows{}, err
+		}
+		if u.spec {
+			sr, err := r.specificity(ctx, i, u, m)
+			if err != nil {
+				return Rows{}, err
+			}
+			o.Logf("density: %s %s k=%d: own support %.4f, another's %.4f, unadapted %.4f nats/dim", sr.Task, sr.Model, sr.K, sr.Own, sr.Other, sr.Unadapted)
+			rows.Specificity = append(rows.Specificity, sr)
+			continue
+		}
+		if u.figure {
+			f, err := r.figure(ctx, i, u, m)
+			if err != nil {
+				return Rows{}, err
+			}
+			rows.Figures = append(rows.Figures, f)
+			continue
+		}
+		res, err := r.evaluate(ctx, i, u, m)
+		if err != nil {
+			return Rows{}, err
+		}
+		o.Logf("density: %s %s k=%d: %.4f nats/dim (%d episodes)", res.Task, res.Model, res.K, res.NatsPerDim, res.Episodes)
+		rows.Results = append(rows.Results, res)
+	}
+	if p.SampleSpeed > 0 && o.Shard.Has(0) && len(tasks) > 0 {
+		t := tasks[0]
+		m, err := r.model(ctx, 0, t.Models[len(t.Models)-1], &rows)
+		if err != nil {
+			return Rows{}, err
+		}
+		sp, err := r.sampleSpeed(0, m, p.SampleSpeed)
+		if err != nil {
+			return Rows{}, err
+		}
+		rows.Sampling = append(rows.Sampling, sp)
+	}
+	// One shard's rows in the order Merge gives them.
+	return Merge([]Rows{rows})
 }

@@ -2,14 +2,21 @@ package drugbench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/metabench/metabench/agents/multitask"
 	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/envs/molecules"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/internal/seeds"
+	"github.com/metabench/metabench/nn/optim"
 )
 
 // Experiment names.
@@ -89,7 +96,7 @@ func plan(p Profile, d *dataset, how string) []unit {
 // scored.
 func split(p Profile, d *dataset, f int, how string, seed uint64) (train, test []int) {
 	if d.Synth && how != "scaffold" {
-		folds := KFold(d.Data.Rows(), p.Folds, d.anyActive(), seed)
+		folds := molecules.KFold(d.Data.Rows(), p.Folds, d.anyActive(), seed)
 		for i, k := range folds {
 			if k == f {
 				test = append(test, i)
@@ -101,9 +108,9 @@ func split(p Profile, d *dataset, f int, how string, seed uint64) (train, test [
 	}
 	var part []int
 	if how == "scaffold" {
-		part = ScaffoldSplit(d.Scaff, [3]float64{0.8, 0.1, 0.1})
+		part = molecules.ScaffoldSplit(d.Scaff, [3]float64{0.8, 0.1, 0.1})
 	} else {
-		part = RandomSplit(d.Data.Rows(), [3]float64{0.8, 0.1, 0.1}, seed)
+		part = molecules.RandomSplit(d.Data.Rows(), [3]float64{0.8, 0.1, 0.1}, seed)
 	}
 	for i, k := range part {
 		switch k {
@@ -145,12 +152,12 @@ func scoreTasks(test multitask.Data, tasks []int, predict func(k int) []float64)
 			col[i] = test.Y[i][t]
 		}
 		p := predict(k)
-		a, good := AUC(p, col)
+		a, good := multitask.AUC(p, col)
 		if !good {
 			sc.skipped++
 			continue
 		}
-		ap, _ := AveragePrecision(p, col)
+		ap, _ := multitask.AveragePrecision(p, col)
 		sc.tasks = append(sc.tasks, t)
 		sc.auc = append(sc.auc, a)
 		sc.prc = append(sc.prc, ap)
@@ -332,4 +339,91 @@ func runUnit(ctx context.Context, o suite.Options, p Profile, d *dataset, u unit
 		return res, fmt.Errorf("drug: unknown experiment %q", u.Exp)
 	}
 	return res, nil
+}
+
+func run(ctx context.Context, s suite.Setup[config]) (Rows, error) {
+	o, p, how := s.Options, s.Config.Profile, s.Config.Split
+	stop := o.Phases.Start("data")
+	d, err := loadDataset(ctx, o.Data, s.Config.table, p, o.Seed)
+	stop()
+	if err != nil {
+		return Rows{}, err
+	}
+	rows := Rows{Data: describe(d, how)}
+	if len(d.Bad) > 0 {
+		o.Logf("drug: %d of %d SMILES did not parse and were skipped (first: line %d: %s)", len(d.Bad), d.Source, d.Bad[0].Line, d.Bad[0].Err)
+	}
+	units := plan(p, d, how)
+	o.Logf("drug: %s, %d molecules × %d tasks, %d units", d.Name, d.Data.Rows(), d.Data.Tasks(), len(units))
+	cache := unitCache{dir: filepath.Join(o.CacheDir, "drug", "units", s.Key)}
+	for i, u := range units {
+		if !o.Shard.Has(i) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return rows, err
+		}
+		stop := o.Phases.Start(u.Exp)
+		t0 := time.Now()
+		if u.Exp == ExpSpeed {
+			sp, err := measureSpeed(ctx, o, p)
+			stop()
+			if err != nil {
+				return rows, err
+			}
+			rows.Speed = sp
+			continue
+		}
+		r, ok := cache.load(i)
+		if !ok {
+			r, err = runUnit(ctx, o, p, d, u, i, how)
+			if err != nil {
+				stop()
+				return rows, fmt.Errorf("drug %s %s fold %d: %w", u.Exp, u.Model, u.Fold, err)
+			}
+			if err := cache.store(i, r); err != nil {
+				o.Logf("drug: cannot cache unit %d: %v", i, err)
+			}
+		}
+		stop()
+		o.Logf("drug: unit %d/%d %s %s fold %d k %d: mean AUC %.3f (%.1fs)", i+1, len(units), u.Exp, u.Model, u.Fold, r.K, Mean(r.AUC), time.Since(t0).Seconds())
+		rows.Results = append(rows.Results, r)
+	}
+	return rows, nil
+}
+
+// unitCache keeps each finished unit's result under the cache directory,
+// keyed by the run's configuration, so that a rerun (after an interrupt or
+// a failure) resumes instead of starting over. Speed is never cached.
+type unitCache struct{ dir string }
+
+func (c unitCache) path(i int) string { return filepath.Join(c.dir, fmt.Sprintf("unit-%04d.json", i)) }
+
+func (c unitCache) load(i int) (Result, bool) {
+	b, err := os.ReadFile(c.path(i))
+	if err != nil {
+		return Result{}, false
+	}
+	var r Result
+	if json.Unmarshal(b, &r) != nil || r.Unit != i || len(r.AUC) != len(r.Tasks) || len(r.PRC) != len(r.Tasks) {
+		return Result{}, false
+	}
+	return r, true
+}
+
+func (c unitCache) store(i int, r Result) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	// Before the result: a cached unit always has its network's trace.
+	if r.trace != nil {
+		if err := atomicfile.WriteFile(filepath.Join(c.dir, fmt.Sprintf("unit-%04d-%s", i, optim.TraceFile)), r.trace, 0o644); err != nil {
+			return err
+		}
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(c.path(i), b, 0o644)
 }

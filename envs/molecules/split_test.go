@@ -1,4 +1,4 @@
-package drugbench
+package molecules
 
 import (
 	"bufio"
@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/metabench/metabench/envs/molecules"
+	"github.com/metabench/metabench/assets/drug"
 )
 
 func TestScaffoldSplitHand(t *testing.T) {
@@ -95,14 +95,14 @@ func TestScaffoldSplitEqualsDeepChemOnRDKitScaffolds(t *testing.T) {
 // the suite makes from them puts every molecule in DeepChem's part (all
 // 8,014 when this was written).
 // A molecule agrees when its key's group and its RDKit scaffold's group
-// are the same set of molecules.
+// are the same set of
 func TestScaffoldKeysGroupAsRDKit(t *testing.T) {
 	lines, rdScaff, rdPart := rdkitScaffolds(t)
-	tab, err := LoadTable("tox21")
+	tab, err := ReadCSV(bytes.NewReader(drug.Tox21), "tox21.csv.gz")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := molecules.Featurize(tab, molecules.DefaultECFP)
+	f := Featurize(tab, DefaultECFP)
 	at := map[int]int{} // CSV line -> our row
 	for i, l := range f.Line {
 		at[l] = i
@@ -159,5 +159,24 @@ func TestScaffoldKeysGroupAsRDKit(t *testing.T) {
 	t.Logf("scaffold split: %d of %d molecules in DeepChem's part", same, len(lines))
 	if same < len(lines) {
 		t.Errorf("scaffold split: only %d of %d molecules in DeepChem's part", same, len(lines))
+	}
+}
+
+func TestKFold(t *testing.T) {
+	strata := make([]int, 100)
+	for i := range 10 {
+		strata[i*10] = 1
+	}
+	f := KFold(100, 5, strata, 1)
+	per := make([]int, 5)
+	act := make([]int, 5)
+	for i, k := range f {
+		per[k]++
+		act[k] += strata[i]
+	}
+	for k := range 5 {
+		if per[k] != 20 || act[k] != 2 {
+			t.Errorf("fold %d: %d rows, %d actives", k, per[k], act[k])
+		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func tiny() Profile {
-	p, _ := ProfileNamed("smoke")
+	p, _ := spec().Scale("smoke")
 	// Different stage counts, so that shards differ in their longest tasks.
 	p.TrainTasks = []stack.Task{stack.MustParse("abc"), stack.MustParse("ab c")}
 	p.TestTasks = []stack.Task{stack.MustParse("ab c d")}
@@ -129,14 +129,14 @@ func TestRunDeterministicAndShardsMerge(t *testing.T) {
 }
 
 func TestProfiles(t *testing.T) {
-	for _, pr := range Suite().Profiles() {
-		p, err := ProfileNamed(pr.Name)
-		learns := err == nil && len(p.TrainTasks) > 0 && len(p.TestTasks) > 0 && p.Steps > 0
-		if err != nil || (!learns && p.World == nil) || pr.Expected <= 0 {
-			t.Errorf("%s: %+v %v", pr.Name, p, err)
+	for _, pr := range spec().Profiles {
+		p := pr.Scale
+		learns := len(p.TrainTasks) > 0 && len(p.TestTasks) > 0 && p.Steps > 0
+		if (!learns && p.World == nil) || pr.Expected <= 0 {
+			t.Errorf("%s: %+v", pr.Name, p)
 		}
 	}
-	if _, err := ProfileNamed("huge"); err == nil {
+	if _, err := spec().Scale("huge"); err == nil {
 		t.Error("unknown profile accepted")
 	}
 }

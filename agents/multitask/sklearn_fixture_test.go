@@ -1,4 +1,4 @@
-package drugbench
+package multitask
 
 // Fixtures for TestAUCScikitLearn, written once by /usr/bin/python3 with numpy
 // (seeds 1-4) and scikit-learn 1.2.1's roc_auc_score; scores have one decimal,

@@ -1,4 +1,4 @@
-package drugbench
+package multitask
 
 import (
 	"math"
@@ -38,33 +38,6 @@ func TestAUCScikitLearn(t *testing.T) {
 		got, ok := AUC(tc.scores, tc.labels)
 		if !ok || math.Abs(got-tc.want) > 1e-12 {
 			t.Errorf("fixture %d: AUC %.15f, scikit-learn %.15f", k, got, tc.want)
-		}
-	}
-}
-
-func TestSignTest(t *testing.T) {
-	w, l, p := SignTest([]float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 0}, []float64{0, 0, 0, 0, 0, 0, 0, 0, 0, 1})
-	// 9 wins of 10: two-sided p = 2·11/1024.
-	if w != 9 || l != 1 || math.Abs(p-22.0/1024) > 1e-12 {
-		t.Errorf("sign test: %d, %d, p %v", w, l, p)
-	}
-}
-
-func TestKFold(t *testing.T) {
-	strata := make([]int, 100)
-	for i := range 10 {
-		strata[i*10] = 1
-	}
-	f := KFold(100, 5, strata, 1)
-	per := make([]int, 5)
-	act := make([]int, 5)
-	for i, k := range f {
-		per[k]++
-		act[k] += strata[i]
-	}
-	for k := range 5 {
-		if per[k] != 20 || act[k] != 2 {
-			t.Errorf("fold %d: %d rows, %d actives", k, per[k], act[k])
 		}
 	}
 }

@@ -202,7 +202,8 @@ func TestModelSpec(t *testing.T) {
 // TestProfilesEqualSteps: within a task every model trains the task's
 // steps unless its entry names its own, and every entry parses.
 func TestProfilesEqualSteps(t *testing.T) {
-	for name, p := range profiles() {
+	for _, pr := range profiles() {
+		name, p := pr.Name, pr.Scale
 		for _, task := range append(slices.Clone(p.Tasks), p.Omniglot) {
 			for _, m := range task.Models {
 				if _, _, err := task.modelSpec(m); err != nil {
@@ -281,5 +282,21 @@ func TestMeasureSmokeRun(t *testing.T) {
 	}
 	if len(rows.Specificity) == 0 {
 		t.Error("no support-specificity rows for the meta models")
+	}
+}
+
+// TestTrainSeedIsUnchanged: a model's training seed, written with
+// seeds.Sub, is the formula the suite's results were made with.
+func TestTrainSeedIsUnchanged(t *testing.T) {
+	tests := []struct {
+		seed  uint64
+		task  int
+		model string
+	}{{1, 0, "conditional"}, {3, 2, "attention-meta"}, {1 << 40, 1, "unconditional@6"}}
+	for _, tt := range tests {
+		want := tt.seed*1_000_003 + uint64(tt.task)*7919 + uint64(modelOrder(tt.model)+1)*104729
+		if got := trainSeed(tt.seed, tt.task, tt.model); got != want {
+			t.Errorf("trainSeed(%d, %d, %s) = %d, want %d", tt.seed, tt.task, tt.model, got, want)
+		}
 	}
 }
