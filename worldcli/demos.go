@@ -78,9 +78,9 @@ func demosGen(ctx context.Context, e cli.Env, args []string) error {
 	fs.Var(&specs, "task", "generate for this task spec (repeatable, each task once)")
 	episodes := fs.Int("episodes", 10, fmt.Sprintf("successful episodes kept per task (1 to %d)", collect.MaxEpisodes))
 	attempts := fs.Int("attempts", 0, fmt.Sprintf("attempts allowed per task, failures dropped; a task that uses them all short of --episodes is an error (0: 2×episodes+10; at most %d)", collect.MaxAttempts))
-	seed := fs.Uint64("seed", 1, "base seed of the episodes")
+	seed := cli.Seed(fs, "the episodes (the base seed)")
 	noise := fs.Float64("noise", policies.DefaultNoise, fmt.Sprintf("demonstration noise scale (0 to %g)", collect.MaxNoise))
-	workers := fs.Int("workers", 0, fmt.Sprintf("parallel episodes (0: all CPUs; at most %d)", cli.MaxWorkers))
+	workers := cli.Workers(fs)
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func demosGen(ctx context.Context, e cli.Env, args []string) error {
 	err := cli.NewCheck("demos gen").
 		Int("episodes", *episodes, 1, collect.MaxEpisodes).
 		Float("noise", *noise, 0, collect.MaxNoise).
-		Int("workers", *workers, 0, cli.MaxWorkers).Err()
+		Workers(*workers).Err()
 	if err != nil {
 		return err
 	}
@@ -139,12 +139,12 @@ func demosGen(ctx context.Context, e cli.Env, args []string) error {
 
 func demosReplay(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("demos replay")
-	workers := fs.Int("workers", 0, fmt.Sprintf("parallel replays (0: all CPUs; at most %d)", cli.MaxWorkers))
+	workers := cli.Workers(fs)
 	dir, err := parseDirArg(fs, e, args)
 	if err != nil {
 		return err
 	}
-	if err := cli.NewCheck("demos replay").Int("workers", *workers, 0, cli.MaxWorkers).Err(); err != nil {
+	if err := cli.NewCheck("demos replay").Workers(*workers).Err(); err != nil {
 		return err
 	}
 	d, err := demos.Open(dir)

@@ -24,7 +24,7 @@ const (
 func runRender(ctx context.Context, e cli.Env, args []string) error {
 	fs := cli.NewFlags("render")
 	spec := fs.String("task", "", "task spec, e.g. \"ab cde\" (required)")
-	seed := fs.Uint64("seed", 1, "reset seed")
+	seed := cli.Seed(fs, "the reset")
 	noise := fs.Float64("noise", 0, fmt.Sprintf("demonstration noise scale (0: clean expert; at most %g)", collect.MaxNoise))
 	gifPath := fs.String("gif", "", "write the rollout as an animated GIF here")
 	pngPath := fs.String("png", "", "write a still of the final state here")
