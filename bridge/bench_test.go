@@ -40,7 +40,7 @@ func BenchmarkStepOverhead(b *testing.B) {
 		var out bytes.Buffer
 		c0 := cpuTime(b)
 		for b.Loop() {
-			if s.env.env.Verdict() != stack.Running || !s.env.reset {
+			if s.envs[0].env.Verdict() != stack.Running || !s.envs[0].reset {
 				if _, err := s.reset(rs, nil); err != nil {
 					b.Fatal(err)
 				}

@@ -21,8 +21,14 @@ import (
 	"strconv"
 )
 
-// Version is the protocol version; a request naming another one is refused.
-const Version = 1
+// Version is the newest protocol version the server speaks, MinVersion the
+// oldest it still serves: version 2 added the ops that hold and step several
+// environments per request (vmake, vreset, vstep, vrender); every version 1
+// request is answered as before. A request naming another version is refused.
+const (
+	Version    = 2
+	MinVersion = 1
+)
 
 // Limits of what the server reads, so that a corrupt or hostile length
 // cannot make it allocate without bound.

@@ -38,7 +38,17 @@ type handler func(s *Server, hdr json.RawMessage, m *Message) (reply, error)
 
 // opNames lists the requests the server answers, in sorted order.
 func opNames() []string {
-	return []string{"bench", "bleu", "close", "demos", "ecfp", "hello", "make", "render", "reset", "step"}
+	return []string{"bench", "bleu", "close", "demos", "ecfp", "hello", "make", "render", "reset", "step", "vmake", "vrender", "vreset", "vstep"}
+}
+
+// opVersion is the protocol version that introduced op: a request that
+// names an older version cannot use it.
+func opVersion(op string) int {
+	switch op {
+	case "vmake", "vreset", "vstep", "vrender":
+		return 2
+	}
+	return 1
 }
 
 // lookup returns the handler of op.
@@ -64,13 +74,22 @@ func lookup(op string) (handler, bool) {
 		return (*Server).ecfp, true
 	case "bleu":
 		return (*Server).bleu, true
+	case "vmake":
+		return (*Server).vmake, true
+	case "vreset":
+		return (*Server).vreset, true
+	case "vstep":
+		return (*Server).vstep, true
+	case "vrender":
+		return (*Server).vrender, true
 	}
 	return nil, false
 }
 
-// Server holds one connection's state: at most one environment.
+// Server holds one connection's state: the environments made by the last
+// make (one) or vmake (several).
 type Server struct {
-	env *session
+	envs []*session
 }
 
 // Serve answers requests from r on w until r ends (the client closed its
@@ -139,12 +158,15 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 // echo), the reply, or the error to send instead.
 func (s *Server) Handle(m *Message) (id json.RawMessage, rep reply, err error) {
 	b := m.base
-	if b.V != nil && *b.V != Version {
-		return b.ID, reply{}, fmt.Errorf("protocol version %d is not served (this server speaks version %d)", *b.V, Version)
+	if b.V != nil && (*b.V < MinVersion || *b.V > Version) {
+		return b.ID, reply{}, fmt.Errorf("protocol version %d is not served (this server speaks versions %d to %d)", *b.V, MinVersion, Version)
 	}
 	h, found := lookup(b.Op)
 	if !found {
 		return b.ID, reply{}, fmt.Errorf("unknown op %q (want one of %s)", b.Op, strings.Join(opNames(), ", "))
+	}
+	if need := opVersion(b.Op); b.V != nil && *b.V < need {
+		return b.ID, reply{}, fmt.Errorf("op %s is protocol version %d; the request says version %d", b.Op, need, *b.V)
 	}
 	// A bug in a handler is answered like a bad request: the client learns
 	// of it and the other environments of its vector keep running.
@@ -185,14 +207,20 @@ func (s *Server) hello(hdr json.RawMessage, m *Message) (reply, error) {
 	if err := noParams(hdr, m); err != nil {
 		return reply{}, err
 	}
-	return ok(map[string]any{"protocol": Version, "server": "metabench", "ops": opNames()}), nil
+	// A client that names its version hears that version back, so one
+	// written for version 1 that checks the number goes on working.
+	v := Version
+	if m.base.V != nil {
+		v = *m.base.V
+	}
+	return ok(map[string]any{"protocol": v, "protocols": []int{MinVersion, Version}, "server": "metabench", "ops": opNames()}), nil
 }
 
 func (s *Server) closeOp(hdr json.RawMessage, m *Message) (reply, error) {
 	if err := noParams(hdr, m); err != nil {
 		return reply{}, err
 	}
-	s.env = nil
+	s.envs = nil
 	r := ok(nil)
 	r.close = true
 	return r, nil
