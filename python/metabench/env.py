@@ -3,7 +3,7 @@ simulated by a `metabench serve` process."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -14,9 +14,46 @@ ENV_IDS = ("Stack-v0", "metabench/Stack-v0")
 
 _MAX_SEED = 2**64
 
-# A step request is the same frame but for the action's 12 bytes: built
+# A step is a vstep of one environment (protocol 2), whose reply is arrays
+# only: the client parses its header once (see _bridge.decode), not every
+# step. The request is the same frame but for the action's 12 bytes: built
 # once, it spares the JSON encoder on the hot path.
-_STEP_PREFIX = encode({"op": "step", "v": PROTOCOL_VERSION}, {"action": np.zeros(3, "<f4")})[:-12]
+_STEP_PREFIX = encode({"op": "vstep", "v": PROTOCOL_VERSION}, {"action": np.zeros((1, 3), "<f4")})[:-12]
+
+
+def make_params(task: str, noise: Optional[float], demo: bool, expert: bool, time_limit: int,
+                width: int, height: int, policy: Optional[str]) -> Dict[str, Any]:
+    """The parameters of make and vmake."""
+    params: Dict[str, Any] = {"task": task, "demo": bool(demo), "expert": bool(expert),
+                              "time_limit": int(time_limit), "width": int(width), "height": int(height)}
+    if noise is not None:
+        params["noise"] = float(noise)
+    if policy:
+        params["policy"] = str(policy)
+    return params
+
+
+def spaces(r: Dict[str, Any]) -> Tuple[Box, Box]:
+    """The action and observation spaces of a make or vmake reply."""
+    a = r["arrays"]
+    action_space = Box(a["action_low"].astype(np.float32), a["action_high"].astype(np.float32), dtype=np.float32)
+    low = np.full(r["obs_dim"], -np.inf, dtype=np.float32)
+    high = np.full(r["obs_dim"], np.inf, dtype=np.float32)
+    low[-2:], high[-2:] = 0, 1
+    return action_space, Box(low, high, dtype=np.float32)
+
+
+def row_info(arrays: Dict[str, np.ndarray], verdicts: List[str], i: int) -> Dict[str, Any]:
+    """Environment i's info from a vreset or vstep reply: the fields step's
+    reply has, the expert's and policy's actions only while the episode
+    runs (a NaN row once it is over)."""
+    info: Dict[str, Any] = {"verdict": verdicts[arrays["verdict"][i]], "steps": int(arrays["steps"][i]),
+                            "progress": int(arrays["progress"][i]), "seed": int(arrays["seed"][i])}
+    for k in ("expert_action", "policy_action"):
+        a = arrays.get(k)
+        if a is not None and not np.isnan(a[i, 0]):
+            info[k] = a[i]
+    return info
 
 
 class StackEnv:
@@ -59,12 +96,7 @@ class StackEnv:
             raise ValueError(f"render_mode {render_mode!r} is not supported (want None or 'rgb_array')")
         self.render_mode = render_mode
         self._client = Client(binary)
-        params: Dict[str, Any] = {"task": task, "demo": bool(demo), "expert": bool(expert),
-                                  "time_limit": int(time_limit), "width": int(width), "height": int(height)}
-        if noise is not None:
-            params["noise"] = float(noise)
-        if policy:
-            params["policy"] = str(policy)
+        params = make_params(task, noise, demo, expert, time_limit, width, height, policy)
         try:
             r = self._client.request("make", **params)
         except Exception:
@@ -73,12 +105,8 @@ class StackEnv:
         self.task = r["task"]
         self.num_blocks = r["num_blocks"]
         self.time_limit = r["time_limit"]
-        a = r["arrays"]
-        self.action_space = Box(a["action_low"].astype(np.float32), a["action_high"].astype(np.float32), dtype=np.float32)
-        low = np.full(r["obs_dim"], -np.inf, dtype=np.float32)
-        high = np.full(r["obs_dim"], np.inf, dtype=np.float32)
-        low[-2:], high[-2:] = 0, 1
-        self.observation_space = Box(low, high, dtype=np.float32)
+        self._verdicts = r["verdicts"]
+        self.action_space, self.observation_space = spaces(r)
         self.spec = None
         self._seed = seed
         self._next_seed: Optional[int] = None
@@ -129,8 +157,9 @@ class StackEnv:
             self._client.send("step", {"action": a})  # the server names what is wrong
 
     def _step_reply(self) -> Tuple[np.ndarray, float, bool, bool, Dict[str, Any]]:
-        h, arrays = self._client.recv()
-        return arrays["obs"], float(h["reward"]), bool(h["terminated"]), bool(h["truncated"]), self._info(h, arrays)
+        _, arrays = self._client.recv()
+        return (arrays["obs"][0], float(arrays["reward"][0]), bool(arrays["terminated"][0]),
+                bool(arrays["truncated"][0]), row_info(arrays, self._verdicts, 0))
 
     def render(self) -> Optional[np.ndarray]:
         """An H x W x 3 uint8 frame from the Go renderer (render_mode
