@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -99,11 +100,13 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	s := &Server{}
+	var reqs headerCache
+	var reps replyCache
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m, err := ReadMessage(br)
+		m, err := readMessage(br, &reqs)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -125,7 +128,7 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 		if err != nil {
 			errMsg, rep = oneLine(err.Error()), reply{}
 		}
-		hdr, err := replyHeader(id, errMsg, rep.fields, rep.arrays)
+		hdr, err := reps.header(id, errMsg, rep.fields, rep.arrays)
 		if err != nil {
 			// A result JSON cannot hold (a NaN, say) is the request's
 			// failure, not the server's.
@@ -150,6 +153,47 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 			return nil
 		}
 	}
+}
+
+// replyCache remembers the last header of a reply made of arrays alone (a
+// vstep's): the next step's has the same arrays, so its header is the same
+// bytes, compared instead of encoded.
+type replyCache struct {
+	specs []Array // names, dtypes and shapes; no data
+	hdr   []byte
+}
+
+// header is replyHeader, from the cache when it can be.
+func (c *replyCache) header(id json.RawMessage, errMsg string, fields any, arrays []Array) ([]byte, error) {
+	if errMsg != "" || fields != nil || len(id) > 0 {
+		return replyHeader(id, errMsg, fields, arrays)
+	}
+	if c.hdr != nil && sameSpecs(c.specs, arrays) {
+		return c.hdr, nil
+	}
+	hdr, err := replyHeader(nil, "", nil, arrays)
+	if err != nil {
+		return nil, err
+	}
+	c.specs = c.specs[:0]
+	for _, a := range arrays {
+		c.specs = append(c.specs, Array{Name: a.Name, DType: a.DType, Shape: append([]int(nil), a.Shape...)})
+	}
+	c.hdr = hdr
+	return hdr, nil
+}
+
+func sameSpecs(specs, arrays []Array) bool {
+	if len(specs) != len(arrays) {
+		return false
+	}
+	for i, a := range arrays {
+		s := specs[i]
+		if s.Name != a.Name || s.DType != a.DType || !slices.Equal(s.Shape, a.Shape) {
+			return false
+		}
+	}
+	return true
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

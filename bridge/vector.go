@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/sim"
 )
 
 // maxEnvs bounds vmake's num_envs: each environment holds a world, an
@@ -154,7 +155,9 @@ func (s *Server) advanceAll(acts []float32, resets []bool, seeds []uint64) (repl
 			if err != nil {
 				return err
 			}
-			b.demos[i] = demo
+			if demo != nil {
+				b.setDemo(i, demo)
+			}
 		} else {
 			reward = ses.advance(acts[i*stack.ActDim : (i+1)*stack.ActDim])
 		}
@@ -167,34 +170,46 @@ func (s *Server) advanceAll(acts []float32, resets []bool, seeds []uint64) (repl
 	return ok(nil, b.arrays()...), nil
 }
 
-// batch is a vreset or vstep reply under construction: row i is
-// environment i's, written by the goroutine that stepped it.
+// batch is a vreset or vstep reply under construction: row i of each
+// array is environment i's, written by the goroutine that stepped it. The
+// arrays are views of one buffer, the bytes the reply sends: a step of the
+// vector allocates once, whatever its number of environments.
 type batch struct {
 	n, obsDim            int
-	obs                  []float32
-	reward               []float64
-	term, trunc, verdict []byte
-	steps, progress      []int64
-	seed                 []uint64
-	expert, policy       []float32 // nil unless the environments were made with them
-	demos                [][]Array
+	obs, reward          []byte // <f4 (n, obsDim), <f8 (n)
+	term, trunc, verdict []byte // |u1 (n)
+	steps, progress      []byte // <i8 (n)
+	seed                 []byte // <u8 (n)
+	expert, policy       []byte // <f4 (n, 3); nil unless the environments were made with them
+	mu                   sync.Mutex
+	demos                [][]Array // per environment, nil unless one reset with a demonstration
 }
 
 func newBatch(envs []*session) *batch {
 	n, ses := len(envs), envs[0]
 	b := &batch{n: n, obsDim: stack.ObsDim(ses.task.NumBlocks)}
-	b.obs = make([]float32, n*b.obsDim)
-	b.reward = make([]float64, n)
-	b.term, b.trunc, b.verdict = make([]byte, n), make([]byte, n), make([]byte, n)
-	b.steps, b.progress = make([]int64, n), make([]int64, n)
-	b.seed = make([]uint64, n)
+	act := 0
 	if ses.expert != nil {
-		b.expert = make([]float32, n*stack.ActDim)
+		act += n * stack.ActDim * 4
 	}
 	if ses.policy != nil {
-		b.policy = make([]float32, n*stack.ActDim)
+		act += n * stack.ActDim * 4
 	}
-	b.demos = make([][]Array, n)
+	buf := make([]byte, n*(4*b.obsDim+8+3+8+8+8)+act)
+	take := func(size int) []byte {
+		s := buf[:size:size]
+		buf = buf[size:]
+		return s
+	}
+	b.obs, b.reward = take(4*n*b.obsDim), take(8*n)
+	b.term, b.trunc, b.verdict = take(n), take(n), take(n)
+	b.steps, b.progress, b.seed = take(8*n), take(8*n), take(8*n)
+	if ses.expert != nil {
+		b.expert = take(4 * n * stack.ActDim)
+	}
+	if ses.policy != nil {
+		b.policy = take(4 * n * stack.ActDim)
+	}
 	return b
 }
 
@@ -204,31 +219,51 @@ func newBatch(envs []*session) *batch {
 // out then).
 func (b *batch) fill(i int, ses *session, reward float64) {
 	env := ses.env
-	env.Observe(b.obs[i*b.obsDim : i*b.obsDim : (i+1)*b.obsDim])
+	le := binary.LittleEndian
+	ses.obs = env.Observe(ses.obs[:0])
+	putF32s(b.obs[4*i*b.obsDim:], ses.obs)
 	v := env.Verdict()
 	truncated := v == stack.Timeout || v == stack.WrongMove
-	b.reward[i] = reward
+	le.PutUint64(b.reward[8*i:], math.Float64bits(reward))
 	b.term[i] = boolByte(v != stack.Running && !truncated)
 	b.trunc[i] = boolByte(truncated)
 	b.verdict[i] = byte(v)
-	b.steps[i], b.progress[i], b.seed[i] = int64(env.Steps()), int64(env.Progress()), env.Seed()
-	row := func(dst []float32, act func() [stack.ActDim]float32) {
-		r := dst[i*stack.ActDim : (i+1)*stack.ActDim]
+	le.PutUint64(b.steps[8*i:], uint64(env.Steps()))
+	le.PutUint64(b.progress[8*i:], uint64(env.Progress()))
+	le.PutUint64(b.seed[8*i:], env.Seed())
+	row := func(dst []byte, p interface{ Act(*sim.State) sim.Control }) {
+		r := dst[4*i*stack.ActDim : 4*(i+1)*stack.ActDim]
 		if v != stack.Running {
-			for k := range r {
-				r[k] = float32(math.NaN())
-			}
+			nan := float32(math.NaN())
+			putF32s(r, []float32{nan, nan, nan})
 			return
 		}
-		a := act()
-		copy(r, a[:])
+		a := stack.ActionVector(p.Act(env.State()))
+		putF32s(r, a[:])
 	}
 	if b.expert != nil {
-		row(b.expert, func() [stack.ActDim]float32 { return stack.ActionVector(ses.expert.Act(env.State())) })
+		row(b.expert, ses.expert)
 	}
 	if b.policy != nil {
-		row(b.policy, func() [stack.ActDim]float32 { return stack.ActionVector(ses.policy.Act(env.State())) })
+		row(b.policy, ses.policy)
 	}
+}
+
+func putF32s(dst []byte, v []float32) {
+	for k, x := range v {
+		binary.LittleEndian.PutUint32(dst[4*k:], math.Float32bits(x))
+	}
+}
+
+// setDemo records environment i's demonstration; environments reset on
+// their own goroutines, hence the lock.
+func (b *batch) setDemo(i int, demo []Array) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.demos == nil {
+		b.demos = make([][]Array, b.n)
+	}
+	b.demos[i] = demo
 }
 
 func boolByte(b bool) byte {
@@ -245,21 +280,22 @@ func boolByte(b bool) byte {
 // header is the same bytes every step, so a client can parse it once.
 func (b *batch) arrays() []Array {
 	n := b.n
-	out := []Array{
-		F32("obs", b.obs, n, b.obsDim),
-		F64("reward", b.reward, n),
+	out := make([]Array, 0, 10)
+	out = append(out,
+		Array{Name: "obs", DType: "<f4", Shape: []int{n, b.obsDim}, Data: b.obs},
+		Array{Name: "reward", DType: "<f8", Shape: []int{n}, Data: b.reward},
 		U8("terminated", b.term, n),
 		U8("truncated", b.trunc, n),
 		U8("verdict", b.verdict, n),
-		I64("steps", b.steps, n),
-		I64("progress", b.progress, n),
-		U64("seed", b.seed, n),
-	}
+		Array{Name: "steps", DType: "<i8", Shape: []int{n}, Data: b.steps},
+		Array{Name: "progress", DType: "<i8", Shape: []int{n}, Data: b.progress},
+		Array{Name: "seed", DType: "<u8", Shape: []int{n}, Data: b.seed},
+	)
 	if b.expert != nil {
-		out = append(out, F32("expert_action", b.expert, n, stack.ActDim))
+		out = append(out, Array{Name: "expert_action", DType: "<f4", Shape: []int{n, stack.ActDim}, Data: b.expert})
 	}
 	if b.policy != nil {
-		out = append(out, F32("policy_action", b.policy, n, stack.ActDim))
+		out = append(out, Array{Name: "policy_action", DType: "<f4", Shape: []int{n, stack.ActDim}, Data: b.policy})
 	}
 	for i, d := range b.demos {
 		for _, a := range d {
@@ -305,6 +341,13 @@ func (s *Server) vrender(hdr json.RawMessage, m *Message) (reply, error) {
 // error, so that a bug is answered like a bad request instead of ending the
 // server (Handle's recover does not reach other goroutines).
 func forEach(n int, fn func(i int) error) error {
+	if n == 1 {
+		// One environment (a StackEnv's step): no goroutine, no slice.
+		if err := guarded(0, fn); err != nil {
+			return fmt.Errorf("environment 0: %w", err)
+		}
+		return nil
+	}
 	errs := make([]error, n)
 	run := func(lo, hi int) {
 		for i := lo; i < hi; i++ {

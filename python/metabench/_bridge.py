@@ -216,6 +216,9 @@ class Client:
 
     def recv_raw(self) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         """The next reply, error replies included."""
+        return decode(self._payload(), self._layouts)
+
+    def _payload(self) -> bytearray:
         if not self._finalizer.alive:
             raise BridgeClosed("the client is closed")
         head = self._proc.stdout.read(4)
@@ -223,7 +226,28 @@ class Client:
             raise self._died("ended before replying")
         (n,) = _U32.unpack(head)
         self._pending -= 1
-        return decode(self._read(n), self._layouts)
+        return self._read(n)
+
+    def recv_layout(self) -> Tuple[_Layout, bytearray]:
+        """The next reply as its parsed header's layout (shared by every
+        reply with the same header bytes) and its payload, for a caller
+        that reads the arrays at their offsets; an error reply raises
+        ServerError."""
+        payload = self._payload()
+        (hlen,) = _U32.unpack_from(payload, 0)
+        hdr = bytes(payload[4:4 + hlen])
+        layout = self._layouts.get(hdr)
+        if layout is None:
+            layout = _Layout(hdr)
+            if hlen <= _LAYOUT_BYTES:
+                if len(self._layouts) >= _LAYOUTS:
+                    self._layouts.clear()
+                self._layouts[hdr] = layout
+        if layout.end != len(payload):
+            raise BridgeClosed(f"reply frame of {len(payload)} bytes, its header describes {layout.end}: the stream is out of step")
+        if not layout.header.get("ok"):
+            raise ServerError(layout.header.get("error", "error reply without a message"))
+        return layout, payload
 
     def recv(self) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         """The next reply; an error reply raises ServerError."""

@@ -3,6 +3,8 @@ simulated by a `metabench serve` process."""
 
 from __future__ import annotations
 
+import math
+import struct
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -56,6 +58,52 @@ def row_info(arrays: Dict[str, np.ndarray], verdicts: List[str], i: int) -> Dict
     return info
 
 
+# The scalars of a one-environment vstep reply, which follow the
+# observation in this order: reward, terminated, truncated, verdict, steps,
+# progress, seed; then the expert's and policy's actions if made.
+_SCALARS = (("reward", "<f8", "d"), ("terminated", "|u1", "B"), ("truncated", "|u1", "B"), ("verdict", "|u1", "B"),
+            ("steps", "<i8", "q"), ("progress", "<i8", "q"), ("seed", "<u8", "Q"))
+
+
+class _StepReader:
+    """Reads a one-environment vstep reply of one layout: the observation
+    as a view of the payload and every scalar in one struct unpack, instead
+    of an array per field (a step's Python cost is mostly such overhead)."""
+
+    def __init__(self, layout):
+        self.layout = layout
+        spec = {name: (dt.str, shape, lo, hi) for name, dt, shape, lo, hi in layout.arrays}
+        self.fast = False
+        names = [a[0] for a in layout.arrays]
+        acts = [k for k in ("expert_action", "policy_action") if k in spec]
+        if names != ["obs"] + [s[0] for s in _SCALARS] + acts or spec["obs"][1][0] != 1:
+            return  # another layout (a demonstration's, say): read it by name
+        off = spec["reward"][2]
+        for name, dt, _ in _SCALARS:
+            if spec[name][0] != dt or spec[name][2] != off:
+                return
+            off = spec[name][3]
+        self.obs_dim, self.obs_off = spec["obs"][1][1], spec["obs"][2]
+        self.scalars = struct.Struct("<" + "".join(c for _, _, c in _SCALARS))
+        self.scalars_off = spec["reward"][2]
+        self.acts = [(k, spec[k][2]) for k in acts]
+        self.fast = True
+
+    def read(self, payload: bytearray, verdicts: List[str]) -> Tuple[np.ndarray, float, bool, bool, Dict[str, Any]]:
+        if not self.fast:
+            header, arrays = self.layout.read(payload)
+            return (arrays["obs"][0], float(arrays["reward"][0]), bool(arrays["terminated"][0]),
+                    bool(arrays["truncated"][0]), row_info(arrays, verdicts, 0))
+        obs = np.frombuffer(payload, np.float32, self.obs_dim, self.obs_off)
+        reward, term, trunc, verdict, steps, progress, seed = self.scalars.unpack_from(payload, self.scalars_off)
+        info: Dict[str, Any] = {"verdict": verdicts[verdict], "steps": steps, "progress": progress, "seed": seed}
+        for k, off in self.acts:
+            a = np.frombuffer(payload, np.float32, 3, off)
+            if not math.isnan(a[0]):  # NaN once the episode is over: absent, as step's reply has it
+                info[k] = a
+        return obs, reward, bool(term), bool(trunc), info
+
+
 class StackEnv:
     """One block-stacking environment (one server process).
 
@@ -106,6 +154,7 @@ class StackEnv:
         self.num_blocks = r["num_blocks"]
         self.time_limit = r["time_limit"]
         self._verdicts = r["verdicts"]
+        self._readers: Dict[int, "_StepReader"] = {}
         self.action_space, self.observation_space = spaces(r)
         self.spec = None
         self._seed = seed
@@ -157,9 +206,13 @@ class StackEnv:
             self._client.send("step", {"action": a})  # the server names what is wrong
 
     def _step_reply(self) -> Tuple[np.ndarray, float, bool, bool, Dict[str, Any]]:
-        _, arrays = self._client.recv()
-        return (arrays["obs"][0], float(arrays["reward"][0]), bool(arrays["terminated"][0]),
-                bool(arrays["truncated"][0]), row_info(arrays, self._verdicts, 0))
+        layout, payload = self._client.recv_layout()
+        reader = self._readers.get(id(layout))
+        if reader is None or reader.layout is not layout:
+            if len(self._readers) >= 64:  # layouts come and go with the client's cache
+                self._readers.clear()
+            reader = self._readers[id(layout)] = _StepReader(layout)
+        return reader.read(payload, self._verdicts)
 
     def render(self) -> Optional[np.ndarray]:
         """An H x W x 3 uint8 frame from the Go renderer (render_mode
