@@ -217,16 +217,15 @@ class StackVectorEnv:
                 mask = ~np.isnan(a[:, 0])
                 infos[k] = np.where(mask[:, None], a, np.float32(0))
                 infos["_" + k] = mask
-        for k in ("demo_obs", "demo_actions", "demo_expert_actions"):
-            if f"{k}_0" not in arrays and not any(f"{k}_{i}" in arrays for i in range(n)):
+        # Demonstrations come with resets only (their arrays are named
+        # demo_obs_i and so on); their lengths differ, hence object arrays.
+        for name, v in arrays.items():
+            if not name.startswith("demo_"):
                 continue
-            col = np.full(n, None, dtype=object)
-            mask = np.zeros(n, dtype=bool)
-            for i in range(n):
-                v = arrays.get(f"{k}_{i}")
-                if v is not None:
-                    col[i], mask[i] = v, True
-            infos[k], infos["_" + k] = col, mask
+            k, i = name.rsplit("_", 1)
+            if k not in infos:
+                infos[k], infos["_" + k] = np.full(n, None, dtype=object), np.zeros(n, dtype=bool)
+            infos[k][int(i)], infos["_" + k][int(i)] = v, True
         return infos
 
     def render(self) -> Optional[Tuple[np.ndarray, ...]]:
