@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._bridge import PROTOCOL_VERSION, Client, ServerError, encode
-from .env import ENV_IDS, make_params, row_info, spaces
+from .env import ENV_IDS, make_params, spaces
 
 _MAX_SEED = 2**64
 
@@ -98,7 +98,7 @@ class StackVectorEnv:
         except Exception:
             self.close()
             raise
-        self._verdicts = r["verdicts"]
+        self._verdict_names = np.array(r["verdicts"], dtype=object)
         self.single_action_space, self.single_observation_space = spaces(r)
         self.observation_space = self.single_observation_space.batched(num_envs)
         self.action_space = self.single_action_space.batched(num_envs)
@@ -154,8 +154,9 @@ class StackVectorEnv:
         # (next-step autoreset) in the same request as the others' steps.
         resets = self._autoreset
         episode = np.zeros(self.num_envs, dtype=np.uint64)
-        for i in np.flatnonzero(resets):
-            episode[i] = self._seed_for(i, None)
+        if resets.any():
+            for i in np.flatnonzero(resets):
+                episode[i] = self._seed_for(i, None)
         # Every request is sent before any reply is read: the servers step
         # at the same time.
         for srv in self._servers:
@@ -206,7 +207,7 @@ class StackVectorEnv:
         n = self.num_envs
         every = np.ones(n, dtype=bool)
         infos: Dict[str, Any] = {
-            "verdict": np.array([self._verdicts[v] for v in arrays["verdict"]], dtype=object), "_verdict": every,
+            "verdict": self._verdict_names[arrays["verdict"]], "_verdict": every,
             "steps": arrays["steps"], "_steps": every.copy(),
             "progress": arrays["progress"], "_progress": every.copy(),
             "seed": arrays["seed"], "_seed": every.copy(),
