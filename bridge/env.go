@@ -460,6 +460,5 @@ func (ses *session) bench(steps int, seed uint64, expert bool) (int, error) {
 		}
 		obs = env.Observe(obs[:0])
 	}
-	_ = obs
 	return resets, nil
 }

@@ -111,6 +111,11 @@ def decode(payload: bytearray, cache: Optional[Dict[bytes, _Layout]] = None) -> 
     arrays are writable views of payload. With a cache, a header seen
     before is not parsed again: vstep's reply header is the same bytes
     every step between resets, so a step costs no JSON parsing."""
+    return layout_of(payload, cache).read(payload)
+
+
+def layout_of(payload: bytearray, cache: Optional[Dict[bytes, _Layout]] = None) -> _Layout:
+    """The layout of a payload's header, from the cache if it was seen."""
     (hlen,) = _U32.unpack_from(payload, 0)
     hdr = bytes(payload[4:4 + hlen])
     layout = cache.get(hdr) if cache is not None else None
@@ -120,7 +125,7 @@ def decode(payload: bytearray, cache: Optional[Dict[bytes, _Layout]] = None) -> 
             if len(cache) >= _LAYOUTS:
                 cache.clear()
             cache[hdr] = layout
-    return layout.read(payload)
+    return layout
 
 
 # Reply layouts a client remembers: a step's, a reset's of each demo length,
@@ -234,15 +239,7 @@ class Client:
         that reads the arrays at their offsets; an error reply raises
         ServerError."""
         payload = self._payload()
-        (hlen,) = _U32.unpack_from(payload, 0)
-        hdr = bytes(payload[4:4 + hlen])
-        layout = self._layouts.get(hdr)
-        if layout is None:
-            layout = _Layout(hdr)
-            if hlen <= _LAYOUT_BYTES:
-                if len(self._layouts) >= _LAYOUTS:
-                    self._layouts.clear()
-                self._layouts[hdr] = layout
+        layout = layout_of(payload, self._layouts)
         if layout.end != len(payload):
             raise BridgeClosed(f"reply frame of {len(payload)} bytes, its header describes {layout.end}: the stream is out of step")
         if not layout.header.get("ok"):
