@@ -2,8 +2,10 @@ package bridge
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -246,5 +248,54 @@ func TestVectorBenchRunsEveryEnvironment(t *testing.T) {
 	}
 	if _, _, err := call(t, s, map[string]any{"op": "bench", "steps": 5, "actions": "dance"}); err == nil || !strings.Contains(err.Error(), "random or expert") {
 		t.Errorf("bench dance: %v", err)
+	}
+}
+
+// TestServeCachesRepeatedHeaders runs vsteps through Serve, whose request
+// and reply header caches must answer a repeated step exactly as a fresh
+// decoding would, and forget nothing when a different request comes
+// between.
+func TestServeCachesRepeatedHeaders(t *testing.T) {
+	act := F32("action", []float32{1, 0, 0, -1, 0, 1}, 2, 3)
+	var in []byte
+	in = append(in, request(t, map[string]any{"op": "vmake", "task": "ab", "num_envs": 2, "expert": true})...)
+	in = append(in, request(t, map[string]any{"op": "vreset"}, U64("seed", []uint64{1, 2}, 2))...)
+	in = append(in, request(t, map[string]any{"op": "vstep"}, act)...)
+	in = append(in, request(t, map[string]any{"op": "vstep"}, act)...)
+	in = append(in, request(t, map[string]any{"op": "vstep", "bad": 1}, act)...)
+	in = append(in, request(t, map[string]any{"op": "vstep"}, F32("action", make([]float32, 3), 1, 3))...)
+	in = append(in, request(t, map[string]any{"op": "vstep"}, act)...)
+	var out bytes.Buffer
+	if err := Serve(context.Background(), bytes.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	var hdrs []string
+	var steps [][]byte
+	for {
+		m, err := ReadMessage(&out)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdrs = append(hdrs, string(m.Header))
+		if a, ok := m.Array("steps"); ok {
+			steps = append(steps, a.Data)
+		}
+	}
+	if len(hdrs) != 7 {
+		t.Fatalf("%d replies, want 7", len(hdrs))
+	}
+	if hdrs[2] != hdrs[3] || hdrs[3] != hdrs[6] || !strings.Contains(hdrs[2], `"name":"expert_action"`) {
+		t.Errorf("vstep reply headers differ:\n%s\n%s\n%s", hdrs[2], hdrs[3], hdrs[6])
+	}
+	if !strings.Contains(hdrs[4], "unknown field") || !strings.Contains(hdrs[5], "want [2 3]") {
+		t.Errorf("bad vsteps: %s, %s", hdrs[4], hdrs[5])
+	}
+	for k, want := range []int64{0, 1, 2, 3} {
+		if !bytes.Equal(steps[k], I64("", []int64{want, want}).Data) {
+			t.Errorf("reply %d: steps %v, want %d each", k, steps[k], want)
+		}
 	}
 }
