@@ -72,7 +72,7 @@ func (s *Server) makeEnv(hdr json.RawMessage, _ *Message) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	s.envs = []*session{ses}
+	s.envs, s.batch = []*session{ses}, nil
 	return ok(ses.describe(), ses.actionBounds()...), nil
 }
 

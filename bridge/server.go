@@ -91,6 +91,12 @@ func lookup(op string) (handler, bool) {
 // make (one) or vmake (several).
 type Server struct {
 	envs []*session
+	// batch is the vreset and vstep reply of envs, reused from request to
+	// request: a step of the vector then allocates nothing for its reply,
+	// which matters because the garbage collector's cycles are a good part
+	// of a step's cost. Serve sends a reply before it reads the next
+	// request, so a reply's arrays are valid until the next Handle.
+	batch *batch
 }
 
 // Serve answers requests from r on w until r ends (the client closed its
@@ -199,7 +205,8 @@ func sameSpecs(specs, arrays []Array) bool {
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 // Handle answers one decoded request: it returns the request's id (to
-// echo), the reply, or the error to send instead.
+// echo), the reply, or the error to send instead. The reply's arrays may
+// be reused by the next request: send or copy them first.
 func (s *Server) Handle(m *Message) (id json.RawMessage, rep reply, err error) {
 	b := m.base
 	if b.V != nil && (*b.V < MinVersion || *b.V > Version) {
@@ -264,7 +271,7 @@ func (s *Server) closeOp(hdr json.RawMessage, m *Message) (reply, error) {
 	if err := noParams(hdr, m); err != nil {
 		return reply{}, err
 	}
-	s.envs = nil
+	s.envs, s.batch = nil, nil
 	r := ok(nil)
 	r.close = true
 	return r, nil

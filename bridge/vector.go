@@ -40,7 +40,7 @@ func (s *Server) vmake(hdr json.RawMessage, _ *Message) (reply, error) {
 		}
 		envs[i] = ses
 	}
-	s.envs = envs
+	s.envs, s.batch = envs, nil
 	fields := envs[0].describe()
 	fields["num_envs"] = p.NumEnvs
 	return ok(fields, envs[0].actionBounds()...), nil
@@ -146,7 +146,11 @@ func seedArray(m *Message, n int) ([]uint64, error) {
 // steps it with its row of acts (checked), all environments at once, and
 // returns the batched reply.
 func (s *Server) advanceAll(acts []float32, resets []bool, seeds []uint64) (reply, error) {
-	b := newBatch(s.envs)
+	if s.batch == nil {
+		s.batch = newBatch(s.envs)
+	}
+	b := s.batch
+	b.demos = nil
 	err := forEach(len(s.envs), func(i int) error {
 		ses := s.envs[i]
 		reward := 0.0
@@ -172,15 +176,17 @@ func (s *Server) advanceAll(acts []float32, resets []bool, seeds []uint64) (repl
 
 // batch is a vreset or vstep reply under construction: row i of each
 // array is environment i's, written by the goroutine that stepped it. The
-// arrays are views of one buffer, the bytes the reply sends: a step of the
-// vector allocates once, whatever its number of environments.
+// arrays are views of one buffer, the bytes the reply sends, which every
+// request rewrites whole (each row is filled in full): the server keeps one
+// batch for its environments.
 type batch struct {
 	n, obsDim            int
-	obs, reward          []byte // <f4 (n, obsDim), <f8 (n)
-	term, trunc, verdict []byte // |u1 (n)
-	steps, progress      []byte // <i8 (n)
-	seed                 []byte // <u8 (n)
-	expert, policy       []byte // <f4 (n, 3); nil unless the environments were made with them
+	obs, reward          []byte  // <f4 (n, obsDim), <f8 (n)
+	term, trunc, verdict []byte  // |u1 (n)
+	steps, progress      []byte  // <i8 (n)
+	seed                 []byte  // <u8 (n)
+	expert, policy       []byte  // <f4 (n, 3); nil unless the environments were made with them
+	fixed                []Array // the arrays above, as the reply lists them
 	mu                   sync.Mutex
 	demos                [][]Array // per environment, nil unless one reset with a demonstration
 }
@@ -209,6 +215,22 @@ func newBatch(envs []*session) *batch {
 	}
 	if ses.policy != nil {
 		b.policy = take(4 * n * stack.ActDim)
+	}
+	b.fixed = []Array{
+		{Name: "obs", DType: "<f4", Shape: []int{n, b.obsDim}, Data: b.obs},
+		{Name: "reward", DType: "<f8", Shape: []int{n}, Data: b.reward},
+		U8("terminated", b.term, n),
+		U8("truncated", b.trunc, n),
+		U8("verdict", b.verdict, n),
+		{Name: "steps", DType: "<i8", Shape: []int{n}, Data: b.steps},
+		{Name: "progress", DType: "<i8", Shape: []int{n}, Data: b.progress},
+		{Name: "seed", DType: "<u8", Shape: []int{n}, Data: b.seed},
+	}
+	if b.expert != nil {
+		b.fixed = append(b.fixed, Array{Name: "expert_action", DType: "<f4", Shape: []int{n, stack.ActDim}, Data: b.expert})
+	}
+	if b.policy != nil {
+		b.fixed = append(b.fixed, Array{Name: "policy_action", DType: "<f4", Shape: []int{n, stack.ActDim}, Data: b.policy})
 	}
 	return b
 }
@@ -279,24 +301,10 @@ func boolByte(b bool) byte {
 // demo_obs_i, demo_actions_i, demo_expert_actions_i. Between resets the
 // header is the same bytes every step, so a client can parse it once.
 func (b *batch) arrays() []Array {
-	n := b.n
-	out := make([]Array, 0, 10)
-	out = append(out,
-		Array{Name: "obs", DType: "<f4", Shape: []int{n, b.obsDim}, Data: b.obs},
-		Array{Name: "reward", DType: "<f8", Shape: []int{n}, Data: b.reward},
-		U8("terminated", b.term, n),
-		U8("truncated", b.trunc, n),
-		U8("verdict", b.verdict, n),
-		Array{Name: "steps", DType: "<i8", Shape: []int{n}, Data: b.steps},
-		Array{Name: "progress", DType: "<i8", Shape: []int{n}, Data: b.progress},
-		Array{Name: "seed", DType: "<u8", Shape: []int{n}, Data: b.seed},
-	)
-	if b.expert != nil {
-		out = append(out, Array{Name: "expert_action", DType: "<f4", Shape: []int{n, stack.ActDim}, Data: b.expert})
+	if b.demos == nil {
+		return b.fixed
 	}
-	if b.policy != nil {
-		out = append(out, Array{Name: "policy_action", DType: "<f4", Shape: []int{n, stack.ActDim}, Data: b.policy})
-	}
+	out := append([]Array(nil), b.fixed...)
 	for i, d := range b.demos {
 		for _, a := range d {
 			a.Name = fmt.Sprintf("%s_%d", a.Name, i)
