@@ -21,8 +21,14 @@ import (
 	"strconv"
 )
 
-// Version is the protocol version; a request naming another one is refused.
-const Version = 1
+// Version is the newest protocol version the server speaks, MinVersion the
+// oldest it still serves: version 2 added the ops that hold and step several
+// environments per request (vmake, vreset, vstep, vrender); every version 1
+// request is answered as before. A request naming another version is refused.
+const (
+	Version    = 2
+	MinVersion = 1
+)
 
 // Limits of what the server reads, so that a corrupt or hostile length
 // cannot make it allocate without bound.
@@ -87,7 +93,21 @@ func frameErrorf(format string, a ...any) error {
 // ReadMessage reads one frame. io.EOF means the stream ended cleanly
 // between frames; a *FrameError means a bad frame that was skipped whole;
 // any other error means the stream is broken.
-func ReadMessage(r io.Reader) (*Message, error) {
+func ReadMessage(r io.Reader) (*Message, error) { return readMessage(r, nil) }
+
+// headerCache remembers the last request header without parameters and
+// its decoding: a client stepping sends the same header bytes every step
+// (the step or vstep op and its arrays' specs), which then costs a
+// comparison instead of a JSON parse.
+type headerCache struct {
+	hdr  []byte
+	base base
+}
+
+// maxCachedHeader bounds the header kept: a step's is under 200 bytes.
+const maxCachedHeader = 1024
+
+func readMessage(r io.Reader, c *headerCache) (*Message, error) {
 	var lenBuf [4]byte
 	if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -107,7 +127,7 @@ func ReadMessage(r io.Reader) (*Message, error) {
 	if _, err := io.ReadFull(r, payload); err != nil {
 		return nil, fmt.Errorf("read a %d-byte frame: %w", n, unexpected(err))
 	}
-	return DecodePayload(payload)
+	return decodePayload(payload, c)
 }
 
 func unexpected(err error) error {
@@ -119,7 +139,9 @@ func unexpected(err error) error {
 
 // DecodePayload decodes a frame's payload (without its length). Every error
 // is a *FrameError.
-func DecodePayload(p []byte) (*Message, error) {
+func DecodePayload(p []byte) (*Message, error) { return decodePayload(p, nil) }
+
+func decodePayload(p []byte, c *headerCache) (*Message, error) {
 	if len(p) < 4 {
 		return nil, frameErrorf("payload of %d bytes has no header length", len(p))
 	}
@@ -130,8 +152,14 @@ func DecodePayload(p []byte) (*Message, error) {
 	hdr := p[4 : 4+h]
 	m := &Message{Header: hdr}
 	// A strict read first: for requests without parameters (step above all)
-	// it is the only parse of the header.
-	if m.plain = decodeStrict(hdr, &m.base) == nil; !m.plain {
+	// it is the only parse of the header, and a repeated one needs none.
+	if c != nil && len(c.hdr) > 0 && bytes.Equal(hdr, c.hdr) {
+		m.base, m.plain = c.base, true
+	} else if m.plain = decodeStrict(hdr, &m.base) == nil; m.plain {
+		if c != nil && len(hdr) <= maxCachedHeader {
+			c.hdr, c.base = append(c.hdr[:0], hdr...), m.base
+		}
+	} else {
 		m.base = base{}
 		if err := json.Unmarshal(hdr, &m.base); err != nil {
 			return nil, frameErrorf("header is not a JSON object of the protocol's fields: %v", err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -38,7 +39,17 @@ type handler func(s *Server, hdr json.RawMessage, m *Message) (reply, error)
 
 // opNames lists the requests the server answers, in sorted order.
 func opNames() []string {
-	return []string{"bench", "bleu", "close", "demos", "ecfp", "hello", "make", "render", "reset", "step"}
+	return []string{"bench", "bleu", "close", "demos", "ecfp", "hello", "make", "render", "reset", "step", "vmake", "vrender", "vreset", "vstep"}
+}
+
+// opVersion is the protocol version that introduced op: a request that
+// names an older version cannot use it.
+func opVersion(op string) int {
+	switch op {
+	case "vmake", "vreset", "vstep", "vrender":
+		return 2
+	}
+	return 1
 }
 
 // lookup returns the handler of op.
@@ -64,13 +75,28 @@ func lookup(op string) (handler, bool) {
 		return (*Server).ecfp, true
 	case "bleu":
 		return (*Server).bleu, true
+	case "vmake":
+		return (*Server).vmake, true
+	case "vreset":
+		return (*Server).vreset, true
+	case "vstep":
+		return (*Server).vstep, true
+	case "vrender":
+		return (*Server).vrender, true
 	}
 	return nil, false
 }
 
-// Server holds one connection's state: at most one environment.
+// Server holds one connection's state: the environments made by the last
+// make (one) or vmake (several).
 type Server struct {
-	env *session
+	envs []*session
+	// batch is the vreset and vstep reply of envs, reused from request to
+	// request: a step of the vector then allocates nothing for its reply,
+	// which matters because the garbage collector's cycles are a good part
+	// of a step's cost. Serve sends a reply before it reads the next
+	// request, so a reply's arrays are valid until the next Handle.
+	batch *batch
 }
 
 // Serve answers requests from r on w until r ends (the client closed its
@@ -80,11 +106,13 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	s := &Server{}
+	var reqs headerCache
+	var reps replyCache
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m, err := ReadMessage(br)
+		m, err := readMessage(br, &reqs)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -106,7 +134,7 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 		if err != nil {
 			errMsg, rep = oneLine(err.Error()), reply{}
 		}
-		hdr, err := replyHeader(id, errMsg, rep.fields, rep.arrays)
+		hdr, err := reps.header(id, errMsg, rep.fields, rep.arrays)
 		if err != nil {
 			// A result JSON cannot hold (a NaN, say) is the request's
 			// failure, not the server's.
@@ -133,18 +161,63 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	}
 }
 
+// replyCache remembers the last header of a reply made of arrays alone (a
+// vstep's): the next step's has the same arrays, so its header is the same
+// bytes, compared instead of encoded.
+type replyCache struct {
+	specs []Array // names, dtypes and shapes; no data
+	hdr   []byte
+}
+
+// header is replyHeader, from the cache when it can be.
+func (c *replyCache) header(id json.RawMessage, errMsg string, fields any, arrays []Array) ([]byte, error) {
+	if errMsg != "" || fields != nil || len(id) > 0 {
+		return replyHeader(id, errMsg, fields, arrays)
+	}
+	if c.hdr != nil && sameSpecs(c.specs, arrays) {
+		return c.hdr, nil
+	}
+	hdr, err := replyHeader(nil, "", nil, arrays)
+	if err != nil {
+		return nil, err
+	}
+	c.specs = c.specs[:0]
+	for _, a := range arrays {
+		c.specs = append(c.specs, Array{Name: a.Name, DType: a.DType, Shape: append([]int(nil), a.Shape...)})
+	}
+	c.hdr = hdr
+	return hdr, nil
+}
+
+func sameSpecs(specs, arrays []Array) bool {
+	if len(specs) != len(arrays) {
+		return false
+	}
+	for i, a := range arrays {
+		s := specs[i]
+		if s.Name != a.Name || s.DType != a.DType || !slices.Equal(s.Shape, a.Shape) {
+			return false
+		}
+	}
+	return true
+}
+
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 // Handle answers one decoded request: it returns the request's id (to
-// echo), the reply, or the error to send instead.
+// echo), the reply, or the error to send instead. The reply's arrays may
+// be reused by the next request: send or copy them first.
 func (s *Server) Handle(m *Message) (id json.RawMessage, rep reply, err error) {
 	b := m.base
-	if b.V != nil && *b.V != Version {
-		return b.ID, reply{}, fmt.Errorf("protocol version %d is not served (this server speaks version %d)", *b.V, Version)
+	if b.V != nil && (*b.V < MinVersion || *b.V > Version) {
+		return b.ID, reply{}, fmt.Errorf("protocol version %d is not served (this server speaks versions %d to %d)", *b.V, MinVersion, Version)
 	}
 	h, found := lookup(b.Op)
 	if !found {
 		return b.ID, reply{}, fmt.Errorf("unknown op %q (want one of %s)", b.Op, strings.Join(opNames(), ", "))
+	}
+	if need := opVersion(b.Op); b.V != nil && *b.V < need {
+		return b.ID, reply{}, fmt.Errorf("op %s is protocol version %d; the request says version %d", b.Op, need, *b.V)
 	}
 	// A bug in a handler is answered like a bad request: the client learns
 	// of it and the other environments of its vector keep running.
@@ -185,14 +258,20 @@ func (s *Server) hello(hdr json.RawMessage, m *Message) (reply, error) {
 	if err := noParams(hdr, m); err != nil {
 		return reply{}, err
 	}
-	return ok(map[string]any{"protocol": Version, "server": "metabench", "ops": opNames()}), nil
+	// A client that names its version hears that version back, so one
+	// written for version 1 that checks the number goes on working.
+	v := Version
+	if m.base.V != nil {
+		v = *m.base.V
+	}
+	return ok(map[string]any{"protocol": v, "protocols": []int{MinVersion, Version}, "server": "metabench", "ops": opNames()}), nil
 }
 
 func (s *Server) closeOp(hdr json.RawMessage, m *Message) (reply, error) {
 	if err := noParams(hdr, m); err != nil {
 		return reply{}, err
 	}
-	s.env = nil
+	s.envs, s.batch = nil, nil
 	r := ok(nil)
 	r.close = true
 	return r, nil

@@ -1,18 +1,33 @@
 """Bridge speed: environment steps per second through `metabench serve`
-against the same Go environment stepped inside the server process, for
-2, 4 and 10 blocks and 1 and 2 environments, side by side in one run.
+against the same Go environments stepped inside the server process, side
+by side in one run, for 2, 4 and 10 blocks, two workloads and several
+layouts of environments.
 
-Both loops take uniformly random actions and reset when an episode ends;
-observations are produced every step in both. The in-process rate of N
-environments is N servers running their in-process loop at the same time.
+Workloads: "random" takes uniformly random actions (the blocks are rarely
+touched and sleep, so the world's step is cheap next to a round trip);
+"expert" acts on the scripted expert's action, which the server supplies
+with every step (expert=True) and which moves blocks. Both loops reset
+when an episode ends and produce observations every step; the in-process
+loop computes the expert's action too under "expert".
+
+Layouts ("how"):
+  single     one StackEnv, one server: a round trip per step.
+  vector     make_vec(num_envs=N): one server holds the N environments and
+             steps them all per request on parallel goroutines.
+  servers    make_vec(num_envs=N, servers=N): one server per environment,
+             every request sent before any reply is read.
+The in-process rate of N environments is the servers' own loop over copies
+of their environments, on as many goroutines as they step them with, none
+waiting for the others: the ceiling of the cores.
+
 Measurements alternate (in-process, bridge, in-process, ...) so that load
 from other processes on a shared machine falls on both alike; the table
 gives the median of the rounds and the ratio of the medians. It also gives
-the CPU time per step, which other processes' load does not inflate as it
-does wall time: the servers' (from /proc, 10 ms ticks) and, for the
-bridge, the Python client's own.
+the CPU time per step, which other processes' load inflates less than wall
+time: the servers' (the scheduler's count of their threads' run time)
+and, for the bridge, the Python client's own.
 
-    make build && /usr/bin/python3 python/benchmarks/bridge_speed.py
+    make build && nice -n 10 /usr/bin/python3 python/benchmarks/bridge_speed.py
 """
 
 import argparse
@@ -39,53 +54,75 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu(venv) -> float:
-    """CPU seconds (user + system) the servers have used so far."""
+def server_cpu(pids) -> float:
+    """CPU seconds the servers' threads have run so far, from the
+    scheduler's nanosecond counts (/proc/PID/task/*/schedstat; utime and
+    stime count 10 ms ticks, too coarse for a few thousand steps)."""
     total = 0
-    for env in venv.envs:
-        fields = Path(f"/proc/{env._client.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICK
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (FileNotFoundError, ProcessLookupError):
+                pass  # a thread that ended meanwhile
+    return total / 1e9
 
 
-def in_process(venv, steps: int, seed: int):
-    """Steps per second of every server's in-process loop, run at once,
-    and CPU microseconds per step."""
-    c0, t0 = server_cpu(venv), time.perf_counter()
-    for i, env in enumerate(venv.envs):
-        env._client.send("bench", steps=steps, seed=seed + i)
-    for env in venv.envs:
-        env._client.recv()
-    wall, n = time.perf_counter() - t0, len(venv.envs) * steps
-    return n / wall, 1e6 * (server_cpu(venv) - c0) / n
+class Setup:
+    """One layout of environments over its servers, and its loops."""
 
+    def __init__(self, how: str, n: int, task: str, workload: str):
+        self.how, self.n, self.workload = how, n, workload
+        expert = workload == "expert"
+        if how == "single":
+            self.env = metabench.make(task=task, demo=False, expert=expert)
+            self.clients = [self.env._client]
+        else:
+            self.env = metabench.make_vec(num_envs=n, servers=n if how == "servers" else 1,
+                                          task=task, demo=False, expert=expert)
+            self.clients = [s.client for s in self.env._servers]
+        self.pids = [c.pid for c in self.clients]
 
-def bridge(venv, steps: int, seed: int):
-    """Steps per second through the bridge (one env stepped directly, or
-    the vector env over all servers) and CPU microseconds per step, the
-    servers' and the client's."""
-    rng = np.random.default_rng(seed)
-    space = venv.single_action_space
-    n = venv.num_envs
-    actions = rng.uniform(space.low, space.high, size=(steps, n, 3)).astype(np.float32)
-    if n == 1:
-        env = venv.envs[0]
-        env.reset(seed=seed)
-        c0, p0, t0 = server_cpu(venv), time.process_time(), time.perf_counter()
-        for a in actions[:, 0]:
-            _, _, term, trunc, _ = env.step(a)
-            if term or trunc:
-                env.reset()
-    else:
-        venv.reset(seed=seed)
-        c0, p0, t0 = server_cpu(venv), time.process_time(), time.perf_counter()
-        for a in actions:
-            venv.step(a)  # next-step autoreset resets ended episodes
-    wall, total = time.perf_counter() - t0, n * steps
-    return total / wall, 1e6 * (server_cpu(venv) - c0) / total, 1e6 * (time.process_time() - p0) / total
+    def close(self) -> None:
+        self.env.close()
+
+    def in_process(self, steps: int, seed: int):
+        """Steps per second of every server's in-process loop, run at once
+        (steps per environment), and CPU microseconds per step."""
+        c0, t0 = server_cpu(self.pids), time.perf_counter()
+        for k, c in enumerate(self.clients):
+            c.send("bench", steps=steps, seed=seed + 100 * k, actions=self.workload)
+        total = sum(c.recv()[0]["steps"] for c in self.clients)
+        wall = time.perf_counter() - t0
+        return total / wall, 1e6 * (server_cpu(self.pids) - c0) / total
+
+    def bridge(self, steps: int, seed: int):
+        """Steps per second through the bridge (steps per environment) and
+        CPU microseconds per step, the servers' and the client's."""
+        expert = self.workload == "expert"
+        rng = np.random.default_rng(seed)
+        if self.how == "single":
+            env = self.env
+            space = env.action_space
+            actions = rng.uniform(space.low, space.high, size=(steps, 3)).astype(np.float32)
+            _, info = env.reset(seed=seed)
+            c0, p0, t0 = server_cpu(self.pids), time.process_time(), time.perf_counter()
+            for a in actions:
+                _, _, term, trunc, info = env.step(info["expert_action"] if expert else a)
+                if term or trunc:
+                    _, info = env.reset()
+        else:
+            venv = self.env
+            space = venv.single_action_space
+            actions = rng.uniform(space.low, space.high, size=(steps, self.n, 3)).astype(np.float32)
+            _, infos = venv.reset(seed=seed)
+            c0, p0, t0 = server_cpu(self.pids), time.process_time(), time.perf_counter()
+            for a in actions:
+                # Next-step autoreset resets ended episodes; their action
+                # rows (zeros under "expert") are ignored.
+                _, _, _, _, infos = venv.step(infos["expert_action"] if expert else a)
+        wall, total = time.perf_counter() - t0, self.n * steps
+        return total / wall, 1e6 * (server_cpu(self.pids) - c0) / total, 1e6 * (time.process_time() - p0) / total
 
 
 def main() -> None:
@@ -93,26 +130,34 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=3000, help="steps per environment per measurement")
     ap.add_argument("--rounds", type=int, default=5, help="alternating measurement rounds")
     ap.add_argument("--blocks", default="2,4,10")
-    ap.add_argument("--envs", default="1,2")
+    ap.add_argument("--workloads", default="random,expert")
+    ap.add_argument("--layouts", default="single:1,vector:1,vector:2,vector:4,vector:8,servers:2",
+                    help="how:envs pairs (how is single, vector or servers)")
     args = ap.parse_args()
     print(f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs; load average before: {os.getloadavg()[0]:.2f}")
     print(f"{args.rounds} alternating rounds of {args.steps} steps per environment; medians\n")
-    print("| blocks | envs | in-process steps/s | bridge steps/s | bridge / in-process "
+    print("| blocks | workload | how | envs | in-process steps/s | bridge steps/s | bridge / in-process "
           "| CPU µs/step in-process | bridge: server + client |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    layouts = [(h, int(n)) for h, n in (p.split(":") for p in args.layouts.split(","))]
     for nb in (int(b) for b in args.blocks.split(",")):
         task = "abcdefghij"[:nb]
-        for n in (int(e) for e in args.envs.split(",")):
-            with metabench.make_vec(num_envs=n, task=task, demo=False, expert=False) as venv:
-                bridge(venv, 200, 99)  # warm up both processes
-                go, py = [], []
-                for r in range(args.rounds):
-                    go.append(in_process(venv, args.steps, 1000 * r))
-                    py.append(bridge(venv, args.steps, 1000 * r))
-            g, b = (statistics.median(x[0] for x in m) for m in (go, py))
-            gc = statistics.median(x[1] for x in go)
-            bs, bc = (statistics.median(x[k] for x in py) for k in (1, 2))
-            print(f"| {nb} | {n} | {g:,.0f} | {b:,.0f} | {b / g:.2f} | {gc:.0f} | {bs:.0f} + {bc:.0f} |", flush=True)
+        for workload in args.workloads.split(","):
+            for how, n in layouts:
+                s = Setup(how, n, task, workload)
+                try:
+                    s.bridge(200, 99)  # warm up both processes
+                    go, py = [], []
+                    for r in range(args.rounds):
+                        go.append(s.in_process(args.steps, 1000 * r))
+                        py.append(s.bridge(args.steps, 1000 * r))
+                finally:
+                    s.close()
+                g, b = (statistics.median(x[0] for x in m) for m in (go, py))
+                gc = statistics.median(x[1] for x in go)
+                bs, bc = (statistics.median(x[k] for x in py) for k in (1, 2))
+                print(f"| {nb} | {workload} | {how} | {n} | {g:,.0f} | {b:,.0f} | {b / g:.2f} | {gc:.0f} | {bs:.0f} + {bc:.0f} |",
+                      flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -20,7 +20,9 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
-PROTOCOL_VERSION = 1
+# The newest protocol this package speaks: version 2 holds and steps several
+# environments per request (vmake, vreset, vstep, vrender).
+PROTOCOL_VERSION = 2
 
 _U32 = struct.Struct("<I")
 
@@ -78,23 +80,59 @@ def encode(header: Dict[str, Any], arrays: Optional[Dict[str, np.ndarray]] = Non
     return b"".join([struct.pack("<II", payload_len, len(hdr)), hdr, *parts])
 
 
-def decode(payload: bytearray) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+class _Layout:
+    """A reply header parsed once: its fields and where each array lies."""
+
+    __slots__ = ("header", "arrays", "end")
+
+    def __init__(self, hdr: bytes):
+        self.header = json.loads(hdr)
+        self.arrays = []
+        off = 4 + len(hdr)
+        for spec in self.header.get("arrays", ()):
+            dt = _NP_DTYPES.get(spec["dtype"]) or np.dtype(spec["dtype"])
+            shape = tuple(spec["shape"])
+            n = math.prod(shape) * dt.itemsize
+            self.arrays.append((spec["name"], dt, shape, off, off + n))
+            off += n
+        self.end = off
+
+    def read(self, payload: bytearray) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+        if self.end != len(payload):
+            raise BridgeClosed(f"reply frame of {len(payload)} bytes, its header describes {self.end}: the stream is out of step")
+        view = memoryview(payload)
+        arrays = {name: np.frombuffer(view[lo:hi], dtype=dt).reshape(shape)
+                  for name, dt, shape, lo, hi in self.arrays}
+        return dict(self.header), arrays
+
+
+def decode(payload: bytearray, cache: Optional[Dict[bytes, _Layout]] = None) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
     """A frame's payload (without its length) as header and arrays; the
-    arrays are writable views of payload."""
+    arrays are writable views of payload. With a cache, a header seen
+    before is not parsed again: vstep's reply header is the same bytes
+    every step between resets, so a step costs no JSON parsing."""
+    return layout_of(payload, cache).read(payload)
+
+
+def layout_of(payload: bytearray, cache: Optional[Dict[bytes, _Layout]] = None) -> _Layout:
+    """The layout of a payload's header, from the cache if it was seen."""
     (hlen,) = _U32.unpack_from(payload, 0)
-    header = json.loads(payload[4:4 + hlen])
-    arrays = {}
-    off = 4 + hlen
-    view = memoryview(payload)
-    for spec in header.get("arrays", ()):
-        dt = _NP_DTYPES.get(spec["dtype"]) or np.dtype(spec["dtype"])
-        shape = tuple(spec["shape"])
-        n = math.prod(shape) * dt.itemsize
-        arrays[spec["name"]] = np.frombuffer(view[off:off + n], dtype=dt).reshape(shape)
-        off += n
-    if off != len(payload):
-        raise BridgeClosed(f"reply frame has {len(payload) - off} stray bytes: the stream is out of step")
-    return header, arrays
+    hdr = bytes(payload[4:4 + hlen])
+    layout = cache.get(hdr) if cache is not None else None
+    if layout is None:
+        layout = _Layout(hdr)
+        if cache is not None and hlen <= _LAYOUT_BYTES:
+            if len(cache) >= _LAYOUTS:
+                cache.clear()
+            cache[hdr] = layout
+    return layout
+
+
+# Reply layouts a client remembers: a step's, a reset's of each demo length,
+# an error or two; more than that and it starts again. Long headers (a
+# dataset's) are parsed every time rather than kept.
+_LAYOUTS = 64
+_LAYOUT_BYTES = 4096
 
 
 def _shutdown(proc: subprocess.Popen, err) -> None:
@@ -128,7 +166,13 @@ class Client:
             stderr=self._err, start_new_session=True)
         self._finalizer = weakref.finalize(self, _shutdown, self._proc, self._err)
         self._pending = 0
-        hello = self.request("hello")
+        self._layouts: Dict[bytes, _Layout] = {}
+        try:
+            hello = self.request("hello")
+        except ServerError as e:
+            self.close()
+            raise BridgeClosed(f"the server does not speak protocol {PROTOCOL_VERSION}, this package's ({e}): "
+                               "use a metabench binary as new as the package") from None
         if hello.get("protocol") != PROTOCOL_VERSION:
             self.close()
             raise BridgeClosed(f"server speaks protocol {hello.get('protocol')}, this package {PROTOCOL_VERSION}")
@@ -177,6 +221,9 @@ class Client:
 
     def recv_raw(self) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         """The next reply, error replies included."""
+        return decode(self._payload(), self._layouts)
+
+    def _payload(self) -> bytearray:
         if not self._finalizer.alive:
             raise BridgeClosed("the client is closed")
         head = self._proc.stdout.read(4)
@@ -184,7 +231,20 @@ class Client:
             raise self._died("ended before replying")
         (n,) = _U32.unpack(head)
         self._pending -= 1
-        return decode(self._read(n))
+        return self._read(n)
+
+    def recv_layout(self) -> Tuple[_Layout, bytearray]:
+        """The next reply as its parsed header's layout (shared by every
+        reply with the same header bytes) and its payload, for a caller
+        that reads the arrays at their offsets; an error reply raises
+        ServerError."""
+        payload = self._payload()
+        layout = layout_of(payload, self._layouts)
+        if layout.end != len(payload):
+            raise BridgeClosed(f"reply frame of {len(payload)} bytes, its header describes {layout.end}: the stream is out of step")
+        if not layout.header.get("ok"):
+            raise ServerError(layout.header.get("error", "error reply without a message"))
+        return layout, payload
 
     def recv(self) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         """The next reply; an error reply raises ServerError."""

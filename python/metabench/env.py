@@ -3,7 +3,9 @@ simulated by a `metabench serve` process."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+import math
+import struct
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -14,9 +16,92 @@ ENV_IDS = ("Stack-v0", "metabench/Stack-v0")
 
 _MAX_SEED = 2**64
 
-# A step request is the same frame but for the action's 12 bytes: built
+# A step is a vstep of one environment (protocol 2), whose reply is arrays
+# only: the client parses its header once (see _bridge.decode), not every
+# step. The request is the same frame but for the action's 12 bytes: built
 # once, it spares the JSON encoder on the hot path.
-_STEP_PREFIX = encode({"op": "step", "v": PROTOCOL_VERSION}, {"action": np.zeros(3, "<f4")})[:-12]
+_STEP_PREFIX = encode({"op": "vstep", "v": PROTOCOL_VERSION}, {"action": np.zeros((1, 3), "<f4")})[:-12]
+
+
+def make_params(task: str, noise: Optional[float], demo: bool, expert: bool, time_limit: int,
+                width: int, height: int, policy: Optional[str]) -> Dict[str, Any]:
+    """The parameters of make and vmake."""
+    params: Dict[str, Any] = {"task": task, "demo": bool(demo), "expert": bool(expert),
+                              "time_limit": int(time_limit), "width": int(width), "height": int(height)}
+    if noise is not None:
+        params["noise"] = float(noise)
+    if policy:
+        params["policy"] = str(policy)
+    return params
+
+
+def spaces(r: Dict[str, Any]) -> Tuple[Box, Box]:
+    """The action and observation spaces of a make or vmake reply."""
+    a = r["arrays"]
+    action_space = Box(a["action_low"].astype(np.float32), a["action_high"].astype(np.float32), dtype=np.float32)
+    low = np.full(r["obs_dim"], -np.inf, dtype=np.float32)
+    high = np.full(r["obs_dim"], np.inf, dtype=np.float32)
+    low[-2:], high[-2:] = 0, 1
+    return action_space, Box(low, high, dtype=np.float32)
+
+
+def row_info(arrays: Dict[str, np.ndarray], verdicts: List[str], i: int) -> Dict[str, Any]:
+    """Environment i's info from a vreset or vstep reply: the fields step's
+    reply has, the expert's and policy's actions only while the episode
+    runs (a NaN row once it is over)."""
+    info: Dict[str, Any] = {"verdict": verdicts[arrays["verdict"][i]], "steps": int(arrays["steps"][i]),
+                            "progress": int(arrays["progress"][i]), "seed": int(arrays["seed"][i])}
+    for k in ("expert_action", "policy_action"):
+        a = arrays.get(k)
+        if a is not None and not np.isnan(a[i, 0]):
+            info[k] = a[i]
+    return info
+
+
+# The scalars of a one-environment vstep reply, which follow the
+# observation in this order: reward, terminated, truncated, verdict, steps,
+# progress, seed; then the expert's and policy's actions if made.
+_SCALARS = (("reward", "<f8", "d"), ("terminated", "|u1", "B"), ("truncated", "|u1", "B"), ("verdict", "|u1", "B"),
+            ("steps", "<i8", "q"), ("progress", "<i8", "q"), ("seed", "<u8", "Q"))
+
+
+class _StepReader:
+    """Reads a one-environment vstep reply of one layout: the observation
+    as a view of the payload and every scalar in one struct unpack, instead
+    of an array per field (a step's Python cost is mostly such overhead)."""
+
+    def __init__(self, layout):
+        self.layout = layout
+        spec = {name: (dt.str, shape, lo, hi) for name, dt, shape, lo, hi in layout.arrays}
+        self.fast = False
+        names = [a[0] for a in layout.arrays]
+        acts = [k for k in ("expert_action", "policy_action") if k in spec]
+        if names != ["obs"] + [s[0] for s in _SCALARS] + acts or spec["obs"][1][0] != 1:
+            return  # another layout (a demonstration's, say): read it by name
+        off = spec["reward"][2]
+        for name, dt, _ in _SCALARS:
+            if spec[name][0] != dt or spec[name][2] != off:
+                return
+            off = spec[name][3]
+        self.obs_dim, self.obs_off = spec["obs"][1][1], spec["obs"][2]
+        self.scalars = struct.Struct("<" + "".join(c for _, _, c in _SCALARS))
+        self.scalars_off = spec["reward"][2]
+        self.acts = [(k, spec[k][2]) for k in acts]
+        self.fast = True
+
+    def read(self, payload: bytearray, verdicts: List[str]) -> Tuple[np.ndarray, float, bool, bool, Dict[str, Any]]:
+        if not self.fast:
+            header, arrays = self.layout.read(payload)
+            return (arrays["obs"][0], float(arrays["reward"][0]), bool(arrays["terminated"][0]),
+                    bool(arrays["truncated"][0]), row_info(arrays, verdicts, 0))
+        obs = np.frombuffer(payload, np.float32, self.obs_dim, self.obs_off)
+        reward, term, trunc, verdict, steps, progress, seed = self.scalars.unpack_from(payload, self.scalars_off)
+        info: Dict[str, Any] = {"verdict": verdicts[verdict], "steps": steps, "progress": progress, "seed": seed}
+        for k, off in self.acts:
+            a = np.frombuffer(payload, np.float32, 3, off)
+            if not math.isnan(a[0]):  # NaN once the episode is over: absent, as step's reply has it
+                info[k] = a
+        return obs, reward, bool(term), bool(trunc), info
 
 
 class StackEnv:
@@ -59,12 +144,7 @@ class StackEnv:
             raise ValueError(f"render_mode {render_mode!r} is not supported (want None or 'rgb_array')")
         self.render_mode = render_mode
         self._client = Client(binary)
-        params: Dict[str, Any] = {"task": task, "demo": bool(demo), "expert": bool(expert),
-                                  "time_limit": int(time_limit), "width": int(width), "height": int(height)}
-        if noise is not None:
-            params["noise"] = float(noise)
-        if policy:
-            params["policy"] = str(policy)
+        params = make_params(task, noise, demo, expert, time_limit, width, height, policy)
         try:
             r = self._client.request("make", **params)
         except Exception:
@@ -73,12 +153,9 @@ class StackEnv:
         self.task = r["task"]
         self.num_blocks = r["num_blocks"]
         self.time_limit = r["time_limit"]
-        a = r["arrays"]
-        self.action_space = Box(a["action_low"].astype(np.float32), a["action_high"].astype(np.float32), dtype=np.float32)
-        low = np.full(r["obs_dim"], -np.inf, dtype=np.float32)
-        high = np.full(r["obs_dim"], np.inf, dtype=np.float32)
-        low[-2:], high[-2:] = 0, 1
-        self.observation_space = Box(low, high, dtype=np.float32)
+        self._verdicts = r["verdicts"]
+        self._readers: Dict[int, "_StepReader"] = {}
+        self.action_space, self.observation_space = spaces(r)
         self.spec = None
         self._seed = seed
         self._next_seed: Optional[int] = None
@@ -129,8 +206,13 @@ class StackEnv:
             self._client.send("step", {"action": a})  # the server names what is wrong
 
     def _step_reply(self) -> Tuple[np.ndarray, float, bool, bool, Dict[str, Any]]:
-        h, arrays = self._client.recv()
-        return arrays["obs"], float(h["reward"]), bool(h["terminated"]), bool(h["truncated"]), self._info(h, arrays)
+        layout, payload = self._client.recv_layout()
+        reader = self._readers.get(id(layout))
+        if reader is None or reader.layout is not layout:
+            if len(self._readers) >= 64:  # layouts come and go with the client's cache
+                self._readers.clear()
+            reader = self._readers[id(layout)] = _StepReader(layout)
+        return reader.read(payload, self._verdicts)
 
     def render(self) -> Optional[np.ndarray]:
         """An H x W x 3 uint8 frame from the Go renderer (render_mode

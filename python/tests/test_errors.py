@@ -27,7 +27,7 @@ BAD = [
     ("short payload", frame(b"\x01"), "no header length"),
     ("header past the payload", frame(b"\xff\x00\x00\x00{}"), "does not fit"),
     ("unknown op", encode({"op": "teleport"}), "unknown op"),
-    ("newer protocol", encode({"op": "hello", "v": 2}), "version 2"),
+    ("newer protocol", encode({"op": "hello", "v": 3}), "version 3"),
     ("unknown dtype", frame(header_only(json.dumps(
         {"op": "step", "arrays": [{"name": "action", "dtype": ">f4", "shape": [3]}]}).encode()) + bytes(12)), "unknown dtype"),
     ("array longer than the frame", frame(header_only(json.dumps(
