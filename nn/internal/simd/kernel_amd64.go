@@ -10,6 +10,12 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func kernelBlockAVX(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
 
+// kernelBlockAVX512 is kernelBlockAVX over pairs of 16-column strips,
+// with 6×32 tiles in AVX-512 registers; see kernel512_amd64.s.
+//
+//go:noescape
+func kernelBlockAVX512(rows, pairs, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
+
 //go:noescape
 func kernelEdgeAVX(rows, cols, k int, a *float32, aRow, aStep int, b *float32, bStep int, tile, c *float32, ldc int, alpha float32)
 
@@ -37,7 +43,20 @@ func geluGradAVX(ga, g, x []float32)
 
 var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// hasAVX512 reports whether the block kernel may use 512-bit registers
+// (the CPU and the OS support them). It changes the speed, not the bits:
+// both kernels compute each element of C by the same chain of operations.
+var hasAVX512 = hasKernel && cpu.X86.HasAVX512F
+
 func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32) {
+	if hasAVX512 && cols >= 2 {
+		kernelBlockAVX512(rows, cols/2, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
+		if cols%2 == 0 {
+			return
+		}
+		// The odd last strip through the 6×16 kernel.
+		b, c, cols = at(b, (cols-1)*bNext), at(c, (cols-1)*nr), 1
+	}
 	if hasKernel {
 		kernelBlockAVX(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
 		return

@@ -4,6 +4,9 @@ package simd
 
 const hasKernel = false
 
+// hasAVX512 is false: the portable kernel has no wider variant.
+const hasAVX512 = false
+
 func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32) {
 	kernelBlockGo(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
 }
