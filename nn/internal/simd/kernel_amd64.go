@@ -41,6 +41,15 @@ func geluAVX(dst, src []float32)
 //go:noescape
 func geluGradAVX(ga, g, x []float32)
 
+// axpyAVX and adamAVX are Axpy and Adam for slices whose length is a
+// multiple of 8; see update_amd64.s.
+//
+//go:noescape
+func axpyAVX(alpha float32, x, y []float32)
+
+//go:noescape
+func adamAVX(p, g, m, v []float32, c *AdamConsts)
+
 var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // hasAVX512 reports whether the block kernel may use 512-bit registers

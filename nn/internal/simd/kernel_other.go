@@ -24,3 +24,6 @@ func sigmoidAVX(dst, src []float32)  { panic("simd: no SIMD kernel on this platf
 func tanhAVX(dst, src []float32)     { panic("simd: no SIMD kernel on this platform") }
 func geluAVX(dst, src []float32)     { panic("simd: no SIMD kernel on this platform") }
 func geluGradAVX(ga, g, x []float32) { panic("simd: no SIMD kernel on this platform") }
+
+func axpyAVX(alpha float32, x, y []float32)       { panic("simd: no SIMD kernel on this platform") }
+func adamAVX(p, g, m, v []float32, c *AdamConsts) { panic("simd: no SIMD kernel on this platform") }

@@ -1,0 +1,93 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The update kernels run with the caller's MXCSR (Go's default: round to
+// nearest, no flush), as the scalar Go code does, and use no fused
+// multiply-add: each vector instruction is the scalar operation on 8
+// elements.
+
+// func axpyAVX(alpha float32, x, y []float32)
+//
+// y[i] += alpha·x[i] for len(x) (a multiple of 8) elements.
+TEXT ·axpyAVX(SB), NOSPLIT, $0-56
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ x_base+8(FP), SI
+	MOVQ x_len+16(FP), CX
+	MOVQ y_base+32(FP), DI
+	XORQ AX, AX
+	CMPQ CX, $32
+	JLT axpyOne
+axpyFour:
+	VMULPS (SI)(AX*4), Y0, Y1
+	VMULPS 32(SI)(AX*4), Y0, Y2
+	VMULPS 64(SI)(AX*4), Y0, Y3
+	VMULPS 96(SI)(AX*4), Y0, Y4
+	VADDPS (DI)(AX*4), Y1, Y1
+	VADDPS 32(DI)(AX*4), Y2, Y2
+	VADDPS 64(DI)(AX*4), Y3, Y3
+	VADDPS 96(DI)(AX*4), Y4, Y4
+	VMOVUPS Y1, (DI)(AX*4)
+	VMOVUPS Y2, 32(DI)(AX*4)
+	VMOVUPS Y3, 64(DI)(AX*4)
+	VMOVUPS Y4, 96(DI)(AX*4)
+	ADDQ $32, AX
+	LEAQ 32(AX), DX
+	CMPQ DX, CX
+	JLE axpyFour
+axpyOne:
+	CMPQ AX, CX
+	JGE axpyDone
+	VMULPS (SI)(AX*4), Y0, Y1
+	VADDPS (DI)(AX*4), Y1, Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP axpyOne
+axpyDone:
+	VZEROUPPER
+	RET
+
+// func adamAVX(p, g, m, v []float32, c *AdamConsts)
+//
+// Adam's update (see Adam) for len(p) (a multiple of 8) elements.
+TEXT ·adamAVX(SB), NOSPLIT, $0-104
+	MOVQ p_base+0(FP), DI
+	MOVQ p_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ m_base+48(FP), R8
+	MOVQ v_base+72(FP), R9
+	MOVQ c+96(FP), AX
+	VBROADCASTSS 0(AX), Y8   // β1
+	VBROADCASTSS 4(AX), Y9   // 1−β1
+	VBROADCASTSS 8(AX), Y10  // β2
+	VBROADCASTSS 12(AX), Y11 // 1−β2
+	VBROADCASTSS 16(AX), Y12 // step size
+	VBROADCASTSS 20(AX), Y13 // inv
+	VBROADCASTSS 24(AX), Y14 // ε
+	XORQ AX, AX
+adamLoop:
+	CMPQ AX, CX
+	JGE adamDone
+	VMOVUPS (SI)(AX*4), Y0        // g
+	VMULPS (R8)(AX*4), Y8, Y1     // β1·m
+	VMULPS Y0, Y9, Y2             // (1−β1)·g
+	VADDPS Y2, Y1, Y1             // m
+	VMOVUPS Y1, (R8)(AX*4)
+	VMULPS (R9)(AX*4), Y10, Y3    // β2·v
+	VMULPS Y0, Y11, Y4            // (1−β2)·g
+	VMULPS Y0, Y4, Y4             // ·g
+	VADDPS Y4, Y3, Y3             // v
+	VMOVUPS Y3, (R9)(AX*4)
+	VSQRTPS Y3, Y3
+	VMULPS Y13, Y3, Y3            // √v·inv
+	VADDPS Y14, Y3, Y3            // + ε
+	VMULPS Y1, Y12, Y1            // step size·m
+	VDIVPS Y3, Y1, Y1             // / (√v·inv + ε)
+	VMOVUPS (DI)(AX*4), Y5
+	VSUBPS Y1, Y5, Y5             // p − …
+	VMOVUPS Y5, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP adamLoop
+adamDone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,73 @@
+package simd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// updateValue draws values for the update kernels: normal values of every
+// scale, subnormals and zeros of both signs (the kernels must not flush).
+func updateValue(r *rand.Rand) float32 {
+	switch r.IntN(6) {
+	case 0:
+		return math.Float32frombits(r.Uint32() & 0x807fffff) // subnormal (or ±0)
+	case 1:
+		return float32(r.NormFloat64()) * 1e-20
+	case 2:
+		return float32(r.NormFloat64()) * 1e18
+	default:
+		return float32(r.NormFloat64())
+	}
+}
+
+func randSlice(r *rand.Rand, n int, nonNegative bool) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = updateValue(r)
+		if nonNegative {
+			x[i] = float32(math.Abs(float64(x[i])))
+		}
+	}
+	return x
+}
+
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: element %d = %g (%#x), want %g (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+// TestAxpyMatchesGo checks Axpy (vector and tail) against the scalar loop.
+func TestAxpyMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 40, 100, 2000} {
+		for _, alpha := range []float32{1, -0.37, 3e-30, 1e20, 0} {
+			x, y := randSlice(r, n, false), randSlice(r, n+3, false)
+			want := append([]float32(nil), y...)
+			if alpha != 0 {
+				axpyGo(alpha, x, want)
+			}
+			Axpy(alpha, x, y)
+			sameBits(t, "Axpy", y, want)
+		}
+	}
+}
+
+// TestAdamMatchesGo checks Adam (vector and tail) against the scalar loop.
+func TestAdamMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	c := &AdamConsts{B1: 0.9, A1: 1 - 0.9, B2: 0.999, A2: 1 - 0.999, StepSize: 0.0031, Inv: 1.7, Eps: 1e-8}
+	for _, n := range []int{0, 1, 7, 8, 9, 63, 64, 1000} {
+		p, g, m, v := randSlice(r, n, false), randSlice(r, n, false), randSlice(r, n, false), randSlice(r, n, true)
+		p2, m2, v2 := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+		adamGo(p2, g, m2, v2, c)
+		Adam(p, g, m, v, c)
+		sameBits(t, "Adam p", p, p2)
+		sameBits(t, "Adam m", m, m2)
+		sameBits(t, "Adam v", v, v2)
+	}
+}
