@@ -1,6 +1,10 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	simd "github.com/metabench/metabench/nn/internal/simd"
+)
 
 // ConvOpts configures [Tape.Conv2D]: zero padding on each side and the
 // dilation along each axis (zero means 1). The stride is always one.
@@ -243,7 +247,13 @@ func col2imTaps[T Float](img, col []T, g convGeom, taps []int) {
 			row := col[(ch*nt+ti)*p:][:p]
 			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
 			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
-			if xlo == xhi {
+			if xlo == xhi || ylo == yhi {
+				continue
+			}
+			if plane32, ok := any(plane).([]float32); ok {
+				// The same additions, 8 elements at a time.
+				simd.AddRows(plane32[(ylo-g.pt+ki*g.dh)*g.w+xlo-g.pl+kj*g.dw:], g.w,
+					any(row[ylo*g.wo+xlo:]).([]float32), g.wo, yhi-ylo, xhi-xlo)
 				continue
 			}
 			for oy := ylo; oy < yhi; oy++ {

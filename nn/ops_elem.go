@@ -779,6 +779,11 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 			t, s, g := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Grad[o*half:(o+1)*half]
 			da, db := ga[o*2*half:o*2*half+half], ga[o*2*half+half:(o+1)*2*half]
 			da, db, s, t = da[:len(g)], db[:len(g)], s[:len(g)], t[:len(g)]
+			if g32, ok := any(g).([]float32); ok {
+				// The same operations, 8 elements at a time.
+				simd.GatedGrad(any(da).([]float32), any(db).([]float32), g32, any(t).([]float32), any(s).([]float32), !fresh)
+				continue
+			}
 			if fresh {
 				for i, gi := range g {
 					da[i] = gi * s[i] * (1 - t[i]*t[i])

@@ -50,6 +50,15 @@ func axpyAVX(alpha float32, x, y []float32)
 //go:noescape
 func adamAVX(p, g, m, v []float32, c *AdamConsts)
 
+// addRowsAVX is AddRows and gatedGradAVX GatedGrad for a length that
+// is a multiple of 8 (add ≠ 0 for adding); see update_amd64.s.
+//
+//go:noescape
+func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int)
+
+//go:noescape
+func gatedGradAVX(da, db, g, t, s []float32, add int)
+
 var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // hasAVX512 reports whether the block kernel may use 512-bit registers

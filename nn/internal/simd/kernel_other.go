@@ -27,3 +27,7 @@ func geluGradAVX(ga, g, x []float32) { panic("simd: no SIMD kernel on this platf
 
 func axpyAVX(alpha float32, x, y []float32)       { panic("simd: no SIMD kernel on this platform") }
 func adamAVX(p, g, m, v []float32, c *AdamConsts) { panic("simd: no SIMD kernel on this platform") }
+func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int) {
+	panic("simd: no SIMD kernel on this platform")
+}
+func gatedGradAVX(da, db, g, t, s []float32, add int) { panic("simd: no SIMD kernel on this platform") }

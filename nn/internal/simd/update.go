@@ -70,3 +70,67 @@ func adamGo(p, g, m, v []float32, c *AdamConsts) {
 // rounded to float32 is, as float64 has more than twice float32's
 // precision), which VSQRTPS computes too.
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+// AddRows adds rows×width elements of src into dst, row r of each starting
+// at r·srcStride and r·dstStride: dst[r·dstStride+q] += src[r·srcStride+q]
+// (the scatter of a convolution's column gradients into its image's).
+func AddRows(dst []float32, dstStride int, src []float32, srcStride, rows, width int) {
+	if rows <= 0 || width <= 0 {
+		return
+	}
+	// Every element the kernel touches lies inside the slices.
+	_ = dst[(rows-1)*dstStride+width-1]
+	_ = src[(rows-1)*srcStride+width-1]
+	if hasKernel {
+		addRowsAVX(&dst[0], dstStride, &src[0], srcStride, rows, width)
+		return
+	}
+	addRowsGo(dst, dstStride, src, srcStride, rows, width)
+}
+
+func addRowsGo(dst []float32, dstStride int, src []float32, srcStride, rows, width int) {
+	for r := range rows {
+		d := dst[r*dstStride : r*dstStride+width]
+		for q, v := range src[r*srcStride : r*srcStride+width] {
+			d[q] += v
+		}
+	}
+}
+
+// GatedGrad is the backward pass of the gated activation y = t·s with
+// t = tanh(a) and s = sigmoid(b): given y's gradient g,
+//
+//	da = g·s·(1 − t·t)
+//	db = g·t·s·(1 − s)
+//
+// evaluated left to right, each operation rounded to float32; with add
+// set, da and db are added to instead of overwritten. All slices have g's
+// length.
+func GatedGrad(da, db, g, t, s []float32, add bool) {
+	da, db, t, s = da[:len(g)], db[:len(g)], t[:len(g)], s[:len(g)]
+	n := 0
+	if hasKernel {
+		n = len(g) &^ 7
+		acc := 0
+		if add {
+			acc = 1
+		}
+		gatedGradAVX(da[:n], db[:n], g[:n], t[:n], s[:n], acc)
+	}
+	gatedGradGo(da[n:], db[n:], g[n:], t[n:], s[n:], add)
+}
+
+func gatedGradGo(da, db, g, t, s []float32, add bool) {
+	da, db, t, s = da[:len(g)], db[:len(g)], t[:len(g)], s[:len(g)]
+	if add {
+		for i, gi := range g {
+			da[i] += gi * s[i] * (1 - t[i]*t[i])
+			db[i] += gi * t[i] * s[i] * (1 - s[i])
+		}
+		return
+	}
+	for i, gi := range g {
+		da[i] = gi * s[i] * (1 - t[i]*t[i])
+		db[i] = gi * t[i] * s[i] * (1 - s[i])
+	}
+}

@@ -91,3 +91,89 @@ adamLoop:
 adamDone:
 	VZEROUPPER
 	RET
+
+// func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int)
+//
+// dst[r·dstStride+q] += src[r·srcStride+q] for r < rows, q < width (both
+// positive): 8 elements at a time, then one at a time (VADDSS, the scalar
+// add Go uses).
+TEXT ·addRowsAVX(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ dstStride+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ srcStride+24(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+32(FP), BX
+	MOVQ width+40(FP), CX
+addRow:
+	XORQ AX, AX
+	LEAQ 8(AX), DX
+	CMPQ DX, CX
+	JGT addTail
+addEight:
+	VMOVUPS (DI)(AX*4), Y0
+	VADDPS (SI)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	LEAQ 8(AX), DX
+	CMPQ DX, CX
+	JLE addEight
+addTail:
+	CMPQ AX, CX
+	JGE addNext
+	VMOVSS (DI)(AX*4), X0
+	VADDSS (SI)(AX*4), X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	JMP addTail
+addNext:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ BX
+	JNE addRow
+	VZEROUPPER
+	RET
+
+// func gatedGradAVX(da, db, g, t, s []float32, add int)
+//
+// GatedGrad for len(g) (a multiple of 8) elements; add ≠ 0 adds into da
+// and db.
+TEXT ·gatedGradAVX(SB), NOSPLIT, $0-128
+	MOVQ da_base+0(FP), DI
+	MOVQ db_base+24(FP), R8
+	MOVQ g_base+48(FP), SI
+	MOVQ g_len+56(FP), CX
+	MOVQ t_base+72(FP), R9
+	MOVQ s_base+96(FP), R10
+	MOVQ add+120(FP), R11
+	MOVL $0x3f800000, AX
+	MOVQ AX, X7
+	VBROADCASTSS X7, Y7 // 1
+	XORQ AX, AX
+gatedLoop:
+	CMPQ AX, CX
+	JGE gatedDone
+	VMOVUPS (SI)(AX*4), Y0  // g
+	VMOVUPS (R9)(AX*4), Y1  // t
+	VMOVUPS (R10)(AX*4), Y2 // s
+	VMULPS Y2, Y0, Y3       // g·s
+	VMULPS Y1, Y1, Y4       // t·t
+	VSUBPS Y4, Y7, Y4      // 1 − t·t
+	VMULPS Y4, Y3, Y3       // da
+	VMULPS Y1, Y0, Y5       // g·t
+	VMULPS Y2, Y5, Y5       // ·s
+	VSUBPS Y2, Y7, Y6      // 1 − s
+	VMULPS Y6, Y5, Y5       // db
+	TESTQ R11, R11
+	JEQ gatedStore
+	VADDPS (DI)(AX*4), Y3, Y3
+	VADDPS (R8)(AX*4), Y5, Y5
+gatedStore:
+	VMOVUPS Y3, (DI)(AX*4)
+	VMOVUPS Y5, (R8)(AX*4)
+	ADDQ $8, AX
+	JMP gatedLoop
+gatedDone:
+	VZEROUPPER
+	RET

@@ -71,3 +71,42 @@ func TestAdamMatchesGo(t *testing.T) {
 		sameBits(t, "Adam v", v, v2)
 	}
 }
+
+// TestAddRowsMatchesGo checks AddRows against the scalar loop for widths
+// around the vector length and strides wider and narrower than the rows.
+func TestAddRowsMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, rows := range []int{1, 2, 5} {
+		for _, width := range []int{1, 7, 8, 9, 26, 28, 33} {
+			for _, extra := range []int{0, 3} {
+				ds, ss := width+extra, width+2*extra+1
+				dst, src := randSlice(r, rows*ds+5, false), randSlice(r, rows*ss, false)
+				want := append([]float32(nil), dst...)
+				addRowsGo(want, ds, src, ss, rows, width)
+				AddRows(dst, ds, src, ss, rows, width)
+				sameBits(t, "AddRows", dst, want)
+			}
+		}
+	}
+}
+
+// TestGatedGradMatchesGo checks GatedGrad, writing and adding, against
+// the scalar loops.
+func TestGatedGradMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{0, 1, 7, 8, 9, 100, 784} {
+		for _, add := range []bool{false, true} {
+			g, th, s := randSlice(r, n, false), randSlice(r, n, false), randSlice(r, n, false)
+			for i := range th {
+				th[i] = float32(math.Tanh(float64(th[i])))
+				s[i] = float32(1 / (1 + math.Exp(-float64(s[i]))))
+			}
+			da, db := randSlice(r, n, false), randSlice(r, n, false)
+			da2, db2 := append([]float32(nil), da...), append([]float32(nil), db...)
+			gatedGradGo(da2, db2, g, th, s, add)
+			GatedGrad(da, db, g, th, s, add)
+			sameBits(t, "GatedGrad da", da, da2)
+			sameBits(t, "GatedGrad db", db, db2)
+		}
+	}
+}
