@@ -755,8 +755,9 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 	shape := slices.Clone(a.Shape)
 	shape[axis] = dim / 2
 	out := tp.newOutRaw(shape, a)
-	// Keep tanh and sigmoid values for the backward pass.
-	th, sg := tp.arena.get(outer*half), tp.arena.get(outer*half)
+	// Keep tanh and sigmoid values for the backward pass (every element
+	// is written below, so the buffers need no clearing).
+	th, sg := tp.arena.getRaw(outer*half), tp.arena.getRaw(outer*half)
 	for o := range outer {
 		xa, xb := a.Data[o*2*half:o*2*half+half], a.Data[o*2*half+half:(o+1)*2*half]
 		t, s, y := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Data[o*half:(o+1)*half]

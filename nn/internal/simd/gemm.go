@@ -68,9 +68,12 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // panel is reused many times and must stay in cache; the network layers
 // mostly multiply a few dozen rows, where copying A and B costs about as
 // much as multiplying them (a BC training step spent 20% of its time
-// packing). The bound keeps the B panel read in place within L2.
+// packing). The bound keeps the B panel read in place within L2. With at
+// most mc rows there is one block of rows, so each B strip is read by one
+// pass over them whether packed or not: packing would only add a copy
+// (a convolution's output channels times its image's columns).
 func smallGemm(m, n, k int) bool {
-	return min(k, kc)*min(n, nc) <= 64*1024 && m <= 4*mc
+	return m <= mc || (min(k, kc)*min(n, nc) <= 64*1024 && m <= 4*mc)
 }
 
 // sgemm is Sgemm with the operand layout chosen by the caller: direct reads
