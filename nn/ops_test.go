@@ -623,3 +623,57 @@ func TestBatchMatMulWide(t *testing.T) {
 		})
 	}
 }
+
+// TestSparseMatMulBits checks the float32 sparse product and its gradient,
+// bit for bit, against sums written out in the order the engine takes the
+// terms (a's non-zeros in row order for the product, a's rows in order for
+// the gradient), over more columns than one strip.
+func TestSparseMatMulBits(t *testing.T) {
+	const m, k, n = 30, 200, 600
+	r := rand.New(rand.NewPCG(5, 5))
+	x := make([]float32, m*k)
+	for i := range x {
+		if r.Float64() < 0.1 {
+			x[i] = float32(r.NormFloat64())
+		}
+	}
+	w := NewParam[float32]("w", k, n)
+	for i := range w.Value {
+		w.Value[i] = float32(r.NormFloat64())
+	}
+	gy := make([]float32, m*n)
+	for i := range gy {
+		gy[i] = float32(r.NormFloat64())
+	}
+	tp := NewTape[float32]()
+	y := tp.MatMul(tp.Constant(x, m, k), tp.Param(w))
+	if err := tp.Backward(tp.Sum(tp.Mul(y, tp.Constant(gy, m, n)))); err != nil {
+		t.Fatal(err)
+	}
+	for i := range m {
+		for c := range n {
+			var acc float32
+			for j := range k {
+				if a := x[i*k+j]; a != 0 {
+					acc += a * w.Value[j*n+c]
+				}
+			}
+			if got := y.Data[i*n+c]; math.Float32bits(got) != math.Float32bits(acc) {
+				t.Fatalf("y[%d,%d] = %g, want %g", i, c, got, acc)
+			}
+		}
+	}
+	for j := range k {
+		for c := range n {
+			var acc float32
+			for i := range m {
+				if a := x[i*k+j]; a != 0 {
+					acc += a * gy[i*n+c]
+				}
+			}
+			if got := w.Grad[j*n+c]; math.Float32bits(got) != math.Float32bits(acc) {
+				t.Fatalf("dW[%d,%d] = %g, want %g", j, c, got, acc)
+			}
+		}
+	}
+}
