@@ -59,6 +59,11 @@ func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, widt
 //go:noescape
 func gatedGradAVX(da, db, g, t, s []float32, add int)
 
+// allFiniteAVX is AllFinite for a length that is a multiple of 32.
+//
+//go:noescape
+func allFiniteAVX(x []float32) bool
+
 var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // hasAVX512 reports whether the block kernel may use 512-bit registers

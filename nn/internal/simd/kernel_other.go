@@ -31,3 +31,4 @@ func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, widt
 	panic("simd: no SIMD kernel on this platform")
 }
 func gatedGradAVX(da, db, g, t, s []float32, add int) { panic("simd: no SIMD kernel on this platform") }
+func allFiniteAVX(x []float32) bool                   { panic("simd: no SIMD kernel on this platform") }

@@ -134,3 +134,25 @@ func gatedGradGo(da, db, g, t, s []float32, add bool) {
 		db[i] = gi * t[i] * s[i] * (1 - s[i])
 	}
 }
+
+// AllFinite reports whether x holds no NaN or infinity: whether no
+// element has an exponent field of all ones.
+func AllFinite(x []float32) bool {
+	n := 0
+	if hasKernel {
+		n = len(x) &^ 31
+		if !allFiniteAVX(x[:n]) {
+			return false
+		}
+	}
+	return allFiniteGo(x[n:])
+}
+
+func allFiniteGo(x []float32) bool {
+	for _, v := range x {
+		if v-v != 0 { // NaN for ±Inf and NaN, 0 otherwise
+			return false
+		}
+	}
+	return true
+}

@@ -177,3 +177,42 @@ gatedStore:
 gatedDone:
 	VZEROUPPER
 	RET
+
+// func allFiniteAVX(x []float32) bool
+//
+// Whether no element of x (its length a multiple of 32) has an exponent
+// field of all ones: the largest exponent field, as an unsigned integer,
+// is below 0x7f800000. No branch per element.
+TEXT ·allFiniteAVX(SB), NOSPLIT, $0-25
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVL $0x7f800000, AX
+	MOVQ AX, X0
+	VPBROADCASTD X0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	XORQ AX, AX
+finiteLoop:
+	CMPQ AX, CX
+	JGE finiteReduce
+	VPAND (SI)(AX*4), Y0, Y5
+	VPAND 32(SI)(AX*4), Y0, Y6
+	VPAND 64(SI)(AX*4), Y0, Y7
+	VPAND 96(SI)(AX*4), Y0, Y8
+	VPMAXUD Y5, Y1, Y1
+	VPMAXUD Y6, Y2, Y2
+	VPMAXUD Y7, Y3, Y3
+	VPMAXUD Y8, Y4, Y4
+	ADDQ $32, AX
+	JMP finiteLoop
+finiteReduce:
+	VPMAXUD Y2, Y1, Y1
+	VPMAXUD Y4, Y3, Y3
+	VPMAXUD Y3, Y1, Y1
+	VPCMPEQD Y0, Y1, Y1
+	VPTEST Y1, Y1
+	SETEQ ret+24(FP)
+	VZEROUPPER
+	RET

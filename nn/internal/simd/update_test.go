@@ -110,3 +110,29 @@ func TestGatedGradMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestAllFiniteMatchesGo puts one NaN or infinity (or none) at every
+// position of vectors around the kernel's block of 32.
+func TestAllFiniteMatchesGo(t *testing.T) {
+	bad := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), math.Float32frombits(0xff812345)}
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, n := range []int{0, 1, 31, 32, 33, 64, 100} {
+		x := randSlice(r, n, false)
+		if n > 1 {
+			x[0], x[n-1] = math.MaxFloat32, -math.MaxFloat32 // the largest finite values
+		}
+		if !AllFinite(x) {
+			t.Fatalf("n=%d: finite values reported non-finite", n)
+		}
+		for i := range n {
+			for _, b := range bad {
+				v := x[i]
+				x[i] = b
+				if AllFinite(x) || allFiniteGo(x) {
+					t.Fatalf("n=%d: %g at %d not found", n, b, i)
+				}
+				x[i] = v
+			}
+		}
+	}
+}
