@@ -201,23 +201,43 @@ func blockTiles(k block) {
 		kernelBlock(rows, cols, kb, as, aRow, aStep, aNext, bs, bStep, bNext,
 			&k.c[k.ic*k.ldc+k.jc+k.j0], k.ldc, mr*k.ldc, k.alpha)
 	}
-	edge := func(is, js int) {
-		mw, nw := min(mr, k.mb-is), min(nr, nb-js)
-		as, aRow, aStep, _ := k.aStrip(is)
-		bs, bStep, _ := k.bStrip(js, nb)
+	// edges adds the tiles of nRows row strips from is and nCols column
+	// strips from js, each cut to its first mw rows and nw columns.
+	edges := func(is, nRows, js, nCols, mw, nw int) {
+		as, aRow, aStep, aNext := k.aStrip(is)
+		bs, bStep, bNext := k.bStrip(js, nb)
 		off := (k.ic+is)*k.ldc + k.jc + js
-		_ = k.c[off+(mw-1)*k.ldc+nw-1]
-		kernelEdge(mw, nw, kb, as, aRow, aStep, bs, bStep, &k.tile[0], &k.c[off], k.ldc, k.alpha)
+		_ = k.c[off+((nRows-1)*mr+mw-1)*k.ldc+(nCols-1)*nr+nw-1]
+		kernelTiles(nRows, nCols, kb, as, aRow, aStep, aNext, bs, bStep, bNext, &k.tile[0], &k.c[off], k.ldc, mr*k.ldc, k.alpha, mw, nw)
 	}
-	// The partial column strip of the full rows, then the partial row strip.
-	if js := k.j0 + cols*nr; js < k.j1 {
-		for is := 0; is < rows*mr; is += mr {
-			edge(is, js)
-		}
+	// The partial column strip of the full rows, then the partial row strip
+	// (its full column strips, then the corner).
+	js := k.j0 + cols*nr
+	if js < k.j1 && rows > 0 {
+		edges(0, rows, js, 1, mr, k.j1-js)
 	}
 	if is := rows * mr; is < k.mb {
-		for js := k.j0; js < k.j1; js += nr {
-			edge(is, js)
+		if cols > 0 {
+			edges(is, 1, k.j0, cols, k.mb-is, nr)
+		}
+		if js < k.j1 {
+			edges(is, 1, js, 1, k.mb-is, k.j1-js)
+		}
+	}
+}
+
+// kernelTiles adds alpha times rows×cols tiles (strides as for
+// kernelBlock) into C, of each only the first mrows rows and ncols
+// columns: one AVX-512 call for all of them where the CPU has it, one
+// kernelEdge call a tile otherwise. Either way the same bits.
+func kernelTiles(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, tile, c *float32, ldc, cNext int, alpha float32, mrows, ncols int) {
+	if hasAVX512 {
+		kernel16AVX512(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, mrows, ncols)
+		return
+	}
+	for j := range cols {
+		for i := range rows {
+			kernelEdge(mrows, ncols, k, at(a, i*aNext), aRow, aStep, at(b, j*bNext), bStep, tile, at(c, i*cNext+j*nr), ldc, alpha)
 		}
 	}
 }

@@ -105,3 +105,110 @@ rowStore:
 	VZEROUPPER
 done:
 	RET
+
+// STEP16 accumulates one rank-1 update of a 6×16 tile into Z4..Z9: A as
+// in STEP512, the B row (16 floats) at DI.
+#define STEP16 \
+	VMOVUPS (DI), Z0; \
+	VBROADCASTSS (SI), Z2; VFMADD231PS Z0, Z2, Z4; \
+	VBROADCASTSS (SI)(R8*1), Z3; VFMADD231PS Z0, Z3, Z5; \
+	VBROADCASTSS (SI)(R8*2), Z2; VFMADD231PS Z0, Z2, Z6; \
+	VBROADCASTSS (R9), Z3; VFMADD231PS Z0, Z3, Z7; \
+	VBROADCASTSS (R9)(R8*1), Z2; VFMADD231PS Z0, Z2, Z8; \
+	VBROADCASTSS (R9)(R8*2), Z3; VFMADD231PS Z0, Z3, Z9; \
+	ADDQ R10, SI; ADDQ R10, R9; ADDQ R11, DI
+
+// ADDROW16 adds alpha (Z1) times acc into the C row at DX, in the columns
+// that K1 selects (the others are neither read nor written).
+#define ADDROW16(acc) \
+	VMOVUPS.Z (DX), K1, Z2; \
+	VFMADD231PS acc, Z1, Z2; \
+	VMOVUPS Z2, K1, (DX)
+
+// func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int)
+//
+// Adds alpha times rows×cols 6×16 tiles into C, laid out as for
+// kernelBlockAVX, but of each tile only the first mrows rows (1..6) and
+// ncols columns (1..16) reach C, through a column mask: the odd strip
+// after kernelBlockAVX512's pairs, and the edges of C. Each element is the
+// same chain of operations as in the other kernels.
+TEXT ·kernel16AVX512(SB), NOSPLIT, $24-128
+	CMPQ rows+0(FP), $0
+	JLE done16
+	CMPQ cols+8(FP), $0
+	JLE done16
+	VSTMXCSR saved-24(SP)
+	MOVL saved-24(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, flush-20(SP)
+	VLDMXCSR flush-20(SP)
+	// K1 selects the first ncols columns.
+	MOVQ ncols+120(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ aRow+32(FP), R8; SHLQ $2, R8
+	MOVQ aStep+40(FP), R10; SHLQ $2, R10
+	MOVQ bStep+64(FP), R11; SHLQ $2, R11
+	MOVQ ldc+88(FP), BX; SHLQ $2, BX
+	MOVQ b+56(FP), R12
+	MOVQ c+80(FP), R13
+	MOVQ cols+8(FP), DX
+	MOVQ DX, colsLeft-8(SP)
+col16:
+	MOVQ a+24(FP), AX
+	MOVQ R13, R14
+	MOVQ rows+0(FP), DX
+	MOVQ DX, rowsLeft-16(SP)
+row16:
+	MOVQ k+16(FP), CX
+	MOVQ AX, SI
+	LEAQ (SI)(R8*2), R9; ADDQ R8, R9
+	MOVQ R12, DI
+	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7; VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9
+	TESTQ CX, CX
+	JEQ store16
+step16:
+	STEP16
+	DECQ CX
+	JNE step16
+store16:
+	VBROADCASTSS alpha+104(FP), Z1
+	MOVQ R14, DX
+	MOVQ mrows+112(FP), CX
+	ADDROW16(Z4)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z5)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z6)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z7)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z8)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z9)
+stored16:
+	MOVQ aNext+48(FP), DX; SHLQ $2, DX; ADDQ DX, AX
+	MOVQ cNext+96(FP), DX; SHLQ $2, DX; ADDQ DX, R14
+	DECQ rowsLeft-16(SP)
+	JNE row16
+	MOVQ bNext+72(FP), DX; SHLQ $2, DX; ADDQ DX, R12
+	ADDQ $64, R13
+	DECQ colsLeft-8(SP)
+	JNE col16
+	VLDMXCSR saved-24(SP)
+	VZEROUPPER
+done16:
+	RET

@@ -16,6 +16,12 @@ func kernelBlockAVX(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *fl
 //go:noescape
 func kernelBlockAVX512(rows, pairs, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
 
+// kernel16AVX512 adds rows×cols 6×16 tiles as kernelBlockAVX does, of
+// each only the first mrows rows and ncols columns; see kernel512_amd64.s.
+//
+//go:noescape
+func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int)
+
 //go:noescape
 func kernelEdgeAVX(rows, cols, k int, a *float32, aRow, aStep int, b *float32, bStep int, tile, c *float32, ldc int, alpha float32)
 
@@ -78,7 +84,8 @@ func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float
 			return
 		}
 		// The odd last strip through the 6×16 kernel.
-		b, c, cols = at(b, (cols-1)*bNext), at(c, (cols-1)*nr), 1
+		kernel16AVX512(rows, 1, k, a, aRow, aStep, aNext, at(b, (cols-1)*bNext), bStep, bNext, at(c, (cols-1)*nr), ldc, cNext, alpha, mr, nr)
+		return
 	}
 	if hasKernel {
 		kernelBlockAVX(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
