@@ -219,6 +219,18 @@ func im2colTaps[T Float](col, img []T, g convGeom, taps []int) {
 			row := col[(ch*nt+ti)*p:][:p]
 			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
 			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
+			if row32, ok := any(row).([]float32); ok && xlo < xhi && ylo < yhi {
+				// One clear of the row and one call for the visible
+				// rectangle, instead of a copy and clears per image row.
+				if xlo > 0 || xhi < g.wo {
+					clear(row32)
+				} else {
+					clear(row32[:ylo*g.wo])
+					clear(row32[yhi*g.wo:])
+				}
+				simd.CopyRows(row32[ylo*g.wo+xlo:], g.wo, any(plane).([]float32)[(ylo-g.pt+ki*g.dh)*g.w+xlo-g.pl+kj*g.dw:], g.w, yhi-ylo, xhi-xlo)
+				continue
+			}
 			clear(row[:ylo*g.wo])
 			for oy := ylo; oy < yhi; oy++ {
 				iy := oy - g.pt + ki*g.dh

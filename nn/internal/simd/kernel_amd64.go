@@ -63,6 +63,9 @@ func adamAVX(p, g, m, v []float32, c *AdamConsts)
 func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int)
 
 //go:noescape
+func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int)
+
+//go:noescape
 func gatedGradAVX(da, db, g, t, s []float32, add int)
 
 // allFiniteAVX is AllFinite for a length that is a multiple of 32.

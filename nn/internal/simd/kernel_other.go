@@ -36,3 +36,7 @@ func allFiniteAVX(x []float32) bool                   { panic("simd: no SIMD ker
 func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int) {
 	panic("simd: no AVX-512 kernel on this platform")
 }
+
+func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int) {
+	panic("simd: no SIMD kernel on this platform")
+}

@@ -156,3 +156,21 @@ func allFiniteGo(x []float32) bool {
 	}
 	return true
 }
+
+// CopyRows copies rows×width elements from src to dst, row r of each
+// starting at r·srcStride and r·dstStride (a convolution's receptive
+// fields laid out as columns).
+func CopyRows(dst []float32, dstStride int, src []float32, srcStride, rows, width int) {
+	if rows <= 0 || width <= 0 {
+		return
+	}
+	_ = dst[(rows-1)*dstStride+width-1]
+	_ = src[(rows-1)*srcStride+width-1]
+	if hasKernel {
+		copyRowsAVX(&dst[0], dstStride, &src[0], srcStride, rows, width)
+		return
+	}
+	for r := range rows {
+		copy(dst[r*dstStride:r*dstStride+width], src[r*srcStride:])
+	}
+}

@@ -216,3 +216,43 @@ finiteReduce:
 	SETEQ ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int)
+//
+// dst[r·dstStride+q] = src[r·srcStride+q] for r < rows, q < width (both
+// positive): 8 elements at a time, then one at a time.
+TEXT ·copyRowsAVX(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ dstStride+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ srcStride+24(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+32(FP), BX
+	MOVQ width+40(FP), CX
+copyRow:
+	XORQ AX, AX
+	LEAQ 8(AX), DX
+	CMPQ DX, CX
+	JGT copyTail
+copyEight:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	LEAQ 8(AX), DX
+	CMPQ DX, CX
+	JLE copyEight
+copyTail:
+	CMPQ AX, CX
+	JGE copyNext
+	MOVL (SI)(AX*4), DX
+	MOVL DX, (DI)(AX*4)
+	INCQ AX
+	JMP copyTail
+copyNext:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ BX
+	JNE copyRow
+	VZEROUPPER
+	RET

@@ -136,3 +136,20 @@ func TestAllFiniteMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyRows checks CopyRows against row-by-row copies.
+func TestCopyRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, rows := range []int{1, 3} {
+		for _, width := range []int{1, 7, 8, 9, 27, 33} {
+			ds, ss := width+2, width+5
+			dst, src := randSlice(r, rows*ds+1, false), randSlice(r, rows*ss, false)
+			want := append([]float32(nil), dst...)
+			for q := range rows {
+				copy(want[q*ds:q*ds+width], src[q*ss:])
+			}
+			CopyRows(dst, ds, src, ss, rows, width)
+			sameBits(t, "CopyRows", dst, want)
+		}
+	}
+}
