@@ -152,10 +152,7 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 		var beta T
 		if bias != nil {
 			for j, b := range bias.Data {
-				row := y[j*p : (j+1)*p]
-				for q := range row {
-					row[q] = b
-				}
+				fill(y[j*p:(j+1)*p], b)
 			}
 			beta = 1
 		}
@@ -277,5 +274,18 @@ func col2imTaps[T Float](img, col []T, g convGeom, taps []int) {
 				}
 			}
 		}
+	}
+}
+
+// fill sets every element of x to v: one store, then copies of what is
+// filled so far, doubling (memmove's wide stores, where a loop of single
+// stores ran at one element a cycle).
+func fill[T Float](x []T, v T) {
+	if len(x) == 0 {
+		return
+	}
+	x[0] = v
+	for n := 1; n < len(x); n *= 2 {
+		copy(x[n:], x[:n])
 	}
 }

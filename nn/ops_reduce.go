@@ -45,6 +45,11 @@ func (tp *Tape[T]) SumAxis(a *Tensor[T], axis int) *Tensor[T] {
 	out := tp.newOut(dropAxis(a.Shape, axis), a)
 	for o := range outer {
 		dst := out.Data[o*inner : (o+1)*inner]
+		if d32, ok := any(dst).([]float32); ok {
+			// The rows added in order into the same dst, 8 elements at a time.
+			simd.AddRows(d32, 0, any(a.Data[o*dim*inner:]).([]float32), inner, dim, inner)
+			continue
+		}
 		for d := range dim {
 			src := a.Data[(o*dim+d)*inner : (o*dim+d+1)*inner]
 			for i, v := range src {
@@ -60,6 +65,10 @@ func (tp *Tape[T]) SumAxis(a *Tensor[T], axis int) *Tensor[T] {
 				dst := ga[(o*dim+d)*inner : (o*dim+d+1)*inner]
 				if fresh {
 					copy(dst, g)
+					continue
+				}
+				if d32, ok := any(dst).([]float32); ok {
+					simd.AddRows(d32, inner, any(g).([]float32), inner, 1, inner)
 					continue
 				}
 				for i, v := range g {

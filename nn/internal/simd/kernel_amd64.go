@@ -81,6 +81,10 @@ var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 var hasAVX512 = hasKernel && cpu.X86.HasAVX512F
 
 func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32) {
+	if hasAVX512 && cols == 1 {
+		kernel16AVX512(rows, 1, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, mr, nr)
+		return
+	}
 	if hasAVX512 && cols >= 2 {
 		kernelBlockAVX512(rows, cols/2, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
 		if cols%2 == 0 {
