@@ -91,42 +91,26 @@ func nonZero[T Float](v T) int {
 
 // sparseMatMul computes out = a·b for a sparse constant a; only b receives a
 // gradient.
-//
-// Both passes run over strips of sparseStrip columns: a strip of b (or of
-// its gradient) stays in cache while every row of a visits it, where whole
-// rows of a large b came from memory again for each row of a. Each element
-// still takes its terms in the same order (a's non-zeros in row order, and
-// a's rows in order), so the sums are the same bits.
 func (tp *Tape[T]) sparseMatMul(out *Tensor[T], a csr[T], b *Tensor[T]) {
 	n := b.Shape[1]
-	for c0 := 0; c0 < n; c0 += sparseStrip {
-		c1 := min(n, c0+sparseStrip)
-		for i := range a.rows {
-			o := out.Data[i*n+c0 : i*n+c1]
-			for p := a.rowPtr[i]; p < a.rowPtr[i+1]; p++ {
-				j := int(a.cols[p])
-				axpy(c1-c0, a.vals[p], b.Data[j*n+c0:j*n+c1], o)
-			}
+	for i := range a.rows {
+		o := out.Data[i*n : (i+1)*n]
+		for p := a.rowPtr[i]; p < a.rowPtr[i+1]; p++ {
+			j := int(a.cols[p])
+			axpy(n, a.vals[p], b.Data[j*n:(j+1)*n], o)
 		}
 	}
 	tp.record("MatMul", out, func() {
 		gb := tp.grad(b)
-		for c0 := 0; c0 < n; c0 += sparseStrip {
-			c1 := min(n, c0+sparseStrip)
-			for i := range a.rows {
-				g := out.Grad[i*n+c0 : i*n+c1]
-				for p := a.rowPtr[i]; p < a.rowPtr[i+1]; p++ {
-					j := int(a.cols[p])
-					axpy(c1-c0, a.vals[p], g, gb[j*n+c0:j*n+c1])
-				}
+		for i := range a.rows {
+			g := out.Grad[i*n : (i+1)*n]
+			for p := a.rowPtr[i]; p < a.rowPtr[i+1]; p++ {
+				j := int(a.cols[p])
+				axpy(n, a.vals[p], g, gb[j*n:(j+1)*n])
 			}
 		}
 	}, b)
 }
-
-// sparseStrip is the width of the column strips of sparseMatMul: a strip
-// of a 1024-row b is 1 MB, about a core's L2.
-const sparseStrip = 256
 
 // MatMulT returns op(a)·op(b) for matrices, where op transposes its
 // argument when the matching flag is set.

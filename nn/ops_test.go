@@ -627,7 +627,7 @@ func TestBatchMatMulWide(t *testing.T) {
 // TestSparseMatMulBits checks the float32 sparse product and its gradient,
 // bit for bit, against sums written out in the order the engine takes the
 // terms (a's non-zeros in row order for the product, a's rows in order for
-// the gradient), over more columns than one strip.
+// the gradient), on rows long enough for the vector axpy and its tail.
 func TestSparseMatMulBits(t *testing.T) {
 	const m, k, n = 30, 200, 600
 	r := rand.New(rand.NewPCG(5, 5))
