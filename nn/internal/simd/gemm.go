@@ -6,9 +6,12 @@
 //
 // Sgemm follows the BLIS blocking scheme: B is packed into kc×16 column
 // strips, A into mc×kc blocks of 6-row strips, and a 6×16 micro-kernel
-// accumulates each tile. The micro-kernel reads its operands through
-// strides, so small products skip the packing and read A and B in place
-// (see smallGemm).
+// accumulates each tile (6×32 over two strips with AVX-512). The
+// micro-kernel reads its operands through strides, so small products skip
+// the packing and read A and B in place (see smallGemm). The package also
+// holds vector versions of elementwise loops of the engine (Axpy, Adam,
+// AddRows, CopyRows, GatedGrad, AllFinite) with the same bits as the
+// scalar Go they replace.
 //
 // Its results are the same bits on every CPU and for any number of
 // workers: each element of C is computed by one goroutine as a fixed chain
