@@ -762,15 +762,13 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 		xa, xb := a.Data[o*2*half:o*2*half+half], a.Data[o*2*half+half:(o+1)*2*half]
 		t, s, y := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Data[o*half:(o+1)*half]
 		if xa32, ok := any(xa).([]float32); ok {
-			t32, s32 := any(t).([]float32), any(s).([]float32)
-			simd.Tanh(t32, xa32)
-			simd.Sigmoid(s32, any(xb).([]float32))
-			simd.Mul(any(y).([]float32), t32, s32)
-			continue
-		}
-		for i := range t {
-			t[i] = T(math.Tanh(float64(xa[i])))
-			s[i] = T(sigmoid(float64(xb[i])))
+			simd.Tanh(any(t).([]float32), xa32)
+			simd.Sigmoid(any(s).([]float32), any(xb).([]float32))
+		} else {
+			for i := range t {
+				t[i] = T(math.Tanh(float64(xa[i])))
+				s[i] = T(sigmoid(float64(xb[i])))
+			}
 		}
 		for i := range y {
 			y[i] = t[i] * s[i]

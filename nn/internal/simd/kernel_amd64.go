@@ -66,9 +66,6 @@ func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, widt
 func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int)
 
 //go:noescape
-func mulAVX(dst, a, b []float32)
-
-//go:noescape
 func gatedGradAVX(da, db, g, t, s []float32, add int)
 
 // allFiniteAVX is AllFinite for a length that is a multiple of 32.

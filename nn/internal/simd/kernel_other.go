@@ -40,4 +40,3 @@ func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *fl
 func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int) {
 	panic("simd: no SIMD kernel on this platform")
 }
-func mulAVX(dst, a, b []float32) { panic("simd: no SIMD kernel on this platform") }

@@ -174,16 +174,3 @@ func CopyRows(dst []float32, dstStride int, src []float32, srcStride, rows, widt
 		copy(dst[r*dstStride:r*dstStride+width], src[r*srcStride:])
 	}
 }
-
-// Mul sets dst[i] = a[i]·b[i] for i < len(dst) (a and b at least as long).
-func Mul(dst, a, b []float32) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	n := 0
-	if hasKernel {
-		n = len(dst) &^ 7
-		mulAVX(dst[:n], a[:n], b[:n])
-	}
-	for i := n; i < len(dst); i++ {
-		dst[i] = a[i] * b[i]
-	}
-}

@@ -256,24 +256,3 @@ copyNext:
 	JNE copyRow
 	VZEROUPPER
 	RET
-
-// func mulAVX(dst, a, b []float32)
-//
-// dst[i] = a[i]·b[i] for len(dst) (a multiple of 8) elements.
-TEXT ·mulAVX(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ a_base+24(FP), SI
-	MOVQ b_base+48(FP), DX
-	XORQ AX, AX
-mulLoop:
-	CMPQ AX, CX
-	JGE mulDone
-	VMOVUPS (SI)(AX*4), Y0
-	VMULPS (DX)(AX*4), Y0, Y0
-	VMOVUPS Y0, (DI)(AX*4)
-	ADDQ $8, AX
-	JMP mulLoop
-mulDone:
-	VZEROUPPER
-	RET

@@ -153,17 +153,3 @@ func TestCopyRows(t *testing.T) {
 		}
 	}
 }
-
-// TestMulMatchesGo checks Mul (vector and tail) against the scalar loop.
-func TestMulMatchesGo(t *testing.T) {
-	r := rand.New(rand.NewPCG(27, 28))
-	for _, n := range []int{0, 1, 7, 8, 9, 100} {
-		a, b := randSlice(r, n, false), randSlice(r, n, false)
-		got, want := make([]float32, n), make([]float32, n)
-		for i := range want {
-			want[i] = a[i] * b[i]
-		}
-		Mul(got, a, b)
-		sameBits(t, "Mul", got, want)
-	}
-}
