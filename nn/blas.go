@@ -3,7 +3,6 @@ package nn
 import (
 	simd "github.com/metabench/metabench/nn/internal/simd"
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
@@ -46,7 +45,9 @@ func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 func axpy[T Float](n int, alpha T, x, y []T) {
 	switch x := any(x).(type) {
 	case []float32:
-		blas32.Implementation().Saxpy(n, float32(alpha), x, 1, any(y).([]float32), 1)
+		// simd.Axpy rounds the product and the sum as gonum's Saxpy does,
+		// with wider vectors.
+		simd.Axpy(float32(alpha), x[:n], any(y).([]float32)[:n])
 	case []float64:
 		blas64.Implementation().Daxpy(n, float64(alpha), x, 1, any(y).([]float64), 1)
 	}

@@ -1,7 +1,12 @@
 package nn
 
+import "github.com/metabench/metabench/nn/internal/simd"
+
 // AllFinite reports whether x holds no NaN or infinity.
 func AllFinite[T Float](x []T) bool {
+	if x32, ok := any(x).([]float32); ok {
+		return simd.AllFinite(x32) // 32 elements a branch
+	}
 	// v-v is 0 for every finite v and NaN for ±Inf and NaN; a sum of four
 	// of them is NaN as soon as one is, so one branch covers four elements
 	// (optimisers check every gradient element before each step).

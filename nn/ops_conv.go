@@ -1,6 +1,10 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	simd "github.com/metabench/metabench/nn/internal/simd"
+)
 
 // ConvOpts configures [Tape.Conv2D]: zero padding on each side and the
 // dilation along each axis (zero means 1). The stride is always one.
@@ -148,10 +152,7 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 		var beta T
 		if bias != nil {
 			for j, b := range bias.Data {
-				row := y[j*p : (j+1)*p]
-				for q := range row {
-					row[q] = b
-				}
+				fill(y[j*p:(j+1)*p], b)
 			}
 			beta = 1
 		}
@@ -215,6 +216,18 @@ func im2colTaps[T Float](col, img []T, g convGeom, taps []int) {
 			row := col[(ch*nt+ti)*p:][:p]
 			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
 			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
+			if row32, ok := any(row).([]float32); ok && xlo < xhi && ylo < yhi {
+				// One clear of the row and one call for the visible
+				// rectangle, instead of a copy and clears per image row.
+				if xlo > 0 || xhi < g.wo {
+					clear(row32)
+				} else {
+					clear(row32[:ylo*g.wo])
+					clear(row32[yhi*g.wo:])
+				}
+				simd.CopyRows(row32[ylo*g.wo+xlo:], g.wo, any(plane).([]float32)[(ylo-g.pt+ki*g.dh)*g.w+xlo-g.pl+kj*g.dw:], g.w, yhi-ylo, xhi-xlo)
+				continue
+			}
 			clear(row[:ylo*g.wo])
 			for oy := ylo; oy < yhi; oy++ {
 				iy := oy - g.pt + ki*g.dh
@@ -243,7 +256,13 @@ func col2imTaps[T Float](img, col []T, g convGeom, taps []int) {
 			row := col[(ch*nt+ti)*p:][:p]
 			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
 			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
-			if xlo == xhi {
+			if xlo == xhi || ylo == yhi {
+				continue
+			}
+			if plane32, ok := any(plane).([]float32); ok {
+				// The same additions, 8 elements at a time.
+				simd.AddRows(plane32[(ylo-g.pt+ki*g.dh)*g.w+xlo-g.pl+kj*g.dw:], g.w,
+					any(row[ylo*g.wo+xlo:]).([]float32), g.wo, yhi-ylo, xhi-xlo)
 				continue
 			}
 			for oy := ylo; oy < yhi; oy++ {
@@ -255,5 +274,18 @@ func col2imTaps[T Float](img, col []T, g convGeom, taps []int) {
 				}
 			}
 		}
+	}
+}
+
+// fill sets every element of x to v: one store, then copies of what is
+// filled so far, doubling (memmove's wide stores, where a loop of single
+// stores ran at one element a cycle).
+func fill[T Float](x []T, v T) {
+	if len(x) == 0 {
+		return
+	}
+	x[0] = v
+	for n := 1; n < len(x); n *= 2 {
+		copy(x[n:], x[:n])
 	}
 }

@@ -755,8 +755,9 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 	shape := slices.Clone(a.Shape)
 	shape[axis] = dim / 2
 	out := tp.newOutRaw(shape, a)
-	// Keep tanh and sigmoid values for the backward pass.
-	th, sg := tp.arena.get(outer*half), tp.arena.get(outer*half)
+	// Keep tanh and sigmoid values for the backward pass (every element
+	// is written below, so the buffers need no clearing).
+	th, sg := tp.arena.getRaw(outer*half), tp.arena.getRaw(outer*half)
 	for o := range outer {
 		xa, xb := a.Data[o*2*half:o*2*half+half], a.Data[o*2*half+half:(o+1)*2*half]
 		t, s, y := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Data[o*half:(o+1)*half]
@@ -779,6 +780,11 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 			t, s, g := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Grad[o*half:(o+1)*half]
 			da, db := ga[o*2*half:o*2*half+half], ga[o*2*half+half:(o+1)*2*half]
 			da, db, s, t = da[:len(g)], db[:len(g)], s[:len(g)], t[:len(g)]
+			if g32, ok := any(g).([]float32); ok {
+				// The same operations, 8 elements at a time.
+				simd.GatedGrad(any(da).([]float32), any(db).([]float32), g32, any(t).([]float32), any(s).([]float32), !fresh)
+				continue
+			}
 			if fresh {
 				for i, gi := range g {
 					da[i] = gi * s[i] * (1 - t[i]*t[i])

@@ -50,28 +50,43 @@ type csr[T Float] struct {
 }
 
 // toCSR converts a dense m×k matrix if it is sparse enough.
+//
+// Both passes are branch-free per element (a binary input's zeros and ones
+// alternate unpredictably): the count adds a 0 or 1 and checks the limit
+// once a row, and the layout writes every element at the next free slot
+// and advances past it only if it is non-zero.
 func toCSR[T Float](a []T, m, k int) (csr[T], bool) {
 	limit := int(sparseMaxDensity * float64(len(a)))
 	nnz := 0
-	for _, v := range a {
-		if v != 0 {
-			nnz++
-			if nnz > limit {
-				return csr[T]{}, false
-			}
+	for i := range m {
+		for _, v := range a[i*k : (i+1)*k] {
+			nnz += nonZero(v)
+		}
+		if nnz > limit {
+			return csr[T]{}, false
 		}
 	}
-	sp := csr[T]{rows: m, rowPtr: make([]int32, m+1), cols: make([]int32, 0, nnz), vals: make([]T, 0, nnz)}
+	// One spare slot: the last element is written even when it is zero.
+	sp := csr[T]{rows: m, rowPtr: make([]int32, m+1), cols: make([]int32, nnz+1), vals: make([]T, nnz+1)}
+	n := 0
 	for i := range m {
 		for j, v := range a[i*k : (i+1)*k] {
-			if v != 0 {
-				sp.cols = append(sp.cols, int32(j))
-				sp.vals = append(sp.vals, v)
-			}
+			sp.cols[n], sp.vals[n] = int32(j), v
+			n += nonZero(v)
 		}
-		sp.rowPtr[i+1] = int32(len(sp.cols))
+		sp.rowPtr[i+1] = int32(n)
 	}
+	sp.cols, sp.vals = sp.cols[:n], sp.vals[:n]
 	return sp, true
+}
+
+// nonZero returns 1 if v ≠ 0 and 0 otherwise.
+func nonZero[T Float](v T) int {
+	b := 0
+	if v != 0 {
+		b = 1
+	}
+	return b
 }
 
 // sparseMatMul computes out = a·b for a sparse constant a; only b receives a

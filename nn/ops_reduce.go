@@ -38,13 +38,29 @@ func dropAxis(shape []int, axis int) []int {
 	return out
 }
 
-// SumAxis sums over one axis, removing it.
+// SumAxis sums over one axis, removing it. Each output element adds its
+// inputs in axis order from zero, whichever loop below computes it.
 func (tp *Tape[T]) SumAxis(a *Tensor[T], axis int) *Tensor[T] {
 	axis = normAxis(axis, len(a.Shape))
 	outer, dim, inner := axisSplit(a.Shape, axis)
 	out := tp.newOut(dropAxis(a.Shape, axis), a)
 	for o := range outer {
 		dst := out.Data[o*inner : (o+1)*inner]
+		if inner == 1 {
+			// The last axis (a pooling window): a running sum, where a call
+			// a row of one element would cost more than the additions.
+			s := dst[0]
+			for _, v := range a.Data[o*dim : (o+1)*dim] {
+				s += v
+			}
+			dst[0] = s
+			continue
+		}
+		if d32, ok := any(dst).([]float32); ok && inner >= 8 {
+			// The rows added in order into the same dst, 8 elements at a time.
+			simd.AddRows(d32, 0, any(a.Data[o*dim*inner:]).([]float32), inner, dim, inner)
+			continue
+		}
 		for d := range dim {
 			src := a.Data[(o*dim+d)*inner : (o*dim+d+1)*inner]
 			for i, v := range src {
@@ -56,10 +72,27 @@ func (tp *Tape[T]) SumAxis(a *Tensor[T], axis int) *Tensor[T] {
 		ga, fresh := tp.gradFor(a)
 		for o := range outer {
 			g := out.Grad[o*inner : (o+1)*inner]
+			if inner == 1 {
+				row := ga[o*dim : (o+1)*dim]
+				if fresh {
+					for d := range row {
+						row[d] = g[0]
+					}
+					continue
+				}
+				for d := range row {
+					row[d] += g[0]
+				}
+				continue
+			}
 			for d := range dim {
 				dst := ga[(o*dim+d)*inner : (o*dim+d+1)*inner]
 				if fresh {
 					copy(dst, g)
+					continue
+				}
+				if d32, ok := any(dst).([]float32); ok && inner >= 8 {
+					simd.AddRows(d32, inner, any(g).([]float32), inner, 1, inner)
 					continue
 				}
 				for i, v := range g {

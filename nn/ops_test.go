@@ -623,3 +623,102 @@ func TestBatchMatMulWide(t *testing.T) {
 		})
 	}
 }
+
+// TestSparseMatMulBits checks the float32 sparse product and its gradient,
+// bit for bit, against sums written out in the order the engine takes the
+// terms (a's non-zeros in row order for the product, a's rows in order for
+// the gradient), on rows long enough for the vector axpy and its tail.
+func TestSparseMatMulBits(t *testing.T) {
+	const m, k, n = 30, 200, 600
+	r := rand.New(rand.NewPCG(5, 5))
+	x := make([]float32, m*k)
+	for i := range x {
+		if r.Float64() < 0.1 {
+			x[i] = float32(r.NormFloat64())
+		}
+	}
+	w := NewParam[float32]("w", k, n)
+	for i := range w.Value {
+		w.Value[i] = float32(r.NormFloat64())
+	}
+	gy := make([]float32, m*n)
+	for i := range gy {
+		gy[i] = float32(r.NormFloat64())
+	}
+	tp := NewTape[float32]()
+	y := tp.MatMul(tp.Constant(x, m, k), tp.Param(w))
+	if err := tp.Backward(tp.Sum(tp.Mul(y, tp.Constant(gy, m, n)))); err != nil {
+		t.Fatal(err)
+	}
+	for i := range m {
+		for c := range n {
+			var acc float32
+			for j := range k {
+				if a := x[i*k+j]; a != 0 {
+					acc += a * w.Value[j*n+c]
+				}
+			}
+			if got := y.Data[i*n+c]; math.Float32bits(got) != math.Float32bits(acc) {
+				t.Fatalf("y[%d,%d] = %g, want %g", i, c, got, acc)
+			}
+		}
+	}
+	for j := range k {
+		for c := range n {
+			var acc float32
+			for i := range m {
+				if a := x[i*k+j]; a != 0 {
+					acc += a * gy[i*n+c]
+				}
+			}
+			if got := w.Grad[j*n+c]; math.Float32bits(got) != math.Float32bits(acc) {
+				t.Fatalf("dW[%d,%d] = %g, want %g", j, c, got, acc)
+			}
+		}
+	}
+}
+
+// TestSumAxisBits checks float32 SumAxis over every axis (inner sizes 1,
+// short and long enough for the vector loop), forward and backward, bit for
+// bit against sums written out in axis order; the input is used twice, so
+// its gradient is both written and added to.
+func TestSumAxisBits(t *testing.T) {
+	shape := []int{3, 4, 9, 2}
+	r := rand.New(rand.NewPCG(6, 6))
+	for axis := range shape {
+		a := NewParam[float32]("a", shape...)
+		for i := range a.Value {
+			a.Value[i] = float32(r.NormFloat64())
+		}
+		outer, dim, inner := axisSplit(shape, axis)
+		g1, g2 := make([]float32, outer*inner), make([]float32, outer*inner)
+		for i := range g1 {
+			g1[i], g2[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		tp := NewTape[float32]()
+		x := tp.Param(a)
+		y1, y2 := tp.SumAxis(x, axis), tp.SumAxis(x, axis)
+		loss := tp.Add(tp.Sum(tp.Mul(y1, tp.Constant(g1, y1.Shape...))), tp.Sum(tp.Mul(y2, tp.Constant(g2, y2.Shape...))))
+		if err := tp.Backward(loss); err != nil {
+			t.Fatal(err)
+		}
+		for o := range outer {
+			for i := range inner {
+				var s float32
+				for d := range dim {
+					s += a.Value[(o*dim+d)*inner+i]
+				}
+				if got := y1.Data[o*inner+i]; math.Float32bits(got) != math.Float32bits(s) {
+					t.Fatalf("axis %d: sum[%d,%d] = %g, want %g", axis, o, i, got, s)
+				}
+				for d := range dim {
+					// The second use's backward runs first (reverse order).
+					want := g2[o*inner+i] + g1[o*inner+i]
+					if got := a.Grad[(o*dim+d)*inner+i]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("axis %d: grad[%d,%d,%d] = %g, want %g", axis, o, d, i, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"math"
 
 	"github.com/metabench/metabench/nn"
+	"github.com/metabench/metabench/nn/internal/simd"
 )
 
 // Schedule maps the 1-based step number to a learning-rate multiplier.
@@ -303,6 +304,14 @@ func (r *adam[T]) update(p, g []T, st *state[T], lr float64, step int) {
 	stepSize := T(lr / bc1)
 	inv := T(1 / math.Sqrt(bc2))
 	eps := T(r.Eps)
+	if p32, ok := any(p).([]float32); ok {
+		// The same operations in the same order, 8 weights at a time.
+		simd.Adam(p32, any(g).([]float32), any(m).([]float32), any(v).([]float32), &simd.AdamConsts{
+			B1: float32(b1), A1: float32(a1), B2: float32(b2), A2: float32(a2),
+			StepSize: float32(stepSize), Inv: float32(inv), Eps: float32(eps),
+		})
+		return
+	}
 	for i := range p {
 		gi := g[i]
 		mi := b1*m[i] + a1*gi

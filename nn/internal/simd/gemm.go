@@ -6,9 +6,12 @@
 //
 // Sgemm follows the BLIS blocking scheme: B is packed into kc×16 column
 // strips, A into mc×kc blocks of 6-row strips, and a 6×16 micro-kernel
-// accumulates each tile. The micro-kernel reads its operands through
-// strides, so small products skip the packing and read A and B in place
-// (see smallGemm).
+// accumulates each tile (6×32 over two strips with AVX-512). The
+// micro-kernel reads its operands through strides, so small products skip
+// the packing and read A and B in place (see smallGemm). The package also
+// holds vector versions of elementwise loops of the engine (Axpy, Adam,
+// AddRows, CopyRows, GatedGrad, AllFinite) with the same bits as the
+// scalar Go they replace.
 //
 // Its results are the same bits on every CPU and for any number of
 // workers: each element of C is computed by one goroutine as a fixed chain
@@ -68,9 +71,12 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // panel is reused many times and must stay in cache; the network layers
 // mostly multiply a few dozen rows, where copying A and B costs about as
 // much as multiplying them (a BC training step spent 20% of its time
-// packing). The bound keeps the B panel read in place within L2.
+// packing). The bound keeps the B panel read in place within L2. With at
+// most mc rows there is one block of rows, so each B strip is read by one
+// pass over them whether packed or not: packing would only add a copy
+// (a convolution's output channels times its image's columns).
 func smallGemm(m, n, k int) bool {
-	return min(k, kc)*min(n, nc) <= 64*1024 && m <= 4*mc
+	return m <= mc || (min(k, kc)*min(n, nc) <= 64*1024 && m <= 4*mc)
 }
 
 // sgemm is Sgemm with the operand layout chosen by the caller: direct reads
@@ -198,23 +204,43 @@ func blockTiles(k block) {
 		kernelBlock(rows, cols, kb, as, aRow, aStep, aNext, bs, bStep, bNext,
 			&k.c[k.ic*k.ldc+k.jc+k.j0], k.ldc, mr*k.ldc, k.alpha)
 	}
-	edge := func(is, js int) {
-		mw, nw := min(mr, k.mb-is), min(nr, nb-js)
-		as, aRow, aStep, _ := k.aStrip(is)
-		bs, bStep, _ := k.bStrip(js, nb)
+	// edges adds the tiles of nRows row strips from is and nCols column
+	// strips from js, each cut to its first mw rows and nw columns.
+	edges := func(is, nRows, js, nCols, mw, nw int) {
+		as, aRow, aStep, aNext := k.aStrip(is)
+		bs, bStep, bNext := k.bStrip(js, nb)
 		off := (k.ic+is)*k.ldc + k.jc + js
-		_ = k.c[off+(mw-1)*k.ldc+nw-1]
-		kernelEdge(mw, nw, kb, as, aRow, aStep, bs, bStep, &k.tile[0], &k.c[off], k.ldc, k.alpha)
+		_ = k.c[off+((nRows-1)*mr+mw-1)*k.ldc+(nCols-1)*nr+nw-1]
+		kernelTiles(nRows, nCols, kb, as, aRow, aStep, aNext, bs, bStep, bNext, &k.tile[0], &k.c[off], k.ldc, mr*k.ldc, k.alpha, mw, nw)
 	}
-	// The partial column strip of the full rows, then the partial row strip.
-	if js := k.j0 + cols*nr; js < k.j1 {
-		for is := 0; is < rows*mr; is += mr {
-			edge(is, js)
-		}
+	// The partial column strip of the full rows, then the partial row strip
+	// (its full column strips, then the corner).
+	js := k.j0 + cols*nr
+	if js < k.j1 && rows > 0 {
+		edges(0, rows, js, 1, mr, k.j1-js)
 	}
 	if is := rows * mr; is < k.mb {
-		for js := k.j0; js < k.j1; js += nr {
-			edge(is, js)
+		if cols > 0 {
+			edges(is, 1, k.j0, cols, k.mb-is, nr)
+		}
+		if js < k.j1 {
+			edges(is, 1, js, 1, k.mb-is, k.j1-js)
+		}
+	}
+}
+
+// kernelTiles adds alpha times rows×cols tiles (strides as for
+// kernelBlock) into C, of each only the first mrows rows and ncols
+// columns: one AVX-512 call for all of them where the CPU has it, one
+// kernelEdge call a tile otherwise. Either way the same bits.
+func kernelTiles(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, tile, c *float32, ldc, cNext int, alpha float32, mrows, ncols int) {
+	if hasAVX512 {
+		kernel16AVX512(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, mrows, ncols)
+		return
+	}
+	for j := range cols {
+		for i := range rows {
+			kernelEdge(mrows, ncols, k, at(a, i*aNext), aRow, aStep, at(b, j*bNext), bStep, tile, at(c, i*cNext+j*nr), ldc, alpha)
 		}
 	}
 }

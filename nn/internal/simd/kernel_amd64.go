@@ -10,6 +10,18 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func kernelBlockAVX(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
 
+// kernelBlockAVX512 is kernelBlockAVX over pairs of 16-column strips,
+// with 6×32 tiles in AVX-512 registers; see kernel512_amd64.s.
+//
+//go:noescape
+func kernelBlockAVX512(rows, pairs, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
+
+// kernel16AVX512 adds rows×cols 6×16 tiles as kernelBlockAVX does, of
+// each only the first mrows rows and ncols columns; see kernel512_amd64.s.
+//
+//go:noescape
+func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int)
+
 //go:noescape
 func kernelEdgeAVX(rows, cols, k int, a *float32, aRow, aStep int, b *float32, bStep int, tile, c *float32, ldc int, alpha float32)
 
@@ -35,9 +47,53 @@ func geluAVX(dst, src []float32)
 //go:noescape
 func geluGradAVX(ga, g, x []float32)
 
+// axpyAVX and adamAVX are Axpy and Adam for slices whose length is a
+// multiple of 8; see update_amd64.s.
+//
+//go:noescape
+func axpyAVX(alpha float32, x, y []float32)
+
+//go:noescape
+func adamAVX(p, g, m, v []float32, c *AdamConsts)
+
+// addRowsAVX is AddRows and gatedGradAVX GatedGrad for a length that
+// is a multiple of 8 (add ≠ 0 for adding); see update_amd64.s.
+//
+//go:noescape
+func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int)
+
+//go:noescape
+func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int)
+
+//go:noescape
+func gatedGradAVX(da, db, g, t, s []float32, add int)
+
+// allFiniteAVX is AllFinite for a length that is a multiple of 32.
+//
+//go:noescape
+func allFiniteAVX(x []float32) bool
+
 var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// hasAVX512 reports whether the block kernel may use 512-bit registers
+// (the CPU and the OS support them). It changes the speed, not the bits:
+// both kernels compute each element of C by the same chain of operations.
+var hasAVX512 = hasKernel && cpu.X86.HasAVX512F
+
 func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32) {
+	if hasAVX512 && cols == 1 {
+		kernel16AVX512(rows, 1, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, mr, nr)
+		return
+	}
+	if hasAVX512 && cols >= 2 {
+		kernelBlockAVX512(rows, cols/2, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
+		if cols%2 == 0 {
+			return
+		}
+		// The odd last strip through the 6×16 kernel.
+		kernel16AVX512(rows, 1, k, a, aRow, aStep, aNext, at(b, (cols-1)*bNext), bStep, bNext, at(c, (cols-1)*nr), ldc, cNext, alpha, mr, nr)
+		return
+	}
 	if hasKernel {
 		kernelBlockAVX(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
 		return

@@ -4,6 +4,9 @@ package simd
 
 const hasKernel = false
 
+// hasAVX512 is false: the portable kernel has no wider variant.
+const hasAVX512 = false
+
 func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32) {
 	kernelBlockGo(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
 }
@@ -21,3 +24,19 @@ func sigmoidAVX(dst, src []float32)  { panic("simd: no SIMD kernel on this platf
 func tanhAVX(dst, src []float32)     { panic("simd: no SIMD kernel on this platform") }
 func geluAVX(dst, src []float32)     { panic("simd: no SIMD kernel on this platform") }
 func geluGradAVX(ga, g, x []float32) { panic("simd: no SIMD kernel on this platform") }
+
+func axpyAVX(alpha float32, x, y []float32)       { panic("simd: no SIMD kernel on this platform") }
+func adamAVX(p, g, m, v []float32, c *AdamConsts) { panic("simd: no SIMD kernel on this platform") }
+func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int) {
+	panic("simd: no SIMD kernel on this platform")
+}
+func gatedGradAVX(da, db, g, t, s []float32, add int) { panic("simd: no SIMD kernel on this platform") }
+func allFiniteAVX(x []float32) bool                   { panic("simd: no SIMD kernel on this platform") }
+
+func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int) {
+	panic("simd: no AVX-512 kernel on this platform")
+}
+
+func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int) {
+	panic("simd: no SIMD kernel on this platform")
+}

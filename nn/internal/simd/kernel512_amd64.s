@@ -1,0 +1,214 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The AVX-512 block kernel: kernelBlockAVX (kernel_amd64.s) with tiles of
+// 6×32, two adjacent 16-column B strips at once in 512-bit registers. Each
+// element of C still takes one chain of fused multiply-adds over k from
+// +0 and is then added to C as alpha·sum + C, fused: the same operations in
+// the same order as the 6×16 kernel and the portable kernel, so the same
+// bits. The wider registers double the multiply-adds per instruction on
+// cores with 512-bit units (Zen 5, Intel server cores).
+
+// ZERO512 clears the twelve accumulators Z4..Z15.
+#define ZERO512 \
+	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7; \
+	VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9; VPXORD Z10, Z10, Z10; VPXORD Z11, Z11, Z11; \
+	VPXORD Z12, Z12, Z12; VPXORD Z13, Z13, Z13; VPXORD Z14, Z14, Z14; VPXORD Z15, Z15, Z15
+
+// STEP512 accumulates one rank-1 update: rows 0-2 of A at SI, SI+R8,
+// SI+2·R8, rows 3-5 at R9, R9+R8, R9+2·R8; the row of the first B strip at
+// DI, of the second at DI+DX. Then it advances A by R10 bytes and B by R11.
+#define STEP512 \
+	VMOVUPS (DI), Z0; VMOVUPS (DI)(DX*1), Z1; \
+	VBROADCASTSS (SI), Z2; VFMADD231PS Z0, Z2, Z4; VFMADD231PS Z1, Z2, Z5; \
+	VBROADCASTSS (SI)(R8*1), Z3; VFMADD231PS Z0, Z3, Z6; VFMADD231PS Z1, Z3, Z7; \
+	VBROADCASTSS (SI)(R8*2), Z2; VFMADD231PS Z0, Z2, Z8; VFMADD231PS Z1, Z2, Z9; \
+	VBROADCASTSS (R9), Z3; VFMADD231PS Z0, Z3, Z10; VFMADD231PS Z1, Z3, Z11; \
+	VBROADCASTSS (R9)(R8*1), Z2; VFMADD231PS Z0, Z2, Z12; VFMADD231PS Z1, Z2, Z13; \
+	VBROADCASTSS (R9)(R8*2), Z3; VFMADD231PS Z0, Z3, Z14; VFMADD231PS Z1, Z3, Z15; \
+	ADDQ R10, SI; ADDQ R10, R9; ADDQ R11, DI
+
+// ADDROW512 adds alpha (Z0) times accumulators lo, hi into the C row at DX
+// (32 floats).
+#define ADDROW512(lo, hi) \
+	VMOVUPS (DX), Z1; VMOVUPS 64(DX), Z2; \
+	VFMADD231PS lo, Z0, Z1; VFMADD231PS hi, Z0, Z2; \
+	VMOVUPS Z1, (DX); VMOVUPS Z2, 64(DX)
+
+// func kernelBlockAVX512(rows, pairs, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
+//
+// Adds alpha times rows×pairs full 6×32 tiles into C: tile (i, j)
+// multiplies the A strip at a+i·aNext by the B strips at b+2j·bNext and
+// b+(2j+1)·bNext (strides as in kernelBlockAVX) and goes to
+// c+i·cNext+32·j; every tile lies inside C. MXCSR is set as in
+// kernelBlockAVX (flush to zero, denormals are zero) for the whole call.
+TEXT ·kernelBlockAVX512(SB), NOSPLIT, $24-108
+	CMPQ rows+0(FP), $0
+	JLE done
+	CMPQ pairs+8(FP), $0
+	JLE done
+	VSTMXCSR saved-24(SP)
+	MOVL saved-24(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, flush-20(SP)
+	VLDMXCSR flush-20(SP)
+	MOVQ aRow+32(FP), R8; SHLQ $2, R8
+	MOVQ aStep+40(FP), R10; SHLQ $2, R10
+	MOVQ bStep+64(FP), R11; SHLQ $2, R11
+	MOVQ ldc+88(FP), BX; SHLQ $2, BX
+	MOVQ b+56(FP), R12
+	MOVQ c+80(FP), R13
+	MOVQ pairs+8(FP), DX
+	MOVQ DX, colsLeft-8(SP)
+col:
+	MOVQ a+24(FP), AX
+	MOVQ R13, R14
+	MOVQ rows+0(FP), DX
+	MOVQ DX, rowsLeft-16(SP)
+row:
+	MOVQ k+16(FP), CX
+	MOVQ AX, SI
+	LEAQ (SI)(R8*2), R9; ADDQ R8, R9
+	MOVQ R12, DI
+	MOVQ bNext+72(FP), DX; SHLQ $2, DX
+	ZERO512
+	TESTQ CX, CX
+	JEQ rowStore
+rowStep:
+	STEP512
+	DECQ CX
+	JNE rowStep
+rowStore:
+	MOVQ R14, DX
+	VBROADCASTSS alpha+104(FP), Z0
+	ADDROW512(Z4, Z5)
+	ADDQ BX, DX
+	ADDROW512(Z6, Z7)
+	ADDQ BX, DX
+	ADDROW512(Z8, Z9)
+	ADDQ BX, DX
+	ADDROW512(Z10, Z11)
+	ADDQ BX, DX
+	ADDROW512(Z12, Z13)
+	ADDQ BX, DX
+	ADDROW512(Z14, Z15)
+	MOVQ aNext+48(FP), DX; SHLQ $2, DX; ADDQ DX, AX
+	MOVQ cNext+96(FP), DX; SHLQ $2, DX; ADDQ DX, R14
+	DECQ rowsLeft-16(SP)
+	JNE row
+	MOVQ bNext+72(FP), DX; SHLQ $3, DX; ADDQ DX, R12
+	ADDQ $128, R13
+	DECQ colsLeft-8(SP)
+	JNE col
+	VLDMXCSR saved-24(SP)
+	VZEROUPPER
+done:
+	RET
+
+// STEP16 accumulates one rank-1 update of a 6×16 tile into Z4..Z9: A as
+// in STEP512, the B row (16 floats) at DI.
+#define STEP16 \
+	VMOVUPS (DI), Z0; \
+	VBROADCASTSS (SI), Z2; VFMADD231PS Z0, Z2, Z4; \
+	VBROADCASTSS (SI)(R8*1), Z3; VFMADD231PS Z0, Z3, Z5; \
+	VBROADCASTSS (SI)(R8*2), Z2; VFMADD231PS Z0, Z2, Z6; \
+	VBROADCASTSS (R9), Z3; VFMADD231PS Z0, Z3, Z7; \
+	VBROADCASTSS (R9)(R8*1), Z2; VFMADD231PS Z0, Z2, Z8; \
+	VBROADCASTSS (R9)(R8*2), Z3; VFMADD231PS Z0, Z3, Z9; \
+	ADDQ R10, SI; ADDQ R10, R9; ADDQ R11, DI
+
+// ADDROW16 adds alpha (Z1) times acc into the C row at DX, in the columns
+// that K1 selects (the others are neither read nor written).
+#define ADDROW16(acc) \
+	VMOVUPS.Z (DX), K1, Z2; \
+	VFMADD231PS acc, Z1, Z2; \
+	VMOVUPS Z2, K1, (DX)
+
+// func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int)
+//
+// Adds alpha times rows×cols 6×16 tiles into C, laid out as for
+// kernelBlockAVX, but of each tile only the first mrows rows (1..6) and
+// ncols columns (1..16) reach C, through a column mask: the odd strip
+// after kernelBlockAVX512's pairs, and the edges of C. Each element is the
+// same chain of operations as in the other kernels.
+TEXT ·kernel16AVX512(SB), NOSPLIT, $24-128
+	CMPQ rows+0(FP), $0
+	JLE done16
+	CMPQ cols+8(FP), $0
+	JLE done16
+	VSTMXCSR saved-24(SP)
+	MOVL saved-24(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, flush-20(SP)
+	VLDMXCSR flush-20(SP)
+	// K1 selects the first ncols columns.
+	MOVQ ncols+120(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ aRow+32(FP), R8; SHLQ $2, R8
+	MOVQ aStep+40(FP), R10; SHLQ $2, R10
+	MOVQ bStep+64(FP), R11; SHLQ $2, R11
+	MOVQ ldc+88(FP), BX; SHLQ $2, BX
+	MOVQ b+56(FP), R12
+	MOVQ c+80(FP), R13
+	MOVQ cols+8(FP), DX
+	MOVQ DX, colsLeft-8(SP)
+col16:
+	MOVQ a+24(FP), AX
+	MOVQ R13, R14
+	MOVQ rows+0(FP), DX
+	MOVQ DX, rowsLeft-16(SP)
+row16:
+	MOVQ k+16(FP), CX
+	MOVQ AX, SI
+	LEAQ (SI)(R8*2), R9; ADDQ R8, R9
+	MOVQ R12, DI
+	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7; VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9
+	TESTQ CX, CX
+	JEQ store16
+step16:
+	STEP16
+	DECQ CX
+	JNE step16
+store16:
+	VBROADCASTSS alpha+104(FP), Z1
+	MOVQ R14, DX
+	MOVQ mrows+112(FP), CX
+	ADDROW16(Z4)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z5)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z6)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z7)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z8)
+	DECQ CX
+	JEQ stored16
+	ADDQ BX, DX
+	ADDROW16(Z9)
+stored16:
+	MOVQ aNext+48(FP), DX; SHLQ $2, DX; ADDQ DX, AX
+	MOVQ cNext+96(FP), DX; SHLQ $2, DX; ADDQ DX, R14
+	DECQ rowsLeft-16(SP)
+	JNE row16
+	MOVQ bNext+72(FP), DX; SHLQ $2, DX; ADDQ DX, R12
+	ADDQ $64, R13
+	DECQ colsLeft-8(SP)
+	JNE col16
+	VLDMXCSR saved-24(SP)
+	VZEROUPPER
+done16:
+	RET

@@ -1,0 +1,89 @@
+package simd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestKernelBlockMatchesGo checks the block kernel the CPU runs (6×32
+// AVX-512 tiles with a 6×16 one for an odd last strip, or 6×16 AVX2
+// tiles) against the portable kernel, bit for bit, on awkward values,
+// for odd and even numbers of strips, packed and in-place strides, and
+// alpha other than one.
+func TestKernelBlockMatchesGo(t *testing.T) {
+	t.Logf("AVX2/FMA %v, AVX-512 %v", hasKernel, hasAVX512)
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, rows := range []int{1, 2, 3} {
+		for _, cols := range []int{1, 2, 3, 4, 5} {
+			for _, k := range []int{0, 1, 7, 64} {
+				for _, inPlace := range []bool{false, true} {
+					name := fmt.Sprintf("rows=%d cols=%d k=%d inPlace=%v", rows, cols, k, inPlace)
+					// Packed: A strips of k×6 and B strips of k×16. In
+					// place: A row-major with lda, B row-major with ldb.
+					aRow, aStep, aNext := 1, mr, k*mr
+					bStep, bNext := nr, k*nr
+					lda, ldb := k+3, cols*nr+5
+					if inPlace {
+						aRow, aStep, aNext = lda, 1, mr*lda
+						bStep, bNext = ldb, nr
+					}
+					a := make([]float32, rows*mr*max(k, 1)*(lda+mr)+1)
+					b := make([]float32, (max(k, 1)+1)*(cols*nr+ldb)*nr+1)
+					ldc := cols*nr + 3
+					c := make([]float32, rows*mr*ldc)
+					for _, x := range [][]float32{a, b, c} {
+						for i := range x {
+							x[i] = awkward(r)
+						}
+					}
+					want := append([]float32(nil), c...)
+					kernelBlockGo(rows, cols, k, &a[0], aRow, aStep, aNext, &b[0], bStep, bNext, &want[0], ldc, mr*ldc, 0.7)
+					kernelBlock(rows, cols, k, &a[0], aRow, aStep, aNext, &b[0], bStep, bNext, &c[0], ldc, mr*ldc, 0.7)
+					for i := range c {
+						if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s: element %d = %g (%#x), want %g (%#x)", name, i, c[i], math.Float32bits(c[i]), want[i], math.Float32bits(want[i]))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestKernelTilesMatchesGo checks the edge kernel the CPU runs (one
+// AVX-512 call for all tiles, or one AVX2 call a tile) against the
+// portable kernel, for every cut of a tile, in place and packed.
+func TestKernelTilesMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const rows, cols, k = 2, 3, 9
+	var tile [mr * nr]float32
+	for mrows := 1; mrows <= mr; mrows++ {
+		for _, ncols := range []int{1, 5, 15, 16} {
+			for _, inPlace := range []bool{false, true} {
+				aRow, aStep, aNext := 1, mr, k*mr
+				bStep, bNext := nr, k*nr
+				lda, ldb := k+3, cols*nr+5
+				if inPlace {
+					aRow, aStep, aNext = lda, 1, mr*lda
+					bStep, bNext = ldb, nr
+				}
+				a, b := randSlice(r, rows*mr*(lda+k*mr), false), randSlice(r, k*(ldb+cols*nr), false)
+				for i := range a {
+					a[i] = awkward(r)
+				}
+				ldc := cols*nr + 2
+				c := randSlice(r, rows*mr*ldc, false)
+				want := append([]float32(nil), c...)
+				for j := range cols {
+					for i := range rows {
+						kernelEdgeGo(mrows, ncols, k, &a[i*aNext], aRow, aStep, &b[j*bNext], bStep, &want[i*mr*ldc+j*nr], ldc, 0.7)
+					}
+				}
+				kernelTiles(rows, cols, k, &a[0], aRow, aStep, aNext, &b[0], bStep, bNext, &tile[0], &c[0], ldc, mr*ldc, 0.7, mrows, ncols)
+				sameBits(t, fmt.Sprintf("mrows=%d ncols=%d inPlace=%v", mrows, ncols, inPlace), c, want)
+			}
+		}
+	}
+}
