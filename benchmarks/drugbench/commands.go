@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/metabench/metabench/agents/multitask"
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/envs/molecules"
 	"github.com/metabench/metabench/internal/cli"
@@ -168,7 +169,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 			all[i] = i
 		}
 		sc := scoreTasks(sub, all, func(j int) []float64 { return multitask.Column(pr, j) })
-		t.Rows = append(t.Rows, []string{name, fmt.Sprint(len(sc.tasks)), f3(Mean(sc.auc)), f3(Median(sc.auc)), f3(Mean(sc.prc))})
+		t.Rows = append(t.Rows, []string{name, fmt.Sprint(len(sc.tasks)), f3(claims.Mean(sc.auc)), f3(Median(sc.auc)), f3(claims.Mean(sc.prc))})
 	}
 	if err := report.Print(e.Stdout, t); err != nil {
 		return err
@@ -235,6 +236,6 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 	if len(t.Rows) == 0 {
 		return fmt.Errorf("eval drug: %s has none of the network's tasks (%s)", tab.Name, strings.Join(tasks, ", "))
 	}
-	t.Rows = append(t.Rows, []string{"mean", "", f3(Mean(aucs))})
+	t.Rows = append(t.Rows, []string{"mean", "", f3(claims.Mean(aucs))})
 	return report.Print(e.Stdout, t)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/metabench/metabench/agents/multitask"
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/molecules"
 	"github.com/metabench/metabench/internal/atomicfile"
@@ -386,7 +387,7 @@ func run(ctx context.Context, s suite.Setup[config]) (Rows, error) {
 			}
 		}
 		stop()
-		o.Logf("drug: unit %d/%d %s %s fold %d k %d: mean AUC %.3f (%.1fs)", i+1, len(units), u.Exp, u.Model, u.Fold, r.K, Mean(r.AUC), time.Since(t0).Seconds())
+		o.Logf("drug: unit %d/%d %s %s fold %d k %d: mean AUC %.3f (%.1fs)", i+1, len(units), u.Exp, u.Model, u.Fold, r.K, claims.Mean(r.AUC), time.Since(t0).Seconds())
 		rows.Results = append(rows.Results, r)
 	}
 	return rows, nil

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/internal/plot"
 )
@@ -96,7 +97,7 @@ func meanMedian(vs []float64) string {
 	if slices.ContainsFunc(vs, math.IsNaN) {
 		return "–"
 	}
-	return f3(Mean(vs)) + " / " + f3(Median(vs))
+	return f3(claims.Mean(vs)) + " / " + f3(Median(vs))
 }
 
 func f3(x float64) string {
@@ -227,7 +228,7 @@ func addedCurve(r Rows) (ks []float64, mean []float64, res []Result) {
 	slices.SortStableFunc(res, func(a, b Result) int { return a.K - b.K })
 	for _, x := range res {
 		ks = append(ks, float64(x.K))
-		mean = append(mean, Mean(x.AUC))
+		mean = append(mean, claims.Mean(x.AUC))
 	}
 	return
 }
@@ -284,7 +285,7 @@ func examplesTable(r Rows) (report.Table, bool) {
 			cell := "–"
 			for _, x := range res {
 				if x.K == n && x.Frac == f {
-					cell = f3(Mean(x.AUC))
+					cell = f3(claims.Mean(x.AUC))
 				}
 			}
 			row = append(row, cell)
@@ -312,7 +313,7 @@ func pretrainTable(r Rows) (report.Table, bool) {
 	}
 	n := min(len(x.AUC), len(x.Base))
 	w, l, _ := SignTest(x.AUC[:n], x.Base[:n])
-	t.Rows = append(t.Rows, []string{fmt.Sprintf("mean (%d better, %d worse)", w, l), f3(Mean(x.Base[:n])), f3(Mean(x.AUC[:n])), fmt.Sprintf("%+.3f", Mean(x.AUC[:n])-Mean(x.Base[:n]))})
+	t.Rows = append(t.Rows, []string{fmt.Sprintf("mean (%d better, %d worse)", w, l), f3(claims.Mean(x.Base[:n])), f3(claims.Mean(x.AUC[:n])), fmt.Sprintf("%+.3f", claims.Mean(x.AUC[:n])-claims.Mean(x.Base[:n]))})
 	return t, true
 }
 
