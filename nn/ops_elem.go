@@ -446,20 +446,11 @@ func sigmoid(x float64) float64 {
 	return e / (1 + e)
 }
 
-// positiveMask returns all ones if the float32 with bits b is greater than
-// zero (or a NaN with the sign bit clear) and zero otherwise, without a
-// branch, so ReLU on random signs does not mispredict.
-func positiveMask(b uint32) uint32 {
-	var m uint32
-	if int32(b) > 0 {
-		m = ^uint32(0)
-	}
-	return m
-}
-
 func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 	var out *Tensor[T]
-	if kind == unReLU {
+	_, is32 := any(a.Data).([]float32)
+	if kind == unReLU && !is32 {
+		// The generic ReLU writes only the positive elements.
 		out = tp.newOut(slices.Clone(a.Shape), a)
 	} else {
 		out = tp.newOutRaw(slices.Clone(a.Shape), a)
@@ -468,11 +459,7 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 	switch kind {
 	case unReLU:
 		if x32, ok := any(x).([]float32); ok {
-			y32 := any(y).([]float32)[:len(x32)]
-			for i, v := range x32 {
-				b := math.Float32bits(v)
-				y32[i] = math.Float32frombits(b & positiveMask(b))
-			}
+			simd.ReLU(any(y).([]float32), x32)
 			break
 		}
 		for i, v := range x {
@@ -544,10 +531,7 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 			switch kind {
 			case unReLU:
 				if x32, ok := any(x).([]float32); ok {
-					g32, ga32 := any(g).([]float32)[:len(x32)], any(ga).([]float32)[:len(x32)]
-					for i, v := range x32 {
-						ga32[i] = math.Float32frombits(math.Float32bits(g32[i]) & positiveMask(math.Float32bits(v)))
-					}
+					simd.ReLUGrad(any(ga).([]float32), any(g).([]float32), x32, false)
 					return
 				}
 			case unTanh:
@@ -566,10 +550,7 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 		switch kind {
 		case unReLU:
 			if x32, ok := any(x).([]float32); ok {
-				g32, ga32 := any(g).([]float32)[:len(x32)], any(ga).([]float32)[:len(x32)]
-				for i, v := range x32 {
-					ga32[i] += math.Float32frombits(math.Float32bits(g32[i]) & positiveMask(math.Float32bits(v)))
-				}
+				simd.ReLUGrad(any(ga).([]float32), any(g).([]float32), x32, true)
 				break
 			}
 			for i, v := range x {

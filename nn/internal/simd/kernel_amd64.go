@@ -68,6 +68,15 @@ func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, wid
 //go:noescape
 func gatedGradAVX(da, db, g, t, s []float32, add int)
 
+// reluAVX is ReLU and reluGradAVX ReLUGrad for a length that is a
+// multiple of 8 (add ≠ 0 for adding); see update_amd64.s.
+//
+//go:noescape
+func reluAVX(dst, src []float32)
+
+//go:noescape
+func reluGradAVX(ga, g, x []float32, add int)
+
 // allFiniteAVX is AllFinite for a length that is a multiple of 32.
 //
 //go:noescape

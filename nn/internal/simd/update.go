@@ -174,3 +174,66 @@ func CopyRows(dst []float32, dstStride int, src []float32, srcStride, rows, widt
 		copy(dst[r*dstStride:r*dstStride+width], src[r*srcStride:])
 	}
 }
+
+// ReLU sets dst[i] to src[i] where src[i]'s bits, read as a signed
+// integer, are positive (a number above zero, or a NaN with the sign bit
+// clear) and to +0 elsewhere, without a branch per element. dst has at
+// least src's length.
+func ReLU(dst, src []float32) {
+	dst = dst[:len(src)]
+	n := 0
+	if hasKernel {
+		n = len(src) &^ 7
+		reluAVX(dst[:n], src[:n])
+	}
+	reluGo(dst[n:], src[n:])
+}
+
+func reluGo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		b := math.Float32bits(v)
+		dst[i] = math.Float32frombits(b & positiveMask(b))
+	}
+}
+
+// ReLUGrad is ReLU's backward pass: ga[i] = g[i] where x[i] passes
+// ReLU's test and +0 elsewhere; with add set, that is added to ga[i]
+// instead (ga + it, in that order). ga and g have at least x's length.
+func ReLUGrad(ga, g, x []float32, add bool) {
+	ga, g = ga[:len(x)], g[:len(x)]
+	n := 0
+	if hasKernel {
+		n = len(x) &^ 7
+		acc := 0
+		if add {
+			acc = 1
+		}
+		reluGradAVX(ga[:n], g[:n], x[:n], acc)
+	}
+	reluGradGo(ga[n:], g[n:], x[n:], add)
+}
+
+func reluGradGo(ga, g, x []float32, add bool) {
+	ga, g = ga[:len(x)], g[:len(x)]
+	if add {
+		for i, v := range x {
+			ga[i] += math.Float32frombits(math.Float32bits(g[i]) & positiveMask(math.Float32bits(v)))
+		}
+		return
+	}
+	for i, v := range x {
+		ga[i] = math.Float32frombits(math.Float32bits(g[i]) & positiveMask(math.Float32bits(v)))
+	}
+}
+
+// positiveMask returns all ones if the float32 with bits b is greater than
+// zero (or a NaN with the sign bit clear) and zero otherwise: a signed
+// integer comparison, which VPCMPGTD does on 8 elements.
+func positiveMask(b uint32) uint32 {
+	var m uint32
+	if int32(b) > 0 {
+		m = ^uint32(0)
+	}
+	return m
+}

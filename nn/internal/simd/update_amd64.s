@@ -256,3 +256,57 @@ copyNext:
 	JNE copyRow
 	VZEROUPPER
 	RET
+
+// func reluAVX(dst, src []float32)
+//
+// ReLU for len(src) (a multiple of 8) elements: each element ANDed with
+// the mask of a signed-integer comparison of its bits with zero, as
+// positiveMask does in Go.
+TEXT ·reluAVX(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	VPXOR Y7, Y7, Y7
+	XORQ AX, AX
+reluLoop:
+	CMPQ AX, CX
+	JGE reluDone
+	VMOVDQU (SI)(AX*4), Y0
+	VPCMPGTD Y7, Y0, Y1 // bits > 0 as int32
+	VPAND Y0, Y1, Y1
+	VMOVDQU Y1, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP reluLoop
+reluDone:
+	VZEROUPPER
+	RET
+
+// func reluGradAVX(ga, g, x []float32, add int)
+//
+// ReLUGrad for len(x) (a multiple of 8) elements: g masked by x's sign
+// test; add ≠ 0 adds it to ga (ga the first operand, as Go's ga += …).
+TEXT ·reluGradAVX(SB), NOSPLIT, $0-80
+	MOVQ ga_base+0(FP), DI
+	MOVQ g_base+24(FP), SI
+	MOVQ x_base+48(FP), R9
+	MOVQ x_len+56(FP), CX
+	MOVQ add+72(FP), R11
+	VPXOR Y7, Y7, Y7
+	XORQ AX, AX
+reluGradLoop:
+	CMPQ AX, CX
+	JGE reluGradDone
+	VMOVDQU (R9)(AX*4), Y0
+	VPCMPGTD Y7, Y0, Y1 // x's bits > 0 as int32
+	VPAND (SI)(AX*4), Y1, Y1
+	TESTQ R11, R11
+	JEQ reluGradStore
+	VMOVUPS (DI)(AX*4), Y2
+	VADDPS Y1, Y2, Y1 // ga + masked g
+reluGradStore:
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP reluGradLoop
+reluGradDone:
+	VZEROUPPER
+	RET

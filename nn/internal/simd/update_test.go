@@ -153,3 +153,39 @@ func TestCopyRows(t *testing.T) {
 		}
 	}
 }
+
+// TestReLUMatchesGo checks ReLU and ReLUGrad (writing and adding, vector
+// and tail) against the scalar loops, on values that include zeros of
+// both signs, subnormals, infinities and NaNs of both signs.
+func TestReLUMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -1e-45, float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.Float32frombits(0x7fc00001), math.Float32frombits(0xffc00002), math.Float32frombits(0x7f800003)}
+	for _, n := range []int{0, 1, 7, 8, 9, 100, 676} {
+		x, g := randSlice(r, n, false), randSlice(r, n, false)
+		for i := range x {
+			if i%3 == 0 {
+				x[i] = special[r.IntN(len(special))]
+			}
+			if i%5 == 0 {
+				g[i] = special[r.IntN(len(special))]
+			}
+		}
+		got, want := make([]float32, n), make([]float32, n)
+		ReLU(got, x)
+		reluGo(want, x)
+		sameBits(t, "ReLU", got, want)
+		for _, add := range []bool{false, true} {
+			ga := randSlice(r, n, false)
+			for i := range ga {
+				if i%4 == 0 {
+					ga[i] = special[r.IntN(len(special))]
+				}
+			}
+			want := append([]float32(nil), ga...)
+			reluGradGo(want, g, x, add)
+			ReLUGrad(ga, g, x, add)
+			sameBits(t, "ReLUGrad", ga, want)
+		}
+	}
+}
