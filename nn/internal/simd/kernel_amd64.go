@@ -77,6 +77,12 @@ func reluAVX(dst, src []float32)
 //go:noescape
 func reluGradAVX(ga, g, x []float32, add int)
 
+// sumRowsAVX is SumRows for a number of rows that is a multiple of 4;
+// see update_amd64.s.
+//
+//go:noescape
+func sumRowsAVX(dst, x []float32, n int)
+
 // allFiniteAVX is AllFinite for a length that is a multiple of 32.
 //
 //go:noescape

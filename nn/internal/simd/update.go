@@ -237,3 +237,38 @@ func positiveMask(b uint32) uint32 {
 	}
 	return m
 }
+
+// SumRows adds to dst[j] the sum of row j of x, the rows n elements long
+// and one after another, each sum taken as the engine's sum4 takes it:
+// four partial sums (partial i over the elements at i, i+4, …, the
+// leftover elements into the first), then (s0 + s1) + (s2 + s3), then
+// dst[j] + that. x holds at least len(dst)·n elements.
+func SumRows(dst, x []float32, n int) {
+	x = x[:len(dst)*n]
+	j := 0
+	if hasKernel {
+		j = len(dst) &^ 3
+		if j > 0 {
+			sumRowsAVX(dst[:j], x[:j*n], n)
+		}
+	}
+	for ; j < len(dst); j++ {
+		dst[j] += sum4Go(x[j*n : (j+1)*n])
+	}
+}
+
+// sum4Go is one row of SumRows in Go.
+func sum4Go(x []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i]
+		s1 += x[i+1]
+		s2 += x[i+2]
+		s3 += x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}

@@ -310,3 +310,82 @@ reluGradStore:
 reluGradDone:
 	VZEROUPPER
 	RET
+
+// func sumRowsAVX(dst, x []float32, n int)
+//
+// SumRows for len(dst) a multiple of 4: four rows at a time, each in one
+// XMM register whose lanes are the four partial sums (lane i takes the
+// elements at i, i+4, …), the leftover elements added into lane 0 one at
+// a time, then (s0 + s1) + (s2 + s3) added to dst[j]. Four independent
+// chains of additions where one row's partial sums in scalar registers
+// took the latency of each.
+TEXT ·sumRowsAVX(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), BX
+	MOVQ x_base+24(FP), SI
+	MOVQ n+48(FP), CX
+	MOVQ CX, R8
+	SHLQ $2, R8  // a row in bytes
+	MOVQ CX, R9
+	ANDQ $-4, R9 // elements taken four at a time
+sumGroup:
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	XORQ AX, AX
+sumFour:
+	CMPQ AX, R9
+	JGE sumTail
+	VADDPS (SI)(AX*4), X0, X0
+	VADDPS (R10)(AX*4), X1, X1
+	VADDPS (R11)(AX*4), X2, X2
+	VADDPS (R12)(AX*4), X3, X3
+	ADDQ $4, AX
+	JMP sumFour
+sumTail:
+	CMPQ AX, CX
+	JGE sumReduce
+	VADDSS (SI)(AX*4), X0, X0
+	VADDSS (R10)(AX*4), X1, X1
+	VADDSS (R11)(AX*4), X2, X2
+	VADDSS (R12)(AX*4), X3, X3
+	INCQ AX
+	JMP sumTail
+sumReduce:
+	VMOVSHDUP X0, X4
+	VADDPS X4, X0, X0     // lanes 0, 2: s0 + s1, s2 + s3
+	VMOVHLPS X0, X0, X4   // lane 0: s2 + s3
+	VADDSS X4, X0, X0     // (s0 + s1) + (s2 + s3)
+	VMOVSS (DI), X5
+	VADDSS X0, X5, X5     // dst + sum
+	VMOVSS X5, (DI)
+	VMOVSHDUP X1, X4
+	VADDPS X4, X1, X1
+	VMOVHLPS X1, X1, X4
+	VADDSS X4, X1, X1
+	VMOVSS 4(DI), X5
+	VADDSS X1, X5, X5
+	VMOVSS X5, 4(DI)
+	VMOVSHDUP X2, X4
+	VADDPS X4, X2, X2
+	VMOVHLPS X2, X2, X4
+	VADDSS X4, X2, X2
+	VMOVSS 8(DI), X5
+	VADDSS X2, X5, X5
+	VMOVSS X5, 8(DI)
+	VMOVSHDUP X3, X4
+	VADDPS X4, X3, X3
+	VMOVHLPS X3, X3, X4
+	VADDSS X4, X3, X3
+	VMOVSS 12(DI), X5
+	VADDSS X3, X5, X5
+	VMOVSS X5, 12(DI)
+	ADDQ $16, DI
+	LEAQ (R12)(R8*1), SI
+	SUBQ $4, BX
+	JNE sumGroup
+	RET

@@ -189,3 +189,22 @@ func TestReLUMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestSumRowsMatchesGo checks SumRows against the scalar sums for row
+// counts around the group of 4 and lengths around the vector of 4, with
+// subnormals, signed zeros and values of every scale in the rows.
+func TestSumRowsMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, rows := range []int{0, 1, 3, 4, 5, 8, 24, 48} {
+		for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 13, 676} {
+			x := randSlice(r, rows*n, false)
+			dst := randSlice(r, rows, false)
+			want := append([]float32(nil), dst...)
+			for j := range want {
+				want[j] += sum4Go(x[j*n : (j+1)*n])
+			}
+			SumRows(dst, x, n)
+			sameBits(t, "SumRows", dst, want)
+		}
+	}
+}
