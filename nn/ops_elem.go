@@ -90,6 +90,15 @@ func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 		x := a.Data[r*nb : (r+1)*nb]
 		o := out.Data[r*nb : (r+1)*nb]
 		y := b.Data[:nb]
+		if x32, ok := any(x).([]float32); ok && (kind == binAdd || kind == binMul) {
+			// The same operations, 8 elements at a time.
+			if kind == binAdd {
+				simd.Add(any(o).([]float32), x32, any(y).([]float32))
+			} else {
+				simd.Mul(any(o).([]float32), x32, any(y).([]float32))
+			}
+			continue
+		}
 		switch kind {
 		case binAdd:
 			for j := range o {
@@ -756,6 +765,10 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 				t[i] = T(math.Tanh(float64(xa[i])))
 				s[i] = T(sigmoid(float64(xb[i])))
 			}
+		}
+		if t32, ok := any(t).([]float32); ok {
+			simd.Mul(any(y).([]float32), t32, any(s).([]float32))
+			continue
 		}
 		for i := range y {
 			y[i] = t[i] * s[i]

@@ -77,6 +77,15 @@ func reluAVX(dst, src []float32)
 //go:noescape
 func reluGradAVX(ga, g, x []float32, add int)
 
+// addAVX is Add and mulAVX Mul for a length that is a multiple of 8; see
+// update_amd64.s.
+//
+//go:noescape
+func addAVX(dst, a, b []float32)
+
+//go:noescape
+func mulAVX(dst, a, b []float32)
+
 // sumRowsAVX is SumRows for a number of rows that is a multiple of 4;
 // see update_amd64.s.
 //

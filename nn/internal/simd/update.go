@@ -272,3 +272,31 @@ func sum4Go(x []float32) float32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// Add sets dst[i] = a[i] + b[i] for i < len(a); dst and b have at least
+// a's length.
+func Add(dst, a, b []float32) {
+	dst, b = dst[:len(a)], b[:len(a)]
+	n := 0
+	if hasKernel {
+		n = len(a) &^ 7
+		addAVX(dst[:n], a[:n], b[:n])
+	}
+	for i := n; i < len(a); i++ {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+// Mul sets dst[i] = a[i]·b[i] for i < len(a); dst and b have at least
+// a's length.
+func Mul(dst, a, b []float32) {
+	dst, b = dst[:len(a)], b[:len(a)]
+	n := 0
+	if hasKernel {
+		n = len(a) &^ 7
+		mulAVX(dst[:n], a[:n], b[:n])
+	}
+	for i := n; i < len(a); i++ {
+		dst[i] = a[i] * b[i]
+	}
+}

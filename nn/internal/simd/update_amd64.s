@@ -389,3 +389,47 @@ sumReduce:
 	SUBQ $4, BX
 	JNE sumGroup
 	RET
+
+// func addAVX(dst, a, b []float32)
+//
+// dst[i] = a[i] + b[i] for len(a) (a multiple of 8) elements, a the
+// first operand as in Go's expression.
+TEXT ·addAVX(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	MOVQ b_base+48(FP), R9
+	XORQ AX, AX
+addLoop:
+	CMPQ AX, CX
+	JGE addDone
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS (R9)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP addLoop
+addDone:
+	VZEROUPPER
+	RET
+
+// func mulAVX(dst, a, b []float32)
+//
+// dst[i] = a[i] · b[i] for len(a) (a multiple of 8) elements, a the
+// first operand as in Go's expression.
+TEXT ·mulAVX(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	MOVQ b_base+48(FP), R9
+	XORQ AX, AX
+mulLoop:
+	CMPQ AX, CX
+	JGE mulDone
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS (R9)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP mulLoop
+mulDone:
+	VZEROUPPER
+	RET
