@@ -236,6 +236,15 @@ func (tp *Tape[T]) binaryPerChannel(kind binKind, a, b *Tensor[T], inner int) *T
 	out := tp.newOutRaw(slices.Clone(a.Shape), a, b)
 	for o, v := range b.Data {
 		x, y := a.Data[o*inner:(o+1)*inner], out.Data[o*inner:(o+1)*inner]
+		if x32, ok := any(x).([]float32); ok {
+			// The same operations, 8 elements at a time.
+			if kind == binAdd {
+				simd.AddScalar(any(y).([]float32), x32, float32(v))
+			} else {
+				simd.MulScalar(any(y).([]float32), x32, float32(v))
+			}
+			continue
+		}
 		if kind == binAdd {
 			for j := range y {
 				y[j] = x[j] + v

@@ -86,6 +86,15 @@ func addAVX(dst, a, b []float32)
 //go:noescape
 func mulAVX(dst, a, b []float32)
 
+// addScalarAVX is AddScalar and mulScalarAVX MulScalar for a length that
+// is a multiple of 8; see update_amd64.s.
+//
+//go:noescape
+func addScalarAVX(dst, a []float32, v float32)
+
+//go:noescape
+func mulScalarAVX(dst, a []float32, v float32)
+
 // sumRowsAVX is SumRows for a number of rows that is a multiple of 4;
 // see update_amd64.s.
 //

@@ -300,3 +300,31 @@ func Mul(dst, a, b []float32) {
 		dst[i] = a[i] * b[i]
 	}
 }
+
+// AddScalar sets dst[i] = a[i] + v for i < len(a); dst has at least a's
+// length.
+func AddScalar(dst, a []float32, v float32) {
+	dst = dst[:len(a)]
+	n := 0
+	if hasKernel {
+		n = len(a) &^ 7
+		addScalarAVX(dst[:n], a[:n], v)
+	}
+	for i := n; i < len(a); i++ {
+		dst[i] = a[i] + v
+	}
+}
+
+// MulScalar sets dst[i] = a[i]·v for i < len(a); dst has at least a's
+// length.
+func MulScalar(dst, a []float32, v float32) {
+	dst = dst[:len(a)]
+	n := 0
+	if hasKernel {
+		n = len(a) &^ 7
+		mulScalarAVX(dst[:n], a[:n], v)
+	}
+	for i := n; i < len(a); i++ {
+		dst[i] = a[i] * v
+	}
+}

@@ -433,3 +433,47 @@ mulLoop:
 mulDone:
 	VZEROUPPER
 	RET
+
+// func addScalarAVX(dst, a []float32, v float32)
+//
+// dst[i] = a[i] + v for len(a) (a multiple of 8) elements, a the first
+// operand as in Go's expression.
+TEXT ·addScalarAVX(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	VBROADCASTSS v+48(FP), Y1
+	XORQ AX, AX
+addScalarLoop:
+	CMPQ AX, CX
+	JGE addScalarDone
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP addScalarLoop
+addScalarDone:
+	VZEROUPPER
+	RET
+
+// func mulScalarAVX(dst, a []float32, v float32)
+//
+// dst[i] = a[i] · v for len(a) (a multiple of 8) elements, a the first
+// operand as in Go's expression.
+TEXT ·mulScalarAVX(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	VBROADCASTSS v+48(FP), Y1
+	XORQ AX, AX
+mulScalarLoop:
+	CMPQ AX, CX
+	JGE mulScalarDone
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP mulScalarLoop
+mulScalarDone:
+	VZEROUPPER
+	RET

@@ -209,7 +209,7 @@ func TestSumRowsMatchesGo(t *testing.T) {
 	}
 }
 
-// TestAddMulMatchGo checks Add and Mul against Go's + and · on values of
+// TestAddMulMatchGo checks Add, Mul, AddScalar and MulScalar against Go's + and · on values of
 // every scale, subnormals, signed zeros, infinities and NaNs (a NaN in
 // both operands keeps the first one's payload, as in Go).
 func TestAddMulMatchGo(t *testing.T) {
@@ -237,5 +237,17 @@ func TestAddMulMatchGo(t *testing.T) {
 		}
 		Mul(got, a, b)
 		sameBits(t, "Mul", got, want)
+		for _, v := range append([]float32{0.37, -1e-30, 3e20}, special...) {
+			for i := range want {
+				want[i] = a[i] + v
+			}
+			AddScalar(got, a, v)
+			sameBits(t, "AddScalar", got, want)
+			for i := range want {
+				want[i] = a[i] * v
+			}
+			MulScalar(got, a, v)
+			sameBits(t, "MulScalar", got, want)
+		}
 	}
 }
