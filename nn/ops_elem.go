@@ -90,6 +90,15 @@ func (tp *Tape[T]) binary(kind binKind, a, b *Tensor[T]) *Tensor[T] {
 		x := a.Data[r*nb : (r+1)*nb]
 		o := out.Data[r*nb : (r+1)*nb]
 		y := b.Data[:nb]
+		if x32, ok := any(x).([]float32); ok && (kind == binAdd || kind == binMul) {
+			// The same operations, 8 elements at a time.
+			if kind == binAdd {
+				simd.Add(any(o).([]float32), x32, any(y).([]float32))
+			} else {
+				simd.Mul(any(o).([]float32), x32, any(y).([]float32))
+			}
+			continue
+		}
 		switch kind {
 		case binAdd:
 			for j := range o {
@@ -227,6 +236,15 @@ func (tp *Tape[T]) binaryPerChannel(kind binKind, a, b *Tensor[T], inner int) *T
 	out := tp.newOutRaw(slices.Clone(a.Shape), a, b)
 	for o, v := range b.Data {
 		x, y := a.Data[o*inner:(o+1)*inner], out.Data[o*inner:(o+1)*inner]
+		if x32, ok := any(x).([]float32); ok {
+			// The same operations, 8 elements at a time.
+			if kind == binAdd {
+				simd.AddScalar(any(y).([]float32), x32, float32(v))
+			} else {
+				simd.MulScalar(any(y).([]float32), x32, float32(v))
+			}
+			continue
+		}
 		if kind == binAdd {
 			for j := range y {
 				y[j] = x[j] + v
@@ -240,7 +258,13 @@ func (tp *Tape[T]) binaryPerChannel(kind binKind, a, b *Tensor[T], inner int) *T
 	tp.record(binNames[kind], out, func() {
 		if b.requiresGrad {
 			gb := tp.grad(b)
+			gb32, is32 := any(gb).([]float32)
 			for o := range gb {
+				if kind == binAdd && is32 {
+					// The same sums, four channels at a time.
+					simd.SumRows(gb32, any(out.Grad).([]float32), inner)
+					break
+				}
 				g := out.Grad[o*inner : (o+1)*inner]
 				if kind == binAdd {
 					gb[o] += sum4(g)
@@ -446,20 +470,11 @@ func sigmoid(x float64) float64 {
 	return e / (1 + e)
 }
 
-// positiveMask returns all ones if the float32 with bits b is greater than
-// zero (or a NaN with the sign bit clear) and zero otherwise, without a
-// branch, so ReLU on random signs does not mispredict.
-func positiveMask(b uint32) uint32 {
-	var m uint32
-	if int32(b) > 0 {
-		m = ^uint32(0)
-	}
-	return m
-}
-
 func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 	var out *Tensor[T]
-	if kind == unReLU {
+	_, is32 := any(a.Data).([]float32)
+	if kind == unReLU && !is32 {
+		// The generic ReLU writes only the positive elements.
 		out = tp.newOut(slices.Clone(a.Shape), a)
 	} else {
 		out = tp.newOutRaw(slices.Clone(a.Shape), a)
@@ -468,11 +483,7 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 	switch kind {
 	case unReLU:
 		if x32, ok := any(x).([]float32); ok {
-			y32 := any(y).([]float32)[:len(x32)]
-			for i, v := range x32 {
-				b := math.Float32bits(v)
-				y32[i] = math.Float32frombits(b & positiveMask(b))
-			}
+			simd.ReLU(any(y).([]float32), x32)
 			break
 		}
 		for i, v := range x {
@@ -544,10 +555,7 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 			switch kind {
 			case unReLU:
 				if x32, ok := any(x).([]float32); ok {
-					g32, ga32 := any(g).([]float32)[:len(x32)], any(ga).([]float32)[:len(x32)]
-					for i, v := range x32 {
-						ga32[i] = math.Float32frombits(math.Float32bits(g32[i]) & positiveMask(math.Float32bits(v)))
-					}
+					simd.ReLUGrad(any(ga).([]float32), any(g).([]float32), x32, false)
 					return
 				}
 			case unTanh:
@@ -566,10 +574,7 @@ func (tp *Tape[T]) unary(kind unKind, a *Tensor[T]) *Tensor[T] {
 		switch kind {
 		case unReLU:
 			if x32, ok := any(x).([]float32); ok {
-				g32, ga32 := any(g).([]float32)[:len(x32)], any(ga).([]float32)[:len(x32)]
-				for i, v := range x32 {
-					ga32[i] += math.Float32frombits(math.Float32bits(g32[i]) & positiveMask(math.Float32bits(v)))
-				}
+				simd.ReLUGrad(any(ga).([]float32), any(g).([]float32), x32, true)
 				break
 			}
 			for i, v := range x {
@@ -769,6 +774,10 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 				t[i] = T(math.Tanh(float64(xa[i])))
 				s[i] = T(sigmoid(float64(xb[i])))
 			}
+		}
+		if t32, ok := any(t).([]float32); ok {
+			simd.Mul(any(y).([]float32), t32, any(s).([]float32))
+			continue
 		}
 		for i := range y {
 			y[i] = t[i] * s[i]

@@ -146,6 +146,12 @@ func opCases() []gradCase {
 			a := tp.Param(p[0])
 			return tp.Add(tp.Add(probe(tp, tp.SumAxis(a, 0)), probe(tp, tp.SumAxis(a, 1))), probe(tp, tp.SumAxis(a, -1)))
 		}},
+		{"SumAxisPairs", one(2, 3, 2), func(tp *tape, p []*par) *ten {
+			// A last axis of 2 (pooling) and the same tensor summed twice,
+			// so that its gradient is both assigned and added.
+			a := tp.Param(p[0])
+			return tp.Add(probe(tp, tp.SumAxis(a, -1)), probe(tp, tp.SumAxis(tp.Square(a), -1)))
+		}},
 		{"MeanAxis", one(2, 3, 4), func(tp *tape, p []*par) *ten { return probe(tp, tp.MeanAxis(tp.Param(p[0]), 1)) }},
 		{"MaxAxis", one(2, 3, 4), func(tp *tape, p []*par) *ten {
 			a := tp.Param(p[0])

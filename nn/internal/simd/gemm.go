@@ -10,8 +10,9 @@
 // micro-kernel reads its operands through strides, so small products skip
 // the packing and read A and B in place (see smallGemm). The package also
 // holds vector versions of elementwise loops of the engine (Axpy, Adam,
-// AddRows, CopyRows, GatedGrad, AllFinite) with the same bits as the
-// scalar Go they replace.
+// AddRows, CopyRows, GatedGrad, AllFinite, ReLU, ReLUGrad, Add, Mul,
+// AddScalar, MulScalar, SumRows) with the same bits as the scalar Go they
+// replace.
 //
 // Its results are the same bits on every CPU and for any number of
 // workers: each element of C is computed by one goroutine as a fixed chain

@@ -68,6 +68,39 @@ func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, wid
 //go:noescape
 func gatedGradAVX(da, db, g, t, s []float32, add int)
 
+// reluAVX is ReLU and reluGradAVX ReLUGrad for a length that is a
+// multiple of 8 (add ≠ 0 for adding); see update_amd64.s.
+//
+//go:noescape
+func reluAVX(dst, src []float32)
+
+//go:noescape
+func reluGradAVX(ga, g, x []float32, add int)
+
+// addAVX is Add and mulAVX Mul for a length that is a multiple of 8; see
+// update_amd64.s.
+//
+//go:noescape
+func addAVX(dst, a, b []float32)
+
+//go:noescape
+func mulAVX(dst, a, b []float32)
+
+// addScalarAVX is AddScalar and mulScalarAVX MulScalar for a length that
+// is a multiple of 8; see update_amd64.s.
+//
+//go:noescape
+func addScalarAVX(dst, a []float32, v float32)
+
+//go:noescape
+func mulScalarAVX(dst, a []float32, v float32)
+
+// sumRowsAVX is SumRows for a number of rows that is a multiple of 4;
+// see update_amd64.s.
+//
+//go:noescape
+func sumRowsAVX(dst, x []float32, n int)
+
 // allFiniteAVX is AllFinite for a length that is a multiple of 32.
 //
 //go:noescape

@@ -32,6 +32,13 @@ func addRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, widt
 }
 func gatedGradAVX(da, db, g, t, s []float32, add int) { panic("simd: no SIMD kernel on this platform") }
 func allFiniteAVX(x []float32) bool                   { panic("simd: no SIMD kernel on this platform") }
+func reluAVX(dst, src []float32)                      { panic("simd: no SIMD kernel on this platform") }
+func reluGradAVX(ga, g, x []float32, add int)         { panic("simd: no SIMD kernel on this platform") }
+func sumRowsAVX(dst, x []float32, n int)              { panic("simd: no SIMD kernel on this platform") }
+func addAVX(dst, a, b []float32)                      { panic("simd: no SIMD kernel on this platform") }
+func mulAVX(dst, a, b []float32)                      { panic("simd: no SIMD kernel on this platform") }
+func addScalarAVX(dst, a []float32, v float32)        { panic("simd: no SIMD kernel on this platform") }
+func mulScalarAVX(dst, a []float32, v float32)        { panic("simd: no SIMD kernel on this platform") }
 
 func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int) {
 	panic("simd: no AVX-512 kernel on this platform")

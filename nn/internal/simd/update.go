@@ -174,3 +174,157 @@ func CopyRows(dst []float32, dstStride int, src []float32, srcStride, rows, widt
 		copy(dst[r*dstStride:r*dstStride+width], src[r*srcStride:])
 	}
 }
+
+// ReLU sets dst[i] to src[i] where src[i]'s bits, read as a signed
+// integer, are positive (a number above zero, or a NaN with the sign bit
+// clear) and to +0 elsewhere, without a branch per element. dst has at
+// least src's length.
+func ReLU(dst, src []float32) {
+	dst = dst[:len(src)]
+	n := 0
+	if hasKernel {
+		n = len(src) &^ 7
+		reluAVX(dst[:n], src[:n])
+	}
+	reluGo(dst[n:], src[n:])
+}
+
+func reluGo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		b := math.Float32bits(v)
+		dst[i] = math.Float32frombits(b & positiveMask(b))
+	}
+}
+
+// ReLUGrad is ReLU's backward pass: ga[i] = g[i] where x[i] passes
+// ReLU's test and +0 elsewhere; with add set, that is added to ga[i]
+// instead (ga + it, in that order). ga and g have at least x's length.
+func ReLUGrad(ga, g, x []float32, add bool) {
+	ga, g = ga[:len(x)], g[:len(x)]
+	n := 0
+	if hasKernel {
+		n = len(x) &^ 7
+		acc := 0
+		if add {
+			acc = 1
+		}
+		reluGradAVX(ga[:n], g[:n], x[:n], acc)
+	}
+	reluGradGo(ga[n:], g[n:], x[n:], add)
+}
+
+func reluGradGo(ga, g, x []float32, add bool) {
+	ga, g = ga[:len(x)], g[:len(x)]
+	if add {
+		for i, v := range x {
+			ga[i] += math.Float32frombits(math.Float32bits(g[i]) & positiveMask(math.Float32bits(v)))
+		}
+		return
+	}
+	for i, v := range x {
+		ga[i] = math.Float32frombits(math.Float32bits(g[i]) & positiveMask(math.Float32bits(v)))
+	}
+}
+
+// positiveMask returns all ones if the float32 with bits b is greater than
+// zero (or a NaN with the sign bit clear) and zero otherwise: a signed
+// integer comparison, which VPCMPGTD does on 8 elements.
+func positiveMask(b uint32) uint32 {
+	var m uint32
+	if int32(b) > 0 {
+		m = ^uint32(0)
+	}
+	return m
+}
+
+// SumRows adds to dst[j] the sum of row j of x, the rows n elements long
+// and one after another, each sum taken as the engine's sum4 takes it:
+// four partial sums (partial i over the elements at i, i+4, …, the
+// leftover elements into the first), then (s0 + s1) + (s2 + s3), then
+// dst[j] + that. x holds at least len(dst)·n elements.
+func SumRows(dst, x []float32, n int) {
+	x = x[:len(dst)*n]
+	j := 0
+	if hasKernel {
+		j = len(dst) &^ 3
+		if j > 0 {
+			sumRowsAVX(dst[:j], x[:j*n], n)
+		}
+	}
+	for ; j < len(dst); j++ {
+		dst[j] += sum4Go(x[j*n : (j+1)*n])
+	}
+}
+
+// sum4Go is one row of SumRows in Go.
+func sum4Go(x []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i]
+		s1 += x[i+1]
+		s2 += x[i+2]
+		s3 += x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// Add sets dst[i] = a[i] + b[i] for i < len(a); dst and b have at least
+// a's length.
+func Add(dst, a, b []float32) {
+	dst, b = dst[:len(a)], b[:len(a)]
+	n := 0
+	if hasKernel {
+		n = len(a) &^ 7
+		addAVX(dst[:n], a[:n], b[:n])
+	}
+	for i := n; i < len(a); i++ {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+// Mul sets dst[i] = a[i]·b[i] for i < len(a); dst and b have at least
+// a's length.
+func Mul(dst, a, b []float32) {
+	dst, b = dst[:len(a)], b[:len(a)]
+	n := 0
+	if hasKernel {
+		n = len(a) &^ 7
+		mulAVX(dst[:n], a[:n], b[:n])
+	}
+	for i := n; i < len(a); i++ {
+		dst[i] = a[i] * b[i]
+	}
+}
+
+// AddScalar sets dst[i] = a[i] + v for i < len(a); dst has at least a's
+// length.
+func AddScalar(dst, a []float32, v float32) {
+	dst = dst[:len(a)]
+	n := 0
+	if hasKernel {
+		n = len(a) &^ 7
+		addScalarAVX(dst[:n], a[:n], v)
+	}
+	for i := n; i < len(a); i++ {
+		dst[i] = a[i] + v
+	}
+}
+
+// MulScalar sets dst[i] = a[i]·v for i < len(a); dst has at least a's
+// length.
+func MulScalar(dst, a []float32, v float32) {
+	dst = dst[:len(a)]
+	n := 0
+	if hasKernel {
+		n = len(a) &^ 7
+		mulScalarAVX(dst[:n], a[:n], v)
+	}
+	for i := n; i < len(a); i++ {
+		dst[i] = a[i] * v
+	}
+}

@@ -256,3 +256,224 @@ copyNext:
 	JNE copyRow
 	VZEROUPPER
 	RET
+
+// func reluAVX(dst, src []float32)
+//
+// ReLU for len(src) (a multiple of 8) elements: each element ANDed with
+// the mask of a signed-integer comparison of its bits with zero, as
+// positiveMask does in Go.
+TEXT ·reluAVX(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	VPXOR Y7, Y7, Y7
+	XORQ AX, AX
+reluLoop:
+	CMPQ AX, CX
+	JGE reluDone
+	VMOVDQU (SI)(AX*4), Y0
+	VPCMPGTD Y7, Y0, Y1 // bits > 0 as int32
+	VPAND Y0, Y1, Y1
+	VMOVDQU Y1, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP reluLoop
+reluDone:
+	VZEROUPPER
+	RET
+
+// func reluGradAVX(ga, g, x []float32, add int)
+//
+// ReLUGrad for len(x) (a multiple of 8) elements: g masked by x's sign
+// test; add ≠ 0 adds it to ga (ga the first operand, as Go's ga += …).
+TEXT ·reluGradAVX(SB), NOSPLIT, $0-80
+	MOVQ ga_base+0(FP), DI
+	MOVQ g_base+24(FP), SI
+	MOVQ x_base+48(FP), R9
+	MOVQ x_len+56(FP), CX
+	MOVQ add+72(FP), R11
+	VPXOR Y7, Y7, Y7
+	XORQ AX, AX
+reluGradLoop:
+	CMPQ AX, CX
+	JGE reluGradDone
+	VMOVDQU (R9)(AX*4), Y0
+	VPCMPGTD Y7, Y0, Y1 // x's bits > 0 as int32
+	VPAND (SI)(AX*4), Y1, Y1
+	TESTQ R11, R11
+	JEQ reluGradStore
+	VMOVUPS (DI)(AX*4), Y2
+	VADDPS Y1, Y2, Y1 // ga + masked g
+reluGradStore:
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP reluGradLoop
+reluGradDone:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX(dst, x []float32, n int)
+//
+// SumRows for len(dst) a multiple of 4: four rows at a time, each in one
+// XMM register whose lanes are the four partial sums (lane i takes the
+// elements at i, i+4, …), the leftover elements added into lane 0 one at
+// a time, then (s0 + s1) + (s2 + s3) added to dst[j]. Four independent
+// chains of additions where one row's partial sums in scalar registers
+// took the latency of each.
+TEXT ·sumRowsAVX(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), BX
+	MOVQ x_base+24(FP), SI
+	MOVQ n+48(FP), CX
+	MOVQ CX, R8
+	SHLQ $2, R8  // a row in bytes
+	MOVQ CX, R9
+	ANDQ $-4, R9 // elements taken four at a time
+sumGroup:
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	XORQ AX, AX
+sumFour:
+	CMPQ AX, R9
+	JGE sumTail
+	VADDPS (SI)(AX*4), X0, X0
+	VADDPS (R10)(AX*4), X1, X1
+	VADDPS (R11)(AX*4), X2, X2
+	VADDPS (R12)(AX*4), X3, X3
+	ADDQ $4, AX
+	JMP sumFour
+sumTail:
+	CMPQ AX, CX
+	JGE sumReduce
+	VADDSS (SI)(AX*4), X0, X0
+	VADDSS (R10)(AX*4), X1, X1
+	VADDSS (R11)(AX*4), X2, X2
+	VADDSS (R12)(AX*4), X3, X3
+	INCQ AX
+	JMP sumTail
+sumReduce:
+	VMOVSHDUP X0, X4
+	VADDPS X4, X0, X0     // lanes 0, 2: s0 + s1, s2 + s3
+	VMOVHLPS X0, X0, X4   // lane 0: s2 + s3
+	VADDSS X4, X0, X0     // (s0 + s1) + (s2 + s3)
+	VMOVSS (DI), X5
+	VADDSS X0, X5, X5     // dst + sum
+	VMOVSS X5, (DI)
+	VMOVSHDUP X1, X4
+	VADDPS X4, X1, X1
+	VMOVHLPS X1, X1, X4
+	VADDSS X4, X1, X1
+	VMOVSS 4(DI), X5
+	VADDSS X1, X5, X5
+	VMOVSS X5, 4(DI)
+	VMOVSHDUP X2, X4
+	VADDPS X4, X2, X2
+	VMOVHLPS X2, X2, X4
+	VADDSS X4, X2, X2
+	VMOVSS 8(DI), X5
+	VADDSS X2, X5, X5
+	VMOVSS X5, 8(DI)
+	VMOVSHDUP X3, X4
+	VADDPS X4, X3, X3
+	VMOVHLPS X3, X3, X4
+	VADDSS X4, X3, X3
+	VMOVSS 12(DI), X5
+	VADDSS X3, X5, X5
+	VMOVSS X5, 12(DI)
+	ADDQ $16, DI
+	LEAQ (R12)(R8*1), SI
+	SUBQ $4, BX
+	JNE sumGroup
+	RET
+
+// func addAVX(dst, a, b []float32)
+//
+// dst[i] = a[i] + b[i] for len(a) (a multiple of 8) elements, a the
+// first operand as in Go's expression.
+TEXT ·addAVX(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	MOVQ b_base+48(FP), R9
+	XORQ AX, AX
+addLoop:
+	CMPQ AX, CX
+	JGE addDone
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS (R9)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP addLoop
+addDone:
+	VZEROUPPER
+	RET
+
+// func mulAVX(dst, a, b []float32)
+//
+// dst[i] = a[i] · b[i] for len(a) (a multiple of 8) elements, a the
+// first operand as in Go's expression.
+TEXT ·mulAVX(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	MOVQ b_base+48(FP), R9
+	XORQ AX, AX
+mulLoop:
+	CMPQ AX, CX
+	JGE mulDone
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS (R9)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP mulLoop
+mulDone:
+	VZEROUPPER
+	RET
+
+// func addScalarAVX(dst, a []float32, v float32)
+//
+// dst[i] = a[i] + v for len(a) (a multiple of 8) elements, a the first
+// operand as in Go's expression.
+TEXT ·addScalarAVX(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	VBROADCASTSS v+48(FP), Y1
+	XORQ AX, AX
+addScalarLoop:
+	CMPQ AX, CX
+	JGE addScalarDone
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP addScalarLoop
+addScalarDone:
+	VZEROUPPER
+	RET
+
+// func mulScalarAVX(dst, a []float32, v float32)
+//
+// dst[i] = a[i] · v for len(a) (a multiple of 8) elements, a the first
+// operand as in Go's expression.
+TEXT ·mulScalarAVX(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	VBROADCASTSS v+48(FP), Y1
+	XORQ AX, AX
+mulScalarLoop:
+	CMPQ AX, CX
+	JGE mulScalarDone
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP mulScalarLoop
+mulScalarDone:
+	VZEROUPPER
+	RET

@@ -153,3 +153,101 @@ func TestCopyRows(t *testing.T) {
 		}
 	}
 }
+
+// TestReLUMatchesGo checks ReLU and ReLUGrad (writing and adding, vector
+// and tail) against the scalar loops, on values that include zeros of
+// both signs, subnormals, infinities and NaNs of both signs.
+func TestReLUMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -1e-45, float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.Float32frombits(0x7fc00001), math.Float32frombits(0xffc00002), math.Float32frombits(0x7f800003)}
+	for _, n := range []int{0, 1, 7, 8, 9, 100, 676} {
+		x, g := randSlice(r, n, false), randSlice(r, n, false)
+		for i := range x {
+			if i%3 == 0 {
+				x[i] = special[r.IntN(len(special))]
+			}
+			if i%5 == 0 {
+				g[i] = special[r.IntN(len(special))]
+			}
+		}
+		got, want := make([]float32, n), make([]float32, n)
+		ReLU(got, x)
+		reluGo(want, x)
+		sameBits(t, "ReLU", got, want)
+		for _, add := range []bool{false, true} {
+			ga := randSlice(r, n, false)
+			for i := range ga {
+				if i%4 == 0 {
+					ga[i] = special[r.IntN(len(special))]
+				}
+			}
+			want := append([]float32(nil), ga...)
+			reluGradGo(want, g, x, add)
+			ReLUGrad(ga, g, x, add)
+			sameBits(t, "ReLUGrad", ga, want)
+		}
+	}
+}
+
+// TestSumRowsMatchesGo checks SumRows against the scalar sums for row
+// counts around the group of 4 and lengths around the vector of 4, with
+// subnormals, signed zeros and values of every scale in the rows.
+func TestSumRowsMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, rows := range []int{0, 1, 3, 4, 5, 8, 24, 48} {
+		for _, n := range []int{0, 1, 3, 4, 5, 7, 8, 13, 676} {
+			x := randSlice(r, rows*n, false)
+			dst := randSlice(r, rows, false)
+			want := append([]float32(nil), dst...)
+			for j := range want {
+				want[j] += sum4Go(x[j*n : (j+1)*n])
+			}
+			SumRows(dst, x, n)
+			sameBits(t, "SumRows", dst, want)
+		}
+	}
+}
+
+// TestAddMulMatchGo checks Add, Mul, AddScalar and MulScalar against Go's + and · on values of
+// every scale, subnormals, signed zeros, infinities and NaNs (a NaN in
+// both operands keeps the first one's payload, as in Go).
+func TestAddMulMatchGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.Float32frombits(0x7fc00001), math.Float32frombits(0xffc00002)}
+	for _, n := range []int{0, 1, 7, 8, 9, 100, 676} {
+		a, b := randSlice(r, n, false), randSlice(r, n, false)
+		for i := range a {
+			if i%3 == 0 {
+				a[i] = special[r.IntN(len(special))]
+			}
+			if i%4 == 0 {
+				b[i] = special[r.IntN(len(special))]
+			}
+		}
+		got, want := make([]float32, n), make([]float32, n)
+		for i := range want {
+			want[i] = a[i] + b[i]
+		}
+		Add(got, a, b)
+		sameBits(t, "Add", got, want)
+		for i := range want {
+			want[i] = a[i] * b[i]
+		}
+		Mul(got, a, b)
+		sameBits(t, "Mul", got, want)
+		for _, v := range append([]float32{0.37, -1e-30, 3e20}, special...) {
+			for i := range want {
+				want[i] = a[i] + v
+			}
+			AddScalar(got, a, v)
+			sameBits(t, "AddScalar", got, want)
+			for i := range want {
+				want[i] = a[i] * v
+			}
+			MulScalar(got, a, v)
+			sameBits(t, "MulScalar", got, want)
+		}
+	}
+}
