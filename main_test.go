@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/metabench/metabench/internal/clitest"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +19,7 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestBadInput(t *testing.T) {
-	tests := []struct {
-		args []string
-		code int
-		msg  string
-	}{
+	clitest.CheckRefusals(t, runCLI, []clitest.Refusal{
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"bench", "warp"}, 2, `unknown suite or benchmark "warp"`},
 		{[]string{"bench", "--nope"}, 2, "flag provided but not defined: -nope"},
@@ -62,21 +59,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"bench", "imitation", "--profile", "huge"}, 2, `unknown profile "huge"`},
 		{[]string{"bench", "imitation", "--shard", "3/2"}, 2, "want i/n"},
 		{[]string{"bench", "imitation", "--merge", "/nonexistent/report.json"}, 1, "/nonexistent/report.json"},
-	}
-	for _, tc := range tests {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			code, _, stderr := runCLI(t, tc.args...)
-			if code != tc.code {
-				t.Errorf("exit code %d, want %d (stderr %q)", code, tc.code, stderr)
-			}
-			if !strings.Contains(stderr, tc.msg) {
-				t.Errorf("stderr %q does not mention %q", stderr, tc.msg)
-			}
-			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "metabench: ") {
-				t.Errorf("stderr %q is not one 'metabench: ...' line", stderr)
-			}
-		})
-	}
+	})
 }
 
 func TestHelp(t *testing.T) {
@@ -114,31 +97,20 @@ func TestBenchExpertJSON(t *testing.T) {
 // `bench NAME`.
 func TestBenchLimits(t *testing.T) {
 	huge, big := "9000000000000000000", "1000000000000"
-	tests := []struct {
-		args []string
-		msg  string
-	}{
-		{[]string{"bench", "expert", "--episodes", huge}, "--episodes 9000000000000000000 is out of range [1, 1000000]"},
-		{[]string{"bench", "expert", "--episodes", big}, "--episodes 1000000000000 is out of range"},
-		{[]string{"bench", "expert", "--noise", "NaN"}, "--noise NaN is not a finite number"},
-		{[]string{"bench", "expert", "--noise", "-Inf"}, "--noise -Inf is not a finite number"},
-		{[]string{"bench", "expert", "--noise", "11"}, "--noise 11 is out of range"},
-		{[]string{"bench", "expert", "--workers", "-1"}, "--workers -1 is out of range"},
-		{[]string{"bench", "expert", "--task", "ab", "--task", "ab"}, `--task "ab" is given twice`},
-		{[]string{"bench", "demos", "--episodes", huge}, "--episodes 9000000000000000000 is out of range"},
-		{[]string{"bench", "demos", "--repeats", big}, "--repeats 1000000000000 is out of range"},
-		{[]string{"bench", "sim", "--repeats", huge}, "--repeats 9000000000000000000 is out of range"},
-		{[]string{"bench", "sim", "--budget", "0s"}, "--budget 0s is out of range"},
-		{[]string{"bench", "sim", "--budget", "2000h"}, "--budget 2000h0m0s is out of range"},
-	}
-	for _, tc := range tests {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			code, _, stderr := runCLI(t, tc.args...)
-			if code != 2 || !strings.Contains(stderr, tc.msg) || strings.Count(stderr, "\n") != 1 {
-				t.Errorf("exit %d, stderr %q; want exit 2 and one line with %q", code, stderr, tc.msg)
-			}
-		})
-	}
+	clitest.CheckRefusals(t, runCLI, []clitest.Refusal{
+		{[]string{"bench", "expert", "--episodes", huge}, 2, "--episodes 9000000000000000000 is out of range [1, 1000000]"},
+		{[]string{"bench", "expert", "--episodes", big}, 2, "--episodes 1000000000000 is out of range"},
+		{[]string{"bench", "expert", "--noise", "NaN"}, 2, "--noise NaN is not a finite number"},
+		{[]string{"bench", "expert", "--noise", "-Inf"}, 2, "--noise -Inf is not a finite number"},
+		{[]string{"bench", "expert", "--noise", "11"}, 2, "--noise 11 is out of range"},
+		{[]string{"bench", "expert", "--workers", "-1"}, 2, "--workers -1 is out of range"},
+		{[]string{"bench", "expert", "--task", "ab", "--task", "ab"}, 2, `--task "ab" is given twice`},
+		{[]string{"bench", "demos", "--episodes", huge}, 2, "--episodes 9000000000000000000 is out of range"},
+		{[]string{"bench", "demos", "--repeats", big}, 2, "--repeats 1000000000000 is out of range"},
+		{[]string{"bench", "sim", "--repeats", huge}, 2, "--repeats 9000000000000000000 is out of range"},
+		{[]string{"bench", "sim", "--budget", "0s"}, 2, "--budget 0s is out of range"},
+		{[]string{"bench", "sim", "--budget", "2000h"}, 2, "--budget 2000h0m0s is out of range"},
+	})
 }
 
 // TestBenchInterrupts: a cancelled context (what Ctrl-C and SIGTERM do to

@@ -3,6 +3,7 @@ package worldcli
 import (
 	"bytes"
 	"context"
+	"github.com/metabench/metabench/internal/clitest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,40 +35,29 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 func TestWorldLimits(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "never")
 	huge, big := "9000000000000000000", "1000000000000"
-	tests := []struct {
-		args []string
-		msg  string
-	}{
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", huge}, "--episodes 9000000000000000000 is out of range [1, 100000]"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", big}, "--episodes 1000000000000 is out of range"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", "0"}, "--episodes 0 is out of range"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", "10", "--attempts", "5"}, "--attempts 5 is out of range [10,"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--attempts", huge}, "--attempts 9000000000000000000 is out of range"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "NaN"}, "--noise NaN is not a finite number"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "Inf"}, "--noise +Inf is not a finite number"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "-0.5"}, "--noise -0.5 is out of range [0, 10]"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "1e300"}, "--noise 1e+300 is out of range"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--workers", "-1"}, "--workers -1 is out of range"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--workers", big}, "--workers 1000000000000 is out of range"},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--task", "ab"}, `--task "ab" is given twice`},
-		{[]string{"demos", "gen", "--out", out, "--task", "ab c", "--task", "ab  c"}, `--task "ab c" is given twice`},
-		{[]string{"demos", "replay", "--workers", "-1", out}, "--workers -1 is out of range"},
-		{[]string{"render", "--task", "ab", "--png", out, "--noise", "NaN"}, "--noise NaN is not a finite number"},
-		{[]string{"render", "--task", "ab", "--png", out, "--noise", "-1"}, "--noise -1 is out of range"},
-		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "NaN"}, "--speed NaN is not a finite number"},
-		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "Inf"}, "--speed +Inf is not a finite number"},
-		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "1e9"}, "--speed 1e+09 is out of range"},
-		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "0"}, "--speed 0 is out of range"},
-		{[]string{"render", "--task", "ab", "--gif", out, "--width", huge}, "--width 9000000000000000000 is out of range"},
-	}
-	for _, tc := range tests {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			code, _, stderr := runCtx(context.Background(), tc.args...)
-			if code != 2 || !strings.Contains(stderr, tc.msg) || strings.Count(stderr, "\n") != 1 {
-				t.Errorf("exit %d, stderr %q; want exit 2 and one line with %q", code, stderr, tc.msg)
-			}
-		})
-	}
+	clitest.CheckRefusals(t, runCLI, []clitest.Refusal{
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", huge}, 2, "--episodes 9000000000000000000 is out of range [1, 100000]"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", big}, 2, "--episodes 1000000000000 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", "0"}, 2, "--episodes 0 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--episodes", "10", "--attempts", "5"}, 2, "--attempts 5 is out of range [10,"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--attempts", huge}, 2, "--attempts 9000000000000000000 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "NaN"}, 2, "--noise NaN is not a finite number"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "Inf"}, 2, "--noise +Inf is not a finite number"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "-0.5"}, 2, "--noise -0.5 is out of range [0, 10]"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--noise", "1e300"}, 2, "--noise 1e+300 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--workers", "-1"}, 2, "--workers -1 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--workers", big}, 2, "--workers 1000000000000 is out of range"},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab", "--task", "ab"}, 2, `--task "ab" is given twice`},
+		{[]string{"demos", "gen", "--out", out, "--task", "ab c", "--task", "ab  c"}, 2, `--task "ab c" is given twice`},
+		{[]string{"demos", "replay", "--workers", "-1", out}, 2, "--workers -1 is out of range"},
+		{[]string{"render", "--task", "ab", "--png", out, "--noise", "NaN"}, 2, "--noise NaN is not a finite number"},
+		{[]string{"render", "--task", "ab", "--png", out, "--noise", "-1"}, 2, "--noise -1 is out of range"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "NaN"}, 2, "--speed NaN is not a finite number"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "Inf"}, 2, "--speed +Inf is not a finite number"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "1e9"}, 2, "--speed 1e+09 is out of range"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--speed", "0"}, 2, "--speed 0 is out of range"},
+		{[]string{"render", "--task", "ab", "--gif", out, "--width", huge}, 2, "--width 9000000000000000000 is out of range"},
+	})
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("a refused command created %s", out)
 	}

@@ -2,6 +2,7 @@ package worldcli
 
 import (
 	"encoding/json"
+	"github.com/metabench/metabench/internal/clitest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,11 +12,7 @@ import (
 // TestBadInput: each refused command line is one "metabench: ..." line on
 // stderr with exit status 2 (usage) or 1 (the work failed).
 func TestBadInput(t *testing.T) {
-	tests := []struct {
-		args []string
-		code int
-		msg  string
-	}{
+	clitest.CheckRefusals(t, runCLI, []clitest.Refusal{
 		{[]string{"render", "--gif", "x.gif"}, 2, "--task is required"},
 		{[]string{"render", "--task", "ab"}, 2, "give --gif OUT and/or --png OUT"},
 		{[]string{"render", "--task", "abcdefghijk", "--png", "x.png"}, 2, "beyond j"},
@@ -32,21 +29,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"demos", "replay", "/nonexistent/dataset"}, 1, "/nonexistent/dataset"},
 		{[]string{"demos", "info", "/nonexistent/dataset"}, 1, "/nonexistent/dataset"},
 		{[]string{"demos", "export", "/nonexistent/dataset"}, 2, "--npz OUT is required"},
-	}
-	for _, tc := range tests {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			code, _, stderr := runCLI(t, tc.args...)
-			if code != tc.code {
-				t.Errorf("exit code %d, want %d (stderr %q)", code, tc.code, stderr)
-			}
-			if !strings.Contains(stderr, tc.msg) {
-				t.Errorf("stderr %q does not mention %q", stderr, tc.msg)
-			}
-			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "metabench: ") {
-				t.Errorf("stderr %q is not one 'metabench: ...' line", stderr)
-			}
-		})
-	}
+	})
 }
 
 func TestRenderWritesGIFAndPNG(t *testing.T) {
