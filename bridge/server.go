@@ -97,6 +97,10 @@ type Server struct {
 	// of a step's cost. Serve sends a reply before it reads the next
 	// request, so a reply's arrays are valid until the next Handle.
 	batch *batch
+	// acts and resets hold vstep's decoded request from request to
+	// request, so that a step allocates nothing for them.
+	acts   []float32
+	resets []bool
 }
 
 // Serve answers requests from r on w until r ends (the client closed its
@@ -106,13 +110,13 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	s := &Server{}
-	var reqs headerCache
+	var reqs requestReader
 	var reps replyCache
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m, err := readMessage(br, &reqs)
+		m, err := reqs.read(br)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
