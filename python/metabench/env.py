@@ -65,6 +65,7 @@ _SCALARS = (("reward", "<f8", "d"), ("terminated", "|u1", "B"), ("truncated", "|
             ("steps", "<i8", "q"), ("progress", "<i8", "q"), ("seed", "<u8", "Q"))
 
 _F32 = np.dtype("<f4")
+_ndarray = np.ndarray
 
 
 class _StepReader:
@@ -97,11 +98,13 @@ class _StepReader:
             header, arrays = self.layout.read(frame)
             return (arrays["obs"][0], float(arrays["reward"][0]), bool(arrays["terminated"][0]),
                     bool(arrays["truncated"][0]), row_info(arrays, self.verdicts, 0))
-        obs = np.frombuffer(frame, _F32, self.obs_dim, self.obs_off)
+        # np.ndarray over the frame is np.frombuffer's view, made with less
+        # argument handling.
+        obs = _ndarray(self.obs_dim, _F32, frame, self.obs_off)
         reward, term, trunc, verdict, steps, progress, seed = self.scalars.unpack_from(frame, self.scalars_off)
         info: Dict[str, Any] = {"verdict": self.verdicts[verdict], "steps": steps, "progress": progress, "seed": seed}
         for k, off in self.acts:
-            a = np.frombuffer(frame, _F32, 3, off)
+            a = _ndarray(3, _F32, frame, off)
             if not math.isnan(a[0]):  # NaN once the episode is over: absent, as step's reply has it
                 info[k] = a
         return obs, reward, term != 0, trunc != 0, info
