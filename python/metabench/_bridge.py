@@ -107,8 +107,9 @@ class _Layout:
         if self.end != len(frame):
             raise BridgeClosed(f"reply frame of {len(frame) - 4} bytes, its header describes {self.end - 4}: "
                                "the stream is out of step")
-        arrays = {name: np.frombuffer(frame, dt, count, off).reshape(shape)
-                  for name, dt, shape, count, off in self.arrays}
+        # np.ndarray over the frame is np.frombuffer's view, reshaped, made
+        # in one call.
+        arrays = {name: np.ndarray(shape, dt, frame, off) for name, dt, shape, count, off in self.arrays}
         return dict(self.header), arrays
 
 
