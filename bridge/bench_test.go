@@ -46,6 +46,7 @@ func BenchmarkStepOverhead(b *testing.B) {
 			rs, _ := json.Marshal(map[string]any{"op": "reset", "seed": 1})
 			var out bytes.Buffer
 			var reqs headerCache
+			var m Message
 			var reps replyCache
 			c0 := cpuTime(b)
 			for b.Loop() {
@@ -54,11 +55,10 @@ func BenchmarkStepOverhead(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				m, err := decodePayload(frame, &reqs)
-				if err != nil {
+				if err := decodeInto(&m, frame, &reqs); err != nil {
 					b.Fatal(err)
 				}
-				_, rep, err := s.Handle(m)
+				_, rep, err := s.Handle(&m)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -93,7 +94,10 @@ func frameErrorf(format string, a ...any) error {
 // ReadMessage reads one frame. io.EOF means the stream ended cleanly
 // between frames; a *FrameError means a bad frame that was skipped whole;
 // any other error means the stream is broken.
-func ReadMessage(r io.Reader) (*Message, error) { return readMessage(r, nil) }
+func ReadMessage(r io.Reader) (*Message, error) {
+	var rr requestReader
+	return rr.read(r)
+}
 
 // headerCache remembers the last request header without parameters and
 // its decoding: a client stepping sends the same header bytes every step
@@ -107,7 +111,24 @@ type headerCache struct {
 // maxCachedHeader bounds the header kept: a step's is under 200 bytes.
 const maxCachedHeader = 1024
 
-func readMessage(r io.Reader, c *headerCache) (*Message, error) {
+// maxReusedPayload bounds the request buffer a requestReader keeps from
+// one request to the next: a step's request is about 100 bytes, and a
+// large request (SMILES for ecfp) should not stay allocated after it.
+const maxReusedPayload = 64 << 10
+
+// requestReader reads the requests of one stream. A stepping client sends
+// a request per step, so it reuses one payload buffer and one Message
+// from request to request instead of allocating them (each allocation
+// brings the garbage collector's next cycle closer): a Message it returns,
+// and the arrays' bytes, are valid until its next read, which Serve does
+// only after the reply to the last one is written.
+type requestReader struct {
+	hdr     headerCache
+	payload []byte
+	msg     Message
+}
+
+func (rr *requestReader) read(r io.Reader) (*Message, error) {
 	var lenBuf [4]byte
 	if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -123,11 +144,22 @@ func readMessage(r io.Reader, c *headerCache) (*Message, error) {
 		}
 		return nil, frameErrorf("frame of %d bytes is over the limit of %d", n, MaxFrame)
 	}
-	payload := make([]byte, n)
+	payload := rr.payload
+	if int(n) > cap(payload) || cap(payload) > maxReusedPayload {
+		payload = make([]byte, n)
+	}
+	payload = payload[:n]
+	if n <= maxReusedPayload {
+		rr.payload = payload
+	}
 	if _, err := io.ReadFull(r, payload); err != nil {
 		return nil, fmt.Errorf("read a %d-byte frame: %w", n, unexpected(err))
 	}
-	return decodePayload(payload, c)
+	m := &rr.msg
+	if err := decodeInto(m, payload, &rr.hdr); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func unexpected(err error) error {
@@ -139,18 +171,27 @@ func unexpected(err error) error {
 
 // DecodePayload decodes a frame's payload (without its length). Every error
 // is a *FrameError.
-func DecodePayload(p []byte) (*Message, error) { return decodePayload(p, nil) }
+func DecodePayload(p []byte) (*Message, error) {
+	m := new(Message)
+	if err := decodeInto(m, p, nil); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
 
-func decodePayload(p []byte, c *headerCache) (*Message, error) {
+// decodeInto decodes payload p into m, reusing m's array slice; m's header
+// and arrays view p. Every error is a *FrameError.
+func decodeInto(m *Message, p []byte, c *headerCache) error {
+	*m = Message{Arrays: m.Arrays[:0]}
 	if len(p) < 4 {
-		return nil, frameErrorf("payload of %d bytes has no header length", len(p))
+		return frameErrorf("payload of %d bytes has no header length", len(p))
 	}
 	h := binary.LittleEndian.Uint32(p)
 	if h > maxHeader || uint64(h) > uint64(len(p)-4) {
-		return nil, frameErrorf("header length %d does not fit the %d-byte payload (limit %d)", h, len(p), maxHeader)
+		return frameErrorf("header length %d does not fit the %d-byte payload (limit %d)", h, len(p), maxHeader)
 	}
 	hdr := p[4 : 4+h]
-	m := &Message{Header: hdr}
+	m.Header = hdr
 	// A strict read first: for requests without parameters (step above all)
 	// it is the only parse of the header, and a repeated one needs none.
 	if c != nil && len(c.hdr) > 0 && bytes.Equal(hdr, c.hdr) {
@@ -162,26 +203,26 @@ func decodePayload(p []byte, c *headerCache) (*Message, error) {
 	} else {
 		m.base = base{}
 		if err := json.Unmarshal(hdr, &m.base); err != nil {
-			return nil, frameErrorf("header is not a JSON object of the protocol's fields: %v", err)
+			return frameErrorf("header is not a JSON object of the protocol's fields: %v", err)
 		}
 	}
 	rest := p[4+h:]
 	for i, a := range m.base.Arrays {
 		size, err := a.byteSize()
 		if err != nil {
-			return nil, frameErrorf("array %d (%q): %v", i, a.Name, err)
+			return frameErrorf("array %d (%q): %v", i, a.Name, err)
 		}
 		if size > int64(len(rest)) {
-			return nil, frameErrorf("array %d (%q) needs %d bytes, %d are left", i, a.Name, size, len(rest))
+			return frameErrorf("array %d (%q) needs %d bytes, %d are left", i, a.Name, size, len(rest))
 		}
 		a.Data = rest[:size]
 		rest = rest[size:]
 		m.Arrays = append(m.Arrays, a)
 	}
 	if len(rest) != 0 {
-		return nil, frameErrorf("%d bytes after the last array", len(rest))
+		return frameErrorf("%d bytes after the last array", len(rest))
 	}
-	return m, nil
+	return nil
 }
 
 // byteSize checks the dtype and shape and returns the data length.
@@ -216,9 +257,13 @@ func (a *Array) Len() int {
 }
 
 // Float32s returns the values of a float array (<f4 or <f8) as float32.
-func (a *Array) Float32s() ([]float32, error) {
+func (a *Array) Float32s() ([]float32, error) { return a.appendFloat32s(nil) }
+
+// appendFloat32s appends the values of a float array (<f4 or <f8) as
+// float32 to dst[:0], reusing its memory.
+func (a *Array) appendFloat32s(dst []float32) ([]float32, error) {
 	n := a.Len()
-	out := make([]float32, n)
+	out := slices.Grow(dst[:0], n)[:n]
 	switch a.DType {
 	case "<f4":
 		for i := range out {

@@ -162,3 +162,41 @@ func FuzzDecodePayload(f *testing.F) {
 		}
 	})
 }
+
+// TestRequestReaderReusesItsBuffer checks the reused request buffer: each
+// request decodes to its own content whatever the sizes before it, a large
+// request's buffer is not kept, and a request's arrays view the buffer
+// until the next read.
+func TestRequestReaderReusesItsBuffer(t *testing.T) {
+	big := make([]byte, maxReusedPayload+1)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	steps := []Array{
+		F32("action", []float32{1, 2, 3}, 1, 3),
+		U8("blob", big, len(big)),
+		F32("action", []float32{4, 5, 6}, 1, 3),
+		F32("action", []float32{7, 8, 9}, 1, 3),
+	}
+	var in bytes.Buffer
+	for _, a := range steps {
+		in.Write(request(t, map[string]any{"op": "vstep", "v": 2}, a))
+	}
+	var rr requestReader
+	for i, want := range steps {
+		m, err := rr.read(&in)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		a, found := m.Array(want.Name)
+		if !found || !bytes.Equal(a.Data, want.Data) || m.base.Op != "vstep" {
+			t.Fatalf("request %d decoded as %+v", i, m.base)
+		}
+		if cap(rr.payload) > maxReusedPayload {
+			t.Fatalf("request %d: a %d-byte buffer kept", i, cap(rr.payload))
+		}
+	}
+	if _, err := rr.read(&in); err != io.EOF {
+		t.Fatalf("after the last request: %v, want io.EOF", err)
+	}
+}

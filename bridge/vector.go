@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/metabench/metabench/envs/stack"
@@ -89,15 +90,20 @@ func (s *Server) vstep(hdr json.RawMessage, m *Message) (reply, error) {
 	if len(a.Shape) != 2 || a.Shape[0] != n || a.Shape[1] != stack.ActDim {
 		return reply{}, fmt.Errorf("action has shape %v, want [%d %d]", a.Shape, n, stack.ActDim)
 	}
-	acts, err := a.Float32s()
+	// The actions and reset flags go into buffers the server keeps: a
+	// single environment's step allocates nothing here.
+	acts, err := a.appendFloat32s(s.acts)
 	if err != nil {
 		return reply{}, err
 	}
+	s.acts = acts
 	seeds, err := seedArray(m, n)
 	if err != nil {
 		return reply{}, err
 	}
-	resets := make([]bool, n)
+	resets := slices.Grow(s.resets[:0], n)[:n]
+	clear(resets)
+	s.resets = resets
 	r, found := m.Array("reset")
 	switch {
 	case found != (seeds != nil):
@@ -151,27 +157,41 @@ func (s *Server) advanceAll(acts []float32, resets []bool, seeds []uint64) (repl
 	}
 	b := s.batch
 	b.demos = nil
-	err := forEach(len(s.envs), func(i int) error {
-		ses := s.envs[i]
-		reward := 0.0
-		if resets[i] {
-			demo, err := ses.start(seeds[i])
-			if err != nil {
-				return err
-			}
-			if demo != nil {
-				b.setDemo(i, demo)
-			}
-		} else {
-			reward = ses.advance(acts[i*stack.ActDim : (i+1)*stack.ActDim])
+	var err error
+	if len(s.envs) == 1 {
+		// One environment (a StackEnv's step) on this goroutine: a closure
+		// that forEach hands to other goroutines would be allocated anew
+		// every step, this one is not.
+		if err = guarded(0, func(i int) error { return s.advanceEnv(i, acts, resets, seeds) }); err != nil {
+			err = fmt.Errorf("environment 0: %w", err)
 		}
-		b.fill(i, ses, reward)
-		return nil
-	})
+	} else {
+		err = forEach(len(s.envs), func(i int) error { return s.advanceEnv(i, acts, resets, seeds) })
+	}
 	if err != nil {
 		return reply{}, err
 	}
 	return ok(nil, b.arrays()...), nil
+}
+
+// advanceEnv resets or steps environment i as advanceAll describes and
+// fills its row of the batch; it touches nothing of the other environments.
+func (s *Server) advanceEnv(i int, acts []float32, resets []bool, seeds []uint64) error {
+	ses, b := s.envs[i], s.batch
+	reward := 0.0
+	if resets[i] {
+		demo, err := ses.start(seeds[i])
+		if err != nil {
+			return err
+		}
+		if demo != nil {
+			b.setDemo(i, demo)
+		}
+	} else {
+		reward = ses.advance(acts[i*stack.ActDim : (i+1)*stack.ActDim])
+	}
+	b.fill(i, ses, reward)
+	return nil
 }
 
 // batch is a vreset or vstep reply under construction: row i of each

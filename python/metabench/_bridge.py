@@ -81,58 +81,87 @@ def encode(header: Dict[str, Any], arrays: Optional[Dict[str, np.ndarray]] = Non
 
 
 class _Layout:
-    """A reply header parsed once: its fields and where each array lies."""
+    """A reply header parsed once: its fields and where each array lies in
+    a frame of it (offsets count from the frame's start, its length field
+    included)."""
 
-    __slots__ = ("header", "arrays", "end")
+    __slots__ = ("header", "arrays", "end", "prefix")
 
     def __init__(self, hdr: bytes):
         self.header = json.loads(hdr)
         self.arrays = []
-        off = 4 + len(hdr)
+        off = 8 + len(hdr)
         for spec in self.header.get("arrays", ()):
             dt = _NP_DTYPES.get(spec["dtype"]) or np.dtype(spec["dtype"])
             shape = tuple(spec["shape"])
-            n = math.prod(shape) * dt.itemsize
-            self.arrays.append((spec["name"], dt, shape, off, off + n))
-            off += n
+            count = math.prod(shape)
+            self.arrays.append((spec["name"], dt, shape, count, off))
+            off += count * dt.itemsize
         self.end = off
+        # A frame of this layout starts with these bytes (its length, the
+        # header's length and the header), and a frame that starts with them
+        # is of this layout: one comparison identifies a repeated reply.
+        self.prefix = _U32.pack(off - 4) + _U32.pack(len(hdr)) + hdr
 
-    def read(self, payload: bytearray) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
-        if self.end != len(payload):
-            raise BridgeClosed(f"reply frame of {len(payload)} bytes, its header describes {self.end}: the stream is out of step")
-        view = memoryview(payload)
-        arrays = {name: np.frombuffer(view[lo:hi], dtype=dt).reshape(shape)
-                  for name, dt, shape, lo, hi in self.arrays}
+    def read(self, frame: bytearray) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+        if self.end != len(frame):
+            raise BridgeClosed(f"reply frame of {len(frame) - 4} bytes, its header describes {self.end - 4}: "
+                               "the stream is out of step")
+        # np.ndarray over the frame is np.frombuffer's view, reshaped, made
+        # in one call.
+        arrays = {name: np.ndarray(shape, dt, frame, off) for name, dt, shape, count, off in self.arrays}
         return dict(self.header), arrays
 
 
-def decode(payload: bytearray, cache: Optional[Dict[bytes, _Layout]] = None) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
-    """A frame's payload (without its length) as header and arrays; the
-    arrays are writable views of payload. With a cache, a header seen
-    before is not parsed again: vstep's reply header is the same bytes
-    every step between resets, so a step costs no JSON parsing."""
-    return layout_of(payload, cache).read(payload)
+class _Layouts:
+    """The reply layouts a client has seen, by header bytes, and the last
+    one: vstep's reply header is the same bytes every step between resets,
+    so a step's reply costs one prefix comparison instead of a JSON parse."""
+
+    # Layouts remembered: a step's, a reset's of each demo length, an error
+    # or two; more than that and it starts again. Long headers (a dataset's)
+    # are parsed every time rather than kept.
+    MAX = 64
+    MAX_HEADER = 4096
+
+    def __init__(self):
+        self.by_header: Dict[bytes, _Layout] = {}
+        self.last: Optional[_Layout] = None
+
+    def of(self, frame: bytearray) -> _Layout:
+        last = self.last
+        if last is not None and frame.startswith(last.prefix):
+            return last
+        if len(frame) < 8:
+            raise BridgeClosed(f"reply frame of {len(frame) - 4} bytes has no header length: the stream is out of step")
+        (hlen,) = _U32.unpack_from(frame, 4)
+        if 8 + hlen > len(frame):
+            raise BridgeClosed(f"reply header of {hlen} bytes does not fit its {len(frame) - 4}-byte frame: "
+                               "the stream is out of step")
+        hdr = bytes(frame[8:8 + hlen])
+        layout = self.by_header.get(hdr)
+        if layout is None:
+            layout = _Layout(hdr)
+            if hlen <= self.MAX_HEADER:
+                if len(self.by_header) >= self.MAX:
+                    self.by_header.clear()
+                self.by_header[hdr] = layout
+        self.last = layout
+        return layout
 
 
-def layout_of(payload: bytearray, cache: Optional[Dict[bytes, _Layout]] = None) -> _Layout:
-    """The layout of a payload's header, from the cache if it was seen."""
-    (hlen,) = _U32.unpack_from(payload, 0)
-    hdr = bytes(payload[4:4 + hlen])
-    layout = cache.get(hdr) if cache is not None else None
-    if layout is None:
-        layout = _Layout(hdr)
-        if cache is not None and hlen <= _LAYOUT_BYTES:
-            if len(cache) >= _LAYOUTS:
-                cache.clear()
-            cache[hdr] = layout
-    return layout
+def decode(frame: bytearray, layouts: Optional[_Layouts] = None) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+    """A frame (its length field included) as header and arrays; the arrays
+    are writable views of frame. With layouts, a header seen before is not
+    parsed again."""
+    return (layouts or _Layouts()).of(frame).read(frame)
 
 
-# Reply layouts a client remembers: a step's, a reset's of each demo length,
-# an error or two; more than that and it starts again. Long headers (a
-# dataset's) are parsed every time rather than kept.
-_LAYOUTS = 64
-_LAYOUT_BYTES = 4096
+# The largest reply a client expects from the size of the last one (see
+# Client._frame): allocating the expected size lets one system call read a
+# reply, but a buffer is zeroed when made, so a huge reply (a dataset's)
+# does not make the next small one pay for its size.
+_MAX_HINT = 1 << 20
 
 
 def _shutdown(proc: subprocess.Popen, err) -> None:
@@ -154,7 +183,14 @@ def _shutdown(proc: subprocess.Popen, err) -> None:
 
 
 class Client:
-    """One `metabench serve` process and the requests sent to it."""
+    """One `metabench serve` process and the requests sent to it.
+
+    The pipes are unbuffered (raw file objects): a request is one write
+    system call, and a reply of the size the last one had is one read
+    system call into a buffer of its own, which its arrays then view
+    (Python's buffered streams would copy both through their buffers and
+    add a layer of calls, the most of a step's cost on the Python side
+    after the system calls themselves)."""
 
     def __init__(self, binary: Optional[str] = None):
         self.binary = find_binary(binary)
@@ -163,10 +199,12 @@ class Client:
         # server under a client that catches KeyboardInterrupt.
         self._proc = subprocess.Popen(
             [self.binary, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._err, start_new_session=True)
+            stderr=self._err, start_new_session=True, bufsize=0)
+        self._w, self._r = self._proc.stdin, self._proc.stdout
         self._finalizer = weakref.finalize(self, _shutdown, self._proc, self._err)
         self._pending = 0
-        self._layouts: Dict[bytes, _Layout] = {}
+        self._hint = 4096  # the size of the next reply frame, as far as the last one tells
+        self._layouts = _Layouts()
         try:
             hello = self.request("hello")
         except ServerError as e:
@@ -199,52 +237,116 @@ class Client:
 
     def send_raw(self, frame: bytes) -> None:
         """Send bytes as they are (the tests send malformed frames)."""
-        if not self._finalizer.alive:
-            raise BridgeClosed("the client is closed")
         try:
-            self._proc.stdin.write(frame)
-            self._proc.stdin.flush()
-        except (BrokenPipeError, OSError) as e:
+            n = self._w.write(frame)
+            # A blocking pipe takes the whole frame unless a signal cuts the
+            # write short.
+            while n < len(frame):
+                n += self._w.write(memoryview(frame)[n:])
+        except ValueError:  # the pipe's file object is closed
+            raise BridgeClosed("the client is closed") from None
+        except OSError as e:
             raise self._died(f"stopped reading requests ({e})") from None
         self._pending += 1
 
-    def _read(self, n: int) -> bytearray:
-        buf = bytearray(n)
-        view = memoryview(buf)
-        got = 0
-        while got < n:
-            k = self._proc.stdout.readinto(view[got:])
-            if not k:
-                raise self._died("ended before replying")
-            got += k
+    def _readinto(self, view) -> int:
+        try:
+            k = self._r.readinto(view)
+        except ValueError:
+            raise BridgeClosed("the client is closed") from None
+        if not k:
+            raise self._died("ended before replying")
+        return k
+
+    def _frame(self) -> bytearray:
+        """The next reply frame, its length field included, in a bytearray
+        of its own (the reply's arrays view it, so it is never reused).
+
+        With one reply pending, the pipe holds nothing after it, so the
+        read may ask for as much as the last reply's size: a step's reply,
+        the same size every step, takes one system call. With several
+        pending, the length is read first, so as not to read into the next
+        reply."""
+        buf = bytearray(self._hint if self._pending == 1 else 4)
+        return self._frame_from(buf, self._readinto(buf))
+
+    def _frame_from(self, buf: bytearray, got: Optional[int]) -> bytearray:
+        """_frame, the first read (of got bytes into buf, None if it
+        failed) done."""
+        if not got:
+            got = self._readinto(buf)  # raises why the read failed
+        while got < 4:
+            got += self._readinto(memoryview(buf)[got:4])
+        total = 4 + _U32.unpack_from(buf)[0]
+        if got > total:
+            raise BridgeClosed(f"{got - total} bytes after a reply of {total - 4} bytes: the stream is out of step")
+        if total < len(buf):
+            del buf[total:]
+        elif total > len(buf):
+            whole = bytearray(total)
+            whole[:got] = memoryview(buf)[:got]
+            buf = whole
+        if got < total:
+            with memoryview(buf) as view:
+                while got < total:
+                    got += self._readinto(view[got:])
+        self._pending -= 1
+        self._hint = min(total, _MAX_HINT)
         return buf
 
     def recv_raw(self) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         """The next reply, error replies included."""
-        return decode(self._payload(), self._layouts)
-
-    def _payload(self) -> bytearray:
-        if not self._finalizer.alive:
-            raise BridgeClosed("the client is closed")
-        head = self._proc.stdout.read(4)
-        if len(head) < 4:
-            raise self._died("ended before replying")
-        (n,) = _U32.unpack(head)
-        self._pending -= 1
-        return self._read(n)
+        return decode(self._frame(), self._layouts)
 
     def recv_layout(self) -> Tuple[_Layout, bytearray]:
         """The next reply as its parsed header's layout (shared by every
-        reply with the same header bytes) and its payload, for a caller
-        that reads the arrays at their offsets; an error reply raises
+        reply with the same header bytes) and its frame, for a caller that
+        reads the arrays at their offsets; an error reply raises
         ServerError."""
-        payload = self._payload()
-        layout = layout_of(payload, self._layouts)
-        if layout.end != len(payload):
-            raise BridgeClosed(f"reply frame of {len(payload)} bytes, its header describes {layout.end}: the stream is out of step")
+        frame = self._frame()
+        return self.layout(frame), frame
+
+    def layout(self, frame: bytearray) -> _Layout:
+        """The layout of a reply frame, checked against the frame's length;
+        an error reply raises ServerError."""
+        layout = self._layouts.of(frame)
+        if layout.end != len(frame):
+            raise BridgeClosed(f"reply frame of {len(frame) - 4} bytes, its header describes {layout.end - 4}: "
+                               "the stream is out of step")
         if not layout.header.get("ok"):
             raise ServerError(layout.header.get("error", "error reply without a message"))
-        return layout, payload
+        return layout
+
+    def exchange(self, frame: bytes) -> bytearray:
+        """Send a request and return its reply frame unread (the hot path
+        of a step: its caller knows the reply's layout).
+
+        The common case is written out here (one write, one read of the
+        expected size, which brings the whole reply), as send_raw and
+        _frame would do it, without their calls: at a few microseconds a
+        step, Python's function calls are a part worth saving. Anything
+        else (a short write or read, a reply of another size, a closed or
+        dead server) goes the general way."""
+        n = 0
+        if self._pending == 0:
+            try:
+                n = self._w.write(frame) or 0
+            except (ValueError, OSError):
+                pass  # send_raw below says why
+            if n == len(frame):
+                self._pending = 1
+                hint = self._hint
+                buf = bytearray(hint)
+                try:
+                    got = self._r.readinto(buf)
+                except (ValueError, OSError):
+                    got = None  # _frame_from reads again and says why
+                if got == hint and _U32.unpack_from(buf)[0] + 4 == hint:
+                    self._pending = 0
+                    return buf
+                return self._frame_from(buf, got)
+        self.send_raw(memoryview(frame)[n:] if n else frame)
+        return self._frame()
 
     def recv(self) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         """The next reply; an error reply raises ServerError."""

@@ -17,7 +17,7 @@ ENV_IDS = ("Stack-v0", "metabench/Stack-v0")
 _MAX_SEED = 2**64
 
 # A step is a vstep of one environment (protocol 2), whose reply is arrays
-# only: the client parses its header once (see _bridge.decode), not every
+# only: the client parses its header once (see _bridge._Layouts), not every
 # step. The request is the same frame but for the action's 12 bytes: built
 # once, it spares the JSON encoder on the hot path.
 _STEP_PREFIX = encode({"op": "vstep", "v": PROTOCOL_VERSION}, {"action": np.zeros((1, 3), "<f4")})[:-12]
@@ -64,15 +64,19 @@ def row_info(arrays: Dict[str, np.ndarray], verdicts: List[str], i: int) -> Dict
 _SCALARS = (("reward", "<f8", "d"), ("terminated", "|u1", "B"), ("truncated", "|u1", "B"), ("verdict", "|u1", "B"),
             ("steps", "<i8", "q"), ("progress", "<i8", "q"), ("seed", "<u8", "Q"))
 
+_F32 = np.dtype("<f4")
+_ndarray = np.ndarray
+
 
 class _StepReader:
     """Reads a one-environment vstep reply of one layout: the observation
-    as a view of the payload and every scalar in one struct unpack, instead
-    of an array per field (a step's Python cost is mostly such overhead)."""
+    as a view of the frame and every scalar in one struct unpack, instead
+    of an array per field (a step's Python cost is mostly such overhead).
+    A frame that starts with the layout's prefix is of the layout."""
 
-    def __init__(self, layout):
-        self.layout = layout
-        spec = {name: (dt.str, shape, lo, hi) for name, dt, shape, lo, hi in layout.arrays}
+    def __init__(self, layout, verdicts: List[str]):
+        self.layout, self.prefix, self.verdicts = layout, layout.prefix, verdicts
+        spec = {name: (dt.str, shape, off, off + count * dt.itemsize) for name, dt, shape, count, off in layout.arrays}
         self.fast = False
         names = [a[0] for a in layout.arrays]
         acts = [k for k in ("expert_action", "policy_action") if k in spec]
@@ -89,19 +93,21 @@ class _StepReader:
         self.acts = [(k, spec[k][2]) for k in acts]
         self.fast = True
 
-    def read(self, payload: bytearray, verdicts: List[str]) -> Tuple[np.ndarray, float, bool, bool, Dict[str, Any]]:
+    def read(self, frame: bytearray) -> Tuple[np.ndarray, float, bool, bool, Dict[str, Any]]:
         if not self.fast:
-            header, arrays = self.layout.read(payload)
+            header, arrays = self.layout.read(frame)
             return (arrays["obs"][0], float(arrays["reward"][0]), bool(arrays["terminated"][0]),
-                    bool(arrays["truncated"][0]), row_info(arrays, verdicts, 0))
-        obs = np.frombuffer(payload, np.float32, self.obs_dim, self.obs_off)
-        reward, term, trunc, verdict, steps, progress, seed = self.scalars.unpack_from(payload, self.scalars_off)
-        info: Dict[str, Any] = {"verdict": verdicts[verdict], "steps": steps, "progress": progress, "seed": seed}
+                    bool(arrays["truncated"][0]), row_info(arrays, self.verdicts, 0))
+        # np.ndarray over the frame is np.frombuffer's view, made with less
+        # argument handling.
+        obs = _ndarray(self.obs_dim, _F32, frame, self.obs_off)
+        reward, term, trunc, verdict, steps, progress, seed = self.scalars.unpack_from(frame, self.scalars_off)
+        info: Dict[str, Any] = {"verdict": self.verdicts[verdict], "steps": steps, "progress": progress, "seed": seed}
         for k, off in self.acts:
-            a = np.frombuffer(payload, np.float32, 3, off)
+            a = _ndarray(3, _F32, frame, off)
             if not math.isnan(a[0]):  # NaN once the episode is over: absent, as step's reply has it
                 info[k] = a
-        return obs, reward, bool(term), bool(trunc), info
+        return obs, reward, term != 0, trunc != 0, info
 
 
 class StackEnv:
@@ -154,7 +160,7 @@ class StackEnv:
         self.num_blocks = r["num_blocks"]
         self.time_limit = r["time_limit"]
         self._verdicts = r["verdicts"]
-        self._readers: Dict[int, "_StepReader"] = {}
+        self._reader: Optional[_StepReader] = None  # of the last step's reply
         self.action_space, self.observation_space = spaces(r)
         self.spec = None
         self._seed = seed
@@ -195,24 +201,17 @@ class StackEnv:
         return r["arrays"]["obs"], self._info(r, r["arrays"])
 
     def step(self, action: Any) -> Tuple[np.ndarray, float, bool, bool, Dict[str, Any]]:
-        self._send_step(action)
-        return self._step_reply()
-
-    def _send_step(self, action: Any) -> None:
-        a = np.asarray(action, dtype="<f4")
+        a = np.asarray(action, dtype=_F32)
         if a.shape == (3,):
-            self._client.send_raw(_STEP_PREFIX + a.tobytes())
-        else:
-            self._client.send("step", {"action": a})  # the server names what is wrong
-
-    def _step_reply(self) -> Tuple[np.ndarray, float, bool, bool, Dict[str, Any]]:
-        layout, payload = self._client.recv_layout()
-        reader = self._readers.get(id(layout))
-        if reader is None or reader.layout is not layout:
-            if len(self._readers) >= 64:  # layouts come and go with the client's cache
-                self._readers.clear()
-            reader = self._readers[id(layout)] = _StepReader(layout)
-        return reader.read(payload, self._verdicts)
+            frame = self._client.exchange(_STEP_PREFIX + a.tobytes())
+        else:  # the server names what is wrong
+            frame = self._client.exchange(encode({"op": "step", "v": PROTOCOL_VERSION}, {"action": a}))
+        reader = self._reader
+        if reader is None or not frame.startswith(reader.prefix):
+            # Another layout than the last step's: an error reply (raised
+            # here), or the first step.
+            reader = self._reader = _StepReader(self._client.layout(frame), self._verdicts)
+        return reader.read(frame)
 
     def render(self) -> Optional[np.ndarray]:
         """An H x W x 3 uint8 frame from the Go renderer (render_mode

@@ -39,11 +39,13 @@ class _Server:
         self.client, self.lo, self.hi = client, lo, hi
         self._prefixes: Dict[bool, bytes] = {}
 
-    def send_step(self, actions: np.ndarray, reset: np.ndarray, seeds: np.ndarray) -> None:
+    def send_step(self, actions: np.ndarray, reset: np.ndarray, seeds: np.ndarray, any_reset: bool) -> None:
         # The header of a vstep is the same bytes every step (it depends on
         # the number of environments and on whether any resets): built once
         # per kind, it spares the JSON encoder on the hot path.
-        n, any_reset = self.hi - self.lo, bool(reset.any())
+        n = self.hi - self.lo
+        if any_reset:
+            any_reset = bool(reset.any())
         prefix = self._prefixes.get(any_reset)
         if prefix is None:
             arrays = {"action": np.zeros((n, 3), "<f4")}
@@ -108,6 +110,9 @@ class StackVectorEnv:
         self._seed = seed
         self._next_seed: List[Optional[int]] = [None] * num_envs
         self._autoreset = np.zeros(num_envs, dtype=bool)
+        self._no_episodes = np.zeros(num_envs, dtype=np.uint64)  # a step's seeds when nothing resets
+        self._every = np.ones(num_envs, dtype=bool)  # the info masks of keys every environment sets
+        self._every.flags.writeable = False
 
     @property
     def server_pids(self) -> List[int]:
@@ -153,19 +158,25 @@ class StackVectorEnv:
         # Environments whose episode ended last step start the next one
         # (next-step autoreset) in the same request as the others' steps.
         resets = self._autoreset
-        episode = np.zeros(self.num_envs, dtype=np.uint64)
-        if resets.any():
+        episode = self._no_episodes
+        any_reset = bool(resets.any())
+        if any_reset:
+            episode = np.zeros(self.num_envs, dtype=np.uint64)
             for i in np.flatnonzero(resets):
                 episode[i] = self._seed_for(i, None)
         # Every request is sent before any reply is read: the servers step
         # at the same time.
-        for srv in self._servers:
-            srv.send_step(actions[srv.lo:srv.hi], resets[srv.lo:srv.hi], episode[srv.lo:srv.hi])
-        return self._replies(episode, resets)
+        if len(self._servers) == 1:
+            self._servers[0].send_step(actions, resets, episode, any_reset)
+        else:
+            for srv in self._servers:
+                srv.send_step(actions[srv.lo:srv.hi], resets[srv.lo:srv.hi], episode[srv.lo:srv.hi], any_reset)
+        return self._replies(episode, resets if any_reset else None)
 
-    def _replies(self, episode: np.ndarray, resets: np.ndarray):
+    def _replies(self, episode: np.ndarray, resets: Optional[np.ndarray]):
         """Read every server's vreset or vstep reply into the batched
-        results; resets marks the environments that started episode[i]."""
+        results; resets marks the environments that started episode[i]
+        (None: none did)."""
         if len(self._servers) == 1:
             parts = [self._read(self._servers[0], episode, resets)]
         else:
@@ -182,8 +193,9 @@ class StackVectorEnv:
                     if k.startswith("demo_"):
                         name, i = k.rsplit("_", 1)
                         arrays[f"{name}_{srv.lo + int(i)}"] = v
-        terminated = arrays["terminated"].astype(bool)
-        truncated = arrays["truncated"].astype(bool)
+        # The flags are 0 or 1 bytes: viewed as bool, not converted.
+        terminated = arrays["terminated"].view(np.bool_)
+        truncated = arrays["truncated"].view(np.bool_)
         # Reward 0 and both flags false on an autoreset step: the server's
         # reset reply says so already.
         self._autoreset = terminated | truncated
@@ -198,14 +210,15 @@ class StackVectorEnv:
             _, arrays = srv.client.recv()
         except ServerError as e:
             return f"environments {srv.lo}-{srv.hi - 1}: {e}" if len(self._servers) > 1 else str(e)
-        for i in range(srv.lo, srv.hi):
-            if resets[i]:
-                self._next_seed[i] = (int(episode[i]) + 1) % _MAX_SEED
+        if resets is not None:
+            for i in range(srv.lo, srv.hi):
+                if resets[i]:
+                    self._next_seed[i] = (int(episode[i]) + 1) % _MAX_SEED
         return arrays
 
     def _infos(self, arrays: Dict[str, np.ndarray]) -> Dict[str, Any]:
         n = self.num_envs
-        every = np.ones(n, dtype=bool)
+        every = self._every.copy()
         infos: Dict[str, Any] = {
             "verdict": self._verdict_names[arrays["verdict"]], "_verdict": every,
             "steps": arrays["steps"], "_steps": every.copy(),
