@@ -236,6 +236,20 @@ func blockTiles(k block) {
 // kernelEdge call a tile otherwise. Either way the same bits.
 func kernelTiles(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, tile, c *float32, ldc, cNext int, alpha float32, mrows, ncols int) {
 	if hasAVX512 {
+		if mrows <= 4 && ncols == nr && cols >= 4 {
+			// A strip of at most 4 rows (the partial last one) over
+			// full columns: 4×64 tiles, which keep the FMA units busy
+			// where 6×16 tiles waste a third of their work and wait on
+			// six dependency chains. The remaining strips as below.
+			quads := cols / 4
+			for i := range rows {
+				kernel4AVX512(quads, k, at(a, i*aNext), aRow, aStep, b, bStep, bNext, at(c, i*cNext), ldc, alpha, mrows)
+			}
+			if cols == quads*4 {
+				return
+			}
+			b, c, cols = at(b, quads*4*bNext), at(c, quads*4*nr), cols-quads*4
+		}
 		kernel16AVX512(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, mrows, ncols)
 		return
 	}

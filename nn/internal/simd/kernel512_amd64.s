@@ -212,3 +212,97 @@ stored16:
 	VZEROUPPER
 done16:
 	RET
+
+// STEP4 accumulates one rank-1 update of a 4×64 tile into Z4..Z19: rows
+// 0-2 of A at SI, SI+R8, SI+2·R8 and row 3 at R9; the rows of the four B
+// strips at DI, DI+DX, DI+2·DX and R13. Four B loads and four broadcasts
+// feed sixteen independent multiply-adds, enough to keep both FMA units
+// busy, where a 6×16 tile of a 4-row strip had six chains and a third of
+// its work thrown away.
+#define STEP4 \
+	VMOVUPS (DI), Z0; VMOVUPS (DI)(DX*1), Z1; VMOVUPS (DI)(DX*2), Z2; VMOVUPS (R13), Z3; \
+	VBROADCASTSS (SI), Z20; \
+	VFMADD231PS Z0, Z20, Z4; VFMADD231PS Z1, Z20, Z5; VFMADD231PS Z2, Z20, Z6; VFMADD231PS Z3, Z20, Z7; \
+	VBROADCASTSS (SI)(R8*1), Z21; \
+	VFMADD231PS Z0, Z21, Z8; VFMADD231PS Z1, Z21, Z9; VFMADD231PS Z2, Z21, Z10; VFMADD231PS Z3, Z21, Z11; \
+	VBROADCASTSS (SI)(R8*2), Z20; \
+	VFMADD231PS Z0, Z20, Z12; VFMADD231PS Z1, Z20, Z13; VFMADD231PS Z2, Z20, Z14; VFMADD231PS Z3, Z20, Z15; \
+	VBROADCASTSS (R9), Z21; \
+	VFMADD231PS Z0, Z21, Z16; VFMADD231PS Z1, Z21, Z17; VFMADD231PS Z2, Z21, Z18; VFMADD231PS Z3, Z21, Z19; \
+	ADDQ R10, SI; ADDQ R10, R9; ADDQ R11, DI; ADDQ R11, R13
+
+// ADDROW4 adds alpha (Z0) times accumulators a0..a3 into the C row at DI
+// (64 floats).
+#define ADDROW4(a0, a1, a2, a3) \
+	VMOVUPS (DI), Z1; VMOVUPS 64(DI), Z2; VMOVUPS 128(DI), Z3; VMOVUPS 192(DI), Z20; \
+	VFMADD231PS a0, Z0, Z1; VFMADD231PS a1, Z0, Z2; VFMADD231PS a2, Z0, Z3; VFMADD231PS a3, Z0, Z20; \
+	VMOVUPS Z1, (DI); VMOVUPS Z2, 64(DI); VMOVUPS Z3, 128(DI); VMOVUPS Z20, 192(DI)
+
+// func kernel4AVX512(quads, k int, a *float32, aRow, aStep int, b *float32, bStep, bNext int, c *float32, ldc int, alpha float32, mrows int)
+//
+// Adds alpha times quads 4×64 tiles of one A strip (rows 0-3 at a+i·aRow,
+// stepping aStep over k) into C: tile q multiplies the A strip by the four
+// full B strips at b+(4q+s)·bNext and goes to c+64·q, of which only the
+// first mrows rows (1..4) reach C. It serves the partial last row strip
+// of a product whose rows leave 1 to 4 over a multiple of 6 (64 = 10·6+4
+// output channels, 160 = 26·6+4 column rows). Each element is the same
+// chain of operations as in the other kernels, so the same bits.
+TEXT ·kernel4AVX512(SB), NOSPLIT, $16-96
+	CMPQ quads+0(FP), $0
+	JLE done4
+	VSTMXCSR saved-16(SP)
+	MOVL saved-16(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, flush-12(SP)
+	VLDMXCSR flush-12(SP)
+	MOVQ aRow+24(FP), R8; SHLQ $2, R8
+	MOVQ aStep+32(FP), R10; SHLQ $2, R10
+	MOVQ bStep+48(FP), R11; SHLQ $2, R11
+	MOVQ bNext+56(FP), DX; SHLQ $2, DX
+	MOVQ ldc+72(FP), BX; SHLQ $2, BX
+	MOVQ b+40(FP), R12
+	MOVQ c+64(FP), R14
+	MOVQ quads+0(FP), AX
+	MOVQ AX, quadsLeft-8(SP)
+quad4:
+	MOVQ k+8(FP), CX
+	MOVQ a+16(FP), SI
+	LEAQ (SI)(R8*2), R9; ADDQ R8, R9
+	MOVQ R12, DI
+	LEAQ (DI)(DX*2), R13; ADDQ DX, R13
+	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9; VPXORD Z10, Z10, Z10; VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12; VPXORD Z13, Z13, Z13; VPXORD Z14, Z14, Z14; VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16; VPXORD Z17, Z17, Z17; VPXORD Z18, Z18, Z18; VPXORD Z19, Z19, Z19
+	TESTQ CX, CX
+	JEQ store4
+step4:
+	STEP4
+	DECQ CX
+	JNE step4
+store4:
+	VBROADCASTSS alpha+80(FP), Z0
+	MOVQ R14, DI
+	MOVQ mrows+88(FP), CX
+	ADDROW4(Z4, Z5, Z6, Z7)
+	DECQ CX
+	JEQ stored4
+	ADDQ BX, DI
+	ADDROW4(Z8, Z9, Z10, Z11)
+	DECQ CX
+	JEQ stored4
+	ADDQ BX, DI
+	ADDROW4(Z12, Z13, Z14, Z15)
+	DECQ CX
+	JEQ stored4
+	ADDQ BX, DI
+	ADDROW4(Z16, Z17, Z18, Z19)
+stored4:
+	LEAQ (R12)(DX*4), R12
+	ADDQ $256, R14
+	DECQ quadsLeft-8(SP)
+	JNE quad4
+	VLDMXCSR saved-16(SP)
+	VZEROUPPER
+done4:
+	RET

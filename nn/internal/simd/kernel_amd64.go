@@ -22,6 +22,12 @@ func kernelBlockAVX512(rows, pairs, k int, a *float32, aRow, aStep, aNext int, b
 //go:noescape
 func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int)
 
+// kernel4AVX512 adds quads 4×64 tiles of one A strip into C, of each
+// only the first mrows rows (1..4); see kernel512_amd64.s.
+//
+//go:noescape
+func kernel4AVX512(quads, k int, a *float32, aRow, aStep int, b *float32, bStep, bNext int, c *float32, ldc int, alpha float32, mrows int)
+
 //go:noescape
 func kernelEdgeAVX(rows, cols, k int, a *float32, aRow, aStep int, b *float32, bStep int, tile, c *float32, ldc int, alpha float32)
 

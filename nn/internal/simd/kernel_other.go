@@ -44,6 +44,10 @@ func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *fl
 	panic("simd: no AVX-512 kernel on this platform")
 }
 
+func kernel4AVX512(quads, k int, a *float32, aRow, aStep int, b *float32, bStep, bNext int, c *float32, ldc int, alpha float32, mrows int) {
+	panic("simd: no AVX-512 kernel on this platform")
+}
+
 func copyRowsAVX(dst *float32, dstStride int, src *float32, srcStride, rows, width int) {
 	panic("simd: no SIMD kernel on this platform")
 }
