@@ -142,26 +142,19 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 		}
 		return cols[i*k*p : (i+1)*k*p]
 	}
-	// The bias goes in first and the product is added to it: one pass
-	// over the output instead of a cleared output and a second pass. One
-	// image's bias planes are filled once and copied in whole (a few long
-	// copies where filling each plane made a dozen short ones).
-	var biasPlanes []T
-	var beta T
-	if bias != nil {
-		biasPlanes = tp.arena.getRaw(f * p)
-		for j, b := range bias.Data {
-			fill(biasPlanes[j*p:(j+1)*p], b)
-		}
-		beta = 1
-	}
 	for i := range n {
 		if !pointwise {
 			im2colTaps(colOf(i), x.Data[i*c*h*wd:(i+1)*c*h*wd], geo, taps)
 		}
 		y := out.Data[i*f*p : (i+1)*f*p]
-		copy(y, biasPlanes)
-		gemm(false, false, f, p, k, 1, wc, k, colOf(i), p, beta, y, p)
+		if bias == nil {
+			gemm(false, false, f, p, k, 1, wc, k, colOf(i), p, 0, y, p)
+			continue
+		}
+		// The product is added to the bias of each output plane, which
+		// the kernels take as the starting value instead of a pass that
+		// fills the output first (the same bits).
+		gemmRows(false, false, f, p, k, 1, wc, k, colOf(i), p, bias.Data, y, p)
 	}
 	tp.record(op, out, func() {
 		var dcol, dwT []T

@@ -36,14 +36,23 @@
 	VFMADD231PS lo, Z0, Z1; VFMADD231PS hi, Z0, Z2; \
 	VMOVUPS Z1, (DX); VMOVUPS Z2, 64(DX)
 
-// func kernelBlockAVX512(rows, pairs, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
+// INITROW512 is ADDROW512 with the row's old value replaced by the float
+// at SI: the same fused multiply-add, without reading C.
+#define INITROW512(lo, hi) \
+	VBROADCASTSS (SI), Z1; VBROADCASTSS (SI), Z2; \
+	VFMADD231PS lo, Z0, Z1; VFMADD231PS hi, Z0, Z2; \
+	VMOVUPS Z1, (DX); VMOVUPS Z2, 64(DX)
+
+// func kernelBlockAVX512(rows, pairs, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, init *float32, initStep int)
 //
 // Adds alpha times rows×pairs full 6×32 tiles into C: tile (i, j)
 // multiplies the A strip at a+i·aNext by the B strips at b+2j·bNext and
 // b+(2j+1)·bNext (strides as in kernelBlockAVX) and goes to
 // c+i·cNext+32·j; every tile lies inside C. MXCSR is set as in
 // kernelBlockAVX (flush to zero, denormals are zero) for the whole call.
-TEXT ·kernelBlockAVX512(SB), NOSPLIT, $24-108
+// With init non-nil, C is written without being read, as if row r of the
+// tiles had held init[r·initStep] (initStep 0: one value for all rows).
+TEXT ·kernelBlockAVX512(SB), NOSPLIT, $32-128
 	CMPQ rows+0(FP), $0
 	JLE done
 	CMPQ pairs+8(FP), $0
@@ -66,6 +75,8 @@ col:
 	MOVQ R13, R14
 	MOVQ rows+0(FP), DX
 	MOVQ DX, rowsLeft-16(SP)
+	MOVQ init+112(FP), DX
+	MOVQ DX, initCur-32(SP)
 row:
 	MOVQ k+16(FP), CX
 	MOVQ AX, SI
@@ -82,6 +93,9 @@ rowStep:
 rowStore:
 	MOVQ R14, DX
 	VBROADCASTSS alpha+104(FP), Z0
+	MOVQ initCur-32(SP), SI
+	TESTQ SI, SI
+	JNE rowInit
 	ADDROW512(Z4, Z5)
 	ADDQ BX, DX
 	ADDROW512(Z6, Z7)
@@ -93,6 +107,23 @@ rowStore:
 	ADDROW512(Z12, Z13)
 	ADDQ BX, DX
 	ADDROW512(Z14, Z15)
+	JMP rowNext
+rowInit:
+	MOVQ initStep+120(FP), DI; SHLQ $2, DI
+	INITROW512(Z4, Z5)
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW512(Z6, Z7)
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW512(Z8, Z9)
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW512(Z10, Z11)
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW512(Z12, Z13)
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW512(Z14, Z15)
+	ADDQ DI, SI
+	MOVQ SI, initCur-32(SP)
+rowNext:
 	MOVQ aNext+48(FP), DX; SHLQ $2, DX; ADDQ DX, AX
 	MOVQ cNext+96(FP), DX; SHLQ $2, DX; ADDQ DX, R14
 	DECQ rowsLeft-16(SP)
@@ -125,14 +156,22 @@ done:
 	VFMADD231PS acc, Z1, Z2; \
 	VMOVUPS Z2, K1, (DX)
 
-// func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int)
+// INITROW16 is ADDROW16 with the row's old value replaced by the float at
+// SI, without reading C.
+#define INITROW16(acc) \
+	VBROADCASTSS (SI), Z2; \
+	VFMADD231PS acc, Z1, Z2; \
+	VMOVUPS Z2, K1, (DX)
+
+// func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int, init *float32, initStep int)
 //
 // Adds alpha times rows×cols 6×16 tiles into C, laid out as for
 // kernelBlockAVX, but of each tile only the first mrows rows (1..6) and
 // ncols columns (1..16) reach C, through a column mask: the odd strip
 // after kernelBlockAVX512's pairs, and the edges of C. Each element is the
-// same chain of operations as in the other kernels.
-TEXT ·kernel16AVX512(SB), NOSPLIT, $24-128
+// same chain of operations as in the other kernels. init and initStep
+// are as for kernelBlockAVX512.
+TEXT ·kernel16AVX512(SB), NOSPLIT, $32-144
 	CMPQ rows+0(FP), $0
 	JLE done16
 	CMPQ cols+8(FP), $0
@@ -161,6 +200,8 @@ col16:
 	MOVQ R13, R14
 	MOVQ rows+0(FP), DX
 	MOVQ DX, rowsLeft-16(SP)
+	MOVQ init+128(FP), DX
+	MOVQ DX, initCur-32(SP)
 row16:
 	MOVQ k+16(FP), CX
 	MOVQ AX, SI
@@ -178,6 +219,9 @@ store16:
 	VBROADCASTSS alpha+104(FP), Z1
 	MOVQ R14, DX
 	MOVQ mrows+112(FP), CX
+	MOVQ initCur-32(SP), SI
+	TESTQ SI, SI
+	JNE init16
 	ADDROW16(Z4)
 	DECQ CX
 	JEQ stored16
@@ -199,6 +243,34 @@ store16:
 	JEQ stored16
 	ADDQ BX, DX
 	ADDROW16(Z9)
+	JMP stored16
+init16:
+	MOVQ initStep+136(FP), DI; SHLQ $2, DI
+	INITROW16(Z4)
+	DECQ CX
+	JEQ initDone16
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW16(Z5)
+	DECQ CX
+	JEQ initDone16
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW16(Z6)
+	DECQ CX
+	JEQ initDone16
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW16(Z7)
+	DECQ CX
+	JEQ initDone16
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW16(Z8)
+	DECQ CX
+	JEQ initDone16
+	ADDQ BX, DX; ADDQ DI, SI
+	INITROW16(Z9)
+initDone16:
+	// The next tile's rows start 6 rows on.
+	LEAQ (DI)(DI*2), DI; SHLQ $1, DI
+	ADDQ DI, initCur-32(SP)
 stored16:
 	MOVQ aNext+48(FP), DX; SHLQ $2, DX; ADDQ DX, AX
 	MOVQ cNext+96(FP), DX; SHLQ $2, DX; ADDQ DX, R14
@@ -238,7 +310,14 @@ done16:
 	VFMADD231PS a0, Z0, Z1; VFMADD231PS a1, Z0, Z2; VFMADD231PS a2, Z0, Z3; VFMADD231PS a3, Z0, Z20; \
 	VMOVUPS Z1, (DI); VMOVUPS Z2, 64(DI); VMOVUPS Z3, 128(DI); VMOVUPS Z20, 192(DI)
 
-// func kernel4AVX512(quads, k int, a *float32, aRow, aStep int, b *float32, bStep, bNext int, c *float32, ldc int, alpha float32, mrows int)
+// INITROW4 is ADDROW4 with the row's old value replaced by the float at
+// SI, without reading C.
+#define INITROW4(a0, a1, a2, a3) \
+	VBROADCASTSS (SI), Z1; VBROADCASTSS (SI), Z2; VBROADCASTSS (SI), Z3; VBROADCASTSS (SI), Z20; \
+	VFMADD231PS a0, Z0, Z1; VFMADD231PS a1, Z0, Z2; VFMADD231PS a2, Z0, Z3; VFMADD231PS a3, Z0, Z20; \
+	VMOVUPS Z1, (DI); VMOVUPS Z2, 64(DI); VMOVUPS Z3, 128(DI); VMOVUPS Z20, 192(DI)
+
+// func kernel4AVX512(quads, k int, a *float32, aRow, aStep int, b *float32, bStep, bNext int, c *float32, ldc int, alpha float32, mrows int, init *float32, initStep int)
 //
 // Adds alpha times quads 4×64 tiles of one A strip (rows 0-3 at a+i·aRow,
 // stepping aStep over k) into C: tile q multiplies the A strip by the four
@@ -246,8 +325,9 @@ done16:
 // first mrows rows (1..4) reach C. It serves the partial last row strip
 // of a product whose rows leave 1 to 4 over a multiple of 6 (64 = 10·6+4
 // output channels, 160 = 26·6+4 column rows). Each element is the same
-// chain of operations as in the other kernels, so the same bits.
-TEXT ·kernel4AVX512(SB), NOSPLIT, $16-96
+// chain of operations as in the other kernels, so the same bits. init and
+// initStep are as for kernelBlockAVX512.
+TEXT ·kernel4AVX512(SB), NOSPLIT, $16-112
 	CMPQ quads+0(FP), $0
 	JLE done4
 	VSTMXCSR saved-16(SP)
@@ -284,6 +364,9 @@ store4:
 	VBROADCASTSS alpha+80(FP), Z0
 	MOVQ R14, DI
 	MOVQ mrows+88(FP), CX
+	MOVQ init+96(FP), SI
+	TESTQ SI, SI
+	JNE init4
 	ADDROW4(Z4, Z5, Z6, Z7)
 	DECQ CX
 	JEQ stored4
@@ -297,6 +380,22 @@ store4:
 	JEQ stored4
 	ADDQ BX, DI
 	ADDROW4(Z16, Z17, Z18, Z19)
+	JMP stored4
+init4:
+	MOVQ initStep+104(FP), R9; SHLQ $2, R9
+	INITROW4(Z4, Z5, Z6, Z7)
+	DECQ CX
+	JEQ stored4
+	ADDQ BX, DI; ADDQ R9, SI
+	INITROW4(Z8, Z9, Z10, Z11)
+	DECQ CX
+	JEQ stored4
+	ADDQ BX, DI; ADDQ R9, SI
+	INITROW4(Z12, Z13, Z14, Z15)
+	DECQ CX
+	JEQ stored4
+	ADDQ BX, DI; ADDQ R9, SI
+	INITROW4(Z16, Z17, Z18, Z19)
 stored4:
 	LEAQ (R12)(DX*4), R12
 	ADDQ $256, R14
