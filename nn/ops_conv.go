@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	simd "github.com/metabench/metabench/nn/internal/simd"
 )
@@ -219,6 +220,31 @@ func im2colTaps[T Float](col, img []T, g convGeom, taps []int) {
 			row := col[(ch*nt+ti)*p:][:p]
 			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
 			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
+			if g.wo == g.w && xlo < xhi && ylo < yhi {
+				// Output and input rows have the same width, so every
+				// visible element lies at one offset from its source:
+				// one flat copy from the first visible element to the
+				// last, then zeros over what it put in the margin
+				// columns and around it (no clearing pass first).
+				off := (ki*g.dh-g.pt)*g.w + kj*g.dw - g.pl
+				lo, hi := ylo*g.wo+xlo, (yhi-1)*g.wo+xhi
+				clear(row[:lo])
+				copy(row[lo:hi], plane[lo+off:hi+off])
+				clear(row[hi:])
+				if xlo > 0 || xhi < g.wo {
+					// A margin is an element or two: plain stores.
+					for oy := ylo; oy < yhi; oy++ {
+						r := row[oy*g.wo : (oy+1)*g.wo]
+						for q := range xlo {
+							r[q] = 0
+						}
+						for q := xhi; q < len(r); q++ {
+							r[q] = 0
+						}
+					}
+				}
+				continue
+			}
 			if row32, ok := any(row).([]float32); ok && xlo < xhi && ylo < yhi {
 				// One clear of the row and one call for the visible
 				// rectangle, instead of a copy and clears per image row.
@@ -260,6 +286,35 @@ func col2imTaps[T Float](img, col []T, g convGeom, taps []int) {
 			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
 			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
 			if xlo == xhi || ylo == yhi {
+				continue
+			}
+			if g.wo == g.w {
+				// As in im2col, one flat sum from the first visible
+				// element to the last. The margin columns inside it are
+				// set to −0 first, which added to any value leaves it
+				// as it is (col is scratch: each tap row is read once).
+				off := (ki*g.dh-g.pt)*g.w + kj*g.dw - g.pl
+				lo, hi := ylo*g.wo+xlo, (yhi-1)*g.wo+xhi
+				if xlo > 0 || xhi < g.wo {
+					negZero := T(math.Copysign(0, -1))
+					for oy := ylo; oy < yhi; oy++ {
+						r := row[oy*g.wo : (oy+1)*g.wo]
+						for q := range xlo {
+							r[q] = negZero
+						}
+						for q := xhi; q < len(r); q++ {
+							r[q] = negZero
+						}
+					}
+				}
+				if plane32, ok := any(plane).([]float32); ok {
+					simd.AddRows(plane32[lo+off:hi+off], 0, any(row[lo:hi]).([]float32), 0, 1, hi-lo)
+					continue
+				}
+				dst := plane[lo+off : hi+off]
+				for q, v := range row[lo:hi] {
+					dst[q] += v
+				}
 				continue
 			}
 			if plane32, ok := any(plane).([]float32); ok {
