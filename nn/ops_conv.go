@@ -169,9 +169,10 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 		}
 		for i := range n {
 			g := out.Grad[i*f*p : (i+1)*f*p]
-			if dwT != nil {
-				gemm(false, true, k, f, p, 1, colOf(i), p, g, p, 1, dwT, f)
-			}
+			// The bias sums read the image's output gradient in order
+			// before the product that packs it transposed: the first
+			// read, from outside the L2 cache, is then the one a
+			// prefetcher follows (the two results are independent).
 			if bias != nil && bias.requiresGrad {
 				gb := tp.grad(bias)
 				if gb32, ok := any(gb).([]float32); ok {
@@ -182,6 +183,9 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 						gb[j] += sum4(g[j*p : (j+1)*p])
 					}
 				}
+			}
+			if dwT != nil {
+				gemm(false, true, k, f, p, 1, colOf(i), p, g, p, 1, dwT, f)
 			}
 			if x.requiresGrad {
 				gx := tp.grad(x)[i*c*h*wd : (i+1)*c*h*wd]
