@@ -452,10 +452,19 @@ func packA(ap, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
 				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 			}
 		case !trans:
-			for i := range mw {
-				row := a[(ic+is+i)*lda+pc : (ic+is+i)*lda+pc+kb]
-				for p, v := range row {
-					dst[p*mr+i] = v
+			// The partial strip one column of 6 at a time, its padding
+			// included (a call to clear the padding of each cost more
+			// than the copy).
+			off := (ic+is)*lda + pc
+			_ = a[off+(mw-1)*lda+kb-1]
+			for p := range kb {
+				d := (*[mr]float32)(dst[p*mr : p*mr+mr])
+				for i := range mr {
+					if i < mw {
+						d[i] = a[off+i*lda+p]
+					} else {
+						d[i] = 0
+					}
 				}
 			}
 		case mw == mr:
@@ -465,12 +474,15 @@ func packA(ap, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
 			}
 		default:
 			for p := range kb {
-				copy(dst[p*mr:p*mr+mw], a[(pc+p)*lda+ic+is:])
-			}
-		}
-		if mw < mr {
-			for p := range kb {
-				clear(dst[p*mr+mw : p*mr+mr])
+				d := (*[mr]float32)(dst[p*mr : p*mr+mr])
+				src := a[(pc+p)*lda+ic+is:][:mw]
+				for i := range mr {
+					if i < mw {
+						d[i] = src[i]
+					} else {
+						d[i] = 0
+					}
+				}
 			}
 		}
 	}
