@@ -133,20 +133,22 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 	// A 1×1 kernel without padding reads the image as its own columns: no
 	// im2col, and the column gradient goes straight into the image's.
 	pointwise := kh == 1 && kw == 1 && nt == 1 && o.PadTop == 0 && o.PadBottom == 0 && o.PadLeft == 0 && o.PadRight == 0
+	// The columns of one image at a time, laid out again for the kernel
+	// gradient in the backward pass: one buffer that stays in L2, where
+	// keeping every image's columns for the backward pass wrote and read
+	// back several times the input through main memory.
 	var cols []T
 	if !pointwise {
-		cols = tp.arena.getRaw(n * k * p) // im2col writes every element
+		cols = tp.arena.getRaw(k * p) // im2col writes every element
 	}
 	colOf := func(i int) []T {
 		if pointwise {
 			return x.Data[i*c*h*wd : (i+1)*c*h*wd]
 		}
-		return cols[i*k*p : (i+1)*k*p]
+		im2colTaps(cols, x.Data[i*c*h*wd:(i+1)*c*h*wd], geo, taps)
+		return cols
 	}
 	for i := range n {
-		if !pointwise {
-			im2colTaps(colOf(i), x.Data[i*c*h*wd:(i+1)*c*h*wd], geo, taps)
-		}
 		y := out.Data[i*f*p : (i+1)*f*p]
 		if bias == nil {
 			gemm(false, false, f, p, k, 1, wc, k, colOf(i), p, 0, y, p)
@@ -158,10 +160,10 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 		gemmRows(false, false, f, p, k, 1, wc, k, colOf(i), p, bias.Data, y, p)
 	}
 	tp.record(op, out, func() {
-		var dcol, dwT []T
-		if x.requiresGrad && !pointwise {
-			dcol = tp.arena.getRaw(k * p) // overwritten by gemm with beta 0
-		}
+		var dwT []T
+		// The column gradient overwrites the image's columns once the
+		// kernel gradient has read them (gemm with beta 0): one buffer.
+		dcol := cols
 		if w.requiresGrad {
 			// Accumulate dWᵀ = Σ col·dOutᵀ (K×F): packing dOut (F rows) is
 			// cheaper than packing the K×P columns as the transposed operand.
