@@ -6,7 +6,8 @@
 //
 // Sgemm follows the BLIS blocking scheme: B is packed into kc×16 column
 // strips, A into mc×kc blocks of 6-row strips, and a 6×16 micro-kernel
-// accumulates each tile (6×32 over two strips with AVX-512). The
+// accumulates each tile (6×32 over two strips with AVX-512, and
+// 4×64 over four for a last row strip of at most four rows). The
 // micro-kernel reads its operands through strides, so small products skip
 // the packing and read A and B in place (see smallGemm). The package also
 // holds vector versions of elementwise loops of the engine (Axpy, Adam,
