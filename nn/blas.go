@@ -34,6 +34,23 @@ func gemm[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb
 	}
 }
 
+// gemmRows computes C = alpha·op(A)·op(B) + R, where every element of row
+// i of R is rows[i]: the bits of gemm with beta 1 on a C whose rows hold
+// rows (a bias per output row, added by the product).
+func gemmRows[T Float](tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, rows, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if a32, ok := any(a).([]float32); ok {
+		sgemmRows(tA, tB, m, n, k, float32(alpha), a32, lda, any(b).([]float32), ldb, any(rows).([]float32), any(c).([]float32), ldc)
+		return
+	}
+	for i := range m {
+		fill(c[i*ldc:i*ldc+n], rows[i])
+	}
+	gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc)
+}
+
 // Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices with
 // leading dimensions lda, ldb and ldc, where op(A) is m×k and op(B) is k×n,
 // using the active BLAS backend.

@@ -42,6 +42,14 @@ func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 		cptr(a), C.int(lda), cptr(b), C.int(ldb), C.float(beta), cptr(c), C.int(ldc))
 }
 
+// sgemmRows is sgemm on C with row i set to rows[i] and beta 1.
+func sgemmRows(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, rows, c []float32, ldc int) {
+	for i := range m {
+		fill(c[i*ldc:i*ldc+n], rows[i])
+	}
+	sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc)
+}
+
 func cbool(b bool) C.int {
 	if b {
 		return 1

@@ -20,6 +20,13 @@ func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 	simd.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// sgemmRows computes C = alpha·op(A)·op(B) + R with row i of R all
+// rows[i]: the bits of sgemm on C with its rows so set and beta 1, without
+// the pass that sets them.
+func sgemmRows(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, rows, c []float32, ldc int) {
+	simd.SgemmRows(tA, tB, m, n, k, alpha, a, lda, b, ldb, rows, c, ldc)
+}
+
 // SetBLASThreads is a no-op in the pure-Go build, whose GEMM runs on the
 // calling goroutine (and splits large products over GOMAXPROCS); it
 // returns 1.

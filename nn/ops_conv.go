@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	simd "github.com/metabench/metabench/nn/internal/simd"
 )
@@ -132,42 +133,37 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 	// A 1×1 kernel without padding reads the image as its own columns: no
 	// im2col, and the column gradient goes straight into the image's.
 	pointwise := kh == 1 && kw == 1 && nt == 1 && o.PadTop == 0 && o.PadBottom == 0 && o.PadLeft == 0 && o.PadRight == 0
+	// The columns of one image at a time, laid out again for the kernel
+	// gradient in the backward pass: one buffer that stays in L2, where
+	// keeping every image's columns for the backward pass wrote and read
+	// back several times the input through main memory.
 	var cols []T
 	if !pointwise {
-		cols = tp.arena.getRaw(n * k * p) // im2col writes every element
+		cols = tp.arena.getRaw(k * p) // im2col writes every element
 	}
 	colOf := func(i int) []T {
 		if pointwise {
 			return x.Data[i*c*h*wd : (i+1)*c*h*wd]
 		}
-		return cols[i*k*p : (i+1)*k*p]
-	}
-	// The bias goes in first and the product is added to it: one pass
-	// over the output instead of a cleared output and a second pass. One
-	// image's bias planes are filled once and copied in whole (a few long
-	// copies where filling each plane made a dozen short ones).
-	var biasPlanes []T
-	var beta T
-	if bias != nil {
-		biasPlanes = tp.arena.getRaw(f * p)
-		for j, b := range bias.Data {
-			fill(biasPlanes[j*p:(j+1)*p], b)
-		}
-		beta = 1
+		im2colTaps(cols, x.Data[i*c*h*wd:(i+1)*c*h*wd], geo, taps)
+		return cols
 	}
 	for i := range n {
-		if !pointwise {
-			im2colTaps(colOf(i), x.Data[i*c*h*wd:(i+1)*c*h*wd], geo, taps)
-		}
 		y := out.Data[i*f*p : (i+1)*f*p]
-		copy(y, biasPlanes)
-		gemm(false, false, f, p, k, 1, wc, k, colOf(i), p, beta, y, p)
+		if bias == nil {
+			gemm(false, false, f, p, k, 1, wc, k, colOf(i), p, 0, y, p)
+			continue
+		}
+		// The product is added to the bias of each output plane, which
+		// the kernels take as the starting value instead of a pass that
+		// fills the output first (the same bits).
+		gemmRows(false, false, f, p, k, 1, wc, k, colOf(i), p, bias.Data, y, p)
 	}
 	tp.record(op, out, func() {
-		var dcol, dwT []T
-		if x.requiresGrad && !pointwise {
-			dcol = tp.arena.getRaw(k * p) // overwritten by gemm with beta 0
-		}
+		var dwT []T
+		// The column gradient overwrites the image's columns once the
+		// kernel gradient has read them (gemm with beta 0): one buffer.
+		dcol := cols
 		if w.requiresGrad {
 			// Accumulate dWᵀ = Σ col·dOutᵀ (K×F): packing dOut (F rows) is
 			// cheaper than packing the K×P columns as the transposed operand.
@@ -175,9 +171,10 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 		}
 		for i := range n {
 			g := out.Grad[i*f*p : (i+1)*f*p]
-			if dwT != nil {
-				gemm(false, true, k, f, p, 1, colOf(i), p, g, p, 1, dwT, f)
-			}
+			// The bias sums read the image's output gradient in order
+			// before the product that packs it transposed: the first
+			// read, from outside the L2 cache, is then the one a
+			// prefetcher follows (the two results are independent).
 			if bias != nil && bias.requiresGrad {
 				gb := tp.grad(bias)
 				if gb32, ok := any(gb).([]float32); ok {
@@ -188,6 +185,9 @@ func (tp *Tape[T]) conv2D(op string, x, w, bias *Tensor[T], o ConvOpts, taps []i
 						gb[j] += sum4(g[j*p : (j+1)*p])
 					}
 				}
+			}
+			if dwT != nil {
+				gemm(false, true, k, f, p, 1, colOf(i), p, g, p, 1, dwT, f)
 			}
 			if x.requiresGrad {
 				gx := tp.grad(x)[i*c*h*wd : (i+1)*c*h*wd]
@@ -226,6 +226,31 @@ func im2colTaps[T Float](col, img []T, g convGeom, taps []int) {
 			row := col[(ch*nt+ti)*p:][:p]
 			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
 			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
+			if g.wo == g.w && xlo < xhi && ylo < yhi {
+				// Output and input rows have the same width, so every
+				// visible element lies at one offset from its source:
+				// one flat copy from the first visible element to the
+				// last, then zeros over what it put in the margin
+				// columns and around it (no clearing pass first).
+				off := (ki*g.dh-g.pt)*g.w + kj*g.dw - g.pl
+				lo, hi := ylo*g.wo+xlo, (yhi-1)*g.wo+xhi
+				clear(row[:lo])
+				copy(row[lo:hi], plane[lo+off:hi+off])
+				clear(row[hi:])
+				if xlo > 0 || xhi < g.wo {
+					// A margin is an element or two: plain stores.
+					for oy := ylo; oy < yhi; oy++ {
+						r := row[oy*g.wo : (oy+1)*g.wo]
+						for q := range xlo {
+							r[q] = 0
+						}
+						for q := xhi; q < len(r); q++ {
+							r[q] = 0
+						}
+					}
+				}
+				continue
+			}
 			if row32, ok := any(row).([]float32); ok && xlo < xhi && ylo < yhi {
 				// One clear of the row and one call for the visible
 				// rectangle, instead of a copy and clears per image row.
@@ -267,6 +292,35 @@ func col2imTaps[T Float](img, col []T, g convGeom, taps []int) {
 			ylo, yhi := colRange(ki*g.dh, g.pt, g.h, g.ho)
 			xlo, xhi := colRange(kj*g.dw, g.pl, g.w, g.wo)
 			if xlo == xhi || ylo == yhi {
+				continue
+			}
+			if g.wo == g.w {
+				// As in im2col, one flat sum from the first visible
+				// element to the last. The margin columns inside it are
+				// set to −0 first, which added to any value leaves it
+				// as it is (col is scratch: each tap row is read once).
+				off := (ki*g.dh-g.pt)*g.w + kj*g.dw - g.pl
+				lo, hi := ylo*g.wo+xlo, (yhi-1)*g.wo+xhi
+				if xlo > 0 || xhi < g.wo {
+					negZero := T(math.Copysign(0, -1))
+					for oy := ylo; oy < yhi; oy++ {
+						r := row[oy*g.wo : (oy+1)*g.wo]
+						for q := range xlo {
+							r[q] = negZero
+						}
+						for q := xhi; q < len(r); q++ {
+							r[q] = negZero
+						}
+					}
+				}
+				if plane32, ok := any(plane).([]float32); ok {
+					simd.AddRows(plane32[lo+off:hi+off], 0, any(row[lo:hi]).([]float32), 0, 1, hi-lo)
+					continue
+				}
+				dst := plane[lo+off : hi+off]
+				for q, v := range row[lo:hi] {
+					dst[q] += v
+				}
 				continue
 			}
 			if plane32, ok := any(plane).([]float32); ok {

@@ -767,17 +767,22 @@ func (tp *Tape[T]) GatedActivation(a *Tensor[T], axis int) *Tensor[T] {
 		xa, xb := a.Data[o*2*half:o*2*half+half], a.Data[o*2*half+half:(o+1)*2*half]
 		t, s, y := th[o*half:(o+1)*half], sg[o*half:(o+1)*half], out.Data[o*half:(o+1)*half]
 		if xa32, ok := any(xa).([]float32); ok {
-			simd.Tanh(any(t).([]float32), xa32)
-			simd.Sigmoid(any(s).([]float32), any(xb).([]float32))
-		} else {
-			for i := range t {
-				t[i] = T(math.Tanh(float64(xa[i])))
-				s[i] = T(sigmoid(float64(xb[i])))
+			// Chunks small enough that the product reads t and s from
+			// L1 (a whole half of an image's channels did not fit in
+			// it); elementwise, so the same values.
+			t32, s32, xb32, y32 := any(t).([]float32), any(s).([]float32), any(xb).([]float32), any(y).([]float32)
+			const chunk = 1024
+			for i := 0; i < half; i += chunk {
+				j := min(i+chunk, half)
+				simd.Tanh(t32[i:j], xa32[i:j])
+				simd.Sigmoid(s32[i:j], xb32[i:j])
+				simd.Mul(y32[i:j], t32[i:j], s32[i:j])
 			}
-		}
-		if t32, ok := any(t).([]float32); ok {
-			simd.Mul(any(y).([]float32), t32, any(s).([]float32))
 			continue
+		}
+		for i := range t {
+			t[i] = T(math.Tanh(float64(xa[i])))
+			s[i] = T(sigmoid(float64(xb[i])))
 		}
 		for i := range y {
 			y[i] = t[i] * s[i]

@@ -6,7 +6,8 @@
 //
 // Sgemm follows the BLIS blocking scheme: B is packed into kc×16 column
 // strips, A into mc×kc blocks of 6-row strips, and a 6×16 micro-kernel
-// accumulates each tile (6×32 over two strips with AVX-512). The
+// accumulates each tile (6×32 over two strips with AVX-512, and
+// 4×64 over four for a last row strip of at most four rows). The
 // micro-kernel reads its operands through strides, so small products skip
 // the packing and read A and B in place (see smallGemm). The package also
 // holds vector versions of elementwise loops of the engine (Axpy, Adam,
@@ -67,6 +68,15 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, smallGemm(m, n, k))
 }
 
+// SgemmRows computes C = alpha·op(A)·op(B) + R, where every element of
+// row i of R is rows[i] (len(rows) ≥ m): the bits of setting C's rows to
+// rows and calling Sgemm with beta 1, but C is written without being read
+// first (a bias added by the product, without filling the output).
+func SgemmRows(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, rows, c []float32, ldc int) {
+	_ = rows[:m]
+	gemmInit(transA, transB, m, n, k, alpha, a, lda, b, ldb, 1, rows, c, ldc, smallGemm(m, n, k))
+}
+
 // smallGemm reports whether the micro-kernel should read the operands in
 // place instead of packing them. Packing pays for itself when a packed
 // panel is reused many times and must stay in cache; the network layers
@@ -84,10 +94,32 @@ func smallGemm(m, n, k int) bool {
 // op(A) and op(B) in place wherever a full 6×16 tile allows it, packing only
 // the partial edge strips. Both layouts give the same bits.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, direct bool) {
+	gemmInit(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, nil, c, ldc, direct)
+}
+
+// gemmInit is sgemm where C starts as rows (row i all rows[i]) if rows is
+// not nil, and as beta·C otherwise. The AVX-512 kernels take a starting
+// value of zero or of rows in their first block over k instead of reading
+// C, which saves clearing or filling C in a pass of its own (the column
+// gradient of a convolution, the bias planes of its output); the other
+// kernels get C set first. The same bits either way: the kernels add
+// alpha·sum to the starting value by the same fused multiply-add.
+func gemmInit(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, rows, c []float32, ldc int, direct bool) {
 	if m == 0 || n == 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
+	kernelInit := hasAVX512 && k > 0 && alpha != 0
+	zeroInit := false
+	switch {
+	case rows != nil && !kernelInit:
+		setRows(m, n, rows, c, ldc)
+		rows = nil
+	case rows != nil:
+	case beta == 0 && kernelInit:
+		zeroInit = true
+	default:
+		scaleC(m, n, beta, c, ldc)
+	}
 	if k == 0 || alpha == 0 {
 		return
 	}
@@ -122,12 +154,17 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 						packFrom = mb / mr * mr
 					}
 					packA(ap[packFrom/mr*kb*mr:], a, lda, transA, ic+packFrom, mb-packFrom, pc, kb)
-					blockTiles(block{
+					bl := block{
 						transA: transA, directA: direct, directB: directB,
 						ic: ic, mb: mb, jc: jc, j0: j0, j1: j1, pc: pc, kb: kb,
 						a: a, lda: lda, ap: ap, b: b, ldb: ldb, bp: bp, c: c, ldc: ldc,
 						alpha: alpha, tile: tile,
-					})
+					}
+					if pc == 0 {
+						// Only the first block over k starts C afresh.
+						bl.rows, bl.zeroInit = rows, zeroInit
+					}
+					blockTiles(bl)
 				}
 			})
 		}
@@ -137,9 +174,12 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // block is the part of a product that one call of blockTiles computes: C
 // rows ic..ic+mb, columns jc+j0..jc+j1, depth pc..pc+kb, with A packed
 // into ap (and read in place if directA) and B packed into bp (and read in
-// place if directB).
+// place if directB). With zeroInit or rows, C starts at zero or at rows
+// (row i at rows[i]) instead of its contents.
 type block struct {
 	transA, directA, directB   bool
+	zeroInit                   bool
+	rows                       []float32
 	ic, mb, jc, j0, j1, pc, kb int
 	a                          []float32
 	lda                        int
@@ -168,6 +208,19 @@ func (k *block) aStrip(is int) (p *float32, row, step, next int) {
 	return &k.ap[(is/mr)*k.kb*mr], 1, mr, k.kb * mr
 }
 
+// init returns the starting value of C for the kernels from row strip is
+// on (see kernelBlockAVX512): nil to read C, zero (one value for all rows)
+// or the rows.
+func (k *block) init(zero *float32, is int) (*float32, int) {
+	switch {
+	case k.zeroInit:
+		return zero, 0
+	case k.rows != nil:
+		return &k.rows[k.ic+is], 1
+	}
+	return nil, 0
+}
+
 // bStrip returns the 16-column B strip at block column js and its strides.
 func (k *block) bStrip(js, nb int) (p *float32, step, next int) {
 	if k.directB && js+nr <= nb {
@@ -183,6 +236,7 @@ func blockTiles(k block) {
 	nb := k.j1 // the block's columns end at j1 (a multiple of nr, or nb)
 	cols := (k.j1 - k.j0) / nr
 	kb := k.kb
+	var zero float32 // the starting value of a cleared C
 	if rows > 0 && cols > 0 {
 		as, aRow, aStep, aNext := k.aStrip(0)
 		bs, bStep, bNext := k.bStrip(k.j0, nb)
@@ -202,8 +256,9 @@ func blockTiles(k block) {
 			_ = k.bp[(k.j0/nr+cols)*kb*nr-1]
 		}
 		_ = k.c[(k.ic+rows*mr-1)*k.ldc+k.jc+k.j0+cols*nr-1]
+		init, initStep := k.init(&zero, 0)
 		kernelBlock(rows, cols, kb, as, aRow, aStep, aNext, bs, bStep, bNext,
-			&k.c[k.ic*k.ldc+k.jc+k.j0], k.ldc, mr*k.ldc, k.alpha)
+			&k.c[k.ic*k.ldc+k.jc+k.j0], k.ldc, mr*k.ldc, k.alpha, init, initStep)
 	}
 	// edges adds the tiles of nRows row strips from is and nCols column
 	// strips from js, each cut to its first mw rows and nw columns.
@@ -212,7 +267,8 @@ func blockTiles(k block) {
 		bs, bStep, bNext := k.bStrip(js, nb)
 		off := (k.ic+is)*k.ldc + k.jc + js
 		_ = k.c[off+((nRows-1)*mr+mw-1)*k.ldc+(nCols-1)*nr+nw-1]
-		kernelTiles(nRows, nCols, kb, as, aRow, aStep, aNext, bs, bStep, bNext, &k.tile[0], &k.c[off], k.ldc, mr*k.ldc, k.alpha, mw, nw)
+		init, initStep := k.init(&zero, is)
+		kernelTiles(nRows, nCols, kb, as, aRow, aStep, aNext, bs, bStep, bNext, &k.tile[0], &k.c[off], k.ldc, mr*k.ldc, k.alpha, mw, nw, init, initStep)
 	}
 	// The partial column strip of the full rows, then the partial row strip
 	// (its full column strips, then the corner).
@@ -233,11 +289,33 @@ func blockTiles(k block) {
 // kernelTiles adds alpha times rows×cols tiles (strides as for
 // kernelBlock) into C, of each only the first mrows rows and ncols
 // columns: one AVX-512 call for all of them where the CPU has it, one
-// kernelEdge call a tile otherwise. Either way the same bits.
-func kernelTiles(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, tile, c *float32, ldc, cNext int, alpha float32, mrows, ncols int) {
+// kernelEdge call a tile otherwise. Either way the same bits. init and
+// initStep are as for kernelBlock.
+func kernelTiles(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, tile, c *float32, ldc, cNext int, alpha float32, mrows, ncols int, init *float32, initStep int) {
 	if hasAVX512 {
-		kernel16AVX512(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, mrows, ncols)
+		if mrows <= 4 && ncols == nr && cols >= 4 {
+			// A strip of at most 4 rows (the partial last one) over
+			// full columns: 4×64 tiles, which keep the FMA units busy
+			// where 6×16 tiles waste a third of their work and wait on
+			// six dependency chains. The remaining strips as below.
+			quads := cols / 4
+			for i := range rows {
+				var rowInit *float32
+				if init != nil {
+					rowInit = at(init, i*mr*initStep)
+				}
+				kernel4AVX512(quads, k, at(a, i*aNext), aRow, aStep, b, bStep, bNext, at(c, i*cNext), ldc, alpha, mrows, rowInit, initStep)
+			}
+			if cols == quads*4 {
+				return
+			}
+			b, c, cols = at(b, quads*4*bNext), at(c, quads*4*nr), cols-quads*4
+		}
+		kernel16AVX512(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, mrows, ncols, init, initStep)
 		return
+	}
+	if init != nil {
+		initTiles(rows, cols, mrows, ncols, c, ldc, cNext, init, initStep)
 	}
 	for j := range cols {
 		for i := range rows {
@@ -286,6 +364,16 @@ func runBlocks(workers, m, nb, kMax int, f func(i0, i1, j0, j1 int, ap, tile []f
 		})
 	}
 	wg.Wait()
+}
+
+// setRows sets every element of row i of C to rows[i].
+func setRows(m, n int, rows, c []float32, ldc int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			row[j] = rows[i]
+		}
+	}
 }
 
 func scaleC(m, n int, beta float32, c []float32, ldc int) {
@@ -365,10 +453,19 @@ func packA(ap, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
 				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 			}
 		case !trans:
-			for i := range mw {
-				row := a[(ic+is+i)*lda+pc : (ic+is+i)*lda+pc+kb]
-				for p, v := range row {
-					dst[p*mr+i] = v
+			// The partial strip one column of 6 at a time, its padding
+			// included (a call to clear the padding of each cost more
+			// than the copy).
+			off := (ic+is)*lda + pc
+			_ = a[off+(mw-1)*lda+kb-1]
+			for p := range kb {
+				d := (*[mr]float32)(dst[p*mr : p*mr+mr])
+				for i := range mr {
+					if i < mw {
+						d[i] = a[off+i*lda+p]
+					} else {
+						d[i] = 0
+					}
 				}
 			}
 		case mw == mr:
@@ -378,12 +475,15 @@ func packA(ap, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
 			}
 		default:
 			for p := range kb {
-				copy(dst[p*mr:p*mr+mw], a[(pc+p)*lda+ic+is:])
-			}
-		}
-		if mw < mr {
-			for p := range kb {
-				clear(dst[p*mr+mw : p*mr+mr])
+				d := (*[mr]float32)(dst[p*mr : p*mr+mr])
+				src := a[(pc+p)*lda+ic+is:][:mw]
+				for i := range mr {
+					if i < mw {
+						d[i] = src[i]
+					} else {
+						d[i] = 0
+					}
+				}
 			}
 		}
 	}

@@ -169,3 +169,62 @@ func BenchmarkSgemm(b *testing.B) {
 		})
 	}
 }
+
+// TestSgemmInitSameBits checks the products that start C inside the
+// kernels against the same products on a C set first: beta 0 against a
+// cleared C and beta 1, SgemmRows against C's rows filled and beta 1, in
+// every orientation, packed and in place, with edge tiles, several blocks
+// over k and over columns, and one and two goroutines.
+func TestSgemmInitSameBits(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	r := rand.New(rand.NewPCG(7, 8))
+	shapes := [][3]int{{1, 1, 1}, {4, 16, 3}, {6, 16, 1}, {7, 17, 5}, {64, 784, 160}, {160, 784, 64}, {160, 64, 784}, {100, 300, 270}, {13, 2100, 40}, {0, 5, 3}, {5, 7, 0}}
+	if testing.Short() || !Available() {
+		shapes = [][3]int{{1, 1, 1}, {7, 17, 5}, {64, 80, 20}, {10, 20, 300}}
+	}
+	for _, procs := range []int{1, 2} {
+		runtime.GOMAXPROCS(procs)
+		for _, s := range shapes {
+			for _, tA := range []bool{false, true} {
+				for _, tB := range []bool{false, true} {
+					for _, direct := range []bool{false, true} {
+						m, n, k := s[0], s[1], s[2]
+						lda, ldb, ldc := k+1, n+3, n+2
+						rowsA, rowsB := m, k
+						if tA {
+							lda, rowsA = m+2, k
+						}
+						if tB {
+							ldb, rowsB = k, n
+						}
+						a, b := randSlice(r, rowsA*lda+1, false), randSlice(r, rowsB*ldb+1, false)
+						for i := range a {
+							a[i] = awkward(r)
+						}
+						c := randSlice(r, m*ldc+1, false)
+						rows := make([]float32, m)
+						for i := range rows {
+							rows[i] = awkward(r)
+						}
+						name := fmt.Sprintf("%v tA=%v tB=%v direct=%v procs=%d", s, tA, tB, direct, procs)
+						for _, alpha := range []float32{0.7, 0} {
+							want, got := append([]float32(nil), c...), append([]float32(nil), c...)
+							for i := range m {
+								clear(want[i*ldc : i*ldc+n])
+							}
+							sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, 1, want, ldc, direct)
+							sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, 0, got, ldc, direct)
+							sameBits(t, name+" beta=0", got, want)
+
+							want, got = append([]float32(nil), c...), append([]float32(nil), c...)
+							setRows(m, n, rows, want, ldc)
+							sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, 1, want, ldc, direct)
+							gemmInit(tA, tB, m, n, k, alpha, a, lda, b, ldb, 1, rows, got, ldc, direct)
+							sameBits(t, name+" rows", got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -11,16 +11,23 @@ import "golang.org/x/sys/cpu"
 func kernelBlockAVX(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
 
 // kernelBlockAVX512 is kernelBlockAVX over pairs of 16-column strips,
-// with 6×32 tiles in AVX-512 registers; see kernel512_amd64.s.
+// with 6×32 tiles in AVX-512 registers; see kernel512_amd64.s. With init
+// non-nil it writes C without reading it, as kernelBlock does.
 //
 //go:noescape
-func kernelBlockAVX512(rows, pairs, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32)
+func kernelBlockAVX512(rows, pairs, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, init *float32, initStep int)
 
 // kernel16AVX512 adds rows×cols 6×16 tiles as kernelBlockAVX does, of
 // each only the first mrows rows and ncols columns; see kernel512_amd64.s.
 //
 //go:noescape
-func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int)
+func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int, init *float32, initStep int)
+
+// kernel4AVX512 adds quads 4×64 tiles of one A strip into C, of each
+// only the first mrows rows (1..4); see kernel512_amd64.s.
+//
+//go:noescape
+func kernel4AVX512(quads, k int, a *float32, aRow, aStep int, b *float32, bStep, bNext int, c *float32, ldc int, alpha float32, mrows int, init *float32, initStep int)
 
 //go:noescape
 func kernelEdgeAVX(rows, cols, k int, a *float32, aRow, aStep int, b *float32, bStep int, tile, c *float32, ldc int, alpha float32)
@@ -113,19 +120,22 @@ var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // both kernels compute each element of C by the same chain of operations.
 var hasAVX512 = hasKernel && cpu.X86.HasAVX512F
 
-func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32) {
+func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, init *float32, initStep int) {
 	if hasAVX512 && cols == 1 {
-		kernel16AVX512(rows, 1, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, mr, nr)
+		kernel16AVX512(rows, 1, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, mr, nr, init, initStep)
 		return
 	}
 	if hasAVX512 && cols >= 2 {
-		kernelBlockAVX512(rows, cols/2, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
+		kernelBlockAVX512(rows, cols/2, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha, init, initStep)
 		if cols%2 == 0 {
 			return
 		}
 		// The odd last strip through the 6×16 kernel.
-		kernel16AVX512(rows, 1, k, a, aRow, aStep, aNext, at(b, (cols-1)*bNext), bStep, bNext, at(c, (cols-1)*nr), ldc, cNext, alpha, mr, nr)
+		kernel16AVX512(rows, 1, k, a, aRow, aStep, aNext, at(b, (cols-1)*bNext), bStep, bNext, at(c, (cols-1)*nr), ldc, cNext, alpha, mr, nr, init, initStep)
 		return
+	}
+	if init != nil {
+		initTiles(rows, cols, mr, nr, c, ldc, cNext, init, initStep)
 	}
 	if hasKernel {
 		kernelBlockAVX(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)

@@ -98,6 +98,25 @@ func addTileGo(rows, cols int, t *[mr * nr]float32, c *float32, ldc int, alpha f
 	}
 }
 
+// initTiles sets the first mrows rows and ncols columns of each of the
+// rows×cols tiles at c (tile (i, j) at c+i·cNext+j·16) to the tile row's
+// init value: row r of the tiles (counted over all tile rows, 6 a tile)
+// takes init[r·initStep]. Followed by the accumulating kernels it gives
+// what the AVX-512 kernels compute with init, where they skip reading C.
+func initTiles(rows, cols, mrows, ncols int, c *float32, ldc, cNext int, init *float32, initStep int) {
+	for i := range rows {
+		for r := range mrows {
+			v := *at(init, (i*mr+r)*initStep)
+			for j := range cols {
+				row := unsafe.Slice(at(c, i*cNext+r*ldc+j*nr), ncols)
+				for q := range row {
+					row[q] = v
+				}
+			}
+		}
+	}
+}
+
 // transpose8x8Go is transpose8x8 in portable Go.
 func transpose8x8Go(dst *float32, ldd int, src *float32, lds int) {
 	for j := range 8 {

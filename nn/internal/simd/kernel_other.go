@@ -7,7 +7,10 @@ const hasKernel = false
 // hasAVX512 is false: the portable kernel has no wider variant.
 const hasAVX512 = false
 
-func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32) {
+func kernelBlock(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, init *float32, initStep int) {
+	if init != nil {
+		initTiles(rows, cols, mr, nr, c, ldc, cNext, init, initStep)
+	}
 	kernelBlockGo(rows, cols, k, a, aRow, aStep, aNext, b, bStep, bNext, c, ldc, cNext, alpha)
 }
 
@@ -40,7 +43,11 @@ func mulAVX(dst, a, b []float32)                      { panic("simd: no SIMD ker
 func addScalarAVX(dst, a []float32, v float32)        { panic("simd: no SIMD kernel on this platform") }
 func mulScalarAVX(dst, a []float32, v float32)        { panic("simd: no SIMD kernel on this platform") }
 
-func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int) {
+func kernel16AVX512(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float32, bStep, bNext int, c *float32, ldc, cNext int, alpha float32, mrows, ncols int, init *float32, initStep int) {
+	panic("simd: no AVX-512 kernel on this platform")
+}
+
+func kernel4AVX512(quads, k int, a *float32, aRow, aStep int, b *float32, bStep, bNext int, c *float32, ldc int, alpha float32, mrows int, init *float32, initStep int) {
 	panic("simd: no AVX-512 kernel on this platform")
 }
 
