@@ -71,6 +71,8 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	dropLast := fs.Bool("drop-last", false, "temporal dropout may drop the last frame too (default: it is always kept)")
 	dilations := fs.String("dilations", "", "temporal convolution dilations of the demonstration network, comma-separated (default: the architecture's, 1,2,4,8)")
 	timeFeature := fs.Bool("time-feature", false, "give the demonstration network each frame's position in the demonstration")
+	matchQuery := fs.Bool("match-query", false, "temporal attention scores each demonstration frame by its distance to the current observation, both embedded by the demonstration network (default: additive attention from the blocks' hidden states)")
+	stageLoss := fs.Float64("stage-loss", 0, "`weight` of an auxiliary loss: a head predicts the number of stages done in the current state from the temporal attention's read-out alone (0: no head)")
 	paperSizes := fs.Bool("paper-sizes", false, "the paper's network sizes (width 64, 4 context steps, MLP 256-256) instead of the scaled-down ones")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
@@ -80,7 +82,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		Float("lr", *lr, 1e-12, 10).Int("checkpoint-every", *every, 0, maxSteps).
 		Int("dagger-rounds", *rounds, 1, 1000).Int("dagger-episodes", *dEps, 1, maxEpisodes).Float("dagger-start", *dStart, 0, 0.999).
 		Workers(*workers).Int("demos", *demosN, 2, maxDemos).Float("noise", *noise, 0, maxNoise).
-		Int("max-stages", *maxStages, 0, 9).Float("drop-p", *dropP, 0, 0.999).Err()
+		Int("max-stages", *maxStages, 0, 9).Float("drop-p", *dropP, 0, 0.999).Float("stage-loss", *stageLoss, 0, 1000).Err()
 	if err != nil {
 		return err
 	}
@@ -93,6 +95,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		arch = imitation.PaperArch(c)
 	}
 	arch.Head, arch.DropP, arch.DropLast, arch.TimeFeature = *head, *dropP, *dropLast, *timeFeature
+	arch.MatchQuery, arch.StageHead = *matchQuery, *stageLoss > 0
 	if *dilations != "" {
 		arch.Dilations = nil
 		for _, f := range strings.Split(*dilations, ",") {
@@ -108,6 +111,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	}
 	topt := imitation.DefaultTrainOptions(*algo)
 	topt.Seed, topt.Steps, topt.TasksPerBatch, topt.PairsPerTask, topt.LR = *seed, *steps, *tasksPer, *pairs, *lr
+	topt.StageLoss = *stageLoss
 	if *algo == imitation.AlgoDAgger {
 		topt.DAggerRounds, topt.DAggerEpisodes, topt.DAggerStart = *rounds, *dEps, *dStart
 	}
