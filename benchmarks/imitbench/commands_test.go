@@ -55,3 +55,46 @@ func TestTrainAttentionFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestEvalExpertStates: --expert-states adds the measure on the expert's
+// states to the rows (JSON) or a second table, and leaves the output as it
+// was without it.
+func TestEvalExpertStates(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "model")
+	var so, se bytes.Buffer
+	env := cli.Env{Stdout: &so, Stderr: &se}
+	if err := runTrain(context.Background(), env, []string{"--task", "ab c", "--demos", "2", "--steps", "2", "--batch-tasks", "1", "--pairs", "2",
+		"--workers", "1", "--cache", filepath.Join(dir, "cache"), "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flags []string
+		want  []string // in the output
+		not   []string // not in it
+	}{
+		{[]string{"--json"}, []string{`"attention_share"`}, []string{"expert"}},
+		{[]string{"--json", "--expert-states", "2"}, []string{`"expert_states"`, `"expert_share"`, `"expert_chance"`}, nil},
+		{[]string{"--expert-states", "1"}, []string{"on the expert's states"}, nil},
+		{nil, nil, []string{"expert"}},
+	} {
+		so.Reset()
+		args := append([]string{"--model", out, "--task", "ab c", "--episodes", "1", "--workers", "1"}, tc.flags...)
+		if err := runEval(context.Background(), env, args); err != nil {
+			t.Fatalf("%v: %v", tc.flags, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(so.String(), w) {
+				t.Errorf("%v: output lacks %q:\n%s", tc.flags, w, so.String())
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(so.String(), w) {
+				t.Errorf("%v: output has %q:\n%s", tc.flags, w, so.String())
+			}
+		}
+	}
+	if err := runEval(context.Background(), env, []string{"--model", out, "--task", "ab", "--expert-states", "-1"}); !cli.IsUsage(err) {
+		t.Fatalf("--expert-states -1: err = %v, want a usage error", err)
+	}
+}
