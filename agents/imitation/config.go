@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/sim"
 )
 
 // Cond names how the policy is conditioned on a demonstration.
@@ -73,7 +74,30 @@ type Arch struct {
 	// attention experiment; docs/imitation.md). Omitted from the JSON when
 	// false.
 	TimeFeature bool `json:"time_feature,omitempty"`
+	// MatchQuery replaces the query of the context network's temporal
+	// attention: instead of the additive attention from the blocks' hidden
+	// states (which mix the current state with what earlier steps read),
+	// every demonstration frame is scored by its distance to the current
+	// observation, both embedded by the demonstration network (the current
+	// observation as a demonstration of one frame) and projected per
+	// context step and head. A state and a frame of the same stage look
+	// alike, so this query can find the stage being executed by matching
+	// (an attention experiment; docs/imitation.md). Omitted from the JSON
+	// when false.
+	MatchQuery bool `json:"match_query,omitempty"`
+	// StageHead adds a classifier of the number of stages done in the
+	// current observation (StagesDone) that sees only the temporal
+	// attention's read-out. The read-out depends on the current state only
+	// through the attention weights, so the classifier can succeed only if
+	// the attention moves with the stage; TrainOptions.StageLoss weights
+	// its cross-entropy (an attention experiment; docs/imitation.md).
+	// Omitted from the JSON when false.
+	StageHead bool `json:"stage_head,omitempty"`
 }
+
+// NumStageClasses is the number of classes of the stage head: a task has
+// at most sim.MaxBlocks-1 stages, so 0 to sim.MaxBlocks-1 done.
+const NumStageClasses = sim.MaxBlocks
 
 // DefaultArch returns the architecture of the smoke and quick benchmarks for
 // a conditioning variant: the paper's structure scaled down for 2 CPU cores

@@ -61,6 +61,21 @@
 // markedly faster at our small step budgets. Either way the size does not
 // depend on the number of blocks.
 //
+// Attention experiments (off by default; docs/imitation.md, "Attention and
+// the stage being executed"). Arch.MatchQuery replaces the temporal
+// attention's additive score: the current observation is embedded by the
+// demonstration network as a demonstration of one frame, and each frame t
+// scores -Σ_b ‖P_h cur_b - P_h emb_tb‖² / A per head h, with a learned
+// projection P per context step; the additive attention's weights are then
+// unused and left out. Arch.StageHead adds a classifier of the number of
+// stages done in the current observation (StagesDone, 0 to
+// NumStageClasses-1) on each context step's temporal read-out alone — per
+// block Linear(H·D → D) and ReLU, the mean over the blocks, Linear(D →
+// classes) — whose cross-entropy, averaged over the steps and weighted by
+// TrainOptions.StageLoss, is added to the action loss. The read-out depends
+// on the current state only through the attention weights, so the
+// classifier can only succeed if they move with the stage.
+//
 // Manipulation network. An MLP with ReLU and weight normalisation to a
 // categorical head over the environment's action discretisation
 // (stack.SpeedBins, stack.DiscreteAction): by default (HeadJoint) one

@@ -91,6 +91,13 @@ type Row struct {
 	// AttentionShare and AttentionChance are Attention's means.
 	AttentionShare  float64 `json:"attention_share,omitempty"`
 	AttentionChance float64 `json:"attention_chance,omitempty"`
+	// ExpertStates is the same measure on the states of expert
+	// demonstrations instead of the policy's rollouts (ExpertStateShare);
+	// zero unless asked for (eval --expert-states).
+	ExpertStates ShareSum `json:"expert_states,omitzero"`
+	// ExpertShare and ExpertChance are ExpertStates' means.
+	ExpertShare  float64 `json:"expert_share,omitempty"`
+	ExpertChance float64 `json:"expert_chance,omitempty"`
 }
 
 func (r *Row) setMeans() {
@@ -98,6 +105,13 @@ func (r *Row) setMeans() {
 		r.SuccessRate = float64(r.Successes) / float64(r.Episodes)
 	}
 	r.AttentionShare, r.AttentionChance = r.Attention.Mean()
+	r.ExpertShare, r.ExpertChance = r.ExpertStates.Mean()
+}
+
+// SetExpertStates sets the row's ExpertStates and their means.
+func (r *Row) SetExpertStates(s ShareSum) {
+	r.ExpertStates = s
+	r.setMeans()
 }
 
 // Evaluate runs m (nil: the clean scripted expert, for reference) on every
@@ -229,6 +243,7 @@ func Merge(rows ...[]Row) []Row {
 			o.Tasks += r.Tasks
 			o.Merge(r.Outcomes)
 			o.Attention.Add(r.Attention)
+			o.ExpertStates.Add(r.ExpertStates)
 		}
 	}
 	for i := range out {

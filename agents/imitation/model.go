@@ -111,6 +111,16 @@ type Model struct {
 	// demonstration network's input width (Arch.TimeFeature; nil without).
 	TimeIn *layers.Linear[f32]
 
+	// Match projects, per context step, the demonstration embeddings of
+	// the frames and of the current observation into H heads of the
+	// attention width (Arch.MatchQuery; nil without).
+	Match []*layers.Linear[f32]
+
+	// StageHid and StageOut are the stage head: per block a hidden layer
+	// on the temporal read-out, the mean over the blocks, and the logits of
+	// the number of stages done (Arch.StageHead; nil without).
+	StageHid, StageOut *layers.Linear[f32]
+
 	params []*nn.Param[f32]
 }
 
@@ -150,6 +160,17 @@ func NewModel(a Arch, seed uint64) (*Model, error) {
 		// Last, so that the other weights start as without it.
 		m.TimeIn = layers.NewLinear[f32](r, "demo.time", 1, D, layers.LinearOpts{NoBias: true})
 	}
+	// Each option's weights come after those of the options before it, so
+	// that every other weight starts as without it.
+	if a.MatchQuery {
+		for i := range a.CtxSteps {
+			m.Match = append(m.Match, layers.NewLinear[f32](r, fmt.Sprintf("ctx.s%d.match", i), D, H*A, layers.LinearOpts{NoBias: true}))
+		}
+	}
+	if a.StageHead {
+		m.StageHid = layers.NewLinear[f32](r, "ctx.stage.hid", H*D, D, layers.LinearOpts{})
+		m.StageOut = layers.NewLinear[f32](r, "ctx.stage.out", D, NumStageClasses, layers.LinearOpts{})
+	}
 	m.params = m.collect()
 	return m, nil
 }
@@ -162,7 +183,12 @@ func (m *Model) collect() []*nn.Param[f32] {
 	}
 	ps = append(ps, m.CtxIn.Params()...)
 	for i := range m.TempAtt {
-		ps = append(ps, m.TempAtt[i].params()...)
+		// With MatchQuery the additive temporal attention is built (for
+		// the initialisation of the weights after it) but never used:
+		// leaving it out keeps it out of training and checkpoints.
+		if m.Match == nil {
+			ps = append(ps, m.TempAtt[i].params()...)
+		}
 		ps = append(ps, m.SpaceAtt[i].params()...)
 		ps = append(ps, m.LSTM[i].Params()...)
 	}
@@ -173,6 +199,13 @@ func (m *Model) collect() []*nn.Param[f32] {
 	}
 	if m.TimeIn != nil {
 		ps = append(ps, m.TimeIn.Params()...)
+	}
+	for _, l := range m.Match {
+		ps = append(ps, l.Params()...)
+	}
+	if m.StageHid != nil {
+		ps = append(ps, m.StageHid.Params()...)
+		ps = append(ps, m.StageOut.Params()...)
 	}
 	return ps
 }
@@ -256,14 +289,67 @@ func (m *Model) demoEmbedding(tp *nn.Tape[f32], frames [][]f32, times []f32, B i
 		}
 		h = tp.Add(h, m.TimeIn.Forward(tp, tp.Constant(tt, T, B, 1)))
 	}
+	return m.demoLayers(tp, h, feat, pos, false)
+}
+
+// demoLayers runs the demonstration network's layers on the input
+// embedding h [T, B, D] of frames with block features feat and positions
+// pos. With single, every frame is a demonstration of its own (the
+// convolutions' left taps are zeros): Arch.MatchQuery embeds the current
+// observations so.
+func (m *Model) demoLayers(tp *nn.Tape[f32], h, feat, pos *nn.Tensor[f32], single bool) *nn.Tensor[f32] {
 	for i := range m.DemoAtt {
 		r := tp.ReLU(h)
 		n := m.DemoAtt[i].forward(tp, r, r, feat, pos) // [T,B,D]
 		x := tp.Concat(2, n, feat)                     // [T,B,D+7]
-		y := m.DemoConv[i].Forward(tp, tp.Concat(2, shiftTime(tp, x, m.Arch.Dilations[i]), x))
+		var left *nn.Tensor[f32]
+		if single {
+			left = tp.Zeros(x.Shape...)
+		} else {
+			left = shiftTime(tp, x, m.Arch.Dilations[i])
+		}
+		y := m.DemoConv[i].Forward(tp, tp.Concat(2, left, x))
 		h = tp.Add(h, tp.ReLU(y))
 	}
 	return h
+}
+
+// matchAttention returns Arch.MatchQuery's temporal attention weights
+// [K, H, T'] of K current observations over T' demonstration frames, from
+// their demonstration embeddings cur [K, B, D] and emb [T', B, D]: per head
+// h, softmax over the frames t of -Σ_b ‖P_h cur_kb - P_h emb_tb‖² / A, with
+// proj (D → H·A) split into the heads' P_h. The term ‖P_h cur_kb‖² is the
+// same for every frame, so it is left out: the softmax does not change.
+func matchAttention[T nn.Float](tp *nn.Tape[T], proj *layers.Linear[T], cur, emb *nn.Tensor[T], H int) *nn.Tensor[T] {
+	K, B, F := cur.Shape[0], cur.Shape[1], emb.Shape[0]
+	pc := proj.Forward(tp, cur) // [K,B,H*A]
+	pe := proj.Forward(tp, emb) // [F,B,H*A]
+	A := pc.Shape[2] / H
+	pc = tp.Reshape(tp.Transpose(tp.Reshape(pc, K, B, H, A), 2, 0, 1, 3), H, K, B*A)
+	pe = tp.Reshape(tp.Transpose(tp.Reshape(pe, F, B, H, A), 2, 0, 1, 3), H, F, B*A)
+	dot := tp.BatchMatMul(pc, pe, false, true)              // [H,K,F]
+	sq := tp.Reshape(tp.SumAxis(tp.Square(pe), 2), H, 1, F) // [H,1,F]
+	score := tp.Scale(tp.Sub(tp.Scale(dot, 2), sq), 1/T(A)) // [H,K,F]
+	return tp.Transpose(tp.Softmax(score, -1), 1, 0, 2)     // [K,H,F]
+}
+
+// stageLoss is Arch.StageHead's loss: for every context step's temporal
+// read-out [K, B, H·D] in reads, ReLU(hid) per block, the mean over the
+// blocks, out to logits of the number of stages done, and the
+// cross-entropy against done (one per observation); the mean over the
+// steps.
+func stageLoss[T nn.Float](tp *nn.Tape[T], hid, out *layers.Linear[T], reads []*nn.Tensor[T], done []int) *nn.Tensor[T] {
+	var total *nn.Tensor[T]
+	for _, r := range reads {
+		z := tp.MeanAxis(tp.ReLU(hid.Forward(tp, r)), 1) // [K,D]
+		l := tp.CrossEntropy(out.Forward(tp, z), done, nil)
+		if total == nil {
+			total = l
+		} else {
+			total = tp.Add(total, l)
+		}
+	}
+	return tp.Scale(total, 1/T(len(reads)))
 }
 
 // shiftTime returns x [T, ...] delayed by d steps along axis 0, with zeros
@@ -294,6 +380,14 @@ type Attention struct {
 // open, close.
 // If att is not nil, it receives the attention weights of observation 0.
 func (m *Model) Logits(tp *nn.Tape[f32], emb *nn.Tensor[f32], obs [][]f32, B int, att *Attention) *nn.Tensor[f32] {
+	z, _ := m.forward(tp, emb, obs, B, att, false)
+	return z
+}
+
+// forward is Logits; with reads it also returns every context step's
+// temporal read-out [K, B, H·D] (for the stage head).
+func (m *Model) forward(tp *nn.Tape[f32], emb *nn.Tensor[f32], obs [][]f32, B int, att *Attention, reads bool) (*nn.Tensor[f32], []*nn.Tensor[f32]) {
+	var out []*nn.Tensor[f32]
 	K := len(obs)
 	T := emb.Shape[0]
 	D, H := m.Arch.Width, m.Arch.Heads
@@ -307,20 +401,32 @@ func (m *Model) Logits(tp *nn.Tape[f32], emb *nn.Tensor[f32], obs [][]f32, B int
 		att.Temporal = att.Temporal[:0]
 		att.Blocks = att.Blocks[:0]
 	}
+	var cur *nn.Tensor[f32] // the current observations' demonstration embedding (MatchQuery)
+	if m.Match != nil {
+		cur = m.demoLayers(tp, m.DemoIn.Forward(tp, feat), feat, pos, true)
+	}
 	for s := range m.TempAtt {
-		ta := m.TempAtt[s]
-		q := ta.Q.Forward(tp, h)    // [K,B,A]
-		ck := ta.C.Forward(tp, emb) // [T,B,A]
-		A := q.Shape[2]
-		sc := tp.Tanh(tp.Add(tp.Reshape(q, K, 1, B, A), tp.Reshape(ck, 1, T, B, A))) // [K,T,B,A]
-		w := tp.MatMul(sc, tp.Param(ta.V))                                           // [K,T,B,H]
-		w = tp.SumAxis(w, 2)                                                         // [K,T,H]: one weight per time step
-		alpha := tp.Softmax(tp.Transpose(w, 0, 2, 1), -1)                            // [K,H,T]
+		var alpha *nn.Tensor[f32] // [K,H,T]
+		if m.Match != nil {
+			alpha = matchAttention(tp, m.Match[s], cur, emb, H)
+		} else {
+			ta := m.TempAtt[s]
+			q := ta.Q.Forward(tp, h)    // [K,B,A]
+			ck := ta.C.Forward(tp, emb) // [T,B,A]
+			A := q.Shape[2]
+			sc := tp.Tanh(tp.Add(tp.Reshape(q, K, 1, B, A), tp.Reshape(ck, 1, T, B, A))) // [K,T,B,A]
+			w := tp.MatMul(sc, tp.Param(ta.V))                                           // [K,T,B,H]
+			w = tp.SumAxis(w, 2)                                                         // [K,T,H]: one weight per time step
+			alpha = tp.Softmax(tp.Transpose(w, 0, 2, 1), -1)                             // [K,H,T]
+		}
 		if att != nil {
 			att.Temporal = append(att.Temporal, meanHeads(alpha.Data[:H*T], H, T))
 		}
 		read := tp.MatMul(tp.Reshape(alpha, K*H, T), embFlat) // [K*H, B*D]
 		read = tp.Reshape(tp.Transpose(tp.Reshape(read, K, H, B, D), 0, 2, 1, 3), K, B, H*D)
+		if reads {
+			out = append(out, read)
+		}
 		x := tp.Concat(2, h, read)
 		sp := m.SpaceAtt[s].forward(tp, x, h, feat, pos) // [K,B,D]
 		in := tp.Reshape(tp.Concat(2, read, sp, feat), K*B, H*D+D+featDim)
@@ -351,7 +457,7 @@ func (m *Model) Logits(tp *nn.Tape[f32], emb *nn.Tensor[f32], obs [][]f32, B int
 			z = tp.ReLU(z)
 		}
 	}
-	return z
+	return z, out
 }
 
 func meanHeads(a []f32, H, n int) []float64 {
@@ -382,6 +488,23 @@ func (m *Model) Loss(tp *nn.Tape[f32], logits *nn.Tensor[f32], labels [][3]int) 
 	}
 	parts := tp.Split(logits, 1, stack.NumSpeedBins, stack.NumSpeedBins, 2)
 	return tp.Add(tp.Add(tp.CrossEntropy(parts[0], tx, nil), tp.CrossEntropy(parts[1], ty, nil)), tp.CrossEntropy(parts[2], tg, nil))
+}
+
+// trainLoss is the objective of one task's part of a batch: Loss of the
+// action labels, plus with stageW > 0 stageW times the stage head's loss
+// against the stages done (StagesDone with the task's goal supports) in
+// obs. It returns the objective and the stage head's loss (nil without).
+func (m *Model) trainLoss(tp *nn.Tape[f32], emb *nn.Tensor[f32], obs [][]f32, B int, labels [][3]int, goal []int, stageW float64) (total, stage *nn.Tensor[f32]) {
+	if stageW == 0 {
+		return m.Loss(tp, m.Logits(tp, emb, obs, B, nil), labels), nil
+	}
+	z, reads := m.forward(tp, emb, obs, B, nil, true)
+	done := make([]int, len(obs))
+	for i, o := range obs {
+		done[i] = StagesDone(o, goal)
+	}
+	stage = stageLoss(tp, m.StageHid, m.StageOut, reads, done)
+	return tp.Add(m.Loss(tp, z, labels), tp.Scale(stage, f32(stageW))), stage
 }
 
 // inference returns a copy of m for acting: the weight-normalised layers of

@@ -2,6 +2,9 @@ package imitation
 
 import (
 	"math"
+	"slices"
+
+	"github.com/metabench/metabench/nn"
 )
 
 // Tolerances of StagesDone, in blocks: those of the environment's layout
@@ -82,4 +85,35 @@ func meanRows(rows [][]float64) []float64 {
 		}
 	}
 	return out
+}
+
+// ExpertStateShare measures the stage-following attention of m conditioned
+// on cond (as a policy is: the test-time frames) on the states of another
+// demonstration of the same task, every step of it at which a stage is
+// being executed: the measure of Policy.StageShare on the expert's states
+// instead of the policy's own. A rollout that stalls spends its steps in a
+// few states the model was not trained on; the expert's states are those
+// it was trained on, and cover every stage.
+func ExpertStateShare(m *Model, cond, states *Demo) ShareSum {
+	goal := cond.Task.Supports()
+	var frameDone []int
+	for _, j := range m.Arch.FrameIndices(cond, nil) {
+		frameDone = append(frameDone, StagesDone(cond.Obs[j], goal))
+	}
+	tp := nn.NewTape[f32]()
+	tp.SetNoGrad(true)
+	emb, n := m.EmbedDemo(tp, cond, nil)
+	e := slices.Clone(emb.Data) // the tape's arena reuses its buffers after Reset
+	var sum ShareSum
+	var att Attention
+	for _, o := range states.Obs {
+		done := StagesDone(o, goal)
+		if done >= cond.Task.NumStages() {
+			continue
+		}
+		tp.Reset()
+		m.Logits(tp, tp.Constant(e, n, cond.Blocks, m.Arch.Width), [][]f32{o}, cond.Blocks, &att)
+		sum.Add(shareStep(StageShare(meanRows(att.Temporal), frameDone, done)))
+	}
+	return sum
 }

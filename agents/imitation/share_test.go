@@ -79,3 +79,52 @@ func TestShareSumMerges(t *testing.T) {
 		t.Fatalf("merged %+v, want share 12/40 = 0.3 and chance 0.5", rows)
 	}
 }
+
+// TestExpertStateShare: the measure on another demonstration's states
+// counts the steps at which a stage is being executed, with the chance
+// level of each step's stage, for every conditioning variant and option.
+func TestExpertStateShare(t *testing.T) {
+	td := fixture(t)[2] // "abc": two stages
+	cond, states := td.Demos[0], td.Demos[1]
+	goal := td.Task.Supports()
+	for _, tc := range []struct {
+		name   string
+		arch   func() Arch
+		frames []int
+	}{
+		{"full", func() Arch { return smallArch(CondFull) }, smallArch(CondFull).FrameIndices(cond, nil)},
+		{"snapshot", func() Arch { return smallArch(CondSnapshot) }, cond.Snaps},
+		{"match query", func() Arch { a := smallArch(CondFull); a.MatchQuery = true; return a }, smallArch(CondFull).FrameIndices(cond, nil)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := NewModel(tc.arch(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps int
+			var chance float64
+			for _, o := range states.Obs {
+				done := StagesDone(o, goal)
+				if done >= td.Task.NumStages() {
+					continue
+				}
+				n := 0
+				for _, j := range tc.frames {
+					if StagesDone(cond.Obs[j], goal) == done {
+						n++
+					}
+				}
+				steps++
+				chance += float64(n) / float64(len(tc.frames))
+			}
+			got := ExpertStateShare(m, cond, states)
+			share, ch := got.Mean()
+			if got.Steps != steps || math.Abs(ch-chance/float64(steps)) > 1e-6 || share < 0 || share > 1 {
+				t.Fatalf("%d steps, share %g, chance %g; want %d steps, chance %g", got.Steps, share, ch, steps, chance/float64(steps))
+			}
+			if again := ExpertStateShare(m, cond, states); again != got {
+				t.Fatalf("not deterministic: %+v then %+v", got, again)
+			}
+		})
+	}
+}

@@ -71,6 +71,11 @@ type TrainOptions struct {
 	// checkpoints were trained; the two differ in rounding, so it is a
 	// training option.
 	TaskGrads bool `json:"task_grads,omitempty"`
+	// StageLoss weights the stage head's cross-entropy (Arch.StageHead,
+	// which it needs) in the objective: an auxiliary loss that rewards a
+	// temporal attention that follows the stage being executed
+	// (docs/imitation.md). 0: none; omitted from the JSON then.
+	StageLoss float64 `json:"stage_loss,omitempty"`
 }
 
 // DefaultTrainOptions returns the settings of the benchmarks' quick profile.
@@ -93,6 +98,8 @@ func (o TrainOptions) Validate() error {
 		return fmt.Errorf("learning rate must be positive and finite")
 	case !(o.DemoNoise >= 0) || math.IsInf(o.DemoNoise, 0):
 		return fmt.Errorf("demonstration noise must be non-negative and finite")
+	case !(o.StageLoss >= 0) || math.IsInf(o.StageLoss, 0):
+		return fmt.Errorf("stage loss weight must be non-negative and finite")
 	case o.Algo == AlgoDAgger && (o.DAggerRounds <= 0 || o.DAggerEpisodes <= 0 || o.DAggerStart < 0 || o.DAggerStart >= 1):
 		return fmt.Errorf("dagger needs rounds > 0, episodes > 0 and start in [0, 1)")
 	}
@@ -153,6 +160,10 @@ type Trainer struct {
 	// steps as an uninterrupted run's.
 	lossSum float64
 	lossN   int
+	// The stage head's mean loss over the same steps, for the log only
+	// (not checkpointed: a resumed run's first point may average fewer).
+	stageSum float64
+	stageN   int
 
 	// With TaskGrads: the tasks computed at a time, and per task of a
 	// batch a replica of M (sharing its weights, with gradients of its
@@ -173,6 +184,9 @@ func NewTrainer(m *Model, data []*TaskData, opt TrainOptions) (*Trainer, error) 
 	}
 	if len(data) == 0 {
 		return nil, errors.New("no training data")
+	}
+	if opt.StageLoss > 0 && !m.Arch.StageHead {
+		return nil, errors.New("a stage loss needs an architecture with the stage head")
 	}
 	for _, td := range data {
 		if len(td.Demos) < 2 {
@@ -257,6 +271,7 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 	nt := min(tr.Opt.TasksPerBatch, len(tr.Data))
 	order := rng.Perm(len(tr.Data))[:nt]
 	var total *nn.Tensor[f32]
+	var stages []*nn.Tensor[f32]
 	samples := 0
 	for _, ti := range order {
 		td := tr.Data[ti]
@@ -279,7 +294,10 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 			t := rng.IntN(len(imit.Labels))
 			obs[k], labels[k] = imit.Obs[t], imit.Labels[t]
 		}
-		l := tr.M.Loss(tp, tr.M.Logits(tp, emb, obs, td.Task.NumBlocks, nil), labels)
+		l, st := tr.M.trainLoss(tp, emb, obs, td.Task.NumBlocks, labels, td.Task.Supports(), tr.Opt.StageLoss)
+		if st != nil {
+			stages = append(stages, st)
+		}
 		if total == nil {
 			total = l
 		} else {
@@ -296,12 +314,19 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 	if err := tr.optimStep(); err != nil {
 		return 0, 0, err
 	}
+	for _, st := range stages {
+		tr.stageSum += float64(st.Item()) / float64(len(stages))
+	}
+	if len(stages) > 0 {
+		tr.stageN++
+	}
 	return float64(total.Item()), samples, nil
 }
 
 // taskBatch is one task's part of a batch.
 type taskBatch struct {
 	blocks int
+	goal   []int // the task's goal supports (for the stage head's labels)
 	frames [][]float32
 	times  []float32 // the frames' positions in the demonstration, in [0, 1]
 	obs    [][]float32
@@ -322,7 +347,7 @@ func (tr *Trainer) drawBatch(rng *rand.Rand) []taskBatch {
 			j++
 		}
 		cond, imit := td.Demos[i], td.Demos[j]
-		b := taskBatch{blocks: td.Task.NumBlocks}
+		b := taskBatch{blocks: td.Task.NumBlocks, goal: td.Task.Supports()}
 		last := max(len(cond.Obs)-1, 1)
 		for _, f := range tr.M.Arch.FrameIndices(cond, rng) {
 			b.frames = append(b.frames, cond.Obs[f])
@@ -359,7 +384,7 @@ func (tr *Trainer) taskGradStep(rng *rand.Rand) (float64, int, error) {
 		tr.replicas = append(tr.replicas, r)
 		tr.tapes = append(tr.tapes, nn.NewTape[f32]())
 	}
-	losses := make([]float64, nt)
+	losses, stages := make([]float64, nt), make([]float64, nt)
 	err := parallel.For(context.Background(), nt, tr.workers, func(k int) error {
 		rep := tr.replicas[k]
 		// Weights are M's own slices (a resume or the optimiser may have
@@ -375,12 +400,15 @@ func (tr *Trainer) taskGradStep(rng *rand.Rand) (float64, int, error) {
 		tp.Reset()
 		b := batch[k]
 		emb := rep.demoEmbedding(tp, b.frames, b.times, b.blocks)
-		l := rep.Loss(tp, rep.Logits(tp, emb, b.obs, b.blocks, nil), b.labels)
+		l, st := rep.trainLoss(tp, emb, b.obs, b.blocks, b.labels, b.goal, tr.Opt.StageLoss)
 		nn.ZeroGrads(rep.Params())
 		if err := tp.Backward(tp.Scale(l, 1/float32(nt))); err != nil {
 			return err
 		}
 		losses[k] = float64(l.Item())
+		if st != nil {
+			stages[k] = float64(st.Item())
+		}
 		return nil
 	})
 	if err != nil {
@@ -409,6 +437,12 @@ func (tr *Trainer) taskGradStep(rng *rand.Rand) (float64, int, error) {
 	}
 	if err := tr.optimStep(); err != nil {
 		return 0, 0, err
+	}
+	if tr.Opt.StageLoss > 0 {
+		for _, v := range stages {
+			tr.stageSum += v / float64(nt)
+		}
+		tr.stageN++
 	}
 	return loss, samples, nil
 }
@@ -532,13 +566,18 @@ func Train(ctx context.Context, tr *Trainer, run RunOptions) (*TrainResult, erro
 			p := LossPoint{Step: tr.step, Loss: tr.lossSum / float64(tr.lossN), Seconds: time.Since(start).Seconds()}
 			tr.curve = append(tr.curve, p)
 			if run.Log != nil {
-				fmt.Fprintf(run.Log, "step %d loss %.4f\n", p.Step, p.Loss)
+				if tr.stageN > 0 {
+					fmt.Fprintf(run.Log, "step %d loss %.4f stage %.4f\n", p.Step, p.Loss, tr.stageSum/float64(tr.stageN))
+				} else {
+					fmt.Fprintf(run.Log, "step %d loss %.4f\n", p.Step, p.Loss)
+				}
 			}
 			// The last step's point off the LogEvery grid keeps its window
 			// (in the checkpoint too): a run extended to more steps drops
 			// the point and goes on averaging, as a run to the new end does.
 			if tr.step%run.LogEvery == 0 {
 				tr.lossSum, tr.lossN = 0, 0
+				tr.stageSum, tr.stageN = 0, 0
 			}
 		}
 		if run.Dir != "" && run.CheckpointEvery > 0 && tr.step%run.CheckpointEvery == 0 && tr.step < end {

@@ -20,6 +20,7 @@ import (
 	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/policies/collect"
+	"github.com/metabench/metabench/sim"
 )
 
 // Bounds of the imitation commands' counts.
@@ -71,6 +72,8 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	dropLast := fs.Bool("drop-last", false, "temporal dropout may drop the last frame too (default: it is always kept)")
 	dilations := fs.String("dilations", "", "temporal convolution dilations of the demonstration network, comma-separated (default: the architecture's, 1,2,4,8)")
 	timeFeature := fs.Bool("time-feature", false, "give the demonstration network each frame's position in the demonstration")
+	matchQuery := fs.Bool("match-query", false, "temporal attention scores each demonstration frame by its distance to the current observation, both embedded by the demonstration network (default: additive attention from the blocks' hidden states)")
+	stageLoss := fs.Float64("stage-loss", 0, "`weight` of an auxiliary loss: a head predicts the number of stages done in the current state from the temporal attention's read-out alone (0: no head)")
 	paperSizes := fs.Bool("paper-sizes", false, "the paper's network sizes (width 64, 4 context steps, MLP 256-256) instead of the scaled-down ones")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
@@ -80,7 +83,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		Float("lr", *lr, 1e-12, 10).Int("checkpoint-every", *every, 0, maxSteps).
 		Int("dagger-rounds", *rounds, 1, 1000).Int("dagger-episodes", *dEps, 1, maxEpisodes).Float("dagger-start", *dStart, 0, 0.999).
 		Workers(*workers).Int("demos", *demosN, 2, maxDemos).Float("noise", *noise, 0, maxNoise).
-		Int("max-stages", *maxStages, 0, 9).Float("drop-p", *dropP, 0, 0.999).Err()
+		Int("max-stages", *maxStages, 0, 9).Float("drop-p", *dropP, 0, 0.999).Float("stage-loss", *stageLoss, 0, 1000).Err()
 	if err != nil {
 		return err
 	}
@@ -93,6 +96,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 		arch = imitation.PaperArch(c)
 	}
 	arch.Head, arch.DropP, arch.DropLast, arch.TimeFeature = *head, *dropP, *dropLast, *timeFeature
+	arch.MatchQuery, arch.StageHead = *matchQuery, *stageLoss > 0
 	if *dilations != "" {
 		arch.Dilations = nil
 		for _, f := range strings.Split(*dilations, ",") {
@@ -108,6 +112,7 @@ func runTrain(ctx context.Context, e cli.Env, args []string) error {
 	}
 	topt := imitation.DefaultTrainOptions(*algo)
 	topt.Seed, topt.Steps, topt.TasksPerBatch, topt.PairsPerTask, topt.LR = *seed, *steps, *tasksPer, *pairs, *lr
+	topt.StageLoss = *stageLoss
 	if *algo == imitation.AlgoDAgger {
 		topt.DAggerRounds, topt.DAggerEpisodes, topt.DAggerStart = *rounds, *dEps, *dStart
 	}
@@ -247,11 +252,12 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 	workers := cli.Workers(fs)
 	jsonOut := fs.Bool("json", false, "print JSON instead of tables")
 	attention := fs.String("attention", "", "write attention heatmaps of one rollout of the first task into this directory")
+	expertStates := fs.Int("expert-states", 0, "also measure the attention on the stage being executed on the states of `N` expert demonstrations per task (conditioned on one more), not only on the policy's rollouts")
 	if err := cli.ParseOnly(fs, e.Stdout, args); err != nil {
 		return err
 	}
 	err := cli.NewCheck(cmd).Required("model", *model).Int("episodes", *episodes, 1, maxEpisodes).Int("ensemble", *ensemble, 1, maxEnsemble).
-		Float("noise", *noise, 0, maxNoise).Workers(*workers).Int("max-stages", *maxStages, 0, 9).Err()
+		Float("noise", *noise, 0, maxNoise).Workers(*workers).Int("max-stages", *maxStages, 0, 9).Int("expert-states", *expertStates, 0, maxDemos).Err()
 	if err != nil {
 		return err
 	}
@@ -308,7 +314,13 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 			if err != nil {
 				return err
 			}
-			setRows = imitation.Merge(setRows, imitation.Summarise(label, set, res))
+			taskRows := imitation.Summarise(label, set, res)
+			if *expertStates > 0 {
+				if err := expertStateShare(m, t, *expertStates, demoSeed(*seed), demoNoise, taskRows); err != nil {
+					return fmt.Errorf("%s: %w", cmd, err)
+				}
+			}
+			setRows = imitation.Merge(setRows, taskRows)
 		}
 		slices.SortFunc(setRows, func(a, b imitation.Row) int { return a.Stages - b.Stages })
 		rows = append(rows, setRows...)
@@ -338,5 +350,40 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 		t.Rows = append(t.Rows, []string{r.Set, strconv.Itoa(r.Stages), strconv.Itoa(r.Tasks), strconv.Itoa(r.Episodes), strconv.Itoa(r.Successes),
 			report.Pct(r.Successes, r.Episodes), report.Pct(r.WrongMoves, r.Episodes), report.Pct(r.ManipulationFailures, r.Episodes), report.Pct(r.Timeouts, r.Episodes)})
 	}
+	if err := report.Print(e.Stdout, t); err != nil {
+		return err
+	}
+	if *expertStates == 0 {
+		return nil
+	}
+	t = report.Table{
+		Title:  "Temporal attention on the demonstration frames of the stage being executed: share / chance, on the policy's rollouts and on the expert's states",
+		Header: []string{"set", "stages", "rollouts", "expert's states"},
+	}
+	for _, r := range rows {
+		t.Rows = append(t.Rows, []string{r.Set, strconv.Itoa(r.Stages), fmt.Sprintf("%.2f / %.2f", r.AttentionShare, r.AttentionChance),
+			fmt.Sprintf("%.2f / %.2f", r.ExpertShare, r.ExpertChance)})
+	}
 	return report.Print(e.Stdout, t)
+}
+
+// expertStateShare records n+1 expert demonstrations of t (base seed
+// base, the given noise), measures m's attention conditioned on the first
+// over the states of the others (imitation.ExpertStateShare), and sets it
+// on t's row among rows (those of one task).
+func expertStateShare(m *imitation.Model, t stack.Task, n int, base uint64, noise float64, rows []imitation.Row) error {
+	ds, err := imitation.RecordDemos(t, sim.DefaultConfig(), base, 0, n+1, noise)
+	if err != nil {
+		return fmt.Errorf("expert states of %s: %w", t, err)
+	}
+	var sum imitation.ShareSum
+	for _, d := range ds[1:] {
+		sum.Add(imitation.ExpertStateShare(m, ds[0], d))
+	}
+	for i := range rows {
+		if rows[i].Stages == t.NumStages() {
+			rows[i].SetExpertStates(sum)
+		}
+	}
+	return nil
 }
