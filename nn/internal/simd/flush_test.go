@@ -72,14 +72,7 @@ func TestSgemmBitsMatchDefinition(t *testing.T) {
 			for _, tB := range []bool{false, true} {
 				for _, direct := range []bool{false, true} {
 					m, n, k := s[0], s[1], s[2]
-					lda, ldb, ldc := k+1, n+3, n+2
-					rowsA, rowsB := m, k
-					if tA {
-						lda, rowsA = m+2, k
-					}
-					if tB {
-						ldb, rowsB = k+5, n
-					}
+					lda, ldb, ldc, rowsA, rowsB := gemmLayout(m, n, k, tA, tB, 5)
 					a, b := make([]float32, rowsA*lda), make([]float32, rowsB*ldb)
 					c := make([]float32, m*ldc)
 					for _, x := range [][]float32{a, b, c} {

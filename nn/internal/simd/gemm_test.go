@@ -189,14 +189,7 @@ func TestSgemmInitSameBits(t *testing.T) {
 				for _, tB := range []bool{false, true} {
 					for _, direct := range []bool{false, true} {
 						m, n, k := s[0], s[1], s[2]
-						lda, ldb, ldc := k+1, n+3, n+2
-						rowsA, rowsB := m, k
-						if tA {
-							lda, rowsA = m+2, k
-						}
-						if tB {
-							ldb, rowsB = k, n
-						}
+						lda, ldb, ldc, rowsA, rowsB := gemmLayout(m, n, k, tA, tB, 0)
 						a, b := randSlice(r, rowsA*lda+1, false), randSlice(r, rowsB*ldb+1, false)
 						for i := range a {
 							a[i] = awkward(r)
@@ -227,4 +220,20 @@ func TestSgemmInitSameBits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// gemmLayout gives padded leading dimensions for an m×n×k product in the
+// orientation tA, tB (padB pads B's leading dimension when it is
+// transposed), and how many rows A and B span, so that every test
+// exercises strides that differ from the operands' widths.
+func gemmLayout(m, n, k int, tA, tB bool, padB int) (lda, ldb, ldc, rowsA, rowsB int) {
+	lda, ldb, ldc = k+1, n+3, n+2
+	rowsA, rowsB = m, k
+	if tA {
+		lda, rowsA = m+2, k
+	}
+	if tB {
+		ldb, rowsB = k+padB, n
+	}
+	return lda, ldb, ldc, rowsA, rowsB
 }

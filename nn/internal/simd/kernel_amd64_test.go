@@ -20,13 +20,7 @@ func TestAVX2KernelsMatchGo(t *testing.T) {
 	for _, rows := range []int{1, 2} {
 		for _, cols := range []int{1, 3} {
 			for _, inPlace := range []bool{false, true} {
-				aRow, aStep, aNext := 1, mr, k*mr
-				bStep, bNext := nr, k*nr
-				lda, ldb := k+3, cols*nr+5
-				if inPlace {
-					aRow, aStep, aNext = lda, 1, mr*lda
-					bStep, bNext = ldb, nr
-				}
+				aRow, aStep, aNext, bStep, bNext, lda, ldb := stripLayout(k, cols, inPlace)
 				a, b := make([]float32, rows*mr*(lda+k*mr)), make([]float32, k*(ldb+cols*nr))
 				for _, x := range [][]float32{a, b} {
 					for i := range x {

@@ -23,13 +23,7 @@ func TestKernelBlockMatchesGo(t *testing.T) {
 						name := fmt.Sprintf("rows=%d cols=%d k=%d inPlace=%v initStep=%d", rows, cols, k, inPlace, initStep)
 						// Packed: A strips of k×6 and B strips of k×16. In
 						// place: A row-major with lda, B row-major with ldb.
-						aRow, aStep, aNext := 1, mr, k*mr
-						bStep, bNext := nr, k*nr
-						lda, ldb := k+3, cols*nr+5
-						if inPlace {
-							aRow, aStep, aNext = lda, 1, mr*lda
-							bStep, bNext = ldb, nr
-						}
+						aRow, aStep, aNext, bStep, bNext, lda, ldb := stripLayout(k, cols, inPlace)
 						a := make([]float32, rows*mr*max(k, 1)*(lda+mr)+1)
 						b := make([]float32, (max(k, 1)+1)*(cols*nr+ldb)*nr+1)
 						ldc := cols*nr + 3
@@ -72,13 +66,7 @@ func TestKernelTilesMatchesGo(t *testing.T) {
 			for _, inPlace := range []bool{false, true} {
 				for _, cols := range []int{3, 4, 9} {
 					for _, initStep := range []int{-1, 0, 1} {
-						aRow, aStep, aNext := 1, mr, k*mr
-						bStep, bNext := nr, k*nr
-						lda, ldb := k+3, cols*nr+5
-						if inPlace {
-							aRow, aStep, aNext = lda, 1, mr*lda
-							bStep, bNext = ldb, nr
-						}
+						aRow, aStep, aNext, bStep, bNext, lda, ldb := stripLayout(k, cols, inPlace)
 						a, b := randSlice(r, rows*mr*(lda+k*mr), false), randSlice(r, k*(ldb+cols*nr), false)
 						for i := range a {
 							a[i] = awkward(r)
@@ -116,4 +104,18 @@ func testInit(r *rand.Rand, n, initStep int) *float32 {
 		v[i] = awkward(r)
 	}
 	return &v[0]
+}
+
+// stripLayout gives the kernel's operand strides for k steps over cols
+// column strips: packed (A strips of k×mr, B strips of k×nr) or in place
+// (A and B row-major with padded leading dimensions lda and ldb).
+func stripLayout(k, cols int, inPlace bool) (aRow, aStep, aNext, bStep, bNext, lda, ldb int) {
+	aRow, aStep, aNext = 1, mr, k*mr
+	bStep, bNext = nr, k*nr
+	lda, ldb = k+3, cols*nr+5
+	if inPlace {
+		aRow, aStep, aNext = lda, 1, mr*lda
+		bStep, bNext = ldb, nr
+	}
+	return aRow, aStep, aNext, bStep, bNext, lda, ldb
 }
