@@ -17,6 +17,20 @@ import (
 	"github.com/metabench/metabench/nn/layers"
 )
 
+// trainSteps trains m for n steps on the test fixture.
+func trainSteps(t *testing.T, m *Model, opt TrainOptions, n int) {
+	t.Helper()
+	tr, err := NewTrainer(m, fixture(t), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if _, _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // weightsDigest is a short digest of every weight's bits.
 func weightsDigest(m *Model) string {
 	h := sha256.New()
@@ -56,15 +70,7 @@ func TestAttentionOptionsOffUnchanged(t *testing.T) {
 		}
 		opt := DefaultTrainOptions(AlgoBC)
 		opt.TasksPerBatch, opt.PairsPerTask, opt.TaskGrads = 3, 4, tc.taskGrads
-		tr, err := NewTrainer(m, fixture(t), opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range 3 {
-			if _, _, err := tr.TrainStep(); err != nil {
-				t.Fatal(err)
-			}
-		}
+		trainSteps(t, m, opt, 3)
 		if got := weightsDigest(m); got != tc.want {
 			t.Errorf("per-task gradients %v: weights %s after 3 steps, want %s", tc.taskGrads, got, tc.want)
 		}
@@ -190,15 +196,7 @@ func TestStageLossOptions(t *testing.T) {
 			m, _ := NewModel(a, 1)
 			opt := DefaultTrainOptions(AlgoBC)
 			opt.TasksPerBatch, opt.PairsPerTask, opt.TaskGrads = 3, 4, tg
-			tr, err := NewTrainer(m, fixture(t), opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for range 3 {
-				if _, _, err := tr.TrainStep(); err != nil {
-					t.Fatal(err)
-				}
-			}
+			trainSteps(t, m, opt, 3)
 			return m
 		}
 		with, without := run(true), run(false)
