@@ -469,9 +469,13 @@ func packA(ap, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
 				}
 			}
 		case mw == mr:
+			// Element by element: the compiler turns the copy of a
+			// [6]float32 into a call of memmove, which cost more than
+			// the copy itself.
 			for p := range kb {
 				off := (pc+p)*lda + ic + is
-				*(*[mr]float32)(dst[p*mr : p*mr+mr]) = *(*[mr]float32)(a[off : off+mr])
+				d, s := (*[mr]float32)(dst[p*mr:p*mr+mr]), (*[mr]float32)(a[off:off+mr])
+				d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
 			}
 		default:
 			// The partial strip of a transposed A: one branch per strip
