@@ -725,16 +725,30 @@ func (tp *Tape[T]) Dropout(a *Tensor[T], p float64, rnd func() float64) *Tensor[
 	keep := tp.arena.getRaw(len(a.Data))
 	s := T(1 / (1 - p))
 	out := tp.newOutRaw(slices.Clone(a.Shape), a)
-	for i, v := range a.Data {
+	// The mask first, one rnd call per element in order as before, then
+	// the products: for float32 one vector pass (the same single rounded
+	// multiply per element), which the loop calling rnd cannot be.
+	for i := range keep {
 		k := T(0)
 		if rnd() >= p {
 			k = s
 		}
-		keep[i], out.Data[i] = k, v*k
+		keep[i] = k
+	}
+	if a32, ok := any(a.Data).([]float32); ok {
+		simd.Mul(any(out.Data).([]float32), a32, any(keep).([]float32))
+	} else {
+		for i, v := range a.Data {
+			out.Data[i] = v * keep[i]
+		}
 	}
 	tp.record("Dropout", out, func() {
 		ga, fresh := tp.gradFor(a)
 		if fresh {
+			if g32, ok := any(out.Grad).([]float32); ok {
+				simd.Mul(any(ga).([]float32), g32, any(keep).([]float32))
+				return
+			}
 			for i, g := range out.Grad {
 				ga[i] = g * keep[i]
 			}

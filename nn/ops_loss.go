@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/metabench/metabench/nn/internal/simd"
 )
 
 // CrossEntropy returns the weighted mean categorical cross-entropy of logits
@@ -226,6 +228,17 @@ func (tp *Tape[T]) LayerNorm(x, gain, bias *Tensor[T], eps T) *Tensor[T] {
 			gb = tp.grad(bias)
 		}
 		dh := make([]T, d)
+		// For float32 the bias gradient's sum and dh's product take the
+		// vector kernels: one rounded addition or multiplication per
+		// element either way. (gg's multiply-add stays a Go loop: where Go
+		// fuses it, as on arm64, a kernel would round twice.)
+		gb32, _ := any(gb).([]float32)
+		var gd32 []float32
+		if gain != nil {
+			gd32, _ = any(gain.Data).([]float32)
+		}
+		dh32, _ := any(dh).([]float32)
+		og32, _ := any(out.Grad).([]float32)
 		for r := range rows {
 			g, hr := out.Grad[r*d:(r+1)*d], xhat[r*d:(r+1)*d:(r+1)*d]
 			if gg != nil {
@@ -234,18 +247,24 @@ func (tp *Tape[T]) LayerNorm(x, gain, bias *Tensor[T], eps T) *Tensor[T] {
 					gg[i] += v * hr[i]
 				}
 			}
-			if gb != nil {
+			switch {
+			case gb32 != nil && og32 != nil:
+				simd.Add(gb32[:d], gb32[:d], og32[r*d:(r+1)*d])
+			case gb != nil:
 				gb := gb[:d]
 				for i, v := range g {
 					gb[i] += v
 				}
 			}
-			if gain != nil {
+			switch {
+			case gd32 != nil && og32 != nil:
+				simd.Mul(dh32, og32[r*d:(r+1)*d], gd32[:d])
+			case gain != nil:
 				gd := gain.Data[:d]
 				for i, v := range g {
 					dh[i] = v * gd[i]
 				}
-			} else {
+			default:
 				copy(dh, g)
 			}
 			m1, m2 := sumAndDot(dh, hr)

@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"slices"
+
+	"github.com/metabench/metabench/nn/internal/simd"
 )
 
 // Reshape returns a with a new shape of the same size. One dimension may be
@@ -99,9 +101,16 @@ func permute[T Float](out, in []T, shape, strides []int, accumulate bool) {
 	pos := make([]int, r)
 	off := 0
 	last, ls := shape[r-1], strides[r-1]
+	// Contiguous rows of float32 gradients add in one vector pass: the same
+	// single rounded addition per element.
+	in32, _ := any(in).([]float32)
+	out32, _ := any(out).([]float32)
 	for o := 0; o < n; o += last {
 		row := out[o : o+last]
 		switch {
+		case ls == 1 && accumulate && in32 != nil:
+			src := in32[off : off+last]
+			simd.Add(src, src, out32[o:o+last])
 		case ls == 1 && accumulate:
 			src := in[off : off+last]
 			for j, g := range row {

@@ -469,20 +469,34 @@ func packA(ap, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
 				}
 			}
 		case mw == mr:
+			// Element by element: the compiler turns the copy of a
+			// [6]float32 into a call of memmove, which cost more than
+			// the copy itself.
 			for p := range kb {
 				off := (pc+p)*lda + ic + is
-				*(*[mr]float32)(dst[p*mr : p*mr+mr]) = *(*[mr]float32)(a[off : off+mr])
+				d, s := (*[mr]float32)(dst[p*mr:p*mr+mr]), (*[mr]float32)(a[off:off+mr])
+				d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
 			}
 		default:
+			// The partial strip of a transposed A: one branch per strip
+			// on its width rather than one per element (the last strip
+			// of the small attention products packs kb of these).
+			base := pc*lda + ic + is
+			_ = a[base+(kb-1)*lda+mw-1]
 			for p := range kb {
 				d := (*[mr]float32)(dst[p*mr : p*mr+mr])
-				src := a[(pc+p)*lda+ic+is:][:mw]
-				for i := range mr {
-					if i < mw {
-						d[i] = src[i]
-					} else {
-						d[i] = 0
-					}
+				o := base + p*lda
+				switch mw {
+				case 1:
+					*d = [mr]float32{a[o]}
+				case 2:
+					*d = [mr]float32{a[o], a[o+1]}
+				case 3:
+					*d = [mr]float32{a[o], a[o+1], a[o+2]}
+				case 4:
+					*d = [mr]float32{a[o], a[o+1], a[o+2], a[o+3]}
+				default:
+					*d = [mr]float32{a[o], a[o+1], a[o+2], a[o+3], a[o+4]}
 				}
 			}
 		}
