@@ -17,6 +17,7 @@ import (
 func Sanitize(m *Mol) error {
 	removePlainHs(m)
 	m.cleanUp()
+	m.aromaticBondsToAtoms()
 	for i := range m.Atoms {
 		m.Atoms[i].ImplH = m.implicitHs(i)
 	}
@@ -81,9 +82,39 @@ func (m *Mol) removeAtoms(drop []bool) {
 	m.rings, m.ringAtom, m.ringBond = nil, nil, nil
 }
 
-func (m *Mol) hasAromaticBond(i int) bool {
+// aromaticBondsToAtoms settles aromatic bonds written (with ':') to atoms
+// written in upper case, as RDKit's reader does: on a ring, the bond makes
+// both atoms aromatic ("C1:C:C:C:C:C1" is benzene); off a ring, it is
+// single ("c1ccccc1:C" is toluene).
+func (m *Mol) aromaticBondsToAtoms() {
+	any := false
+	for _, b := range m.Bonds {
+		if b.Type == Aromatic && (!m.Atoms[b.A].Aromatic || !m.Atoms[b.B].Aromatic) {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return
+	}
+	bridge := m.bridges()
+	for k, b := range m.Bonds {
+		if b.Type != Aromatic || (m.Atoms[b.A].Aromatic && m.Atoms[b.B].Aromatic) {
+			continue
+		}
+		if bridge[k] {
+			m.Bonds[k].Type = Single
+			continue
+		}
+		m.Atoms[b.A].Aromatic = true
+		m.Atoms[b.B].Aromatic = true
+	}
+}
+
+// hasEligibleBond says whether atom i has a bond that may become double.
+func (m *Mol) hasEligibleBond(i int, eligible func(b int) bool) bool {
 	for _, b := range m.Adj[i] {
-		if m.Bonds[b].Type == Aromatic {
+		if eligible(b) {
 			return true
 		}
 	}
@@ -282,8 +313,18 @@ func (m *Mol) kekulize() error {
 	n := len(m.Atoms)
 	cand := make([]bool, n)
 	var cands []int
+	optional, dummyBond := m.ringDummies()
+	// eligible says whether bond b may become double.
+	eligible := func(b int) bool {
+		return m.Bonds[b].Type == Aromatic || (dummyBond != nil && dummyBond[b])
+	}
 	for i, a := range m.Atoms {
-		if !a.Aromatic || !m.hasAromaticBond(i) {
+		if optional != nil && optional[i] {
+			cand[i] = true
+			cands = append(cands, i)
+			continue
+		}
+		if !a.Aromatic || !m.hasEligibleBond(i, eligible) {
 			continue // an aromatic atom without aromatic bonds just loses its flag, as in RDKit
 		}
 		vals := elements[a.Z].valences
@@ -325,13 +366,13 @@ func (m *Mol) kekulize() error {
 		// The unmatched candidate with the fewest free partners goes first.
 		best, bestN := -1, 1<<30
 		for _, i := range cur {
-			if match[i] >= 0 {
+			if match[i] >= 0 || !cand[i] {
 				continue
 			}
 			k := 0
 			for _, b := range m.Adj[i] {
 				j := m.Bonds[b].Other(i)
-				if m.Bonds[b].Type == Aromatic && cand[j] && match[j] < 0 {
+				if eligible(b) && cand[j] && match[j] < 0 {
 					k++
 				}
 			}
@@ -347,7 +388,7 @@ func (m *Mol) kekulize() error {
 		}
 		for _, b := range m.Adj[best] {
 			j := m.Bonds[b].Other(best)
-			if m.Bonds[b].Type != Aromatic || !cand[j] || match[j] >= 0 {
+			if !eligible(b) || !cand[j] || match[j] >= 0 {
 				continue
 			}
 			if budget--; budget < 0 {
@@ -372,7 +413,7 @@ func (m *Mol) kekulize() error {
 		for q := 0; q < len(cur); q++ {
 			i := cur[q]
 			for _, b := range m.Adj[i] {
-				if j := m.Bonds[b].Other(i); m.Bonds[b].Type == Aromatic && cand[j] && !group[j] {
+				if j := m.Bonds[b].Other(i); eligible(b) && cand[j] && !group[j] {
 					group[j] = true
 					cur = append(cur, j)
 				}
@@ -380,7 +421,30 @@ func (m *Mol) kekulize() error {
 		}
 		// In the order of cands, which breaks ties between equals.
 		slices.Sort(cur)
-		if !solve() {
+		if solve() {
+			continue
+		}
+		// Dummies need not take a double bond: as RDKit does, drop them
+		// from the candidates by the subsets of mask 1, 2, 3, … (the
+		// first 12; then all of them) until a structure is found.
+		var qs []int
+		for _, i := range cur {
+			if optional != nil && optional[i] {
+				qs = append(qs, i)
+			}
+		}
+		solved := false
+		last := 1<<min(len(qs), 12) - 1
+		for mask := 1; !solved && mask <= last; mask++ {
+			for k, i := range qs {
+				cand[i] = k >= 12 && mask < last || k < 12 && mask&(1<<k) == 0
+			}
+			for _, i := range cur {
+				match[i] = -1
+			}
+			solved = solve()
+		}
+		if !solved {
 			ok = false
 			break
 		}
@@ -393,7 +457,7 @@ func (m *Mol) kekulize() error {
 		return fmt.Errorf("%w (atoms %v)", errKekulize, bad)
 	}
 	for k, b := range m.Bonds {
-		if b.Type != Aromatic {
+		if !eligible(k) {
 			continue
 		}
 		if match[b.A] == b.B {
@@ -406,6 +470,114 @@ func (m *Mol) kekulize() error {
 		m.Atoms[i].Aromatic = false
 	}
 	return nil
+}
+
+// ringDummies finds the dummy atoms ('*') that RDKit's kekulization may
+// give a double bond, by its rules: a ring (of the smallest set) is a
+// candidate if one of its aromatic atoms lies on no other ring; a dummy is
+// one if it lies on a candidate ring and has fewer neighbours that are
+// neither aromatic nor dummies (on rings) than rings. It returns them and
+// their single or aromatic ring bonds, which may become double; nil, nil
+// when the molecule has none (the common case, kept cheap).
+func (m *Mol) ringDummies() (optional, dummyBond []bool) {
+	inPlay := func(i int) bool { return m.Atoms[i].Aromatic || m.Atoms[i].Z == 0 }
+	any := false
+	for _, b := range m.Bonds {
+		if (m.Atoms[b.A].Z == 0 || m.Atoms[b.B].Z == 0) && inPlay(b.A) && inPlay(b.B) {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return nil, nil
+	}
+	// The rings of the graph as written; Sanitize finds them again once
+	// the bonds have their Kekulé orders.
+	m.findRings()
+	// Rings sharing a bond (two atoms) form a fused system, which RDKit
+	// kekulizes as a whole; a spiro atom does not join two systems.
+	sys := make([]int, len(m.rings))
+	for k := range sys {
+		sys[k] = k
+	}
+	var find func(int) int
+	find = func(k int) int {
+		for sys[k] != k {
+			sys[k] = sys[sys[k]]
+			k = sys[k]
+		}
+		return k
+	}
+	ringOf := make([][]int, len(m.Atoms)) // the rings through each atom
+	for k, r := range m.rings {
+		for _, i := range r {
+			ringOf[i] = append(ringOf[i], k)
+		}
+	}
+	for k, r := range m.rings {
+		for l, q := range m.rings[:k] {
+			shared := 0
+			for _, i := range r {
+				if slices.Contains(q, i) {
+					shared++
+				}
+			}
+			if shared >= 2 {
+				sys[find(k)] = find(l)
+			}
+		}
+	}
+	candRing := make([]bool, len(m.rings))
+	candSys := make([]bool, len(m.rings))
+	for k, r := range m.rings {
+		for _, i := range r {
+			candRing[k] = candRing[k] || m.Atoms[i].Aromatic && len(ringOf[i]) == 1
+		}
+		candSys[find(k)] = candSys[find(k)] || candRing[k]
+	}
+	// inCandSys says whether atoms i and j share a ring of a fused system
+	// with a candidate ring.
+	inCandSys := func(i, j int) bool {
+		for _, k := range ringOf[i] {
+			if candSys[find(k)] && slices.Contains(m.rings[k], j) {
+				return true
+			}
+		}
+		return false
+	}
+	optional = make([]bool, len(m.Atoms))
+	dummyBond = make([]bool, len(m.Bonds))
+	found := false
+	for i, a := range m.Atoms {
+		if a.Z != 0 || len(ringOf[i]) == 0 {
+			continue
+		}
+		cands, plain := 0, 0 // candidate rings; neighbours neither aromatic nor dummies
+		for _, k := range ringOf[i] {
+			if candRing[k] {
+				cands++
+			}
+		}
+		for _, b := range m.Adj[i] {
+			j := m.Bonds[b].Other(i)
+			if m.Atoms[j].Z != 0 && !m.Atoms[j].Aromatic && inCandSys(i, j) {
+				plain++
+			}
+		}
+		if cands == 0 || plain >= len(ringOf[i]) {
+			continue
+		}
+		optional[i], found = true, true
+		for _, b := range m.Adj[i] {
+			if t := m.Bonds[b].Type; inCandSys(i, m.Bonds[b].Other(i)) && (t == Single || t == Aromatic) {
+				dummyBond[b] = true
+			}
+		}
+	}
+	if !found {
+		return nil, nil
+	}
+	return optional, dummyBond
 }
 
 // findRings computes the smallest set of smallest rings (a minimum cycle

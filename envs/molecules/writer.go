@@ -112,7 +112,10 @@ func writeRingNumber(sb *strings.Builder, d int) {
 
 func writeBond(sb *strings.Builder, m *Mol, b int) {
 	bd := m.Bonds[b]
-	aromA, aromB := m.Atoms[bd.A].Aromatic, m.Atoms[bd.B].Aromatic
+	// Only atoms written in lower case make an unwritten bond aromatic;
+	// an aromatic '*' does not.
+	aromA := m.Atoms[bd.A].Aromatic && m.Atoms[bd.A].Z != 0
+	aromB := m.Atoms[bd.B].Aromatic && m.Atoms[bd.B].Z != 0
 	switch bd.Type {
 	case Single:
 		if aromA && aromB {
@@ -125,6 +128,9 @@ func writeBond(sb *strings.Builder, m *Mol, b int) {
 	case Quadruple:
 		sb.WriteByte('$')
 	case Aromatic:
+		// RDKit leaves the bond from an aromatic '*' to a lower-case atom
+		// unwritten, which reads back as single and may lose the
+		// ring's aromaticity; ':' keeps it.
 		if !(aromA && aromB) {
 			sb.WriteByte(':')
 		}
