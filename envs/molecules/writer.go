@@ -1,6 +1,7 @@
 package molecules
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -39,10 +40,35 @@ func WriteSMILES(m *Mol) string {
 		}
 		dfs(s)
 	}
+	// The position each atom will be written at: the ring closures at an
+	// atom are written in the order of their partners' positions, which is
+	// the order a reader creates their bonds in, so that what is read back
+	// is written the same way again.
+	pos := make([]int, n)
+	next := 0
+	clear(visited)
+	for s := range n {
+		if visited[s] {
+			continue
+		}
+		var number func(i int)
+		number = func(i int) {
+			visited[i] = true
+			pos[i] = next
+			next++
+			for _, b := range m.Adj[i] {
+				if j := m.Bonds[b].Other(i); treeBond[b] && !visited[j] {
+					number(j)
+				}
+			}
+		}
+		number(s)
+	}
 	// Second pass: write.
 	clear(visited)
 	inUse := map[int]bool{}
 	openAt := map[int]int{} // closure bond -> ring number
+	var rings []int         // the closure bonds at one atom
 	first := true
 	for s := range n {
 		if visited[s] {
@@ -56,10 +82,16 @@ func WriteSMILES(m *Mol) string {
 		write = func(i, from int) {
 			visited[i] = true
 			writeAtom(&sb, m, i)
+			rings = rings[:0]
 			for _, b := range m.Adj[i] {
-				if !closure[b] {
-					continue
+				if closure[b] {
+					rings = append(rings, b)
 				}
+			}
+			slices.SortFunc(rings, func(a, b int) int {
+				return pos[m.Bonds[a].Other(i)] - pos[m.Bonds[b].Other(i)]
+			})
+			for _, b := range rings {
 				if d, ok := openAt[b]; ok {
 					writeBond(&sb, m, b)
 					writeRingNumber(&sb, d)
