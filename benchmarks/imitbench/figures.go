@@ -45,6 +45,9 @@ func writeStageFigure(tr *imitation.AttentionTrace, path, title string) error {
 		if k == n {
 			name = "done"
 		}
+		// Only the executing curves are named: a legend of every stage's
+		// edge too (15 entries at seven stages) covered the curves; an edge
+		// shares its stage's colour.
 		s := plot.Series{Name: name, Group: fmt.Sprint("stage ", k+1)}
 		for t, w := range tr.Temporal {
 			if tr.StepDone[t] != k {
@@ -67,17 +70,17 @@ func writeStageFigure(tr *imitation.AttentionTrace, path, title string) error {
 		for j, d := range tr.FrameDone {
 			if d > k {
 				y := float64(tr.Frames[j])
-				series = append(series, plot.Series{Name: fmt.Sprintf("demo stage %d ends", k+1), Group: fmt.Sprint("stage ", k+1), X: []float64{0, last}, Y: []float64{y, y}})
+				series = append(series, plot.Series{Group: fmt.Sprint("stage ", k+1), X: []float64{0, last}, Y: []float64{y, y}})
 				break
 			}
 		}
 	}
 	if len(tr.Frames) > 0 {
 		// The demonstration's whole time span, from its first step to its last.
-		series = append(series, plot.Series{Name: "demonstration", X: []float64{0, 0}, Y: []float64{0, float64(tr.Frames[len(tr.Frames)-1])}})
+		series = append(series, plot.Series{X: []float64{0, 0}, Y: []float64{0, float64(tr.Frames[len(tr.Frames)-1])}})
 	}
 	if title == "" {
 		title = fmt.Sprintf("attention over the demonstration: %q (%s)", tr.Task, tr.Verdict)
 	}
-	return plot.Lines(path, plot.Axes{Title: title, X: "rollout step", Y: "demonstration time step (attention-weighted mean)"}, series...)
+	return plot.Lines(path, plot.Axes{Title: title, X: "rollout step", Y: "mean attended demonstration step (dashed: stage ends)", LegendBottom: true}, series...)
 }
