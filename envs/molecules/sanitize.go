@@ -500,8 +500,7 @@ func (m *Mol) ringDummies() (optional, dummyBond []bool) {
 	for k := range sys {
 		sys[k] = k
 	}
-	var find func(int) int
-	find = func(k int) int {
+	find := func(k int) int {
 		for sys[k] != k {
 			sys[k] = sys[sys[k]]
 			k = sys[k]
