@@ -357,7 +357,7 @@ func firstNonFinite[T Float](x []T) int {
 // consecutive pieces of a few regions, filled in order, and a reset makes
 // every region free again. A pass that needs more than the regions hold
 // gets the rest allocated piece by piece, and the reset after it adds a
-// region for what was missing (and an eighth more), so nothing is
+// region for what was missing (and a sixteenth more), so nothing is
 // discarded as the arena grows. Batches of other sentence lengths ask for
 // other sizes at every step, and a piece of a region serves any size: a
 // long-lived tape holds about one pass of its largest recent batch and,
@@ -433,20 +433,20 @@ func (a *arena[T]) getRaw(n int) []T {
 // it adds a region for the missing part; when the arena holds more than
 // twice the largest of the recent passes (a tape that saw a large batch
 // once does not keep its memory for good) it replaces its regions by one
-// an eighth larger than that pass.
+// a sixteenth larger than that pass.
 func (a *arena[T]) reset() {
 	a.recent[a.pass%len(a.recent)] = a.n
 	a.pass++
 	need := slices.Max(a.recent[:])
 	switch total := a.held + a.over; {
 	case a.over > 0 && len(a.regions) < arenaMaxRegions:
-		add := max(a.over+total/8, arenaMin)
+		add := max(a.over+total/16, arenaMin)
 		a.regions = append(a.regions, make([]T, add))
 		a.held += add
 	case a.over > 0:
-		a.merge(total + total/8)
+		a.merge(total + total/16)
 	case a.held > 2*max(need, arenaMin):
-		a.merge(need + need/8)
+		a.merge(need + need/16)
 	}
 	a.cur, a.off, a.n, a.over = 0, 0, 0, 0
 }
