@@ -6,26 +6,12 @@ import (
 	"unsafe"
 )
 
-func TestClassSize(t *testing.T) {
-	tests := []struct{ n, want int }{
-		{0, 0}, {1, 1}, {8, 8}, {9, 10}, {16, 16}, {17, 20}, {20, 20}, {21, 24}, {1000, 1024}, {1025, 1280},
-	}
-	for _, tt := range tests {
-		if got := classSize(tt.n); got != tt.want {
-			t.Errorf("classSize(%d) = %d, want %d", tt.n, got, tt.want)
-		}
-		if got := classSize(tt.n); tt.n > 0 && (got < tt.n || float64(got) > 1.25*float64(tt.n)) {
-			t.Errorf("classSize(%d) = %d: not within [n, 1.25n]", tt.n, got)
-		}
-	}
-}
-
 // TestArenaHoldsAboutTwoPasses runs passes whose buffer sizes scale with a
 // random "sentence length", as a Transformer's do: the arena must hold at
 // most the two largest recent passes (with the class rounding), not a free
 // list for every size it has served.
 func TestArenaHoldsAboutTwoPasses(t *testing.T) {
-	a := arena[float32]{classes: map[int]*sizeClass[float32]{}}
+	var a arena[float32]
 	r := rand.New(rand.NewPCG(1, 2))
 	var largest int
 	for range 500 {
@@ -49,7 +35,7 @@ func TestArenaHoldsAboutTwoPasses(t *testing.T) {
 // TestArenaReusesBuffers: a steady pass allocates nothing once warm, and
 // buffers come back zeroed from get whatever was written into them.
 func TestArenaReusesBuffers(t *testing.T) {
-	a := arena[float64]{classes: map[int]*sizeClass[float64]{}}
+	var a arena[float64]
 	pass := func() {
 		for _, n := range []int{3, 100, 1000, 1001, 5000} {
 			b := a.get(n)
@@ -71,16 +57,91 @@ func TestArenaReusesBuffers(t *testing.T) {
 	}
 }
 
-// heldBytes returns the bytes of the buffers the arena holds (free and in
-// use), for tests of its memory bound.
+// heldBytes returns the bytes of the regions the arena holds, for tests of
+// its memory bound.
 func (a *arena[T]) heldBytes() int {
 	var x T
 	n := 0
-	for size, c := range a.classes {
-		n += size * len(c.free)
+	for _, r := range a.regions {
+		n += len(r)
 	}
-	for _, b := range a.used {
-		n += len(b)
+	if n != a.held {
+		panic("arena: held out of step with its regions")
 	}
 	return n * int(unsafe.Sizeof(x))
+}
+
+// TestArenaVaryingPasses runs passes shaped like a Transformer's on
+// batches of random sentence length (sizes linear and quadratic in the
+// length, a large output layer): the arena grows a few times, as longer
+// batches come, then allocates nothing more, and holds little more than
+// the largest pass. (Buffers by size class held two passes and reallocated
+// most of them at every step.)
+func TestArenaVaryingPasses(t *testing.T) {
+	var a arena[float32]
+	r := rand.New(rand.NewPCG(3, 4))
+	pass := func(l int) int {
+		total := 0
+		for layer := range 6 {
+			for _, n := range []int{64 * l, 64 * l, 64 * l, 4 * l * l, 4 * l * l, 4 * l * l, 64 * l, 128 * l, 128 * l, 64 * l} {
+				b := a.getRaw(n)
+				b[0], b[n-1] = 1, float32(layer)
+				total += n * 4
+			}
+		}
+		for _, n := range []int{2000 * l, 2000 * l, 2000 * l} {
+			a.getRaw(n)
+			total += n * 4
+		}
+		a.reset()
+		return total
+	}
+	var largest, grew, last int
+	for i := range 500 {
+		held := a.heldBytes()
+		largest = max(largest, pass(5+r.IntN(56)))
+		if a.heldBytes() != held {
+			grew++
+			last = i
+		}
+	}
+	if grew > 8 || last > 250 {
+		t.Errorf("the arena changed size in %d of 500 passes, the last time at pass %d", grew, last)
+	}
+	if got := a.heldBytes(); got > largest*3/2 {
+		t.Errorf("arena holds %d bytes, the largest pass took %d", got, largest)
+	}
+}
+
+// TestArenaPiecesDisjoint: the pieces of one pass never overlap and cannot
+// be appended into each other, whether they come from the region or were
+// allocated beyond it.
+func TestArenaPiecesDisjoint(t *testing.T) {
+	var a arena[float32]
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20 {
+		var got [][]float32
+		for range 200 {
+			n := 1 + r.IntN(5000)
+			b := a.get(n)
+			if len(b) != n || cap(b) != n {
+				t.Fatalf("get(%d): len %d cap %d", n, len(b), cap(b))
+			}
+			for i := range b {
+				b[i] = float32(len(got))
+			}
+			got = append(got, b)
+		}
+		for k, b := range got {
+			for i, v := range b {
+				if v != float32(k) {
+					t.Fatalf("piece %d element %d was overwritten by piece %v", k, i, v)
+				}
+			}
+		}
+		a.reset()
+	}
+	if b := a.get(0); b == nil {
+		t.Error("get(0) is nil")
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"slices"
 )
 
@@ -150,7 +149,6 @@ func NewTape[T Float]() *Tape[T] {
 		leaves: map[*Param[T]]*Tensor[T]{},
 		subst:  map[*Param[T]]*Tensor[T]{},
 		substP: map[*Param[T]]*Param[T]{},
-		arena:  arena[T]{classes: map[int]*sizeClass[T]{}},
 	}
 }
 
@@ -355,34 +353,47 @@ func firstNonFinite[T Float](x []T) int {
 	return -1
 }
 
-// arena recycles buffers between forward passes of one tape. Buffers come
-// in size classes (four per power of two, so at most 25% larger than
-// asked), which lets passes over batches of other sentence lengths reuse
-// them. A class keeps only as many buffers as either of the last two passes
-// used: a long-lived tape holds about two passes of memory whatever the
-// shapes it has seen, instead of a free list for every size ever served.
+// arena recycles memory between forward passes of one tape. It hands out
+// consecutive pieces of a few regions, filled in order, and a reset makes
+// every region free again. A pass that needs more than the regions hold
+// gets the rest allocated piece by piece, and the reset after it adds a
+// region for what was missing (and a sixteenth more), so nothing is
+// discarded as the arena grows. Batches of other sentence lengths ask for
+// other sizes at every step, and a piece of a region serves any size: a
+// long-lived tape holds about one pass of its largest recent batch and,
+// once it has seen it, allocates nothing. (Buffers by size class, kept
+// while one of the last two passes used their class, held two passes and,
+// as lengths varied, dropped and reallocated most of them at every step:
+// the garbage let the heap grow to twice that, 3 GB for one FOMAML
+// trainer on Tatoeba.)
 type arena[T Float] struct {
-	classes map[int]*sizeClass[T]
-	used    [][]T // full-capacity buffers handed out since the last reset
+	regions [][]T
+	held    int // elements in regions
+	cur     int // the region pieces come from
+	off     int // its first free element
+	// n is the elements handed out in this pass (pieces rounded up to
+	// arenaAlign), over the part of them allocated beyond the regions;
+	// pass is the number of resets so far and recent n of the last
+	// len(recent) passes (a ring).
+	n, over, pass int
+	recent        [16]int
 	// poison fills every buffer getRaw hands out with NaN (tests: an op
 	// that reads a buffer it should only write shows up as a NaN).
 	poison bool
 }
 
-type sizeClass[T Float] struct {
-	free     [][]T
-	n, prevN int // buffers taken in this pass and in the one before
-}
-
-// classSize returns the capacity of n's size class: n rounded up to a
-// multiple of a quarter of the power of two below it (exact below 8).
-func classSize(n int) int {
-	if n <= 8 {
-		return n
-	}
-	step := 1 << (bits.Len(uint(n-1)) - 3) // a quarter of the power of two below n
-	return (n + step - 1) / step * step
-}
+const (
+	// arenaAlign aligns pieces to 64 bytes (a cache line) for float64, 32
+	// for float32, where a buffer of their own would start.
+	arenaAlign = 8
+	// arenaMin is the smallest region (elements), so that small tapes
+	// neither shrink nor grow in steps of a few elements.
+	arenaMin = 1 << 14
+	// arenaMaxRegions bounds the regions: a pass skips the tail of a
+	// region that a piece does not fit in, so an arena that keeps growing
+	// merges its regions into one.
+	arenaMaxRegions = 8
+)
 
 // get returns a zeroed buffer of length n.
 func (a *arena[T]) get(n int) []T {
@@ -393,50 +404,59 @@ func (a *arena[T]) get(n int) []T {
 
 // getRaw returns a buffer of length n with arbitrary contents.
 func (a *arena[T]) getRaw(n int) []T {
-	size := classSize(n)
-	c := a.classes[size]
-	if c == nil {
-		c = &sizeClass[T]{}
-		a.classes[size] = c
+	if n == 0 {
+		return make([]T, 0) // not nil: a nil Grad means "no gradient yet"
 	}
-	c.n++
+	size := (n + arenaAlign - 1) / arenaAlign * arenaAlign
+	a.n += size
+	for a.cur < len(a.regions) && len(a.regions[a.cur])-a.off < n {
+		a.cur, a.off = a.cur+1, 0
+	}
 	var b []T
-	if l := len(c.free); l > 0 {
-		b = c.free[l-1]
-		c.free = c.free[:l-1]
+	if a.cur < len(a.regions) {
+		r := a.regions[a.cur]
+		b = r[a.off : a.off+n : a.off+n] // a full slice expression: append must not reach the next piece
+		a.off = min(len(r), a.off+size)
 	} else {
-		b = make([]T, size)
+		b = make([]T, n) // beyond the regions: reset adds one
+		a.over += size
 	}
-	a.used = append(a.used, b)
 	if a.poison {
 		for i := range b {
 			b[i] = T(math.NaN())
 		}
 	}
-	return b[:n:n] // a full slice expression: append must not reach the class's spare capacity
+	return b
 }
 
-// reset returns the buffers of the pass to their classes and drops what
-// neither this pass nor the one before needed.
+// reset frees the regions for the next pass. After a pass that did not fit
+// it adds a region for the missing part; when the arena holds more than
+// twice the largest of the recent passes (a tape that saw a large batch
+// once does not keep its memory for good) it replaces its regions by one
+// a sixteenth larger than that pass.
 func (a *arena[T]) reset() {
-	for _, b := range a.used {
-		c := a.classes[len(b)]
-		c.free = append(c.free, b)
+	a.recent[a.pass%len(a.recent)] = a.n
+	a.pass++
+	need := slices.Max(a.recent[:])
+	switch total := a.held + a.over; {
+	case a.over > 0 && len(a.regions) < arenaMaxRegions:
+		add := max(a.over+total/16, arenaMin)
+		a.regions = append(a.regions, make([]T, add))
+		a.held += add
+	case a.over > 0:
+		a.merge(total + total/16)
+	case a.held > 2*max(need, arenaMin):
+		a.merge(need + need/16)
 	}
-	clear(a.used)
-	a.used = a.used[:0]
-	for size, c := range a.classes { // order is irrelevant: each class is trimmed alone
-		keep := max(c.n, c.prevN)
-		if keep == 0 {
-			delete(a.classes, size)
-			continue
-		}
-		if len(c.free) > keep {
-			clear(c.free[keep:])
-			c.free = c.free[:keep]
-		}
-		c.prevN, c.n = c.n, 0
-	}
+	a.cur, a.off, a.n, a.over = 0, 0, 0, 0
+}
+
+// merge replaces the regions by one of n elements.
+func (a *arena[T]) merge(n int) {
+	clear(a.regions)
+	a.regions = append(a.regions[:0], nil)
+	a.regions[0] = make([]T, n) // the old regions are garbage by now
+	a.held = n
 }
 
 func shapeSize(shape []int) int {

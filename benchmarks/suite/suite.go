@@ -30,6 +30,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,20 +51,29 @@ type Profile[P any] struct {
 	Name     string
 	Summary  string
 	Expected time.Duration // wall time on the reference machine (2 cores, AMD EPYC)
-	Scale    P
+	// MemoryLimit, if positive, is the Go runtime's soft memory limit while
+	// a run of the profile measures (runtime/debug.SetMemoryLimit; GOMEMLIMIT
+	// takes precedence): the garbage collector collects before the heap
+	// passes it instead of letting it grow to twice what is live, so that a
+	// run that keeps a large heap live is not resident twice over. It
+	// changes when memory is collected, never a result; it must stay above
+	// what the run keeps live.
+	MemoryLimit int64
+	Scale       P
 }
 
 // Info returns p without its scale.
 func (p Profile[P]) Info() ProfileInfo {
-	return ProfileInfo{Name: p.Name, Summary: p.Summary, Expected: p.Expected}
+	return ProfileInfo{Name: p.Name, Summary: p.Summary, Expected: p.Expected, MemoryLimit: p.MemoryLimit}
 }
 
 // ProfileInfo is a profile as a registered suite shows it, its scale type
 // erased: what `bench -h` lists.
 type ProfileInfo struct {
-	Name     string
-	Summary  string
-	Expected time.Duration
+	Name        string
+	Summary     string
+	Expected    time.Duration
+	MemoryLimit int64
 }
 
 // Setup is one run as the harness resolved it, once, before any work: the
@@ -393,6 +404,9 @@ func (s *Suite) Run(ctx context.Context, o Options) (*Report, error) {
 	// --workers bounds the engine's kernel goroutines too, not only the
 	// suite's own: N workers never run more than N kernels at once.
 	defer nn.SetThreads(nn.SetThreads(o.Workers))
+	if p, err := s.Profile(o.Profile); err == nil && p.MemoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(p.MemoryLimit))
+	}
 	resetPeakRSS()
 	start := time.Now()
 	rows, err := run(ctx)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -464,5 +465,44 @@ func TestSetupResolvesOnce(t *testing.T) {
 				t.Errorf("error %v (runs %d), want the usage error %q and no run", err, runs, tt.want)
 			}
 		})
+	}
+}
+
+// TestMemoryLimit: a profile's MemoryLimit is the runtime's soft memory
+// limit while its run measures, and the limit before the run is restored
+// after it; GOMEMLIMIT, when set, wins.
+func TestMemoryLimit(t *testing.T) {
+	var during int64
+	s := suite.New(suite.Spec[int, fakeConfig, int]{
+		Name: "limited", Default: "small",
+		Profiles: []suite.Profile[int]{{Name: "small", Scale: 1, MemoryLimit: 3 << 30}, {Name: "free", Scale: 1}},
+		Config:   func(_ suite.Options, n int) (fakeConfig, error) { return fakeConfig{N: n}, nil },
+		Run: func(context.Context, suite.Setup[fakeConfig]) (int, error) {
+			during = debug.SetMemoryLimit(-1) // -1 reads the limit without changing it
+			return 0, nil
+		},
+		Tables: func(int) []report.Table { return nil },
+	})
+	before := debug.SetMemoryLimit(-1)
+	run := func(profile string) int64 {
+		t.Helper()
+		if _, err := s.Run(context.Background(), suite.Options{Profile: profile, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if after := debug.SetMemoryLimit(-1); after != before {
+			t.Errorf("%s: the limit is %d after the run, %d before", profile, after, before)
+		}
+		return during
+	}
+	t.Setenv("GOMEMLIMIT", "")
+	if got := run("small"); got != 3<<30 {
+		t.Errorf("small: limit %d during the run, want %d", got, int64(3<<30))
+	}
+	if got := run("free"); got != before {
+		t.Errorf("free: limit %d during the run, want the default %d", got, before)
+	}
+	t.Setenv("GOMEMLIMIT", "8GiB")
+	if got := run("small"); got != before {
+		t.Errorf("with GOMEMLIMIT: limit %d during the run, want %d", got, before)
 	}
 }
