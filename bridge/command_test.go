@@ -16,6 +16,8 @@ func TestServeRefusesArguments(t *testing.T) {
 	}{
 		{[]string{"serve", "extra"}, `unexpected argument "extra"`},
 		{[]string{"serve", "--port", "1"}, "flag provided but not defined: -port"},
+		{[]string{"serve", "--spin", "1s"}, "--spin 1s is out of range"},
+		{[]string{"serve", "--spin", "-1us"}, "--spin -1µs is out of range"},
 	} {
 		var out bytes.Buffer
 		err := Command().Run(context.Background(), cli.Env{Stdout: &out, Stderr: &out}, c.args[1:])

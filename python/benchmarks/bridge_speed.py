@@ -28,6 +28,10 @@ time: the servers' (the scheduler's count of their threads' run time)
 and, for the bridge, the Python client's own.
 
     make build && nice -n 10 /usr/bin/python3 python/benchmarks/bridge_speed.py
+
+--spin US has clients and servers poll the pipes for up to US microseconds
+before a read that may sleep (METABENCH_SPIN_US, default 200; 0 turns it
+off; docs/python.md, "Speed").
 """
 
 import argparse
@@ -42,6 +46,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import metabench  # noqa: E402
+from metabench._bridge import DEFAULT_SPIN_US  # noqa: E402
 
 
 def cpu_model() -> str:
@@ -131,11 +136,17 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5, help="alternating measurement rounds")
     ap.add_argument("--blocks", default="2,4,10")
     ap.add_argument("--workloads", default="random,expert")
+    ap.add_argument("--spin", type=int, default=None,
+                    help="poll for replies and requests for up to this many microseconds (sets METABENCH_SPIN_US)")
     ap.add_argument("--layouts", default="single:1,vector:1,vector:2,vector:4,vector:8,servers:2",
                     help="how:envs pairs (how is single, vector or servers)")
     args = ap.parse_args()
+    if args.spin is not None:
+        os.environ["METABENCH_SPIN_US"] = str(args.spin)
     print(f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs; load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{args.rounds} alternating rounds of {args.steps} steps per environment; medians\n")
+    spin = os.environ.get("METABENCH_SPIN_US", "").strip() or f"{DEFAULT_SPIN_US} (default)"
+    print(f"{args.rounds} alternating rounds of {args.steps} steps per environment; medians; "
+          f"polling budget (METABENCH_SPIN_US) {spin} µs\n")
     print("| blocks | workload | how | envs | in-process steps/s | bridge steps/s | bridge / in-process "
           "| CPU µs/step in-process | bridge: server + client |")
     print("|---:|---|---|---:|---:|---:|---:|---:|---:|")

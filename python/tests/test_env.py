@@ -120,3 +120,35 @@ def test_policy_actions(binary, tmp_path):
         a = info["policy_action"]
         assert a.shape == (3,) and env.action_space.contains(a)
         env.step(a)
+
+
+def _episode(steps):
+    """The expert's episode of "ab c" from seed 4 with noisy actions, as
+    (obs, reward, terminated, truncated, verdict, expert action) per step."""
+    rng = np.random.default_rng(3)
+    out = []
+    with metabench.make(task="ab c", seed=4, demo=False) as env:
+        obs, info = env.reset()
+        for _ in range(steps):
+            a = info.get("expert_action", np.zeros(3, np.float32)) + rng.normal(0, 0.3, 3).astype(np.float32)
+            obs, r, te, tr, info = env.step(a)
+            out.append((obs.tobytes(), r, te, tr, info["verdict"], info.get("expert_action", np.zeros(0)).tobytes()))
+            if te or tr:
+                obs, info = env.reset()
+    return out
+
+
+def test_spin_changes_no_result(binary, monkeypatch):
+    # Polling for replies and requests (METABENCH_SPIN_US) changes when the
+    # two sides look at the pipe, nothing that crosses it.
+    monkeypatch.setenv("METABENCH_SPIN_US", "0")
+    want = _episode(300)
+    monkeypatch.delenv("METABENCH_SPIN_US")  # the default budget
+    assert _episode(300) == want
+    # A budget of 1 µs runs out every time: the backed-off path.
+    monkeypatch.setenv("METABENCH_SPIN_US", "1")
+    assert _episode(300) == want
+    for bad in ("x", "-1", "10001"):
+        monkeypatch.setenv("METABENCH_SPIN_US", bad)
+        with pytest.raises(ValueError, match="METABENCH_SPIN_US"):
+            metabench.make(task="ab")
