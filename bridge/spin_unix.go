@@ -14,17 +14,16 @@ import (
 
 // spinReader reads a pipe (the server's stdin), polling it (poll(2) with
 // a zero timeout) for a while before a read that may sleep: `metabench
-// serve --spin`, off unless asked for. A client stepping an environment
-// sends its next request a few microseconds after the reply; a read that
-// sleeps until then pays for the sleep and the wake-up, where a server
-// polling on a core of its own sees the request land, and a client that
-// polls too (the Python client's spin) passes replies the same way.
-//
-// On the 2-core KVM guest it did not pay (docs/python.md, "Speed"): the
-// scheduler runs the client and the server on one CPU, where polling only
-// keeps the other from running, and a wake-up that crosses CPUs costs
-// 70 µs or more against 5 µs for a round trip on one CPU. It is kept for
-// machines where they do get a core each. Polling that does not pay,
+// serve --spin`, off unless asked for (the Python client asks for 200 µs).
+// A client stepping an environment sends its next request a few
+// microseconds after the reply; a read that sleeps until then pays for the
+// sleep and the wake-up, where a server polling on a core of its own sees
+// the request land, and a client that polls too passes replies the same
+// way. On the idle 2-core KVM guest, where the two run on different CPUs
+// and a wake-up that crosses them is dear, one environment's steps per
+// second about doubled (docs/python.md, "Speed"); on a loaded one, whose
+// scheduler keeps them on one CPU, polling only keeps the other from
+// running and cost a little. Polling that does not pay,
 // because no request came within the budget or the server lost its CPU
 // meanwhile (a gap in its polling loop), is skipped for the next 1, 3, 7,
 // ... reads, up to maxBackoff, and polling that pays turns it on for
