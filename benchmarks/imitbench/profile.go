@@ -95,7 +95,7 @@ func profiles() []suite.Profile[Profile] {
 			Scale: Profile{TrainTasks: tasksUpTo(stack.Train, 1)[:3], TestTasks: tasksUpTo(stack.Test, 1), Demos: 8, Steps: 2500,
 				TasksPerBatch: 3, PairsPerTask: 16, DAggerRounds: 1, DAggerEps: 2, Episodes: 4, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
 				EnsembleEps: 1, Ensembles: []int{1, 2}, PermEps: 1, SpeedEps: 2}},
-		{Name: "quick", Summary: "the paper's tables on the 42 tasks of 1-3 stages, scaled-down networks", Expected: 20 * time.Minute,
+		{Name: "quick", Summary: "the paper's tables on the 42 tasks of 1-3 stages, scaled-down networks", Expected: 10 * time.Minute,
 			Scale: Profile{TrainTasks: tasksUpTo(stack.Train, 3), TestTasks: tasksUpTo(stack.Test, 3), Demos: 40, Steps: 12000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 2, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
 				EnsembleEps: 10, Ensembles: []int{1, 5, 10}, PermEps: 10, SpeedEps: 8}},
