@@ -111,13 +111,14 @@ func (p Profile) forData(data string) Profile {
 	return p
 }
 
-// quickMemoryLimit is the quick profile's soft memory limit (2.5 GiB). On
-// Tatoeba the two shared models that train at once each hold one pass of
-// their largest batch (1,000 target tokens of sentences up to 63
-// subwords: up to 0.94 GB), steadily, 1.5-2.2 GB in all; without a limit
-// the heap grew to twice what was live before each collection (4.2 GB
-// resident four minutes into training), with it collections come sooner
-// (every 15-20 s, under 1% of the CPU time) and the run stayed at 2.6 GB.
+// quickMemoryLimit is the quick profile's soft memory limit (2.5 GiB at 2
+// workers; suite.Profile scales it with more). On Tatoeba the two shared
+// models that train at once each hold one pass of their largest batch
+// (1,000 target tokens of sentences up to 63 subwords: up to 0.94 GB),
+// steadily, 1.5-2.2 GB in all; without a limit the heap grew to twice what
+// was live before each collection (4.2 GB resident four minutes into
+// training), with it collections come sooner (every 15-20 s, under 1% of
+// the CPU time) and the run stayed at 2.6 GB.
 const quickMemoryLimit = 5 << 29
 
 var baseModel = nmt.Config{D: 64, Heads: 4, FF: 128, EncLayers: 2, DecLayers: 2, Dropout: 0.1, ULR: true, Temp: 0.05, LabelSmoothing: 0.1, MaxLen: 40}

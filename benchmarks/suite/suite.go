@@ -57,7 +57,9 @@ type Profile[P any] struct {
 	// passes it instead of letting it grow to twice what is live, so that a
 	// run that keeps a large heap live is not resident twice over. It
 	// changes when memory is collected, never a result; it must stay above
-	// what the run keeps live.
+	// what the run keeps live. It is the limit for the reference machine's
+	// 2 workers: with W > 2 workers, which may train W models at once, the
+	// limit is W/2 times as large.
 	MemoryLimit int64
 	Scale       P
 }
@@ -405,7 +407,11 @@ func (s *Suite) Run(ctx context.Context, o Options) (*Report, error) {
 	// suite's own: N workers never run more than N kernels at once.
 	defer nn.SetThreads(nn.SetThreads(o.Workers))
 	if p, err := s.Profile(o.Profile); err == nil && p.MemoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(p.MemoryLimit))
+		limit := p.MemoryLimit
+		if w := o.WorkerCount(); w > 2 {
+			limit = limit / 2 * int64(w)
+		}
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
 	}
 	resetPeakRSS()
 	start := time.Now()

@@ -484,9 +484,9 @@ func TestMemoryLimit(t *testing.T) {
 		Tables: func(int) []report.Table { return nil },
 	})
 	before := debug.SetMemoryLimit(-1)
-	run := func(profile string) int64 {
+	run := func(profile string, workers int) int64 {
 		t.Helper()
-		if _, err := s.Run(context.Background(), suite.Options{Profile: profile, Seed: 1}); err != nil {
+		if _, err := s.Run(context.Background(), suite.Options{Profile: profile, Seed: 1, Workers: workers}); err != nil {
 			t.Fatal(err)
 		}
 		if after := debug.SetMemoryLimit(-1); after != before {
@@ -495,14 +495,19 @@ func TestMemoryLimit(t *testing.T) {
 		return during
 	}
 	t.Setenv("GOMEMLIMIT", "")
-	if got := run("small"); got != 3<<30 {
-		t.Errorf("small: limit %d during the run, want %d", got, int64(3<<30))
+	for _, tc := range []struct {
+		workers int
+		want    int64
+	}{{1, 3 << 30}, {2, 3 << 30}, {6, 9 << 30}} {
+		if got := run("small", tc.workers); got != tc.want {
+			t.Errorf("small, %d workers: limit %d during the run, want %d", tc.workers, got, tc.want)
+		}
 	}
-	if got := run("free"); got != before {
+	if got := run("free", 2); got != before {
 		t.Errorf("free: limit %d during the run, want the default %d", got, before)
 	}
 	t.Setenv("GOMEMLIMIT", "8GiB")
-	if got := run("small"); got != before {
+	if got := run("small", 2); got != before {
 		t.Errorf("with GOMEMLIMIT: limit %d during the run, want %d", got, before)
 	}
 }
