@@ -197,6 +197,14 @@ def spin_from_env() -> int:
     return us
 
 
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def _shutdown(proc: subprocess.Popen, err) -> None:
     # Closing stdin is the server's signal to end; a server that does not
     # end promptly is killed, so no process outlives its client.
@@ -225,9 +233,14 @@ class Client:
     add a layer of calls, the most of a step's cost on the Python side
     after the system calls themselves)."""
 
-    def __init__(self, binary: Optional[str] = None):
+    def __init__(self, binary: Optional[str] = None, spin: bool = True):
+        """Start a server. With spin (a single environment's client), the
+        client and the server poll for each other's messages before a read
+        that may sleep (_await); a vector's clients, which wait on several
+        servers, do not."""
         self.binary = find_binary(binary)
-        spin_us = spin_from_env()
+        # Polling needs a CPU for each side, and poll(2).
+        spin_us = spin_from_env() if spin and _cpus() >= 2 and hasattr(select, "poll") else 0
         self._err = tempfile.TemporaryFile()
         # A session of its own: a Ctrl-C meant for Python does not end the
         # server under a client that catches KeyboardInterrupt.
@@ -251,6 +264,13 @@ class Client:
         self._layouts = _Layouts()
         try:
             hello = self.request("hello")
+        except BridgeClosed as e:
+            self.close()
+            if spin_us and "-spin" in str(e):
+                raise BridgeClosed(f"{self.binary} is older than this package (it has no serve --spin): "
+                                   "use a metabench binary as new as the package, "
+                                   "or set METABENCH_SPIN_US=0") from None
+            raise
         except ServerError as e:
             self.close()
             raise BridgeClosed(f"the server does not speak protocol {PROTOCOL_VERSION}, this package's ({e}): "

@@ -94,7 +94,7 @@ class StackVectorEnv:
         try:
             for k in range(servers):
                 lo, hi = k * num_envs // servers, (k + 1) * num_envs // servers
-                srv = _Server(Client(binary), lo, hi)
+                srv = _Server(Client(binary, spin=False), lo, hi)
                 self._servers.append(srv)
                 r = srv.client.request("vmake", num_envs=hi - lo, **params)
         except Exception:

@@ -106,3 +106,18 @@ def test_missing_binary(tmp_path, monkeypatch):
     monkeypatch.setenv("METABENCH_BIN", str(tmp_path / "none"))
     with pytest.raises(FileNotFoundError, match="none"):
         metabench.Client()
+
+
+def test_binary_without_spin(tmp_path, monkeypatch):
+    # A binary older than the package refuses serve's --spin as Go's flag
+    # package does; the client says what to do instead of "ended before
+    # replying".
+    old = tmp_path / "metabench"
+    old.write_text("#!/bin/sh\necho 'flag provided but not defined: -spin' >&2\nexit 2\n")
+    old.chmod(0o755)
+    monkeypatch.setenv("METABENCH_BIN", str(old))
+    monkeypatch.delenv("METABENCH_SPIN_US", raising=False)
+    if metabench._bridge._cpus() < 2:
+        pytest.skip("one CPU: the client does not poll")
+    with pytest.raises(metabench.BridgeClosed, match="METABENCH_SPIN_US=0"):
+        metabench.Client()
