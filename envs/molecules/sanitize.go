@@ -355,7 +355,11 @@ func (m *Mol) kekulize() error {
 	for i := range match {
 		match[i] = -1
 	}
-	budget := 200000
+	// budget bounds the search of one group (RDKit bounds its backtracking
+	// per fused system), so that a hard group does not leave an easy one
+	// elsewhere in the molecule without a budget.
+	const searchBudget = 200000
+	budget := searchBudget
 	// The candidates fall into groups joined by aromatic bonds (a ring
 	// system each); a group's double bonds do not depend on another's, so
 	// each is solved on its own: the search scans one group, not every
@@ -421,6 +425,7 @@ func (m *Mol) kekulize() error {
 		}
 		// In the order of cands, which breaks ties between equals.
 		slices.Sort(cur)
+		budget = searchBudget
 		if solve() {
 			continue
 		}
@@ -434,6 +439,7 @@ func (m *Mol) kekulize() error {
 			}
 		}
 		solved := false
+		budget = searchBudget // one more for all the subsets together
 		last := 1<<min(len(qs), 12) - 1
 		for mask := 1; !solved && mask <= last; mask++ {
 			for k, i := range qs {
