@@ -261,9 +261,9 @@ func (tr *Trainer) TrainStep() (float64, int, error) {
 	if tr.Opt.TaskGrads {
 		return tr.taskGradStep(rng)
 	}
-	// The tape's arena keeps a free list per buffer size, and batches mix
-	// shapes (frames × blocks), so a long-lived tape would hoard memory.
-	if tr.step%16 == 0 {
+	// One tape for the run: its arena holds about one pass of the largest
+	// recent batch, whatever the mix of shapes (frames × blocks).
+	if tr.tp == nil {
 		tr.tp = nn.NewTape[f32]()
 	}
 	tp := tr.tp
@@ -391,10 +391,6 @@ func (tr *Trainer) taskGradStep(rng *rand.Rand) (float64, int, error) {
 		// replaced them since the last step); gradients are the replica's.
 		for i, p := range rep.Params() {
 			p.Value = ps[i].Value
-		}
-		// As TrainStep: a fresh tape now and then, so arenas do not hoard.
-		if tr.step%16 == 0 {
-			tr.tapes[k] = nn.NewTape[f32]()
 		}
 		tp := tr.tapes[k]
 		tp.Reset()
