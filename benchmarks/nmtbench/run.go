@@ -1,9 +1,12 @@
 package nmtbench
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,7 +16,9 @@ import (
 	"github.com/metabench/metabench/agents/nmt"
 	"github.com/metabench/metabench/benchmarks/bleu"
 	"github.com/metabench/metabench/benchmarks/suite"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/dirlock"
+	"github.com/metabench/metabench/internal/infile"
 	"github.com/metabench/metabench/internal/parallel"
 )
 
@@ -494,7 +499,7 @@ type pipeline struct {
 	units         []Row
 	trained       map[string]*nmt.Model[float32]
 	trainSec      float64 // worker-seconds spent training shared models (not loading them)
-	unitSec       float64 // worker-seconds spent on units
+	unitSec       float64 // worker-seconds spent on the units this run computed (not those read from the cache)
 	trainedTokens int
 }
 
@@ -503,7 +508,9 @@ type pipeline struct {
 // the units in plan order, each unit waiting only for its own model. A
 // worker that finishes a short training run (meta-noULR) goes on with the
 // units of models already trained instead of idling until the longest
-// run ends.
+// run ends. A unit an earlier run of this configuration finished (any
+// shard of it) is read from the cache instead of queued, so that an
+// interrupted run resumes where it stopped.
 func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *dataset, key string, specs []modelSpec, train []int, units []unit, mine []int) (pipeline, error) {
 	stop := o.Phases.Start("train and fine-tune")
 	defer stop()
@@ -514,16 +521,30 @@ func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *datase
 	for i, s := range specs {
 		res.models[i] = ModelRow{Name: s.Name, Steps: -1}
 	}
+	cache := newUnitCache(o.CacheDir, key)
+	var todo []int // positions in mine of the units to compute
+	for j, i := range mine {
+		if r, ok := cache.load(i, units[i]); ok {
+			res.units[j] = r
+		} else {
+			todo = append(todo, j)
+		}
+	}
+	cached := len(mine) - len(todo)
+	if cached > 0 {
+		o.Logf("nmt: %d of %d units from the cache", cached, len(mine))
+	}
 	ms := make([]*nmt.Model[float32], len(specs))
 	ready := make([]chan struct{}, len(specs))
 	for i := range ready {
 		ready[i] = make(chan struct{})
 	}
-	trainSecs, unitSecs := make([]float64, len(specs)), make([]float64, len(mine))
+	trainSecs, unitSecs := make([]float64, len(specs)), make([]float64, len(todo))
 	trained := make([]bool, len(specs))
 	var mu sync.Mutex
 	done := 0
-	err := parallel.For(ctx, len(train)+len(mine), o.WorkerCount(), func(j int) error {
+	storeFailed := false // the first unit that could not be cached is reported, not every one
+	err := parallel.For(ctx, len(train)+len(todo), o.WorkerCount(), func(j int) error {
 		if j < len(train) {
 			i := train[j]
 			defer close(ready[i])
@@ -535,8 +556,9 @@ func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *datase
 			trainSecs[i] = time.Since(t0).Seconds()
 			return err
 		}
-		j -= len(train)
-		u := units[mine[j]]
+		k := j - len(train)
+		q := todo[k] // the unit's place in mine and res.units
+		u := units[mine[q]]
 		models := map[string]*nmt.Model[float32]{}
 		if u.Exp != "supervised" {
 			i := slices.IndexFunc(specs, func(s modelSpec) bool { return s.Name == u.Model })
@@ -546,26 +568,37 @@ func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *datase
 				return ctx.Err()
 			}
 			if ms[i] == nil {
-				return fmt.Errorf("nmt unit %d: shared model %s was not trained", mine[j], u.Model)
+				return fmt.Errorf("nmt unit %d: shared model %s was not trained", mine[q], u.Model)
 			}
 			models[u.Model] = ms[i]
 		}
 		t0 := time.Now()
 		r, err := runUnit(ctx, p, d, models, u, o.Seed)
-		unitSecs[j] = time.Since(t0).Seconds()
+		unitSecs[k] = time.Since(t0).Seconds()
 		if err != nil {
-			return fmt.Errorf("nmt unit %d (%s %s %s %d): %w", mine[j], u.Exp, u.Model, u.Lang.Code, u.Size, err)
+			return fmt.Errorf("nmt unit %d (%s %s %s %d): %w", mine[q], u.Exp, u.Model, u.Lang.Code, u.Size, err)
 		}
-		r.Unit = mine[j]
-		res.units[j] = r
+		r.Unit = mine[q]
+		res.units[q] = r
+		// Before the unit counts as done: a unit a progress line reports is
+		// in the cache. A unit that cannot be cached is still reported; only
+		// a rerun would compute it again.
+		serr := cache.store(r)
 		mu.Lock()
+		if serr != nil && !storeFailed {
+			storeFailed = true
+			o.Logf("nmt: cannot cache unit %d (a rerun computes it again; later failures are not shown): %v", r.Unit, serr)
+		}
 		done++
-		if done%max(len(mine)/10, 1) == 0 {
-			o.Logf("nmt: %d/%d units", done, len(mine))
+		if done%max(len(todo)/10, 1) == 0 {
+			o.Logf("nmt: %d/%d units", cached+done, len(mine))
 		}
 		mu.Unlock()
 		return nil
 	})
+	if len(mine) > 0 {
+		o.Logf("nmt: %d units computed, %d from the cache", done, cached)
+	}
 	for i, s := range specs {
 		if ms[i] != nil {
 			res.trained[s.Name] = ms[i]
@@ -579,6 +612,88 @@ func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *datase
 		res.unitSec += t
 	}
 	return res, err
+}
+
+// unitCache keeps each finished unit's row in the run's cache directory,
+// nmt/<key>/units/unit-NNNN.json beside the shared models, named by the
+// unit's index in the plan: the plan is a function of the configuration,
+// so every shard of a run, and every rerun, agrees on it. A unit's result
+// depends only on the configuration and the unit (its randomness is
+// seeded by the run's seed and the unit, never by what else ran), so a
+// cached row is the row the unit would compute. The zero unitCache (no
+// --cache) keeps nothing.
+type unitCache struct{ dir string }
+
+// maxUnitFile bounds what load reads: a row is a few hundred bytes, and a
+// file far larger is no row.
+const maxUnitFile = 1 << 16
+
+func newUnitCache(cacheDir, key string) unitCache {
+	if cacheDir == "" {
+		return unitCache{}
+	}
+	return unitCache{dir: filepath.Join(cacheDir, "nmt", key, "units")}
+}
+
+func (c unitCache) path(i int) string {
+	return filepath.Join(c.dir, fmt.Sprintf("unit-%04d.json", i))
+}
+
+// load returns the cached row of unit i (u), if there is a whole one. A
+// missing, truncated or garbled file, or a row that is not u's (a plan
+// changed without a new configuration), is not an error: the unit is
+// computed again and its file replaced.
+func (c unitCache) load(i int, u unit) (Row, bool) {
+	if c.dir == "" {
+		return Row{}, false
+	}
+	b, err := infile.ReadFileMax(c.path(i), maxUnitFile)
+	if err != nil {
+		return Row{}, false
+	}
+	var r Row
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Row{}, false
+	}
+	// Only the bytes store writes: a file with a field missing (which
+	// would decode as zero) or changed by hand is no cached row.
+	if canon, err := encodeRow(r); err != nil || !bytes.Equal(canon, b) {
+		return Row{}, false
+	}
+	if r.Unit != i || r.Exp != u.Exp || r.Model != u.Model || r.Lang != u.Lang.Code || r.Size != u.Size ||
+		r.Set != u.Set || r.Mode != string(u.Mode) || r.K != u.K {
+		return Row{}, false
+	}
+	return r, true
+}
+
+// store writes r atomically (a killed run leaves the whole row or none).
+// encoding/json writes a float64 in the shortest form that parses back to
+// the same bits, so a cached row equals the computed one exactly.
+func (c unitCache) store(r Row) error {
+	if c.dir == "" {
+		return nil
+	}
+	b, err := encodeRow(r)
+	if err != nil {
+		return fmt.Errorf("encode unit %d: %w", r.Unit, err)
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("unit cache: %w", err)
+	}
+	if err := atomicfile.WriteFile(c.path(r.Unit), b, 0o644); err != nil {
+		return fmt.Errorf("unit cache: %w", err)
+	}
+	return nil
+}
+
+// encodeRow is a cached row's file: its JSON and a newline.
+func encodeRow(r Row) ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
 }
 
 func indices(n int) []int {
