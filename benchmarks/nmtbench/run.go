@@ -656,7 +656,8 @@ func (c unitCache) load(i int, u unit) (Row, bool) {
 		return Row{}, false
 	}
 	// Only the bytes store writes: a file with a field missing (which
-	// would decode as zero) or changed by hand is no cached row.
+	// would decode as zero), an unknown one or any other spelling is no
+	// cached row.
 	if canon, err := encodeRow(r); err != nil || !bytes.Equal(canon, b) {
 		return Row{}, false
 	}
