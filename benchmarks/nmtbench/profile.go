@@ -185,7 +185,7 @@ func profiles() []suite.Profile[Profile] {
 	return []suite.Profile[Profile]{
 		{Name: "smoke", Summary: "tests: 4 tiny languages, a 16-wide 1+1-layer model, 30 training steps", Expected: 10 * time.Second, Scale: smoke},
 		{Name: "default", Summary: "FOMAML vs multitask on 2 synthetic low-resource languages at 4k target tokens, zero-shot with ULR", Expected: 30 * time.Second, Scale: def},
-		{Name: "quick", Summary: "13 synthetic languages, 4 low-resource (one of a typology no training family has): 250-4k tokens, fixed-K and converged protocols, modes, zero-shot with/without ULR, 3 vs 9 languages, upper bound, design gates", Expected: 30 * time.Minute,
+		{Name: "quick", Summary: "13 synthetic languages, 4 low-resource (one of a typology no training family has): 250-4k tokens, fixed-K and converged protocols, modes, zero-shot with/without ULR, 3 vs 9 languages, upper bound, design gates", Expected: 15 * time.Minute,
 			MemoryLimit: quickMemoryLimit, Scale: quick},
 		{Name: "full", Summary: "paper scale: 25 languages, Transformer 512×6, 5 support sets, sizes 0-160k", Expected: 48 * time.Hour, Scale: full},
 	}
