@@ -106,7 +106,7 @@ func profiles() []suite.Profile[Profile] {
 		// core, snapshot then final on the other: ≈ 50 min) and 10 start
 		// configurations on 121 tasks for four models (≈ 20 min) make about
 		// 80-120 minutes on 2 cores.
-		{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks", Expected: 2 * time.Hour,
+		{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks", Expected: 45 * time.Minute,
 			Scale: Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 1, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
 				EnsembleEps: 5, Ensembles: []int{1, 5}, PermEps: 3, SpeedEps: 8, TaskGrads: true}},
