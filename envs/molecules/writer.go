@@ -15,9 +15,16 @@ func WriteSMILES(m *Mol) string {
 	var sb strings.Builder
 	n := len(m.Atoms)
 	visited := make([]bool, n)
-	// First pass: a DFS tree decides which bonds are ring closures.
+	// First pass: a DFS tree decides which bonds are ring closures, and
+	// numbers the atoms in the order the second pass writes them (both go
+	// depth first, children in adjacency order). The ring closures at an
+	// atom are written in the order of their partners' positions, which is
+	// the order a reader creates their bonds in, so that what is read back
+	// is written the same way again.
 	closure := make([]bool, len(m.Bonds))
 	treeBond := make([]bool, len(m.Bonds))
+	pos := make([]int, n)
+	next := 0
 	for s := range n {
 		if visited[s] {
 			continue
@@ -25,6 +32,8 @@ func WriteSMILES(m *Mol) string {
 		var dfs func(i int)
 		dfs = func(i int) {
 			visited[i] = true
+			pos[i] = next
+			next++
 			for _, b := range m.Adj[i] {
 				if treeBond[b] || closure[b] {
 					continue
@@ -39,30 +48,6 @@ func WriteSMILES(m *Mol) string {
 			}
 		}
 		dfs(s)
-	}
-	// The position each atom will be written at: the ring closures at an
-	// atom are written in the order of their partners' positions, which is
-	// the order a reader creates their bonds in, so that what is read back
-	// is written the same way again.
-	pos := make([]int, n)
-	next := 0
-	clear(visited)
-	for s := range n {
-		if visited[s] {
-			continue
-		}
-		var number func(i int)
-		number = func(i int) {
-			visited[i] = true
-			pos[i] = next
-			next++
-			for _, b := range m.Adj[i] {
-				if j := m.Bonds[b].Other(i); treeBond[b] && !visited[j] {
-					number(j)
-				}
-			}
-		}
-		number(s)
 	}
 	// Second pass: write.
 	clear(visited)
