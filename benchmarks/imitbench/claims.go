@@ -18,6 +18,10 @@ const (
 	ClaimGapGrows  = "final-gap-grows-with-stages"
 	ClaimEnsembles = "ensembles-help"
 	ClaimRelabel   = "relabelling-hurts-or-not"
+	// The attention claims are measured only by profiles that measure the
+	// share on the expert's states (Profile.ExpertStates).
+	ClaimAttentionBC       = "bc-attention-follows-stage"
+	ClaimAttentionMatching = "matching-attention-follows-stage"
 )
 
 // Claims are the paper's findings that the suite measures. Success
@@ -44,6 +48,12 @@ var Claims = []claims.Claim{
 	{ID: ClaimRelabel, Statement: "The policy reads the task from the demonstration, not from the blocks' names: relabelling the blocks hurts success or leaves it unchanged (not shown is consistent with the paper; contradicted would mean relabelling helps).",
 		Effect: "success BC relabelled − as named, mean over training tasks", Unit: "points", Direction: claims.Negative,
 		Budget: "the same model and start configurations; the episodes' tasks are renamed by a random permutation"},
+	{ID: ClaimAttentionBC, Statement: "The temporal attention over the demonstration follows the stage being executed (the paper's attention figure), with the paper's read-out.",
+		Effect: "BC's attention share on the demonstration frames of the stage being executed − uniform attention's, on the expert's states, mean over sets and stage counts", Unit: "share", Direction: claims.Positive,
+		Budget: "the BC model of the success table; the same expert states and conditioning demonstrations for every model"},
+	{ID: ClaimAttentionMatching, Statement: "The temporal attention follows the stage being executed, with the matching query and the stage loss (the suite's read-out, not the paper's).",
+		Effect: "the matching variant's attention share on the frames of the stage being executed − uniform attention's, on the expert's states, mean over sets and stage counts", Unit: "share", Direction: claims.Positive,
+		Budget: "equal steps, batches and demonstrations to BC; an auxiliary loss on the number of stages done"},
 }
 
 // Measure computes the claims' effects from one run's rows. A claim whose
@@ -88,7 +98,34 @@ func Measure(r Rows) ([]claims.Measurement, error) {
 	if err := add(ClaimRelabel, relabelled, named); err != nil {
 		return nil, err
 	}
+	for _, c := range []struct{ id, model string }{{ClaimAttentionBC, "BC"}, {ClaimAttentionMatching, Matching.Name}} {
+		if m, ok := expertShareAboveChance(r.Rows, c.id, c.model); ok {
+			out = append(out, m)
+		}
+	}
 	return out, nil
+}
+
+// expertShareAboveChance is the mean over a model's rows of the success
+// table (training and test sets, each stage count) of its attention share
+// on the expert's states minus chance, with the rows' differences as items.
+// ok is false when no row has the share measured.
+func expertShareAboveChance(rows []imitation.Row, id, model string) (claims.Measurement, bool) {
+	m := claims.Measurement{Claim: id}
+	for _, r := range rows {
+		if r.Model != model || (r.Set != "train" && r.Set != "test") || r.ExpertStates.Steps == 0 {
+			continue
+		}
+		sh, ch := r.ExpertStates.Mean()
+		m.Items = append(m.Items, sh-ch)
+	}
+	if len(m.Items) == 0 {
+		return claims.Measurement{}, false
+	}
+	for _, d := range m.Items {
+		m.Value += d / float64(len(m.Items))
+	}
+	return m, true
 }
 
 // taskKeyFilter picks task rows of one model on some sets. asSet renames

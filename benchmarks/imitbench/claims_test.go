@@ -144,3 +144,55 @@ func TestClaimsDeclared(t *testing.T) {
 		t.Errorf("%d primary claims, want 1", primary)
 	}
 }
+
+func TestMeasureAttentionOnExpertStates(t *testing.T) {
+	// Share sums in millionths over steps: 4 steps at share 0.5 and chance
+	// 0.25 is (2e6, 1e6).
+	with := func(r imitation.Row, steps int, share, chance int64) imitation.Row {
+		r.SetExpertStates(imitation.ShareSum{Steps: steps, Share: share, Chance: chance})
+		return r
+	}
+	r := Rows{Rows: []imitation.Row{
+		with(row("BC", "train", 1, 10, 9), 4, 2e6, 1e6),            // 0.5 − 0.25
+		with(row("BC", "test", 2, 10, 9), 2, 0.2e6, 0.6e6),         // 0.1 − 0.3
+		with(row(Matching.Name, "train", 1, 10, 9), 1, 1e6, 0.5e6), // 1 − 0.5
+		row(Matching.Name, "test", 1, 10, 9),                       // not measured: left out
+		with(row("DAgger", "train", 1, 10, 9), 1, 0, 1e6),          // not a claim's model
+	}}
+	ms, err := Measure(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byID(ms)
+	for _, tc := range []struct {
+		id    string
+		value float64
+		items []float64
+	}{
+		{ClaimAttentionBC, 0.025, []float64{0.25, -0.2}},
+		{ClaimAttentionMatching, 0.5, []float64{0.5}},
+	} {
+		m, ok := got[tc.id]
+		if !ok || math.Abs(m.Value-tc.value) > 1e-9 || len(m.Items) != len(tc.items) {
+			t.Errorf("%s: %+v (measured %v), want value %g, items %v", tc.id, m, ok, tc.value, tc.items)
+			continue
+		}
+		for i := range tc.items {
+			if math.Abs(m.Items[i]-tc.items[i]) > 1e-9 {
+				t.Errorf("%s: items %v, want %v", tc.id, m.Items, tc.items)
+			}
+		}
+	}
+	// Rollout shares alone (the quick profile) measure no attention claim.
+	r.Rows = []imitation.Row{row("BC", "train", 1, 10, 9)}
+	r.Rows[0].Attention = imitation.ShareSum{Steps: 1, Share: 1e6, Chance: 0.5e6}
+	ms, err = Measure(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Claim == ClaimAttentionBC || m.Claim == ClaimAttentionMatching {
+			t.Errorf("measured %s from rollout shares", m.Claim)
+		}
+	}
+}

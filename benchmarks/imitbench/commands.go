@@ -20,7 +20,6 @@ import (
 	"github.com/metabench/metabench/internal/cli"
 	"github.com/metabench/metabench/internal/dirlock"
 	"github.com/metabench/metabench/policies/collect"
-	"github.com/metabench/metabench/sim"
 )
 
 // Bounds of the imitation commands' counts.
@@ -367,18 +366,13 @@ func runEval(ctx context.Context, e cli.Env, args []string) error {
 	return report.Print(e.Stdout, t)
 }
 
-// expertStateShare records n+1 expert demonstrations of t (base seed
-// base, the given noise), measures m's attention conditioned on the first
-// over the states of the others (imitation.ExpertStateShare), and sets it
-// on t's row among rows (those of one task).
+// expertStateShare sets m's attention share on the states of n expert
+// demonstrations of t (taskExpertStates) on t's row among rows (those of
+// one task).
 func expertStateShare(m *imitation.Model, t stack.Task, n int, base uint64, noise float64, rows []imitation.Row) error {
-	ds, err := imitation.RecordDemos(t, sim.DefaultConfig(), base, 0, n+1, noise)
+	sum, err := taskExpertStates(m, t, n, base, noise)
 	if err != nil {
-		return fmt.Errorf("expert states of %s: %w", t, err)
-	}
-	var sum imitation.ShareSum
-	for _, d := range ds[1:] {
-		sum.Add(imitation.ExpertStateShare(m, ds[0], d))
+		return err
 	}
 	for i := range rows {
 		if rows[i].Stages == t.NumStages() {

@@ -36,6 +36,15 @@ type Profile struct {
 	// variant has (imitation.TrainOptions.TaskGrads): on a cluster node the
 	// prepare job's training then uses its cores, not two of them.
 	TaskGrads bool `json:",omitempty"`
+	// StageAttention adds the Matching variant, whose temporal attention
+	// follows the stage, beside the paper's four.
+	StageAttention bool `json:",omitempty"`
+	// ExpertStates is the number of expert demonstrations per task on whose
+	// states the attention share of the full-demonstration models is also
+	// measured (imitation.ExpertStateShare): the share on the states the
+	// policy was trained on, whichever states its rollouts reach. 0: only
+	// the rollouts'.
+	ExpertStates int `json:",omitempty"`
 }
 
 // World is the scale of the world section.
@@ -109,7 +118,8 @@ func profiles() []suite.Profile[Profile] {
 		{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks", Expected: 45 * time.Minute,
 			Scale: Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 1, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,
-				EnsembleEps: 5, Ensembles: []int{1, 5}, PermEps: 3, SpeedEps: 8, TaskGrads: true}},
+				EnsembleEps: 5, Ensembles: []int{1, 5}, PermEps: 3, SpeedEps: 8, TaskGrads: true,
+				StageAttention: true, ExpertStates: 2}},
 		{Name: "full", Summary: "the paper's protocol: every task, 1000 demonstrations each, the paper's sizes (days on 2 cores; shard it)", Expected: 72 * time.Hour,
 			Scale: Profile{TrainTasks: stack.Tasks(stack.Train), TestTasks: stack.Tasks(stack.Test), Demos: 1000, Steps: 100000,
 				TasksPerBatch: 16, PairsPerTask: 16, DAggerRounds: 5, DAggerEps: 10, Episodes: 100, LR: 1e-3, DemoNoise: DemoNoise,

@@ -15,21 +15,49 @@ import (
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/stack"
 	"github.com/metabench/metabench/internal/parallel"
+	"github.com/metabench/metabench/sim"
 )
 
 // Variant is one trained policy of the tables.
 type Variant struct {
-	Name string // column name: DAgger, BC, snapshot, final
+	Name string // column name: DAgger, BC, snapshot, final, matching
 	Algo string
 	Cond imitation.Cond
+	// MatchQuery and StageLoss set imitation.Arch.MatchQuery and
+	// TrainOptions.StageLoss (with Arch.StageHead): the read-out that made
+	// the temporal attention follow the stage (docs/imitation.md).
+	MatchQuery bool
+	StageLoss  float64
 }
 
 // Variants lists the table's learned columns in order.
 var Variants = []Variant{
-	{"DAgger", imitation.AlgoDAgger, imitation.CondFull},
-	{"BC", imitation.AlgoBC, imitation.CondFull},
-	{"snapshot", imitation.AlgoBC, imitation.CondSnapshot},
-	{"final", imitation.AlgoBC, imitation.CondFinal},
+	{Name: "DAgger", Algo: imitation.AlgoDAgger, Cond: imitation.CondFull},
+	{Name: "BC", Algo: imitation.AlgoBC, Cond: imitation.CondFull},
+	{Name: "snapshot", Algo: imitation.AlgoBC, Cond: imitation.CondSnapshot},
+	{Name: "final", Algo: imitation.AlgoBC, Cond: imitation.CondFinal},
+}
+
+// Matching is the variant a profile with StageAttention adds: behaviour
+// cloning on the full demonstration whose temporal attention scores frames
+// by their distance to the current observation, with the auxiliary stage
+// loss at weight 0.1 — on tasks of 1-3 stages the first read-out whose
+// attention followed the stage without costing success.
+var Matching = Variant{Name: "matching", Algo: imitation.AlgoBC, Cond: imitation.CondFull, MatchQuery: true, StageLoss: 0.1}
+
+// variants returns the profile's variants in the tables' order.
+func (o run) variants() []Variant {
+	if o.Profile.StageAttention {
+		return append(slices.Clip(Variants), Matching)
+	}
+	return Variants
+}
+
+// arch returns the architecture of a variant in this run's profile.
+func (o run) arch(v Variant) imitation.Arch {
+	a := o.Profile.Arch(v.Cond)
+	a.MatchQuery, a.StageHead = v.MatchQuery, v.StageLoss > 0
+	return a
 }
 
 // run is one run of the suite: the harness's options and the profile's
@@ -57,6 +85,7 @@ func (o run) TrainOptions(v Variant, dataset string) imitation.TrainOptions {
 		t.LR = p.LR
 	}
 	t.DecayAt, t.DecayBy = p.DecayAt, p.DecayBy
+	t.StageLoss = v.StageLoss
 	if v.Algo == imitation.AlgoDAgger {
 		t.DAggerRounds, t.DAggerEpisodes = p.DAggerRounds, p.DAggerEps
 	}
@@ -78,15 +107,16 @@ func TrainVariants(ctx context.Context, o run, dataset string, ready func(name s
 	if err != nil {
 		return nil, nil, err
 	}
-	runs := make([]*variantRun, len(Variants))
+	variants := o.variants()
+	runs := make([]*variantRun, len(variants))
 	bc, dagger := -1, -1
-	for i, v := range Variants {
+	for i, v := range variants {
 		runs[i] = o.newVariantRun(v, dataset)
 		if runs[i].cached {
 			ready(v.Name, runs[i].model)
 		}
 		switch {
-		case v.Algo == imitation.AlgoBC && v.Cond == imitation.CondFull:
+		case v.Algo == imitation.AlgoBC && v.Cond == imitation.CondFull && !v.MatchQuery && v.StageLoss == 0:
 			bc = i
 		case v.Algo == imitation.AlgoDAgger:
 			dagger = i
@@ -98,7 +128,7 @@ func TrainVariants(ctx context.Context, o run, dataset string, ready func(name s
 	if chained {
 		jobs = append(jobs, []int{bc, dagger})
 	}
-	for i := range Variants {
+	for i := range variants {
 		if !chained || (i != bc && i != dagger) {
 			jobs = append(jobs, []int{i})
 		}
@@ -126,8 +156,8 @@ func TrainVariants(ctx context.Context, o run, dataset string, ready func(name s
 		return nil, nil, err
 	}
 	out := map[string]*imitation.Model{}
-	stats := make([]TrainStat, len(Variants))
-	for i, v := range Variants {
+	stats := make([]TrainStat, len(variants))
+	for i, v := range variants {
 		out[v.Name] = runs[i].model
 		stats[i] = runs[i].stat
 	}
@@ -147,7 +177,7 @@ type variantRun struct {
 }
 
 func (o run) newVariantRun(v Variant, dataset string) *variantRun {
-	arch := o.Profile.Arch(v.Cond)
+	arch := o.arch(v)
 	topt := o.TrainOptions(v, dataset)
 	rel := filepath.Join("imitation", "models", fmt.Sprintf("%s-%s", strings.ToLower(v.Name), suite.Key([]any{arch, topt})))
 	dir := filepath.Join(o.CacheDir, rel)
@@ -308,7 +338,7 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 	var jobs []*evalJob
 	for _, s := range sets {
 		jobs = append(jobs, &evalJob{label: "expert", set: s.name, tasks: s.tasks, eps: p.Episodes, ens: 1, table: tableRows})
-		for _, v := range Variants {
+		for _, v := range o.variants() {
 			jobs = append(jobs, &evalJob{label: v.Name, model: v.Name, set: s.name, tasks: s.tasks, eps: p.Episodes, ens: 1, table: tableRows})
 		}
 	}
@@ -350,7 +380,7 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		}()
 	}
 	stop = o.Phases.Start("training")
-	o.logf("imitation %s: training %d variants", o.Name, len(Variants))
+	o.logf("imitation %s: training %d variants", o.Name, len(o.variants()))
 	models, stats, err := TrainVariants(tctx, o, ds, ev.ready)
 	stop()
 	if err != nil {
@@ -367,7 +397,7 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 		return nil
 	}
 	defer o.Phases.Start("evaluation")()
-	for _, v := range Variants {
+	for _, v := range o.variants() {
 		ev.ready(v.Name, models[v.Name])
 	}
 	if err := <-evalDone; err != nil {
@@ -393,7 +423,10 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 				continue
 			}
 			t := mostStages(s.tasks)[0]
-			for _, name := range []string{"DAgger", "BC"} {
+			for _, name := range AttentionModels {
+				if models[name] == nil {
+					continue
+				}
 				tr, err := imitation.TraceAttention(models[name], t, stack.EpisodeSeed(evalSeed(o.Seed), t, 0), demoSeed(o.Seed), p.DemoNoise)
 				if err != nil {
 					return fmt.Errorf("attention trace of %s on %s: %w", name, t, err)
@@ -521,6 +554,11 @@ func (e *evaluator) runJob(j *evalJob, m *imitation.Model) error {
 		return err
 	}
 	j.rows = imitation.Summarise(j.label, j.set, res)
+	if n := o.Profile.ExpertStates; n > 0 && j.table == tableRows && slices.Contains(AttentionModels, j.model) {
+		if err := setExpertStates(e.ctx, m, j.tasks, n, demoSeed(o.Seed), o.Profile.DemoNoise, o.Workers, j.rows); err != nil {
+			return fmt.Errorf("%s on %s: %w", j.label, j.set, err)
+		}
+	}
 	tset := j.set
 	if perm {
 		// Kept apart from the success table's rows of the same model and
@@ -533,6 +571,46 @@ func (e *evaluator) runJob(j *evalJob, m *imitation.Model) error {
 	j.done = true
 	e.mu.Unlock()
 	return nil
+}
+
+// setExpertStates measures m's attention share on the states of n expert
+// demonstrations of every task (taskExpertStates) and adds it to the row
+// of the task's stage count among rows (one set's).
+func setExpertStates(ctx context.Context, m *imitation.Model, tasks []stack.Task, n int, base uint64, noise float64, workers int, rows []imitation.Row) error {
+	sums := make([]imitation.ShareSum, len(tasks))
+	err := parallel.For(ctx, len(tasks), parallel.Workers(workers), func(i int) error {
+		var err error
+		sums[i], err = taskExpertStates(m, tasks[i], n, base, noise)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		var s imitation.ShareSum
+		for k, t := range tasks {
+			if t.NumStages() == rows[i].Stages {
+				s.Add(sums[k])
+			}
+		}
+		rows[i].SetExpertStates(s)
+	}
+	return nil
+}
+
+// taskExpertStates records n+1 expert demonstrations of t (base seed base,
+// the given noise) and returns m's attention share conditioned on the
+// first over the states of the others (imitation.ExpertStateShare).
+func taskExpertStates(m *imitation.Model, t stack.Task, n int, base uint64, noise float64) (imitation.ShareSum, error) {
+	ds, err := imitation.RecordDemos(t, sim.DefaultConfig(), base, 0, n+1, noise)
+	if err != nil {
+		return imitation.ShareSum{}, fmt.Errorf("expert states of %s: %w", t, err)
+	}
+	var sum imitation.ShareSum
+	for _, d := range ds[1:] {
+		sum.Add(imitation.ExpertStateShare(m, ds[0], d))
+	}
+	return sum, nil
 }
 
 // EvalThroughput measures evaluation episodes per second of m at each worker

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,23 +142,64 @@ func TestProfiles(t *testing.T) {
 	}
 }
 
-// TestRunTaskGrads runs the tiny profile with per-task gradients, as the
-// medium profile trains: every table is filled and the claims measured.
+// TestRunTaskGrads runs the tiny profile with per-task gradients, the
+// matching variant and the share on the expert's states, as the medium
+// profile does: every table is filled and every claim measured.
 func TestRunTaskGrads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains four small models")
 	}
 	p := tiny()
-	p.TaskGrads = true
+	p.TaskGrads, p.StageAttention, p.ExpertStates = true, true, 1
 	o := run{Profile: p, Name: "tiny", Seed: 4, CacheDir: t.TempDir(), Workers: 4}
 	var r Rows
 	if err := learn(context.Background(), o, &r); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Rows) == 0 || len(r.Ensemble) == 0 || len(r.Permutation) == 0 || len(r.Traces) != 4 {
+	// Three full-demonstration models (DAgger, BC, matching) on two sets.
+	if len(r.Rows) == 0 || len(r.Ensemble) == 0 || len(r.Permutation) == 0 || len(r.Traces) != 6 {
 		t.Fatalf("rows %d, ensemble %d, permutation %d, traces %d", len(r.Rows), len(r.Ensemble), len(r.Permutation), len(r.Traces))
 	}
 	if ms, err := Measure(r); err != nil || len(ms) != len(Claims) {
 		t.Fatalf("claims: %d measured, %v", len(ms), err)
+	}
+}
+
+// TestVariants checks the variants each profile trains and that adding the
+// matching variant left the others' cache keys alone: the BC directory is
+// the one the medium profile's seed 1 used before it had the variant.
+func TestVariants(t *testing.T) {
+	medium, err := spec().Scale("medium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quick, err := spec().Scale("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(vs []Variant) []string {
+		var out []string
+		for _, v := range vs {
+			out = append(out, v.Name)
+		}
+		return out
+	}
+	if got := names(run{Profile: quick}.variants()); !slices.Equal(got, []string{"DAgger", "BC", "snapshot", "final"}) {
+		t.Errorf("quick trains %v", got)
+	}
+	o := run{Profile: medium, Seed: 1, CacheDir: t.TempDir()}
+	if got := names(o.variants()); !slices.Equal(got, []string{"DAgger", "BC", "snapshot", "final", "matching"}) {
+		t.Errorf("medium trains %v", got)
+	}
+	const ds = "cache/imitation/demos-5ebe907ac9d0" // medium, seed 1
+	if got, want := o.newVariantRun(Variants[1], ds).stat.Dir, filepath.Join("imitation", "models", "bc-381a2a29ea16"); got != want {
+		t.Errorf("medium BC, seed 1: cache directory %s, want %s", got, want)
+	}
+	m := o.newVariantRun(Matching, ds)
+	if !m.arch.MatchQuery || !m.arch.StageHead || m.opt.StageLoss != 0.1 || m.arch.Cond != imitation.CondFull || m.opt.Algo != imitation.AlgoBC {
+		t.Errorf("matching variant: arch %+v, options %+v", m.arch, m.opt)
+	}
+	if err := m.opt.Validate(); err != nil {
+		t.Errorf("matching variant: %v", err)
 	}
 }

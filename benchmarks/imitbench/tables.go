@@ -55,15 +55,28 @@ func cell(r imitation.Row, ok bool) string {
 	return fmt.Sprintf("%s (%d/%d)", report.Pct(r.Successes, r.Episodes), r.Successes, r.Episodes)
 }
 
-// Columns of the success table, in the paper's order.
-var Columns = []string{"expert", "DAgger", "BC", "snapshot", "final"}
+// Columns of the success table, in the paper's order, then the variants
+// the paper has not; a table shows those with rows.
+var Columns = []string{"expert", "DAgger", "BC", "snapshot", "final", Matching.Name}
+
+// present returns the names among names that some row of rows has.
+func present(rows []imitation.Row, names []string, has func(imitation.Row) bool) []string {
+	var out []string
+	for _, n := range names {
+		if slices.ContainsFunc(rows, func(r imitation.Row) bool { return r.Model == n && has(r) }) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 // SuccessTable is the paper's main table: success (%) by number of stages
 // for the expert and the learned variants, training and test tasks.
 func SuccessTable(rep Rows) report.Table {
+	cols := present(rep.Rows, Columns, func(imitation.Row) bool { return true })
 	t := report.Table{
 		Title:  fmt.Sprintf("One-shot imitation (%s profile): success %% (successes/episodes) by number of stages", rep.Profile),
-		Header: append([]string{"set", "stages", "tasks"}, Columns...),
+		Header: append([]string{"set", "stages", "tasks"}, cols...),
 	}
 	by, keys := index(rep.Rows)
 	for _, k := range keys {
@@ -73,7 +86,7 @@ func SuccessTable(rep Rows) report.Table {
 			tasks = max(tasks, r.Tasks)
 		}
 		row := []string{k.set, strconv.Itoa(k.stages), strconv.Itoa(tasks)}
-		for _, c := range Columns {
+		for _, c := range cols {
 			r, ok := m[c]
 			row = append(row, cell(r, ok))
 		}
@@ -175,12 +188,13 @@ func SpeedTable(rep Rows) report.Table {
 
 // AttentionModels are the columns of the attention table: the variants
 // conditioned on the full demonstration, whose frames follow the stages.
-var AttentionModels = []string{"DAgger", "BC"}
+var AttentionModels = []string{"DAgger", "BC", Matching.Name}
 
 // AttentionTable reports, per set and stage count, the share of the
 // temporal attention on the demonstration frames of the stage being
 // executed (imitation.StageShare; mean over the rollouts' steps and context
-// steps), beside the share uniform attention would give. A model whose
+// steps), beside the share uniform attention would give; and, where the
+// profile measures it, the same on the expert's states. A model whose
 // attention follows the stage is near 1; one that reads a fixed frame sits
 // at or below chance.
 func AttentionTable(rep Rows) report.Table {
@@ -188,21 +202,32 @@ func AttentionTable(rep Rows) report.Table {
 		Title:  "Temporal attention on the demonstration frames of the stage being executed (share of the mass; chance = uniform attention)",
 		Header: []string{"set", "stages"},
 	}
-	for _, m := range AttentionModels {
+	rollouts := present(rep.Rows, AttentionModels, func(r imitation.Row) bool { return r.Attention.Steps > 0 })
+	expert := present(rep.Rows, AttentionModels, func(r imitation.Row) bool { return r.ExpertStates.Steps > 0 })
+	for _, m := range rollouts {
 		t.Header = append(t.Header, m, m+" chance")
+	}
+	for _, m := range expert {
+		t.Header = append(t.Header, m+" (expert's states)", "chance")
 	}
 	by, keys := index(rep.Rows)
 	for _, k := range keys {
 		row := []string{k.set, strconv.Itoa(k.stages)}
 		seen := false
-		for _, m := range AttentionModels {
-			r, ok := by[k][m]
-			if !ok || r.Attention.Steps == 0 {
+		add := func(s imitation.ShareSum) {
+			if s.Steps == 0 {
 				row = append(row, "–", "–")
-				continue
+				return
 			}
 			seen = true
-			row = append(row, fmt.Sprintf("%.2f", r.AttentionShare), fmt.Sprintf("%.2f", r.AttentionChance))
+			sh, ch := s.Mean()
+			row = append(row, fmt.Sprintf("%.2f", sh), fmt.Sprintf("%.2f", ch))
+		}
+		for _, m := range rollouts {
+			add(by[k][m].Attention)
+		}
+		for _, m := range expert {
+			add(by[k][m].ExpertStates)
 		}
 		if seen {
 			t.Rows = append(t.Rows, row)
