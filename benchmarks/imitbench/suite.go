@@ -54,19 +54,21 @@ func New() *suite.Suite { return suite.New(spec()) }
 // spec declares the one-shot imitation suite.
 func spec() suite.Spec[Profile, config, Rows] {
 	return suite.Spec[Profile, config, Rows]{
-		Name:     "imitation",
-		Summary:  "one-shot imitation (Duan et al. 2017): block stacking from one demonstration",
-		Profiles: profiles(),
-		Default:  "default",
-		Config:   configOf,
-		Run:      runSuite,
-		Merge:    merge,
-		Tables:   Tables,
-		Plots:    Plots,
-		Claims:   Claims,
-		Measure:  Measure,
-		Prepare:  true,
-		Commands: Commands(),
+		Name:        "imitation",
+		Summary:     "one-shot imitation (Duan et al. 2017): block stacking from one demonstration",
+		Profiles:    profiles(),
+		Default:     "default",
+		Config:      configOf,
+		Run:         runSuite,
+		Merge:       merge,
+		Tables:      Tables,
+		Plots:       Plots,
+		Across:      across,
+		AcrossPlots: acrossPlots,
+		Claims:      Claims,
+		Measure:     Measure,
+		Prepare:     true,
+		Commands:    Commands(),
 	}
 }
 
