@@ -1,9 +1,12 @@
 package imitbench
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/metabench/metabench/benchmarks/stackbench"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/envs/stack"
+	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/parallel"
 	"github.com/metabench/metabench/sim"
 )
@@ -176,10 +180,16 @@ type variantRun struct {
 	stat   TrainStat
 }
 
+// modelDir returns a variant's checkpoint directory, relative to the cache:
+// its name and the hash of its architecture and training options.
+func (o run) modelDir(v Variant, dataset string) string {
+	return filepath.Join("imitation", "models", fmt.Sprintf("%s-%s", strings.ToLower(v.Name), suite.Key([]any{o.arch(v), o.TrainOptions(v, dataset)})))
+}
+
 func (o run) newVariantRun(v Variant, dataset string) *variantRun {
 	arch := o.arch(v)
 	topt := o.TrainOptions(v, dataset)
-	rel := filepath.Join("imitation", "models", fmt.Sprintf("%s-%s", strings.ToLower(v.Name), suite.Key([]any{arch, topt})))
+	rel := o.modelDir(v, dataset)
 	dir := filepath.Join(o.CacheDir, rel)
 	r := &variantRun{v: v, arch: arch, opt: topt, dir: dir, stat: TrainStat{Variant: v.Name, Dir: rel}}
 	if m, cc, err := imitation.Load(dir, &arch); err == nil && cc.Step == topt.Steps {
@@ -364,6 +374,9 @@ func learn(ctx context.Context, o run, rep *Rows) error {
 	// trained (the expert's at once), so that a core the shorter training
 	// chain leaves idle evaluates instead. Results do not depend on when
 	// a job runs: an evaluation's episodes are fixed by their seeds.
+	for _, j := range jobs {
+		j.cacheFile = o.evalCacheFile(j, ds)
+	}
 	ev := newEvaluator(ctx, o, jobs)
 	// A failed evaluation stops the training too, rather than after it.
 	tctx, cancelTraining := context.WithCancel(ctx)
@@ -458,9 +471,86 @@ type evalJob struct {
 	relabel           bool
 	table             int
 
+	// cacheFile keeps the job's rows once evaluated (evalCacheFile), so
+	// that an interrupted run does not evaluate it again.
+	cacheFile string
+
 	done     bool
 	rows     []imitation.Row
 	taskRows []TaskRow
+}
+
+// evalResult is what the cache keeps of an evaluation job.
+type evalResult struct {
+	Rows     []imitation.Row `json:"rows"`
+	TaskRows []TaskRow       `json:"task_rows"`
+}
+
+// evalCacheFile returns the cache file of job j's rows: named by what
+// determines them — the model's checkpoint directory (its architecture,
+// training options and dataset), the tasks, episodes, ensemble size,
+// relabelling, the evaluation seeds and noise, and the expert-state
+// measure where the job takes it.
+func (o run) evalCacheFile(j *evalJob, dataset string) string {
+	model := "expert"
+	for _, v := range o.variants() {
+		if v.Name == j.model {
+			model = o.modelDir(v, dataset)
+		}
+	}
+	expertStates := 0
+	if j.table == tableRows && slices.Contains(AttentionModels, j.model) {
+		expertStates = o.Profile.ExpertStates
+	}
+	key := suite.Key(struct {
+		Model, Label, Set  string
+		Tasks              []string
+		Episodes, Ensemble int
+		Relabel            bool
+		Table              int
+		Seed, DemoSeed     uint64
+		Noise              float64
+		ExpertStates       int
+	}{model, j.label, j.set, specs(j.tasks), j.eps, j.ens, j.relabel, j.table, evalSeed(o.Seed), demoSeed(o.Seed), o.Profile.DemoNoise, expertStates})
+	name := strings.NewReplacer("=", "", " ", "-").Replace(strings.ToLower(j.label + "-" + j.set))
+	return filepath.Join(o.CacheDir, "imitation", "evals", name+"-"+key+".json")
+}
+
+// loadCached fills j from its cache file; false when there is none or it
+// does not hold the job's rows (it is then evaluated again and rewritten).
+func (j *evalJob) loadCached() bool {
+	b, err := os.ReadFile(j.cacheFile)
+	if err != nil {
+		return false
+	}
+	var r evalResult
+	if json.Unmarshal(b, &r) != nil || len(r.Rows) == 0 || len(r.TaskRows) == 0 {
+		return false
+	}
+	for _, row := range r.Rows {
+		if row.Model != j.label || row.Set != j.set {
+			return false
+		}
+	}
+	// Only what a fresh evaluation would write is taken: a file that does
+	// not re-encode to the same bytes is damaged or from another version.
+	if again, err := json.Marshal(r); err != nil || !bytes.Equal(again, b) {
+		return false
+	}
+	j.rows, j.taskRows, j.done = r.Rows, r.TaskRows, true
+	return true
+}
+
+// saveCached writes j's rows to its cache file, atomically.
+func (j *evalJob) saveCached() error {
+	b, err := json.Marshal(evalResult{Rows: j.rows, TaskRows: j.taskRows})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(j.cacheFile), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(j.cacheFile, b, 0o644)
 }
 
 // evaluator runs evaluation jobs, in their order among those whose model
@@ -483,6 +573,11 @@ type evaluator struct {
 }
 
 func newEvaluator(ctx context.Context, o run, jobs []*evalJob) *evaluator {
+	for _, j := range jobs {
+		if j.cacheFile != "" && j.loadCached() {
+			o.logf("imitation %s: %s on %s: evaluated before (%s)", o.Name, j.label, j.set, filepath.Base(j.cacheFile))
+		}
+	}
 	e := &evaluator{ctx: ctx, o: o, jobs: jobs, models: map[string]*imitation.Model{}}
 	e.cond = sync.NewCond(&e.mu)
 	return e
@@ -566,6 +661,11 @@ func (e *evaluator) runJob(j *evalJob, m *imitation.Model) error {
 		tset = permPrefix + j.set
 	}
 	j.taskRows = taskRows(j.label, tset, res)
+	if j.cacheFile != "" {
+		if err := j.saveCached(); err != nil {
+			return fmt.Errorf("keep the evaluation of %s on %s: %w", j.label, j.set, err)
+		}
+	}
 	o.logf("imitation %s: evaluated %s on %s: %d episodes in %.1fs", o.Name, j.label, j.set, len(res), time.Since(t0).Seconds())
 	e.mu.Lock()
 	j.done = true
