@@ -41,11 +41,14 @@ class BridgeClosed(ConnectionError):
 
 
 def find_binary(binary: Optional[str] = None) -> str:
-    """The metabench binary: the argument, $METABENCH_BIN, `metabench` on
-    PATH, or ./metabench at the root of the checkout holding this package."""
-    candidates = [binary, os.environ.get("METABENCH_BIN"), shutil.which("metabench")]
+    """The metabench binary: the argument, $METABENCH_BIN, ./metabench at the
+    root of the checkout holding this package, or `metabench` on PATH.
+
+    The checkout's own binary comes before PATH: it speaks this package's
+    protocol, where an installed one may be older."""
     root = Path(__file__).resolve().parents[2] / "metabench"
-    candidates.append(str(root) if root.is_file() else None)
+    candidates = [binary, os.environ.get("METABENCH_BIN"), str(root) if root.is_file() else None,
+                  shutil.which("metabench")]
     for c in candidates:
         if c:
             if not os.access(c, os.X_OK):

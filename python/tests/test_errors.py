@@ -1,5 +1,7 @@
+import importlib.util
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -106,6 +108,26 @@ def test_missing_binary(tmp_path, monkeypatch):
     monkeypatch.setenv("METABENCH_BIN", str(tmp_path / "none"))
     with pytest.raises(FileNotFoundError, match="none"):
         metabench.Client()
+
+
+def test_checkout_binary_before_path(tmp_path, monkeypatch):
+    # A copy of the package in a checkout of its own: that checkout's
+    # ./metabench wins over an older `metabench` on PATH; without it, PATH.
+    pkg = tmp_path / "python" / "metabench"
+    pkg.mkdir(parents=True)
+    shutil.copy(metabench._bridge.__file__, pkg / "_bridge.py")
+    spec = importlib.util.spec_from_file_location("checkout_bridge", pkg / "_bridge.py")
+    bridge = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bridge)
+    (tmp_path / "bin").mkdir()
+    for exe in (tmp_path / "metabench", tmp_path / "bin" / "metabench"):
+        exe.write_text("#!/bin/sh\n")
+        exe.chmod(0o755)
+    monkeypatch.delenv("METABENCH_BIN", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert bridge.find_binary() == str(tmp_path / "metabench")
+    (tmp_path / "metabench").unlink()
+    assert bridge.find_binary() == str(tmp_path / "bin" / "metabench")
 
 
 def test_binary_without_spin(tmp_path, monkeypatch):
