@@ -126,15 +126,19 @@ func TrainVariants(ctx context.Context, o run, dataset string, ready func(name s
 			dagger = i
 		}
 	}
-	// Jobs: the BC-then-DAgger chain first (the longest), then the others.
+	// Jobs, longest first, so that two workers end close together: the
+	// BC-then-DAgger chain, the other full-demonstration variants (a step
+	// reads every frame), then snapshot and final state.
 	chained := bc >= 0 && dagger >= 0
 	var jobs [][]int
 	if chained {
 		jobs = append(jobs, []int{bc, dagger})
 	}
-	for i := range variants {
-		if !chained || (i != bc && i != dagger) {
-			jobs = append(jobs, []int{i})
+	for _, full := range []bool{true, false} {
+		for i, v := range variants {
+			if (v.Cond == imitation.CondFull) == full && (!chained || (i != bc && i != dagger)) {
+				jobs = append(jobs, []int{i})
+			}
 		}
 	}
 	var logMu sync.Mutex
