@@ -26,6 +26,37 @@ func byID(ms []claims.Measurement) map[string]claims.Measurement {
 	return out
 }
 
+// wantEffect is a claim's expected value and items.
+type wantEffect struct {
+	id    string
+	value float64
+	items []float64
+}
+
+// checkMeasured checks that ms holds every wanted claim with its value and
+// items.
+func checkMeasured(t *testing.T, ms []claims.Measurement, want []wantEffect) {
+	t.Helper()
+	got := byID(ms)
+	for _, tc := range want {
+		m, ok := got[tc.id]
+		if !ok {
+			t.Errorf("%s: not measured", tc.id)
+			continue
+		}
+		if math.Abs(m.Value-tc.value) > 1e-9 || len(m.Items) != len(tc.items) {
+			t.Errorf("%s: value %g, items %v; want %g, %v", tc.id, m.Value, m.Items, tc.value, tc.items)
+			continue
+		}
+		for i := range tc.items {
+			if math.Abs(m.Items[i]-tc.items[i]) > 1e-9 {
+				t.Errorf("%s: items %v, want %v", tc.id, m.Items, tc.items)
+				break
+			}
+		}
+	}
+}
+
 func TestMeasureHandBuilt(t *testing.T) {
 	r := Rows{
 		Tasks: []TaskRow{
@@ -60,35 +91,14 @@ func TestMeasureHandBuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := byID(ms)
-	for _, tc := range []struct {
-		id    string
-		value float64
-		items []float64
-	}{
+	checkMeasured(t, ms, []wantEffect{
 		{ClaimDAgger, 20, []float64{20, 50, -10}}, // sorted by set, then task: test "a bc", train "ab", "abc"
 		{ClaimSnapshot, 10, []float64{10}},
 		{ClaimFinal, 40, []float64{40}},
 		{ClaimGapGrows, 20, nil},
 		{ClaimEnsembles, 10, []float64{-10, 30}},
 		{ClaimRelabel, -12.5, []float64{-25, 0}},
-	} {
-		m, ok := got[tc.id]
-		if !ok {
-			t.Errorf("%s: not measured", tc.id)
-			continue
-		}
-		if math.Abs(m.Value-tc.value) > 1e-9 || len(m.Items) != len(tc.items) {
-			t.Errorf("%s: value %g, items %v; want %g, %v", tc.id, m.Value, m.Items, tc.value, tc.items)
-			continue
-		}
-		for i := range tc.items {
-			if math.Abs(m.Items[i]-tc.items[i]) > 1e-9 {
-				t.Errorf("%s: items %v, want %v", tc.id, m.Items, tc.items)
-				break
-			}
-		}
-	}
+	})
 	if len(ms) != 6 {
 		t.Errorf("%d measurements, want 6", len(ms))
 	}
@@ -163,26 +173,10 @@ func TestMeasureAttentionOnExpertStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := byID(ms)
-	for _, tc := range []struct {
-		id    string
-		value float64
-		items []float64
-	}{
+	checkMeasured(t, ms, []wantEffect{
 		{ClaimAttentionBC, 0.025, []float64{0.25, -0.2}},
 		{ClaimAttentionMatching, 0.5, []float64{0.5}},
-	} {
-		m, ok := got[tc.id]
-		if !ok || math.Abs(m.Value-tc.value) > 1e-9 || len(m.Items) != len(tc.items) {
-			t.Errorf("%s: %+v (measured %v), want value %g, items %v", tc.id, m, ok, tc.value, tc.items)
-			continue
-		}
-		for i := range tc.items {
-			if math.Abs(m.Items[i]-tc.items[i]) > 1e-9 {
-				t.Errorf("%s: items %v, want %v", tc.id, m.Items, tc.items)
-			}
-		}
-	}
+	})
 	// Rollout shares alone (the quick profile) measure no attention claim.
 	r.Rows = []imitation.Row{row("BC", "train", 1, 10, 9)}
 	r.Rows[0].Attention = imitation.ShareSum{Steps: 1, Share: 1e6, Chance: 0.5e6}
