@@ -26,16 +26,23 @@ func across(runs []Rows, seeds []uint64) ([]report.Table, error) {
 	return ts, nil
 }
 
+// allRows returns the success rows of every run, in run order.
+func allRows(runs []Rows) []imitation.Row {
+	var all []imitation.Row
+	for _, r := range runs {
+		all = append(all, r.Rows...)
+	}
+	return all
+}
+
 // acrossKeys returns the (set, stages) keys of the runs' success rows in
 // table order and every run's index of them.
 func acrossKeys(runs []Rows) ([]map[rowKey]map[string]imitation.Row, []rowKey) {
-	var all []imitation.Row
 	idx := make([]map[rowKey]map[string]imitation.Row, len(runs))
 	for i, r := range runs {
 		idx[i], _ = index(r.Rows)
-		all = append(all, r.Rows...)
 	}
-	_, keys := index(all)
+	_, keys := index(allRows(runs))
 	return idx, keys
 }
 
@@ -77,10 +84,7 @@ func seedList(seeds []uint64) string {
 // model, the successes of every seed's episodes pooled, and the range of
 // the seeds' own rates.
 func successAcross(runs []Rows, seeds []uint64) report.Table {
-	var all []imitation.Row
-	for _, r := range runs {
-		all = append(all, r.Rows...)
-	}
+	all := allRows(runs)
 	cols := present(all, Columns, func(imitation.Row) bool { return true })
 	t := report.Table{
 		Title:  fmt.Sprintf("One-shot imitation (%s profile), seeds %s: success %% pooled over the seeds [lowest–highest seed]", runs[0].Profile, seedList(seeds)),
@@ -107,10 +111,7 @@ func successAcross(runs []Rows, seeds []uint64) report.Table {
 // chance, from the steps of every seed pooled — on the expert's states
 // where the runs measured them, else on the rollouts.
 func attentionAcross(runs []Rows, seeds []uint64) report.Table {
-	var all []imitation.Row
-	for _, r := range runs {
-		all = append(all, r.Rows...)
-	}
+	all := allRows(runs)
 	on := "the rollouts"
 	sum := func(r imitation.Row) imitation.ShareSum { return r.Attention }
 	models := present(all, AttentionModels, func(r imitation.Row) bool { return r.Attention.Steps > 0 })
@@ -151,10 +152,7 @@ func attentionAcross(runs []Rows, seeds []uint64) report.Table {
 // (across-success-SET.png).
 func acrossPlots(runs []Rows, seeds []uint64, dir string) ([]string, error) {
 	idx, keys := acrossKeys(runs)
-	var all []imitation.Row
-	for _, r := range runs {
-		all = append(all, r.Rows...)
-	}
+	all := allRows(runs)
 	var paths []string
 	for _, set := range []string{"train", "test"} {
 		var series []plot.Series
