@@ -159,7 +159,10 @@ func acrossPlots(runs []Rows, seeds []uint64, dir string) ([]string, error) {
 		for _, c := range present(all, Columns, func(imitation.Row) bool { return true }) {
 			s := plot.Series{Name: c}
 			for _, k := range keys {
-				if p := pool(idx, k, c); k.set == set && p.episodes > 0 {
+				if k.set != set {
+					continue
+				}
+				if p := pool(idx, k, c); p.episodes > 0 {
 					s.X = append(s.X, float64(k.stages))
 					s.Y = append(s.Y, 100*float64(p.successes)/float64(p.episodes))
 				}

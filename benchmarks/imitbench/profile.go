@@ -113,8 +113,9 @@ func profiles() []suite.Profile[Profile] {
 		// reaching zero. Measured on 2 Zen 3 cores (seed 1): about 135 CPU-minutes,
 		// most of it training — the BC-DAgger chain ≈ 28 min on one core,
 		// matching ≈ 48, snapshot and final ≈ 18 each — and evaluation
-		// beside it; about 80 minutes of wall time (a Zen 5 is about twice
-		// as fast).
+		// beside it; about 80 minutes of wall time at the 1.7 cores the
+		// run kept busy (estimated: it ran in pieces). A Zen 5 ran the quick
+		// profile 2.1 times faster.
 		{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks, and a read-out whose attention follows the stage", Expected: 80 * time.Minute,
 			Scale: Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 1, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,

@@ -502,10 +502,6 @@ func (o run) evalCacheFile(j *evalJob, dataset string) string {
 			model = o.modelDir(v, dataset)
 		}
 	}
-	expertStates := 0
-	if j.table == tableRows && slices.Contains(AttentionModels, j.model) {
-		expertStates = o.Profile.ExpertStates
-	}
 	key := suite.Key(struct {
 		Model, Label, Set  string
 		Tasks              []string
@@ -515,9 +511,19 @@ func (o run) evalCacheFile(j *evalJob, dataset string) string {
 		Seed, DemoSeed     uint64
 		Noise              float64
 		ExpertStates       int
-	}{model, j.label, j.set, specs(j.tasks), j.eps, j.ens, j.relabel, j.table, evalSeed(o.Seed), demoSeed(o.Seed), o.Profile.DemoNoise, expertStates})
+	}{model, j.label, j.set, specs(j.tasks), j.eps, j.ens, j.relabel, j.table, evalSeed(o.Seed), demoSeed(o.Seed), o.Profile.DemoNoise, o.expertStates(j)})
 	name := strings.NewReplacer("=", "", " ", "-").Replace(strings.ToLower(j.label + "-" + j.set))
 	return filepath.Join(o.CacheDir, "imitation", "evals", name+"-"+key+".json")
+}
+
+// expertStates is the number of expert demonstrations per task on whose
+// states job j also measures the attention share: the profile's, for the
+// success table's full-demonstration models; 0 for every other job.
+func (o run) expertStates(j *evalJob) int {
+	if j.table == tableRows && slices.Contains(AttentionModels, j.model) {
+		return o.Profile.ExpertStates
+	}
+	return 0
 }
 
 // loadCached fills j from its cache file; false when there is none or it
@@ -653,7 +659,7 @@ func (e *evaluator) runJob(j *evalJob, m *imitation.Model) error {
 		return err
 	}
 	j.rows = imitation.Summarise(j.label, j.set, res)
-	if n := o.Profile.ExpertStates; n > 0 && j.table == tableRows && slices.Contains(AttentionModels, j.model) {
+	if n := o.expertStates(j); n > 0 {
 		if err := setExpertStates(e.ctx, m, j.tasks, n, demoSeed(o.Seed), o.Profile.DemoNoise, o.Workers, j.rows); err != nil {
 			return fmt.Errorf("%s on %s: %w", j.label, j.set, err)
 		}
