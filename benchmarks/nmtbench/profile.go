@@ -111,6 +111,24 @@ func (p Profile) forData(data string) Profile {
 	return p
 }
 
+// primaryOnly is p with only what the claims' first two endpoints need:
+// meta and multitask fine-tuned at p's smallest and largest size, on the
+// same world with the same shared models. A unit's result depends only on
+// the world, the shared models, the run's seed and the unit, so the cells
+// of primaryOnly(p) are the cells of p of the same seed
+// (TestPrimaryOnlyCellsArePCells), at a fraction of the cost: the many
+// seeds the power rule asks for.
+func primaryOnly(p Profile) Profile {
+	p.Sizes = []int{p.Sizes[0], p.Sizes[len(p.Sizes)-1]}
+	p.FixedK, p.FixedKSizes = nil, nil
+	p.ModesSize = 0
+	p.ZeroShot, p.ZeroShotPlain = false, false
+	p.LangCounts = nil // LangCountSize stays: validation's support size follows it
+	p.SupervisedSteps = 0
+	p.SupervisedHigh = nil
+	return p
+}
+
 // quickMemoryLimit is the quick profile's soft memory limit (2.5 GiB at 2
 // workers; suite.Profile scales it with more). On Tatoeba the two shared
 // models that train at once each hold one pass of their largest batch
@@ -168,6 +186,7 @@ func profiles() []suite.Profile[Profile] {
 		RealSizes: []int{4000, 16000}, RealMaxLen: 64, RealEmbDim: 32,
 		TatoebaSizes: []int{250, 1000, 4000}, SupervisedHigh: []string{"spa"},
 	}
+	power := primaryOnly(quick)
 	full := quick
 	full.Families = []int{6, 6, 6, 6, 1}
 	full.MonoSentences, full.LowMonoSentences, full.TrainSentences = 100000, 40000, 100000
@@ -187,6 +206,8 @@ func profiles() []suite.Profile[Profile] {
 		{Name: "default", Summary: "FOMAML vs multitask on 2 synthetic low-resource languages at 4k target tokens, zero-shot with ULR", Expected: 30 * time.Second, Scale: def},
 		{Name: "quick", Summary: "13 synthetic languages, 4 low-resource (one of a typology no training family has): 250-4k tokens, fixed-K and converged protocols, modes, zero-shot with/without ULR, 3 vs 9 languages, upper bound, design gates", Expected: 15 * time.Minute,
 			MemoryLimit: quickMemoryLimit, Scale: quick},
+		{Name: "power", Summary: "quick's world, models and fine-tuning, only meta and multitask at 250 and 4k tokens: one seed of the primary endpoint's power run", Expected: 5 * time.Minute,
+			MemoryLimit: quickMemoryLimit, Scale: power},
 		{Name: "full", Summary: "paper scale: 25 languages, Transformer 512×6, 5 support sets, sizes 0-160k", Expected: 48 * time.Hour, Scale: full},
 	}
 }

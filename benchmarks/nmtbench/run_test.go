@@ -254,3 +254,65 @@ func TestUnitCacheRoundTrip(t *testing.T) {
 		t.Fatal("a run without a cache loaded a unit")
 	}
 }
+
+// TestPrimaryOnlyCellsArePCells: a run of primaryOnly(p) measures exactly
+// the main cells a run of p measures for the same seed, bit for bit, and
+// gives the same primary and secondary effects; so the power profile's
+// many seeds pool with the quick profile's.
+func TestPrimaryOnlyCellsArePCells(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two smoke runs")
+	}
+	p := scale(t, "smoke")
+	p.Sizes = []int{100, 200}
+	sp := spec()
+	sp.Profiles = []suite.Profile[Profile]{{Name: "whole", Scale: p}, {Name: "primary", Scale: primaryOnly(p)}}
+	sp.Default = "whole"
+	s := suite.New(sp)
+	runRows := func(profile string) (Rows, map[string][]float64) {
+		rep, err := s.Run(context.Background(), suite.Options{Profile: profile, Seed: 5, Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Rows
+		if err := json.Unmarshal(rep.Rows, &r); err != nil {
+			t.Fatal(err)
+		}
+		effects := map[string][]float64{}
+		for _, c := range rep.Claims {
+			if c.N > 0 {
+				effects[c.Claim.ID] = c.Values
+			}
+		}
+		return r, effects
+	}
+	whole, wholeEffects := runRows("whole")
+	primary, primaryEffects := runRows("primary")
+	mains := func(r Rows) []Row {
+		var out []Row
+		for _, u := range r.Units {
+			if u.Exp == "main" {
+				u.Unit = 0 // the unit's index in its plan
+				out = append(out, u)
+			}
+		}
+		return out
+	}
+	got, want := mains(primary), mains(whole)
+	if len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("primary-only main cells differ from the whole profile's:\n%+v\n%+v", got, want)
+	}
+	if n := len(primary.Units); n != len(got) {
+		t.Errorf("primary-only run: %d units, %d of them main; want main units only", n, len(got))
+	}
+	for _, id := range []string{claimMetaBeatsMultitask, claimGapShrinks} {
+		g, ok1 := primaryEffects[id]
+		w, ok2 := wholeEffects[id]
+		if !ok1 || !ok2 || !reflect.DeepEqual(g, w) {
+			t.Errorf("claim %s: primary-only effect %v (measured %v), whole %v (measured %v)", id, g, ok1, w, ok2)
+		}
+	}
+	if _, ok := primaryEffects[claimEmbEncBest]; ok {
+		t.Errorf("primary-only run measured %s, which needs the modes experiment", claimEmbEncBest)
+	}
+}
