@@ -3,6 +3,7 @@ package imitbench
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -238,35 +239,38 @@ func TestVariants(t *testing.T) {
 	}
 }
 
-// TestMediumReportStillReadable checks that the medium profile's seed-1
-// report kept in assets is still one this program's --across accepts: its
-// configuration key is the medium profile's, and it decodes into rows that
-// measure every claim. A change to the medium profile fails here: run seed
-// 1 again and replace the report (assets/imitation/README.md).
+// TestMediumReportStillReadable checks that the medium profile's reports
+// kept in assets (seeds 1-3) are still ones this program's --across
+// accepts: each has the medium profile's configuration key for its seed
+// and decodes into rows that measure every claim. A change to the medium
+// profile fails here: run the seeds again and replace the reports
+// (assets/imitation/README.md).
 func TestMediumReportStillReadable(t *testing.T) {
-	path := filepath.Join("..", "..", "assets", "imitation", "medium-seed-1.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep struct {
-		Profile string `json:"profile"`
-		Seed    uint64 `json:"seed"`
-		Config  string `json:"config"`
-		Rows    Rows   `json:"rows"`
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	key, err := New().ConfigKey(suite.Options{Profile: rep.Profile, Seed: rep.Seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Profile != "medium" || rep.Seed != 1 || rep.Config != key {
-		t.Fatalf("%s: profile %s, seed %d, configuration %s; the medium profile's is %s", path, rep.Profile, rep.Seed, rep.Config, key)
-	}
-	ms, err := Measure(rep.Rows)
-	if err != nil || len(ms) != len(Claims) {
-		t.Fatalf("%s: %d of %d claims measured: %v", path, len(ms), len(Claims), err)
+	for seed := uint64(1); seed <= 3; seed++ {
+		path := filepath.Join("..", "..", "assets", "imitation", fmt.Sprintf("medium-seed-%d.json", seed))
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Profile string `json:"profile"`
+			Seed    uint64 `json:"seed"`
+			Config  string `json:"config"`
+			Rows    Rows   `json:"rows"`
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		key, err := New().ConfigKey(suite.Options{Profile: "medium", Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Profile != "medium" || rep.Seed != seed || rep.Config != key {
+			t.Fatalf("%s: profile %s, seed %d, configuration %s; the medium profile's for seed %d is %s", path, rep.Profile, rep.Seed, rep.Config, seed, key)
+		}
+		ms, err := Measure(rep.Rows)
+		if err != nil || len(ms) != len(Claims) {
+			t.Fatalf("%s: %d of %d claims measured: %v", path, len(ms), len(Claims), err)
+		}
 	}
 }
