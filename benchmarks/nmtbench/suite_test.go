@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/metabench/metabench/agents/nmt"
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/cli"
 )
@@ -152,6 +154,48 @@ func TestSegment(t *testing.T) {
 	} {
 		if got := strings.Join(segment(v, c.in), " "); got != c.want {
 			t.Errorf("segment(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestPowerReportsStillReadable checks that the power profile's reports
+// kept in assets/nmt/power are ones this program's --across accepts: each
+// has the power profile's configuration key for its seed and measures the
+// primary and secondary claims, and together they decide them. A change to
+// the quick profile (power is derived from it) fails here: the seeds must
+// run again (assets/nmt/power/README.md).
+func TestPowerReportsStillReadable(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "assets", "nmt", "power", "seed-*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 2 {
+		t.Fatalf("%d power reports in assets/nmt/power, want the seeds of the claims table", len(paths))
+	}
+	s := New()
+	var reps []*suite.Report
+	for _, p := range paths {
+		rep, err := suite.ReadReport(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := s.ConfigKey(suite.Options{Profile: "power", Seed: rep.Seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Profile != "power" || rep.Config != key {
+			t.Fatalf("%s: profile %s, configuration %s; the power profile's for seed %d is %s", p, rep.Profile, rep.Config, rep.Seed, key)
+		}
+		reps = append(reps, rep)
+	}
+	sp, err := s.Across(reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{claimMetaBeatsMultitask, claimGapShrinks} {
+		i := slices.IndexFunc(sp.Claims, func(c claims.Result) bool { return c.Claim.ID == id })
+		if i < 0 || sp.Claims[i].N != len(reps) {
+			t.Errorf("claim %s not measured by all %d power reports", id, len(reps))
 		}
 	}
 }
