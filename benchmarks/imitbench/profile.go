@@ -110,12 +110,12 @@ func profiles() []suite.Profile[Profile] {
 				EnsembleEps: 10, Ensembles: []int{1, 5, 10}, PermEps: 10, SpeedEps: 8}},
 		// medium: sized from BenchmarkStageCosts (docs/imitation.md, "The
 		// medium profile") so that success falls with stages without
-		// reaching zero. Measured on 2 Zen 3 cores (seed 1): about 135 CPU-minutes,
-		// most of it training — the BC-DAgger chain ≈ 28 min on one core,
-		// matching ≈ 48, snapshot and final ≈ 18 each — and evaluation
-		// beside it; about 80 minutes of wall time at the 1.7 cores the
-		// run kept busy (estimated: it ran in pieces). A Zen 5 ran the quick
-		// profile 2.1 times faster.
+		// reaching zero. Measured: about 78 CPU-minutes a seed on a Zen 5
+		// (seeds 2 and 3, 4,680 s each), about 135 on a Zen 3 (seed 1), most
+		// of it training — on the Zen 3 the BC-DAgger chain ≈ 28 min on one
+		// core, matching ≈ 48, snapshot and final ≈ 18 each — and evaluation
+		// beside it. Expected is the Zen 3's CPU time over the 1.7 cores its
+		// run kept busy; no seed has run alone on an idle machine.
 		{Name: "medium", Summary: "the paper's figures on the 121 tasks of 1-7 stages, scaled-down networks, and a read-out whose attention follows the stage", Expected: 80 * time.Minute,
 			Scale: Profile{TrainTasks: tasksUpTo(stack.Train, 7), TestTasks: tasksUpTo(stack.Test, 7), Demos: 50, Steps: 24000,
 				TasksPerBatch: 8, PairsPerTask: 16, DAggerRounds: 2, DAggerEps: 1, Episodes: 10, LR: 3e-3, DecayAt: 0.75, DecayBy: 0.2, DemoNoise: DemoNoise,

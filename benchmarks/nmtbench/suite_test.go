@@ -159,9 +159,10 @@ func TestSegment(t *testing.T) {
 }
 
 // TestPowerReportsStillReadable checks that the power profile's reports
-// kept in assets/nmt/power are ones this program's --across accepts: each
-// has the power profile's configuration key for its seed and measures the
-// primary and secondary claims, and together they decide them. A change to
+// kept in assets/nmt/power are ones this program's --across accepts
+// (Suite.Across refuses a report whose configuration is not the one the
+// program gives for its seed) and that every one measures the primary and
+// secondary claims. A change to
 // the quick profile (power is derived from it) fails here: the seeds must
 // run again (assets/nmt/power/README.md).
 func TestPowerReportsStillReadable(t *testing.T) {
@@ -179,12 +180,8 @@ func TestPowerReportsStillReadable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key, err := s.ConfigKey(suite.Options{Profile: "power", Seed: rep.Seed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rep.Profile != "power" || rep.Config != key {
-			t.Fatalf("%s: profile %s, configuration %s; the power profile's for seed %d is %s", p, rep.Profile, rep.Config, rep.Seed, key)
+		if rep.Profile != "power" {
+			t.Fatalf("%s: a report of profile %s, want power", p, rep.Profile)
 		}
 		reps = append(reps, rep)
 	}
