@@ -176,7 +176,7 @@ func acrossPlots(runs []Rows, seeds []uint64, dir string) ([]string, error) {
 		}
 		path := filepath.Join(dir, "across-success-"+set+".png")
 		title := fmt.Sprintf("One-shot imitation (%s): success on %s tasks, seeds %s pooled", runs[0].Profile, set, seedList(seeds))
-		if err := plot.Lines(path, plot.Axes{Title: title, X: "stages", Y: "success (%)"}, series...); err != nil {
+		if err := plot.Lines(path, plot.Axes{Title: title, X: "stages", Y: "success (%)", LegendRight: true}, series...); err != nil {
 			return nil, err
 		}
 		paths = append(paths, path)

@@ -281,7 +281,7 @@ func Plots(r Rows, dir string) ([]string, error) {
 		}
 		path := filepath.Join(dir, "success-"+set+".png")
 		title := fmt.Sprintf("One-shot imitation (%s): success on %s tasks", r.Profile, set)
-		if err := plot.Lines(path, plot.Axes{Title: title, X: "stages", Y: "success (%)"}, series...); err != nil {
+		if err := plot.Lines(path, plot.Axes{Title: title, X: "stages", Y: "success (%)", LegendRight: true}, series...); err != nil {
 			return nil, err
 		}
 		paths = append(paths, path)

@@ -42,6 +42,9 @@ type Axes struct {
 	// LegendBottom puts the legend at the bottom right instead of the top
 	// right, for curves that rise to the right.
 	LegendBottom bool
+	// LegendRight puts the legend beside the plot, outside its axes, for
+	// line plots whose many curves fill every corner.
+	LegendRight bool
 }
 
 // Size of the pictures, in points (1/72 inch) at 96 dpi.
@@ -129,6 +132,9 @@ func Lines(path string, a Axes, series ...Series) error {
 	}
 	if a.LogX {
 		dataTicks(p, series)
+	}
+	if a.LegendRight {
+		return saveLegendRight(p, path)
 	}
 	return save(p, path)
 }
@@ -281,6 +287,23 @@ func rowTicks(rows int) plot.ConstantTicks {
 func save(p *plot.Plot, path string) error {
 	c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(dpi))
 	p.Draw(draw.New(c))
+	return WritePNG(path, c.Image())
+}
+
+// saveLegendRight is save with p's legend drawn in a column of its own to
+// the right of the axes, top-aligned, so that no curve runs under it.
+func saveLegendRight(p *plot.Plot, path string) error {
+	c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(dpi))
+	dc := draw.New(c)
+	legend := p.Legend
+	p.Legend = plot.NewLegend() // empty: p.Draw leaves the legend to us
+	legend.Top, legend.Left = true, true
+	const gap = 6 * vg.Millimeter
+	w := legend.Rectangle(dc).Size().X + gap
+	p.Draw(draw.Crop(dc, 0, -w, 0, 0))
+	// Level with the top of the axes rather than the title.
+	top := p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
+	legend.Draw(draw.Crop(dc, width-w+gap/2, 0, 0, -top))
 	return WritePNG(path, c.Image())
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotutil"
 )
 
 func TestPlotsWritePNGs(t *testing.T) {
@@ -104,5 +105,53 @@ func TestLineStylesPairGroups(t *testing.T) {
 	want := []lineStyle{{0, 0}, {0, 1}, {1, 2}, {2, 0}, {2, 1}, {0, 2}}
 	if got := lineStyles(series); !slices.Equal(got, want) {
 		t.Errorf("styles %v, want %v", got, want)
+	}
+}
+
+// TestLegendRightLeavesTheCurvesClear: with LegendRight the legend's
+// thumbnail sits in a column of its own, separated from the curve by
+// columns without the curve's colour; by default it sits over the curve's
+// right end.
+func TestLegendRightLeavesTheCurvesClear(t *testing.T) {
+	s := Series{Name: "a curve with a long name", X: []float64{1, 2, 3, 4}, Y: []float64{1, 1, 1, 1}}
+	for _, right := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "lines.png")
+		if err := Lines(path, Axes{Title: "t", X: "x", Y: "y", LegendRight: right}, s); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wr, wg, wb, _ := plotutil.Color(0).RGBA()
+		// Anti-aliasing blends the thin lines into the white, so a
+		// pixel counts as the curve's when it is near its colour.
+		near := func(a, b uint32) bool { return max(a, b)-min(a, b) < 0x3000 }
+		b := img.Bounds()
+		// Runs of columns holding the curve's colour, merged across gaps
+		// narrower than a marker.
+		var runs [][2]int
+		for x := b.Min.X; x < b.Max.X; x++ {
+			has := false
+			for y := b.Min.Y; y < b.Max.Y && !has; y++ {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				has = near(r, wr) && near(g, wg) && near(bl, wb)
+			}
+			switch {
+			case !has:
+			case len(runs) > 0 && x-runs[len(runs)-1][1] <= 8:
+				runs[len(runs)-1][1] = x
+			default:
+				runs = append(runs, [2]int{x, x})
+			}
+		}
+		if wantRuns := map[bool]int{false: 1, true: 2}[right]; len(runs) != wantRuns {
+			t.Errorf("LegendRight %v: the curve's colour in columns %v, want %d runs", right, runs, wantRuns)
+		}
 	}
 }
