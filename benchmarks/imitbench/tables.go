@@ -259,7 +259,7 @@ func Plots(r Rows, dir string) ([]string, error) {
 	}
 	var paths []string
 	var csv strings.Builder
-	csv.WriteString("set,model,stages,tasks,episodes,successes,success_rate,wrong_moves,manipulation_failures,timeouts,attention_share,attention_chance\n")
+	csv.WriteString("set,model,stages,tasks,episodes,successes,success_rate,wrong_moves,manipulation_failures,timeouts,attention_share,attention_chance,expert_states_share,expert_states_chance\n")
 	for _, set := range []string{"train", "test"} {
 		var series []plot.Series
 		for _, model := range Columns {
@@ -268,8 +268,14 @@ func Plots(r Rows, dir string) ([]string, error) {
 				if row.Set == set && row.Model == model && row.Episodes > 0 {
 					s.X = append(s.X, float64(row.Stages))
 					s.Y = append(s.Y, 100*float64(row.Successes)/float64(row.Episodes))
-					fmt.Fprintf(&csv, "%s,%s,%d,%d,%d,%d,%.4f,%d,%d,%d,%.4f,%.4f\n", set, model, row.Stages, row.Tasks, row.Episodes, row.Successes,
-						row.SuccessRate, row.WrongMoves, row.ManipulationFailures, row.Timeouts, row.AttentionShare, row.AttentionChance)
+					// The share on the expert's own states is empty
+					// where the profile does not measure it.
+					esh, ech := "", ""
+					if row.ExpertStates.Steps > 0 {
+						esh, ech = fmt.Sprintf("%.4f", row.ExpertShare), fmt.Sprintf("%.4f", row.ExpertChance)
+					}
+					fmt.Fprintf(&csv, "%s,%s,%d,%d,%d,%d,%.4f,%d,%d,%d,%.4f,%.4f,%s,%s\n", set, model, row.Stages, row.Tasks, row.Episodes, row.Successes,
+						row.SuccessRate, row.WrongMoves, row.ManipulationFailures, row.Timeouts, row.AttentionShare, row.AttentionChance, esh, ech)
 				}
 			}
 			if len(s.X) > 0 {
