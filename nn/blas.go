@@ -7,10 +7,16 @@ import (
 )
 
 // Backend names the implementation float32 matrix products use: by default
-// the package's own AVX2/FMA assembly kernel on CPUs that have it (gonum's
-// pure-Go BLAS otherwise, or with the purego tag), and OpenBLAS when built
-// with the openblas tag (and cgo).
-func Backend() string { return backendName() }
+// the package's own AVX2/FMA assembly kernel on CPUs that have it (a
+// portable Go kernel of the same bits otherwise, or with the purego tag),
+// and OpenBLAS when built with the openblas tag (and cgo). It names the
+// target as well when the compiler fused multiply-adds (FusesMultiplyAdd).
+func Backend() string {
+	if FusesMultiplyAdd() {
+		return backendName() + "; compiled for " + Target() + ", which fuses multiply-adds: not the amd64 v1 build's bits"
+	}
+	return backendName()
+}
 
 func trans(t bool) blas.Transpose {
 	if t {

@@ -125,7 +125,11 @@ func provenanceNotes(reps []*Report) []string {
 		if b.Modified {
 			v += "+modified"
 		}
-		return v + " " + b.GoVersion
+		v += " " + b.GoVersion
+		if b.Target != "" {
+			v += " " + b.Target
+		}
+		return v
 	})
 	differ("CPU models", func(b Build) string { return fmt.Sprintf("%s × %d", b.CPU, b.Cores) })
 	return notes

@@ -15,8 +15,8 @@ import (
 
 	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/internal/atomicfile"
-
 	"github.com/metabench/metabench/internal/infile"
+	"github.com/metabench/metabench/nn"
 )
 
 // FormatVersion is the version of the report envelope. Readers refuse
@@ -58,13 +58,16 @@ type Build struct {
 	Commit    string `json:"commit,omitempty"`
 	Modified  bool   `json:"modified,omitempty"`
 	GoVersion string `json:"go"`
-	CPU       string `json:"cpu"`
-	Cores     int    `json:"cores"`
+	// Target is the instruction set compiled for (nn.Target): a build
+	// for amd64 v3 fuses multiply-adds and computes other bits.
+	Target string `json:"target,omitempty"`
+	CPU    string `json:"cpu"`
+	Cores  int    `json:"cores"`
 }
 
 // ReadBuild returns the running program's build and machine.
 func ReadBuild() Build {
-	b := Build{Version: "(devel)", GoVersion: runtime.Version(), CPU: cpuModel(), Cores: runtime.NumCPU()}
+	b := Build{Version: "(devel)", GoVersion: runtime.Version(), Target: nn.Target(), CPU: cpuModel(), Cores: runtime.NumCPU()}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		b.Version = info.Main.Version
 		for _, s := range info.Settings {
