@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/jakecoffman/cp/v2"
@@ -62,6 +63,10 @@ const (
 	graspMaxTilt = 0.5 // radians
 )
 
+// newBodies serialises the building of worlds, the only place this
+// program makes cp/v2 bodies (see NewWorld).
+var newBodies sync.Mutex
+
 // NewWorld builds a world in state s. The state's Step becomes the world's
 // origin: Snapshot records controls from here.
 func NewWorld(cfg Config, s State) (*World, error) {
@@ -85,6 +90,11 @@ func NewWorld(cfg Config, s State) (*World, error) {
 		step:     s.Step,
 		origin:   s.Clone(),
 	}
+	// cp/v2 numbers every body it makes (NewSpace makes the static one)
+	// from one package counter, unsynchronised; the number only names
+	// the body in its String, but worlds are built on parallel goroutines.
+	newBodies.Lock()
+	defer newBodies.Unlock()
 	sp := cp.NewSpace()
 	sp.Iterations = uint(cfg.Iterations)
 	sp.SetGravity(cp.Vector{Y: -cfg.Gravity})

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -164,4 +165,42 @@ func FuzzStateUnmarshal(f *testing.F) {
 			t.Fatalf("decoded state does not re-encode to its input")
 		}
 	})
+}
+
+// TestWorldsOnParallelGoroutines builds and steps worlds on parallel
+// goroutines, as the suites' workers and the bridge's vector environments
+// do; under the race detector (make unit runs it so) it fails if building
+// a world touches cp/v2's package state unsynchronised. Each world must also
+// end where the same world built alone ends.
+func TestWorldsOnParallelGoroutines(t *testing.T) {
+	alone := newWorld(t, tower(3, 0))
+	run(alone, Control{VX: 1}, 20)
+	want := alone.State()
+	const n = 8
+	got := make([]State, n)
+	errs := make([]error, n)
+	done := make(chan int)
+	for i := range n {
+		go func() {
+			defer func() { done <- i }()
+			w, err := NewWorld(DefaultConfig(), tower(3, 0))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			run(w, Control{VX: 1}, 20)
+			got[i] = w.State()
+		}()
+	}
+	for range n {
+		<-done
+	}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("world %d ends in %+v, alone %+v", i, got[i], want)
+		}
+	}
 }
