@@ -5,10 +5,13 @@ import "math"
 // Exp sets dst[i] = e**src[i] (float32 precision, a few ulp) for every i;
 // dst must be at least as long as src.
 func Exp(dst, src []float32) {
-	n := 0
+	n := len(src) &^ 7
 	if hasKernel {
-		n = len(src) &^ 7
 		expAVX(dst[:n], src[:n])
+	} else {
+		for i, x := range src[:n] {
+			dst[i] = expLane(x)
+		}
 	}
 	for i := n; i < len(src); i++ {
 		dst[i] = expf(src[i])
@@ -17,10 +20,13 @@ func Exp(dst, src []float32) {
 
 // Sigmoid sets dst[i] = 1/(1+e**-src[i]) for every i.
 func Sigmoid(dst, src []float32) {
-	n := 0
+	n := len(src) &^ 7
 	if hasKernel {
-		n = len(src) &^ 7
 		sigmoidAVX(dst[:n], src[:n])
+	} else {
+		for i, x := range src[:n] {
+			dst[i] = sigmoidLane(x)
+		}
 	}
 	for i := n; i < len(src); i++ {
 		dst[i] = 1 / (1 + expf(-src[i]))
@@ -29,10 +35,13 @@ func Sigmoid(dst, src []float32) {
 
 // Tanh sets dst[i] = tanh(src[i]) for every i.
 func Tanh(dst, src []float32) {
-	n := 0
+	n := len(src) &^ 7
 	if hasKernel {
-		n = len(src) &^ 7
 		tanhAVX(dst[:n], src[:n])
+	} else {
+		for i, x := range src[:n] {
+			dst[i] = tanhLane(x)
+		}
 	}
 	for i := n; i < len(src); i++ {
 		dst[i] = tanhf(src[i])
@@ -82,10 +91,13 @@ func tanhf(x float32) float32 {
 // below float32's resolution of Φ; for x < 0 the formula gives Φ(x) directly,
 // without the cancellation of 1 + erf.
 func GELU(dst, src []float32) {
-	n := 0
+	n := len(src) &^ 7
 	if hasKernel {
-		n = len(src) &^ 7
 		geluAVX(dst[:n], src[:n])
+	} else {
+		for i, x := range src[:n] {
+			dst[i] = geluLane(x)
+		}
 	}
 	for i := n; i < len(src); i++ {
 		phi, _ := normalCDF(src[i])
@@ -95,10 +107,13 @@ func GELU(dst, src []float32) {
 
 // GELUGradAdd adds g[i]·GELU′(x[i]) to ga[i], where GELU′(x) = Φ(x) + x·φ(x).
 func GELUGradAdd(ga, g, x []float32) {
-	n := 0
+	n := len(x) &^ 7
 	if hasKernel {
-		n = len(x) &^ 7
 		geluGradAVX(ga[:n], g[:n], x[:n])
+	} else {
+		for i, v := range x[:n] {
+			ga[i] = geluGradLane(ga[i], g[i], v)
+		}
 	}
 	for i := n; i < len(x); i++ {
 		phi, e := normalCDF(x[i])

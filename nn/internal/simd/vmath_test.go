@@ -2,6 +2,8 @@ package simd
 
 import (
 	"math"
+	"math/big"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -102,5 +104,55 @@ func TestGELU(t *testing.T) {
 	GELU(nan, nan)
 	if !math.IsNaN(float64(nan[0])) || !math.IsNaN(float64(nan[8])) {
 		t.Fatalf("GELU does not propagate NaN: %v", nan)
+	}
+}
+
+// TestFMAF checks fmaf, the single-rounding float32 multiply-add of the
+// Go lanes, on sums that round in float64 onto a float32 midpoint (where
+// converting the float64 sum would round twice), and on random operands of
+// every exponent against the exact sum rounded once by math/big.
+func TestFMAF(t *testing.T) {
+	const u = 1.0 / (1 << 23)
+	tests := []struct{ a, b, c, want float32 }{
+		// (2⁻²⁴ + 2⁻⁴⁷)(1 − 2⁻²³) + (1 + 2⁻²³) = 1 + 2⁻²³ + 2⁻²⁴ − 2⁻⁷⁰: just
+		// below the midpoint, down to the odd 1 + 2⁻²³ (twice rounded: up).
+		{(1 + u) / (1 << 24), 1 - u, 1 + u, 1 + u},
+		// −(2⁻²⁴ − 2⁻⁷⁰) + (1 + 2⁻²²): just above the midpoint, up.
+		{-(1 + u) / (1 << 24), 1 - u, 1 + 2*u, 1 + 2*u},
+		{(1 + u) / (1 << 24), -(1 - u), -(1 + u), -(1 + u)},
+		{2, 3, 1, 7},
+		{1e-30, 1e-30, 0, 0},     // below half the smallest subnormal
+		{1e-23, 1e-22, 0, 1e-45}, // a subnormal result, kept
+		{3e38, 2, -3e38, 3e38},   // an intermediate beyond float32
+		{float32(math.Inf(1)), 0, 1, float32(math.NaN())},
+	}
+	for _, tt := range tests {
+		got := fmaf(tt.a, tt.b, tt.c)
+		if math.Float32bits(got) != math.Float32bits(tt.want) && !(got != got && tt.want != tt.want) {
+			t.Errorf("fmaf(%g, %g, %g) = %g (%#x), want %g (%#x)", tt.a, tt.b, tt.c, got, math.Float32bits(got), tt.want, math.Float32bits(tt.want))
+		}
+	}
+	r := rand.New(rand.NewPCG(41, 42))
+	operand := func() float32 {
+		// Exponents from the subnormals to 2⁶⁴: products and sums that
+		// overlap, cancel and straddle float32's range.
+		x := math.Float32frombits(r.Uint32()&0x807fffff | uint32(r.IntN(192))<<23)
+		if r.IntN(8) == 0 {
+			x = math.Float32frombits(math.Float32bits(x) &^ 0x7f800000) // subnormal
+		}
+		return x
+	}
+	var exact big.Float
+	for range 200000 {
+		a, b, c := operand(), operand(), operand()
+		if r.IntN(2) == 0 {
+			c = -a * b * (1 + float32(r.NormFloat64())*1e-6) // cancellation
+		}
+		p := new(big.Float).SetPrec(400).Mul(new(big.Float).SetFloat64(float64(a)), new(big.Float).SetFloat64(float64(b)))
+		exact.SetPrec(400).Add(p, new(big.Float).SetFloat64(float64(c)))
+		want, _ := exact.Float32()
+		if got := fmaf(a, b, c); math.Float32bits(got) != math.Float32bits(want) {
+			t.Fatalf("fmaf(%g, %g, %g) = %g (%#x), want %g (%#x)", a, b, c, got, math.Float32bits(got), want, math.Float32bits(want))
+		}
 	}
 }
