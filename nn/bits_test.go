@@ -138,7 +138,9 @@ func runBits(t *testing.T, c bitsCase) string {
 
 // TestOpBits compares the bits of every op's output and gradients with
 // testdata/op-bits.golden, written on another machine: the engine promises
-// the same bits for the same inputs on every x86-64 CPU with AVX2 and FMA.
+// the same bits for the same inputs on every x86-64 CPU, with or without
+// AVX2 and FMA (make unit runs it in the purego build too), built for amd64
+// v1 or v2.
 // When a whole run differs between two CPUs, the ops listed here as
 // different are where the bits part. Rewrite the file with -args -update-bits
 // only when an op's arithmetic changes on purpose.
