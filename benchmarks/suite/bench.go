@@ -121,6 +121,7 @@ type sharedFlags struct {
 	merge, across             cli.StringList
 	json, quiet, prepare      bool
 	workers                   int
+	cpuProfile                string
 }
 
 func (f *sharedFlags) register(fs *flag.FlagSet, defProfile string, withProfile bool) {
@@ -138,7 +139,26 @@ func (f *sharedFlags) register(fs *flag.FlagSet, defProfile string, withProfile 
 	fs.StringVar(&f.out, "out", "", "also write the results into this directory: report.json, a CSV per table, plots as PNG")
 	fs.BoolVar(&f.json, "json", false, "print the JSON report instead of tables")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	cli.WorkersVar(fs, &f.workers)
+}
+
+// startCPUProfile starts the profile --cpuprofile asks for. Its stop
+// publishes the profile and sets *err to the failure to, unless *err
+// already holds an error.
+func (f *sharedFlags) startCPUProfile() (stop func(err *error), err error) {
+	if f.cpuProfile == "" {
+		return func(*error) {}, nil
+	}
+	end, err := cli.StartCPUProfile(f.cpuProfile)
+	if err != nil {
+		return nil, err
+	}
+	return func(err *error) {
+		if e := end(); *err == nil {
+			*err = e
+		}
+	}, nil
 }
 
 func (f *sharedFlags) check(cmd string) error {
@@ -154,7 +174,7 @@ func (f *sharedFlags) options(e cli.Env) Options {
 	return o
 }
 
-func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) error {
+func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) (err error) {
 	cmd := "bench " + s.name
 	fs := cli.NewFlags(cmd)
 	var f sharedFlags
@@ -172,6 +192,11 @@ func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) error {
 	if err := f.check(cmd); err != nil {
 		return err
 	}
+	stop, err := f.startCPUProfile()
+	if err != nil {
+		return err
+	}
+	defer stop(&err)
 	fs.Visit(func(fl *flag.Flag) { f.seedSet = f.seedSet || fl.Name == "seed" })
 	if f.seeds != "" {
 		return s.benchSeeds(ctx, e, &f, cmd, own)
@@ -500,7 +525,7 @@ func (s *Suite) printProfiles(w io.Writer) {
 }
 
 // benchDefault runs the default section of every suite in turn.
-func (r Registry) benchDefault(ctx context.Context, e cli.Env, args []string) error {
+func (r Registry) benchDefault(ctx context.Context, e cli.Env, args []string) (err error) {
 	fs := cli.NewFlags("bench")
 	var f sharedFlags
 	f.register(fs, "", false)
@@ -520,6 +545,11 @@ func (r Registry) benchDefault(ctx context.Context, e cli.Env, args []string) er
 	if err := f.check("bench"); err != nil {
 		return err
 	}
+	stop, err := f.startCPUProfile()
+	if err != nil {
+		return err
+	}
+	defer stop(&err)
 	var reps []*Report
 	for _, s := range r.Suites {
 		o := f.options(e)

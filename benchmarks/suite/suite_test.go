@@ -341,6 +341,17 @@ func TestRegistryCommands(t *testing.T) {
 	if !bytes.Equal(compact.Bytes(), whole.Rows) {
 		t.Fatalf("merged on the command line: %s, whole %s", merged.Rows, whole.Rows)
 	}
+	// A CPU profile of a run, in pprof's gzipped format.
+	prof := filepath.Join(dir, "cpu.pprof")
+	if err := bench.Run(context.Background(), e, []string{"fake", "--cpuprofile", prof, "--quiet"}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(prof); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("--cpuprofile wrote %d bytes (%v), want a gzipped profile", len(b), err)
+	}
+	if err := bench.Run(context.Background(), e, []string{"fake", "--cpuprofile", filepath.Join(dir, "missing", "cpu.pprof")}); err == nil {
+		t.Error("a profile into a missing directory was accepted")
+	}
 	// Whole runs of two seeds, compared across seeds.
 	for _, seed := range []string{"1", "2"} {
 		if err := bench.Run(context.Background(), e, []string{"fake", "--seed", seed, "--out", filepath.Join(dir, "seed"+seed), "--quiet"}); err != nil {
