@@ -47,6 +47,27 @@ func (dc *decoder[T]) reorder(tp *nn.Tape[T], rows []int) {
 	}
 }
 
+// decodeTape returns a tape for inference, from the model's pool.
+func (m *Model[T]) decodeTape() *nn.Tape[T] {
+	var tp *nn.Tape[T]
+	if m.decodeTapes != nil {
+		tp = m.decodeTapes.Get().(*nn.Tape[T])
+	} else {
+		tp = nn.NewTape[T]() // a model not made by NewModel has no pool
+	}
+	tp.SetNoGrad(true)
+	return tp
+}
+
+// releaseTape returns tp to the pool, emptied: nothing decoded may keep a
+// tensor of it.
+func (m *Model[T]) releaseTape(tp *nn.Tape[T]) {
+	if m.decodeTapes != nil {
+		tp.Reset()
+		m.decodeTapes.Put(tp)
+	}
+}
+
 // Greedy translates source sentences of l by taking the most probable
 // token at each step, all sentences together; each output ends before EOS
 // or after maxLen tokens.
@@ -55,8 +76,8 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 		return nil
 	}
 	maxLen = min(maxLen, m.Cfg.MaxLen-1)
-	tp := nn.NewTape[T]()
-	tp.SetNoGrad(true)
+	tp := m.decodeTape()
+	defer m.releaseTape(tp)
 	mem, mask := m.Encode(tp, l, src, nil)
 	dc := m.startDecoder(tp, mem, mask)
 	b := len(src)
@@ -106,8 +127,8 @@ type hyp struct {
 // score / length^alpha (length counting EOS).
 func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) []int {
 	maxLen = min(maxLen, m.Cfg.MaxLen-1)
-	tp := nn.NewTape[T]()
-	tp.SetNoGrad(true)
+	tp := m.decodeTape()
+	defer m.releaseTape(tp)
 	mem, mask := m.Encode(tp, l, [][]int{src}, nil)
 	dc := m.startDecoder(tp, mem, mask)
 	v := m.Tgt.Size()

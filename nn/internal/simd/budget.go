@@ -69,10 +69,14 @@ func (b *budget) cap() int {
 func (b *budget) acquire(extra int) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for b.busy >= b.cap() {
+	// cap reads GOMAXPROCS, which takes the scheduler's lock: once per
+	// wait, not once per use, as small products call this at a high rate.
+	c := b.cap()
+	for b.busy >= c {
 		b.freed.Wait()
+		c = b.cap()
 	}
-	got := 1 + max(0, min(extra, b.cap()-b.busy-1))
+	got := 1 + max(0, min(extra, c-b.busy-1))
 	b.busy += got
 	return got
 }

@@ -137,6 +137,7 @@ func gemmInit(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 	bpBuf := getBuf(kMax * nStrips * nr)
 	defer scratch.Put(bpBuf)
 	bp := *bpBuf
+	p := blockPlan{transA: transA, direct: direct, directB: directB, a: a, lda: lda, b: b, ldb: ldb, bp: bp, c: c, ldc: ldc, alpha: alpha}
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -146,28 +147,52 @@ func gemmInit(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 				packFrom = nb / nr * nr
 			}
 			packB(bp[packFrom/nr*kb*nr:], b, ldb, transB, pc, kb, jc+packFrom, nb-packFrom)
-			runBlocks(workers, m, nb, kMax, func(i0, i1, j0, j1 int, ap, tile []float32) {
-				for ic := i0; ic < i1; ic += mc {
-					mb := min(mc, i1-ic)
-					packFrom := 0
-					if direct {
-						packFrom = mb / mr * mr
-					}
-					packA(ap[packFrom/mr*kb*mr:], a, lda, transA, ic+packFrom, mb-packFrom, pc, kb)
-					bl := block{
-						transA: transA, directA: direct, directB: directB,
-						ic: ic, mb: mb, jc: jc, j0: j0, j1: j1, pc: pc, kb: kb,
-						a: a, lda: lda, ap: ap, b: b, ldb: ldb, bp: bp, c: c, ldc: ldc,
-						alpha: alpha, tile: tile,
-					}
-					if pc == 0 {
-						// Only the first block over k starts C afresh.
-						bl.rows, bl.zeroInit = rows, zeroInit
-					}
-					blockTiles(bl)
-				}
-			})
+			p.jc, p.pc, p.kb = jc, pc, kb
+			// Only the first block over k starts C afresh.
+			p.rows, p.zeroInit = nil, false
+			if pc == 0 {
+				p.rows, p.zeroInit = rows, zeroInit
+			}
+			runBlocks(workers, m, nb, kMax, &p)
 		}
+	}
+}
+
+// blockPlan is what the blocks of one panel of a product share: the
+// operands, the panel (columns from jc, depth pc..pc+kb, B packed into bp)
+// and how C starts. A value, not a closure, so that a product run on the
+// calling goroutine allocates nothing.
+type blockPlan struct {
+	transA, direct, directB bool
+	zeroInit                bool
+	rows                    []float32
+	jc, pc, kb              int
+	a                       []float32
+	lda                     int
+	b                       []float32
+	ldb                     int
+	bp                      []float32
+	c                       []float32
+	ldc                     int
+	alpha                   float32
+}
+
+// run computes C rows i0..i1, panel columns j0..j1, packing A into ap and
+// using tile for edge tiles.
+func (p *blockPlan) run(i0, i1, j0, j1 int, ap, tile []float32) {
+	for ic := i0; ic < i1; ic += mc {
+		mb := min(mc, i1-ic)
+		packFrom := 0
+		if p.direct {
+			packFrom = mb / mr * mr
+		}
+		packA(ap[packFrom/mr*p.kb*mr:], p.a, p.lda, p.transA, ic+packFrom, mb-packFrom, p.pc, p.kb)
+		blockTiles(block{
+			transA: p.transA, directA: p.direct, directB: p.directB,
+			ic: ic, mb: mb, jc: p.jc, j0: j0, j1: j1, pc: p.pc, kb: p.kb,
+			a: p.a, lda: p.lda, ap: ap, b: p.b, ldb: p.ldb, bp: p.bp, c: p.c, ldc: p.ldc,
+			alpha: p.alpha, tile: tile, rows: p.rows, zeroInit: p.zeroInit,
+		})
 	}
 }
 
@@ -325,9 +350,9 @@ func kernelTiles(rows, cols, k int, a *float32, aRow, aStep, aNext int, b *float
 }
 
 // runBlocks splits the m×nb output block among workers, by rows when there
-// are enough row blocks and by column strips otherwise, and calls f for each
+// are enough row blocks and by column strips otherwise, and runs p on each
 // part with its own packing buffer and tile.
-func runBlocks(workers, m, nb, kMax int, f func(i0, i1, j0, j1 int, ap, tile []float32)) {
+func runBlocks(workers, m, nb, kMax int, p *blockPlan) {
 	apSize := min(mc, (m+mr-1)/mr*mr) * kMax
 	rowBlocks := (m + mc - 1) / mc
 	strips := (nb + nr - 1) / nr
@@ -337,11 +362,14 @@ func runBlocks(workers, m, nb, kMax int, f func(i0, i1, j0, j1 int, ap, tile []f
 	if workers <= 1 {
 		ap := getBuf(apSize + mr*nr)
 		threads.enter()
-		f(0, m, 0, nb, (*ap)[:apSize], (*ap)[apSize:])
+		p.run(0, m, 0, nb, (*ap)[:apSize], (*ap)[apSize:])
 		threads.leave()
 		scratch.Put(ap)
 		return
 	}
+	// The helpers get a copy: p itself stays on the caller's stack.
+	shared := new(blockPlan)
+	*shared = *p
 	var wg sync.WaitGroup
 	for w := range workers {
 		var i0, i1, j0, j1 int
@@ -358,7 +386,7 @@ func runBlocks(workers, m, nb, kMax int, f func(i0, i1, j0, j1 int, ap, tile []f
 		wg.Go(func() {
 			ap := getBuf(apSize + mr*nr)
 			threads.enter()
-			f(i0, i1, j0, j1, (*ap)[:apSize], (*ap)[apSize:])
+			shared.run(i0, i1, j0, j1, (*ap)[:apSize], (*ap)[apSize:])
 			threads.leave()
 			scratch.Put(ap)
 		})

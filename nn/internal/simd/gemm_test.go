@@ -137,6 +137,9 @@ func BenchmarkSgemmSmall(b *testing.B) {
 	}{
 		{48, 107, 128, false, true}, {107, 128, 48, true, false}, {48, 128, 107, false, false},
 		{16, 128, 242, false, true}, {16, 242, 128, false, false}, {128, 242, 16, true, false},
+		// A decoding step of the translation model: a few hypotheses
+		// against its 64-wide layers, attention over a short prefix.
+		{4, 64, 64, false, true}, {4, 256, 64, false, true}, {16, 9, 16, false, true},
 	} {
 		x, y, z := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
 		lda, ldb := s.k, s.n
