@@ -14,6 +14,9 @@ APT_PACKAGES  := libopenblas-dev python3-numpy python3-h5py python3-pytest $(GUI
 FUZZ_EXECS    ?= 200000
 BIN           := ./metabench
 GUI_BIN       := ./metabench-gui
+# Reports name the commit they were built from where the tree is a git
+# checkout, even where GOFLAGS turns VCS stamping off.
+VCS           := -buildvcs=auto
 # The Debian interpreter, where python3-numpy and friends are installed
 # (a python3 earlier on PATH, from pyenv say, would not see them).
 PYTHON        ?= /usr/bin/python3
@@ -37,10 +40,10 @@ deps:
 # less CPU time on `metabench bench` on the 2-core AMD EPYC, but OpenBLAS
 # picks its kernels by CPU model, so its results differ between CPUs.
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build $(VCS) -o $(BIN) .
 
 build-openblas:
-	CGO_ENABLED=1 $(GO) build -tags openblas -o $(BIN) .
+	CGO_ENABLED=1 $(GO) build $(VCS) -tags openblas -o $(BIN) .
 
 # The window: `metabench view` and `metabench record` run this binary.
 gui:
