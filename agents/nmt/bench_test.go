@@ -88,3 +88,16 @@ func BenchmarkGreedy32(b *testing.B) {
 	}
 	b.ReportMetric(float64(32*b.N)/b.Elapsed().Seconds(), "sentences/s")
 }
+
+// BenchmarkValidateThenTest is the decoding of a fine-tuning unit in
+// miniature: a batch of validation sentences decoded greedily, then test
+// sentences one by one with beam 4, in turn.
+func BenchmarkValidateThenTest(b *testing.B) {
+	m, l, bt := benchSetup(b, true)
+	for b.Loop() {
+		m.Greedy(l, bt.Src, 20)
+		for _, s := range bt.Src[:20] {
+			m.Beam(l, s, 4, 20, 1)
+		}
+	}
+}

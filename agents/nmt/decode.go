@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/metabench/metabench/nn"
 	"github.com/metabench/metabench/nn/layers"
@@ -47,24 +48,65 @@ func (dc *decoder[T]) reorder(tp *nn.Tape[T], rows []int) {
 	}
 }
 
-// decodeTape returns a tape for inference, from the model's pool.
-func (m *Model[T]) decodeTape() *nn.Tape[T] {
+// The decoders, each with its cache of tapes: a batch of greedy sentences
+// needs far more memory than one beam, and an arena that served both would
+// shrink and grow in turn.
+const (
+	greedyDecoder = iota
+	beamDecoder
+	numDecoders
+)
+
+// tapeCache keeps a few emptied inference tapes whose arenas are warm, so
+// that a translation takes its memory from earlier ones instead of
+// allocating it anew. (A sync.Pool drops its contents at every other
+// collection, which decoding's own garbage made frequent: the tapes came
+// back cold.)
+type tapeCache[T nn.Float] struct {
+	mu   sync.Mutex
+	free []*nn.Tape[T]
+}
+
+// maxCachedTapes bounds a cache: one tape per decoding goroutine of a
+// two-core run, and some more.
+const maxCachedTapes = 4
+
+func (c *tapeCache[T]) get() *nn.Tape[T] {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := len(c.free); n > 0 {
+		tp := c.free[n-1]
+		c.free = c.free[:n-1]
+		return tp
+	}
+	return nn.NewTape[T]()
+}
+
+func (c *tapeCache[T]) put(tp *nn.Tape[T]) {
+	tp.Reset() // nothing decoded may keep a tensor of it
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.free) < maxCachedTapes {
+		c.free = append(c.free, tp)
+	}
+}
+
+// decodeTape returns a tape for inference by decoder d.
+func (m *Model[T]) decodeTape(d int) *nn.Tape[T] {
 	var tp *nn.Tape[T]
 	if m.decodeTapes != nil {
-		tp = m.decodeTapes.Get().(*nn.Tape[T])
+		tp = m.decodeTapes[d].get()
 	} else {
-		tp = nn.NewTape[T]() // a model not made by NewModel has no pool
+		tp = nn.NewTape[T]() // a model not made by NewModel has no cache
 	}
 	tp.SetNoGrad(true)
 	return tp
 }
 
-// releaseTape returns tp to the pool, emptied: nothing decoded may keep a
-// tensor of it.
-func (m *Model[T]) releaseTape(tp *nn.Tape[T]) {
+// releaseTape gives decoder d's tape tp back.
+func (m *Model[T]) releaseTape(d int, tp *nn.Tape[T]) {
 	if m.decodeTapes != nil {
-		tp.Reset()
-		m.decodeTapes.Put(tp)
+		m.decodeTapes[d].put(tp)
 	}
 }
 
@@ -76,8 +118,8 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 		return nil
 	}
 	maxLen = min(maxLen, m.Cfg.MaxLen-1)
-	tp := m.decodeTape()
-	defer m.releaseTape(tp)
+	tp := m.decodeTape(greedyDecoder)
+	defer m.releaseTape(greedyDecoder, tp)
 	mem, mask := m.Encode(tp, l, src, nil)
 	dc := m.startDecoder(tp, mem, mask)
 	b := len(src)
@@ -127,8 +169,8 @@ type hyp struct {
 // score / length^alpha (length counting EOS).
 func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) []int {
 	maxLen = min(maxLen, m.Cfg.MaxLen-1)
-	tp := m.decodeTape()
-	defer m.releaseTape(tp)
+	tp := m.decodeTape(beamDecoder)
+	defer m.releaseTape(beamDecoder, tp)
 	mem, mask := m.Encode(tp, l, [][]int{src}, nil)
 	dc := m.startDecoder(tp, mem, mask)
 	v := m.Tgt.Size()

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 
 	"github.com/metabench/metabench/nn"
 	"github.com/metabench/metabench/nn/layers"
@@ -83,9 +82,8 @@ type Model[T nn.Float] struct {
 	langs  []*SrcLang[T]
 	pos    []T // [MaxLen, D] sinusoidal positions
 	// decodeTapes recycles the tapes of Greedy and Beam among a model and
-	// its clones: a warm tape's arena serves a translation from the
-	// memory of earlier ones instead of allocating it anew.
-	decodeTapes *sync.Pool
+	// its clones (decode.go).
+	decodeTapes *[numDecoders]tapeCache[T]
 }
 
 // NewModel returns a model into the English vocabulary tgt. With ULR,
@@ -97,7 +95,7 @@ func NewModel[T nn.Float](r *rand.Rand, cfg Config, tgt *Vocab, keys *Embeddings
 	if cfg.ULR && (keys == nil || len(keys.Vecs) != tgt.Size()*keys.Dim) {
 		return nil, fmt.Errorf("nmt: ULR needs English key embeddings for the %d target tokens", tgt.Size())
 	}
-	m := &Model[T]{Cfg: cfg, Tgt: tgt, decodeTapes: &sync.Pool{New: func() any { return nn.NewTape[T]() }}}
+	m := &Model[T]{Cfg: cfg, Tgt: tgt, decodeTapes: new([numDecoders]tapeCache[T])}
 	m.TgtEmb = normalParam[T](r, "tgt.E", 1/math.Sqrt(float64(cfg.D)), tgt.Size(), cfg.D)
 	for i := range cfg.EncLayers {
 		b := layers.NewEncoderBlock[T](r, fmt.Sprintf("enc%d", i), cfg.D, cfg.Heads, cfg.FF)

@@ -3,10 +3,12 @@ package nmt
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/metabench/metabench/nn"
@@ -523,5 +525,51 @@ func TestTrainTrace(t *testing.T) {
 				t.Error("the trace's last line is not the weights left in the model")
 			}
 		})
+	}
+}
+
+// TestDecodingOnWarmTapes: translations on the model's cached tapes (warm
+// arenas, reused memory, from several goroutines on clones) are those of
+// a model decoding on fresh tapes, and the caches keep the tapes.
+func TestDecodingOnWarmTapes(t *testing.T) {
+	m, l, b := tinyModel[float32](t, true)
+	fresh := *m
+	fresh.decodeTapes = nil // every call on a new tape
+	wantG := fresh.Greedy(l, b.Src, 6)
+	var wantB [][]int
+	for _, s := range b.Src {
+		wantB = append(wantB, fresh.Beam(l, s, 3, 6, 1))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := range 4 {
+		c := m
+		if g > 0 {
+			c = m.Clone()
+		}
+		wg.Go(func() {
+			for range 3 {
+				if got := c.Greedy(l, b.Src, 6); !slices.EqualFunc(got, wantG, slices.Equal) {
+					errs <- fmt.Sprintf("greedy %v, fresh %v", got, wantG)
+					return
+				}
+				for i, s := range b.Src {
+					if got := c.Beam(l, s, 3, 6, 1); !slices.Equal(got, wantB[i]) {
+						errs <- fmt.Sprintf("beam of sentence %d %v, fresh %v", i, got, wantB[i])
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	for d, name := range []string{"greedy", "beam"} {
+		if n := len(m.decodeTapes[d].free); n == 0 || n > maxCachedTapes {
+			t.Errorf("the %s cache keeps %d tapes, want 1 to %d", name, n, maxCachedTapes)
+		}
 	}
 }
