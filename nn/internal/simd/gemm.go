@@ -137,7 +137,7 @@ func gemmInit(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 	bpBuf := getBuf(kMax * nStrips * nr)
 	defer scratch.Put(bpBuf)
 	bp := *bpBuf
-	p := blockPlan{transA: transA, direct: direct, directB: directB, a: a, lda: lda, b: b, ldb: ldb, bp: bp, c: c, ldc: ldc, alpha: alpha}
+	p := blockPlan{transA: transA, directA: direct, directB: directB, a: a, lda: lda, b: b, ldb: ldb, bp: bp, c: c, ldc: ldc, alpha: alpha}
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -159,22 +159,24 @@ func gemmInit(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 }
 
 // blockPlan is what the blocks of one panel of a product share: the
-// operands, the panel (columns from jc, depth pc..pc+kb, B packed into bp)
-// and how C starts. A value, not a closure, so that a product run on the
-// calling goroutine allocates nothing.
+// operands, the panel (columns from jc, depth pc..pc+kb, B packed into bp
+// and read in place if directB, A read in place if directA) and how C
+// starts (with zeroInit or rows, at zero or at rows, row i at rows[i],
+// instead of its contents). A value, not a closure, so that a product run
+// on the calling goroutine allocates nothing.
 type blockPlan struct {
-	transA, direct, directB bool
-	zeroInit                bool
-	rows                    []float32
-	jc, pc, kb              int
-	a                       []float32
-	lda                     int
-	b                       []float32
-	ldb                     int
-	bp                      []float32
-	c                       []float32
-	ldc                     int
-	alpha                   float32
+	transA, directA, directB bool
+	zeroInit                 bool
+	rows                     []float32
+	jc, pc, kb               int
+	a                        []float32
+	lda                      int
+	b                        []float32
+	ldb                      int
+	bp                       []float32
+	c                        []float32
+	ldc                      int
+	alpha                    float32
 }
 
 // run computes C rows i0..i1, panel columns j0..j1, packing A into ap and
@@ -183,39 +185,20 @@ func (p *blockPlan) run(i0, i1, j0, j1 int, ap, tile []float32) {
 	for ic := i0; ic < i1; ic += mc {
 		mb := min(mc, i1-ic)
 		packFrom := 0
-		if p.direct {
+		if p.directA {
 			packFrom = mb / mr * mr
 		}
 		packA(ap[packFrom/mr*p.kb*mr:], p.a, p.lda, p.transA, ic+packFrom, mb-packFrom, p.pc, p.kb)
-		blockTiles(block{
-			transA: p.transA, directA: p.direct, directB: p.directB,
-			ic: ic, mb: mb, jc: p.jc, j0: j0, j1: j1, pc: p.pc, kb: p.kb,
-			a: p.a, lda: p.lda, ap: ap, b: p.b, ldb: p.ldb, bp: p.bp, c: p.c, ldc: p.ldc,
-			alpha: p.alpha, tile: tile, rows: p.rows, zeroInit: p.zeroInit,
-		})
+		blockTiles(block{blockPlan: *p, ic: ic, mb: mb, j0: j0, j1: j1, ap: ap, tile: tile})
 	}
 }
 
-// block is the part of a product that one call of blockTiles computes: C
-// rows ic..ic+mb, columns jc+j0..jc+j1, depth pc..pc+kb, with A packed
-// into ap (and read in place if directA) and B packed into bp (and read in
-// place if directB). With zeroInit or rows, C starts at zero or at rows
-// (row i at rows[i]) instead of its contents.
+// block is the part of a panel that one call of blockTiles computes: C
+// rows ic..ic+mb, panel columns j0..j1, with A packed into ap.
 type block struct {
-	transA, directA, directB   bool
-	zeroInit                   bool
-	rows                       []float32
-	ic, mb, jc, j0, j1, pc, kb int
-	a                          []float32
-	lda                        int
-	ap                         []float32
-	b                          []float32
-	ldb                        int
-	bp                         []float32
-	c                          []float32
-	ldc                        int
-	alpha                      float32
-	tile                       []float32
+	blockPlan
+	ic, mb, j0, j1 int
+	ap, tile       []float32
 }
 
 // aStrip returns the 6-row A strip starting at row is of the block and
