@@ -117,6 +117,9 @@ func provenanceNotes(reps []*Report) []string {
 			notes = append(notes, fmt.Sprintf("Note: the runs came from different %s (%s).", what, strings.Join(parts, "; ")))
 		}
 	}
+	// Reports written before builds recorded their target say nothing of
+	// it: compare targets only when every report names one.
+	targets := !slices.ContainsFunc(reps, func(r *Report) bool { return r.Build.Target == "" })
 	differ("builds", func(b Build) string {
 		v := b.Version
 		if b.Commit != "" {
@@ -126,7 +129,7 @@ func provenanceNotes(reps []*Report) []string {
 			v += "+modified"
 		}
 		v += " " + b.GoVersion
-		if b.Target != "" {
+		if targets {
 			v += " " + b.Target
 		}
 		return v

@@ -228,6 +228,28 @@ func TestAcrossSaysWhenBuildsDiffer(t *testing.T) {
 	if !strings.Contains(tables[0].Title, "different CPU models") {
 		t.Errorf("claims table title %q", tables[0].Title)
 	}
+	// Targets: a build for another one is noted; a report from before
+	// builds recorded their target is not a difference by that absence.
+	reps[1].Build.CPU, reps[2].Build.Commit = reps[0].Build.CPU, reps[0].Build.Commit
+	for _, tt := range []struct {
+		targets [3]string
+		note    string
+	}{
+		{[3]string{"amd64 v1", "amd64 v1", "amd64 v1"}, ""},
+		{[3]string{"amd64 v1", "", "amd64 v1"}, ""},
+		{[3]string{"amd64 v1", "amd64 v3", "amd64 v1"}, "seed 2: " + reps[0].Build.Version},
+	} {
+		for i := range reps {
+			reps[i].Build.Target = tt.targets[i]
+		}
+		if sp, err = s.Across(reps); err != nil {
+			t.Fatal(err)
+		}
+		notes := strings.Join(sp.Notes, "\n")
+		if (tt.note == "") != (notes == "") || !strings.Contains(notes, tt.note) || (tt.note != "" && !strings.Contains(notes, "amd64 v3")) {
+			t.Errorf("targets %q: notes %q", tt.targets, notes)
+		}
+	}
 }
 
 func TestSeedsFlagRefuses(t *testing.T) {
