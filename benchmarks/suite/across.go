@@ -13,6 +13,7 @@ import (
 	"github.com/metabench/metabench/benchmarks/report"
 	"github.com/metabench/metabench/internal/atomicfile"
 	"github.com/metabench/metabench/internal/dirlock"
+	"github.com/metabench/metabench/internal/plot"
 )
 
 // Spread is the comparison of whole runs of one configuration that differ
@@ -187,11 +188,43 @@ func (s *Suite) WriteSpread(dir string, sp *Spread) error {
 	if err := writeClaimsCSVs(dir, s.ClaimsTables(sp.Profile, sp.Seeds, sp.Claims, sp.Notes)); err != nil {
 		return err
 	}
+	if err := writeClaimPlots(dir, s.name, sp.Profile, sp.Claims); err != nil {
+		return err
+	}
 	if s.acrossPlots == nil || sp.runs == nil {
 		return nil
 	}
 	if _, err := s.acrossPlots(sp.runs, sp.Seeds, dir); err != nil {
 		return fmt.Errorf("across-seed plots: %w", err)
+	}
+	return nil
+}
+
+// writeClaimPlots draws, for every claim measured by at least two seeds,
+// claim-ID.png: the effect of each seed against the seed, with zero, the
+// mean, its 95% interval and a primary claim's equivalence margin.
+func writeClaimPlots(dir, suiteName, profile string, results []claims.Result) error {
+	for _, r := range results {
+		if r.N < 2 || r.Mean == nil || r.Low == nil || r.High == nil {
+			continue
+		}
+		ys := make([]float64, len(r.Seeds))
+		for i, seed := range r.Seeds {
+			ys[i] = float64(seed)
+		}
+		refs := []plot.Ref{{X: 0, Name: "no effect"}, {X: *r.Mean, Name: "mean"}, {X: *r.Low, Name: "95% interval", Dashes: 1}, {X: *r.High, Dashes: 1}}
+		if r.Claim.Primary && r.Claim.Margin > 0 {
+			refs = append(refs, plot.Ref{X: -r.Claim.Margin, Name: "margin", Dashes: 2}, plot.Ref{X: r.Claim.Margin, Dashes: 2})
+		}
+		title := fmt.Sprintf("%s (%s): %s over %d seeds, %s", suiteName, profile, r.Claim.ID, r.N, r.Verdict)
+		x := r.Claim.Unit
+		if x == "" {
+			x = "effect"
+		}
+		path := filepath.Join(dir, "claim-"+r.Claim.ID+".png")
+		if err := plot.Dots(path, plot.Axes{Title: title, X: x, Y: "seed"}, ys, r.Values, refs...); err != nil {
+			return fmt.Errorf("claim plots: %w", err)
+		}
 	}
 	return nil
 }

@@ -192,10 +192,15 @@ func TestSeedsThenAcross(t *testing.T) {
 	if seedsOut != acrossOut {
 		t.Errorf("--seeds gives\n%s\n--across gives\n%s", seedsOut, acrossOut)
 	}
-	for _, f := range []string{suite.SpreadFile, suite.ClaimsCSV, suite.ClaimsLegendCSV, "seed-2/report.json", "seed-2/" + suite.ClaimsCSV} {
+	// Every claim gets its dot chart over the seeds; a single run none.
+	for _, f := range []string{suite.SpreadFile, suite.ClaimsCSV, suite.ClaimsLegendCSV, "seed-2/report.json", "seed-2/" + suite.ClaimsCSV,
+		"claim-clear.png", "claim-zero.png", "claim-reversed.png", "claim-tiny.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "seed-2", "claim-*.png")); len(m) > 0 {
+		t.Errorf("one run drew %v", m)
 	}
 }
 

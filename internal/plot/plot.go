@@ -195,6 +195,69 @@ func Scatter(path string, a Axes, fit bool, series ...Series) error {
 	return save(p, path)
 }
 
+// Ref is a vertical reference line of a dot chart, named in the legend;
+// an unnamed one continues the named one before it (the other end of an
+// interval) in its colour.
+type Ref struct {
+	X    float64
+	Name string
+	// Dashes: 0 solid, 1 dashed, 2 dotted.
+	Dashes int
+}
+
+// Dots writes a dot chart to path: one point per value at (values[i],
+// ys[i]) — an effect against the seed that measured it, say — with
+// vertical reference lines across the whole chart (zero, a mean, the ends
+// of an interval). Missing values (NaN) are left out.
+func Dots(path string, a Axes, ys, values []float64, refs ...Ref) error {
+	if len(ys) != len(values) {
+		return fmt.Errorf("plot %s: %d rows and %d values", path, len(ys), len(values))
+	}
+	var pts plotter.XYs
+	for i, v := range values {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			pts = append(pts, plotter.XY{X: v, Y: ys[i]})
+		}
+	}
+	if len(pts) == 0 {
+		return fmt.Errorf("plot %s: no values", path)
+	}
+	p := newPlot(a)
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	sc.Color, sc.Shape = plotutil.Color(0), draw.CircleGlyph{}
+	p.Add(sc)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, q := range pts {
+		lo, hi = min(lo, q.Y), max(hi, q.Y)
+	}
+	lo, hi = lo-0.5, hi+0.5
+	dashes := [][]vg.Length{nil, {vg.Points(5), vg.Points(3)}, {vg.Points(1), vg.Points(3)}}
+	colour := 0 // a named line takes the next colour, an unnamed one its predecessor's
+	for _, r := range refs {
+		if r.Name != "" {
+			colour++
+		}
+		if math.IsNaN(r.X) || math.IsInf(r.X, 0) {
+			continue
+		}
+		l, err := plotter.NewLine(plotter.XYs{{X: r.X, Y: lo}, {X: r.X, Y: hi}})
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		l.Color = plotutil.Color(colour)
+		l.Dashes = dashes[min(max(r.Dashes, 0), len(dashes)-1)]
+		p.Add(l)
+		if r.Name != "" {
+			p.Legend.Add(r.Name, l)
+		}
+	}
+	p.Y.Min, p.Y.Max = lo, hi
+	return saveLegendRight(p, path)
+}
+
 func leastSquares(pts plotter.XYs) (slope, intercept float64) {
 	var mx, my float64
 	for _, q := range pts {

@@ -21,6 +21,9 @@ func TestPlotsWritePNGs(t *testing.T) {
 	}{
 		{"lines", func(p string) error { return Lines(p, Axes{Title: "t", X: "x", Y: "y", LogX: true}, s) }},
 		{"scatter", func(p string) error { return Scatter(p, Axes{Title: "t"}, true, s) }},
+		{"dots", func(p string) error {
+			return Dots(p, Axes{Title: "t"}, []float64{1, 2, 3}, []float64{-1, math.NaN(), 2}, Ref{X: 0, Name: "zero"}, Ref{X: 0.5, Name: "mean", Dashes: 1}, Ref{X: 1, Dashes: 1})
+		}},
 		{"heatmap", func(p string) error {
 			return Heatmap(p, Axes{Title: "t"}, [][]float64{{0, 1}, {0.5, 0.25}, {1, 0}}, []string{"a", "b"})
 		}},
@@ -62,6 +65,8 @@ func TestPlotsRefuseBadInput(t *testing.T) {
 		{"bad grid layout", ImageGrid(p, nil, 0, 2, 1, 1, 1)},
 		{"too many images", ImageGrid(p, [][]float32{{0}, {0}}, 1, 1, 1, 1, 1)},
 		{"image of the wrong size", ImageGrid(p, [][]float32{{0, 0}}, 1, 1, 1, 1, 1)},
+		{"dots of unequal lengths", Dots(p, Axes{}, []float64{1, 2}, []float64{1})},
+		{"dots without a value", Dots(p, Axes{}, []float64{1}, []float64{math.NaN()})},
 	}
 	for _, tt := range tests {
 		if tt.err == nil {
