@@ -67,9 +67,10 @@ type tapeCache[T nn.Float] struct {
 	free []*nn.Tape[T]
 }
 
-// maxCachedTapes bounds a cache: one tape per decoding goroutine of a
-// two-core run, and some more.
-const maxCachedTapes = 4
+// maxCachedTapes bounds a cache: one warm tape per decoding goroutine of a
+// two-worker run. More concurrent decoders work on tapes of their own,
+// dropped after use; a cache of a batch's greedy tapes holds tens of MB.
+const maxCachedTapes = 2
 
 func (c *tapeCache[T]) get() *nn.Tape[T] {
 	c.mu.Lock()
