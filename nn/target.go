@@ -13,7 +13,7 @@ import (
 func Target() string {
 	level := ""
 	if info, ok := debug.ReadBuildInfo(); ok {
-		key := "GO" + strings.ToUpper(runtime.GOARCH) // GOAMD64, GOARM64, GO386, …
+		key := levelKey(runtime.GOARCH)
 		for _, s := range info.Settings {
 			if s.Key == key {
 				level = s.Value
@@ -21,6 +21,13 @@ func Target() string {
 		}
 	}
 	return strings.TrimSpace(runtime.GOARCH + " " + level)
+}
+
+// levelKey is the environment variable that sets arch's instruction-set
+// level (GOAMD64, GOARM64, GOPPC64 for both byte orders, …).
+func levelKey(arch string) string {
+	arch = strings.TrimSuffix(arch, "le") // ppc64le, mipsle, mips64le
+	return "GO" + strings.ToUpper(arch)
 }
 
 // FusesMultiplyAdd reports whether the compiler may have fused x*y + z

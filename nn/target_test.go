@@ -23,6 +23,14 @@ func TestFusesMultiplyAddByTarget(t *testing.T) {
 	}
 }
 
+func TestLevelKey(t *testing.T) {
+	for arch, want := range map[string]string{"amd64": "GOAMD64", "arm64": "GOARM64", "386": "GO386", "ppc64le": "GOPPC64", "ppc64": "GOPPC64", "mipsle": "GOMIPS", "mips64le": "GOMIPS64", "riscv64": "GORISCV64", "wasm": "GOWASM"} {
+		if got := levelKey(arch); got != want {
+			t.Errorf("levelKey(%q) = %q, want %q", arch, got, want)
+		}
+	}
+}
+
 // mulAdd is x*y + z as the compiler sees fit to compute it for this
 // target: two roundings, or one where it fuses.
 //

@@ -221,7 +221,15 @@ func writeClaimPlots(dir, suiteName, profile string, results []claims.Result) er
 		if x == "" {
 			x = "effect"
 		}
-		path := filepath.Join(dir, "claim-"+r.Claim.ID+".png")
+		// An ID names a file: anything but letters, digits, '-' and '_'
+		// becomes '-'.
+		id := strings.Map(func(c rune) rune {
+			if c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+				return c
+			}
+			return '-'
+		}, r.Claim.ID)
+		path := filepath.Join(dir, "claim-"+id+".png")
 		if err := plot.Dots(path, plot.Axes{Title: title, X: x, Y: "seed"}, ys, r.Values, refs...); err != nil {
 			return fmt.Errorf("claim plots: %w", err)
 		}

@@ -34,12 +34,18 @@ func fmaf(a, b, c float32) float32 {
 	if e == 0 || float64(r) == s || math.IsInf(s, 0) || math.IsNaN(s) {
 		return r
 	}
-	// s lies strictly between r and its neighbour o on s's side.
-	o := math.Nextafter32(r, float32(math.Copysign(math.Inf(1), s-float64(r))))
-	if float64(r)-s != s-float64(o) {
+	// s lies strictly between r and its neighbour o on s's side. Where r
+	// overflowed to ±Inf, the midpoint is the one between MaxFloat32 and
+	// 2¹²⁸, rounding's stand-in for Inf.
+	rv := float64(r)
+	if math.IsInf(rv, 0) {
+		rv = math.Copysign(0x1p128, rv)
+	}
+	o := math.Nextafter32(r, float32(math.Copysign(math.Inf(1), s-rv)))
+	if rv-s != s-float64(o) {
 		return r // not a midpoint: one rounding and two agree
 	}
-	if (e > 0) == (float64(o) > float64(r)) {
+	if (e > 0) == (float64(o) > rv) {
 		return o
 	}
 	return r

@@ -124,6 +124,11 @@ func TestFMAF(t *testing.T) {
 		{1e-30, 1e-30, 0, 0},     // below half the smallest subnormal
 		{1e-23, 1e-22, 0, 1e-45}, // a subnormal result, kept
 		{3e38, 2, -3e38, 3e38},   // an intermediate beyond float32
+		// 2¹⁰³(1+2⁻²³)(1−2⁻²³) + MaxFloat32 is just below the midpoint
+		// between MaxFloat32 and 2¹²⁸: MaxFloat32, not +Inf.
+		{0x1p103 * (1 + u), 1 - u, math.MaxFloat32, math.MaxFloat32},
+		{-0x1p103 * (1 + u), 1 - u, -math.MaxFloat32, -math.MaxFloat32},
+		{0x1p103 * (1 + u), 1 + u, math.MaxFloat32, float32(math.Inf(1))}, // just above: +Inf
 		{float32(math.Inf(1)), 0, 1, float32(math.NaN())},
 	}
 	for _, tt := range tests {
