@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/metabench/metabench/agents/imitation"
 	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/plot"
 )
 
@@ -72,14 +72,6 @@ func pool(idx []map[rowKey]map[string]imitation.Row, k rowKey, model string) poo
 	return p
 }
 
-func seedList(seeds []uint64) string {
-	s := make([]string, len(seeds))
-	for i, x := range seeds {
-		s[i] = strconv.FormatUint(x, 10)
-	}
-	return strings.Join(s, ", ")
-}
-
 // successAcross is the success table over seeds: per set, stage count and
 // model, the successes of every seed's episodes pooled, and the range of
 // the seeds' own rates.
@@ -87,7 +79,7 @@ func successAcross(runs []Rows, seeds []uint64) report.Table {
 	all := allRows(runs)
 	cols := present(all, Columns, func(imitation.Row) bool { return true })
 	t := report.Table{
-		Title:  fmt.Sprintf("One-shot imitation (%s profile), seeds %s: success %% pooled over the seeds [lowest–highest seed]", runs[0].Profile, seedList(seeds)),
+		Title:  fmt.Sprintf("One-shot imitation (%s profile), seeds %s: success %% pooled over the seeds [lowest–highest seed]", runs[0].Profile, suite.FormatSeeds(seeds)),
 		Header: append([]string{"set", "stages"}, cols...),
 	}
 	idx, keys := acrossKeys(runs)
@@ -120,7 +112,7 @@ func attentionAcross(runs []Rows, seeds []uint64) report.Table {
 		sum = func(r imitation.Row) imitation.ShareSum { return r.ExpertStates }
 	}
 	t := report.Table{
-		Title:  fmt.Sprintf("Temporal attention on the demonstration frames of the stage being executed, seeds %s: share / chance on %s, pooled over the seeds", seedList(seeds), on),
+		Title:  fmt.Sprintf("Temporal attention on the demonstration frames of the stage being executed, seeds %s: share / chance on %s, pooled over the seeds", suite.FormatSeeds(seeds), on),
 		Header: append([]string{"set", "stages"}, models...),
 	}
 	idx, keys := acrossKeys(runs)
@@ -175,7 +167,7 @@ func acrossPlots(runs []Rows, seeds []uint64, dir string) ([]string, error) {
 			continue
 		}
 		path := filepath.Join(dir, "across-success-"+set+".png")
-		title := fmt.Sprintf("One-shot imitation (%s): success on %s tasks, seeds %s pooled", runs[0].Profile, set, seedList(seeds))
+		title := fmt.Sprintf("One-shot imitation (%s): success on %s tasks, seeds %s pooled", runs[0].Profile, set, suite.FormatSeeds(seeds))
 		if err := plot.Lines(path, plot.Axes{Title: title, X: "stages", Y: "success (%)", LegendRight: true}, series...); err != nil {
 			return nil, err
 		}

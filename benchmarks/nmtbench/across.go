@@ -5,9 +5,10 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"strings"
 
+	"github.com/metabench/metabench/benchmarks/claims"
 	"github.com/metabench/metabench/benchmarks/report"
+	"github.com/metabench/metabench/benchmarks/suite"
 	"github.com/metabench/metabench/internal/plot"
 )
 
@@ -249,10 +250,12 @@ func modelsBySeed(runs []Rows, seedCols []string) report.Table {
 }
 
 // acrossPlots draws meta − multitask by fine-tuning size: per language the
-// mean over seeds (solid, in the legend) and each seed's own curve (dashed,
-// in the same colour), so that the spread between seeds sits beside the
-// mean it moves.
+// mean over seeds (solid, in the legend) and, in the same colour, each
+// seed's own curve, so that the spread between seeds sits beside the mean
+// it moves; beyond maxSeedCurves seeds, whose curves would hide the means,
+// the ends of the mean's 95% interval instead.
 func acrossPlots(runs []Rows, seeds []uint64, dir string) ([]string, error) {
+	const maxSeedCurves = 5
 	sizes := sizesOf(runs[0], "main")
 	if len(sizes) < 2 {
 		return nil, nil
@@ -268,6 +271,7 @@ func acrossPlots(runs []Rows, seeds []uint64, dir string) ([]string, error) {
 		for i := range runs {
 			perSeed[i] = plot.Series{Group: l, X: xs}
 		}
+		lo, hi := plot.Series{Group: l, X: xs}, plot.Series{Group: l, X: xs}
 		for _, size := range sizes {
 			var gaps []float64
 			for i, r := range runs {
@@ -284,23 +288,24 @@ func acrossPlots(runs []Rows, seeds []uint64, dir string) ([]string, error) {
 				m = meanStd(gaps).mean
 			}
 			mean.Y = append(mean.Y, m)
+			a, b, ok := claims.TInterval(gaps, 0.95)
+			if !ok {
+				a, b = math.NaN(), math.NaN()
+			}
+			lo.Y, hi.Y = append(lo.Y, a), append(hi.Y, b)
 		}
 		series = append(series, mean)
-		series = append(series, perSeed...)
+		if len(runs) > maxSeedCurves {
+			lo.Name = fmt.Sprintf("%s, 95%% interval", l)
+			series = append(series, lo, hi)
+		} else {
+			series = append(series, perSeed...)
+		}
 	}
 	path := filepath.Join(dir, "across-seeds-gap-by-size.png")
-	title := fmt.Sprintf("meta − multitask by fine-tuning size, seeds %s", seedList(seeds))
-	if err := plot.Lines(path, plot.Axes{Title: title, X: "target tokens", Y: "BLEU, meta − multitask", LogX: true, LegendBottom: true}, series...); err != nil {
+	title := fmt.Sprintf("meta − multitask by fine-tuning size, seeds %s", suite.FormatSeeds(seeds))
+	if err := plot.Lines(path, plot.Axes{Title: title, X: "target tokens", Y: "BLEU, meta − multitask", LogX: true, LegendRight: true}, series...); err != nil {
 		return nil, err
 	}
 	return []string{path}, nil
-}
-
-// seedList writes seeds as "1, 2, 3".
-func seedList(seeds []uint64) string {
-	parts := make([]string, len(seeds))
-	for i, s := range seeds {
-		parts[i] = fmt.Sprint(s)
-	}
-	return strings.Join(parts, ", ")
 }

@@ -89,7 +89,7 @@ func TestClusterSeeds(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	out := m.must(t, ctx, "slurm", "fake", "--profile", "smoke", "--shards", "2", "--seeds", "1-3", "--dir", dir, "--time", "10", "--poll", "250ms", "--submit", "--wait")
-	for _, want := range []string{"seed 3: merge job", "Claims of fake, profile smoke, seeds 1, 2, 3", "holds"} {
+	for _, want := range []string{"seed 3: merge job", "Claims of fake, profile smoke, seeds 1-3", "holds"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output does not say %q:\n%s", want, out)
 		}

@@ -158,16 +158,12 @@ func (s *Suite) ClaimsTables(profile string, seeds []uint64, results []claims.Re
 	}
 }
 
-// seedList writes seeds as "seed 3" or "seeds 1, 2, 5".
+// seedList writes seeds as "seed 3" or "seeds 1, 2, 5-9".
 func seedList(seeds []uint64) string {
 	if len(seeds) == 1 {
 		return fmt.Sprintf("seed %d", seeds[0])
 	}
-	parts := make([]string, len(seeds))
-	for i, sd := range seeds {
-		parts[i] = fmt.Sprint(sd)
-	}
-	return "seeds " + strings.Join(parts, ", ")
+	return "seeds " + FormatSeeds(seeds)
 }
 
 // WriteSpread writes the across-seed results into dir: SpreadFile, a CSV

@@ -393,6 +393,28 @@ func ParseSeeds(v string) ([]uint64, error) {
 	return out, nil
 }
 
+// FormatSeeds writes seeds (in increasing order) as ParseSeeds reads
+// them, runs of three or more as ranges: "1-54", "1, 2, 5-9".
+func FormatSeeds(seeds []uint64) string {
+	var parts []string
+	for i := 0; i < len(seeds); {
+		j := i
+		for j+1 < len(seeds) && seeds[j+1] == seeds[j]+1 {
+			j++
+		}
+		switch {
+		case j-i >= 2:
+			parts = append(parts, fmt.Sprintf("%d-%d", seeds[i], seeds[j]))
+		case j > i:
+			parts = append(parts, fmt.Sprint(seeds[i]), fmt.Sprint(seeds[j]))
+		default:
+			parts = append(parts, fmt.Sprint(seeds[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
 // printTables prints tables as text, one after another.
 func printTables(w io.Writer, tables []report.Table) error {
 	for _, t := range tables {

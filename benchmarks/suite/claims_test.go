@@ -294,6 +294,31 @@ func TestSeedsFlagRefuses(t *testing.T) {
 	}
 }
 
+func TestFormatSeeds(t *testing.T) {
+	for _, tt := range []struct {
+		seeds []uint64
+		want  string
+	}{
+		{nil, ""},
+		{[]uint64{3}, "3"},
+		{[]uint64{1, 2}, "1, 2"},
+		{[]uint64{1, 2, 3}, "1-3"},
+		{[]uint64{1, 2, 5, 6, 7, 9}, "1, 2, 5-7, 9"},
+		{[]uint64{4, 5, 6, 7, 8, 10, 11, 12}, "4-8, 10-12"},
+	} {
+		got := suite.FormatSeeds(tt.seeds)
+		if got != tt.want {
+			t.Errorf("FormatSeeds(%v) = %q, want %q", tt.seeds, got, tt.want)
+		}
+		if len(tt.seeds) == 0 {
+			continue
+		}
+		if back, err := suite.ParseSeeds(got); err != nil || !slices.Equal(back, tt.seeds) {
+			t.Errorf("ParseSeeds(%q) = %v, %v; want %v", got, back, err, tt.seeds)
+		}
+	}
+}
+
 func TestParseSeeds(t *testing.T) {
 	tests := []struct {
 		in   string
