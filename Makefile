@@ -74,8 +74,10 @@ unit:
 	@# Without the assembly, and with Go's math taking its paths for CPUs
 	@# without FMA, every op still gives the golden bits.
 	GODEBUG=cpu.fma=off,cpu.avx2=off CGO_ENABLED=0 $(GO) test -tags purego -run TestOpBits ./nn/
-	@# The physics and the bridge build worlds on parallel goroutines.
+	@# The physics and the bridge build worlds on parallel goroutines;
+	@# translation models share their decoding tapes across goroutines.
 	CGO_ENABLED=1 $(GO) test -race ./sim/... ./bridge/...
+	CGO_ENABLED=1 $(GO) test -race -run TestDecodingOnWarmTapes ./agents/nmt/
 	CGO_ENABLED=0 $(GO) test -timeout 30m ./...
 
 # Short runs of every fuzz target, a fixed number of inputs each (the seed
