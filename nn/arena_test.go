@@ -145,3 +145,17 @@ func TestArenaPiecesDisjoint(t *testing.T) {
 		t.Error("get(0) is nil")
 	}
 }
+
+// TestHeldBytes: a tape holds, after a Reset, at least the bytes of the
+// pass before it, and nothing before its first pass.
+func TestHeldBytes(t *testing.T) {
+	tp := NewTape[float32]()
+	if n := tp.HeldBytes(); n != 0 {
+		t.Fatalf("a new tape holds %d bytes", n)
+	}
+	tp.Zeros(1 << 20)
+	tp.Reset()
+	if n := tp.HeldBytes(); n < 4<<20 {
+		t.Errorf("after a pass of 4 MiB the tape holds %d bytes", n)
+	}
+}

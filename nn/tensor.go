@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 )
 
 // Float is the element type of tensors: float32 for training, float64 for
@@ -164,6 +165,13 @@ func (tp *Tape[T]) SetNoGrad(on bool) { tp.noGrad = on }
 
 // Err returns the first NaN/Inf error found in the forward pass so far.
 func (tp *Tape[T]) Err() error { return tp.err }
+
+// HeldBytes returns the memory the tape keeps between passes: its arena's
+// regions, which a Reset makes free but does not give back.
+func (tp *Tape[T]) HeldBytes() int {
+	var x T
+	return tp.arena.held * int(unsafe.Sizeof(x))
+}
 
 // Reset clears the recorded operations, parameter leaves and substitutions
 // and recycles the tape's buffers for the next forward pass. Tensors created

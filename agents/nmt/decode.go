@@ -67,10 +67,16 @@ type tapeCache[T nn.Float] struct {
 	free []*nn.Tape[T]
 }
 
-// maxCachedTapes bounds a cache: one warm tape per decoding goroutine of a
-// two-worker run. More concurrent decoders work on tapes of their own,
-// dropped after use; a cache of a batch's greedy tapes holds tens of MB.
-const maxCachedTapes = 2
+// A cache keeps at most maxCachedTapes tapes, one per decoding goroutine of
+// a two-worker run, and none that holds more than maxCachedTapeBytes: a
+// model's caches live as long as it does, and a greedy batch's tape grows
+// with the square of its length (each step's keys and values are new
+// tensors), 126 MB for 64 sentences of 40 tokens. Other tapes are dropped
+// after use.
+const (
+	maxCachedTapes     = 2
+	maxCachedTapeBytes = 32 << 20
+)
 
 func (c *tapeCache[T]) get() *nn.Tape[T] {
 	c.mu.Lock()
@@ -85,6 +91,9 @@ func (c *tapeCache[T]) get() *nn.Tape[T] {
 
 func (c *tapeCache[T]) put(tp *nn.Tape[T]) {
 	tp.Reset() // nothing decoded may keep a tensor of it
+	if tp.HeldBytes() > maxCachedTapeBytes {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.free) < maxCachedTapes {

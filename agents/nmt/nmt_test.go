@@ -572,4 +572,15 @@ func TestDecodingOnWarmTapes(t *testing.T) {
 			t.Errorf("the %s cache keeps %d tapes, want 1 to %d", name, n, maxCachedTapes)
 		}
 	}
+	// A tape that grew beyond the bound is not kept.
+	var c tapeCache[float32]
+	big := nn.NewTape[float32]()
+	big.Zeros(maxCachedTapeBytes/4 + 1)
+	c.put(big)
+	small := nn.NewTape[float32]()
+	small.Zeros(1000)
+	c.put(small)
+	if len(c.free) != 1 || c.free[0] != small {
+		t.Errorf("the cache keeps %d tapes after a large and a small one, want the small one alone", len(c.free))
+	}
 }
