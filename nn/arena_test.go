@@ -147,15 +147,22 @@ func TestArenaPiecesDisjoint(t *testing.T) {
 }
 
 // TestHeldBytes: a tape holds, after a Reset, at least the bytes of the
-// pass before it, and nothing before its first pass.
+// pass before it, and nothing before its first pass; a pass counts what it
+// took, and a Reset starts the count again.
 func TestHeldBytes(t *testing.T) {
 	tp := NewTape[float32]()
 	if n := tp.HeldBytes(); n != 0 {
 		t.Fatalf("a new tape holds %d bytes", n)
 	}
 	tp.Zeros(1 << 20)
+	if n := tp.PassBytes(); n != 4<<20 {
+		t.Errorf("a pass of 4 MiB counts %d bytes", n)
+	}
 	tp.Reset()
 	if n := tp.HeldBytes(); n < 4<<20 {
 		t.Errorf("after a pass of 4 MiB the tape holds %d bytes", n)
+	}
+	if n := tp.PassBytes(); n != 0 {
+		t.Errorf("a Reset leaves a pass of %d bytes", n)
 	}
 }

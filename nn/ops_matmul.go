@@ -198,20 +198,40 @@ func mmBackward[T Float](tp *Tape[T], dc []T, a, b *Tensor[T], tA, tB bool, m, n
 // BatchMatMul returns the batched product op(a[i])·op(b[i]) for tensors of
 // shape [..., rows, cols] with identical leading (batch) axes.
 func (tp *Tape[T]) BatchMatMul(a, b *Tensor[T], transA, transB bool) *Tensor[T] {
+	if len(b.Shape) < 2 {
+		panic(fmt.Sprintf("nn: BatchMatMul: shapes %v and %v, want equal batch axes", a.Shape, b.Shape))
+	}
+	return tp.batchMatMul("BatchMatMul", a, b, b.Shape[len(b.Shape)-2], transA, transB)
+}
+
+// BatchMatMulRows is BatchMatMul with each of b's matrices cut to its
+// first rows rows, as stored (before the transpose transB asks for): b
+// has room for more rows than are filled, as a key/value cache that grows
+// in place. The product is the one BatchMatMul computes on the filled rows
+// copied out, bit for bit.
+func (tp *Tape[T]) BatchMatMulRows(a, b *Tensor[T], rows int, transA, transB bool) *Tensor[T] {
+	if len(b.Shape) < 2 || rows < 0 || rows > b.Shape[len(b.Shape)-2] {
+		panic(fmt.Sprintf("nn: BatchMatMulRows: %d rows of %v", rows, b.Shape))
+	}
+	return tp.batchMatMul("BatchMatMulRows", a, b, rows, transA, transB)
+}
+
+// batchMatMul multiplies by the first rows rows of each of b's matrices.
+func (tp *Tape[T]) batchMatMul(op string, a, b *Tensor[T], rows int, transA, transB bool) *Tensor[T] {
 	ra, rb := len(a.Shape), len(b.Shape)
 	if ra < 3 || ra != rb || !slices.Equal(a.Shape[:ra-2], b.Shape[:rb-2]) {
-		panic(fmt.Sprintf("nn: BatchMatMul: shapes %v and %v, want equal batch axes", a.Shape, b.Shape))
+		panic(fmt.Sprintf("nn: %s: shapes %v and %v, want equal batch axes", op, a.Shape, b.Shape))
 	}
 	m, k := a.Shape[ra-2], a.Shape[ra-1]
 	if transA {
 		m, k = k, m
 	}
-	kb, n := b.Shape[rb-2], b.Shape[rb-1]
+	kb, n := rows, b.Shape[rb-1]
 	if transB {
 		kb, n = n, kb
 	}
 	if k != kb {
-		panic(fmt.Sprintf("nn: BatchMatMul: inner dimensions differ: %v · %v", a.Shape, b.Shape))
+		panic(fmt.Sprintf("nn: %s: inner dimensions differ: %v · %d rows of %v", op, a.Shape, rows, b.Shape))
 	}
 	batch := shapeSize(a.Shape[:ra-2])
 	shape := append(slices.Clone(a.Shape[:ra-2]), m, n)
@@ -223,11 +243,12 @@ func (tp *Tape[T]) BatchMatMul(a, b *Tensor[T], transA, transB bool) *Tensor[T] 
 	if transB {
 		ldb = k
 	}
-	sa, sb, sc := m*k, k*n, m*n
+	// b's matrices are b.Shape[rb-2] rows apart, of which the first rows count.
+	sa, sb, sc, nb := m*k, b.Shape[rb-2]*b.Shape[rb-1], m*n, k*n
 	for i := range batch {
-		tp.gemmWide(transA, transB, m, n, k, 1, a.Data[i*sa:(i+1)*sa], lda, b.Data[i*sb:(i+1)*sb], ldb, 0, out.Data[i*sc:(i+1)*sc], n)
+		tp.gemmWide(transA, transB, m, n, k, 1, a.Data[i*sa:(i+1)*sa], lda, b.Data[i*sb:i*sb+nb], ldb, 0, out.Data[i*sc:(i+1)*sc], n)
 	}
-	tp.record("BatchMatMul", out, func() {
+	tp.record(op, out, func() {
 		var ga, gb []T
 		if a.requiresGrad {
 			ga = tp.grad(a)
@@ -237,7 +258,7 @@ func (tp *Tape[T]) BatchMatMul(a, b *Tensor[T], transA, transB bool) *Tensor[T] 
 		}
 		for i := range batch {
 			dc := out.Grad[i*sc : (i+1)*sc]
-			ad, bd := a.Data[i*sa:(i+1)*sa], b.Data[i*sb:(i+1)*sb]
+			ad, bd := a.Data[i*sa:(i+1)*sa], b.Data[i*sb:i*sb+nb]
 			if ga != nil {
 				g := ga[i*sa : (i+1)*sa]
 				if !transA {
@@ -247,7 +268,7 @@ func (tp *Tape[T]) BatchMatMul(a, b *Tensor[T], transA, transB bool) *Tensor[T] 
 				}
 			}
 			if gb != nil {
-				g := gb[i*sb : (i+1)*sb]
+				g := gb[i*sb : i*sb+nb]
 				if !transB {
 					gemm(!transA, false, k, n, m, 1, ad, lda, dc, n, 1, g, ldb)
 				} else {

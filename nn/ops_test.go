@@ -728,3 +728,61 @@ func TestSumAxisBits(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchMatMulRows: a product with the first rows rows of each of b's
+// matrices gives the bits, and the gradients, of BatchMatMul with those
+// rows copied out; the rows past them get no gradient.
+func TestBatchMatMulRows(t *testing.T) {
+	const batch, m, room, rows, e = 3, 2, 7, 5, 4
+	for _, c := range []struct {
+		name   string
+		transB bool
+		a      []int // a's shape
+	}{
+		{"scores: q·Kᵀ", true, []int{batch, m, e}},
+		{"read: weights·V", false, []int{batch, m, rows}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(4, 5))
+			pa, pb := randParam(r, "a", c.a...), randParam(r, "b", batch, room, e)
+			cut := &Param[float64]{Name: "cut", Shape: []int{batch, rows, e}}
+			for i := range batch {
+				cut.Value = append(cut.Value, pb.Value[i*room*e:(i*room+rows)*e]...)
+			}
+			cut.Grad = make([]float64, len(cut.Value))
+			run := func(b *Param[float64], mul func(tp *Tape[float64], a, b *Tensor[float64]) *Tensor[float64]) []float64 {
+				tp := NewTape[float64]()
+				out := mul(tp, tp.Param(pa), tp.Param(b))
+				if err := tp.Backward(tp.Sum(tp.Mul(out, out))); err != nil {
+					t.Fatal(err)
+				}
+				return out.Data
+			}
+			clear(pa.Grad)
+			want := run(cut, func(tp *Tape[float64], a, b *Tensor[float64]) *Tensor[float64] {
+				return tp.BatchMatMul(a, b, false, c.transB)
+			})
+			wantGA := slices.Clone(pa.Grad)
+			clear(pa.Grad)
+			got := run(pb, func(tp *Tape[float64], a, b *Tensor[float64]) *Tensor[float64] {
+				return tp.BatchMatMulRows(a, b, rows, false, c.transB)
+			})
+			if !slices.Equal(got, want) {
+				t.Errorf("product %v, want %v", got, want)
+			}
+			if !slices.Equal(pa.Grad, wantGA) {
+				t.Errorf("gradient of a %v, want %v", pa.Grad, wantGA)
+			}
+			for i := range batch {
+				if g, w := pb.Grad[i*room*e:(i*room+rows)*e], cut.Grad[i*rows*e:(i+1)*rows*e]; !slices.Equal(g, w) {
+					t.Errorf("matrix %d: gradient of b's rows %v, want %v", i, g, w)
+				}
+				for _, g := range pb.Grad[(i*room+rows)*e : (i+1)*room*e] {
+					if g != 0 {
+						t.Fatalf("matrix %d: a row past the filled ones has gradient %v", i, g)
+					}
+				}
+			}
+		})
+	}
+}

@@ -163,6 +163,10 @@ func (tp *Tape[T]) SetCheck(on bool) { tp.check = on }
 // evaluation).
 func (tp *Tape[T]) SetNoGrad(on bool) { tp.noGrad = on }
 
+// NoGrad reports whether recording is off ([Tape.SetNoGrad]): a tensor's
+// data may then be written in place, as no operation will read it backward.
+func (tp *Tape[T]) NoGrad() bool { return tp.noGrad }
+
 // Err returns the first NaN/Inf error found in the forward pass so far.
 func (tp *Tape[T]) Err() error { return tp.err }
 
@@ -171,6 +175,15 @@ func (tp *Tape[T]) Err() error { return tp.err }
 func (tp *Tape[T]) HeldBytes() int {
 	var x T
 	return tp.arena.held * int(unsafe.Sizeof(x))
+}
+
+// PassBytes returns the memory the pass since the last Reset has taken
+// from the tape. A Reset grows the regions to hold at least that much, so
+// a caller that will drop a tape after a large pass can tell before a
+// Reset allocates for a pass that never comes.
+func (tp *Tape[T]) PassBytes() int {
+	var x T
+	return tp.arena.n * int(unsafe.Sizeof(x))
 }
 
 // Reset clears the recorded operations, parameter leaves and substitutions

@@ -101,3 +101,15 @@ func BenchmarkValidateThenTest(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGreedy64Long decodes 64 sentences together to a length limit
+// of 40, as the suite scores a validation batch: an untrained model runs
+// every sentence to the limit, the largest decoding pass the suite makes.
+func BenchmarkGreedy64Long(b *testing.B) {
+	m, l, bt := benchSetup(b, true)
+	src := append(bt.Src[:len(bt.Src):len(bt.Src)], bt.Src...)
+	for b.Loop() {
+		m.Greedy(l, src, 40)
+	}
+	b.ReportMetric(float64(len(src)*b.N)/b.Elapsed().Seconds(), "sentences/s")
+}

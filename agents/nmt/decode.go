@@ -42,19 +42,23 @@ func (dc *decoder[T]) next(tp *nn.Tape[T], tokens []int) *nn.Tensor[T] {
 }
 
 // reorder keeps the batch rows given by rows (beam search's survivors).
-func (dc *decoder[T]) reorder(tp *nn.Tape[T], rows []int) {
+func (dc *decoder[T]) reorder(rows []int) {
 	for _, st := range dc.st {
-		st.Reorder(tp, rows)
+		st.Reorder(rows)
 	}
 }
 
-// The decoders, each with its cache of tapes: a batch of greedy sentences
-// needs far more memory than one beam, and an arena that served both would
-// shrink and grow in turn.
+// The tapes of decoding, each kind with its cache: a decoding holds the
+// encoder's output and the decoder's state on one tape, and runs each step
+// on another, reset between steps, so that neither grows with the square
+// of the length. A batch of greedy sentences needs far more memory than
+// one beam, and an arena that served both would shrink and grow in turn.
 const (
-	greedyDecoder = iota
-	beamDecoder
-	numDecoders
+	greedyState = iota
+	greedySteps
+	beamState
+	beamSteps
+	numDecodeTapes
 )
 
 // tapeCache keeps a few emptied inference tapes whose arenas are warm, so
@@ -69,10 +73,10 @@ type tapeCache[T nn.Float] struct {
 
 // A cache keeps at most maxCachedTapes tapes, one per decoding goroutine of
 // a two-worker run, and none that holds more than maxCachedTapeBytes: a
-// model's caches live as long as it does, and a greedy batch's tape grows
-// with the square of its length (each step's keys and values are new
-// tensors), 126 MB for 64 sentences of 40 tokens. Other tapes are dropped
-// after use.
+// model's caches live as long as it does. Other tapes are dropped after
+// use. (Decoding 64 sentences of 10-14 tokens to 40 on the quick profile's
+// model, as BenchmarkGreedy64Long does, the state's tape takes 23 MB, 14 MB
+// of it the encoder's, and a step's 1.4 MB.)
 const (
 	maxCachedTapes     = 2
 	maxCachedTapeBytes = 32 << 20
@@ -90,10 +94,12 @@ func (c *tapeCache[T]) get() *nn.Tape[T] {
 }
 
 func (c *tapeCache[T]) put(tp *nn.Tape[T]) {
-	tp.Reset() // nothing decoded may keep a tensor of it
-	if tp.HeldBytes() > maxCachedTapeBytes {
+	// Decided before the Reset: after a large pass the Reset would
+	// allocate a region the size of it, only for the tape to be dropped.
+	if tp.PassBytes() > maxCachedTapeBytes || tp.HeldBytes() > maxCachedTapeBytes {
 		return
 	}
+	tp.Reset() // nothing decoded may keep a tensor of it
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.free) < maxCachedTapes {
@@ -101,7 +107,7 @@ func (c *tapeCache[T]) put(tp *nn.Tape[T]) {
 	}
 }
 
-// decodeTape returns a tape for inference by decoder d.
+// decodeTape returns a tape of kind d for inference.
 func (m *Model[T]) decodeTape(d int) *nn.Tape[T] {
 	var tp *nn.Tape[T]
 	if m.decodeTapes != nil {
@@ -113,7 +119,7 @@ func (m *Model[T]) decodeTape(d int) *nn.Tape[T] {
 	return tp
 }
 
-// releaseTape gives decoder d's tape tp back.
+// releaseTape gives back tp, a tape of kind d.
 func (m *Model[T]) releaseTape(d int, tp *nn.Tape[T]) {
 	if m.decodeTapes != nil {
 		m.decodeTapes[d].put(tp)
@@ -128,8 +134,9 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 		return nil
 	}
 	maxLen = min(maxLen, m.Cfg.MaxLen-1)
-	tp := m.decodeTape(greedyDecoder)
-	defer m.releaseTape(greedyDecoder, tp)
+	tp, steps := m.decodeTape(greedyState), m.decodeTape(greedySteps)
+	defer m.releaseTape(greedyState, tp)
+	defer m.releaseTape(greedySteps, steps)
 	mem, mask := m.Encode(tp, l, src, nil)
 	dc := m.startDecoder(tp, mem, mask)
 	b := len(src)
@@ -138,7 +145,8 @@ func (m *Model[T]) Greedy(l *SrcLang[T], src [][]int, maxLen int) [][]int {
 	last := slices.Repeat([]int{BOS}, b)
 	v := m.Tgt.Size()
 	for step := 0; step < maxLen; step++ {
-		logits := dc.next(tp, last)
+		steps.Reset()
+		logits := dc.next(steps, last)
 		all := true
 		for i := range b {
 			best := argmax(logits.Data[i*v : (i+1)*v])
@@ -179,8 +187,9 @@ type hyp struct {
 // score / length^alpha (length counting EOS).
 func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) []int {
 	maxLen = min(maxLen, m.Cfg.MaxLen-1)
-	tp := m.decodeTape(beamDecoder)
-	defer m.releaseTape(beamDecoder, tp)
+	tp, steps := m.decodeTape(beamState), m.decodeTape(beamSteps)
+	defer m.releaseTape(beamState, tp)
+	defer m.releaseTape(beamSteps, steps)
 	mem, mask := m.Encode(tp, l, [][]int{src}, nil)
 	dc := m.startDecoder(tp, mem, mask)
 	v := m.Tgt.Size()
@@ -189,7 +198,8 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 	var finished []hyp
 	norm := func(h hyp, n int) float64 { return h.score / math.Pow(float64(n), alpha) }
 	for step := 0; step < maxLen && len(beams) > 0; step++ {
-		logits := dc.next(tp, last)
+		steps.Reset()
+		logits := dc.next(steps, last)
 		type cand struct {
 			from, tok int
 			score     float64
@@ -225,7 +235,7 @@ func (m *Model[T]) Beam(l *SrcLang[T], src []int, k, maxLen int, alpha float64) 
 		if len(finished) >= k || len(beams) == 0 { // fairseq stops once k hypotheses have ended
 			break
 		}
-		dc.reorder(tp, rows)
+		dc.reorder(rows)
 	}
 	if len(finished) == 0 {
 		finished = beams

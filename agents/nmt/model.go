@@ -83,7 +83,7 @@ type Model[T nn.Float] struct {
 	pos    []T // [MaxLen, D] sinusoidal positions
 	// decodeTapes recycles the tapes of Greedy and Beam among a model and
 	// its clones (decode.go).
-	decodeTapes *[numDecoders]tapeCache[T]
+	decodeTapes *[numDecodeTapes]tapeCache[T]
 }
 
 // NewModel returns a model into the English vocabulary tgt. With ULR,
@@ -95,7 +95,7 @@ func NewModel[T nn.Float](r *rand.Rand, cfg Config, tgt *Vocab, keys *Embeddings
 	if cfg.ULR && (keys == nil || len(keys.Vecs) != tgt.Size()*keys.Dim) {
 		return nil, fmt.Errorf("nmt: ULR needs English key embeddings for the %d target tokens", tgt.Size())
 	}
-	m := &Model[T]{Cfg: cfg, Tgt: tgt, decodeTapes: new([numDecoders]tapeCache[T])}
+	m := &Model[T]{Cfg: cfg, Tgt: tgt, decodeTapes: new([numDecodeTapes]tapeCache[T])}
 	m.TgtEmb = normalParam[T](r, "tgt.E", 1/math.Sqrt(float64(cfg.D)), tgt.Size(), cfg.D)
 	for i := range cfg.EncLayers {
 		b := layers.NewEncoderBlock[T](r, fmt.Sprintf("enc%d", i), cfg.D, cfg.Heads, cfg.FF)

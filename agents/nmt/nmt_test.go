@@ -567,7 +567,7 @@ func TestDecodingOnWarmTapes(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	for d, name := range []string{"greedy", "beam"} {
+	for d, name := range []string{"greedy state", "greedy steps", "beam state", "beam steps"} {
 		if n := len(m.decodeTapes[d].free); n == 0 || n > maxCachedTapes {
 			t.Errorf("the %s cache keeps %d tapes, want 1 to %d", name, n, maxCachedTapes)
 		}

@@ -206,7 +206,7 @@ func profiles() []suite.Profile[Profile] {
 		{Name: "default", Summary: "FOMAML vs multitask on 2 synthetic low-resource languages at 4k target tokens, zero-shot with ULR", Expected: 30 * time.Second, Scale: def},
 		{Name: "quick", Summary: "13 synthetic languages, 4 low-resource (one of a typology no training family has): 250-4k tokens, fixed-K and converged protocols, modes, zero-shot with/without ULR, 3 vs 9 languages, upper bound, design gates", Expected: 15 * time.Minute,
 			MemoryLimit: quickMemoryLimit, Scale: quick},
-		{Name: "power", Summary: "quick's world, models and fine-tuning, only meta and multitask at 250 and 4k tokens: one seed of the primary endpoint's power run", Expected: 8 * time.Minute,
+		{Name: "power", Summary: "quick's world, models and fine-tuning, only meta and multitask at 250 and 4k tokens: one seed of the primary endpoint's power run", Expected: 7 * time.Minute,
 			MemoryLimit: quickMemoryLimit, Scale: power},
 		{Name: "full", Summary: "paper scale: 25 languages, Transformer 512×6, 5 support sets, sizes 0-160k", Expected: 48 * time.Hour, Scale: full},
 	}

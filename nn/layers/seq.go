@@ -147,11 +147,22 @@ func (a *MultiHeadAttention[T]) ForwardWithWeights(tp *nn.Tape[T], q, kv *nn.Ten
 // memory or the positions a decoder has already produced.
 type KV[T nn.Float] struct {
 	K, V *nn.Tensor[T]
+	// rows, when positive, is how many of the T positions are filled (a
+	// cache that grows in place); attention reads only those.
+	rows int
+}
+
+// positions returns how many positions attention to kv reads.
+func (kv KV[T]) positions() int {
+	if kv.rows > 0 {
+		return kv.rows
+	}
+	return kv.K.Shape[1]
 }
 
 // Keys projects kv [B, T, D] into the keys and values of a.
 func (a *MultiHeadAttention[T]) Keys(tp *nn.Tape[T], kv *nn.Tensor[T]) KV[T] {
-	return KV[T]{a.splitHeads(tp, a.K.Forward(tp, kv)), a.splitHeads(tp, a.V.Forward(tp, kv))}
+	return KV[T]{K: a.splitHeads(tp, a.K.Forward(tp, kv)), V: a.splitHeads(tp, a.V.Forward(tp, kv))}
 }
 
 // ForwardKV is Forward with the keys and values already projected by
@@ -163,16 +174,16 @@ func (a *MultiHeadAttention[T]) ForwardKV(tp *nn.Tape[T], q *nn.Tensor[T], kv KV
 
 func (a *MultiHeadAttention[T]) attend(tp *nn.Tape[T], q *nn.Tensor[T], kv KV[T], mask *Mask, rnd func() float64) (out, weights *nn.Tensor[T]) {
 	b, tq, d := q.Shape[0], q.Shape[1], q.Shape[2]
-	tk := kv.K.Shape[1]
+	tk := kv.positions()
 	h := a.Heads
 	qh := a.splitHeads(tp, a.Q.Forward(tp, q))
-	s := tp.Scale(tp.BatchMatMul(qh, kv.K, false, true), T(1/math.Sqrt(float64(d/h))))
+	s := tp.Scale(tp.BatchMatMulRows(qh, kv.K, tk, false, true), T(1/math.Sqrt(float64(d/h))))
 	if mask != nil {
 		s4 := tp.Reshape(s, b, h, tq, tk)
 		s = tp.Reshape(tp.MaskedFill(s4, mask.Data, mask.Shape, maskedValue), b*h, tq, tk)
 	}
 	weights = tp.Softmax(s, -1)
-	o := tp.BatchMatMul(tp.Dropout(weights, a.Dropout, rnd), kv.V, false, false) // [B·H, Tq, D/H]
+	o := tp.BatchMatMulRows(tp.Dropout(weights, a.Dropout, rnd), kv.V, tk, false, false) // [B·H, Tq, D/H]
 	if h > 1 {
 		o = tp.Reshape(tp.Transpose(tp.Reshape(o, b, h, tq, d/h), 0, 2, 1, 3), b, tq, d)
 	}
@@ -318,17 +329,30 @@ func (d *DecoderBlock[T]) apply(tp *nn.Tape[T], x, h *nn.Tensor[T], self KV[T], 
 
 // DecoderState is what incremental decoding keeps for one decoder block
 // between steps: the keys and values of the encoder memory (projected once,
-// not at every step) and of the positions decoded so far.
+// not at every step) and of the positions decoded so far. It lives on the
+// tape given to Start.
 type DecoderState[T nn.Float] struct {
-	Memory, Self KV[T]
-	memMask      *Mask
-	batch        int
+	Memory KV[T]
+	// self holds the decoded positions' keys and values. On a tape that
+	// records gradients each step concatenates them anew (a new tensor,
+	// so that gradients reach every step's projections); on a tape that
+	// does not, they are written in place into room for cacheMin or twice
+	// as many positions, so that a step copies its own keys and values
+	// only and a sentence's memory grows with its length, not its square.
+	self    KV[T]
+	memMask *Mask
+	batch   int
+	tape    *nn.Tape[T]
 }
 
+// cacheMin is the positions a decoding cache first makes room for.
+const cacheMin = 16
+
 // Start returns the state for decoding against memory [B, S, D] (memMask
-// may be nil), before any position has been decoded.
+// may be nil), before any position has been decoded. The state's tensors
+// live on tp.
 func (d *DecoderBlock[T]) Start(tp *nn.Tape[T], memory *nn.Tensor[T], memMask *Mask) *DecoderState[T] {
-	return &DecoderState[T]{Memory: d.Cross.Keys(tp, memory), memMask: memMask, batch: memory.Shape[0]}
+	return &DecoderState[T]{Memory: d.Cross.Keys(tp, memory), memMask: memMask, batch: memory.Shape[0], tape: tp}
 }
 
 // Step applies the block to the next position x [B, 1, D] given the
@@ -336,25 +360,74 @@ func (d *DecoderBlock[T]) Start(tp *nn.Tape[T], memory *nn.Tensor[T], memMask *M
 // inference (no dropout): a sequence of Steps gives the last rows of
 // Forward on the whole prefix, at a cost per step that does not grow with
 // the prefix but for the attention itself.
+//
+// tp is Start's tape, or, when neither records gradients, a tape of its
+// own that may be reset between steps: a step's work is then garbage as
+// soon as its result has been read, and the memory of a whole decoding is
+// that of one step besides the state.
 func (d *DecoderBlock[T]) Step(tp *nn.Tape[T], x *nn.Tensor[T], st *DecoderState[T]) *nn.Tensor[T] {
-	h := d.LN1.Forward(tp, x)
-	kv := d.Self.Keys(tp, h)
-	if st.Self.K == nil {
-		st.Self = kv
-	} else {
-		st.Self = KV[T]{tp.Concat(1, st.Self.K, kv.K), tp.Concat(1, st.Self.V, kv.V)}
+	if tp != st.tape && !(tp.NoGrad() && st.tape.NoGrad()) {
+		panic("layers: a decoding step on another tape than its state's, with gradients recorded")
 	}
+	h := d.LN1.Forward(tp, x)
+	st.push(d.Self.Keys(tp, h))
 	// Every earlier position is visible: no mask. No dropout (nil rnd).
-	return d.apply(tp, x, h, st.Self, nil, st.Memory, st.memMask, nil)
+	return d.apply(tp, x, h, st.self, nil, st.Memory, st.memMask, nil)
+}
+
+// push appends one position's keys and values kv ([B·H, 1, E] each).
+func (st *DecoderState[T]) push(kv KV[T]) {
+	tp := st.tape
+	switch {
+	case st.self.K == nil && !tp.NoGrad():
+		st.self = kv
+	case !tp.NoGrad():
+		st.self = KV[T]{K: tp.Concat(1, st.self.K, kv.K), V: tp.Concat(1, st.self.V, kv.V)}
+	default:
+		n := st.self.rows
+		if st.self.K == nil || n == st.self.K.Shape[1] {
+			st.self = KV[T]{K: grow(tp, st.self.K, kv.K, n), V: grow(tp, st.self.V, kv.V, n), rows: n}
+		}
+		writeRow(st.self.K, n, kv.K)
+		writeRow(st.self.V, n, kv.V)
+		st.self.rows = n + 1
+	}
+}
+
+// grow returns room for cacheMin or twice as many positions as x (a
+// cache [B·H, T, E] whose first n positions are filled, or nil) has, with
+// those n copied in; row ([B·H, 1, E]) gives the shape.
+func grow[T nn.Float](tp *nn.Tape[T], x, row *nn.Tensor[T], n int) *nn.Tensor[T] {
+	bh, e := row.Shape[0], row.Shape[2]
+	t := 0
+	if x != nil {
+		t = x.Shape[1]
+	}
+	out := tp.Zeros(bh, max(cacheMin, 2*t), e)
+	if n > 0 {
+		for i := range bh {
+			copy(out.Data[i*out.Shape[1]*e:], x.Data[i*t*e:(i*t+n)*e])
+		}
+	}
+	return out
+}
+
+// writeRow writes row ([B·H, 1, E]) at position n of each of cache's
+// matrices.
+func writeRow[T nn.Float](cache *nn.Tensor[T], n int, row *nn.Tensor[T]) {
+	t, e := cache.Shape[1], cache.Shape[2]
+	for i := range cache.Shape[0] {
+		copy(cache.Data[(i*t+n)*e:(i*t+n+1)*e], row.Data[i*e:(i+1)*e])
+	}
 }
 
 // Reorder keeps the batch rows of st given by rows, in that order (a row
 // may repeat): beam search follows the hypotheses it extends.
-func (st *DecoderState[T]) Reorder(tp *nn.Tape[T], rows []int) {
-	b := st.batch
-	st.Memory = KV[T]{gatherRows(tp, st.Memory.K, b, rows), gatherRows(tp, st.Memory.V, b, rows)}
-	if st.Self.K != nil {
-		st.Self = KV[T]{gatherRows(tp, st.Self.K, b, rows), gatherRows(tp, st.Self.V, b, rows)}
+func (st *DecoderState[T]) Reorder(rows []int) {
+	tp, b := st.tape, st.batch
+	st.Memory = KV[T]{K: gatherRows(tp, st.Memory.K, b, rows), V: gatherRows(tp, st.Memory.V, b, rows)}
+	if st.self.K != nil {
+		st.self = KV[T]{K: gatherRows(tp, st.self.K, b, rows), V: gatherRows(tp, st.self.V, b, rows), rows: st.self.rows}
 	}
 	st.batch = len(rows)
 	if m := st.memMask; m != nil && m.Shape[0] > 1 {
