@@ -75,9 +75,11 @@ unit:
 	@# without FMA, every op still gives the golden bits.
 	GODEBUG=cpu.fma=off,cpu.avx2=off CGO_ENABLED=0 $(GO) test -tags purego -run TestOpBits ./nn/
 	@# The physics and the bridge build worlds on parallel goroutines;
-	@# translation models share their decoding tapes across goroutines.
+	@# translation models share their decoding tapes across goroutines;
+	@# the kernels' thread budget takes slots without a lock.
 	CGO_ENABLED=1 $(GO) test -race ./sim/... ./bridge/...
 	CGO_ENABLED=1 $(GO) test -race -run TestDecodingOnWarmTapes ./agents/nmt/
+	CGO_ENABLED=1 $(GO) test -race -run 'TestBudgetSlots|TestThreadBudget' ./nn/internal/simd/
 	CGO_ENABLED=0 $(GO) test -timeout 30m ./...
 
 # Short runs of every fuzz target, a fixed number of inputs each (the seed

@@ -404,8 +404,10 @@ func (s *Suite) Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	// --workers bounds the engine's kernel goroutines too, not only the
-	// suite's own: N workers never run more than N kernels at once.
-	defer nn.SetThreads(nn.SetThreads(o.Workers))
+	// suite's own: N workers never run more than N kernels at once. The
+	// count is resolved here (0: GOMAXPROCS now), so that the kernels'
+	// budget never reads GOMAXPROCS, which takes the scheduler's lock.
+	defer nn.SetThreads(nn.SetThreads(o.WorkerCount()))
 	if p, err := s.Profile(o.Profile); err == nil && p.MemoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		limit := p.MemoryLimit
 		if w := o.WorkerCount(); w > 2 {
