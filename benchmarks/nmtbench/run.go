@@ -505,12 +505,14 @@ type pipeline struct {
 
 // trainAndFineTune trains the shared models specs[train] and runs the
 // units mine as one queue on the run's workers: the models first, then
-// the units in plan order, each unit waiting only for its own model. A
-// worker that finishes a short training run (meta-noULR) goes on with the
-// units of models already trained instead of idling until the longest
-// run ends. A unit an earlier run of this configuration finished (any
-// shard of it) is read from the cache instead of queued, so that an
-// interrupted run resumes where it stopped.
+// the units, each worker taking the first unit in plan order whose model
+// is trained (waiting only when there is none). A worker that finishes a
+// short training run (multitask, which costs half a meta-training run)
+// goes on with that model's units instead of idling until the longest
+// run ends. The order changes no result: a unit's row depends only on the
+// unit, and rows are kept by its place in the plan. A unit an earlier run
+// of this configuration finished (any shard of it) is read from the cache
+// instead of queued, so that an interrupted run resumes where it stopped.
 func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *dataset, key string, specs []modelSpec, train []int, units []unit, mine []int) (pipeline, error) {
 	stop := o.Phases.Start("train and fine-tune")
 	defer stop()
@@ -535,10 +537,14 @@ func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *datase
 		o.Logf("nmt: %d of %d units from the cache", cached, len(mine))
 	}
 	ms := make([]*nmt.Model[float32], len(specs))
-	ready := make([]chan struct{}, len(specs))
-	for i := range ready {
-		ready[i] = make(chan struct{})
+	needs := make([]int, len(todo)) // the shared model each queued unit needs (-1: none)
+	for k, q := range todo {
+		needs[k] = -1
+		if u := units[mine[q]]; u.Exp != "supervised" {
+			needs[k] = slices.IndexFunc(specs, func(s modelSpec) bool { return s.Name == u.Model })
+		}
 	}
+	queue := newUnitQueue(len(specs), needs)
 	trainSecs, unitSecs := make([]float64, len(specs)), make([]float64, len(todo))
 	trained := make([]bool, len(specs))
 	var mu sync.Mutex
@@ -547,7 +553,7 @@ func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *datase
 	err := parallel.For(ctx, len(train)+len(todo), o.WorkerCount(), func(j int) error {
 		if j < len(train) {
 			i := train[j]
-			defer close(ready[i])
+			defer queue.trained(i) // failed or not: its units go on (and report a failure)
 			s := specs[i]
 			o.Logf("nmt: training %s (%s, ULR %v) on %d languages", s.Name, s.Method, s.ULR, len(s.Langs))
 			t0 := time.Now()
@@ -556,17 +562,14 @@ func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *datase
 			trainSecs[i] = time.Since(t0).Seconds()
 			return err
 		}
-		k := j - len(train)
+		k, err := queue.take(ctx)
+		if err != nil {
+			return err
+		}
 		q := todo[k] // the unit's place in mine and res.units
 		u := units[mine[q]]
 		models := map[string]*nmt.Model[float32]{}
-		if u.Exp != "supervised" {
-			i := slices.IndexFunc(specs, func(s modelSpec) bool { return s.Name == u.Model })
-			select {
-			case <-ready[i]:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+		if i := needs[k]; i >= 0 {
 			if ms[i] == nil {
 				return fmt.Errorf("nmt unit %d: shared model %s was not trained", mine[q], u.Model)
 			}
@@ -612,6 +615,52 @@ func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *datase
 		res.unitSec += t
 	}
 	return res, err
+}
+
+// unitQueue hands out a run's queued units to its workers: each taker
+// gets the first unit in plan order not yet taken whose shared model is
+// trained, and waits while there is none.
+type unitQueue struct {
+	mu        sync.Mutex
+	needs     []int // the model each unit needs (-1: none)
+	taken     []bool
+	isTrained []bool
+	changed   chan struct{} // closed, and replaced, when a model is trained
+}
+
+func newUnitQueue(models int, needs []int) *unitQueue {
+	return &unitQueue{needs: needs, taken: make([]bool, len(needs)), isTrained: make([]bool, models), changed: make(chan struct{})}
+}
+
+// take returns the unit to compute next. It is called once per unit.
+func (q *unitQueue) take(ctx context.Context) (int, error) {
+	for {
+		q.mu.Lock()
+		for k, m := range q.needs {
+			if !q.taken[k] && (m < 0 || q.isTrained[m]) {
+				q.taken[k] = true
+				q.mu.Unlock()
+				return k, nil
+			}
+		}
+		changed := q.changed
+		q.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return -1, ctx.Err()
+		}
+	}
+}
+
+// trained marks model i as trained (or as failed: either way its units
+// may be taken) and wakes the takers that wait.
+func (q *unitQueue) trained(i int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.isTrained[i] = true
+	close(q.changed)
+	q.changed = make(chan struct{})
 }
 
 // unitCache keeps each finished unit's row in the run's cache directory,

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/metabench/metabench/benchmarks/suite"
 )
@@ -314,5 +315,51 @@ func TestPrimaryOnlyCellsArePCells(t *testing.T) {
 	}
 	if _, ok := primaryEffects[claimEmbEncBest]; ok {
 		t.Errorf("primary-only run measured %s, which needs the modes experiment", claimEmbEncBest)
+	}
+}
+
+// TestUnitQueue: units come out in plan order among those whose model is
+// trained, a taker waits while there is none, and a cancelled wait
+// returns the context's error.
+func TestUnitQueue(t *testing.T) {
+	q := newUnitQueue(2, []int{0, 0, 1, -1, 1}) // unit 3 needs no model
+	take := func() int {
+		t.Helper()
+		k, err := q.take(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if k := take(); k != 3 {
+		t.Fatalf("first unit %d, want 3 (needs no model)", k)
+	}
+	got := make(chan int)
+	go func() {
+		k, _ := q.take(context.Background())
+		got <- k
+	}()
+	select {
+	case k := <-got:
+		t.Fatalf("unit %d taken before any model was trained", k)
+	case <-time.After(50 * time.Millisecond):
+	}
+	q.trained(1) // model 1 first, as multitask ends before meta
+	if k := <-got; k != 2 {
+		t.Fatalf("after model 1: unit %d, want 2", k)
+	}
+	if k := take(); k != 4 {
+		t.Fatalf("then unit %d, want 4", k)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := q.take(ctx); err == nil {
+		t.Fatal("a cancelled wait returned a unit")
+	}
+	q.trained(0)
+	for _, want := range []int{0, 1} {
+		if k := take(); k != want {
+			t.Fatalf("after model 0: unit %d, want %d", k, want)
+		}
 	}
 }
