@@ -541,7 +541,9 @@ func trainAndFineTune(ctx context.Context, o suite.Options, p Profile, d *datase
 	for k, q := range todo {
 		needs[k] = -1
 		if u := units[mine[q]]; u.Exp != "supervised" {
-			needs[k] = slices.IndexFunc(specs, func(s modelSpec) bool { return s.Name == u.Model })
+			if needs[k] = slices.IndexFunc(specs, func(s modelSpec) bool { return s.Name == u.Model }); needs[k] < 0 {
+				return pipeline{}, fmt.Errorf("nmt unit %d: no shared model %q in the plan", mine[q], u.Model)
+			}
 		}
 	}
 	queue := newUnitQueue(len(specs), needs)

@@ -81,7 +81,13 @@ func TestBudgetSlots(t *testing.T) {
 		runtime.Gosched()
 	}
 	b.setLimit(4)
-	wg.Wait()
+	woken := make(chan struct{})
+	go func() { wg.Wait(); close(woken) }()
+	select {
+	case <-woken:
+	case <-time.After(10 * time.Second):
+		t.Fatal("goroutines still wait for a slot after the limit grew")
+	}
 	b.release(first)
 }
 
