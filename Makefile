@@ -89,7 +89,7 @@ fuzz:
 
 # The imitation suite end to end on its smallest profile: data, training of
 # every variant, evaluation, tables. Built into a temporary file, so that
-# the binary `make bench` built (with OpenBLAS) stays as it is.
+# the binary `make bench` built stays as it is.
 smoke:
 	tmp=$$(mktemp -d) && CGO_ENABLED=0 $(GO) build -o $$tmp/metabench . && \
 	$$tmp/metabench bench imitation --profile smoke --quiet --cache $$tmp/cache >/dev/null && rm -rf $$tmp

@@ -203,7 +203,7 @@ func profiles() []suite.Profile[Profile] {
 	full.DevEval, full.TestEval = 500, 1000
 	return []suite.Profile[Profile]{
 		{Name: "smoke", Summary: "tests: 4 tiny languages, a 16-wide 1+1-layer model, 30 training steps", Expected: 10 * time.Second, Scale: smoke},
-		{Name: "default", Summary: "FOMAML vs multitask on 2 synthetic low-resource languages at 4k target tokens, zero-shot with ULR", Expected: 30 * time.Second, Scale: def},
+		{Name: "default", Summary: "FOMAML vs multitask on 2 synthetic low-resource languages at 1k target tokens, zero-shot with ULR", Expected: 30 * time.Second, Scale: def},
 		{Name: "quick", Summary: "13 synthetic languages, 4 low-resource (one of a typology no training family has): 250-4k tokens, fixed-K and converged protocols, modes, zero-shot with/without ULR, 3 vs 9 languages, upper bound, design gates", Expected: 15 * time.Minute,
 			MemoryLimit: quickMemoryLimit, Scale: quick},
 		{Name: "power", Summary: "quick's world, models and fine-tuning, only meta and multitask at 250 and 4k tokens: one seed of the primary endpoint's power run", Expected: 7 * time.Minute,
