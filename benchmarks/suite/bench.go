@@ -115,7 +115,7 @@ func (r Registry) runBench(ctx context.Context, e cli.Env, args []string) error 
 type sharedFlags struct {
 	profile, cache, out, data string
 	seeds                     string
-	seedSet                   bool // --seed was given
+	seedSet, profileSet       bool // --seed, --profile was given
 	seed                      uint64
 	shard                     Shard
 	merge, across             cli.StringList
@@ -197,7 +197,10 @@ func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) (err error)
 		return err
 	}
 	defer stop(&err)
-	fs.Visit(func(fl *flag.Flag) { f.seedSet = f.seedSet || fl.Name == "seed" })
+	fs.Visit(func(fl *flag.Flag) {
+		f.seedSet = f.seedSet || fl.Name == "seed"
+		f.profileSet = f.profileSet || fl.Name == "profile"
+	})
 	if f.seeds != "" {
 		return s.benchSeeds(ctx, e, &f, cmd, own)
 	}
@@ -251,6 +254,8 @@ func (s *Suite) benchAcross(e cli.Env, f *sharedFlags, cmd string) error {
 		return cli.Usagef("%s: give --across or --prepare, not both", cmd)
 	case !f.shard.Whole():
 		return cli.Usagef("%s: give --across or --shard, not both", cmd)
+	case f.seedSet:
+		return cli.Usagef("%s: give --across or --seed, not both (the reports name their seeds)", cmd)
 	}
 	reps := make([]*Report, len(f.across))
 	for i, p := range f.across {
@@ -263,6 +268,11 @@ func (s *Suite) benchAcross(e cli.Env, f *sharedFlags, cmd string) error {
 	sp, err := s.Across(reps)
 	if err != nil {
 		return err
+	}
+	// The profile comes from the reports; one given that differs would
+	// otherwise be ignored and the tables read as that profile's.
+	if f.profileSet && sp.Profile != f.profile {
+		return cli.Usagef("%s: --profile %s, but the reports are of profile %s (--across takes the profile from its reports)", cmd, f.profile, sp.Profile)
 	}
 	return s.emitSpread(e, f, sp)
 }

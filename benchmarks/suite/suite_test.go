@@ -365,12 +365,17 @@ func TestRegistryCommands(t *testing.T) {
 	if !strings.Contains(out.String(), "seed 1") || !strings.Contains(out.String(), "seed 2") {
 		t.Fatalf("across-seed tables:\n%s", out.String())
 	}
+	if err := bench.Run(context.Background(), e, []string{"fake", "--profile", "small", "--across", filepath.Join(dir, "seed1"), "--across", filepath.Join(dir, "seed2")}); err != nil {
+		t.Errorf("--across with the reports' own profile: %v", err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "across", suite.SpreadFile)); err != nil {
 		t.Fatal(err)
 	}
 	usage := [][]string{
 		{"fake", "--across", filepath.Join(dir, "seed1"), "--merge", filepath.Join(dir, "0")},
 		{"fake", "--across", filepath.Join(dir, "seed1"), "--shard", "0/2"},
+		{"fake", "--profile", "large", "--across", filepath.Join(dir, "seed1"), "--across", filepath.Join(dir, "seed2")},
+		{"fake", "--seed", "3", "--across", filepath.Join(dir, "seed1"), "--across", filepath.Join(dir, "seed2")},
 		{"fake", "--profile", "huge"},
 		{"fake", "--shard", "2/2"},
 		{"fake", "--workers", "-1"},
