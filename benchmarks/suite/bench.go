@@ -227,6 +227,12 @@ func (s *Suite) bench(ctx context.Context, e cli.Env, args []string) (err error)
 		if rep, err = s.Merge(reps); err != nil {
 			return err
 		}
+		if err := f.sameProfile(cmd, rep.Profile); err != nil {
+			return err
+		}
+		if f.seedSet && rep.Seed != f.seed {
+			return cli.Usagef("%s: --seed %d, but the shards are of seed %d (--merge takes the seed from its shards)", cmd, f.seed, rep.Seed)
+		}
 	} else {
 		o := f.options(e)
 		for i, fl := range s.flags {
@@ -269,12 +275,20 @@ func (s *Suite) benchAcross(e cli.Env, f *sharedFlags, cmd string) error {
 	if err != nil {
 		return err
 	}
-	// The profile comes from the reports; one given that differs would
-	// otherwise be ignored and the tables read as that profile's.
-	if f.profileSet && sp.Profile != f.profile {
-		return cli.Usagef("%s: --profile %s, but the reports are of profile %s (--across takes the profile from its reports)", cmd, f.profile, sp.Profile)
+	if err := f.sameProfile(cmd, sp.Profile); err != nil {
+		return err
 	}
 	return s.emitSpread(e, f, sp)
+}
+
+// sameProfile refuses a --profile other than the one of the reports that
+// --merge or --across read: they carry their profile, and a flag that
+// differs would otherwise be ignored and the tables read as its profile's.
+func (f *sharedFlags) sameProfile(cmd, reports string) error {
+	if f.profileSet && reports != f.profile {
+		return cli.Usagef("%s: --profile %s, but the reports are of profile %s (--merge and --across take the profile from the reports)", cmd, f.profile, reports)
+	}
+	return nil
 }
 
 // emitSpread prints across-seed results (JSON or tables: the suite's,

@@ -328,6 +328,10 @@ func TestRegistryCommands(t *testing.T) {
 		}
 	}
 	out.Reset()
+	if err := bench.Run(context.Background(), e, []string{"fake", "--profile", "large", "--seed", "5", "--merge", filepath.Join(dir, "0"), "--merge", filepath.Join(dir, "1"), "--quiet"}); err != nil {
+		t.Errorf("--merge with the shards' own profile and seed: %v", err)
+	}
+	out.Reset()
 	if err := bench.Run(context.Background(), e, []string{"fake", "--merge", filepath.Join(dir, "0"), "--merge", filepath.Join(dir, "1"), "--json"}); err != nil {
 		t.Fatal(err)
 	}
@@ -376,6 +380,8 @@ func TestRegistryCommands(t *testing.T) {
 		{"fake", "--across", filepath.Join(dir, "seed1"), "--shard", "0/2"},
 		{"fake", "--profile", "large", "--across", filepath.Join(dir, "seed1"), "--across", filepath.Join(dir, "seed2")},
 		{"fake", "--seed", "3", "--across", filepath.Join(dir, "seed1"), "--across", filepath.Join(dir, "seed2")},
+		{"fake", "--profile", "small", "--merge", filepath.Join(dir, "0"), "--merge", filepath.Join(dir, "1")},
+		{"fake", "--seed", "9", "--merge", filepath.Join(dir, "0"), "--merge", filepath.Join(dir, "1")},
 		{"fake", "--profile", "huge"},
 		{"fake", "--shard", "2/2"},
 		{"fake", "--workers", "-1"},
